@@ -1,0 +1,1 @@
+"""The HTTP service (FastAPI); built in its own issue. Nothing here yet."""

@@ -1,0 +1,134 @@
+"""The one error hierarchy of chain-graph, and the located input issue it reports.
+
+Every failure a user can cause or fix is a :class:`ChainGraphError` with a stable
+``code`` and a Chinese message that says what to do. Input problems found while reading
+ledgers are :class:`InputIssue` records; validation gathers all of them and raises one
+:class:`LedgerValidationError` that carries the whole list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "ChainGraphError",
+    "ConfigError",
+    "InputIssue",
+    "IssueCode",
+    "LedgerValidationError",
+    "StoreError",
+]
+
+
+class IssueCode(StrEnum):
+    """Stable codes of input issues; tests and downstream tools match on these."""
+
+    FILE_UNREADABLE = "E001"
+    ENCODING_UNKNOWN = "E002"
+    TABLE_MISSING = "E003"
+    TABLE_DUPLICATE = "E004"
+    TABLE_EMPTY = "E005"
+    HEADER_NOT_FOUND = "E006"
+    COLUMN_MISSING = "E010"
+    COLUMN_DUPLICATE = "E011"
+    VALUE_MISSING = "E020"
+    NOT_A_NUMBER = "E021"
+    OUT_OF_RANGE = "E022"
+    NOT_AN_INTEGER = "E023"
+    UNKNOWN_WORD = "E024"
+    BAD_DATE = "E025"
+    BAD_ADCODE = "E026"
+    AMBIGUOUS_UNIT = "E027"
+    TOO_LONG = "E028"
+    DUPLICATE_ID = "E030"
+    FIRM_CONFLICT = "E031"
+    PROJECT_ID_COLLISION = "E032"
+    UNKNOWN_REFERENCE = "E033"
+    SELF_LINK = "E034"
+    DUPLICATE_LINK = "E035"
+    SHARE_SUM_EXCEEDED = "E036"
+    REJECTED_REFERENCE = "E037"
+    ADDRESS_REQUIRED = "E038"
+
+
+@dataclass(frozen=True, slots=True)
+class InputIssue:
+    """One problem in the user's ledgers, located as the user sees it in Excel.
+
+    Attributes
+    ----------
+    code
+        Stable issue code.
+    message
+        What is wrong and how to fix it, in Chinese.
+    file
+        File name inside the data directory.
+    sheet
+        Sheet name for workbooks, ``""`` for CSV.
+    row
+        Row number as Excel shows it (header row included, 1-based); 0 for the whole table.
+    column
+        Header as the user wrote it (or the canonical name when the column is missing).
+    value
+        The offending cell text, shortened for display.
+    """
+
+    code: IssueCode
+    message: str
+    file: str = ""
+    sheet: str = ""
+    row: int = 0
+    column: str = ""
+    value: str = ""
+
+    def location(self) -> str:
+        """Return ``file[sheet] 第N行 列`` for messages."""
+        parts = [self.file + (f"[{self.sheet}]" if self.sheet else "")]
+        if self.row:
+            parts.append(f"第{self.row}行")
+        if self.column:
+            parts.append(f"“{self.column}”列")
+        return " ".join(p for p in parts if p)
+
+
+class ChainGraphError(Exception):
+    """Base of every error chain-graph raises on purpose.
+
+    Parameters
+    ----------
+    message
+        A Chinese sentence a user can act on.
+    code
+        Stable code for programs and tests.
+    """
+
+    code: str = "CG000"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class ConfigError(ChainGraphError):
+    """A setting or a command-line option is wrong."""
+
+    code = "CG100"
+
+
+class StoreError(ChainGraphError):
+    """The store cannot be reached, opened or written."""
+
+    code = "CG200"
+
+
+class LedgerValidationError(ChainGraphError):
+    """The ledgers have problems; ``issues`` lists every one of them."""
+
+    code = "CG300"
+
+    def __init__(self, issues: list[InputIssue]) -> None:
+        super().__init__(f"台账校验未通过：共 {len(issues)} 个问题，未写入任何数据。")
+        self.issues = issues

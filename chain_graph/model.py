@@ -1,0 +1,270 @@
+"""The domain model: firms, projects, supply links and problems as canonical tables.
+
+The bureau's ledgers (台账) become four tables with fixed columns, held together in
+:class:`Ledgers`. Enterprises (重点企业) and suppliers (配套企业) share one id space and
+are merged into one *firms* table with ``is_enterprise`` / ``is_supplier`` flags. Tables,
+not objects, are the unit of exchange because a province holds millions of rows; single
+records are read with :meth:`Ledgers.firm` and friends where a caller needs one.
+
+Missing text is ``""``; a missing optional number is ``NaN`` (``capacity`` not given is
+different from ``capacity = 100``: the analysis then falls back on the status).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "FIRM_COLUMNS",
+    "LINK_COLUMNS",
+    "LINK_KEY",
+    "PROBLEM_COLUMNS",
+    "PROJECT_COLUMNS",
+    "Ledgers",
+    "ProblemCategory",
+    "ProblemStatus",
+    "ProductionStatus",
+    "ProjectLevel",
+    "key_scale_mask",
+]
+
+
+class ProductionStatus(StrEnum):
+    """生产状态 of a firm."""
+
+    NORMAL = "normal"  # 正常
+    PARTIAL = "partial"  # 部分停产
+    STOPPED = "stopped"  # 停产
+
+
+class ProjectLevel(StrEnum):
+    """项目级别."""
+
+    NATIONAL = "national"  # 国家级
+    PROVINCIAL = "provincial"  # 省级
+    CITY = "city"  # 市级
+
+
+class ProblemCategory(StrEnum):
+    """问题类别, as the city's work plan names them."""
+
+    LABOUR = "用工"
+    MATERIALS = "原材料"
+    LOGISTICS = "物流运输"
+    FINANCE = "资金"
+    APPROVAL = "审批"
+    ENERGY = "电力燃气"
+    OTHER = "其他"
+
+
+class ProblemStatus(StrEnum):
+    """办理状态 of a problem ledger item (挂号 → 办理中 → 已销号)."""
+
+    REGISTERED = "registered"  # 挂号
+    IN_PROGRESS = "in_progress"  # 办理中
+    CLOSED = "closed"  # 已销号
+
+
+# Canonical columns and their kinds: "text", "float" (NaN when absent), "int" (nullable),
+# "bool". Stores and the ingest layer both follow these.
+FIRM_COLUMNS: dict[str, str] = {
+    "id": "text",
+    "name": "text",
+    "address": "text",
+    "adcode": "text",
+    "adcode_source": "text",
+    "chain": "text",
+    "output_value": "float",
+    "tax": "float",
+    "status": "text",
+    "capacity": "float",
+    "recovery_days": "int",
+    "problem": "text",
+    "contact": "text",
+    "phone": "text",
+    "is_enterprise": "bool",
+    "is_supplier": "bool",
+    "extra": "text",
+}
+PROJECT_COLUMNS: dict[str, str] = {
+    "id": "text",
+    "name": "text",
+    "address": "text",
+    "adcode": "text",
+    "adcode_source": "text",
+    "level": "text",
+    "category": "text",
+    "total_investment": "float",
+    "annual_plan": "float",
+    "completed": "float",
+    "owner": "text",
+    "lead_unit": "text",
+    "extra": "text",
+}
+LINK_COLUMNS: dict[str, str] = {
+    "supplier_id": "text",
+    "buyer_id": "text",
+    "material": "text",
+    "share": "float",
+    "critical": "bool",
+    "stock_days": "int",
+    "extra": "text",
+}
+PROBLEM_COLUMNS: dict[str, str] = {
+    "id": "text",
+    "subject_id": "text",
+    "category": "text",
+    "description": "text",
+    "responsible_unit": "text",
+    "deadline": "text",
+    "status": "text",
+    "extra": "text",
+}
+LINK_KEY = ("supplier_id", "buyer_id", "material")
+"""A link is identified by supplier, buyer and material."""
+
+_SCHEMAS = {
+    "firms": FIRM_COLUMNS,
+    "projects": PROJECT_COLUMNS,
+    "links": LINK_COLUMNS,
+    "problems": PROBLEM_COLUMNS,
+}
+_KEYS: dict[str, list[str]] = {
+    "firms": ["id"],
+    "projects": ["id"],
+    "links": list(LINK_KEY),
+    "problems": ["id"],
+}
+
+
+def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Return ``frame`` with exactly the canonical columns of ``table``, in order and typed.
+
+    Parameters
+    ----------
+    frame
+        A table with at least the canonical columns (missing ones are filled empty).
+    table
+        One of ``firms``, ``projects``, ``links``, ``problems``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame with a fresh ``RangeIndex``.
+
+    Examples
+    --------
+    >>> t = conform(pd.DataFrame({"id": ["F1"], "name": ["甲"]}), "firms")
+    >>> list(t.columns)[:3], t.loc[0, "status"], bool(t.loc[0, "is_supplier"])
+    (['id', 'name', 'address'], '', False)
+    """
+    schema = _SCHEMAS[table]
+    out: dict[str, Any] = {}
+    n = len(frame)
+    for column, kind in schema.items():
+        if column in frame.columns:
+            values = frame[column]
+        else:
+            values = pd.Series([None] * n, index=frame.index, dtype=object)
+        out[column] = _typed(values.reset_index(drop=True), kind)
+    return pd.DataFrame(out, columns=list(schema))
+
+
+def _typed(values: pd.Series, kind: str) -> pd.Series:
+    if kind == "text":
+        return values.astype(object).where(values.notna(), "").astype(str)
+    if kind == "float":
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+    if kind == "int":
+        return pd.to_numeric(values, errors="coerce").astype("Int64")
+    return values.astype(object).where(values.notna(), False).astype(bool)
+
+
+def _empty(table: str) -> pd.DataFrame:
+    return conform(pd.DataFrame(), table)
+
+
+@dataclass(frozen=True)
+class Ledgers:
+    """The four canonical tables of one city's data.
+
+    Attributes
+    ----------
+    firms, projects, links, problems
+        Tables with the columns of ``FIRM_COLUMNS``, ``PROJECT_COLUMNS``,
+        ``LINK_COLUMNS`` and ``PROBLEM_COLUMNS``.
+    """
+
+    firms: pd.DataFrame = field(default_factory=lambda: _empty("firms"))
+    projects: pd.DataFrame = field(default_factory=lambda: _empty("projects"))
+    links: pd.DataFrame = field(default_factory=lambda: _empty("links"))
+    problems: pd.DataFrame = field(default_factory=lambda: _empty("problems"))
+
+    TABLES = ("firms", "projects", "links", "problems")
+
+    @classmethod
+    def from_frames(cls, **frames: pd.DataFrame) -> Ledgers:
+        """Build from any subset of the four tables, conforming each one."""
+        unknown = set(frames) - set(cls.TABLES)
+        if unknown:
+            msg = f"unknown tables: {sorted(unknown)}"
+            raise ValueError(msg)
+        return cls(**{name: conform(frame, name) for name, frame in frames.items()})
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of rows of each table."""
+        return {name: len(getattr(self, name)) for name in self.TABLES}
+
+    def canonical(self) -> Ledgers:
+        """Return the same content sorted by key, for comparing two loads.
+
+        Examples
+        --------
+        >>> a = Ledgers.from_frames(firms=pd.DataFrame({"id": ["B", "A"], "name": ["乙", "甲"]}))
+        >>> list(a.canonical().firms["id"])
+        ['A', 'B']
+        """
+        return Ledgers(
+            **{
+                name: conform(getattr(self, name), name)
+                .sort_values(_KEYS[name], kind="stable")
+                .reset_index(drop=True)
+                for name in self.TABLES
+            }
+        )
+
+
+def key_scale_mask(
+    firms: pd.DataFrame, *, output_threshold: float = 20000.0, tax_threshold: float = 500.0
+) -> pd.Series:
+    """Return which firms are key scale enterprises (重点规模企业).
+
+    A firm from the enterprises table is one when its annual output value is at least
+    ``output_threshold`` 万元 (2 亿元) or its tax at least ``tax_threshold`` 万元.
+
+    Parameters
+    ----------
+    firms
+        The firms table.
+    output_threshold, tax_threshold
+        Thresholds in 万元 (settings ``key_output_threshold``, ``key_tax_threshold``).
+
+    Returns
+    -------
+    pandas.Series
+        Boolean mask aligned with ``firms``.
+
+    Examples
+    --------
+    >>> f = conform(pd.DataFrame({"id": list("ABC"), "output_value": [20000, 100, 100],
+    ...     "tax": [0, 500, 499.9], "is_enterprise": [True, True, True]}), "firms")
+    >>> key_scale_mask(f).tolist()
+    [True, True, False]
+    """
+    output = firms["output_value"].fillna(0.0)
+    tax = firms["tax"].fillna(0.0)
+    return firms["is_enterprise"] & ((output >= output_threshold) | (tax >= tax_threshold))

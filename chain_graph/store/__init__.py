@@ -1,0 +1,41 @@
+"""Stores: where the ledgers live. One small interface, one implementation per backend.
+
+:func:`open_store` picks the backend from a URL: ``sqlite:///path.db`` (the embedded
+default) or, once available, ``neo4j://host:port``.
+"""
+
+from __future__ import annotations
+
+from chain_graph.settings import Settings
+from chain_graph.store.base import Store
+
+__all__ = ["Store", "open_store"]
+
+
+def open_store(url: str | None = None, *, settings: Settings | None = None) -> Store:
+    """Open the store a URL names (default: the ``store`` setting).
+
+    Parameters
+    ----------
+    url
+        ``sqlite:///relative.db``, ``sqlite:////absolute/path.db`` or ``sqlite:///:memory:``.
+    settings
+        Deployment settings (batch size, default URL).
+
+    Raises
+    ------
+    ConfigError
+        For a URL of an unknown kind.
+    StoreError
+        When the store cannot be opened.
+    """
+    from chain_graph.errors import ConfigError
+
+    settings = settings or Settings()
+    url = url or settings.store
+    if url.startswith("sqlite://"):
+        from chain_graph.store.sqlite import SQLiteStore
+
+        return SQLiteStore(url, batch_size=settings.write_batch_size)
+    msg = f"不支持的存储地址：{url!r}（可用 sqlite:///文件路径.db）"
+    raise ConfigError(msg)

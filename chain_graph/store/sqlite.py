@@ -1,0 +1,224 @@
+"""The embedded store: one SQLite file (stdlib ``sqlite3``), the zero-setup default."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+
+from chain_graph.errors import StoreError
+from chain_graph.model import (
+    FIRM_COLUMNS,
+    LINK_COLUMNS,
+    LINK_KEY,
+    PROBLEM_COLUMNS,
+    PROJECT_COLUMNS,
+    Ledgers,
+    conform,
+)
+
+__all__ = ["SQLiteStore"]
+
+_SCHEMAS = {
+    "firms": (FIRM_COLUMNS, ("id",)),
+    "projects": (PROJECT_COLUMNS, ("id",)),
+    "links": (LINK_COLUMNS, LINK_KEY),
+    "problems": (PROBLEM_COLUMNS, ("id",)),
+}
+_SQL_TYPES = {"text": "TEXT NOT NULL DEFAULT ''", "float": "REAL", "int": "INTEGER",
+              "bool": "INTEGER NOT NULL DEFAULT 0"}
+_IN_CHUNK = 500
+
+
+def _create_statements() -> list[str]:
+    statements = []
+    for table, (columns, key) in _SCHEMAS.items():
+        body = ", ".join(f"{c} {_SQL_TYPES[k]}" for c, k in columns.items())
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {table} ({body}, PRIMARY KEY ({', '.join(key)}))"
+        )
+    statements += [
+        "CREATE INDEX IF NOT EXISTS links_by_buyer ON links (buyer_id)",
+        "CREATE INDEX IF NOT EXISTS problems_by_subject ON problems (subject_id)",
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ]
+    return statements
+
+
+def _upsert_statement(table: str) -> str:
+    columns, key = _SCHEMAS[table]
+    names = list(columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in names if c not in key)
+    return (
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    )
+
+
+def _path_of(url: str) -> str:
+    path = url.removeprefix("sqlite://")
+    if not path.startswith("/"):
+        raise StoreError(f"SQLite 地址应写成 sqlite:///文件路径.db，当前为 {url!r}")
+    path = path[1:]  # sqlite:///rel.db → rel.db ; sqlite:////abs.db → /abs.db
+    return path or ":memory:"
+
+
+class SQLiteStore:
+    """Ledgers in one SQLite file.
+
+    Parameters
+    ----------
+    url
+        ``sqlite:///path.db``.
+    batch_size
+        Rows per ``executemany`` call.
+    """
+
+    def __init__(self, url: str, *, batch_size: int = 20000) -> None:
+        self.url = url
+        self.batch_size = batch_size
+        path = _path_of(url)
+        if path != ":memory:":
+            parent = Path(path).parent
+            if not parent.is_dir():
+                raise StoreError(f"无法打开数据库 {path}：目录 {parent} 不存在")
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            for statement in _create_statements():
+                self._db.execute(statement)
+        except sqlite3.Error as error:
+            raise StoreError(f"无法打开数据库 {path}：{error}") from error
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    # --- writing -----------------------------------------------------------------------
+
+    def write(self, ledgers: Ledgers, *, replace: bool = False) -> None:
+        """Upsert ``ledgers`` in one transaction; with ``replace``, drop everything else."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                if replace:
+                    for table in _SCHEMAS:
+                        self._db.execute(f"DELETE FROM {table}")
+                for table in _SCHEMAS:
+                    statement = _upsert_statement(table)
+                    for batch in _batches(getattr(ledgers, table), table, self.batch_size):
+                        self._db.executemany(statement, batch)
+                self._db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('data_version', '1') "
+                    "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            raise StoreError(f"写入数据库失败，已回滚，原有数据未改变：{error}") from error
+
+    # --- reading -----------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of rows per table."""
+        return {
+            table: int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+            for table in _SCHEMAS
+        }
+
+    def data_version(self) -> int:
+        """Return a number that grows with every write."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def load(self) -> Ledgers:
+        """Return everything the store holds."""
+        return Ledgers(**{table: self._select(table, "", ()) for table in _SCHEMAS})
+
+    def neighbourhood(self, node_id: str, *, depth: int = 1) -> Ledgers:
+        """Return the nodes within ``depth`` links of ``node_id`` and the links among them."""
+        seen = {node_id}
+        frontier = {node_id}
+        for _ in range(depth):
+            found: set[str] = set()
+            for chunk in _chunks(sorted(frontier)):
+                marks = ", ".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT supplier_id, buyer_id FROM links WHERE supplier_id IN ({marks}) "
+                    f"OR buyer_id IN ({marks})", [*chunk, *chunk],
+                ).fetchall()
+                found.update(node for row in rows for node in row)
+            frontier = found - seen
+            seen |= found
+            if not frontier:
+                break
+        ids = sorted(seen)
+        links = pd.concat(
+            [self._select("links", "supplier_id IN ({m})", chunk) for chunk in _chunks(ids)]
+        )
+        links = links[links["buyer_id"].isin(seen)]
+        return Ledgers(
+            firms=self._select_in("firms", "id", ids),
+            projects=self._select_in("projects", "id", ids),
+            links=conform(links, "links"),
+            problems=self._select_in("problems", "subject_id", ids),
+        )
+
+    def _select_in(self, table: str, column: str, ids: Sequence[str]) -> pd.DataFrame:
+        parts = [self._select(table, f"{column} IN ({{m}})", chunk) for chunk in _chunks(ids)]
+        return conform(pd.concat(parts) if parts else pd.DataFrame(), table)
+
+    def _select(self, table: str, where: str, params: Sequence[Any]) -> pd.DataFrame:
+        columns = list(_SCHEMAS[table][0])
+        sql = f"SELECT {', '.join(columns)} FROM {table}"
+        if where:
+            sql += " WHERE " + where.format(m=", ".join("?" * len(params)))
+        rows = self._db.execute(sql, list(params)).fetchall()
+        return conform(pd.DataFrame.from_records(rows, columns=columns), table)
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _IN_CHUNK):
+        yield items[start:start + _IN_CHUNK]
+
+
+def _batches(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Yield rows as tuples of plain Python values (NaN and NA as NULL), ``size`` at a time."""
+    columns = _SCHEMAS[table][0]
+    frame = conform(frame, table)
+    for start in range(0, len(frame), size):
+        part = frame.iloc[start:start + size]
+        arrays = []
+        for column, kind in columns.items():
+            values = part[column]
+            if kind == "float":
+                array = values.to_numpy(dtype=object)
+                array[np.isnan(values.to_numpy(dtype=float))] = None
+            elif kind == "int":
+                array = values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
+                array = np.array([None if v is None else int(v) for v in array], dtype=object)
+            elif kind == "bool":
+                array = values.to_numpy(dtype=bool).astype(int).astype(object)
+            else:
+                array = values.to_numpy(dtype=object)
+            arrays.append(array)
+        yield list(zip(*arrays, strict=True))

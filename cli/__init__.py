@@ -1,0 +1,1 @@
+"""The ``chain-graph`` command line (Typer): ingest, synth, template, demo."""

@@ -1,0 +1,224 @@
+"""The ``chain-graph`` command: the composition root that wires ingest, store and output.
+
+Exit codes: 0 success, 1 the ledgers have problems (nothing written), 2 a usage or
+configuration error, 3 the store failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from chain_graph.errors import ChainGraphError, ConfigError, InputIssue, StoreError
+from chain_graph.settings import Settings
+from chain_graph.store import open_store
+
+app = typer.Typer(
+    name="chain-graph",
+    help="产业链供应链断点堵点梳理：台账导入、缺口分析与协调清单。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+_SHOWN_ISSUES = 200
+_TABLE_LABELS = {"firms": "企业（含供应商）", "projects": "重点项目", "links": "供应关系",
+                 "problems": "问题台账"}
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", help="存储地址，如 sqlite:///chain_graph.db；默认取 CHAIN_GRAPH_STORE"),
+]
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn chain-graph errors into one clear line and an exit code, never a traceback."""
+    try:
+        yield
+    except ConfigError as error:
+        errors.print(f"[red]错误[/red]（{error.code}）：{error.message}")
+        raise typer.Exit(2) from None
+    except StoreError as error:
+        errors.print(f"[red]存储错误[/red]（{error.code}）：{error.message}")
+        raise typer.Exit(3) from None
+    except ChainGraphError as error:
+        errors.print(f"[red]错误[/red]（{error.code}）：{error.message}")
+        raise typer.Exit(1) from None
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as error:
+        raise ConfigError(f"配置有误：{error}") from error
+
+
+def _issue_table(issues: list[InputIssue]) -> Table:
+    table = Table(title=f"台账问题（共 {len(issues)} 个）", show_lines=False)
+    for header in ("文件", "工作表", "行", "列", "值", "代码", "说明"):
+        table.add_column(header, overflow="fold")
+    for issue in issues[:_SHOWN_ISSUES]:
+        table.add_row(issue.file, issue.sheet, str(issue.row or ""), issue.column,
+                      issue.value, issue.code.value, issue.message)
+    return table
+
+
+def _counts_table(before: dict[str, int], after: dict[str, int]) -> Table:
+    table = Table(title="存储内容")
+    table.add_column("表")
+    table.add_column("导入前", justify="right")
+    table.add_column("导入后", justify="right")
+    for name, label in _TABLE_LABELS.items():
+        table.add_row(label, f"{before.get(name, 0):,}", f"{after.get(name, 0):,}")
+    return table
+
+
+@app.command()
+def ingest(
+    data_dir: Annotated[Path, typer.Argument(help="台账所在目录（.xlsx / .csv）")],
+    store: StoreOption = None,
+    keep_valid: Annotated[
+        bool, typer.Option("--keep-valid", help="有错误时仍写入正确的行，错误行写入退回文件")
+    ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="用本次数据替换存储中的全部内容（默认按编号更新）")
+    ] = False,
+    rejects: Annotated[
+        Path, typer.Option("--rejects", help="问题清单 / 退回文件（CSV，Excel 可直接打开）")
+    ] = Path("rejects.csv"),
+) -> None:
+    """导入台账：校验全部数据，有任何错误则不写入（除非 --keep-valid）。"""
+    from ingest.loader import ingest_directory
+    from ingest.rejects import write_rejects
+
+    with _user_errors():
+        settings = _settings()
+        with open_store(store, settings=settings) as target, console.status("读取台账") as status:
+            report = ingest_directory(
+                data_dir, target, settings=settings, keep_valid=keep_valid, replace=replace,
+                progress=status.update,
+            )
+        validation = report.validation
+        if validation.issues:
+            console.print(_issue_table(validation.issues))
+            if len(validation.issues) > _SHOWN_ISSUES:
+                console.print(f"（只显示前 {_SHOWN_ISSUES} 个，全部见 {rejects}）")
+            table_issues = [i for i in validation.issues if not i.row]
+            lines = write_rejects(rejects, validation.rejected, table_issues)
+            console.print(f"问题清单已写入 {rejects}（{lines} 行）")
+        console.print(_counts_table(report.before, report.after))
+        if report.written and validation.issues:
+            console.print(f"[yellow]已写入正确的行；{len(validation.rejected)} 行被退回。[/yellow]")
+        elif report.written:
+            console.print("[green]导入完成。[/green]")
+        else:
+            hint = "" if validation.blocking else "；可用 --keep-valid 只写入正确的行"
+            console.print(f"[red]校验未通过，未写入任何数据{hint}。[/red]")
+            raise typer.Exit(1)
+
+
+@app.command()
+def synth(
+    out_dir: Annotated[Path, typer.Argument(help="输出目录")],
+    scale: Annotated[
+        str, typer.Option(help="规模：city（约 2300 家企业）、province、national，或企业数")
+    ] = "city",
+    seed: Annotated[int, typer.Option(help="随机种子：同一种子生成同样的数据")] = 1,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="xlsx 或 csv；默认小规模 xlsx、大规模 csv")
+    ] = None,
+) -> None:
+    """生成合成台账（虚构数据，仅供演示和测试）。"""
+    from ingest.synth import SCALES, synthesize
+
+    with _user_errors():
+        if scale in SCALES:
+            firms = SCALES[scale]
+        elif scale.isdigit() and int(scale) >= 50:
+            firms = int(scale)
+        else:
+            raise ConfigError(f"--scale 应为 {'/'.join(SCALES)} 或不小于 50 的企业数，当前为 {scale!r}")
+        if fmt not in (None, "xlsx", "csv"):
+            raise ConfigError(f"--format 应为 xlsx 或 csv，当前为 {fmt!r}")
+        with console.status("生成合成台账"):
+            counts = synthesize(out_dir, firms=firms, seed=seed, fmt=fmt)
+        console.print(f"已生成合成台账（虚构数据）到 {out_dir}：" + "，".join(
+            f"{k} {v:,}" for k, v in counts.items()))
+
+
+@app.command()
+def template(
+    out: Annotated[Path, typer.Argument(help="模板文件路径（.xlsx）")] = Path("台账模板.xlsx"),
+) -> None:
+    """生成空白台账模板（一个工作簿，每张表一个工作表，含填写说明）。"""
+    from ingest.template import write_template
+
+    with _user_errors():
+        write_template(out)
+        console.print(f"已生成台账模板：{out}")
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option("--dir", help="演示数据目录")] = Path("demo-data"),
+    store: StoreOption = None,
+) -> None:
+    """演示：生成怀化市规模的合成台账，导入内置存储，并打印摘要。"""
+    from ingest.loader import ingest_directory
+    from ingest.synth import SCALES, synthesize
+
+    with _user_errors():
+        settings = _settings()
+        with console.status("生成演示数据"):
+            synthesize(data_dir, firms=SCALES["city"], seed=1)
+        with open_store(store, settings=settings) as target, console.status("导入") as status:
+            report = ingest_directory(data_dir, target, settings=settings, replace=True,
+                                      progress=status.update)
+            if not report.written:
+                console.print(_issue_table(report.validation.issues))
+                raise typer.Exit(1)
+            _print_summary(target.load(), settings)
+            console.print(f"演示数据（虚构）已载入 {target.url}")
+
+
+def _print_summary(ledgers: object, settings: Settings) -> None:
+    from chain_graph.model import Ledgers, key_scale_mask
+    from chain_graph.regions import classify
+
+    assert isinstance(ledgers, Ledgers)
+    firms = ledgers.firms
+    key = key_scale_mask(firms, output_threshold=settings.key_output_threshold,
+                         tax_threshold=settings.key_tax_threshold)
+    suppliers = firms[firms["is_supplier"]]
+    scopes = suppliers["adcode"].map(
+        lambda code: classify(code, home_adcode=settings.home_adcode).scope.label
+    ).value_counts()
+    table = Table(title="演示数据摘要")
+    table.add_column("项目")
+    table.add_column("数量", justify="right")
+    rows: list[tuple[str, int]] = [
+        ("重点企业", int(firms["is_enterprise"].sum())),
+        ("其中重点规模企业", int(key.sum())),
+        ("重点项目", len(ledgers.projects)),
+        ("供应商", len(suppliers)),
+        ("供应关系", len(ledgers.links)),
+        ("停产或部分停产的供应商", int((suppliers["status"] != "normal").sum())),
+        ("问题台账", len(ledgers.problems)),
+    ]
+    rows += [(f"供应商：{label}", int(count)) for label, count in scopes.items()]
+    for label, count in rows:
+        table.add_row(label, f"{count:,}")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,354 @@
+"""Reading ledger files: which file holds which table, and its cells as text.
+
+A data directory holds ``NAME.csv`` / ``NAME.xlsx`` files (first sheet) named after a
+table, or workbooks whose *sheets* are named after tables. Every cell comes back as
+trimmed text with its Excel row number; :mod:`ingest.validate` parses the text.
+
+CSV encodings (UTF-8 with or without BOM, GB18030/GBK) are detected from the bytes.
+Excel cells keep what the official saw: a ``0.85`` cell formatted as a percentage reads
+``85%``, a date cell reads ``2020-04-30``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chain_graph.errors import InputIssue, IssueCode
+from ingest.headers import HEADER_SEARCH_ROWS, find_header_row
+from ingest.schema import TABLES, table_for_name
+
+__all__ = ["RawTable", "Source", "discover", "read_table"]
+
+_SNIFF_BYTES = 1 << 20
+_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where one table is: a file, and the sheet for workbooks (``None``: first sheet)."""
+
+    table: str
+    path: Path
+    sheet: str | None = None
+
+    @property
+    def sheet_label(self) -> str:
+        """The sheet name for messages, ``""`` for CSV or an unnamed first sheet."""
+        return self.sheet or ""
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One table's cells as text.
+
+    Attributes
+    ----------
+    source
+        Where it was read from.
+    sheet
+        The sheet actually read (``""`` for CSV).
+    headers
+        The header row as written.
+    cells
+        One column per header position, all text, empty rows dropped.
+    rows
+        Excel row number of each row of ``cells``.
+    """
+
+    source: Source
+    sheet: str
+    headers: list[str]
+    cells: pd.DataFrame
+    rows: list[int]
+
+
+class ReadProblem(Exception):
+    """A file cannot be read at all; carries the located issue."""
+
+    def __init__(self, issue: InputIssue) -> None:
+        super().__init__(issue.message)
+        self.issue = issue
+
+
+def discover(data_dir: Path) -> tuple[list[Source], list[InputIssue]]:
+    """Find the ledger tables in a data directory.
+
+    Parameters
+    ----------
+    data_dir
+        The directory of ledger files.
+
+    Returns
+    -------
+    sources, issues
+        One source per table found; issues for tables found twice or required tables
+        missing.
+    """
+    found: dict[str, list[Source]] = {}
+    issues: list[InputIssue] = []
+    files = sorted(
+        p for p in data_dir.iterdir()
+        if p.is_file() and p.suffix.lower() in _SUFFIXES and not p.name.startswith(("~$", "."))
+    )
+    for path in files:
+        table = table_for_name(path.stem)
+        if table is not None:
+            found.setdefault(table, []).append(Source(table, path))
+        elif path.suffix.lower() != ".csv":
+            for sheet in _sheet_names(path, issues):
+                sheet_table = table_for_name(sheet)
+                if sheet_table is not None:
+                    found.setdefault(sheet_table, []).append(Source(sheet_table, path, sheet))
+    sources: list[Source] = []
+    for name, spec in TABLES.items():
+        candidates = found.get(name, [])
+        if len(candidates) > 1:
+            places = "、".join(
+                c.path.name + (f"[{c.sheet}]" if c.sheet else "") for c in candidates
+            )
+            issues.append(InputIssue(
+                IssueCode.TABLE_DUPLICATE,
+                f"“{spec.label}”表出现了 {len(candidates)} 次（{places}），请只保留一份",
+                file=candidates[1].path.name, sheet=candidates[1].sheet_label,
+            ))
+        if candidates:
+            sources.append(candidates[0])
+        elif spec.required:
+            names = "、".join(spec.names)
+            issues.append(InputIssue(
+                IssueCode.TABLE_MISSING,
+                f"缺少必需的“{spec.label}”表：请提供名为 {names} 或 {spec.name} 的 "
+                ".xlsx/.csv 文件，或同名工作表",
+                file=str(data_dir.name),
+            ))
+    return sources, issues
+
+
+def _sheet_names(path: Path, issues: list[InputIssue]) -> list[str]:
+    try:
+        names: list[str] = _open_workbook(path).sheetnames
+        return names
+    except ReadProblem as problem:
+        issues.append(problem.issue)
+        return []
+
+
+def _open_workbook(path: Path) -> Any:
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+        raise ReadProblem(InputIssue(
+            IssueCode.FILE_UNREADABLE,
+            f"无法作为 Excel 工作簿打开（{type(error).__name__}）：文件可能已损坏，"
+            "或不是 .xlsx 格式（旧的 .xls 请在 Excel 中另存为 .xlsx）",
+            file=path.name,
+        )) from error
+
+
+def read_table(source: Source) -> RawTable:
+    """Read one table's header and cells.
+
+    Raises
+    ------
+    ReadProblem
+        When the file cannot be read, its encoding is unknown, or no header row is found.
+    """
+    if source.path.suffix.lower() == ".csv":
+        return _read_csv(source)
+    return _read_xlsx(source)
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+
+def _detect_encoding(path: Path) -> str:
+    with path.open("rb") as handle:
+        sample = handle.read(_SNIFF_BYTES)
+    if b"\x00" in sample:
+        raise ReadProblem(InputIssue(
+            IssueCode.FILE_UNREADABLE,
+            "文件含有二进制内容，不是文本 CSV（若是 Excel 文件，请使用 .xlsx 扩展名）",
+            file=path.name,
+        ))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise ReadProblem(InputIssue(
+        IssueCode.ENCODING_UNKNOWN,
+        "无法识别文件编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
+        file=path.name,
+    ))
+
+
+def _read_csv(source: Source) -> RawTable:
+    path = source.path
+    spec = TABLES[source.table]
+    encoding = _detect_encoding(path)
+    with path.open("rb") as handle:
+        head_bytes = handle.read(_SNIFF_BYTES)
+    head_text = codecs.getincrementaldecoder(encoding)().decode(head_bytes, final=False)
+    head = list(_first_rows(head_text))
+    header_index = find_header_row(spec, head)
+    if header_index is None:
+        raise _no_header(source, "")
+    headers = [c.strip() for c in head[header_index]]
+    try:
+        cells = pd.read_csv(
+            path,
+            encoding=encoding,
+            header=None,
+            skiprows=header_index + 1,
+            index_col=False,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        cells = pd.DataFrame(columns=range(len(headers)), dtype=str)
+    except UnicodeDecodeError as error:
+        raise ReadProblem(InputIssue(
+            IssueCode.ENCODING_UNKNOWN,
+            f"文件编码不一致（在第 {error.start} 字节处无法按 {encoding} 解码）："
+            "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
+            file=path.name,
+        )) from error
+    except (pd.errors.ParserError, ValueError) as error:
+        raise ReadProblem(InputIssue(
+            IssueCode.FILE_UNREADABLE,
+            f"CSV 格式有误（各行列数不一致）：{str(error).strip()[:200]}",
+            file=path.name,
+        )) from error
+    cells = _fit_to_headers(cells, headers, path)
+    excel_rows = [header_index + 2 + i for i in range(len(cells))]
+    return _finish(source, "", headers, cells, excel_rows)
+
+
+def _fit_to_headers(cells: pd.DataFrame, headers: list[str], path: Path) -> pd.DataFrame:
+    """Drop empty trailing columns beyond the header; refuse filled ones."""
+    width = len(headers)
+    cells.columns = pd.RangeIndex(cells.shape[1])
+    if cells.shape[1] > width:
+        extra = cells.iloc[:, width:]
+        filled = (extra.apply(lambda col: col.str.strip()) != "").any(axis=1).to_numpy()
+        if filled.any():
+            position = int(filled.argmax())
+            raise ReadProblem(InputIssue(
+                IssueCode.FILE_UNREADABLE,
+                f"有数据超出表头的 {width} 列（表头之后第 {position + 1} 行）：请补上表头或删去多余的数据",
+                file=path.name,
+            ))
+        cells = cells.iloc[:, :width]
+    for missing in range(cells.shape[1], width):
+        cells[missing] = ""
+    return cells
+
+
+def _first_rows(text: str) -> Iterator[list[str]]:
+    reader = csv.reader(io.StringIO(text))
+    for count, row in enumerate(reader):
+        if count >= HEADER_SEARCH_ROWS:
+            return
+        yield row
+
+
+# --- XLSX ------------------------------------------------------------------------------
+
+
+def _read_xlsx(source: Source) -> RawTable:
+    spec = TABLES[source.table]
+    workbook = _open_workbook(source.path)
+    try:
+        sheet = workbook[source.sheet] if source.sheet else workbook.worksheets[0]
+        rows: list[list[str]] = []
+        numbers: list[int] = []
+        header_index: int | None = None
+        header_row: list[str] = []
+        for number, row in enumerate(sheet.iter_rows(min_row=1), start=1):
+            texts = [_cell_text(cell) for cell in row]
+            if header_index is None:
+                rows.append(texts)
+                if len(rows) > HEADER_SEARCH_ROWS:
+                    break
+                header_index = find_header_row(spec, rows)
+                if header_index is not None:
+                    header_row = rows[header_index]
+                    rows, numbers = [], []
+                continue
+            rows.append(texts)
+            numbers.append(number)
+        title = sheet.title
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+        raise ReadProblem(InputIssue(
+            IssueCode.FILE_UNREADABLE,
+            f"读取工作表时出错（{type(error).__name__}）：文件可能已损坏",
+            file=source.path.name, sheet=source.sheet_label,
+        )) from error
+    finally:
+        workbook.close()
+    if header_index is None:
+        raise _no_header(source, title)
+    headers = [h.strip() for h in header_row]
+    width = len(headers)
+    cells = pd.DataFrame([(r + [""] * width)[:width] for r in rows], columns=range(width), dtype=str)
+    return _finish(source, title if source.sheet else "", headers, cells, numbers)
+
+
+def _cell_text(cell: Any) -> str:
+    value = getattr(cell, "value", None)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        if "%" in (getattr(cell, "number_format", "") or ""):
+            return f"{round(value * 100, 9):g}%"
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value) if isinstance(value, float) else str(value)
+    return str(value).strip()
+
+
+# --- common ----------------------------------------------------------------------------
+
+
+def _finish(
+    source: Source, sheet: str, headers: list[str], cells: pd.DataFrame, rows: list[int]
+) -> RawTable:
+    if len(cells):
+        cells = cells.apply(lambda col: col.str.strip())
+    keep: list[bool] = (cells != "").any(axis=1).tolist() if len(cells.columns) else []
+    kept_rows = [n for n, k in zip(rows, keep, strict=True) if k]
+    cells = cells.loc[np.asarray(keep, dtype=bool)].reset_index(drop=True)
+    return RawTable(source, sheet, headers, cells, kept_rows)
+
+
+def _no_header(source: Source, sheet: str) -> ReadProblem:
+    spec = TABLES[source.table]
+    expected = "、".join(c.headers[0] for c in spec.columns if c.required)
+    return ReadProblem(InputIssue(
+        IssueCode.HEADER_NOT_FOUND,
+        f"前 {HEADER_SEARCH_ROWS} 行中找不到“{spec.label}”表的表头（至少应有：{expected}）",
+        file=source.path.name, sheet=sheet,
+    ))

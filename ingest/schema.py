@@ -1,0 +1,155 @@
+"""The ledger tables as officials keep them: table names, headers and value kinds.
+
+This is ``../shared/spec/ledgers.md`` as data. Each column has its canonical English
+header, the Chinese headers officials use, a value kind (how a cell is parsed, see
+:mod:`ingest.values`) and whether a value is required.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["TABLES", "ColumnSpec", "Kind", "TableSpec", "table_for_name"]
+
+Kind = Literal[
+    "id", "text", "money", "percent", "int", "bool", "date", "adcode",
+    "status", "level", "category", "problem_status",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    """One column of a ledger table."""
+
+    name: str
+    headers: tuple[str, ...]
+    kind: Kind = "text"
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    """One ledger table: its names and columns."""
+
+    name: str
+    names: tuple[str, ...]
+    required: bool
+    columns: tuple[ColumnSpec, ...]
+
+    @property
+    def label(self) -> str:
+        """The Chinese name shown to users."""
+        return self.names[0]
+
+    def column(self, name: str) -> ColumnSpec:
+        """Return the column called ``name``."""
+        return next(c for c in self.columns if c.name == name)
+
+
+_ADDRESS = ColumnSpec("address", ("地址", "企业地址", "所在地"))
+_ADCODE = ColumnSpec("adcode", ("行政区划代码", "区划代码"), "adcode")
+_STATUS = ColumnSpec("status", ("生产状态", "状态"), "status")
+_CAPACITY = ColumnSpec("capacity", ("产能恢复率", "产能利用率"), "percent")
+_CONTACT = ColumnSpec("contact", ("联系人",))
+_PHONE = ColumnSpec("phone", ("联系电话", "电话"))
+
+TABLES: dict[str, TableSpec] = {
+    "enterprises": TableSpec(
+        "enterprises",
+        ("重点企业", "重点规模企业"),
+        True,
+        (
+            ColumnSpec("id", ("企业编号", "统一社会信用代码"), "id", required=True),
+            ColumnSpec("name", ("企业名称",), required=True),
+            _ADDRESS,
+            _ADCODE,
+            ColumnSpec("chain", ("产业链", "所属产业链")),
+            ColumnSpec("output_value", ("年产值", "产值"), "money"),
+            ColumnSpec("tax", ("年纳税额", "纳税额", "税收"), "money"),
+            _STATUS,
+            _CAPACITY,
+            _CONTACT,
+            _PHONE,
+        ),
+    ),
+    "projects": TableSpec(
+        "projects",
+        ("重点项目", "重点建设项目"),
+        False,
+        (
+            ColumnSpec("id", ("项目编号",), "id", required=True),
+            ColumnSpec("name", ("项目名称",), required=True),
+            ColumnSpec("address", ("建设地点", "地址")),
+            _ADCODE,
+            ColumnSpec("level", ("项目级别",), "level"),
+            ColumnSpec("category", ("项目类别",)),
+            ColumnSpec("total_investment", ("总投资",), "money"),
+            ColumnSpec("annual_plan", ("年度计划投资",), "money"),
+            ColumnSpec("completed", ("已完成投资", "本年完成投资"), "money"),
+            ColumnSpec("owner", ("业主单位",)),
+            ColumnSpec("lead_unit", ("牵头单位", "责任单位")),
+        ),
+    ),
+    "suppliers": TableSpec(
+        "suppliers",
+        ("供应商", "配套企业", "上游供应商"),
+        True,
+        (
+            ColumnSpec("id", ("供应商编号", "统一社会信用代码"), "id", required=True),
+            ColumnSpec("name", ("供应商名称", "配套企业名称", "企业名称"), required=True),
+            ColumnSpec("address", ("地址", "所在地")),
+            _ADCODE,
+            _STATUS,
+            ColumnSpec("capacity", ("产能恢复率",), "percent"),
+            ColumnSpec("recovery_days", ("预计恢复天数",), "int"),
+            ColumnSpec("problem", ("存在问题", "困难问题")),
+            _CONTACT,
+            _PHONE,
+        ),
+    ),
+    "links": TableSpec(
+        "links",
+        ("供应关系", "配套关系"),
+        True,
+        (
+            ColumnSpec("supplier_id", ("供应商编号", "配套企业编号"), "id", required=True),
+            ColumnSpec("buyer_id", ("采购方编号", "需求方编号"), "id", required=True),
+            ColumnSpec("material", ("物料", "配套产品", "供应产品"), required=True),
+            ColumnSpec("share", ("供应占比",), "percent"),
+            ColumnSpec("critical", ("关键物料", "是否关键"), "bool"),
+            ColumnSpec("stock_days", ("库存可用天数",), "int"),
+        ),
+    ),
+    "problems": TableSpec(
+        "problems",
+        ("问题台账", "问题清单"),
+        False,
+        (
+            ColumnSpec("id", ("问题编号",), "id", required=True),
+            ColumnSpec("subject_id", ("企业编号", "项目编号", "对象编号"), "id", required=True),
+            ColumnSpec("category", ("问题类别",), "category"),
+            ColumnSpec("description", ("问题描述",), required=True),
+            ColumnSpec("responsible_unit", ("责任单位",)),
+            ColumnSpec("deadline", ("完成时限",), "date"),
+            ColumnSpec("status", ("办理状态",), "problem_status"),
+        ),
+    ),
+}
+
+
+def table_for_name(name: str) -> str | None:
+    """Return the canonical table a file or sheet name stands for, or ``None``.
+
+    Examples
+    --------
+    >>> table_for_name("配套企业"), table_for_name(" LINKS "), table_for_name("其他")
+    ('suppliers', 'links', None)
+    """
+    from ingest.headers import normalize_header
+
+    key = normalize_header(name)
+    for spec in TABLES.values():
+        if key == spec.name or key in {normalize_header(n) for n in spec.names}:
+            return spec.name
+    return None

@@ -1,0 +1,538 @@
+"""Lazy validation: every problem in every table at once, then the canonical ledgers.
+
+:func:`validate` parses each :class:`~ingest.readers.RawTable`, checks each cell, then
+checks across tables (ids, references, shares), and returns a :class:`Validation` with
+every :class:`~chain_graph.errors.InputIssue` and the :class:`~chain_graph.model.Ledgers`
+built from the rows that passed. Rows that depend on a rejected row (a link to a firm
+whose row is rejected) are rejected too, with code ``REJECTED_REFERENCE``.
+
+Cells are parsed once per distinct text (see :mod:`ingest.values`), so a large, regular
+table costs little more than reading it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from chain_graph.errors import InputIssue, IssueCode
+from chain_graph.model import Ledgers
+from chain_graph.settings import Settings
+from ingest.headers import map_headers
+from ingest.readers import RawTable
+from ingest.schema import TABLES, TableSpec
+from ingest.values import PARSERS, ValueProblem
+
+__all__ = ["Rejected", "Validation", "validate"]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A rejected row: where it is, its cells as written, and every reason."""
+
+    table: RawTable
+    position: int
+    issues: list[InputIssue]
+
+    def cells(self) -> dict[str, str]:
+        """Return the row as ``{header: text}``."""
+        row = self.table.cells.iloc[self.position]
+        return {h: str(row[i]) for i, h in enumerate(self.table.headers) if h}
+
+
+@dataclass
+class Validation:
+    """The outcome of validating one data directory."""
+
+    ledgers: Ledgers
+    issues: list[InputIssue] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    blocking: bool = False
+    """True when a problem stops any import, even of the valid rows (a required table
+    missing or unreadable)."""
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no issue at all."""
+        return not self.issues
+
+
+class _Table:
+    """One table while it is being validated: parsed values and per-row issues."""
+
+    def __init__(self, raw: RawTable) -> None:
+        self.raw = raw
+        self.spec: TableSpec = TABLES[raw.source.table]
+        self.n = len(raw.cells)
+        self.values = pd.DataFrame(index=range(self.n))
+        self.text: dict[str, pd.Series] = {}
+        self.row_issues: dict[int, list[InputIssue]] = {}
+        self.header_of: dict[str, str] = {}
+        self.unusable = False
+
+    def issue(self, position: int, column: str, value: object, code: IssueCode, message: str
+              ) -> InputIssue:
+        found = InputIssue(
+            code, message, file=self.raw.source.path.name, sheet=self.raw.sheet,
+            row=self.raw.rows[position] if position >= 0 else 0,
+            column=self.header_of.get(column, column), value=_shorten(value),
+        )
+        if position >= 0:
+            self.row_issues.setdefault(position, []).append(found)
+        return found
+
+    def table_issue(self, code: IssueCode, message: str, column: str = "") -> InputIssue:
+        return InputIssue(code, message, file=self.raw.source.path.name, sheet=self.raw.sheet,
+                          column=column)
+
+    def ok_mask(self) -> np.ndarray:
+        mask = np.full(self.n, not self.unusable)
+        if self.row_issues:
+            mask[list(self.row_issues)] = False
+        return mask
+
+    def column(self, name: str) -> pd.Series:
+        if name in self.values:
+            return self.values[name]
+        return pd.Series([None] * self.n, dtype=object)
+
+    def excel_row(self, position: int) -> int:
+        return self.raw.rows[position]
+
+
+def _shorten(value: object, limit: int = 60) -> str:
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def validate(raw_tables: Iterable[RawTable], *, settings: Settings | None = None,
+             issues: Iterable[InputIssue] = (), blocking: bool = False) -> Validation:
+    """Validate raw tables and build the canonical ledgers from the rows that pass.
+
+    Parameters
+    ----------
+    raw_tables
+        The tables read from one data directory.
+    settings
+        For default responsible units of problems.
+    issues
+        Issues found before (discovery, unreadable files); carried into the result.
+    blocking
+        Whether those issues already stop any import (a required table unreadable).
+
+    Returns
+    -------
+    Validation
+    """
+    settings = settings or Settings()
+    found = list(issues)
+    blocking = blocking or any(i.code in _BLOCKING for i in found)
+    tables = {raw.source.table: _Table(raw) for raw in raw_tables}
+    for table in tables.values():
+        found.extend(_parse(table))
+        if table.unusable and table.spec.required:
+            blocking = True
+    found.extend(_check_firms(tables.get("enterprises"), tables.get("suppliers")))
+    firm_ids = _valid_ids(tables, ("enterprises", "suppliers"))
+    found.extend(_check_projects(tables.get("projects"), firm_ids))
+    project_ids = _valid_ids(tables, ("projects",))
+    all_firm_ids = _all_ids(tables, ("enterprises", "suppliers"))
+    all_project_ids = _all_ids(tables, ("projects",))
+    found.extend(_check_links(tables.get("links"), all_firm_ids, all_project_ids))
+    found.extend(_check_problems(tables.get("problems"), all_firm_ids | all_project_ids))
+    _cascade(tables, firm_ids, project_ids)
+    ledgers = _build(tables, settings)
+    rejected = [
+        Rejected(t.raw, pos, t.row_issues[pos])
+        for t in tables.values() for pos in sorted(t.row_issues)
+    ]
+    order = {name: i for i, name in enumerate(TABLES)}
+    found.sort(key=lambda i: (order.get(_table_of(i, tables), -1), i.file, i.sheet, i.row))
+    return Validation(ledgers, found, rejected, blocking)
+
+
+def _table_of(issue: InputIssue, tables: dict[str, _Table]) -> str:
+    for name, table in tables.items():
+        if table.raw.source.path.name == issue.file and table.raw.sheet == issue.sheet:
+            return name
+    return ""
+
+
+_BLOCKING = {IssueCode.TABLE_MISSING, IssueCode.TABLE_DUPLICATE}
+
+
+# --- cells -----------------------------------------------------------------------------
+
+
+def _parse(table: _Table) -> list[InputIssue]:
+    raw, spec = table.raw, table.spec
+    issues: list[InputIssue] = []
+    mapping = map_headers(spec, raw.headers)
+    seen: dict[str, int] = {}
+    for position, name in mapping.items():
+        table.header_of.setdefault(name, raw.headers[position])
+        if name in seen:
+            issues.append(table.table_issue(
+                IssueCode.COLUMN_DUPLICATE,
+                f"“{raw.headers[seen[name]]}”与“{raw.headers[position]}”表示同一列，请删去一列",
+                raw.headers[position]))
+            table.unusable = True
+        else:
+            seen[name] = position
+    for column in spec.columns:
+        if column.required and column.name not in seen:
+            issues.append(table.table_issue(
+                IssueCode.COLUMN_MISSING,
+                f"缺少必需的“{column.headers[0]}”列（可写作：{'、'.join(column.headers)}）",
+                column.headers[0]))
+            table.unusable = True
+    if table.spec.name in {"enterprises", "suppliers", "projects"} and not (
+        {"address", "adcode"} & set(seen)
+    ):
+        issues.append(table.table_issue(
+            IssueCode.COLUMN_MISSING, "缺少“地址”或“行政区划代码”列（至少需要一列）", "地址"))
+        table.unusable = True
+    if table.n == 0:
+        issues.append(table.table_issue(
+            IssueCode.TABLE_EMPTY, f"“{spec.label}”表没有数据行"))
+        table.unusable = table.unusable or spec.required
+    for column in spec.columns:
+        if column.name not in seen:
+            continue
+        text = raw.cells[seen[column.name]]
+        table.text[column.name] = text
+        issues.extend(_parse_column(table, column.name, column.kind, column.required, text))
+    table.values["_extra"] = _extras(raw, set(mapping))
+    return issues
+
+
+def _parse_column(table: _Table, name: str, kind: str, required: bool, text: pd.Series
+                  ) -> list[InputIssue]:
+    issues: list[InputIssue] = []
+    parser = PARSERS[kind]
+    empty = (text == "").to_numpy()
+    parsed: dict[str, object] = {}
+    problems: dict[str, ValueProblem] = {}
+    for value in pd.unique(text[~empty]):
+        try:
+            parsed[value] = parser(value)
+        except ValueProblem as problem:
+            problems[value] = problem
+    values = text.map(parsed).astype(object) if parsed else pd.Series([None] * table.n)
+    values[empty] = None
+    table.values[name] = values.where(values.notna(), None).astype(object)
+    if required:
+        for position in np.flatnonzero(empty):
+            issues.append(table.issue(
+                int(position), name, "", IssueCode.VALUE_MISSING,
+                f"“{table.header_of[name]}”不能为空"))
+    if problems:
+        bad = text.isin(list(problems)).to_numpy()
+        for position in np.flatnonzero(bad):
+            value = text.iloc[position]
+            found = problems[value]
+            issues.append(table.issue(int(position), name, value, found.code, found.message))
+    return issues
+
+
+def _extras(raw: RawTable, known: set[int]) -> pd.Series:
+    extra = [i for i, h in enumerate(raw.headers) if i not in known and h]
+    if not extra or not len(raw.cells):
+        return pd.Series([""] * len(raw.cells), dtype=object)
+    names = [raw.headers[i] for i in extra]
+    block = raw.cells[extra].to_numpy()
+    return pd.Series([
+        json.dumps({k: v for k, v in zip(names, row, strict=True) if v}, ensure_ascii=False)
+        if any(row) else ""
+        for row in block
+    ], dtype=object)
+
+
+# --- across rows and tables -------------------------------------------------------------
+
+
+def _duplicates(table: _Table, keys: list[str], code: IssueCode, what: str) -> list[InputIssue]:
+    frame = pd.DataFrame({k: table.column(k) for k in keys})
+    present = frame.notna().all(axis=1)
+    dup = frame[present].duplicated(keep=False)
+    issues: list[InputIssue] = []
+    if not dup.any():
+        return issues
+    by: str | list[str] = keys[0] if len(keys) == 1 else keys
+    groups = frame[present][dup].groupby(by, sort=False).groups
+    for key, index in groups.items():
+        positions = sorted(int(i) for i in index)
+        rows = "、".join(str(table.excel_row(p)) for p in positions[:5])
+        if len(positions) > 5:
+            rows += f" 等 {len(positions)}"
+        shown = key if isinstance(key, str) else " / ".join(str(k) for k in key)  # type: ignore[attr-defined]
+        for position in positions:
+            issues.append(table.issue(
+                position, keys[0], shown, code,
+                f"{what}“{shown}”重复出现在第 {rows} 行，请合并为一行"))
+    return issues
+
+
+def _check_firms(enterprises: _Table | None, suppliers: _Table | None) -> list[InputIssue]:
+    issues: list[InputIssue] = []
+    for table in (enterprises, suppliers):
+        if table is not None:
+            issues += _duplicates(table, ["id"], IssueCode.DUPLICATE_ID, "编号")
+            issues += _address_required(table)
+    if enterprises is None or suppliers is None:
+        return issues
+    ent = _first_by_id(enterprises)
+    for position, firm_id in enumerate(suppliers.column("id")):
+        if not isinstance(firm_id, str) or firm_id not in ent:
+            continue
+        other = ent[firm_id]
+        for column, label in (("name", "名称"), ("address", "地址")):
+            mine = _comparable(suppliers.column(column).iloc[position])
+            theirs = _comparable(enterprises.column(column).iloc[other])
+            if mine and theirs and mine != theirs:
+                message = (
+                    f"同一编号“{firm_id}”在重点企业表第 {enterprises.excel_row(other)} 行的{label}为"
+                    f"“{theirs}”，与本行“{mine}”不一致：同一编号应为同一家企业"
+                )
+                issues.append(suppliers.issue(position, column, mine,
+                                              IssueCode.FIRM_CONFLICT, message))
+                enterprises.issue(other, column, theirs, IssueCode.FIRM_CONFLICT, message)
+    return issues
+
+
+def _comparable(value: object) -> str:
+    return "".join(str(value).split()) if isinstance(value, str) else ""
+
+
+def _first_by_id(table: _Table) -> dict[str, int]:
+    ids = table.column("id")
+    first: dict[str, int] = {}
+    for position, firm_id in enumerate(ids):
+        if isinstance(firm_id, str):
+            first.setdefault(firm_id, position)
+    return first
+
+
+def _address_required(table: _Table) -> list[InputIssue]:
+    address = table.column("address").isna().to_numpy()
+    adcode = table.column("adcode").isna().to_numpy()
+    adcode_header = table.header_of.get("adcode")
+    issues = []
+    for position in np.flatnonzero(address & adcode):
+        if any(i.column == adcode_header for i in table.row_issues.get(int(position), [])):
+            continue  # the adcode is there but wrong; that is reported already
+        issues.append(table.issue(int(position), "address", "", IssueCode.ADDRESS_REQUIRED,
+                                  "“地址”和“行政区划代码”至少要填一项"))
+    return issues
+
+
+def _check_projects(projects: _Table | None, firm_ids: set[str]) -> list[InputIssue]:
+    if projects is None:
+        return []
+    issues = _duplicates(projects, ["id"], IssueCode.DUPLICATE_ID, "项目编号")
+    issues += _address_required(projects)
+    for position, project_id in enumerate(projects.column("id")):
+        if isinstance(project_id, str) and project_id in firm_ids:
+            issues.append(projects.issue(
+                position, "id", project_id, IssueCode.PROJECT_ID_COLLISION,
+                f"项目编号“{project_id}”与企业/供应商编号相同：项目与企业的编号不能重复"))
+    return issues
+
+
+def _check_links(links: _Table | None, firm_ids: set[str], project_ids: set[str]
+                 ) -> list[InputIssue]:
+    if links is None:
+        return []
+    issues: list[InputIssue] = []
+    supplier, buyer = links.column("supplier_id"), links.column("buyer_id")
+    for position, (s, b) in enumerate(zip(supplier, buyer, strict=True)):
+        if isinstance(s, str) and s not in firm_ids:
+            issues.append(links.issue(
+                position, "supplier_id", s, IssueCode.UNKNOWN_REFERENCE,
+                f"供应商编号“{s}”在重点企业表和供应商表中都找不到"))
+        if isinstance(b, str) and b not in firm_ids and b not in project_ids:
+            issues.append(links.issue(
+                position, "buyer_id", b, IssueCode.UNKNOWN_REFERENCE,
+                f"需求方编号“{b}”在重点企业、供应商和重点项目表中都找不到"))
+        if isinstance(s, str) and s == b:
+            issues.append(links.issue(
+                position, "buyer_id", b, IssueCode.SELF_LINK, "供应商与需求方是同一编号"))
+    issues += _duplicates(links, ["supplier_id", "buyer_id", "material"],
+                          IssueCode.DUPLICATE_LINK, "供应关系")
+    issues += _share_sums(links)
+    return issues
+
+
+def _share_sums(links: _Table) -> list[InputIssue]:
+    frame = pd.DataFrame({
+        "buyer": links.column("buyer_id"),
+        "material": links.column("material"),
+        "share": pd.to_numeric(links.column("share"), errors="coerce").fillna(100.0),
+    })
+    frame = frame[frame["buyer"].notna() & frame["material"].notna()]
+    totals = frame.groupby(["buyer", "material"], sort=False)["share"].transform("sum")
+    issues = []
+    for position in frame.index[totals > 100.5]:
+        b, m = str(frame.at[position, "buyer"]), str(frame.at[position, "material"])
+        total = totals.at[position]
+        issues.append(links.issue(
+            int(position), "share", links.text.get("share", pd.Series(dtype=str)).get(position, ""),
+            IssueCode.SHARE_SUM_EXCEEDED,
+            f"需求方“{b}”的物料“{m}”各供应商供应占比合计 {total:g}%，超过 100%"))
+    return issues
+
+
+def _check_problems(problems: _Table | None, subject_ids: set[str]) -> list[InputIssue]:
+    if problems is None:
+        return []
+    issues = _duplicates(problems, ["id"], IssueCode.DUPLICATE_ID, "问题编号")
+    for position, subject in enumerate(problems.column("subject_id")):
+        if isinstance(subject, str) and subject not in subject_ids:
+            issues.append(problems.issue(
+                position, "subject_id", subject, IssueCode.UNKNOWN_REFERENCE,
+                f"对象编号“{subject}”在企业、供应商和项目表中都找不到"))
+    return issues
+
+
+def _ids(table: _Table | None, *, valid_only: bool) -> set[str]:
+    if table is None:
+        return set()
+    ids = table.column("id")
+    if valid_only:
+        ids = ids[table.ok_mask()]
+    return {i for i in ids if isinstance(i, str)}
+
+
+def _valid_ids(tables: dict[str, _Table], names: tuple[str, ...]) -> set[str]:
+    return set().union(*(_ids(tables.get(n), valid_only=True) for n in names))
+
+
+def _all_ids(tables: dict[str, _Table], names: tuple[str, ...]) -> set[str]:
+    return set().union(*(_ids(tables.get(n), valid_only=False) for n in names))
+
+
+def _cascade(tables: dict[str, _Table], firm_ids: set[str], project_ids: set[str]) -> None:
+    """Reject rows that point at rejected rows, so what is kept is self-consistent."""
+    # A firm rejected in one table is rejected as a whole.
+    bad_firms = _all_ids(tables, ("enterprises", "suppliers")) - firm_ids
+    for name in ("enterprises", "suppliers"):
+        table = tables.get(name)
+        if table is None:
+            continue
+        for position, firm_id in enumerate(table.column("id")):
+            if firm_id in bad_firms and position not in table.row_issues:
+                table.issue(position, "id", firm_id, IssueCode.REJECTED_REFERENCE,
+                            f"编号“{firm_id}”在另一张表中的行有错误，本行一并退回")
+    firm_ids = firm_ids - bad_firms
+    nodes = firm_ids | project_ids
+    links = tables.get("links")
+    if links is not None:
+        for position, (s, b) in enumerate(
+            zip(links.column("supplier_id"), links.column("buyer_id"), strict=True)
+        ):
+            if position in links.row_issues:
+                continue
+            for column, node in (("supplier_id", s), ("buyer_id", b)):
+                if node not in nodes:
+                    links.issue(position, column, node, IssueCode.REJECTED_REFERENCE,
+                                f"编号“{node}”所在的行有错误，本供应关系一并退回")
+                    break
+    problems = tables.get("problems")
+    if problems is not None:
+        for position, subject in enumerate(problems.column("subject_id")):
+            if position not in problems.row_issues and subject not in nodes:
+                problems.issue(position, "subject_id", subject, IssueCode.REJECTED_REFERENCE,
+                               f"编号“{subject}”所在的行有错误，本问题一并退回")
+
+
+# --- building the ledgers ---------------------------------------------------------------
+
+
+def _valid_frame(table: _Table | None) -> pd.DataFrame:
+    if table is None:
+        return pd.DataFrame()
+    return table.values[table.ok_mask()].reset_index(drop=True)
+
+
+def _build(tables: dict[str, _Table], settings: Settings) -> Ledgers:
+    firms = _merge_firms(_valid_frame(tables.get("enterprises")),
+                         _valid_frame(tables.get("suppliers")))
+    projects = _valid_frame(tables.get("projects"))
+    if len(projects):
+        projects["annual_plan"] = projects.get("annual_plan", pd.Series(dtype=float))
+        projects["annual_plan"] = pd.to_numeric(projects["annual_plan"]).fillna(0.0)
+        projects["extra"] = projects["_extra"]
+    links = _valid_frame(tables.get("links"))
+    if len(links):
+        links["share"] = pd.to_numeric(links.get("share", pd.Series(dtype=float))).fillna(100.0)
+        critical = links.get("critical", pd.Series([None] * len(links), dtype=object))
+        links["critical"] = critical.where(critical.notna(), True).astype(bool)
+        links["extra"] = links["_extra"]
+    problems = _defaults_for_problems(_valid_frame(tables.get("problems")), firms, settings)
+    return Ledgers.from_frames(firms=firms, projects=projects, links=links, problems=problems)
+
+
+def _merge_firms(enterprises: pd.DataFrame, suppliers: pd.DataFrame) -> pd.DataFrame:
+    ent = enterprises.assign(is_enterprise=True).set_index("id") if len(enterprises) else None
+    sup = suppliers.assign(is_supplier=True).set_index("id") if len(suppliers) else None
+    if ent is None and sup is None:
+        return pd.DataFrame()
+    if ent is None or sup is None:
+        merged = ent if ent is not None else sup
+        assert merged is not None
+    else:
+        extras = _merge_extras(ent["_extra"], sup["_extra"])
+        merged = ent.combine_first(sup)
+        merged["_extra"] = extras.reindex(merged.index).fillna("")
+    merged = merged.reset_index()
+    for flag in ("is_enterprise", "is_supplier"):
+        merged[flag] = merged[flag].fillna(False).astype(bool) if flag in merged else False
+    merged["status"] = merged.get("status", pd.Series(dtype=object))
+    merged["status"] = merged["status"].where(merged["status"].notna(), "normal")
+    for money in ("output_value", "tax"):
+        merged[money] = pd.to_numeric(merged.get(money, pd.Series(dtype=float))).fillna(0.0)
+    merged["extra"] = merged["_extra"]
+    return merged
+
+
+def _merge_extras(first: pd.Series, second: pd.Series) -> pd.Series:
+    both = first.index.intersection(second.index)
+    out = pd.concat([first, second[~second.index.isin(both)]])
+    for firm_id in both:
+        a, b = str(first.at[firm_id]), str(second.at[firm_id])
+        if a and b:
+            out.at[firm_id] = json.dumps({**json.loads(b), **json.loads(a)}, ensure_ascii=False)
+        elif b:
+            out.at[firm_id] = b
+    merged: pd.Series = out.astype(object)
+    return merged
+
+
+def _defaults_for_problems(problems: pd.DataFrame, firms: pd.DataFrame, settings: Settings
+                           ) -> pd.DataFrame:
+    if not len(problems):
+        return problems
+    problems = problems.copy()
+    problems["category"] = problems.get("category", pd.Series(dtype=object))
+    problems["category"] = problems["category"].where(problems["category"].notna(), "其他")
+    problems["status"] = problems.get("status", pd.Series(dtype=object))
+    problems["status"] = problems["status"].where(problems["status"].notna(), "registered")
+    firm_ids = set(firms["id"]) if len(firms) else set()
+    units = settings.responsible_units
+
+    def default_unit(category: str, subject: str) -> str:
+        if category == "其他" and subject not in firm_ids:
+            return settings.project_other_unit
+        return units.get(category, units.get("其他", ""))
+
+    given = problems.get("responsible_unit", pd.Series([None] * len(problems), dtype=object))
+    problems["responsible_unit"] = [
+        unit if isinstance(unit, str) else default_unit(cat, subj)
+        for unit, cat, subj in zip(given, problems["category"], problems["subject_id"], strict=True)
+    ]
+    problems["extra"] = problems["_extra"]
+    return problems

@@ -1,0 +1,198 @@
+"""Cell values as officials type them, parsed into canonical values.
+
+Each parser takes the cell text (already trimmed, never empty) and returns the canonical
+value or raises :class:`ValueProblem` with an issue code and a Chinese message. Parsers
+are pure and cheap; :mod:`ingest.validate` calls each once per *distinct* cell text, so a
+column of five million ``是`` costs one call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+from chain_graph.errors import IssueCode
+from chain_graph.model import ProblemCategory, ProblemStatus, ProductionStatus, ProjectLevel
+
+__all__ = ["PARSERS", "ValueProblem", "normalize_id"]
+
+MAX_TEXT_LENGTH = 2000
+"""Longest accepted text cell; longer ones are almost always a paste accident."""
+
+
+class ValueProblem(Exception):
+    """A cell that cannot be read as its column's kind."""
+
+    def __init__(self, code: IssueCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def normalize_id(text: str) -> str:
+    """Return the comparable form of an id: NFKC, trimmed, inner spaces removed.
+
+    Examples
+    --------
+    >>> normalize_id(" ＧＹ００１ ")
+    'GY001'
+    """
+    value = text if text.isascii() else unicodedata.normalize("NFKC", text)
+    return "".join(value.split())
+
+
+def _text(text: str) -> str:
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ValueProblem(
+            IssueCode.TOO_LONG, f"文字过长（{len(text)} 个字符，最多 {MAX_TEXT_LENGTH} 个）"
+        )
+    return text
+
+
+def _id(text: str) -> str:
+    value = normalize_id(_text(text))
+    if len(value) > 64:
+        raise ValueProblem(IssueCode.TOO_LONG, "编号过长（最多 64 个字符）")
+    return value
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def _number(text: str) -> float:
+    cleaned = unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", "")
+    if not _NUMBER.fullmatch(cleaned):
+        raise ValueProblem(IssueCode.NOT_A_NUMBER, "不是数字")
+    value = float(cleaned)
+    if not math.isfinite(value):
+        raise ValueProblem(IssueCode.NOT_A_NUMBER, "不是有限的数字")
+    return value
+
+
+def _money(text: str) -> float:
+    """万元; ``¥``/``￥`` and ``万元``/``万`` are dropped, ``亿元`` is ×10000, bare ``元`` is refused."""
+    value = unicodedata.normalize("NFKC", text).strip().lstrip("¥").strip()
+    factor = 1.0
+    if value.endswith(("亿元", "亿")):
+        value, factor = value.removesuffix("元").removesuffix("亿"), 10000.0
+    elif value.endswith(("万元", "万")):
+        value = value.removesuffix("元").removesuffix("万")
+    elif value.endswith("元"):
+        raise ValueProblem(
+            IssueCode.AMBIGUOUS_UNIT, "金额单位为“元”，本列以万元计：请填写万元数，或写明“万元”"
+        )
+    number = _number(value) * factor
+    if number < 0:
+        raise ValueProblem(IssueCode.OUT_OF_RANGE, "金额不能为负数")
+    return number
+
+
+def _percent(text: str) -> float:
+    value = unicodedata.normalize("NFKC", text).strip().removesuffix("%").strip()
+    number = _number(value)
+    if not 0 <= number <= 100:
+        raise ValueProblem(IssueCode.OUT_OF_RANGE, "百分比应在 0 到 100 之间")
+    return number
+
+
+def _int(text: str) -> int:
+    value = unicodedata.normalize("NFKC", text).strip().removesuffix("天").strip()
+    number = _number(value)
+    if number != int(number):
+        raise ValueProblem(IssueCode.NOT_AN_INTEGER, "应为整数（天数）")
+    if number < 0:
+        raise ValueProblem(IssueCode.OUT_OF_RANGE, "天数不能为负数")
+    if number > 100000:
+        raise ValueProblem(IssueCode.OUT_OF_RANGE, "天数过大（超过 100000）")
+    return int(number)
+
+
+def _words(table: dict[str, Any], what: str) -> Callable[[str], Any]:
+    allowed = "、".join(k for k in table if not k.isascii())
+
+    def parse(text: str) -> Any:
+        key = unicodedata.normalize("NFKC", text).strip().lower()
+        if key not in table:
+            raise ValueProblem(IssueCode.UNKNOWN_WORD, f"无法识别的{what}，可填：{allowed}")
+        return table[key]
+
+    return parse
+
+
+_BOOLEANS: dict[str, bool] = {
+    "是": True, "否": False, "y": True, "n": False, "yes": True, "no": False,
+    "true": True, "false": False, "1": True, "0": False, "√": True, "×": False,
+    "1.0": True, "0.0": False, "x": False,
+}
+_STATUSES = {
+    "正常": ProductionStatus.NORMAL, "正常生产": ProductionStatus.NORMAL,
+    "已复产": ProductionStatus.NORMAL, "normal": ProductionStatus.NORMAL,
+    "部分停产": ProductionStatus.PARTIAL, "部分复产": ProductionStatus.PARTIAL,
+    "partial": ProductionStatus.PARTIAL,
+    "停产": ProductionStatus.STOPPED, "全面停产": ProductionStatus.STOPPED,
+    "未复产": ProductionStatus.STOPPED, "stopped": ProductionStatus.STOPPED,
+}
+_LEVELS = {
+    "国家级": ProjectLevel.NATIONAL, "national": ProjectLevel.NATIONAL,
+    "省级": ProjectLevel.PROVINCIAL, "provincial": ProjectLevel.PROVINCIAL,
+    "市级": ProjectLevel.CITY, "city": ProjectLevel.CITY,
+}
+_CATEGORIES = {c.value: c for c in ProblemCategory}
+_PROBLEM_STATUSES = {
+    "挂号": ProblemStatus.REGISTERED, "已挂号": ProblemStatus.REGISTERED,
+    "registered": ProblemStatus.REGISTERED,
+    "办理中": ProblemStatus.IN_PROGRESS, "in_progress": ProblemStatus.IN_PROGRESS,
+    "已销号": ProblemStatus.CLOSED, "销号": ProblemStatus.CLOSED, "closed": ProblemStatus.CLOSED,
+}
+
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def _date(text: str) -> str:
+    value = unicodedata.normalize("NFKC", text).strip()
+    match = _DATE.fullmatch(value)
+    try:
+        if match:
+            day = dt.date(*(int(g) for g in match.groups()))
+        elif re.fullmatch(r"\d{5}(\.0+)?", value):  # an Excel date serial read as a number
+            day = _EXCEL_EPOCH + dt.timedelta(days=int(float(value)))
+        else:
+            raise ValueError(value)
+    except ValueError:
+        raise ValueProblem(
+            IssueCode.BAD_DATE, "无法识别的日期，请写成 2020-04-30 或 2020年4月30日"
+        ) from None
+    if not 2000 <= day.year <= 2100:
+        raise ValueProblem(IssueCode.BAD_DATE, "日期年份应在 2000 到 2100 之间")
+    return day.isoformat()
+
+
+def _adcode(text: str) -> str:
+    value = normalize_id(text).removesuffix(".0")
+    if re.fullmatch(r"\d{12}", value):
+        value = value[:6]
+    if not re.fullmatch(r"\d{6}", value):
+        raise ValueProblem(IssueCode.BAD_ADCODE, "行政区划代码应为 6 位数字（如 431202）")
+    return value
+
+
+PARSERS: dict[str, Callable[[str], Any]] = {
+    "id": _id,
+    "text": _text,
+    "money": _money,
+    "percent": _percent,
+    "int": _int,
+    "bool": _words(_BOOLEANS, "是/否"),
+    "date": _date,
+    "adcode": _adcode,
+    "status": _words({k: v.value for k, v in _STATUSES.items()}, "生产状态"),
+    "level": _words({k: v.value for k, v in _LEVELS.items()}, "项目级别"),
+    "category": _words({k: v.value for k, v in _CATEGORIES.items()}, "问题类别"),
+    "problem_status": _words({k: v.value for k, v in _PROBLEM_STATUSES.items()}, "办理状态"),
+}
+"""Parser per column kind (see :data:`ingest.schema.Kind`)."""

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chain_graph.errors import IssueCode
+from ingest.loader import read_directory
+from tests.ingest.broken import EXPECTED, write_broken
+from tests.ledger_files import CANONICAL, write_canonical, write_csv
+
+
+def test_every_problem_reported_at_once_and_located(tmp_path: Path) -> None:
+    validation = read_directory(write_broken(tmp_path / "broken"))
+    found = {(i.file, i.row, i.code) for i in validation.issues}
+    assert found == EXPECTED
+    assert len(validation.issues) == len(EXPECTED)
+    for issue in validation.issues:
+        assert issue.message
+        assert not issue.message.isascii()
+        assert issue.file.endswith(".csv")
+
+
+def test_issue_names_the_column_and_value_as_written(tmp_path: Path) -> None:
+    validation = read_directory(write_broken(tmp_path / "broken"))
+    [share] = [i for i in validation.issues if i.code is IssueCode.SHARE_SUM_EXCEEDED and i.row == 7]
+    assert (share.column, share.value) == ("share", "50%")
+    assert "120%" in share.message
+
+
+def test_keep_valid_builds_ledgers_from_good_rows_only(tmp_path: Path) -> None:
+    validation = read_directory(write_broken(tmp_path / "broken"))
+    ledgers = validation.ledgers
+    # E1 conflicts across tables, so it is rejected in both; S2 has a bad number.
+    assert sorted(ledgers.firms["id"]) == ["S1", "S3", "S4"]
+    assert sorted(ledgers.projects["id"]) == ["P1"]
+    # Only link rows 4..9 touch valid nodes; 4, 5 (duplicate), 6, 7 (share sum),
+    # 8 (boolean) and 9 (material) are all rejected.
+    assert ledgers.links.empty
+    assert ledgers.problems.empty  # the problems table lacks a required column
+
+
+def test_rows_pointing_at_rejected_rows_are_rejected_too(tmp_path: Path) -> None:
+    tables = dict(CANONICAL)
+    tables["suppliers"] = [*CANONICAL["suppliers"][:1], ["S1", "", "长沙市", "", "", "", "", ""],
+                           *CANONICAL["suppliers"][2:]]
+    validation = read_directory(write_canonical(tmp_path / "d", tables))
+    codes = {(r.table.source.table, r.table.rows[r.position]): [i.code for i in r.issues]
+             for r in validation.rejected}
+    assert codes[("suppliers", 2)] == [IssueCode.VALUE_MISSING]
+    assert codes[("links", 2)] == [IssueCode.REJECTED_REFERENCE]  # S1 → E1
+    assert "S1" not in set(validation.ledgers.links["supplier_id"])
+    # The consequence is in the rejects, not in the report of causes.
+    assert [i.code for i in validation.issues] == [IssueCode.VALUE_MISSING]
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"", IssueCode.HEADER_NOT_FOUND),
+        (b"\x00\x01\x02binary junk\xff", IssueCode.FILE_UNREADABLE),
+        ("供应商编号,需求方编号,物料\n".encode() + "甲".encode("utf-16"), IssueCode.ENCODING_UNKNOWN),
+        (b"supplier_id,buyer_id,material\n", IssueCode.TABLE_EMPTY),
+        (b"a,b\n1,2\n", IssueCode.HEADER_NOT_FOUND),
+        (b"supplier_id,buyer_id\nS1,E1\n", IssueCode.COLUMN_MISSING),
+        (b"supplier_id,buyer_id,material,supplier_id\nS1,E1,x,S1\n", IssueCode.COLUMN_DUPLICATE),
+        (b"supplier_id,buyer_id,material\nS1,E1,x,extra,cells\n", IssueCode.FILE_UNREADABLE),
+    ],
+)
+def test_unreadable_or_unusable_links_file_blocks_the_import(
+    tmp_path: Path, content: bytes, code: IssueCode
+) -> None:
+    directory = write_canonical(tmp_path / "d")
+    (directory / "links.csv").write_bytes(content)
+    validation = read_directory(directory)
+    assert code in {i.code for i in validation.issues}
+    assert all(i.file == "links.csv" for i in validation.issues)
+    assert validation.ledgers.links.empty
+
+
+def test_mixed_encodings_are_reported(tmp_path: Path) -> None:
+    directory = write_canonical(tmp_path / "d")
+    head = "供应商编号,需求方编号,物料\n".encode()
+    body = b"".join(f"S1,E1,钢材{i}\n".encode() for i in range(70000))
+    body += "S2,E1,钢材\n".encode("gbk")  # invalid as UTF-8
+    (directory / "links.csv").write_bytes(head + body)
+    validation = read_directory(directory)
+    assert [i.code for i in validation.issues] == [IssueCode.ENCODING_UNKNOWN]
+
+
+def test_many_duplicates_are_reported_quickly(tmp_path: Path) -> None:
+    directory = write_canonical(tmp_path / "d")
+    write_csv(directory / "links.csv", [["supplier_id", "buyer_id", "material", "share"]]
+              + [["S2", "E1", "钢材", "0.001"]] * 20000)
+    validation = read_directory(directory)
+    assert len(validation.issues) == 20000
+    assert {i.code for i in validation.issues} == {IssueCode.DUPLICATE_LINK}
+    assert "等 20000 行" in validation.issues[0].message
+
+
+def test_two_files_for_one_table(tmp_path: Path) -> None:
+    directory = write_canonical(tmp_path / "d")
+    write_csv(directory / "供应关系.csv", CANONICAL["links"])
+    validation = read_directory(directory)
+    assert validation.blocking
+    assert [i.code for i in validation.issues] == [IssueCode.TABLE_DUPLICATE]
+
+
+def test_broken_xlsx_is_reported_not_raised(tmp_path: Path) -> None:
+    directory = write_canonical(tmp_path / "d")
+    (directory / "links.csv").unlink()
+    (directory / "links.xlsx").write_bytes(b"PK\x03\x04 this is not really a zip")
+    validation = read_directory(directory)
+    assert [i.code for i in validation.issues] == [IssueCode.FILE_UNREADABLE]
+    assert validation.blocking

@@ -1,0 +1,1 @@
+"""Interactive chain maps (pyvis); built in its own issue. Nothing here yet."""
