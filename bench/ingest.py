@@ -55,6 +55,10 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
 
 
 def _peak_mib() -> float:
+    """Peak resident memory of this process (VmHWM: unlike ru_maxrss, not inherited)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

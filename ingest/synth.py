@@ -250,7 +250,7 @@ def _links(rng: np.random.Generator, shape: _Shape, enterprises: pd.DataFrame,
     n_sup = len(supplier_ids)
     ent_ids = enterprises["企业编号"].to_numpy(dtype=object)
     chain_of = dict(zip(ent_ids, enterprises["所属产业链"], strict=True))
-    groups = round(shape.links / 1.7 * 1.6)  # oversampled: duplicates are dropped below
+    groups = round(shape.links / 1.7 * 2.2)  # oversampled: duplicates are dropped below
     kind = rng.choice(3, groups, p=[0.5, 0.25, 0.25])  # enterprise, project, supplier buyer
     buyer_index = np.where(kind == 0, rng.integers(0, len(ent_ids), groups),
                            np.where(kind == 1, rng.integers(0, len(projects), groups),

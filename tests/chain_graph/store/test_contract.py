@@ -1,0 +1,147 @@
+"""The store contract: every backend must pass these (the Neo4j store joins the fixture)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from chain_graph.errors import StoreError
+from chain_graph.model import Ledgers
+from chain_graph.store import Store, open_store
+from chain_graph.store import sqlite as sqlite_module
+from ingest.loader import read_directory
+
+
+@pytest.fixture(params=["sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    from chain_graph.store.sqlite import SQLiteStore
+
+    with SQLiteStore(f"sqlite:///{tmp_path}/contract.db", batch_size=3) as opened:
+        yield opened
+
+
+@pytest.fixture
+def ledgers(canonical_dir: Path) -> Ledgers:
+    validation = read_directory(canonical_dir)
+    assert validation.ok
+    return validation.ledgers
+
+
+def _assert_same(a: Ledgers, b: Ledgers) -> None:
+    a, b = a.canonical(), b.canonical()
+    for name in Ledgers.TABLES:
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
+
+
+def test_round_trip_of_every_field(store: Store, ledgers: Ledgers) -> None:
+    store.write(ledgers)
+    _assert_same(store.load(), ledgers)
+
+
+def test_rewrite_changes_nothing(store: Store, ledgers: Ledgers) -> None:
+    store.write(ledgers)
+    store.write(ledgers)
+    assert store.counts() == ledgers.counts()
+    _assert_same(store.load(), ledgers)
+
+
+@pytest.mark.parametrize("rows", [2, 3, 4, 7])
+def test_batch_boundaries(store: Store, rows: int) -> None:
+    firms = pd.DataFrame({"id": [f"F{i}" for i in range(rows)], "name": "甲", "status": "normal",
+                          "capacity": [float(i) for i in range(rows)]})
+    ledgers = Ledgers.from_frames(firms=firms)
+    store.write(ledgers)
+    assert store.counts()["firms"] == rows
+    _assert_same(store.load(), ledgers)
+
+
+TRICKY = ["怀化“鑫达”机械", "emoji 🏭🚚", "back\\slash", "quote ' and \" both", "tab\tnew\nline",
+          "=SUM(A1)", "", "零宽\u200b字符"]
+
+
+def test_unicode_in_every_text_field(store: Store) -> None:
+    n = len(TRICKY)
+    firms = pd.DataFrame({
+        column: TRICKY for column in ("name", "address", "chain", "problem", "contact", "phone",
+                                      "extra")
+    }).assign(id=[f"F{i}" for i in range(n)], adcode="431202", status="normal")
+    projects = pd.DataFrame({c: TRICKY for c in ("name", "address", "category", "owner",
+                                                 "lead_unit")}).assign(id=[f"P{i}" for i in range(n)])
+    links = pd.DataFrame({"supplier_id": [f"F{i}" for i in range(n)],
+                          "buyer_id": [f"P{i}" for i in range(n)], "material": TRICKY})
+    problems = pd.DataFrame({"id": [f"W{i}" for i in range(n)], "subject_id": "P0",
+                             "description": TRICKY, "responsible_unit": TRICKY})
+    ledgers = Ledgers.from_frames(firms=firms, projects=projects, links=links, problems=problems)
+    store.write(ledgers)
+    _assert_same(store.load(), ledgers)
+
+
+def test_replace_drops_what_is_not_in_the_new_data(store: Store, ledgers: Ledgers) -> None:
+    store.write(ledgers)
+    smaller = Ledgers(firms=ledgers.firms.iloc[:1], projects=ledgers.projects.iloc[:0],
+                      links=ledgers.links.iloc[:0], problems=ledgers.problems.iloc[:0])
+    store.write(smaller, replace=True)
+    assert store.counts() == {"firms": 1, "projects": 0, "links": 0, "problems": 0}
+
+
+def test_neighbourhood(store: Store, ledgers: Ledgers) -> None:
+    # Canonical graph: S1 → E1, S2 → E1, S2 → E2, E1 → P1.
+    store.write(ledgers)
+    near = store.neighbourhood("E1", depth=1)
+    assert sorted(near.firms["id"]) == ["E1", "S1", "S2"]
+    assert sorted(near.projects["id"]) == ["P1"]
+    assert len(near.links) == 3  # S1→E1, S2→E1, E1→P1 (S2→E2 leaves the neighbourhood)
+    assert sorted(near.problems["id"]) == ["W1", "W2"]
+    far = store.neighbourhood("E1", depth=2)
+    assert sorted(far.firms["id"]) == ["E1", "E2", "S1", "S2"]
+    assert len(far.links) == 4
+    alone = store.neighbourhood("nobody", depth=3)
+    assert alone.firms.empty
+    assert alone.links.empty
+
+
+def test_failed_write_leaves_the_previous_content(
+    store: Store, ledgers: Ledgers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.write(ledgers)
+    before = store.load()
+    real = sqlite_module._batches
+
+    def failing(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        yield from real(frame, table, size)
+        if table == "links":
+            raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(sqlite_module, "_batches", failing)
+    changed = Ledgers(firms=ledgers.firms.assign(name="改过的名字"), projects=ledgers.projects,
+                      links=ledgers.links, problems=ledgers.problems)
+    with pytest.raises(StoreError, match="已回滚"):
+        store.write(changed, replace=True)
+    _assert_same(store.load(), before)
+
+
+def test_open_store_rejects_unknown_urls() -> None:
+    from chain_graph.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        open_store("mysql://x")
+
+
+def test_sqlite_store_in_a_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="不存在"):
+        open_store(f"sqlite:///{tmp_path}/no/such/dir/x.db")
+
+
+def test_data_version_grows_with_writes(tmp_path: Path, ledgers: Ledgers) -> None:
+    from chain_graph.store.sqlite import SQLiteStore
+
+    with SQLiteStore(f"sqlite:///{tmp_path}/v.db") as store:
+        assert store.data_version() == 0
+        store.write(ledgers)
+        store.write(ledgers)
+        assert store.data_version() == 2
