@@ -66,12 +66,12 @@ TRICKY = ["怀化“鑫达”机械", "emoji 🏭🚚", "back\\slash", "quote ' 
 
 def test_unicode_in_every_text_field(store: Store) -> None:
     n = len(TRICKY)
-    firms = pd.DataFrame({
-        column: TRICKY for column in ("name", "address", "chain", "problem", "contact", "phone",
-                                      "extra")
-    }).assign(id=[f"F{i}" for i in range(n)], adcode="431202", status="normal")
-    projects = pd.DataFrame({c: TRICKY for c in ("name", "address", "category", "owner",
-                                                 "lead_unit")}).assign(id=[f"P{i}" for i in range(n)])
+    firm_text = ("name", "address", "chain", "problem", "contact", "phone", "extra")
+    firms = pd.DataFrame(dict.fromkeys(firm_text, TRICKY)).assign(
+        id=[f"F{i}" for i in range(n)], adcode="431202", status="normal")
+    project_text = ("name", "address", "category", "owner", "lead_unit")
+    projects = pd.DataFrame(dict.fromkeys(project_text, TRICKY)).assign(
+        id=[f"P{i}" for i in range(n)])
     links = pd.DataFrame({"supplier_id": [f"F{i}" for i in range(n)],
                           "buyer_id": [f"P{i}" for i in range(n)], "material": TRICKY})
     problems = pd.DataFrame({"id": [f"W{i}" for i in range(n)], "subject_id": "P0",
