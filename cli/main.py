@@ -15,7 +15,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from chain_graph.errors import ChainGraphError, ConfigError, InputIssue, StoreError
+from chain_graph.errors import (
+    ChainGraphError,
+    ConfigError,
+    InputIssue,
+    LedgerValidationError,
+    StoreError,
+)
+from chain_graph.model import Ledgers
 from chain_graph.settings import Settings
 from chain_graph.store import open_store
 
@@ -127,6 +134,45 @@ def ingest(
 
 
 @app.command()
+def analyze(
+    data_dir: Annotated[
+        Path | None, typer.Argument(help="台账目录；不给则分析存储中的数据")
+    ] = None,
+    store: StoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出机器可读的 JSON（见分析规范）")] = False,
+    top: Annotated[int, typer.Option(help="表格中显示的堵点企业数")] = 15,
+) -> None:
+    """缺口分析：堵点供应商、影响产值与投资、属地与跨区域协调、协调顺序。"""
+    import json
+
+    from chain_graph.gaps import analyze as run_analysis
+
+    with _user_errors():
+        settings = _settings()
+        ledgers = _load_ledgers(data_dir, store, settings)
+        result = run_analysis(ledgers, settings=settings)
+        if as_json:
+            typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+            return
+        from cli.report import print_report
+
+        print_report(console, result, top=top)
+
+
+def _load_ledgers(data_dir: Path | None, store: str | None, settings: Settings) -> Ledgers:
+    if data_dir is None:
+        with open_store(store, settings=settings) as source:
+            return source.load()
+    from ingest.loader import read_directory
+
+    validation = read_directory(data_dir, settings=settings)
+    if not validation.ok:
+        errors.print(_issue_table(validation.issues))
+        raise LedgerValidationError(validation.issues)
+    return validation.ledgers
+
+
+@app.command()
 def synth(
     out_dir: Annotated[Path, typer.Argument(help="输出目录")],
     scale: Annotated[
@@ -190,11 +236,10 @@ def demo(
             console.print(f"演示数据（虚构）已载入 {target.url}")
 
 
-def _print_summary(ledgers: object, settings: Settings) -> None:
-    from chain_graph.model import Ledgers, key_scale_mask
+def _print_summary(ledgers: Ledgers, settings: Settings) -> None:
+    from chain_graph.model import key_scale_mask
     from chain_graph.regions import classify
 
-    assert isinstance(ledgers, Ledgers)
     firms = ledgers.firms
     key = key_scale_mask(firms, output_threshold=settings.key_output_threshold,
                          tax_threshold=settings.key_tax_threshold)

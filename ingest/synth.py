@@ -251,10 +251,13 @@ def _links(rng: np.random.Generator, shape: _Shape, enterprises: pd.DataFrame,
     ent_ids = enterprises["企业编号"].to_numpy(dtype=object)
     chain_of = dict(zip(ent_ids, enterprises["所属产业链"], strict=True))
     groups = round(shape.links / 1.7 * 2.2)  # oversampled: duplicates are dropped below
+    # Suppliers come in tiers: tier 1 (the first half) sells to enterprises and projects,
+    # tier 2 (the next 35 %) to tier 1, tier 3 (the rest) to tier 2.
+    tier2, tier3 = n_sup // 2, n_sup * 85 // 100
     kind = rng.choice(3, groups, p=[0.5, 0.25, 0.25])  # enterprise, project, supplier buyer
     buyer_index = np.where(kind == 0, rng.integers(0, len(ent_ids), groups),
                            np.where(kind == 1, rng.integers(0, len(projects), groups),
-                                    rng.integers(0, max(1, n_sup - 1), groups)))
+                                    rng.integers(0, tier3, groups)))
     buyer = np.where(kind == 0, ent_ids[buyer_index % len(ent_ids)],
                      np.where(kind == 1, projects["项目编号"].to_numpy(dtype=object)[
                          buyer_index % len(projects)], supplier_ids[buyer_index % n_sup]))
@@ -267,14 +270,16 @@ def _links(rng: np.random.Generator, shape: _Shape, enterprises: pd.DataFrame,
                           "bi": buyer_index}).drop_duplicates(["buyer", "material"])
     k = rng.choice([1, 2, 3], len(frame), p=[0.5, 0.3, 0.2])
     rows = frame.loc[frame.index.repeat(k)].reset_index(drop=True)
-    rows["k"] = np.repeat(k, k)
-    # Suppliers of a supplier come from later in the list, so tiers form a DAG; a few
-    # links (0.2 %) go the other way and make realistic cycles between local firms.
-    low = np.where(rows["kind"] == 2, rows["bi"] + 1, 0)
-    rows["supplier"] = supplier_ids[(low + rng.integers(0, n_sup, len(rows)) % (n_sup - low))
-                                    % n_sup]
-    flip = (rows["kind"] == 2) & (rng.random(len(rows)) < 0.002)
-    rows.loc[flip, "supplier"] = supplier_ids[rng.integers(0, n_sup, int(flip.sum()))]
+    n_rows = len(rows)
+    is_supplier_buyer = (rows["kind"] == 2).to_numpy()
+    buyer_tier2 = rows["bi"].to_numpy() >= tier2
+    low = np.where(is_supplier_buyer, np.where(buyer_tier2, tier3, tier2), 0)
+    high = np.where(is_supplier_buyer, np.where(buyer_tier2, n_sup, tier3),
+                    np.where(rng.random(n_rows) < 0.8, tier2, n_sup))
+    rows["supplier"] = supplier_ids[low + (rng.random(n_rows) * (high - low)).astype(int)]
+    # A few links (0.2 %) go against the tiers and make realistic cycles.
+    flip = is_supplier_buyer & (rng.random(n_rows) < 0.002)
+    rows.loc[flip, "supplier"] = supplier_ids[rng.integers(0, tier2, int(flip.sum()))]
     rows = rows[rows["supplier"] != rows["buyer"]]
     rows = rows.drop_duplicates(["supplier", "buyer", "material"]).head(shape.links)
     total = np.where(rng.random(len(rows)) < 0.7, 100.0, rng.uniform(60, 100, len(rows)))

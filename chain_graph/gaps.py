@@ -1,0 +1,144 @@
+"""The whole gap analysis of one city: every figure of the spec, and its JSON form.
+
+:func:`analyze` runs the analysis functions of :mod:`chain_graph.analysis` on the city's
+ledgers and adds the routing of every blocked supplier (:mod:`chain_graph.regions`).
+:meth:`GapAnalysis.to_json` is the ``chain-graph analyze --json`` object of the spec.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chain_graph.analysis import (
+    Losses,
+    blocked,
+    exposure,
+    losses,
+    rank_blocked,
+    recovery,
+    restoration_order,
+    single_source,
+    starved,
+)
+from chain_graph.graph import SupplyGraph, build_graph
+from chain_graph.model import Ledgers
+from chain_graph.regions import classify
+from chain_graph.settings import Settings
+
+__all__ = ["GapAnalysis", "analyze"]
+
+
+@dataclass(frozen=True, eq=False)
+class GapAnalysis:
+    """Every figure of the analysis spec for one graph."""
+
+    graph: SupplyGraph
+    losses: Losses
+    blocked: pd.DataFrame
+    starved: list[str]
+    single_source: pd.DataFrame
+    restoration_order: pd.DataFrame
+    exposure: pd.DataFrame
+    links: int
+
+    def availability(self) -> dict[str, float]:
+        """a(v) of every firm and project."""
+        return dict(zip(self.graph.ids.astype(str).tolist(),
+                        self.graph.base_availability.tolist(), strict=True))
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures."""
+        g = self.graph
+        return {
+            "firms": int((~g.is_project).sum()),
+            "projects": int(g.is_project.sum()),
+            "links": self.links,
+            "blocked": len(self.blocked),
+            "output_at_risk": self.losses.output,
+            "investment_at_risk": self.losses.investment,
+            "value_at_risk": self.losses.value,
+        }
+
+    def local_list(self) -> pd.DataFrame:
+        """本地配套企业督促复产清单: blocked local suppliers, in rank order, with county."""
+        return self.blocked[self.blocked["scope"] == "local"].reset_index(drop=True)
+
+    def coordination_list(self) -> pd.DataFrame:
+        """跨区域协调清单: blocked suppliers in other cities or provinces, in rank order."""
+        outside = self.blocked["scope"].isin(["in_province", "out_of_province"])
+        return self.blocked[outside].reset_index(drop=True)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the spec's machine-readable result (plus ``starved``)."""
+        return {
+            "summary": self.summary(),
+            "availability": self.availability(),
+            "blocked": [_blocked_record(row) for row in self.blocked.to_dict("records")],
+            "single_source": self.single_source.to_dict("records"),
+            "restoration_order": self.restoration_order.to_dict("records"),
+            "exposure": self.exposure.to_dict("records"),
+            "starved": self.starved,
+        }
+
+
+_BLOCKED_KEYS = ("rank", "id", "name", "scope", "route_to", "target_region", "recovered_value",
+                 "recovered_output", "recovered_investment", "days_to_impact",
+                 "inventory_covers", "affected")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _blocked_record(row: dict[Any, Any]) -> dict[str, Any]:
+    return {key: _plain(row[key]) for key in _BLOCKED_KEYS}
+
+
+def analyze(source: Ledgers | SupplyGraph, *, settings: Settings | None = None) -> GapAnalysis:
+    """Run the whole gap analysis.
+
+    Parameters
+    ----------
+    source
+        The city's ledgers, or a graph built from them.
+    settings
+        Thresholds, home city, list lengths.
+
+    Returns
+    -------
+    GapAnalysis
+    """
+    settings = settings or Settings()
+    graph = source if isinstance(source, SupplyGraph) else build_graph(source)
+    threshold = settings.blocked_threshold
+    blocked_nodes = blocked(graph, threshold=threshold)
+    table = recovery(graph, blocked_nodes)
+    regions = [classify(str(graph.adcodes[x]), home_adcode=settings.home_adcode)
+               for x in blocked_nodes]
+    table["name"] = graph.names[blocked_nodes].astype(str) if len(blocked_nodes) else []
+    table["scope"] = [r.scope.value for r in regions]
+    table["route_to"] = [r.route_to for r in regions]
+    table["target_region"] = [r.target_region for r in regions]
+    table["node"] = blocked_nodes
+    ranked = rank_blocked(table)
+    by_value = table.sort_values(["recovered_value", "id"], ascending=[False, True])
+    candidates = by_value["node"].to_numpy()[: settings.restoration_candidates]
+    return GapAnalysis(
+        graph=graph,
+        losses=losses(graph),
+        blocked=ranked,
+        starved=graph.ids[starved(graph, threshold=threshold)].astype(str).tolist(),
+        single_source=single_source(graph, threshold=settings.single_source_threshold),
+        restoration_order=restoration_order(graph, candidates),
+        exposure=exposure(graph, top=settings.exposure_top),
+        links=len(graph.src),
+    )

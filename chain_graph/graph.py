@@ -1,0 +1,248 @@
+"""The supply-chain graph: nodes are firms and projects, edges are supplier → buyer links.
+
+:class:`SupplyGraph` holds the graph as flat arrays (one row per node, one per link),
+because a national graph has millions of links and the analysis needs them as vectors.
+:func:`to_networkx` gives the same graph as a ``networkx.MultiDiGraph`` (one edge per
+material, keyed by material) for views, maps and ad-hoc analysis; :func:`from_networkx`
+goes back, so small graphs can be written by hand with networkx.
+
+Node attributes: ``kind`` (``firm``/``project``), ``name``, ``adcode``, ``capacity``
+(own capacity c(v) in [0, 1], see :func:`own_capacity`), ``is_enterprise``,
+``output_value`` (enterprises, 万元), ``annual_plan`` (projects, 万元), ``recovery_days``.
+Edge attributes: ``material``, ``w`` (share / 100), ``critical``, ``stock_days``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from chain_graph.model import Ledgers
+
+if TYPE_CHECKING:
+    from chain_graph.propagation import Structure
+
+__all__ = ["SupplyGraph", "build_graph", "from_networkx", "own_capacity", "to_networkx"]
+
+
+def own_capacity(firms: pd.DataFrame) -> np.ndarray:
+    """Return c(v) for each firm: stopped → 0, else capacity/100, else normal 1 / partial 0.5.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"status": ["stopped", "normal", "partial", "partial", "normal"],
+    ...                   "capacity": [80.0, float("nan"), float("nan"), 70.0, 85.0]})
+    >>> own_capacity(f).tolist()
+    [0.0, 1.0, 0.5, 0.7, 0.85]
+    """
+    status = firms["status"].to_numpy(dtype=object)
+    given = firms["capacity"].to_numpy(dtype=float) / 100.0
+    fallback = np.where(status == "partial", 0.5, 1.0)
+    capacity = np.where(np.isnan(given), fallback, given)
+    return np.where(status == "stopped", 0.0, np.clip(capacity, 0.0, 1.0))
+
+
+@dataclass(frozen=True, eq=False)
+class SupplyGraph:
+    """A supply-chain graph as arrays. Build it with :func:`build_graph`.
+
+    Node arrays have one entry per node (firms first, then projects); edge arrays one per
+    link, with ``src``/``dst`` as node positions.
+    """
+
+    ids: np.ndarray
+    names: np.ndarray
+    adcodes: np.ndarray
+    is_project: np.ndarray
+    is_enterprise: np.ndarray
+    capacity: np.ndarray
+    output_value: np.ndarray
+    annual_plan: np.ndarray
+    recovery_days: np.ndarray
+    chains: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    w: np.ndarray
+    critical: np.ndarray
+    stock_days: np.ndarray
+    material: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of nodes."""
+        return len(self.ids)
+
+    @functools.cached_property
+    def index(self) -> dict[str, int]:
+        """Position of each node id."""
+        return {str(node): i for i, node in enumerate(self.ids)}
+
+    @functools.cached_property
+    def structure(self) -> Structure:
+        """Derived arrays for the availability engine (computed once per graph)."""
+        from chain_graph.propagation import Structure
+
+        return Structure.of(self)
+
+    @functools.cached_property
+    def base_availability(self) -> np.ndarray:
+        """a(v) of every node with the ledgers as they are (computed once per graph)."""
+        from chain_graph.propagation import evaluate
+
+        return evaluate(self, self.structure, [{}]).value
+
+    @property
+    def weight(self) -> np.ndarray:
+        """Value carried by each node (万元): output for enterprises, annual plan for projects."""
+        return np.where(self.is_enterprise, self.output_value, 0.0) + np.where(
+            self.is_project, self.annual_plan, 0.0
+        )
+
+    def with_capacity(self, capacity: np.ndarray) -> SupplyGraph:
+        """Return the same graph with other own capacities (for what-if scenarios)."""
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        fields["capacity"] = capacity
+        return SupplyGraph(**fields)
+
+
+def build_graph(ledgers: Ledgers) -> SupplyGraph:
+    """Build the supply graph of a city's ledgers.
+
+    Parameters
+    ----------
+    ledgers
+        Validated ledgers (every link points at a known firm or project).
+
+    Returns
+    -------
+    SupplyGraph
+
+    Examples
+    --------
+    >>> L = Ledgers.from_frames(
+    ...     firms=pd.DataFrame({"id": ["S", "E"], "status": ["stopped", "normal"],
+    ...                         "is_enterprise": [False, True], "output_value": [0, 100.0]}),
+    ...     links=pd.DataFrame({"supplier_id": ["S"], "buyer_id": ["E"], "material": ["钢"],
+    ...                         "share": [60.0], "critical": [True]}))
+    >>> g = build_graph(L)
+    >>> g.ids.tolist(), g.capacity.tolist(), g.w.tolist()
+    (['S', 'E'], [0.0, 1.0], [0.6])
+    """
+    firms, projects, links = ledgers.firms, ledgers.projects, ledgers.links
+    n_firms, n_projects = len(firms), len(projects)
+    ids = np.concatenate([firms["id"].to_numpy(dtype=object), projects["id"].to_numpy(dtype=object)])
+    position = pd.Index(ids)
+    src = position.get_indexer(links["supplier_id"])
+    dst = position.get_indexer(links["buyer_id"])
+    if (src < 0).any() or (dst < 0).any():
+        msg = "供应关系指向未知的企业或项目：请先通过导入校验"
+        raise ValueError(msg)
+    is_project = np.r_[np.zeros(n_firms, bool), np.ones(n_projects, bool)]
+    zeros_p = np.zeros(n_projects)
+    return SupplyGraph(
+        ids=ids,
+        names=np.concatenate([firms["name"].to_numpy(dtype=object),
+                              projects["name"].to_numpy(dtype=object)]),
+        adcodes=np.concatenate([firms["adcode"].to_numpy(dtype=object),
+                                projects["adcode"].to_numpy(dtype=object)]),
+        is_project=is_project,
+        is_enterprise=np.r_[firms["is_enterprise"].to_numpy(dtype=bool), np.zeros(n_projects, bool)],
+        capacity=np.r_[own_capacity(firms), np.ones(n_projects)],
+        output_value=np.r_[firms["output_value"].to_numpy(dtype=float), zeros_p],
+        annual_plan=np.r_[np.zeros(n_firms), projects["annual_plan"].to_numpy(dtype=float)],
+        recovery_days=np.r_[firms["recovery_days"].to_numpy(dtype=float, na_value=np.nan),
+                            np.full(n_projects, np.nan)],
+        chains=np.concatenate([firms["chain"].to_numpy(dtype=object), np.full(n_projects, "", object)]),
+        src=src.astype(np.int64),
+        dst=dst.astype(np.int64),
+        w=links["share"].to_numpy(dtype=float) / 100.0,
+        critical=links["critical"].to_numpy(dtype=bool),
+        stock_days=links["stock_days"].to_numpy(dtype=float, na_value=np.nan),
+        material=links["material"].to_numpy(dtype=object),
+    )
+
+
+def _nan_to_none(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
+
+
+def to_networkx(graph: SupplyGraph) -> nx.MultiDiGraph:
+    """Return the graph as a ``networkx.MultiDiGraph`` (edge key = material).
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("S", kind="firm", capacity=0.0)
+    >>> G.add_node("P", kind="project", annual_plan=50.0)
+    >>> _ = G.add_edge("S", "P", key="水泥", w=1.0)
+    >>> H = to_networkx(from_networkx(G))
+    >>> sorted(H.edges(keys=True)), H.nodes["P"]["annual_plan"]
+    ([('S', 'P', '水泥')], 50.0)
+    """
+    G = nx.MultiDiGraph()
+    for i, node in enumerate(graph.ids):
+        G.add_node(
+            str(node),
+            kind="project" if graph.is_project[i] else "firm",
+            name=str(graph.names[i]),
+            adcode=str(graph.adcodes[i]),
+            chain=str(graph.chains[i]),
+            capacity=float(graph.capacity[i]),
+            is_enterprise=bool(graph.is_enterprise[i]),
+            output_value=float(graph.output_value[i]),
+            annual_plan=float(graph.annual_plan[i]),
+            recovery_days=_nan_to_none(graph.recovery_days[i]),
+        )
+    for e in range(len(graph.src)):
+        G.add_edge(
+            str(graph.ids[graph.src[e]]), str(graph.ids[graph.dst[e]]), key=str(graph.material[e]),
+            material=str(graph.material[e]), w=float(graph.w[e]), critical=bool(graph.critical[e]),
+            stock_days=_nan_to_none(graph.stock_days[e]),
+        )
+    return G
+
+
+def from_networkx(G: nx.MultiDiGraph | nx.DiGraph) -> SupplyGraph:
+    """Build a :class:`SupplyGraph` from a networkx graph with the attributes above.
+
+    Missing attributes take the defaults: a firm with capacity 1, not an enterprise,
+    no value; an edge with ``w = 1``, critical, unknown stock days. On a ``DiGraph``
+    the material is the ``material`` attribute (default ``""``).
+    """
+    nodes = list(G.nodes)
+    data = [G.nodes[v] for v in nodes]
+
+    def node_array(key: str, default: Any, dtype: Any = float) -> np.ndarray:
+        return np.array([d.get(key, default) if d.get(key) is not None else default
+                         for d in data], dtype=dtype)
+
+    position = {v: i for i, v in enumerate(nodes)}
+    if G.is_multigraph():
+        edges = [(u, v, d.get("material", k), d) for u, v, k, d in G.edges(keys=True, data=True)]
+    else:
+        edges = [(u, v, d.get("material", ""), d) for u, v, d in G.edges(data=True)]
+    is_project = np.array([d.get("kind") == "project" for d in data], dtype=bool)
+    return SupplyGraph(
+        ids=np.array([str(v) for v in nodes], dtype=object),
+        names=node_array("name", "", object),
+        adcodes=node_array("adcode", "", object),
+        is_project=is_project,
+        is_enterprise=node_array("is_enterprise", False, bool) & ~is_project,
+        capacity=np.where(is_project, 1.0, node_array("capacity", 1.0)),
+        output_value=node_array("output_value", 0.0),
+        annual_plan=np.where(is_project, node_array("annual_plan", 0.0), 0.0),
+        recovery_days=node_array("recovery_days", np.nan),
+        chains=node_array("chain", "", object),
+        src=np.array([position[u] for u, _, _, _ in edges], dtype=np.int64),
+        dst=np.array([position[v] for _, v, _, _ in edges], dtype=np.int64),
+        w=np.array([d.get("w", 1.0) for *_, d in edges], dtype=float),
+        critical=np.array([d.get("critical", True) for *_, d in edges], dtype=bool),
+        stock_days=np.array([np.nan if d.get("stock_days") is None else d["stock_days"]
+                             for *_, d in edges], dtype=float),
+        material=np.array([str(m) for _, _, m, _ in edges], dtype=object),
+    )

@@ -1,0 +1,236 @@
+"""The availability engine: the spec's greatest fixed point, for many scenarios at once.
+
+Availability (see the analysis spec) is the greatest fixed point of
+
+    A_m(v) = max(0, 1 − Σ_{critical links s→v of material m} w · (1 − a(s)))
+    a(v)   = min(c(v), min_m A_m(v))
+
+:class:`Structure` precomputes what every evaluation needs: critical in-links grouped by
+(buyer, material), out-links for cones, and a topological *level* per node from the
+condensation of the strongly connected components (all nodes of one cycle share a
+level). :func:`evaluate` then computes, for K scenarios (each a set of nodes with a new
+own capacity), the new availability of every node in each scenario's downstream cone:
+
+* nodes are visited level by level, so a node outside cycles is computed once, from final
+  inputs, exactly (one pass in topological order, as the spec says for a DAG);
+* nodes of a cycle are iterated from the top (a = c) until nothing moves by more than
+  ``1e-13``: the iteration decreases monotonically to the greatest fixed point;
+* outside a scenario's cone nothing can change, so the base availability is used there.
+
+Every step is a numpy vector operation over (scenario, node) pairs, so a national graph
+with millions of links is evaluated in seconds, not hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from chain_graph.graph import SupplyGraph
+
+__all__ = ["Pairs", "Structure", "evaluate"]
+
+TOLERANCE = 1e-13
+MAX_CYCLE_ITERATIONS = 100_000
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenate ``arange(s, s + c)`` for every (s, c), vectorised."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(counts)
+    offsets = np.repeat(starts - (ends - counts), counts)
+    ranges: np.ndarray = np.arange(total, dtype=np.int64) + offsets
+    return ranges
+
+
+@dataclass(frozen=True, eq=False)
+class Structure:
+    """Derived arrays of a :class:`SupplyGraph` that every evaluation reuses."""
+
+    n: int
+    in_ptr: np.ndarray  # critical in-links of node v: in_*[in_ptr[v]:in_ptr[v + 1]]
+    in_src: np.ndarray
+    in_w: np.ndarray
+    in_group_start: np.ndarray  # True at the first link of each (buyer, material) group
+    out_ptr: np.ndarray  # critical out-links: out_dst[out_ptr[v]:out_ptr[v + 1]]
+    out_dst: np.ndarray
+    level: np.ndarray  # topological level of each node's strongly connected component
+    component: np.ndarray
+    cyclic: np.ndarray  # node sits on a cycle of critical links
+    levels: int
+
+    @classmethod
+    def of(cls, graph: SupplyGraph) -> Structure:
+        """Precompute the structure of ``graph`` (critical links only matter)."""
+        n = graph.n
+        crit = np.flatnonzero(graph.critical)
+        src, dst = graph.src[crit], graph.dst[crit]
+        _, material_code = np.unique(graph.material[crit].astype(str), return_inverse=True)
+        order = np.lexsort((material_code, dst))
+        in_src, in_dst, in_mat = src[order], dst[order], material_code[order]
+        in_ptr = np.searchsorted(in_dst, np.arange(n + 1))
+        group_start = np.ones(len(order), dtype=bool)
+        if len(order) > 1:
+            group_start[1:] = (in_dst[1:] != in_dst[:-1]) | (in_mat[1:] != in_mat[:-1])
+        out_order = np.argsort(src, kind="stable")
+        out_ptr = np.searchsorted(src[out_order], np.arange(n + 1))
+        component, level, cyclic, levels = _levels(n, src, dst)
+        return cls(n, in_ptr, in_src, graph.w[crit][order], group_start, out_ptr,
+                   dst[out_order], level, component, cyclic, levels)
+
+
+def _levels(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                np.ndarray, int]:
+    """Strongly connected components and the longest-path level of each in the condensation."""
+    matrix = csr_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
+    count, component = connected_components(matrix, directed=True, connection="strong")
+    size = np.bincount(component, minlength=count)
+    cyclic = (size[component] > 1)
+    cyclic[src[src == dst]] = True
+    cs, cd = component[src], component[dst]
+    keep = cs != cd
+    pairs = np.unique(cs[keep].astype(np.int64) * count + cd[keep])
+    cs, cd = pairs // count, pairs % count
+    out_ptr = np.searchsorted(cs, np.arange(count + 1))
+    indegree = np.bincount(cd, minlength=count)
+    level = np.zeros(count, dtype=np.int64)
+    frontier = np.flatnonzero(indegree == 0)
+    depth = 0
+    while frontier.size:
+        level[frontier] = depth
+        starts, ends = out_ptr[frontier], out_ptr[frontier + 1]
+        targets = cd[_ranges(starts, ends - starts)]
+        drop = np.bincount(targets, minlength=count)
+        indegree -= drop
+        frontier = np.flatnonzero((drop > 0) & (indegree == 0))
+        depth += 1
+    return component, level[component], cyclic, max(depth, 1)
+
+
+@dataclass(frozen=True, eq=False)
+class Pairs:
+    """(scenario, node) pairs of an evaluation and their new availability, sorted by key."""
+
+    scenario: np.ndarray
+    node: np.ndarray
+    value: np.ndarray
+
+
+def evaluate(
+    graph: SupplyGraph,
+    structure: Structure,
+    changes: Sequence[Mapping[int, float]],
+    *,
+    base: np.ndarray | None = None,
+) -> Pairs:
+    """Availability in each scenario's downstream cone.
+
+    Parameters
+    ----------
+    graph, structure
+        The graph and its :class:`Structure`.
+    changes
+        One mapping per scenario: node position → new own capacity.
+    base
+        Availability of the unchanged graph, used outside the cones. ``None`` computes
+        the base itself: then ``changes`` must be ``[{}]`` and every node is evaluated.
+
+    Returns
+    -------
+    Pairs
+        For every scenario k and every node v downstream of (or equal to) a changed node,
+        the availability of v in scenario k.
+    """
+    n = structure.n
+    if base is None:
+        keys = np.arange(n, dtype=np.int64)
+        base = np.zeros(n)
+        seeds = np.zeros(0, dtype=np.int64)
+        seed_capacity = np.zeros(0)
+    else:
+        seeds = np.array([k * n + v for k, ch in enumerate(changes) for v in ch], dtype=np.int64)
+        seed_capacity = np.array([c for ch in changes for c in ch.values()], dtype=float)
+        keys = _cones(structure, np.unique(seeds))
+    node = keys % n
+    capacity = graph.capacity[node].copy()
+    if seeds.size:
+        capacity[np.searchsorted(keys, seeds)] = seed_capacity
+    value = capacity.copy()
+    order = np.argsort(structure.level[node], kind="stable")
+    bounds = np.searchsorted(structure.level[node][order], np.arange(structure.levels + 1))
+    for lv in range(structure.levels):
+        members = order[bounds[lv]:bounds[lv + 1]]
+        if members.size == 0:
+            continue
+        cyclic = structure.cyclic[node[members]]
+        plain = members[~cyclic]
+        if plain.size:
+            value[plain] = _update(structure, keys, value, base, capacity=capacity, members=plain)
+        looping = members[cyclic]
+        for _ in range(MAX_CYCLE_ITERATIONS if looping.size else 0):
+            new = _update(structure, keys, value, base, capacity=capacity, members=looping)
+            moved = float(np.max(np.abs(new - value[looping])))
+            value[looping] = new
+            if moved <= TOLERANCE:
+                break
+    return Pairs(keys // n, node, value)
+
+
+def _cones(structure: Structure, seeds: np.ndarray) -> np.ndarray:
+    """Keys ``k * n + v`` of every node v reachable from scenario k's seeds, sorted."""
+    n = structure.n
+    keys = seeds
+    frontier = seeds
+    while frontier.size:
+        scenario, node = frontier // n, frontier % n
+        starts = structure.out_ptr[node]
+        counts = structure.out_ptr[node + 1] - starts
+        reached = np.repeat(scenario, counts) * n + structure.out_dst[_ranges(starts, counts)]
+        reached = np.unique(reached)
+        fresh = reached[~_contains(keys, reached)]
+        keys = np.union1d(keys, fresh)
+        frontier = fresh
+    return keys
+
+
+def _contains(sorted_keys: np.ndarray, probe: np.ndarray) -> np.ndarray:
+    if sorted_keys.size == 0:
+        return np.zeros(probe.shape, dtype=bool)
+    position = np.minimum(np.searchsorted(sorted_keys, probe), sorted_keys.size - 1)
+    found: np.ndarray = sorted_keys[position] == probe
+    return found
+
+
+def _update(structure: Structure, keys: np.ndarray, value: np.ndarray, base: np.ndarray, *,
+            capacity: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """One application of the availability rule to the given pairs."""
+    n = structure.n
+    node = keys[members] % n
+    scenario = keys[members] // n
+    starts = structure.in_ptr[node]
+    counts = structure.in_ptr[node + 1] - starts
+    result: np.ndarray = capacity[members].copy()
+    if int(counts.sum()) == 0:
+        return result
+    edge = _ranges(starts, counts)
+    owner = np.repeat(np.arange(members.size), counts)
+    source = structure.in_src[edge]
+    source_key = np.repeat(scenario, counts) * n + source
+    position = np.minimum(np.searchsorted(keys, source_key), keys.size - 1)
+    found = keys[position] == source_key
+    source_value = np.where(found, value[position], base[source])
+    deficit = structure.in_w[edge] * (1.0 - source_value)
+    segment = np.flatnonzero(structure.in_group_start[edge])
+    supply = np.maximum(0.0, 1.0 - np.add.reduceat(deficit, segment))
+    segment_owner = owner[segment]
+    first = np.flatnonzero(np.r_[True, segment_owner[1:] != segment_owner[:-1]])
+    lowest = np.minimum.reduceat(supply, first)
+    holders = segment_owner[first]
+    result[holders] = np.minimum(result[holders], lowest)
+    return result

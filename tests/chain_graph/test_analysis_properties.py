@@ -1,0 +1,151 @@
+"""Invariants of the analysis on random graphs (hypothesis), checked against a naive oracle."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chain_graph.analysis import (
+    availability,
+    blocked,
+    exposure,
+    losses,
+    recovery,
+    restoration_order,
+)
+from chain_graph.gaps import analyze
+from chain_graph.graph import from_networkx
+from tests.chain_graph.oracle import naive_availability, naive_value_at_risk
+
+MATERIALS = ["a", "b", "c"]
+
+
+@st.composite
+def supply_graphs(draw: st.DrawFn, max_nodes: int = 9) -> nx.MultiDiGraph:
+    n = draw(st.integers(2, max_nodes))
+    G = nx.MultiDiGraph()
+    for i in range(n):
+        kind = draw(st.sampled_from(["firm", "firm", "enterprise", "project"]))
+        attrs: dict[str, object] = {
+            "capacity": draw(st.sampled_from([0.0, 0.3, 0.5, 0.89, 0.9, 1.0])),
+            "recovery_days": draw(st.none() | st.integers(0, 30)),
+        }
+        if kind == "enterprise":
+            attrs |= {"is_enterprise": True, "output_value": draw(st.floats(0, 1000))}
+        if kind == "project":
+            attrs = {"kind": "project", "annual_plan": draw(st.floats(0, 1000))}
+        G.add_node(f"N{i}", **attrs)
+    shares: dict[tuple[str, str], float] = {}
+    for _ in range(draw(st.integers(0, 3 * n))):
+        s, b = draw(st.sampled_from(list(G.nodes))), draw(st.sampled_from(list(G.nodes)))
+        m = draw(st.sampled_from(MATERIALS))
+        if s == b or G.nodes[s].get("kind") == "project" or G.has_edge(s, b, key=m):
+            continue
+        room = 1.0 - shares.get((b, m), 0.0)
+        w = round(draw(st.floats(0.05, 1.0)) * room, 6)
+        if w <= 0:
+            continue
+        shares[(b, m)] = shares.get((b, m), 0.0) + w
+        G.add_edge(s, b, key=m, w=w, critical=draw(st.booleans() | st.just(True)),
+                   stock_days=draw(st.none() | st.integers(0, 20)))
+    return G
+
+
+PROPERTY = settings(max_examples=150, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(supply_graphs())
+def test_engine_matches_the_naive_fixed_point(G: nx.MultiDiGraph) -> None:
+    expected = naive_availability(G)
+    got = availability(G).to_dict()
+    assert got == pytest.approx(expected, abs=1e-9)
+
+
+@PROPERTY
+@given(supply_graphs())
+def test_availability_between_zero_and_own_capacity(G: nx.MultiDiGraph) -> None:
+    g = from_networkx(G)
+    a = g.base_availability
+    assert np.all(a >= 0.0)
+    assert np.all(a <= g.capacity + 1e-12)
+
+
+@PROPERTY
+@given(supply_graphs(), st.data())
+def test_lowering_a_capacity_never_raises_an_availability(G: nx.MultiDiGraph,
+                                                          data: st.DataObject) -> None:
+    firm = data.draw(st.sampled_from(list(G.nodes)))
+    if G.nodes[firm].get("kind") == "project":
+        return
+    before = availability(G)
+    lower = data.draw(st.floats(0.0, float(G.nodes[firm].get("capacity", 1.0))))
+    G.nodes[firm]["capacity"] = lower
+    after = availability(G)
+    assert np.all(after.to_numpy() <= before.to_numpy() + 1e-12)
+
+
+@PROPERTY
+@given(supply_graphs())
+def test_recovered_value_equals_a_full_recomputation(G: nx.MultiDiGraph) -> None:
+    g = from_networkx(G)
+    table = recovery(g, blocked(g))
+    now = naive_value_at_risk(G, naive_availability(G))
+    for row in table.to_dict("records"):
+        restored = naive_availability(G, {row["id"]: 1.0})
+        assert row["recovered_value"] == pytest.approx(
+            now - naive_value_at_risk(G, restored), abs=1e-6)
+
+
+@PROPERTY
+@given(supply_graphs())
+def test_restoration_order_ends_at_everything_restored(G: nx.MultiDiGraph) -> None:
+    g = from_networkx(G)
+    candidates = blocked(g)
+    order = restoration_order(g, candidates)
+    now = losses(g).value
+    restored = naive_availability(G, {str(g.ids[x]): 1.0 for x in candidates})
+    expected = now - naive_value_at_risk(G, restored)
+    final = float(order["cumulative_value"].iloc[-1]) if len(order) else 0.0
+    assert final == pytest.approx(expected, abs=1e-6)
+    assert np.all(np.diff(order["cumulative_value"].to_numpy()) >= -1e-9)
+
+
+@PROPERTY
+@given(supply_graphs())
+def test_exposure_top_k_is_exact(G: nx.MultiDiGraph) -> None:
+    g = from_networkx(G)
+    now = naive_value_at_risk(G, naive_availability(G))
+    has_out = {str(g.ids[x]) for x in g.src}
+    brute = sorted(
+        ((naive_value_at_risk(G, naive_availability(G, {v: 0.0})) - now, v)
+         for v in has_out if G.nodes[v].get("kind") != "project"),
+        key=lambda t: (-round(t[0], 6), t[1]))
+    got = exposure(g, top=3)
+    assert got["value_at_risk_if_stopped"].tolist() == pytest.approx([v for v, _ in brute[:3]],
+                                                                    abs=1e-6)
+
+
+@PROPERTY
+@given(supply_graphs(), st.randoms(use_true_random=False))
+def test_result_does_not_depend_on_row_order(G: nx.MultiDiGraph, rng: object) -> None:
+    import random
+
+    assert isinstance(rng, random.Random)
+    nodes = list(G.nodes(data=True))
+    edges = list(G.edges(keys=True, data=True))
+    rng.shuffle(nodes)
+    rng.shuffle(edges)
+    H = nx.MultiDiGraph()
+    H.add_nodes_from(nodes)
+    H.add_edges_from(edges)
+    a, b = analyze(from_networkx(G)).to_json(), analyze(from_networkx(H)).to_json()
+    assert b["availability"] == pytest.approx(a["availability"], abs=1e-12)
+    assert [r["id"] for r in b["blocked"]] == [r["id"] for r in a["blocked"]]
+    assert b["restoration_order"] == a["restoration_order"] or [
+        r["id"] for r in b["restoration_order"]] == [r["id"] for r in a["restoration_order"]]
+    assert [r["id"] for r in b["exposure"]] == [r["id"] for r in a["exposure"]]
