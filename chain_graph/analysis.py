@@ -298,16 +298,24 @@ def restoration_order(graph: GraphLike, candidates: Sequence[int] | np.ndarray) 
 def _upper_bounds(g: SupplyGraph) -> np.ndarray:
     """Bound each node's exposure from above, for an exact top-k by branch and bound.
 
-    A drop of availability passes through a link at most multiplied by its share, so on
-    the acyclic part the loss from stopping x is at most a(x)·u(x) with
-    u(x) = weight(x) + Σ_{critical x→y} w·u(y). Nodes with a cycle downstream get
-    infinity (always evaluated exactly).
+    A drop δ of availability passes through a critical link at most multiplied by its
+    share, so for a node y outside cycles the loss from a drop δ at y is at most
+    ``δ·lin(y) + fixed(y)``, with ``lin(y) = weight(y) + Σ w·lin(z)`` over links to nodes z
+    outside cycles, and ``fixed(y)`` the sum of the bounds U_T of the cycles T it feeds.
+    A cycle can at worst lose everything it has: U_T = Σ_{v∈T} weight(v)·a(v) plus what
+    its out-links can pass on. Stopping x drops it by a(x): bound = a(x)·lin(x) + fixed(x),
+    or U_T for x on cycle T.
     """
     s = g.structure
+    a = g.base_availability
     weight = g.weight
-    u = np.zeros(g.n)
+    lin = np.zeros(g.n)
+    fixed = np.zeros(g.n)
+    cycle_bound = np.zeros(int(s.component.max()) + 1 if g.n else 0)
     crit = np.flatnonzero(g.critical)
     src, dst, w = g.src[crit], g.dst[crit], g.w[crit]
+    leaves = s.component[src] != s.component[dst]
+    src, dst, w = src[leaves], dst[leaves], w[leaves]
     by_level = np.argsort(s.level, kind="stable")
     bounds = np.searchsorted(s.level[by_level], np.arange(s.levels + 1))
     edge_level = s.level[src]
@@ -316,13 +324,23 @@ def _upper_bounds(g: SupplyGraph) -> np.ndarray:
     for lv in range(s.levels - 1, -1, -1):
         nodes = by_level[bounds[lv]:bounds[lv + 1]]
         edges = edge_order[edge_bounds[lv]:edge_bounds[lv + 1]]
-        flow = np.bincount(src[edges], weights=w[edges] * u[dst[edges]], minlength=g.n)
-        u[nodes] = weight[nodes] + flow[nodes]
-        u[nodes[s.cyclic[nodes]]] = np.inf
-    with np.errstate(invalid="ignore"):
-        bound = g.base_availability * u
-    bound[np.isnan(bound)] = np.inf  # 0 · inf: a stopped node on a cycle
-    return bound
+        e_src, e_dst, e_w = src[edges], dst[edges], w[edges]
+        into_cycle = s.cyclic[e_dst]
+        passed_fixed = np.where(into_cycle, cycle_bound[s.component[e_dst]], fixed[e_dst])
+        passed_lin = np.where(into_cycle, 0.0, e_w * lin[e_dst])
+        plain = nodes[~s.cyclic[nodes]]
+        lin[plain] = weight[plain] + np.bincount(e_src, weights=passed_lin, minlength=g.n)[plain]
+        fixed[plain] = np.bincount(e_src, weights=passed_fixed, minlength=g.n)[plain]
+        looping = nodes[s.cyclic[nodes]]
+        if looping.size:
+            from_cycle = s.cyclic[e_src]
+            size = cycle_bound.size
+            cycle_bound += np.bincount(s.component[looping], weights=weight[looping] * a[looping],
+                                       minlength=size)
+            passed = a[e_src] * passed_lin + passed_fixed
+            cycle_bound += np.bincount(s.component[e_src[from_cycle]],
+                                       weights=passed[from_cycle], minlength=size)
+    return np.where(s.cyclic, cycle_bound[s.component], a * lin + fixed)
 
 
 def exposure(graph: GraphLike, *, top: int = 20) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -95,7 +96,7 @@ def _levels(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.nd
     cyclic[src[src == dst]] = True
     cs, cd = component[src], component[dst]
     keep = cs != cd
-    pairs = np.unique(cs[keep].astype(np.int64) * count + cd[keep])
+    pairs = _sorted_unique(cs[keep].astype(np.int64) * count + cd[keep])
     cs, cd = pairs // count, pairs % count
     out_ptr = np.searchsorted(cs, np.arange(count + 1))
     indegree = np.bincount(cd, minlength=count)
@@ -156,12 +157,13 @@ def evaluate(
     else:
         seeds = np.array([k * n + v for k, ch in enumerate(changes) for v in ch], dtype=np.int64)
         seed_capacity = np.array([c for ch in changes for c in ch.values()], dtype=float)
-        keys = _cones(structure, np.unique(seeds))
+        keys = _cones(structure, _sorted_unique(seeds))
     node = keys % n
     capacity = graph.capacity[node].copy()
     if seeds.size:
         capacity[np.searchsorted(keys, seeds)] = seed_capacity
     value = capacity.copy()
+    lookup = pd.Index(keys)
     order = np.argsort(structure.level[node], kind="stable")
     bounds = np.searchsorted(structure.level[node][order], np.arange(structure.levels + 1))
     for lv in range(structure.levels):
@@ -171,14 +173,16 @@ def evaluate(
         cyclic = structure.cyclic[node[members]]
         plain = members[~cyclic]
         if plain.size:
-            value[plain] = _update(structure, keys, value, base, capacity=capacity, members=plain)
+            value[plain] = _Gather(structure, keys, lookup, base, plain).apply(value, capacity)
         looping = members[cyclic]
-        for _ in range(MAX_CYCLE_ITERATIONS if looping.size else 0):
-            new = _update(structure, keys, value, base, capacity=capacity, members=looping)
-            moved = float(np.max(np.abs(new - value[looping])))
-            value[looping] = new
-            if moved <= TOLERANCE:
-                break
+        if looping.size:
+            gather = _Gather(structure, keys, lookup, base, looping)
+            for _ in range(MAX_CYCLE_ITERATIONS):
+                new = gather.apply(value, capacity)
+                moved = float(np.max(np.abs(new - value[looping])))
+                value[looping] = new
+                if moved <= TOLERANCE:
+                    break
     return Pairs(keys // n, node, value)
 
 
@@ -192,11 +196,23 @@ def _cones(structure: Structure, seeds: np.ndarray) -> np.ndarray:
         starts = structure.out_ptr[node]
         counts = structure.out_ptr[node + 1] - starts
         reached = np.repeat(scenario, counts) * n + structure.out_dst[_ranges(starts, counts)]
-        reached = np.unique(reached)
+        reached = _sorted_unique(reached)
         fresh = reached[~_contains(keys, reached)]
-        keys = np.union1d(keys, fresh)
+        keys = np.sort(np.concatenate([keys, fresh]))  # disjoint, so no duplicates
         frontier = fresh
     return keys
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` by sorting: numpy's hash-based unique is far slower on int64 keys."""
+    ordered = np.sort(values)
+    if ordered.size == 0:
+        return ordered
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    unique: np.ndarray = ordered[keep]
+    return unique
 
 
 def _contains(sorted_keys: np.ndarray, probe: np.ndarray) -> np.ndarray:
@@ -207,30 +223,45 @@ def _contains(sorted_keys: np.ndarray, probe: np.ndarray) -> np.ndarray:
     return found
 
 
-def _update(structure: Structure, keys: np.ndarray, value: np.ndarray, base: np.ndarray, *,
-            capacity: np.ndarray, members: np.ndarray) -> np.ndarray:
-    """One application of the availability rule to the given pairs."""
-    n = structure.n
-    node = keys[members] % n
-    scenario = keys[members] // n
-    starts = structure.in_ptr[node]
-    counts = structure.in_ptr[node + 1] - starts
-    result: np.ndarray = capacity[members].copy()
-    if int(counts.sum()) == 0:
+class _Gather:
+    """The critical in-links of a set of pairs, resolved once, applied many times.
+
+    Each in-link's source is looked up among the pairs of the same scenario (a hash
+    lookup); a source outside the scenario's cone keeps its base availability.
+    """
+
+    def __init__(self, structure: Structure, keys: np.ndarray, lookup: pd.Index,
+                 base: np.ndarray, members: np.ndarray) -> None:
+        n = structure.n
+        self.members = members
+        node = keys[members] % n
+        starts = structure.in_ptr[node]
+        counts = structure.in_ptr[node + 1] - starts
+        self.empty = int(counts.sum()) == 0
+        if self.empty:
+            return
+        edge = _ranges(starts, counts)
+        owner = np.repeat(np.arange(members.size), counts)
+        source = structure.in_src[edge]
+        position = lookup.get_indexer(np.repeat(keys[members] // n, counts) * n + source)
+        self.found = position >= 0
+        self.position = position[self.found]
+        self.outside = base[source]
+        self.w = structure.in_w[edge]
+        self.segment = np.flatnonzero(structure.in_group_start[edge])
+        segment_owner = owner[self.segment]
+        self.first = np.flatnonzero(np.r_[True, segment_owner[1:] != segment_owner[:-1]])
+        self.holders = segment_owner[self.first]
+
+    def apply(self, value: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+        """One application of the availability rule to the pairs."""
+        result: np.ndarray = capacity[self.members].copy()
+        if self.empty:
+            return result
+        source_value = self.outside.copy()
+        source_value[self.found] = value[self.position]
+        deficit = self.w * (1.0 - source_value)
+        supply = np.maximum(0.0, 1.0 - np.add.reduceat(deficit, self.segment))
+        lowest = np.minimum.reduceat(supply, self.first)
+        result[self.holders] = np.minimum(result[self.holders], lowest)
         return result
-    edge = _ranges(starts, counts)
-    owner = np.repeat(np.arange(members.size), counts)
-    source = structure.in_src[edge]
-    source_key = np.repeat(scenario, counts) * n + source
-    position = np.minimum(np.searchsorted(keys, source_key), keys.size - 1)
-    found = keys[position] == source_key
-    source_value = np.where(found, value[position], base[source])
-    deficit = structure.in_w[edge] * (1.0 - source_value)
-    segment = np.flatnonzero(structure.in_group_start[edge])
-    supply = np.maximum(0.0, 1.0 - np.add.reduceat(deficit, segment))
-    segment_owner = owner[segment]
-    first = np.flatnonzero(np.r_[True, segment_owner[1:] != segment_owner[:-1]])
-    lowest = np.minimum.reduceat(supply, first)
-    holders = segment_owner[first]
-    result[holders] = np.minimum(result[holders], lowest)
-    return result

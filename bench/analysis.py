@@ -1,0 +1,127 @@
+"""Analysis benchmark: the whole gap analysis on synthetic sets, beside a pandas baseline.
+
+The baseline is pandas alone reading the same ledger CSVs (the issue's yardstick: the
+analysis should take at most about five times as long). Each stage runs in its own process
+(peak memory is VmHWM of that process). The ledgers are validated once and cached as a
+pickle next to the CSVs, so the analysis stage measures graph building plus analysis
+only. Usage::
+
+    python bench/analysis.py --scale city|province|national|N [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import pickle
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+
+
+def _peak_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _stage(name: str, data_dir: Path) -> dict[str, float]:
+    import pandas as pd
+
+    cache = data_dir / "ledgers.pickle"
+    if name == "pandas_read":
+        started = time.perf_counter()
+        rows = sum(len(pd.read_csv(p, dtype=str, skiprows=1, keep_default_na=False,
+                                   encoding="utf-8-sig")) for p in sorted(data_dir.glob("*.csv")))
+        return {"seconds": time.perf_counter() - started, "rows": rows, "peak_mib": _peak_mib()}
+    with cache.open("rb") as handle:
+        ledgers = pickle.load(handle)
+    from chain_graph.gaps import analyze
+    from chain_graph.graph import build_graph
+
+    loaded = _peak_mib()
+    started = time.perf_counter()
+    graph = build_graph(ledgers)
+    built = time.perf_counter()
+    result = analyze(graph)
+    done = time.perf_counter()
+    return {"seconds": done - started, "build_seconds": built - started,
+            "rows": len(ledgers.links), "blocked": len(result.blocked),
+            "peak_mib": _peak_mib(), "ledgers_mib": loaded}
+
+
+def _prepare(data_dir: Path, firms: int, seed: int) -> None:
+    from ingest.loader import read_directory
+    from ingest.synth import synthesize
+
+    if not (data_dir / "说明.txt").exists():
+        synthesize(data_dir, firms=firms, seed=seed, fmt="csv")
+    cache = data_dir / "ledgers.pickle"
+    if not cache.exists():
+        validation = read_directory(data_dir)
+        assert validation.ok, validation.issues[:5]
+        with cache.open("wb") as handle:
+            pickle.dump(validation.ledgers, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _measure(name: str, data_dir: Path) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--stage", name, "--data", str(data_dir)],
+                         check=True, capture_output=True, text=True)
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="city")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--stage")
+    parser.add_argument("--data", type=Path)
+    args = parser.parse_args()
+    if args.stage:
+        print(json.dumps(_stage(args.stage, args.data)))
+        return
+    from ingest.synth import SCALES
+
+    firms = SCALES.get(args.scale) or int(args.scale)
+    data_dir = ROOT / "data" / f"{args.scale}-{args.seed}"
+    _prepare(data_dir, firms, args.seed)
+    runs: dict[str, list[dict[str, float]]] = {"pandas_read": [], "analysis": []}
+    for _ in range(args.repeat):
+        for name in runs:
+            runs[name].append(_measure(name, data_dir))
+    base = statistics.median(r["seconds"] for r in runs["pandas_read"])
+    analysis = statistics.median(r["seconds"] for r in runs["analysis"])
+    summary = {
+        "links": runs["analysis"][0]["rows"],
+        "blocked": runs["analysis"][0]["blocked"],
+        "pandas_read_seconds": base,
+        "analysis_seconds": analysis,
+        "build_graph_seconds": statistics.median(r["build_seconds"] for r in runs["analysis"]),
+        "ratio_to_pandas_read": analysis / base,
+        "peak_mib": max(r["peak_mib"] for r in runs["analysis"]),
+        "ledgers_in_memory_mib": max(r["ledgers_mib"] for r in runs["analysis"]),
+    }
+    table = "\n".join([
+        "| scale | links | blocked | pandas read s | analysis s | × read | peak MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| {args.scale} | {summary['links']:,} | {summary['blocked']:,} | {base:.2f} | "
+        f"{analysis:.2f} | {summary['ratio_to_pandas_read']:.2f} | {summary['peak_mib']:,.0f} |",
+    ])
+    print(table)
+    out = ROOT / "results" / f"{dt.date.today().isoformat()}-analysis-{args.scale}.json"
+    out.write_text(json.dumps({"scale": args.scale, "seed": args.seed, "summary": summary,
+                               "runs": runs, "table": table}, ensure_ascii=False, indent=2),
+                   encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
