@@ -96,8 +96,8 @@ def main() -> None:
     _prepare(data_dir, firms, args.seed)
     runs: dict[str, list[dict[str, float]]] = {"pandas_read": [], "analysis": []}
     for _ in range(args.repeat):
-        for name in runs:
-            runs[name].append(_measure(name, data_dir))
+        for name, record in runs.items():
+            record.append(_measure(name, data_dir))
     base = statistics.median(r["seconds"] for r in runs["pandas_read"])
     analysis = statistics.median(r["seconds"] for r in runs["analysis"])
     summary = {

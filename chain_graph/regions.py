@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import csv
 import functools
+import importlib.util
 import io
 import re
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-import importlib.util
 from pathlib import Path
 from types import MappingProxyType, ModuleType
 
