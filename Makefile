@@ -30,7 +30,9 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 bench: $(STAMP)
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ingest.py --scale province
+	$(BIN)/python bench/analysis.py --scale city
+	$(BIN)/python bench/analysis.py --scale province
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache demo-data chain_graph.db*
