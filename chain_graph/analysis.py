@@ -36,7 +36,7 @@ __all__ = [
 
 GraphLike: TypeAlias = "SupplyGraph | nx.MultiDiGraph"
 AFFECTED_EPSILON = 1e-9
-_CHUNK = 4096
+_CHUNK = 4096  # scenarios per evaluation: bounded by the changed pairs they create
 
 
 def example_graph() -> nx.MultiDiGraph:

@@ -65,6 +65,8 @@ class Structure:
     component: np.ndarray
     cyclic: np.ndarray  # node sits on a cycle of critical links
     levels: int
+    member_ptr: np.ndarray  # nodes of component c: members[member_ptr[c]:member_ptr[c + 1]]
+    members: np.ndarray
 
     @classmethod
     def of(cls, graph: SupplyGraph) -> Structure:
@@ -82,8 +84,11 @@ class Structure:
         out_order = np.argsort(src, kind="stable")
         out_ptr = np.searchsorted(src[out_order], np.arange(n + 1))
         component, level, cyclic, levels = _levels(n, src, dst)
+        members = np.argsort(component, kind="stable")
+        member_ptr = np.searchsorted(component[members],
+                                     np.arange(int(component.max(initial=-1)) + 2))
         return cls(n, in_ptr, in_src, graph.w[crit][order], group_start, out_ptr,
-                   dst[out_order], level, component, cyclic, levels)
+                   dst[out_order], level, component, cyclic, levels, member_ptr, members)
 
 
 def _levels(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray,
@@ -149,58 +154,123 @@ def evaluate(
         the availability of v in scenario k.
     """
     n = structure.n
-    if base is None:
-        keys = np.arange(n, dtype=np.int64)
-        base = np.zeros(n)
-        seeds = np.zeros(0, dtype=np.int64)
-        seed_capacity = np.zeros(0)
-    else:
+    if base is not None:
         seeds = np.array([k * n + v for k, ch in enumerate(changes) for v in ch], dtype=np.int64)
         seed_capacity = np.array([c for ch in changes for c in ch.values()], dtype=float)
-        keys = _cones(structure, _sorted_unique(seeds))
-    node = keys % n
-    capacity = graph.capacity[node].copy()
-    if seeds.size:
-        capacity[np.searchsorted(keys, seeds)] = seed_capacity
+        return _evaluate_changes(graph, structure, seeds, seed_capacity, base)
+    keys = np.arange(n, dtype=np.int64)
+    capacity = graph.capacity.copy()
     value = capacity.copy()
     lookup = pd.Index(keys)
-    order = np.argsort(structure.level[node], kind="stable")
-    bounds = np.searchsorted(structure.level[node][order], np.arange(structure.levels + 1))
+    order = np.argsort(structure.level, kind="stable")
+    bounds = np.searchsorted(structure.level[order], np.arange(structure.levels + 1))
     for lv in range(structure.levels):
         members = order[bounds[lv]:bounds[lv + 1]]
-        if members.size == 0:
-            continue
-        cyclic = structure.cyclic[node[members]]
-        plain = members[~cyclic]
-        if plain.size:
-            value[plain] = _Gather(structure, keys, lookup, base, plain).apply(value, capacity)
-        looping = members[cyclic]
-        if looping.size:
-            gather = _Gather(structure, keys, lookup, base, looping)
-            for _ in range(MAX_CYCLE_ITERATIONS):
-                new = gather.apply(value, capacity)
-                moved = float(np.max(np.abs(new - value[looping])))
-                value[looping] = new
-                if moved <= TOLERANCE:
-                    break
-    return Pairs(keys // n, node, value)
+        _settle(structure, keys, lookup, np.zeros(n), value=value, capacity=capacity,
+                members=members)
+    return Pairs(np.zeros(n, dtype=np.int64), keys, value)
 
 
-def _cones(structure: Structure, seeds: np.ndarray) -> np.ndarray:
-    """Keys ``k * n + v`` of every node v reachable from scenario k's seeds, sorted."""
+def _settle(structure: Structure, keys: np.ndarray, lookup: pd.Index, base: np.ndarray, *,
+            value: np.ndarray, capacity: np.ndarray, members: np.ndarray) -> None:
+    """Compute the pairs of one level in place: once outside cycles, iterated on cycles."""
+    if members.size == 0:
+        return
+    cyclic = structure.cyclic[keys[members] % structure.n]
+    plain = members[~cyclic]
+    if plain.size:
+        value[plain] = _Gather(structure, keys, lookup, base, plain).apply(value, capacity)
+    looping = members[cyclic]
+    if looping.size:
+        gather = _Gather(structure, keys, lookup, base, looping)
+        for _ in range(MAX_CYCLE_ITERATIONS):
+            new = gather.apply(value, capacity)
+            moved = float(np.max(np.abs(new - value[looping])))
+            value[looping] = new
+            if moved <= TOLERANCE:
+                break
+
+
+CHANGE_EPSILON = 1e-12
+"""A change this small is not passed on (the rule never amplifies a change, so the error
+this leaves anywhere is at most this much)."""
+
+
+def _evaluate_changes(graph: SupplyGraph, structure: Structure, seeds: np.ndarray,
+                      seed_capacity: np.ndarray, base: np.ndarray) -> Pairs:
+    """Evaluate scenarios level by level, following only the pairs whose value changed.
+
+    A pair (k, v) is evaluated when a critical supplier of v changed in scenario k (or v is
+    a seed); a pair that stays within ``CHANGE_EPSILON`` of the base ends the walk there.
+    A pair on a cycle brings in every member of its cycle, which is iterated from the top.
+    """
     n = structure.n
-    keys = seeds
-    frontier = seeds
-    while frontier.size:
-        scenario, node = frontier // n, frontier % n
-        starts = structure.out_ptr[node]
-        counts = structure.out_ptr[node + 1] - starts
-        reached = np.repeat(scenario, counts) * n + structure.out_dst[_ranges(starts, counts)]
-        reached = _sorted_unique(reached)
-        fresh = reached[~_contains(keys, reached)]
-        keys = np.sort(np.concatenate([keys, fresh]))  # disjoint, so no duplicates
-        frontier = fresh
-    return keys
+    seed_lookup = pd.Index(seeds)
+    pending: list[list[np.ndarray]] = [[] for _ in range(structure.levels)]
+    seed_level = structure.level[seeds % n]
+    for lv in np.unique(seed_level):
+        pending[int(lv)].append(seeds[seed_level == lv])
+    changed_keys = np.zeros(0, dtype=np.int64)
+    changed_values = np.zeros(0)
+    for lv in range(structure.levels):
+        if not pending[lv]:
+            continue
+        keys = _with_cycle_members(structure, _sorted_unique(np.concatenate(pending[lv])))
+        pending[lv] = []
+        node = keys % n
+        capacity = graph.capacity[node].copy()
+        at = seed_lookup.get_indexer(keys)
+        capacity[at >= 0] = seed_capacity[at[at >= 0]]
+        all_keys = np.concatenate([changed_keys, keys])
+        value = np.concatenate([changed_values, capacity])
+        full_capacity = np.concatenate([np.zeros(changed_keys.size), capacity])
+        members = np.arange(changed_keys.size, all_keys.size)
+        _settle(structure, all_keys, pd.Index(all_keys), base, value=value,
+                capacity=full_capacity, members=members)
+        new_values = value[members]
+        moved = np.abs(new_values - base[node]) > CHANGE_EPSILON
+        keep = moved | (at >= 0)
+        changed_keys = np.concatenate([changed_keys, keys[keep]])
+        changed_values = np.concatenate([changed_values, new_values[keep]])
+        _push_successors(structure, keys[moved], pending, lv)
+    return Pairs(changed_keys // n, changed_keys % n, changed_values)
+
+
+def _with_cycle_members(structure: Structure, keys: np.ndarray) -> np.ndarray:
+    """Add, for every pair on a cycle, the other members of that cycle (same scenario)."""
+    n = structure.n
+    on_cycle = keys[structure.cyclic[keys % n]]
+    if on_cycle.size == 0:
+        return keys
+    component = structure.component[on_cycle % n]
+    starts = structure.member_ptr[component]
+    counts = structure.member_ptr[component + 1] - starts
+    members = structure.members[_ranges(starts, counts)]
+    expanded = np.repeat(on_cycle // n, counts) * n + members
+    return _sorted_unique(np.concatenate([keys, expanded]))
+
+
+def _push_successors(structure: Structure, keys: np.ndarray, pending: list[list[np.ndarray]],
+                     level: int) -> None:
+    """Queue the critical buyers of changed pairs at their own (later) levels."""
+    if keys.size == 0:
+        return
+    n = structure.n
+    node = keys % n
+    starts = structure.out_ptr[node]
+    counts = structure.out_ptr[node + 1] - starts
+    target = structure.out_dst[_ranges(starts, counts)]
+    reached = np.repeat(keys // n, counts) * n + target
+    target_level = structure.level[target]
+    later = target_level > level  # a same-level buyer is on the same cycle, already in
+    reached, target_level = reached[later], target_level[later]
+    order = np.argsort(target_level, kind="stable")
+    reached, target_level = reached[order], target_level[order]
+    if reached.size == 0:
+        return
+    cuts = np.flatnonzero(np.r_[True, target_level[1:] != target_level[:-1]])
+    for start, stop in zip(cuts, np.r_[cuts[1:], reached.size], strict=True):
+        pending[int(target_level[start])].append(reached[start:stop])
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -213,14 +283,6 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     unique: np.ndarray = ordered[keep]
     return unique
-
-
-def _contains(sorted_keys: np.ndarray, probe: np.ndarray) -> np.ndarray:
-    if sorted_keys.size == 0:
-        return np.zeros(probe.shape, dtype=bool)
-    position = np.minimum(np.searchsorted(sorted_keys, probe), sorted_keys.size - 1)
-    found: np.ndarray = sorted_keys[position] == probe
-    return found
 
 
 class _Gather:

@@ -6,7 +6,7 @@ configuration error, 3 the store failed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +23,7 @@ from chain_graph.errors import (
     StoreError,
 )
 from chain_graph.model import Ledgers
+from chain_graph.scenarios import Scenario
 from chain_graph.settings import Settings
 from chain_graph.store import open_store
 
@@ -60,6 +61,26 @@ def _user_errors() -> Iterator[None]:
     except ChainGraphError as error:
         errors.print(f"[red]错误[/red]（{error.code}）：{error.message}")
         raise typer.Exit(1) from None
+
+
+@contextmanager
+def _stages(data_dir: Path) -> Iterator[Callable[[str], None]]:
+    """Show a progress bar over the import stages: each file, validation, addresses, write."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    files = len(list(data_dir.glob("*.*"))) if data_dir.is_dir() else 0
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("导入台账", total=files + 3)
+        started = False
+
+        def advance(line: str) -> None:
+            nonlocal started
+            bar.update(task, description=line, advance=1 if started else 0)
+            started = True
+
+        yield advance
+        bar.update(task, completed=files + 3)
 
 
 def _settings() -> Settings:
@@ -109,10 +130,10 @@ def ingest(
 
     with _user_errors():
         settings = _settings()
-        with open_store(store, settings=settings) as target, console.status("读取台账") as status:
+        with open_store(store, settings=settings) as target, _stages(data_dir) as advance:
             report = ingest_directory(
                 data_dir, target, settings=settings, keep_valid=keep_valid, replace=replace,
-                progress=status.update,
+                progress=advance,
             )
         validation = report.validation
         if validation.issues:
@@ -141,15 +162,35 @@ def analyze(
     store: StoreOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出机器可读的 JSON（见分析规范）")] = False,
     top: Annotated[int, typer.Option(help="表格中显示的堵点企业数")] = 15,
+    scenario: Annotated[
+        Path | None, typer.Option(help="情景文件（YAML/JSON）：stop、restore、capacity、stop_regions")
+    ] = None,
+    stop: Annotated[list[str] | None, typer.Option(help="情景：假设该企业停产（可重复）")] = None,
+    restore: Annotated[list[str] | None, typer.Option(help="情景：假设该企业完全复产（可重复）")] = None,
+    stop_region: Annotated[
+        list[str] | None, typer.Option(help="情景：该行政区划代码前缀内的企业全部停产，如 42")
+    ] = None,
 ) -> None:
     """缺口分析：堵点供应商、影响产值与投资、属地与跨区域协调、协调顺序。"""
     import json
 
     from chain_graph.gaps import analyze as run_analysis
+    from chain_graph.graph import build_graph
 
     with _user_errors():
         settings = _settings()
         ledgers = _load_ledgers(data_dir, store, settings)
+        what_if = _scenario(scenario, stop or [], restore or [], stop_region or [])
+        if what_if is not None:
+            from chain_graph.scenarios import run_scenario
+            from cli.report import print_scenario
+
+            outcome = run_scenario(build_graph(ledgers), what_if, settings=settings)
+            if as_json:
+                typer.echo(json.dumps(outcome.to_json(), ensure_ascii=False))
+            else:
+                print_scenario(console, outcome)
+            return
         result = run_analysis(ledgers, settings=settings)
         if as_json:
             typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
@@ -157,6 +198,22 @@ def analyze(
         from cli.report import print_report
 
         print_report(console, result, top=top)
+
+
+def _scenario(path: Path | None, stop: list[str], restore: list[str], regions: list[str]
+              ) -> Scenario | None:
+    from chain_graph.scenarios import Scenario, load_scenario
+
+    if path is None and not (stop or restore or regions):
+        return None
+    base = load_scenario(path) if path else Scenario()
+    try:
+        return Scenario.model_validate({
+            **base.model_dump(), "stop": [*base.stop, *stop], "restore": [*base.restore, *restore],
+            "stop_regions": [*base.stop_regions, *regions],
+        })
+    except ValueError as error:
+        raise ConfigError(f"情景参数有误：{error}") from error
 
 
 def _load_ledgers(data_dir: Path | None, store: str | None, settings: Settings) -> Ledgers:
@@ -226,9 +283,9 @@ def demo(
         settings = _settings()
         with console.status("生成演示数据"):
             synthesize(data_dir, firms=SCALES["city"], seed=1)
-        with open_store(store, settings=settings) as target, console.status("导入") as status:
+        with open_store(store, settings=settings) as target, _stages(data_dir) as advance:
             report = ingest_directory(data_dir, target, settings=settings, replace=True,
-                                      progress=status.update)
+                                      progress=advance)
             if not report.written:
                 console.print(_issue_table(report.validation.issues))
                 raise typer.Exit(1)

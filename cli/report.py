@@ -7,8 +7,9 @@ from rich.table import Table
 
 from chain_graph.gaps import GapAnalysis
 from chain_graph.regions import Scope
+from chain_graph.scenarios import ScenarioResult
 
-__all__ = ["print_report"]
+__all__ = ["print_report", "print_scenario"]
 
 
 def _money(value: float) -> str:
@@ -61,3 +62,24 @@ def print_report(console: Console, result: GapAnalysis, *, top: int = 15) -> Non
     for row in single.head(top).to_dict("records"):
         sources.add_row(row["buyer_id"], row["material"], row["supplier_id"], f"{row['share']:g}")
     console.print(sources)
+
+
+def print_scenario(console: Console, outcome: ScenarioResult, *, top: int = 15) -> None:
+    """Print what a what-if scenario changes against the current state."""
+    data = outcome.to_json()
+    before, after, delta = data["summary_before"], data["summary_after"], data["delta"]
+    table = Table(title=f"情景推演：{outcome.scenario.name}（金额：万元）")
+    for column in ("指标", "当前", "情景", "变化"):
+        table.add_column(column, justify="left" if column == "指标" else "right")
+    table.add_row("堵点供应商", str(before["blocked"]), str(after["blocked"]), f"{delta['blocked']:+d}")
+    for key, label in (("output_at_risk", "影响产值"), ("investment_at_risk", "影响投资"),
+                       ("value_at_risk", "合计影响")):
+        table.add_row(label, _money(before[key]), _money(after[key]), f"{delta[key]:+,.1f}")
+    console.print(table)
+    changes = Table(title=f"开工率变化最大的企业和项目（前 {top} 个）")
+    for column in ("编号", "名称", "当前", "情景", "影响变化"):
+        changes.add_column(column, overflow="fold")
+    for row in data["availability_changes"][:top]:
+        changes.add_row(row["id"], row["name"], f"{row['before']:.0%}", f"{row['after']:.0%}",
+                        f"{row['value_at_risk_change']:+,.1f}")
+    console.print(changes)
