@@ -278,20 +278,20 @@ def restoration_order(graph: GraphLike, candidates: Sequence[int] | np.ndarray) 
     """
     g = _graph(graph)
     remaining = sorted((str(g.ids[x]), int(x)) for x in candidates)
-    picked: dict[int, float] = {}
     cumulative = 0.0
     rows = []
+    current = g  # the graph with the picks so far restored: marginals are measured on it
     while remaining:
-        scenarios = [{**picked, x: 1.0} for _, x in remaining]
-        totals = _losses_after(g, scenarios)
-        best = int(np.argmax(totals))
-        ties = np.flatnonzero(totals >= totals[best] - 1e-9)
-        best = int(ties[0])  # remaining is sorted by id
+        marginal = _losses_after(current, [{x: 1.0} for _, x in remaining])
+        best = int(np.argmax(marginal))
+        best = int(np.flatnonzero(marginal >= marginal[best] - 1e-9)[0])  # sorted by id
         node_id, x = remaining.pop(best)
-        rows.append({"id": node_id, "marginal_value": float(totals[best]) - cumulative,
-                     "cumulative_value": float(totals[best])})
-        cumulative = float(totals[best])
-        picked[x] = 1.0
+        cumulative += float(marginal[best])
+        rows.append({"id": node_id, "marginal_value": float(marginal[best]),
+                     "cumulative_value": cumulative})
+        capacity = current.capacity.copy()
+        capacity[x] = 1.0
+        current = current.with_capacity(capacity)
     return pd.DataFrame(rows, columns=["id", "marginal_value", "cumulative_value"])
 
 

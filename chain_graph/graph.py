@@ -104,10 +104,16 @@ class SupplyGraph:
         )
 
     def with_capacity(self, capacity: np.ndarray) -> SupplyGraph:
-        """Return the same graph with other own capacities (for what-if scenarios)."""
+        """Return the same graph with other own capacities (for what-if scenarios).
+
+        The structure (links, cycles, levels) does not depend on capacities and is shared.
+        """
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
         fields["capacity"] = capacity
-        return SupplyGraph(**fields)
+        changed = SupplyGraph(**fields)
+        if "structure" in self.__dict__:
+            changed.__dict__["structure"] = self.__dict__["structure"]
+        return changed
 
 
 def build_graph(ledgers: Ledgers) -> SupplyGraph:
