@@ -27,7 +27,7 @@ from chain_graph.analysis import (
 )
 from chain_graph.graph import SupplyGraph, build_graph
 from chain_graph.model import Ledgers
-from chain_graph.regions import classify
+from chain_graph.regions import classify, region_name
 from chain_graph.settings import Settings
 
 __all__ = ["GapAnalysis", "analyze"]
@@ -73,6 +73,46 @@ class GapAnalysis:
         outside = self.blocked["scope"].isin(["in_province", "out_of_province"])
         return self.blocked[outside].reset_index(drop=True)
 
+    def chain_summary(self) -> pd.DataFrame:
+        """Summarise per industry chain (产业链).
+
+        Enterprises, output-weighted availability, blocked suppliers holding its
+        enterprises back, and value at risk (万元).
+        """
+        g = self.graph
+        firms = pd.DataFrame({"id": g.ids.astype(str), "chain": g.chains.astype(str),
+                              "enterprise": g.is_enterprise, "output": g.output_value,
+                              "a": g.base_availability})
+        firms = firms[firms["enterprise"]]
+        return self._summary_by(firms, "chain", value="output")
+
+    def county_summary(self, *, home_adcode: str = "431200") -> pd.DataFrame:
+        """Summarise per county of the home city, for its enterprises and projects."""
+        g = self.graph
+        codes = g.adcodes.astype(str)
+        valued = (g.is_enterprise | g.is_project) & np.char.startswith(codes, home_adcode[:4])
+        nodes = pd.DataFrame({"id": g.ids.astype(str), "county": codes, "output": g.weight,
+                              "a": g.base_availability})[valued]
+        table = self._summary_by(nodes, "county", value="output")
+        table.insert(1, "name", [region_name(c) for c in table["county"]])
+        return table
+
+    def _summary_by(self, nodes: pd.DataFrame, key: str, *, value: str) -> pd.DataFrame:
+        holders = self.blocked[["id", "affected"]].explode("affected").dropna()
+        group_of = dict(zip(nodes["id"], nodes[key], strict=True))
+        holders = holders.assign(group=holders["affected"].map(group_of)).dropna(subset=["group"])
+        blocked = holders.groupby("group")["id"].nunique()
+        nodes = nodes.assign(weighted=nodes[value] * nodes["a"],
+                             at_risk=nodes[value] * (1.0 - nodes["a"]))
+        table = nodes.groupby(key).agg(count=("id", "size"), output=(value, "sum"),
+                                       weighted=("weighted", "sum"), at_risk=("at_risk", "sum"))
+        table["availability"] = np.where(table["output"] > 0,
+                                         table["weighted"] / table["output"].where(table["output"] > 0, 1),
+                                         np.nan)
+        table["blocked_suppliers"] = blocked.reindex(table.index).fillna(0).astype(int)
+        table = table.drop(columns=["weighted"]).rename(columns={"at_risk": "value_at_risk"})
+        return table.sort_values("value_at_risk", ascending=False).reset_index()
+
     def to_json(self) -> dict[str, Any]:
         """Return the spec's machine-readable result (plus ``starved``)."""
         return {
@@ -83,6 +123,7 @@ class GapAnalysis:
             "restoration_order": self.restoration_order.to_dict("records"),
             "exposure": self.exposure.to_dict("records"),
             "starved": self.starved,
+            "chains": _records(self.chain_summary()),
         }
 
 
@@ -97,6 +138,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): _plain(v) for k, v in row.items()} for row in table.to_dict("records")]
 
 
 def _blocked_record(row: dict[Any, Any]) -> dict[str, Any]:

@@ -145,3 +145,29 @@ def test_cli_refuses_broken_ledgers(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(app, ["analyze", str(write_broken(tmp_path / "b")), "--json"])
     assert result.exit_code == 1
+
+
+def test_chain_summary(canonical_dir: Path) -> None:
+    table = analyze(read_directory(canonical_dir).ledgers).chain_summary()
+    rows = {r["chain"]: r for r in table.to_dict("records")}
+    # 装备制造: E1 (30000, a = 0.4), held back by S1; 食品加工: E2 (5000, a = 0.6), by no one.
+    assert rows["装备制造"]["count"] == 1
+    assert rows["装备制造"]["availability"] == pytest.approx(0.4)
+    assert rows["装备制造"]["value_at_risk"] == pytest.approx(18000.0)
+    assert rows["装备制造"]["blocked_suppliers"] == 1
+    assert rows["食品加工"]["value_at_risk"] == pytest.approx(2000.0)
+    assert rows["食品加工"]["blocked_suppliers"] == 0
+    assert table["chain"].tolist() == ["装备制造", "食品加工"]  # largest value at risk first
+
+
+def test_county_summary(canonical_dir: Path) -> None:
+    table = analyze(read_directory(canonical_dir).ledgers).county_summary()
+    rows = {r["county"]: r for r in table.to_dict("records")}
+    # 鹤城区: E1 (30000) and P1 (plan 20000), both at 0.4.
+    assert rows["431202"]["name"] == "鹤城区"
+    assert rows["431202"]["count"] == 2
+    assert rows["431202"]["value_at_risk"] == pytest.approx(30000.0)
+    assert rows["431202"]["availability"] == pytest.approx(0.4)
+    assert rows["431202"]["blocked_suppliers"] == 1
+    assert rows["431228"]["value_at_risk"] == pytest.approx(2000.0)
+    assert set(rows) == {"431202", "431228"}  # suppliers outside the city are not counties

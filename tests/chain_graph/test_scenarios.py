@@ -1,0 +1,92 @@
+"""What-if scenarios on the canonical data (see test_gaps.py for its hand-computed state:
+value at risk 32000 = E1 18000 + E2 2000 + P1 12000)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chain_graph.errors import ConfigError
+from chain_graph.graph import SupplyGraph, build_graph
+from chain_graph.scenarios import Scenario, load_scenario, run_scenario
+from cli.main import app
+from ingest.loader import read_directory
+
+
+@pytest.fixture
+def graph(canonical_dir: Path) -> SupplyGraph:
+    return build_graph(read_directory(canonical_dir).ledgers)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "value_at_risk", "added", "removed"),
+    [
+        # S2 stops: E1's steel falls to 0 → E1 and P1 at 0: 30000 + 20000 + 2000.
+        (Scenario(stop=["S2"]), 52000.0, ["S2"], []),
+        # 湖北 (42) stops: S2 is in 武汉 (420106): the same.
+        (Scenario(stop_regions=["42"]), 52000.0, ["S2"], []),
+        # S1 restored: E1 and P1 at 1; only E2's own 40 % gap remains.
+        (Scenario(restore=["S1"]), 2000.0, [], ["S1"]),
+        # S1 at 50 %: E1 = P1 = 1 − 0.6·0.5 = 0.7 → 9000 + 6000 + 2000; S1 still blocked.
+        (Scenario(capacity={"S1": 50}), 17000.0, [], []),
+    ],
+)
+def test_scenarios_against_hand_computed_values(graph: SupplyGraph, scenario: Scenario,
+                                                value_at_risk: float, added: list[str],
+                                                removed: list[str]) -> None:
+    result = run_scenario(graph, scenario).to_json()
+    assert result["summary_before"]["value_at_risk"] == pytest.approx(32000.0)
+    assert result["summary_after"]["value_at_risk"] == pytest.approx(value_at_risk)
+    assert result["delta"]["value_at_risk"] == pytest.approx(value_at_risk - 32000.0)
+    assert result["blocked_added"] == added
+    assert result["blocked_removed"] == removed
+
+
+def test_changes_list_biggest_value_first(graph: SupplyGraph) -> None:
+    changes = run_scenario(graph, Scenario(stop=["S2"])).changes()
+    assert [c["id"] for c in changes] == ["E1", "P1", "S2"]  # 12000, 8000, then S2 (no value)
+    assert changes[0]["before"] == pytest.approx(0.4)
+    assert changes[0]["after"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [Scenario(stop=["nobody"]), Scenario(restore=["P1"]), Scenario(capacity={"X": 10})],
+)
+def test_unknown_or_project_ids_are_refused(graph: SupplyGraph, scenario: Scenario) -> None:
+    with pytest.raises(ConfigError):
+        run_scenario(graph, scenario)
+
+
+@pytest.mark.parametrize("bad", [{"stop_regions": ["4"]}, {"capacity": {"S1": 120}},
+                                 {"halt": ["S1"]}])
+def test_bad_scenario_files_are_config_errors(tmp_path: Path, bad: dict[str, object]) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(ConfigError):
+        load_scenario(path)
+
+
+def test_cli_scenario_file_and_options(canonical_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "情景.yaml"
+    path.write_text("name: 湖北停产\nstop_regions: ['42']\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["analyze", str(canonical_dir), "--scenario", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["scenario"]["name"] == "湖北停产"
+    assert data["delta"]["value_at_risk"] == pytest.approx(20000.0)
+    both = runner.invoke(app, ["analyze", str(canonical_dir), "--scenario", str(path),
+                               "--restore", "S1", "--json"])
+    # 湖北 stopped and S1 restored: E1's steel = 1 − 0.4 = 0.6 → 12000 + 8000 + 2000.
+    assert json.loads(both.stdout)["summary_after"]["value_at_risk"] == pytest.approx(22000.0)
+    table = runner.invoke(app, ["analyze", str(canonical_dir), "--stop", "S2"],
+                          env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert "情景推演" in table.output
+    wrong = runner.invoke(app, ["analyze", str(canonical_dir), "--stop", "nobody"])
+    assert wrong.exit_code == 2
+    assert "nobody" in wrong.output
