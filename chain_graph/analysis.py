@@ -289,10 +289,20 @@ def restoration_order(graph: GraphLike, candidates: Sequence[int] | np.ndarray) 
         cumulative += float(marginal[best])
         rows.append({"id": node_id, "marginal_value": float(marginal[best]),
                      "cumulative_value": cumulative})
-        capacity = current.capacity.copy()
-        capacity[x] = 1.0
-        current = current.with_capacity(capacity)
+        current = _restored(current, x)
     return pd.DataFrame(rows, columns=["id", "marginal_value", "cumulative_value"])
+
+
+def _restored(g: SupplyGraph, node: int) -> SupplyGraph:
+    """Return the graph with ``node`` at full capacity; availability is updated on its cone."""
+    pairs = evaluate(g, g.structure, [{node: 1.0}], base=g.base_availability)
+    availability = g.base_availability.copy()
+    availability[pairs.node] = pairs.value
+    capacity = g.capacity.copy()
+    capacity[node] = 1.0
+    restored = g.with_capacity(capacity)
+    restored.__dict__["base_availability"] = availability
+    return restored
 
 
 def _upper_bounds(g: SupplyGraph) -> np.ndarray:

@@ -74,7 +74,7 @@ class Structure:
         n = graph.n
         crit = np.flatnonzero(graph.critical)
         src, dst = graph.src[crit], graph.dst[crit]
-        _, material_code = np.unique(graph.material[crit].astype(str), return_inverse=True)
+        material_code, _ = pd.factorize(graph.material[crit])
         order = np.lexsort((material_code, dst))
         in_src, in_dst, in_mat = src[order], dst[order], material_code[order]
         in_ptr = np.searchsorted(in_dst, np.arange(n + 1))
