@@ -11,12 +11,10 @@ only. Usage::
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import pickle
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,12 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-
-def _peak_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+from harness import arguments, measure, peak_mib  # noqa: E402
+from harness import data_dir as bench_data  # noqa: E402
 
 
 def _stage(name: str, data_dir: Path) -> dict[str, float]:
@@ -40,13 +34,13 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
         started = time.perf_counter()
         rows = sum(len(pd.read_csv(p, dtype=str, skiprows=1, keep_default_na=False,
                                    encoding="utf-8-sig")) for p in sorted(data_dir.glob("*.csv")))
-        return {"seconds": time.perf_counter() - started, "rows": rows, "peak_mib": _peak_mib()}
+        return {"seconds": time.perf_counter() - started, "rows": rows, "peak_mib": peak_mib()}
     with cache.open("rb") as handle:
         ledgers = pickle.load(handle)
     from chain_graph.gaps import analyze
     from chain_graph.graph import build_graph
 
-    loaded = _peak_mib()
+    loaded = peak_mib()
     started = time.perf_counter()
     graph = build_graph(ledgers)
     built = time.perf_counter()
@@ -54,7 +48,7 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
     done = time.perf_counter()
     return {"seconds": done - started, "build_seconds": built - started,
             "rows": len(ledgers.links), "blocked": len(result.blocked),
-            "peak_mib": _peak_mib(), "ledgers_mib": loaded}
+            "peak_mib": peak_mib(), "ledgers_mib": loaded}
 
 
 def _prepare(data_dir: Path, firms: int, seed: int) -> None:
@@ -71,33 +65,22 @@ def _prepare(data_dir: Path, firms: int, seed: int) -> None:
             pickle.dump(validation.ledgers, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _measure(name: str, data_dir: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--stage", name, "--data", str(data_dir)],
-                         check=True, capture_output=True, text=True)
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--scale", default="city")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--stage")
-    parser.add_argument("--data", type=Path)
-    args = parser.parse_args()
+    args = arguments()
     if args.stage:
         print(json.dumps(_stage(args.stage, args.data)))
         return
     from ingest.synth import SCALES
 
     firms = SCALES.get(args.scale) or int(args.scale)
-    data_dir = ROOT / "data" / f"{args.scale}-{args.seed}"
+    data_dir = bench_data(args.scale, args.seed)
     _prepare(data_dir, firms, args.seed)
     runs: dict[str, list[dict[str, float]]] = {"pandas_read": [], "analysis": []}
     for _ in range(args.repeat):
         for name, record in runs.items():
-            record.append(_measure(name, data_dir))
+            record.append(measure(__file__, name, data_dir))
     base = statistics.median(r["seconds"] for r in runs["pandas_read"])
     analysis = statistics.median(r["seconds"] for r in runs["analysis"])
     summary = {

@@ -11,12 +11,9 @@ Writes ``bench/results/<date>-ingest-<scale>.json`` and prints a Markdown table.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
+
+from harness import arguments, measure, peak_mib  # noqa: E402
+from harness import data_dir as bench_data  # noqa: E402
 
 
 def _stage(name: str, data_dir: Path) -> dict[str, float]:
@@ -50,35 +50,16 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
             write_seconds = time.perf_counter() - write_started
             rows = sum(store.counts().values())
         return {"seconds": time.perf_counter() - started, "rows": rows,
-                "write_seconds": write_seconds, "peak_mib": _peak_mib()}
-    return {"seconds": time.perf_counter() - started, "rows": rows, "peak_mib": _peak_mib()}
+                "write_seconds": write_seconds, "peak_mib": peak_mib()}
+    return {"seconds": time.perf_counter() - started, "rows": rows, "peak_mib": peak_mib()}
 
 
-def _peak_mib() -> float:
-    """Peak resident memory of this process (VmHWM: unlike ru_maxrss, not inherited)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _measure(name: str, data_dir: Path) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--stage", name, "--data", str(data_dir)],
-        check=True, capture_output=True, text=True,
-    )
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--scale", default="city")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--stage")
-    parser.add_argument("--data", type=Path)
-    args = parser.parse_args()
+    args = arguments()
     if args.stage:
         print(json.dumps(_stage(args.stage, args.data)))
         return
@@ -86,7 +67,7 @@ def main() -> None:
     from ingest.synth import SCALES, synthesize
 
     firms = SCALES.get(args.scale) or int(args.scale)
-    data_dir = ROOT / "data" / f"{args.scale}-{args.seed}"
+    data_dir = bench_data(args.scale, args.seed)
     if not (data_dir / "说明.txt").exists():
         started = time.perf_counter()
         synthesize(data_dir, firms=firms, seed=args.seed, fmt="csv")
@@ -94,7 +75,7 @@ def main() -> None:
     results: dict[str, list[dict[str, float]]] = {}
     for _ in range(args.repeat):
         for name in ("pandas_read", "validate", "ingest_sqlite"):
-            results.setdefault(name, []).append(_measure(name, data_dir))
+            results.setdefault(name, []).append(measure(__file__, name, data_dir))
     summary = {
         name: {
             "median_seconds": statistics.median(r["seconds"] for r in runs),
