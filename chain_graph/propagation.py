@@ -202,10 +202,18 @@ def _evaluate_changes(graph: SupplyGraph, structure: Structure, seeds: np.ndarra
 
     A pair (k, v) is evaluated when a critical supplier of v changed in scenario k (or v is
     a seed); a pair that stays within ``CHANGE_EPSILON`` of the base ends the walk there.
-    A pair on a cycle brings in every member of its cycle, which is iterated from the top.
+
+    Cycles: in a scenario that only lowers capacities the new availability is below the
+    base everywhere, so the base is a valid start from above and a cycle is walked like the
+    rest, member by member as changes reach them. A scenario that raises a capacity may
+    lift a whole cycle at once (firms that sustain each other), so the cycle's members all
+    come in and are iterated from the top.
     """
     n = structure.n
     seed_lookup = pd.Index(seeds)
+    lowering = np.ones(int(seeds.max(initial=-1)) // n + 1 if seeds.size else 0, dtype=bool)
+    raised = seeds[seed_capacity > graph.capacity[seeds % n]] // n
+    lowering[raised] = False
     pending: list[list[np.ndarray]] = [[] for _ in range(structure.levels)]
     seed_level = structure.level[seeds % n]
     for lv in np.unique(seed_level):
@@ -215,31 +223,77 @@ def _evaluate_changes(graph: SupplyGraph, structure: Structure, seeds: np.ndarra
     for lv in range(structure.levels):
         if not pending[lv]:
             continue
-        keys = _with_cycle_members(structure, _sorted_unique(np.concatenate(pending[lv])))
+        keys = _sorted_unique(np.concatenate(pending[lv]))
         pending[lv] = []
-        node = keys % n
-        capacity = graph.capacity[node].copy()
-        at = seed_lookup.get_indexer(keys)
-        capacity[at >= 0] = seed_capacity[at[at >= 0]]
-        all_keys = np.concatenate([changed_keys, keys])
-        value = np.concatenate([changed_values, capacity])
-        full_capacity = np.concatenate([np.zeros(changed_keys.size), capacity])
-        members = np.arange(changed_keys.size, all_keys.size)
-        _settle(structure, all_keys, pd.Index(all_keys), base, value=value,
-                capacity=full_capacity, members=members)
-        new_values = value[members]
-        moved = np.abs(new_values - base[node]) > CHANGE_EPSILON
-        keep = moved | (at >= 0)
+        keys, new_values, seeded = _settle_level(
+            graph, structure, base, keys, lowering=lowering, seed_lookup=seed_lookup,
+            seed_capacity=seed_capacity, done=(changed_keys, changed_values))
+        moved = np.abs(new_values - base[keys % n]) > CHANGE_EPSILON
+        keep = moved | seeded
         changed_keys = np.concatenate([changed_keys, keys[keep]])
         changed_values = np.concatenate([changed_values, new_values[keep]])
         _push_successors(structure, keys[moved], pending, lv)
     return Pairs(changed_keys // n, changed_keys % n, changed_values)
 
 
-def _with_cycle_members(structure: Structure, keys: np.ndarray) -> np.ndarray:
-    """Add, for every pair on a cycle, the other members of that cycle (same scenario)."""
+def _settle_level(graph: SupplyGraph, structure: Structure, base: np.ndarray, keys: np.ndarray,
+                  *, lowering: np.ndarray, seed_lookup: pd.Index, seed_capacity: np.ndarray,
+                  done: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Compute one level's pairs; returns the keys (cycle members added), values, seed mask."""
     n = structure.n
-    on_cycle = keys[structure.cyclic[keys % n]]
+    lifting = structure.cyclic[keys % n] & ~lowering[keys // n]
+    if lifting.any():
+        keys = _with_cycle_members(structure, keys, only=lifting)
+    done_keys, done_values = done
+    previous: pd.Series | None = None
+    while True:
+        node = keys % n
+        capacity = graph.capacity[node].copy()
+        at = seed_lookup.get_indexer(pd.Index(keys))
+        capacity[at >= 0] = seed_capacity[at[at >= 0]]
+        walked = structure.cyclic[node] & lowering[keys // n]
+        start = capacity.copy()
+        start[walked] = np.minimum(capacity[walked], base[node[walked]])
+        if previous is not None:  # warm start: the last round's values are still above
+            known = previous.index.get_indexer(pd.Index(keys))
+            start[known >= 0] = previous.to_numpy()[known[known >= 0]]
+        all_keys = np.concatenate([done_keys, keys])
+        value = np.concatenate([done_values, start])
+        members = np.arange(done_keys.size, all_keys.size)
+        _settle(structure, all_keys, pd.Index(all_keys), base, value=value,
+                capacity=np.concatenate([np.zeros(done_keys.size), capacity]), members=members)
+        values = value[members]
+        moved = walked & (np.abs(values - base[node]) > CHANGE_EPSILON)
+        fresh = _same_level_successors(structure, keys[moved], keys)
+        if fresh.size == 0:
+            return keys, values, at >= 0
+        previous = pd.Series(values, index=keys)
+        keys = _sorted_unique(np.concatenate([keys, fresh]))
+
+
+def _same_level_successors(structure: Structure, keys: np.ndarray, present: np.ndarray
+                           ) -> np.ndarray:
+    """Buyers on the same cycle as the given pairs that are not among ``present`` yet."""
+    if keys.size == 0:
+        return keys
+    n = structure.n
+    node = keys % n
+    starts = structure.out_ptr[node]
+    counts = structure.out_ptr[node + 1] - starts
+    target = structure.out_dst[_ranges(starts, counts)]
+    reached = np.repeat(keys // n, counts) * n + target
+    same = structure.component[target] == np.repeat(structure.component[node], counts)
+    reached = _sorted_unique(reached[same])
+    position = np.minimum(np.searchsorted(present, reached), max(present.size - 1, 0))
+    fresh: np.ndarray = reached[present[position] != reached] if present.size else reached
+    return fresh
+
+
+def _with_cycle_members(structure: Structure, keys: np.ndarray, *, only: np.ndarray
+                        ) -> np.ndarray:
+    """Add, for the selected pairs on a cycle, the other members of that cycle."""
+    n = structure.n
+    on_cycle = keys[only]
     if on_cycle.size == 0:
         return keys
     component = structure.component[on_cycle % n]
