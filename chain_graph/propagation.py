@@ -37,6 +37,7 @@ __all__ = ["Pairs", "Structure", "evaluate"]
 
 TOLERANCE = 1e-13
 MAX_CYCLE_ITERATIONS = 100_000
+_ROUND = 8  # iterations between dropping the scenarios whose cycles have settled
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -181,14 +182,22 @@ def _settle(structure: Structure, keys: np.ndarray, lookup: pd.Index, base: np.n
     if plain.size:
         value[plain] = _Gather(structure, keys, lookup, base, plain).apply(value, capacity)
     looping = members[cyclic]
-    if looping.size:
+    n = structure.n
+    for _ in range(0, MAX_CYCLE_ITERATIONS, _ROUND):
+        if looping.size == 0:
+            break
         gather = _Gather(structure, keys, lookup, base, looping)
-        for _ in range(MAX_CYCLE_ITERATIONS):
+        for _ in range(_ROUND):
             new = gather.apply(value, capacity)
-            moved = float(np.max(np.abs(new - value[looping])))
+            moved = np.abs(new - value[looping]) > TOLERANCE
             value[looping] = new
-            if moved <= TOLERANCE:
-                break
+            if not moved.any():
+                return
+        # Scenarios are independent: keep iterating only those still moving.
+        still = _sorted_unique(keys[looping[moved]] // n)
+        scenario = keys[looping] // n
+        position = np.minimum(np.searchsorted(still, scenario), still.size - 1)
+        looping = looping[still[position] == scenario]
 
 
 CHANGE_EPSILON = 1e-12
