@@ -280,18 +280,23 @@ def _settle_level(graph: SupplyGraph, structure: Structure, base: np.ndarray, ke
         keys = _sorted_unique(np.concatenate([keys, fresh]))
 
 
-def _same_level_successors(structure: Structure, keys: np.ndarray, present: np.ndarray
-                           ) -> np.ndarray:
-    """Buyers on the same cycle as the given pairs that are not among ``present`` yet."""
-    if keys.size == 0:
-        return keys
+def _buyers(structure: Structure, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every critical buyer of the given pairs: (buyer pair key, supplier node, buyer node)."""
     n = structure.n
     node = keys % n
     starts = structure.out_ptr[node]
     counts = structure.out_ptr[node + 1] - starts
     target = structure.out_dst[_ranges(starts, counts)]
-    reached = np.repeat(keys // n, counts) * n + target
-    same = structure.component[target] == np.repeat(structure.component[node], counts)
+    return np.repeat(keys // n, counts) * n + target, np.repeat(node, counts), target
+
+
+def _same_level_successors(structure: Structure, keys: np.ndarray, present: np.ndarray
+                           ) -> np.ndarray:
+    """Buyers on the same cycle as the given pairs that are not among ``present`` yet."""
+    if keys.size == 0:
+        return keys
+    reached, source, target = _buyers(structure, keys)
+    same = structure.component[target] == structure.component[source]
     reached = _sorted_unique(reached[same])
     position = np.minimum(np.searchsorted(present, reached), max(present.size - 1, 0))
     fresh: np.ndarray = reached[present[position] != reached] if present.size else reached
@@ -318,14 +323,9 @@ def _push_successors(structure: Structure, keys: np.ndarray, pending: list[list[
     """Queue the critical buyers of changed pairs at their own (later) levels."""
     if keys.size == 0:
         return
-    n = structure.n
-    node = keys % n
-    starts = structure.out_ptr[node]
-    counts = structure.out_ptr[node + 1] - starts
-    target = structure.out_dst[_ranges(starts, counts)]
-    reached = np.repeat(keys // n, counts) * n + target
+    reached, _, target = _buyers(structure, keys)
     target_level = structure.level[target]
-    later = target_level > level  # a same-level buyer is on the same cycle, already in
+    later = target_level > level  # a same-level buyer is on the same cycle: the level's walk
     reached, target_level = reached[later], target_level[later]
     order = np.argsort(target_level, kind="stable")
     reached, target_level = reached[order], target_level[order]
