@@ -96,6 +96,7 @@ def test_demo_loads_and_summarises(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo"), "--store", url])
     assert result.exit_code == 0, result.output
     assert "演示数据摘要" in result.output
+    assert "缺口分析摘要" in result.output
     with SQLiteStore(url) as store:
         counts = store.counts()
     assert counts["projects"] == 385
