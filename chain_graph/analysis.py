@@ -106,8 +106,7 @@ def losses(graph: GraphLike) -> Losses:
     """
     g = _graph(graph)
     gap = 1.0 - g.base_availability
-    return Losses(float(np.sum(np.where(g.is_enterprise, g.output_value, 0.0) * gap)),
-                  float(np.sum(np.where(g.is_project, g.annual_plan, 0.0) * gap)))
+    return Losses(float(np.sum(g.output_weight * gap)), float(np.sum(g.investment_weight * gap)))
 
 
 def _has_out_links(g: SupplyGraph) -> np.ndarray:
@@ -146,17 +145,18 @@ def starved(graph: GraphLike, *, threshold: float = 0.9) -> np.ndarray:
 def _scenario_totals(g: SupplyGraph, pairs: Pairs, count: int) -> tuple[np.ndarray, np.ndarray]:
     """Per scenario: change of output at risk and of investment at risk (new − base)."""
     delta = g.base_availability[pairs.node] - pairs.value  # positive: availability fell
-    output = np.where(g.is_enterprise, g.output_value, 0.0)[pairs.node] * delta
-    investment = np.where(g.is_project, g.annual_plan, 0.0)[pairs.node] * delta
+    output = g.output_weight[pairs.node] * delta
+    investment = g.investment_weight[pairs.node] * delta
     return (np.bincount(pairs.scenario, weights=output, minlength=count),
             np.bincount(pairs.scenario, weights=investment, minlength=count))
 
 
 def _evaluate_chunked(g: SupplyGraph, changes: Sequence[Mapping[int, float]]
-                      ) -> Iterable[tuple[int, Pairs]]:
+                      ) -> Iterable[tuple[int, int, Pairs]]:
+    """Evaluate scenarios ``_CHUNK`` at a time: (first scenario, count, pairs)."""
     for start in range(0, len(changes), _CHUNK):
         part = changes[start:start + _CHUNK]
-        yield start, evaluate(g, g.structure, part, base=g.base_availability)
+        yield start, len(part), evaluate(g, g.structure, part, base=g.base_availability)
 
 
 def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFrame:
@@ -193,10 +193,10 @@ def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFram
     affected: list[list[str]] = [[] for _ in firms]
     valued = g.is_enterprise | g.is_project
     changes = [{int(x): 1.0} for x in firms]
-    for start, pairs in _evaluate_chunked(g, changes):
-        lost_output, lost_investment = _scenario_totals(g, pairs, len(changes[start:start + _CHUNK]))
-        output[start:start + len(lost_output)] = -lost_output
-        investment[start:start + len(lost_investment)] = -lost_investment
+    for start, count, pairs in _evaluate_chunked(g, changes):
+        lost_output, lost_investment = _scenario_totals(g, pairs, count)
+        output[start:start + count] = -lost_output
+        investment[start:start + count] = -lost_investment
         gain = pairs.value - g.base_availability[pairs.node]
         hit = (gain > AFFECTED_EPSILON) & valued[pairs.node]
         frame = pd.DataFrame({"k": pairs.scenario[hit], "gain": gain[hit],
@@ -248,9 +248,9 @@ def rank_blocked(table: pd.DataFrame) -> pd.DataFrame:
 def _losses_after(g: SupplyGraph, changes: Sequence[Mapping[int, float]]) -> np.ndarray:
     """Drop of value at risk (万元) in each scenario: base − scenario (positive: recovered)."""
     totals = np.zeros(len(changes))
-    for start, pairs in _evaluate_chunked(g, changes):
-        out, inv = _scenario_totals(g, pairs, min(_CHUNK, len(changes) - start))
-        totals[start:start + len(out)] = -(out + inv)
+    for start, count, pairs in _evaluate_chunked(g, changes):
+        out, inv = _scenario_totals(g, pairs, count)
+        totals[start:start + count] = -(out + inv)
     return totals
 
 

@@ -96,23 +96,33 @@ class SupplyGraph:
 
         return evaluate(self, self.structure, [{}]).value
 
+    @functools.cached_property
+    def output_weight(self) -> np.ndarray:
+        """Output value (万元) of enterprises, 0 for every other node."""
+        return np.where(self.is_enterprise, self.output_value, 0.0)
+
+    @functools.cached_property
+    def investment_weight(self) -> np.ndarray:
+        """Annual planned investment (万元) of projects, 0 for every other node."""
+        return np.where(self.is_project, self.annual_plan, 0.0)
+
     @property
     def weight(self) -> np.ndarray:
         """Value carried by each node (万元): output for enterprises, annual plan for projects."""
-        return np.where(self.is_enterprise, self.output_value, 0.0) + np.where(
-            self.is_project, self.annual_plan, 0.0
-        )
+        weight: np.ndarray = self.output_weight + self.investment_weight
+        return weight
 
     def with_capacity(self, capacity: np.ndarray) -> SupplyGraph:
         """Return the same graph with other own capacities (for what-if scenarios).
 
-        The structure (links, cycles, levels) does not depend on capacities and is shared.
+        What does not depend on capacities (structure, index, value weights) is shared.
         """
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
         fields["capacity"] = capacity
         changed = SupplyGraph(**fields)
-        if "structure" in self.__dict__:
-            changed.__dict__["structure"] = self.__dict__["structure"]
+        for name in ("structure", "index", "output_weight", "investment_weight"):
+            if name in self.__dict__:
+                changed.__dict__[name] = self.__dict__[name]
         return changed
 
 
