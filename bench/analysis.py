@@ -22,8 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from harness import arguments, measure, peak_mib  # noqa: E402
-from harness import data_dir as bench_data  # noqa: E402
+from harness import arguments, measure, peak_mib, synthetic_set  # noqa: E402
 
 
 def _stage(name: str, data_dir: Path) -> dict[str, float]:
@@ -51,12 +50,10 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
             "peak_mib": peak_mib(), "ledgers_mib": loaded}
 
 
-def _prepare(data_dir: Path, firms: int, seed: int) -> None:
+def _prepare(data_dir: Path) -> None:
+    """Validate the set once and cache its ledgers next to the CSVs."""
     from ingest.loader import read_directory
-    from ingest.synth import synthesize
 
-    if not (data_dir / "说明.txt").exists():
-        synthesize(data_dir, firms=firms, seed=seed, fmt="csv")
     cache = data_dir / "ledgers.pickle"
     if not cache.exists():
         validation = read_directory(data_dir)
@@ -65,18 +62,13 @@ def _prepare(data_dir: Path, firms: int, seed: int) -> None:
             pickle.dump(validation.ledgers, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-
-
 def main() -> None:
     args = arguments()
     if args.stage:
         print(json.dumps(_stage(args.stage, args.data)))
         return
-    from ingest.synth import SCALES
-
-    firms = SCALES.get(args.scale) or int(args.scale)
-    data_dir = bench_data(args.scale, args.seed)
-    _prepare(data_dir, firms, args.seed)
+    data_dir = synthetic_set(args.scale, args.seed)
+    _prepare(data_dir)
     runs: dict[str, list[dict[str, float]]] = {"pandas_read": [], "analysis": []}
     for _ in range(args.repeat):
         for name, record in runs.items():

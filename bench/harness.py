@@ -38,6 +38,15 @@ def arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def data_dir(scale: str, seed: int) -> Path:
-    """Where the synthetic set of a scale and seed is kept (outside git)."""
-    return ROOT / "data" / f"{scale}-{seed}"
+def synthetic_set(scale: str, seed: int) -> Path:
+    """Return the CSV synthetic set of a scale and seed, written once under bench/data/."""
+    import time
+
+    from ingest.synth import SCALES, synthesize
+
+    directory = ROOT / "data" / f"{scale}-{seed}"
+    if not (directory / "说明.txt").exists():
+        started = time.perf_counter()
+        synthesize(directory, firms=SCALES.get(scale) or int(scale), seed=seed, fmt="csv")
+        print(f"synthesised {scale} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return directory

@@ -22,8 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from harness import arguments, measure, peak_mib  # noqa: E402
-from harness import data_dir as bench_data  # noqa: E402
+from harness import arguments, measure, peak_mib, synthetic_set  # noqa: E402
 
 
 def _stage(name: str, data_dir: Path) -> dict[str, float]:
@@ -54,24 +53,13 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
     return {"seconds": time.perf_counter() - started, "rows": rows, "peak_mib": peak_mib()}
 
 
-
-
-
-
 def main() -> None:
     args = arguments()
     if args.stage:
         print(json.dumps(_stage(args.stage, args.data)))
         return
 
-    from ingest.synth import SCALES, synthesize
-
-    firms = SCALES.get(args.scale) or int(args.scale)
-    data_dir = bench_data(args.scale, args.seed)
-    if not (data_dir / "说明.txt").exists():
-        started = time.perf_counter()
-        synthesize(data_dir, firms=firms, seed=args.seed, fmt="csv")
-        print(f"synthesised {args.scale} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    data_dir = synthetic_set(args.scale, args.seed)
     results: dict[str, list[dict[str, float]]] = {}
     for _ in range(args.repeat):
         for name in ("pandas_read", "validate", "ingest_sqlite"):
