@@ -4,7 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck unit bench clean
+.PHONY: install system neo4j demo test lint typecheck unit bench clean
+
+# Debian packages the tests need (Java 17 and Maven for Neo4j), installed only when missing.
+system:
+	scripts/system-deps.sh
+
+# Resolve Neo4j 5.26's jars from Maven Central (once) and compile the local launcher.
+neo4j: system
+	services/neo4j/neo4j.sh build
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "chain-graph needs Python >= 3.11"'
@@ -24,7 +32,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+# pytest starts real Neo4j servers (services/neo4j/neo4j.sh) and stops them at the end.
+unit: $(STAMP) neo4j
 	$(BIN)/pytest
 
 test: lint typecheck unit
@@ -35,4 +44,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/analysis.py --scale province
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache demo-data chain_graph.db*
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache demo-data chain_graph.db* services/neo4j/target

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEFAULT_RESPONSIBLE_UNITS", "Settings"]
@@ -30,12 +30,26 @@ class Settings(BaseSettings):
     """All settings of a chain-graph deployment."""
 
     model_config = SettingsConfigDict(
-        env_prefix="CHAIN_GRAPH_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="CHAIN_GRAPH_", env_file=".env", extra="ignore", frozen=True,
+        populate_by_name=True,
     )
 
     store: str = Field(
         default="sqlite:///./chain_graph.db",
         description="Store URL: sqlite:///path.db (default, embedded) or neo4j://host:port.",
+    )
+    neo4j_user: str = Field(
+        default="neo4j", validation_alias=AliasChoices("NEO4J_USER", "CHAIN_GRAPH_NEO4J_USER")
+    )
+    neo4j_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("NEO4J_PASSWORD", "CHAIN_GRAPH_NEO4J_PASSWORD"),
+        description="Neo4j password; unset: connect without authentication.",
+    )
+    neo4j_database: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("NEO4J_DATABASE", "CHAIN_GRAPH_NEO4J_DATABASE"),
+        description="Neo4j database name; unset: the server's default database.",
     )
     home_adcode: str = Field(default="431200", description="The home city's 6-digit adcode.")
     key_output_threshold: float = Field(

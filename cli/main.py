@@ -35,7 +35,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 _SHOWN_ISSUES = 200
 _TABLE_LABELS = {"firms": "企业（含供应商）", "projects": "重点项目", "links": "供应关系",
@@ -43,7 +43,8 @@ _TABLE_LABELS = {"firms": "企业（含供应商）", "projects": "重点项目"
 
 StoreOption = Annotated[
     str | None,
-    typer.Option("--store", help="存储地址，如 sqlite:///chain_graph.db；默认取 CHAIN_GRAPH_STORE"),
+    typer.Option("--store",
+                 help="存储地址：sqlite:///chain_graph.db 或 neo4j://主机:端口；默认取 CHAIN_GRAPH_STORE"),
 ]
 
 

@@ -40,6 +40,10 @@ class Store(Protocol):
         """Return the number of rows per table."""
         ...
 
+    def data_version(self) -> int:
+        """Return a number that grows with every write (0 for an empty store)."""
+        ...
+
     def close(self) -> None:
         """Release the connection."""
         ...

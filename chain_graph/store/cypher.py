@@ -1,0 +1,147 @@
+"""Every Cypher statement chain-graph runs, in one place.
+
+Statements are constants: values always travel as parameters (``$rows``, ``$ids``), never
+formatted into the text. The only names formatted in are labels, relationship types and
+property keys from the fixed schema below (``model.*_COLUMNS``), never text from a ledger.
+
+Graph model
+-----------
+``(:Entity:Firm {id, name, ...})`` with extra labels ``:Enterprise`` / ``:Supplier``;
+``(:Entity:Project {id, ...})``; ``(:Region {adcode, name})`` with
+``(:Firm|:Project)-[:LOCATED_IN]->(:Region)``;
+``(:Firm)-[:SUPPLIES {material, share, critical, stock_days, extra}]->(:Firm|:Project)``;
+``(:Problem {id, ...})-[:CONCERNS]->(:Firm|:Project)``; one ``(:ChainGraphMeta)`` node with
+the data version. ``:Entity`` (firms and projects share one id space) carries the id
+constraint every ``MERGE`` and lookup uses.
+"""
+
+from __future__ import annotations
+
+from chain_graph.model import FIRM_COLUMNS, LINK_COLUMNS, PROBLEM_COLUMNS, PROJECT_COLUMNS
+
+__all__ = [
+    "CONSTRAINTS",
+    "COUNTS",
+    "DATA_VERSION",
+    "DELETE_ALL",
+    "DELETE_BATCH",
+    "LINKS_AMONG",
+    "NEIGHBOURS",
+    "READ",
+    "READ_IN",
+    "UPSERT",
+    "UPSERT_DATA_VERSION",
+]
+
+CONSTRAINTS = (
+    "CREATE CONSTRAINT chain_graph_entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT chain_graph_problem_id IF NOT EXISTS FOR (n:Problem) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT chain_graph_region_adcode IF NOT EXISTS "
+    "FOR (n:Region) REQUIRE n.adcode IS UNIQUE",
+    "CREATE INDEX chain_graph_firm_adcode IF NOT EXISTS FOR (n:Firm) ON (n.adcode)",
+    "CREATE INDEX chain_graph_problem_subject IF NOT EXISTS FOR (n:Problem) ON (n.subject_id)",
+)
+"""Schema, created with ``IF NOT EXISTS`` before any load (schema and data never share a
+transaction in Neo4j)."""
+
+# Nodes carrying one label per table; deleting them (and their relationships) in batches
+# keeps a replace of a province graph inside the transaction's memory.
+DELETE_BATCH = (
+    "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region "
+    "WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
+)
+DELETE_ALL = "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:ChainGraphMeta DETACH DELETE n"
+
+_LOCATE = (
+    "WITH n, row "
+    "OPTIONAL MATCH (n)-[old:LOCATED_IN]->(:Region) DELETE old "
+    "WITH DISTINCT n, row WHERE row.adcode <> '' "
+    "MERGE (r:Region {adcode: row.adcode}) ON CREATE SET r.name = row.region_name "
+    "MERGE (n)-[:LOCATED_IN]->(r)"
+)
+
+UPSERT = {
+    "firms": (
+        "UNWIND $rows AS row "
+        "MERGE (n:Entity {id: row.id}) "
+        "SET n = row.props, n:Firm "
+        "FOREACH (_ IN CASE WHEN row.props.is_enterprise THEN [1] ELSE [] END | SET n:Enterprise) "
+        "FOREACH (_ IN CASE WHEN row.props.is_enterprise THEN [] ELSE [1] END | REMOVE n:Enterprise) "
+        "FOREACH (_ IN CASE WHEN row.props.is_supplier THEN [1] ELSE [] END | SET n:Supplier) "
+        "FOREACH (_ IN CASE WHEN row.props.is_supplier THEN [] ELSE [1] END | REMOVE n:Supplier) "
+        + _LOCATE
+    ),
+    "projects": (
+        "UNWIND $rows AS row "
+        "MERGE (n:Entity {id: row.id}) "
+        "SET n = row.props, n:Project "
+        + _LOCATE
+    ),
+    "links": (
+        "UNWIND $rows AS row "
+        "MATCH (s:Entity {id: row.supplier_id}) "
+        "MATCH (b:Entity {id: row.buyer_id}) "
+        "MERGE (s)-[r:SUPPLIES {material: row.material}]->(b) "
+        "SET r = row.props"
+    ),
+    "problems": (
+        "UNWIND $rows AS row "
+        "MERGE (n:Problem {id: row.id}) "
+        "SET n = row.props "
+        "WITH n, row "
+        "OPTIONAL MATCH (n)-[old:CONCERNS]->() DELETE old "
+        "WITH DISTINCT n, row "
+        "MATCH (s:Entity {id: row.subject_id}) "
+        "MERGE (n)-[:CONCERNS]->(s)"
+    ),
+}
+"""Batched upserts per table: ``$rows`` is a list of ``{id…, props}`` maps. ``SET n = props``
+replaces every property, so a field cleared in the ledger is cleared in the graph."""
+
+UPSERT_DATA_VERSION = (
+    "MERGE (m:ChainGraphMeta {key: 'data_version'}) "
+    "SET m.value = coalesce(m.value, 0) + 1 RETURN m.value AS value"
+)
+DATA_VERSION = "MATCH (m:ChainGraphMeta {key: 'data_version'}) RETURN m.value AS value"
+
+
+def _projection(variable: str, columns: dict[str, str]) -> str:
+    return ", ".join(f"{variable}.{column} AS {column}" for column in columns)
+
+
+_LINK_RETURN = (
+    "RETURN s.id AS supplier_id, b.id AS buyer_id, "
+    + ", ".join(f"r.{c} AS {c}" for c in LINK_COLUMNS if c not in ("supplier_id", "buyer_id"))
+)
+
+READ = {
+    "firms": f"MATCH (n:Firm) RETURN {_projection('n', FIRM_COLUMNS)}",
+    "projects": f"MATCH (n:Project) RETURN {_projection('n', PROJECT_COLUMNS)}",
+    "links": f"MATCH (s:Firm)-[r:SUPPLIES]->(b:Entity) {_LINK_RETURN}",
+    "problems": f"MATCH (n:Problem) RETURN {_projection('n', PROBLEM_COLUMNS)}",
+}
+"""Whole tables, one row per node or relationship, columns named as in the model."""
+
+READ_IN = {
+    "firms": f"MATCH (n:Firm) WHERE n.id IN $ids RETURN {_projection('n', FIRM_COLUMNS)}",
+    "projects": f"MATCH (n:Project) WHERE n.id IN $ids RETURN {_projection('n', PROJECT_COLUMNS)}",
+    "problems": (
+        f"MATCH (n:Problem) WHERE n.subject_id IN $ids RETURN {_projection('n', PROBLEM_COLUMNS)}"
+    ),
+}
+"""Rows of the nodes (problems: of the subjects) whose id is in ``$ids``."""
+
+NEIGHBOURS = (
+    "UNWIND $ids AS id MATCH (:Entity {id: id})-[:SUPPLIES]-(m:Entity) RETURN DISTINCT m.id AS id"
+)
+LINKS_AMONG = (
+    "MATCH (s:Firm)-[r:SUPPLIES]->(b:Entity) WHERE s.id IN $ids AND b.id IN $ids " + _LINK_RETURN
+)
+
+COUNTS = (
+    "CALL () { MATCH (n:Firm) RETURN count(n) AS firms } "
+    "CALL () { MATCH (n:Project) RETURN count(n) AS projects } "
+    "CALL () { MATCH (:Firm)-[r:SUPPLIES]->() RETURN count(r) AS links } "
+    "CALL () { MATCH (n:Problem) RETURN count(n) AS problems } "
+    "RETURN firms, projects, links, problems"
+)

@@ -1,0 +1,264 @@
+"""The Neo4j store: the bureau's chain graph in a Neo4j 5 database, through the official driver.
+
+Every statement comes from :mod:`chain_graph.store.cypher`. An import is one write
+transaction made of batched ``UNWIND`` statements: a failure — a bad row, the server going
+away, the process dying — rolls the whole import back, so a half-imported graph is never
+visible. Reads are routed as reads (they go to followers in a cluster).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any, Self
+
+import neo4j
+import neo4j.exceptions as neo4j_errors
+import pandas as pd
+
+from chain_graph.errors import StoreError
+from chain_graph.model import (
+    FIRM_COLUMNS,
+    LINK_COLUMNS,
+    PROBLEM_COLUMNS,
+    PROJECT_COLUMNS,
+    Ledgers,
+    conform,
+)
+from chain_graph.regions import region_name
+from chain_graph.store import cypher
+
+__all__ = ["NEO4J_SCHEMES", "Neo4jStore"]
+
+NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
+"""URL schemes the driver understands (``+s``: TLS, as on Aura; ``+ssc``: self-signed)."""
+
+_COLUMNS = {"firms": FIRM_COLUMNS, "projects": PROJECT_COLUMNS, "links": LINK_COLUMNS,
+            "problems": PROBLEM_COLUMNS}
+_DELETE_BATCH = 10_000
+_HOW_TO_START = "本机开发可运行 services/neo4j/neo4j.sh start；或用 --store / CHAIN_GRAPH_STORE 指定其他地址"
+
+
+class Neo4jStore:
+    """Ledgers as a graph in Neo4j.
+
+    Parameters
+    ----------
+    url
+        ``neo4j://host:port``, ``bolt://host:port`` or a ``+s`` / ``+ssc`` variant.
+    user, password
+        Credentials; with ``password=None`` no authentication is sent (a server with
+        ``dbms.security.auth_enabled=false``).
+    database
+        Database name (``None``: the server's default database).
+    batch_size
+        Rows per ``UNWIND`` statement.
+
+    Raises
+    ------
+    StoreError
+        When the server cannot be reached or refuses the credentials; the message says
+        what failed, where, and how to fix it.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        user: str = "neo4j",
+        password: str | None = None,
+        database: str | None = None,
+        batch_size: int = 20000,
+        connection_timeout: float = 10.0,
+    ) -> None:
+        if not url.startswith(NEO4J_SCHEMES):
+            raise StoreError(f"不支持的 Neo4j 地址：{url!r}（应为 neo4j://主机:端口 或 bolt://主机:端口）")
+        self.url = url
+        self.database = database
+        self.batch_size = batch_size
+        auth = (user, password) if password else None
+        try:
+            self._driver = neo4j.GraphDatabase.driver(
+                url, auth=auth, connection_timeout=connection_timeout,
+                connection_acquisition_timeout=connection_timeout * 3,
+                # Schema hints ("property key does not exist") are noise for fixed queries.
+                notifications_min_severity="OFF",
+            )
+        except (ValueError, neo4j_errors.ConfigurationError) as error:
+            raise StoreError(f"Neo4j 地址 {url!r} 无效：{error}") from error
+        try:
+            self._driver.verify_connectivity()
+            for statement in cypher.CONSTRAINTS:
+                self._driver.execute_query(statement, database_=database)
+        except BaseException as error:
+            self._driver.close()
+            raise _store_error(error, url, doing="连接") from error
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the driver and its connection pool."""
+        self._driver.close()
+
+    # --- writing -----------------------------------------------------------------------
+
+    def write(self, ledgers: Ledgers, *, replace: bool = False) -> None:
+        """Upsert ``ledgers`` in one transaction; with ``replace``, drop everything else first."""
+        tables = {name: conform(getattr(ledgers, name), name) for name in Ledgers.TABLES}
+        try:
+            with self._driver.session(database=self.database) as session:
+                tx = session.begin_transaction()
+                try:
+                    if replace:
+                        while tx.run(cypher.DELETE_BATCH, limit=_DELETE_BATCH).single(strict=True)[0]:
+                            pass
+                    for name, frame in tables.items():
+                        for rows in _batches(frame, name, self.batch_size):
+                            tx.run(cypher.UPSERT[name], rows=rows).consume()
+                    tx.run(cypher.UPSERT_DATA_VERSION).consume()
+                    tx.commit()
+                finally:
+                    if tx.closed() is False:
+                        tx.close()  # rolls back anything not committed
+        except BaseException as error:
+            raise _store_error(error, self.url, doing="写入") from error
+
+    # --- reading -----------------------------------------------------------------------
+
+    def _read(self, query: str, columns: dict[str, str], table: str, **params: Any) -> pd.DataFrame:
+        try:
+            records, _, keys = self._driver.execute_query(
+                query, params, database_=self.database, routing_=neo4j.RoutingControl.READ
+            )
+        except BaseException as error:
+            raise _store_error(error, self.url, doing="读取") from error
+        frame = pd.DataFrame.from_records([r.values() for r in records], columns=keys or list(columns))
+        return conform(frame, table)
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of rows per table."""
+        try:
+            record = self._driver.execute_query(
+                cypher.COUNTS, database_=self.database, routing_=neo4j.RoutingControl.READ
+            ).records[0]
+        except BaseException as error:
+            raise _store_error(error, self.url, doing="读取") from error
+        return {name: int(record[name]) for name in Ledgers.TABLES}
+
+    def data_version(self) -> int:
+        """Return a number that grows with every write."""
+        try:
+            records = self._driver.execute_query(
+                cypher.DATA_VERSION, database_=self.database, routing_=neo4j.RoutingControl.READ
+            ).records
+        except BaseException as error:
+            raise _store_error(error, self.url, doing="读取") from error
+        return int(records[0]["value"]) if records else 0
+
+    def load(self) -> Ledgers:
+        """Return everything the store holds."""
+        return Ledgers(**{name: self._read(cypher.READ[name], _COLUMNS[name], name)
+                          for name in Ledgers.TABLES})
+
+    def neighbourhood(self, node_id: str, *, depth: int = 1) -> Ledgers:
+        """Return the nodes within ``depth`` links of ``node_id`` and the links among them."""
+        seen = {node_id}
+        frontier = [node_id]
+        for _ in range(depth):
+            found = self._read(cypher.NEIGHBOURS, {"id": "text"}, "firms", ids=frontier)["id"]
+            frontier = sorted(set(found) - seen)
+            seen.update(frontier)
+            if not frontier:
+                break
+        ids = sorted(seen)
+        return Ledgers(
+            firms=self._read(cypher.READ_IN["firms"], FIRM_COLUMNS, "firms", ids=ids),
+            projects=self._read(cypher.READ_IN["projects"], PROJECT_COLUMNS, "projects", ids=ids),
+            links=self._read(cypher.LINKS_AMONG, LINK_COLUMNS, "links", ids=ids),
+            problems=self._read(cypher.READ_IN["problems"], PROBLEM_COLUMNS, "problems", ids=ids),
+        )
+
+    def clear(self) -> None:
+        """Delete every node chain-graph owns (tests and ``--replace`` of an empty set)."""
+        try:
+            self._driver.execute_query(cypher.DELETE_ALL, database_=self.database)
+        except BaseException as error:
+            raise _store_error(error, self.url, doing="清空") from error
+
+
+def _store_error(error: BaseException, url: str, *, doing: str) -> BaseException:
+    """Translate a driver error into one actionable :class:`StoreError` line."""
+    if isinstance(error, StoreError | KeyboardInterrupt | SystemExit):
+        return error
+    if isinstance(error, neo4j_errors.AuthError):
+        return StoreError(
+            f"Neo4j {url} 拒绝登录：用户名或密码错误。请设置 NEO4J_USER / NEO4J_PASSWORD 环境变量"
+        )
+    if isinstance(error, neo4j_errors.ServiceUnavailable | neo4j_errors.SessionExpired | OSError):
+        return StoreError(
+            f"无法{doing} Neo4j {url}：服务未启动、已停止或地址错误（{_first_line(error)}）。"
+            f"{_HOW_TO_START}。本次操作已回滚，原有数据未改变" if doing == "写入" else
+            f"无法{doing} Neo4j {url}：服务未启动、已停止或地址错误（{_first_line(error)}）。{_HOW_TO_START}"
+        )
+    if isinstance(error, neo4j_errors.Neo4jError | neo4j_errors.DriverError):
+        suffix = "，已回滚，原有数据未改变" if doing == "写入" else ""
+        return StoreError(f"Neo4j {url} {doing}失败{suffix}：{_first_line(error)}")
+    return error
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0][:300]
+
+
+def _batches(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:
+    """Yield ``size`` rows at a time as ``{key…, props}`` maps of plain Python values.
+
+    Absent values (NaN, NA) are left out of ``props``: Neo4j has no null properties.
+    """
+    columns = _COLUMNS[table]
+    names = {code: region_name(code) for code in frame["adcode"].unique()} if "adcode" in columns else {}
+    for start in range(0, len(frame), size):
+        part = frame.iloc[start:start + size]
+        records = part.astype(object).to_dict("records")
+        rows: list[dict[str, Any]] = []
+        for record in records:
+            props = {str(key): _plain(value, columns[str(key)]) for key, value in record.items()}
+            props = {key: value for key, value in props.items() if value is not None}
+            row: dict[str, Any] = {"props": props}
+            if table == "links":
+                row |= {"supplier_id": record["supplier_id"], "buyer_id": record["buyer_id"],
+                        "material": record["material"]}
+                del props["supplier_id"], props["buyer_id"]
+            else:
+                row["id"] = record["id"]
+            if table == "problems":
+                row["subject_id"] = record["subject_id"]
+            if "adcode" in columns:
+                row["adcode"] = record["adcode"]
+                row["region_name"] = names.get(record["adcode"], "")
+            rows.append(row)
+        yield rows
+
+
+def _plain(value: Any, kind: str) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if kind == "float":
+        number = float(value)
+        return None if math.isnan(number) else number
+    if kind == "int":
+        return int(value)
+    if kind == "bool":
+        return bool(value)
+    return str(value)

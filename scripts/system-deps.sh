@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install the Debian packages chain-graph's tests need, when they are missing:
+#   Java 17 and Maven (the local Neo4j 5.26 runs from Maven Central jars).
+# Runs apt-get only when something is missing (as root, or through sudo).
+set -euo pipefail
+
+missing=()
+command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
+command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null || missing+=(maven)
+
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+readarray -t packages < <(printf '%s\n' "${missing[@]}" | sort -u)
+echo "system-deps: installing ${packages[*]}" >&2
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "system-deps: run as root or install: ${packages[*]}" >&2; exit 1; }
+    sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${packages[@]}"

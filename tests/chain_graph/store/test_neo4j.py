@@ -1,0 +1,180 @@
+"""Neo4j-only behaviour against real servers: the graph model, re-imports, faults and auth.
+
+The store contract shared with SQLite is in ``test_contract.py``; here a second, private
+server (with a password) is started so that it can be killed without disturbing the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import neo4j
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from chain_graph.errors import StoreError
+from chain_graph.model import Ledgers
+from chain_graph.settings import Settings
+from chain_graph.store import neo4j_store, open_store
+from chain_graph.store.neo4j_store import Neo4jStore
+from cli.main import app
+from ingest.loader import read_directory
+from ingest.synth import synthesize
+from tests.neo4j_server import Neo4jServer, free_port
+
+runner = CliRunner()
+PASSWORD = "chain-graph-test-pw"
+
+
+def _cypher(url: str, query: str, auth: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+    with neo4j.GraphDatabase.driver(url, auth=auth, notifications_min_severity="OFF") as driver:
+        return [record.data() for record in driver.execute_query(query).records]
+
+
+def _graph_counts(url: str, auth: tuple[str, str] | None = None) -> dict[str, int]:
+    labels = _cypher(url, "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n", auth)
+    types = _cypher(url, "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS n", auth)
+    return {row["label"]: row["n"] for row in labels} | {row["type"]: row["n"] for row in types}
+
+
+@pytest.fixture(scope="module")
+def private_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jServer]:
+    """A Neo4j of this module's own, with authentication on, that tests may kill."""
+    server = Neo4jServer(tmp_path_factory.mktemp("neo4j-private"), free_port(), PASSWORD)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def city_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("city")
+    synthesize(out, firms=2300, seed=3)
+    return out
+
+
+def test_cli_ingest_twice_gives_the_same_graph(neo4j_url: str, city_dir: Path,
+                                               neo4j_store: Neo4jStore) -> None:
+    first = runner.invoke(app, ["ingest", str(city_dir), "--store", neo4j_url])
+    assert first.exit_code == 0, first.output
+    once = _graph_counts(neo4j_url)
+    second = runner.invoke(app, ["ingest", str(city_dir), "--store", neo4j_url])
+    assert second.exit_code == 0, second.output
+    assert _graph_counts(neo4j_url) == once
+    expected = read_directory(city_dir).ledgers.counts()
+    assert once["Firm"] == expected["firms"]
+    assert once["Project"] == expected["projects"]
+    assert once["SUPPLIES"] == expected["links"]
+    assert once["Problem"] == expected["problems"]
+    assert once["ChainGraphMeta"] == 1
+    assert neo4j_store.data_version() == 2
+
+
+def test_graph_model_labels_regions_and_problems(neo4j_store: Neo4jStore, canonical_dir: Path) -> None:
+    ledgers = read_directory(canonical_dir).ledgers
+    neo4j_store.write(ledgers)
+    url = neo4j_store.url
+    enterprises = {r["id"] for r in _cypher(url, "MATCH (n:Enterprise) RETURN n.id AS id")}
+    suppliers = {r["id"] for r in _cypher(url, "MATCH (n:Supplier) RETURN n.id AS id")}
+    assert enterprises == set(ledgers.firms.loc[ledgers.firms["is_enterprise"], "id"])
+    assert suppliers == set(ledgers.firms.loc[ledgers.firms["is_supplier"], "id"])
+    located = {(r["id"], r["adcode"]) for r in _cypher(
+        url, "MATCH (n:Entity)-[:LOCATED_IN]->(r:Region) RETURN n.id AS id, r.adcode AS adcode")}
+    everything = pd.concat([ledgers.firms[["id", "adcode"]], ledgers.projects[["id", "adcode"]]])
+    assert located == {(i, a) for i, a in everything.itertuples(index=False) if a}
+    concerns = {(r["p"], r["s"]) for r in _cypher(
+        url, "MATCH (p:Problem)-[:CONCERNS]->(s:Entity) RETURN p.id AS p, s.id AS s")}
+    assert concerns == set(ledgers.problems[["id", "subject_id"]].itertuples(index=False, name=None))
+
+
+def test_an_upsert_moves_labels_and_region(neo4j_store: Neo4jStore) -> None:
+    firm = pd.DataFrame({"id": ["F1"], "name": ["甲"], "adcode": ["431202"], "status": ["normal"],
+                         "is_enterprise": [True], "is_supplier": [False]})
+    neo4j_store.write(Ledgers.from_frames(firms=firm))
+    neo4j_store.write(Ledgers.from_frames(firms=firm.assign(adcode="431221", is_enterprise=False,
+                                                            is_supplier=True)))
+    rows = _cypher(neo4j_store.url, "MATCH (n:Firm)-[:LOCATED_IN]->(r:Region) "
+                                    "RETURN labels(n) AS labels, r.adcode AS adcode, r.name AS name")
+    assert len(rows) == 1
+    assert sorted(rows[0]["labels"]) == ["Entity", "Firm", "Supplier"]
+    assert rows[0]["adcode"] == "431221"
+    assert rows[0]["name"] == "中方县"
+
+
+def test_the_cypher_in_the_readme_runs(neo4j_store: Neo4jStore, canonical_dir: Path) -> None:
+    neo4j_store.write(read_directory(canonical_dir).ledgers)
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in readme.split("```cypher\n")[1:]]
+    assert len(blocks) >= 3
+    for block in blocks:
+        _cypher(neo4j_store.url, block)  # raises on a syntax error
+
+
+def test_wrong_password_is_one_clear_line(private_server: Neo4jServer) -> None:
+    result = runner.invoke(app, ["analyze", "--store", private_server.url],
+                           env={"NEO4J_PASSWORD": "wrong-password"})
+    assert result.exit_code == 3
+    assert "用户名或密码错误" in result.output
+    assert "NEO4J_PASSWORD" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_server_down_is_one_clear_line() -> None:
+    url = f"neo4j://127.0.0.1:{free_port()}"
+    result = runner.invoke(app, ["analyze", "--store", url])
+    assert result.exit_code == 3
+    assert "服务未启动" in result.output
+    assert "neo4j.sh start" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_settings_come_from_the_environment(private_server: Neo4jServer,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHAIN_GRAPH_STORE", private_server.url)
+    monkeypatch.setenv("NEO4J_USER", "neo4j")
+    monkeypatch.setenv("NEO4J_PASSWORD", PASSWORD)
+    monkeypatch.setenv("NEO4J_DATABASE", "neo4j")
+    with open_store(settings=Settings()) as store:
+        assert isinstance(store, Neo4jStore)
+        assert store.database == "neo4j"
+        store.counts()
+
+
+def test_server_killed_mid_import_leaves_the_previous_graph(
+    private_server: Neo4jServer, canonical_dir: Path, city_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = read_directory(canonical_dir).ledgers
+    with Neo4jStore(private_server.url, password=PASSWORD) as store:
+        store.write(before, replace=True)
+        version = store.data_version()
+    real = neo4j_store._batches
+    sent = 0
+
+    def killing(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:
+        nonlocal sent
+        for batch in real(frame, table, size):
+            sent += 1
+            if sent == 3:
+                private_server.kill()
+            yield batch
+
+    monkeypatch.setattr(neo4j_store, "_batches", killing)
+    bigger = read_directory(city_dir).ledgers
+    with Neo4jStore(private_server.url, password=PASSWORD, batch_size=500) as store, \
+            pytest.raises(StoreError, match="已回滚"):
+        store.write(bigger, replace=True)
+    assert sent == 3
+    monkeypatch.undo()
+    private_server.start()
+    with Neo4jStore(private_server.url, password=PASSWORD) as store:
+        assert store.counts() == before.counts()
+        assert store.data_version() == version
+        after = store.load().canonical()
+    for name in Ledgers.TABLES:
+        pd.testing.assert_frame_equal(getattr(after, name), getattr(before.canonical(), name))
