@@ -22,19 +22,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from harness import arguments, measure, peak_mib, synthetic_set  # noqa: E402
+from harness import arguments, measure, peak_mib, synthetic_set, validated_ledgers  # noqa: E402
 
 
 def _stage(name: str, data_dir: Path) -> dict[str, float]:
     import pandas as pd
 
-    cache = data_dir / "ledgers.pickle"
     if name == "pandas_read":
         started = time.perf_counter()
         rows = sum(len(pd.read_csv(p, dtype=str, skiprows=1, keep_default_na=False,
                                    encoding="utf-8-sig")) for p in sorted(data_dir.glob("*.csv")))
         return {"seconds": time.perf_counter() - started, "rows": rows, "peak_mib": peak_mib()}
-    with cache.open("rb") as handle:
+    with validated_ledgers(data_dir).open("rb") as handle:
         ledgers = pickle.load(handle)
     from chain_graph.gaps import analyze
     from chain_graph.graph import build_graph
@@ -50,25 +49,13 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
             "peak_mib": peak_mib(), "ledgers_mib": loaded}
 
 
-def _prepare(data_dir: Path) -> None:
-    """Validate the set once and cache its ledgers next to the CSVs."""
-    from ingest.loader import read_directory
-
-    cache = data_dir / "ledgers.pickle"
-    if not cache.exists():
-        validation = read_directory(data_dir)
-        assert validation.ok, validation.issues[:5]
-        with cache.open("wb") as handle:
-            pickle.dump(validation.ledgers, handle, protocol=pickle.HIGHEST_PROTOCOL)
-
-
 def main() -> None:
     args = arguments()
     if args.stage:
         print(json.dumps(_stage(args.stage, args.data)))
         return
     data_dir = synthetic_set(args.scale, args.seed)
-    _prepare(data_dir)
+    validated_ledgers(data_dir)
     runs: dict[str, list[dict[str, float]]] = {"pandas_read": [], "analysis": []}
     for _ in range(args.repeat):
         for name, record in runs.items():

@@ -50,3 +50,18 @@ def synthetic_set(scale: str, seed: int) -> Path:
         synthesize(directory, firms=SCALES.get(scale) or int(scale), seed=seed, fmt="csv")
         print(f"synthesised {scale} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return directory
+
+
+def validated_ledgers(data_dir: Path) -> Path:
+    """Validate a set once and return the pickle of its ledgers, cached next to the CSVs."""
+    import pickle
+
+    from ingest.loader import read_directory
+
+    cache = data_dir / "ledgers.pickle"
+    if not cache.exists():
+        validation = read_directory(data_dir)
+        assert validation.ok, validation.issues[:5]
+        with cache.open("wb") as handle:
+            pickle.dump(validation.ledgers, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return cache

@@ -26,11 +26,15 @@ __all__ = [
     "DELETE_ALL",
     "DELETE_BATCH",
     "LINKS_AMONG",
+    "LOCATE",
+    "MERGE_REGIONS",
     "NEIGHBOURS",
     "READ",
     "READ_IN",
-    "UPSERT",
     "UPSERT_DATA_VERSION",
+    "UPSERT_LINKS",
+    "UPSERT_NODES",
+    "UPSERT_PROBLEMS",
 ]
 
 CONSTRAINTS = (
@@ -52,51 +56,56 @@ DELETE_BATCH = (
 )
 DELETE_ALL = "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:ChainGraphMeta DETACH DELETE n"
 
-_LOCATE = (
-    "WITH n, row "
+def _node_upsert(labels: str, removed: str) -> str:
+    remove = f" REMOVE n:{removed}" if removed else ""
+    return f"UNWIND $rows AS row MERGE (n:Entity {{id: row.id}}) SET n = row.props, n:{labels}{remove}"
+
+
+UPSERT_NODES = {
+    # (table, is_enterprise, is_supplier) → statement with that fixed label set.
+    ("firms", True, True): _node_upsert("Firm:Enterprise:Supplier", ""),
+    ("firms", True, False): _node_upsert("Firm:Enterprise", "Supplier"),
+    ("firms", False, True): _node_upsert("Firm:Supplier", "Enterprise"),
+    ("firms", False, False): _node_upsert("Firm", "Enterprise:Supplier"),
+    ("projects", False, False): _node_upsert("Project", ""),
+}
+"""Batched node upserts: ``$rows`` is a list of ``{id, props}``. ``SET n = props`` replaces
+every property, so a field cleared in the ledger is cleared in the graph. Rows are grouped
+by their label set so that no statement branches per row."""
+
+MERGE_REGIONS = (
+    "UNWIND $regions AS g MERGE (r:Region {adcode: g.adcode}) ON CREATE SET r.name = g.name"
+)
+"""The regions of a batch (``$regions``: distinct ``{adcode, name}``), before locating nodes."""
+
+LOCATE = (
+    "UNWIND $rows AS row MATCH (n:Entity {id: row.id}) "
     "OPTIONAL MATCH (n)-[old:LOCATED_IN]->(:Region) DELETE old "
     "WITH DISTINCT n, row WHERE row.adcode <> '' "
-    "MERGE (r:Region {adcode: row.adcode}) ON CREATE SET r.name = row.region_name "
-    "MERGE (n)-[:LOCATED_IN]->(r)"
+    "MATCH (r:Region {adcode: row.adcode}) CREATE (n)-[:LOCATED_IN]->(r)"
 )
+"""Point each node of ``$rows`` (``{id, adcode}``) at its region, dropping the old link."""
 
-UPSERT = {
-    "firms": (
-        "UNWIND $rows AS row "
-        "MERGE (n:Entity {id: row.id}) "
-        "SET n = row.props, n:Firm "
-        "FOREACH (_ IN CASE WHEN row.props.is_enterprise THEN [1] ELSE [] END | SET n:Enterprise) "
-        "FOREACH (_ IN CASE WHEN row.props.is_enterprise THEN [] ELSE [1] END | REMOVE n:Enterprise) "
-        "FOREACH (_ IN CASE WHEN row.props.is_supplier THEN [1] ELSE [] END | SET n:Supplier) "
-        "FOREACH (_ IN CASE WHEN row.props.is_supplier THEN [] ELSE [1] END | REMOVE n:Supplier) "
-        + _LOCATE
-    ),
-    "projects": (
-        "UNWIND $rows AS row "
-        "MERGE (n:Entity {id: row.id}) "
-        "SET n = row.props, n:Project "
-        + _LOCATE
-    ),
-    "links": (
-        "UNWIND $rows AS row "
-        "MATCH (s:Entity {id: row.supplier_id}) "
-        "MATCH (b:Entity {id: row.buyer_id}) "
-        "MERGE (s)-[r:SUPPLIES {material: row.material}]->(b) "
-        "SET r = row.props"
-    ),
-    "problems": (
-        "UNWIND $rows AS row "
-        "MERGE (n:Problem {id: row.id}) "
-        "SET n = row.props "
-        "WITH n, row "
-        "OPTIONAL MATCH (n)-[old:CONCERNS]->() DELETE old "
-        "WITH DISTINCT n, row "
-        "MATCH (s:Entity {id: row.subject_id}) "
-        "MERGE (n)-[:CONCERNS]->(s)"
-    ),
-}
-"""Batched upserts per table: ``$rows`` is a list of ``{id…, props}`` maps. ``SET n = props``
-replaces every property, so a field cleared in the ledger is cleared in the graph."""
+UPSERT_LINKS = (
+    "UNWIND $rows AS row "
+    "MATCH (s:Entity {id: row.supplier_id}) "
+    "MATCH (b:Entity {id: row.buyer_id}) "
+    "MERGE (s)-[r:SUPPLIES {material: row.material}]->(b) "
+    "SET r = row.props"
+)
+"""Batched link upserts, keyed by supplier, buyer and material."""
+
+UPSERT_PROBLEMS = (
+    "UNWIND $rows AS row "
+    "MERGE (n:Problem {id: row.id}) "
+    "SET n = row.props "
+    "WITH n, row "
+    "OPTIONAL MATCH (n)-[old:CONCERNS]->() DELETE old "
+    "WITH DISTINCT n, row "
+    "MATCH (s:Entity {id: row.subject_id}) "
+    "CREATE (n)-[:CONCERNS]->(s)"
+)
+"""Batched problem upserts with their ``CONCERNS`` link to the subject."""
 
 UPSERT_DATA_VERSION = (
     "MERGE (m:ChainGraphMeta {key: 'data_version'}) "

@@ -122,9 +122,8 @@ class Neo4jStore:
                     if replace:
                         while tx.run(cypher.DELETE_BATCH, limit=_DELETE_BATCH).single(strict=True)[0]:
                             pass
-                    for name, frame in tables.items():
-                        for rows in _batches(frame, name, self.batch_size):
-                            tx.run(cypher.UPSERT[name], rows=rows).consume()
+                    for statement, parameters in _statements(tables, self.batch_size):
+                        tx.run(statement, parameters).consume()
                     tx.run(cypher.UPSERT_DATA_VERSION).consume()
                     tx.commit()
                 finally:
@@ -221,44 +220,59 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0][:300]
 
 
+def _statements(tables: dict[str, pd.DataFrame], size: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield the statements of one import in order: nodes, regions, locations, links, problems."""
+    located: list[pd.DataFrame] = []
+    for table in ("firms", "projects"):
+        frame = tables[table]
+        flags = (frame[["is_enterprise", "is_supplier"]] if table == "firms"
+                 else pd.DataFrame({"e": False, "s": False}, index=frame.index))
+        for (enterprise, supplier), group in frame.groupby([flags.iloc[:, 0], flags.iloc[:, 1]]):
+            statement = cypher.UPSERT_NODES[(table, bool(enterprise), bool(supplier))]
+            for rows in _batches(group, table, size):
+                yield statement, {"rows": rows}
+        located.append(frame[["id", "adcode"]])
+    places = pd.concat(located, ignore_index=True)
+    regions = [{"adcode": code, "name": region_name(code)}
+               for code in sorted(set(places["adcode"]) - {""})]
+    for start in range(0, len(regions), size):
+        yield cypher.MERGE_REGIONS, {"regions": regions[start:start + size]}
+    for start in range(0, len(places), size):
+        part = places.iloc[start:start + size]
+        yield cypher.LOCATE, {"rows": part.to_dict("records")}
+    for rows in _batches(tables["links"], "links", size):
+        yield cypher.UPSERT_LINKS, {"rows": rows}
+    for rows in _batches(tables["problems"], "problems", size):
+        yield cypher.UPSERT_PROBLEMS, {"rows": rows}
+
+
 def _batches(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:
     """Yield ``size`` rows at a time as ``{key…, props}`` maps of plain Python values.
 
     Absent values (NaN, NA) are left out of ``props``: Neo4j has no null properties.
     """
     columns = _COLUMNS[table]
-    names = {code: region_name(code) for code in frame["adcode"].unique()} if "adcode" in columns else {}
+    keys = {"links": ("supplier_id", "buyer_id", "material"), "problems": ("id", "subject_id")}.get(
+        table, ("id",))
+    stored = [c for c in columns if c not in ("supplier_id", "buyer_id")]
     for start in range(0, len(frame), size):
         part = frame.iloc[start:start + size]
-        records = part.astype(object).to_dict("records")
-        rows: list[dict[str, Any]] = []
-        for record in records:
-            props = {str(key): _plain(value, columns[str(key)]) for key, value in record.items()}
-            props = {key: value for key, value in props.items() if value is not None}
-            row: dict[str, Any] = {"props": props}
-            if table == "links":
-                row |= {"supplier_id": record["supplier_id"], "buyer_id": record["buyer_id"],
-                        "material": record["material"]}
-                del props["supplier_id"], props["buyer_id"]
-            else:
-                row["id"] = record["id"]
-            if table == "problems":
-                row["subject_id"] = record["subject_id"]
-            if "adcode" in columns:
-                row["adcode"] = record["adcode"]
-                row["region_name"] = names.get(record["adcode"], "")
-            rows.append(row)
-        yield rows
+        values = [_plain_column(part[c], columns[c]) for c in stored]
+        key_values = [part[k].tolist() for k in keys]
+        yield [
+            {**dict(zip(keys, key_row, strict=True)),
+             "props": {c: v for c, v in zip(stored, row, strict=True) if v is not None}}
+            for key_row, row in zip(zip(*key_values, strict=True), zip(*values, strict=True),
+                                    strict=True)
+        ]
 
 
-def _plain(value: Any, kind: str) -> Any:
-    if value is None or value is pd.NA:
-        return None
+def _plain_column(values: pd.Series, kind: str) -> list[Any]:
+    """One column as Python values, ``None`` where absent."""
     if kind == "float":
-        number = float(value)
-        return None if math.isnan(number) else number
+        return [None if math.isnan(v) else v for v in values.astype(float).tolist()]
     if kind == "int":
-        return int(value)
+        return [None if v is pd.NA else int(v) for v in values.astype(object).tolist()]
     if kind == "bool":
-        return bool(value)
-    return str(value)
+        return [bool(v) for v in values.tolist()]
+    return [str(v) for v in values.tolist()]

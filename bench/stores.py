@@ -1,0 +1,141 @@
+"""Store benchmark: loading a synthetic set into Neo4j, beside the embedded SQLite store.
+
+Starts its own Neo4j (``services/neo4j/neo4j.sh``, data in a temporary directory) and
+measures, per batch size, medians over ``--repeat`` runs:
+
+- ``anchor_create``: the bare batched ``UNWIND … MATCH … CREATE`` of the link rows, nothing
+  else — the ceiling a Neo4j load can reach on this machine (published anchor: ~67k rows/s
+  for batched UNWIND MERGE with constraints on a laptop);
+- ``nodes``: firms and projects upserted into an empty graph (labels, regions);
+- ``links``: the link rows upserted once the nodes exist;
+- ``full``: the whole import as chain-graph runs it (one transaction, empty graph);
+- ``reimport``: the same import again onto the loaded graph (everything an upsert);
+- ``sqlite_full``: the whole import into a fresh SQLite file.
+
+One discarded round first warms the JVM and Neo4j's query-plan cache.
+
+Usage::
+
+    python bench/stores.py --scale province [--repeat 3] [--batch 5000,20000,50000]
+
+Writes ``bench/results/<date>-stores-<scale>.json`` and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import pickle
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+
+from harness import synthetic_set, validated_ledgers  # noqa: E402
+
+from chain_graph.model import Ledgers  # noqa: E402
+from chain_graph.store import neo4j_store  # noqa: E402
+from chain_graph.store.neo4j_store import Neo4jStore  # noqa: E402
+from chain_graph.store.sqlite import SQLiteStore  # noqa: E402
+from tests.neo4j_server import Neo4jServer, free_port  # noqa: E402
+
+_ANCHOR = (
+    "UNWIND $rows AS row MATCH (s:Entity {id: row.supplier_id}) MATCH (b:Entity {id: row.buyer_id}) "
+    "CREATE (s)-[:SUPPLIES_ANCHOR {material: row.material, share: row.share}]->(b)"
+)
+
+
+def _timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def _anchor(store: Neo4jStore, ledgers: Ledgers, batch: int) -> None:
+    rows = [row for part in neo4j_store._batches(ledgers.links, "links", batch) for row in part]
+    flat = [{"supplier_id": r["supplier_id"], "buyer_id": r["buyer_id"], "material": r["material"],
+             "share": r["props"].get("share")} for r in rows]
+    with store._driver.session(database=store.database) as session, session.begin_transaction() as tx:
+        for start in range(0, len(flat), batch):
+            tx.run(_ANCHOR, rows=flat[start:start + batch]).consume()
+        tx.commit()
+
+
+def _one_round(url: str, ledgers: Ledgers, batch: int) -> dict[str, float]:
+    nodes = Ledgers(firms=ledgers.firms, projects=ledgers.projects)
+    links = Ledgers(links=ledgers.links)
+    seconds: dict[str, float] = {}
+    with Neo4jStore(url, batch_size=batch) as store:
+        store.clear()
+        seconds["nodes"] = _timed(lambda: store.write(nodes))
+        seconds["anchor_create"] = _timed(lambda: _anchor(store, ledgers, batch))
+        store.clear()
+        store.write(nodes)
+        seconds["links"] = _timed(lambda: store.write(links))
+        store.clear()
+        seconds["full"] = _timed(lambda: store.write(ledgers))
+        seconds["reimport"] = _timed(lambda: store.write(ledgers))
+        store.clear()
+    with tempfile.TemporaryDirectory() as tmp, SQLiteStore(f"sqlite:///{tmp}/b.db",
+                                                            batch_size=batch) as sqlite:
+        seconds["sqlite_full"] = _timed(lambda: sqlite.write(ledgers))
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="province")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--batch", default="5000,20000,50000")
+    args = parser.parse_args()
+
+    with validated_ledgers(synthetic_set(args.scale, args.seed)).open("rb") as handle:
+        ledgers: Ledgers = pickle.load(handle)
+    counts = ledgers.counts()
+    rows = {"nodes": counts["firms"] + counts["projects"], "links": counts["links"],
+            "anchor_create": counts["links"], "full": sum(counts.values()),
+            "reimport": sum(counts.values()), "sqlite_full": sum(counts.values())}
+    batches = [int(b) for b in args.batch.split(",")]
+    rust = importlib.util.find_spec("neo4j._rust") is not None  # neo4j-rust-ext installed
+
+    with tempfile.TemporaryDirectory() as home:
+        server = Neo4jServer(Path(home), free_port())  # heap: NEO4J_HEAP (default 768m here)
+        server.start()
+        try:
+            summary: dict[str, dict[str, dict[str, float]]] = {}
+            _one_round(server.url, ledgers, batches[0])  # warm-up: JIT and query plans
+            for batch in batches:
+                runs = [_one_round(server.url, ledgers, batch) for _ in range(args.repeat)]
+                summary[str(batch)] = {
+                    stage: {"median_seconds": statistics.median(r[stage] for r in runs),
+                            "rows": rows[stage]}
+                    for stage in runs[0]
+                }
+        finally:
+            server.stop()
+
+    lines = [f"{args.scale}: {counts} — neo4j-rust-ext {'on' if rust else 'off'}", "",
+             "| batch | stage | median s | rows | rows/s | × anchor time |",
+             "|---:|---|---:|---:|---:|---:|"]
+    for size, stages in summary.items():
+        anchor_per_row = stages["anchor_create"]["median_seconds"] / stages["anchor_create"]["rows"]
+        for stage, figure in stages.items():
+            seconds, rows_done = figure["median_seconds"], figure["rows"]
+            lines.append(f"| {size} | {stage} | {seconds:.2f} | {rows_done:,.0f} | "
+                         f"{rows_done / seconds:,.0f} | {seconds / rows_done / anchor_per_row:.2f} |")
+    print("\n".join(lines))
+    out = ROOT / "results" / f"{dt.date.today()}-stores-{args.scale}.json"
+    out.write_text(json.dumps({"scale": args.scale, "counts": counts, "repeat": args.repeat,
+                               "neo4j_rust_ext": rust, "batches": summary}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
