@@ -7,6 +7,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY chain_graph ./chain_graph
 COPY ingest ./ingest
+COPY exports ./exports
 COPY cli ./cli
 COPY api ./api
 COPY viz ./viz

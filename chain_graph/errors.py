@@ -16,7 +16,10 @@ __all__ = [
     "ConfigError",
     "InputIssue",
     "IssueCode",
+    "LedgerError",
     "LedgerValidationError",
+    "NotFoundError",
+    "StaleItemError",
     "StoreError",
 ]
 
@@ -132,3 +135,21 @@ class LedgerValidationError(ChainGraphError):
     def __init__(self, issues: list[InputIssue]) -> None:
         super().__init__(f"台账校验未通过：共 {len(issues)} 个问题，未写入任何数据。")
         self.issues = issues
+
+
+class LedgerError(ChainGraphError):
+    """A ledger action that the status rules refuse (closing without a note, …)."""
+
+    code = "CG400"
+
+
+class StaleItemError(LedgerError):
+    """Someone else changed the ledger item since it was read: reload and try again."""
+
+    code = "CG409"
+
+
+class NotFoundError(ChainGraphError):
+    """The ledger item, firm or project asked for does not exist (or is not visible)."""
+
+    code = "CG404"

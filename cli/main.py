@@ -12,20 +12,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from chain_graph.errors import (
-    ChainGraphError,
     ConfigError,
     InputIssue,
     LedgerValidationError,
-    StoreError,
 )
 from chain_graph.model import Ledgers
 from chain_graph.scenarios import Scenario
 from chain_graph.settings import Settings
 from chain_graph.store import open_store
+from cli.common import StoreOption, console, errors, load_settings, user_errors
+from cli.ledger import export_app, ledger_app
 
 app = typer.Typer(
     name="chain-graph",
@@ -34,35 +33,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(export_app, name="export")
 
 _SHOWN_ISSUES = 200
 _TABLE_LABELS = {"firms": "企业（含供应商）", "projects": "重点项目", "links": "供应关系",
                  "problems": "问题台账"}
-
-StoreOption = Annotated[
-    str | None,
-    typer.Option("--store",
-                 help="存储地址：sqlite:///chain_graph.db 或 neo4j://主机:端口；默认取 CHAIN_GRAPH_STORE"),
-]
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn chain-graph errors into one clear line and an exit code, never a traceback."""
-    try:
-        yield
-    except ConfigError as error:
-        errors.print(f"[red]错误[/red]（{error.code}）：{error.message}")
-        raise typer.Exit(2) from None
-    except StoreError as error:
-        errors.print(f"[red]存储错误[/red]（{error.code}）：{error.message}")
-        raise typer.Exit(3) from None
-    except ChainGraphError as error:
-        errors.print(f"[red]错误[/red]（{error.code}）：{error.message}")
-        raise typer.Exit(1) from None
-
 
 @contextmanager
 def _stages(data_dir: Path) -> Iterator[Callable[[str], None]]:
@@ -82,13 +58,6 @@ def _stages(data_dir: Path) -> Iterator[Callable[[str], None]]:
 
         yield advance
         bar.update(task, completed=files + 3)
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValueError as error:
-        raise ConfigError(f"配置有误：{error}") from error
 
 
 def _issue_table(issues: list[InputIssue]) -> Table:
@@ -129,8 +98,8 @@ def ingest(
     from ingest.loader import ingest_directory
     from ingest.rejects import write_rejects
 
-    with _user_errors():
-        settings = _settings()
+    with user_errors():
+        settings = load_settings()
         with open_store(store, settings=settings) as target, _stages(data_dir) as advance:
             report = ingest_directory(
                 data_dir, target, settings=settings, keep_valid=keep_valid, replace=replace,
@@ -178,8 +147,8 @@ def analyze(
     from chain_graph.gaps import analyze as run_analysis
     from chain_graph.graph import build_graph
 
-    with _user_errors():
-        settings = _settings()
+    with user_errors():
+        settings = load_settings()
         ledgers = _load_ledgers(data_dir, store, settings)
         what_if = _scenario(scenario, stop or [], restore or [], stop_region or [])
         if what_if is not None:
@@ -244,7 +213,7 @@ def synth(
     """生成合成台账（虚构数据，仅供演示和测试）。"""
     from ingest.synth import SCALES, synthesize
 
-    with _user_errors():
+    with user_errors():
         if scale in SCALES:
             firms = SCALES[scale]
         elif scale.isdigit() and int(scale) >= 50:
@@ -266,7 +235,7 @@ def template(
     """生成空白台账模板（一个工作簿，每张表一个工作表，含填写说明）。"""
     from ingest.template import write_template
 
-    with _user_errors():
+    with user_errors():
         write_template(out)
         console.print(f"已生成台账模板：{out}")
 
@@ -280,8 +249,8 @@ def demo(
     from ingest.loader import ingest_directory
     from ingest.synth import SCALES, synthesize
 
-    with _user_errors():
-        settings = _settings()
+    with user_errors():
+        settings = load_settings()
         with console.status("生成演示数据"):
             synthesize(data_dir, firms=SCALES["city"], seed=1)
         with open_store(store, settings=settings) as target, _stages(data_dir) as advance:

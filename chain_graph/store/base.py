@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
 from chain_graph.model import Ledgers
+
+if TYPE_CHECKING:
+    from chain_graph.ledger import LedgerEvent, LedgerItem
 
 __all__ = ["Store"]
 
@@ -42,6 +46,33 @@ class Store(Protocol):
 
     def data_version(self) -> int:
         """Return a number that grows with every write (0 for an empty store)."""
+        ...
+
+    def ledger_register(self, items: Sequence[LedgerItem], events: Sequence[LedgerEvent]) -> list[str]:
+        """Insert the items whose id is new, each with its event, in one transaction.
+
+        Returns the ids inserted (an id already in the ledger is left as it is).
+        """
+        ...
+
+    def ledger_update(self, item: LedgerItem, *, expected_version: int, event: LedgerEvent) -> None:
+        """Replace an item and append its event, if its stored version is ``expected_version``.
+
+        Raises ``StaleItemError`` otherwise (someone changed it first), ``NotFoundError``
+        when it does not exist. Imports never touch ledger items.
+        """
+        ...
+
+    def ledger_item(self, item_id: str) -> LedgerItem | None:
+        """Return one item, ``None`` when there is none with that id."""
+        ...
+
+    def ledger_items(self) -> list[LedgerItem]:
+        """Return every ledger item."""
+        ...
+
+    def ledger_history(self, item_id: str) -> list[LedgerEvent]:
+        """Return an item's events, oldest first."""
         ...
 
     def close(self) -> None:

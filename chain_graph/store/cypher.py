@@ -54,7 +54,10 @@ DELETE_BATCH = (
     "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region "
     "WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
 )
-DELETE_ALL = "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:ChainGraphMeta DETACH DELETE n"
+DELETE_ALL = (
+    "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:ChainGraphMeta OR n:LedgerItem "
+    "OR n:LedgerEvent DETACH DELETE n"
+)
 
 def _node_upsert(labels: str, removed: str) -> str:
     remove = f" REMOVE n:{removed}" if removed else ""
@@ -153,4 +156,45 @@ COUNTS = (
     "CALL () { MATCH (:Firm)-[r:SUPPLIES]->() RETURN count(r) AS links } "
     "CALL () { MATCH (n:Problem) RETURN count(n) AS problems } "
     "RETURN firms, projects, links, problems"
+)
+
+# --- the problem ledger ------------------------------------------------------------------
+# (:LedgerItem {id, …, version})-[:CONCERNS]->(:Entity); (:LedgerEvent {item_id, seq, …})-[:OF]->
+# (:LedgerItem). Imports never touch either label.
+
+LEDGER_CONSTRAINTS = (
+    "CREATE CONSTRAINT chain_graph_ledger_item_id IF NOT EXISTS "
+    "FOR (n:LedgerItem) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT chain_graph_ledger_event_key IF NOT EXISTS "
+    "FOR (n:LedgerEvent) REQUIRE (n.item_id, n.seq) IS UNIQUE",
+)
+
+LEDGER_REGISTER = (
+    "UNWIND $rows AS row "
+    "MERGE (i:LedgerItem {id: row.item.id}) "
+    "ON CREATE SET i = row.item, i.created_now = true "
+    "WITH i, row WHERE i.created_now "
+    "REMOVE i.created_now "
+    "CREATE (e:LedgerEvent)-[:OF]->(i) SET e = row.event "
+    "WITH i OPTIONAL MATCH (s:Entity {id: i.subject_id}) "
+    "FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END | CREATE (i)-[:CONCERNS]->(s)) "
+    "RETURN i.id AS id"
+)
+"""Insert the items of ``$rows`` (``{item, event}``) whose id is new; return their ids."""
+
+LEDGER_UPDATE = (
+    "MATCH (i:LedgerItem {id: $id}) "
+    "SET i.locked_by_update = true "  # takes the item's write lock before the version check
+    "WITH i WHERE i.version = $expected "
+    "SET i = $item "
+    "CREATE (e:LedgerEvent)-[:OF]->(i) SET e = $event "
+    "RETURN i.version AS version"
+)
+"""Replace item ``$id`` and append ``$event`` if its version is still ``$expected``."""
+
+LEDGER_VERSION = "MATCH (i:LedgerItem {id: $id}) RETURN i.version AS version"
+LEDGER_ITEMS = "MATCH (i:LedgerItem) RETURN properties(i) AS row ORDER BY i.id"
+LEDGER_ITEM = "MATCH (i:LedgerItem {id: $id}) RETURN properties(i) AS row"
+LEDGER_HISTORY = (
+    "MATCH (e:LedgerEvent {item_id: $id}) RETURN properties(e) AS row ORDER BY e.seq"
 )

@@ -9,7 +9,7 @@ visible. Reads are routed as reads (they go to followers in a cluster).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -17,7 +17,15 @@ import neo4j
 import neo4j.exceptions as neo4j_errors
 import pandas as pd
 
-from chain_graph.errors import StoreError
+from chain_graph.errors import ChainGraphError, NotFoundError, StaleItemError, StoreError
+from chain_graph.ledger import (
+    LedgerEvent,
+    LedgerItem,
+    event_from_row,
+    event_to_row,
+    item_from_row,
+    item_to_row,
+)
 from chain_graph.model import (
     FIRM_COLUMNS,
     LINK_COLUMNS,
@@ -89,7 +97,7 @@ class Neo4jStore:
             raise StoreError(f"Neo4j 地址 {url!r} 无效：{error}") from error
         try:
             self._driver.verify_connectivity()
-            for statement in cypher.CONSTRAINTS:
+            for statement in (*cypher.CONSTRAINTS, *cypher.LEDGER_CONSTRAINTS):
                 self._driver.execute_query(statement, database_=database)
         except BaseException as error:
             self._driver.close()
@@ -131,6 +139,59 @@ class Neo4jStore:
                         tx.close()  # rolls back anything not committed
         except BaseException as error:
             raise _store_error(error, self.url, doing="写入") from error
+
+    # --- the problem ledger ----------------------------------------------------------------
+
+    def ledger_register(self, items: Sequence[LedgerItem], events: Sequence[LedgerEvent]) -> list[str]:
+        """Insert the items whose id is new, each with its registration event."""
+        rows = [{"item": item_to_row(i), "event": event_to_row(e)}
+                for i, e in zip(items, events, strict=True)]
+        try:
+            records = self._driver.execute_query(cypher.LEDGER_REGISTER, rows=rows,
+                                                 database_=self.database).records
+        except BaseException as error:
+            raise _store_error(error, self.url, doing="写入") from error
+        return [str(r["id"]) for r in records]
+
+    def ledger_update(self, item: LedgerItem, *, expected_version: int, event: LedgerEvent) -> None:
+        """Replace an item and append its event if nobody changed it since ``expected_version``."""
+        try:
+            with self._driver.session(database=self.database) as session, \
+                    session.begin_transaction() as tx:
+                record = tx.run(cypher.LEDGER_UPDATE, id=item.id, expected=expected_version,
+                                item=item_to_row(item), event=event_to_row(event)).single()
+                if record is None:
+                    tx.rollback()
+                    current = self._driver.execute_query(
+                        cypher.LEDGER_VERSION, id=item.id, database_=self.database).records
+                    if not current:
+                        raise NotFoundError(f"问题台账中没有编号为 {item.id} 的事项")
+                    raise StaleItemError(f"问题台账 {item.id} 已被他人修改（版本 {expected_version} → "
+                                         f"{current[0]['version']}），请刷新后重试")
+                tx.commit()
+        except BaseException as error:
+            raise _store_error(error, self.url, doing="写入") from error
+
+    def ledger_item(self, item_id: str) -> LedgerItem | None:
+        """Return one item, ``None`` when absent."""
+        rows = self._rows(cypher.LEDGER_ITEM, id=item_id)
+        return item_from_row(rows[0]) if rows else None
+
+    def ledger_items(self) -> list[LedgerItem]:
+        """Return every ledger item."""
+        return [item_from_row(r) for r in self._rows(cypher.LEDGER_ITEMS)]
+
+    def ledger_history(self, item_id: str) -> list[LedgerEvent]:
+        """Return an item's events, oldest first."""
+        return [event_from_row(r) for r in self._rows(cypher.LEDGER_HISTORY, id=item_id)]
+
+    def _rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        try:
+            records = self._driver.execute_query(query, params, database_=self.database,
+                                                 routing_=neo4j.RoutingControl.READ).records
+        except BaseException as error:
+            raise _store_error(error, self.url, doing="读取") from error
+        return [dict(r["row"]) for r in records]
 
     # --- reading -----------------------------------------------------------------------
 
@@ -197,7 +258,7 @@ class Neo4jStore:
 
 def _store_error(error: BaseException, url: str, *, doing: str) -> BaseException:
     """Translate a driver error into one actionable :class:`StoreError` line."""
-    if isinstance(error, StoreError | KeyboardInterrupt | SystemExit):
+    if isinstance(error, ChainGraphError | KeyboardInterrupt | SystemExit):
         return error
     if isinstance(error, neo4j_errors.AuthError):
         return StoreError(

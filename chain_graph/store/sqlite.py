@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -11,7 +12,17 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
-from chain_graph.errors import StoreError
+from chain_graph.errors import NotFoundError, StaleItemError, StoreError
+from chain_graph.ledger import (
+    EVENT_FIELDS,
+    ITEM_FIELDS,
+    LedgerEvent,
+    LedgerItem,
+    event_from_row,
+    event_to_row,
+    item_from_row,
+    item_to_row,
+)
 from chain_graph.model import (
     FIRM_COLUMNS,
     LINK_COLUMNS,
@@ -46,8 +57,28 @@ def _create_statements() -> list[str]:
         "CREATE INDEX IF NOT EXISTS links_by_buyer ON links (buyer_id)",
         "CREATE INDEX IF NOT EXISTS problems_by_subject ON problems (subject_id)",
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        # The problem ledger: items and their append-only history (imports never touch them).
+        "CREATE TABLE IF NOT EXISTS ledger_items ("
+        + ", ".join(f'"{f}" {"INTEGER" if f in _INT_FIELDS else "TEXT"}' for f in ITEM_FIELDS)
+        + ", PRIMARY KEY (id))",
+        "CREATE TABLE IF NOT EXISTS ledger_history ("
+        + ", ".join(f'"{f}" {"INTEGER" if f in _INT_FIELDS else "TEXT"}' for f in EVENT_FIELDS)
+        + ", PRIMARY KEY (item_id, seq))",
+        "CREATE TRIGGER IF NOT EXISTS ledger_history_no_update BEFORE UPDATE ON ledger_history "
+        "BEGIN SELECT RAISE(ABORT, 'ledger history is append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS ledger_history_no_delete BEFORE DELETE ON ledger_history "
+        "BEGIN SELECT RAISE(ABORT, 'ledger history is append-only'); END",
     ]
     return statements
+
+
+_INT_FIELDS = {"escalations", "version", "seq"}
+
+
+def _insert(table: str, fields: Sequence[str], *, ignore: bool = False) -> str:
+    names = ", ".join(f'"{f}"' for f in fields)
+    verb = "INSERT OR IGNORE" if ignore else "INSERT"
+    return f"{verb} INTO {table} ({names}) VALUES ({', '.join('?' * len(fields))})"
 
 
 def _upsert_statement(table: str) -> str:
@@ -88,7 +119,8 @@ class SQLiteStore:
             if not parent.is_dir():
                 raise StoreError(f"无法打开数据库 {path}：目录 {parent} 不存在")
         try:
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            # Opened in one thread, used in another (API workers): one user at a time.
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             # Large imports rebuild big key B-trees: a 256 MiB page cache (taken only as
@@ -139,6 +171,82 @@ class SQLiteStore:
                 raise
         except sqlite3.Error as error:
             raise StoreError(f"写入数据库失败，已回滚，原有数据未改变：{error}") from error
+
+    # --- the problem ledger ----------------------------------------------------------------
+
+    def ledger_register(self, items: Sequence[LedgerItem], events: Sequence[LedgerEvent]) -> list[str]:
+        """Insert the items whose id is new, each with its registration event."""
+        inserted: list[str] = []
+        with self._transaction():
+            for item, event in zip(items, events, strict=True):
+                row = item_to_row(item)
+                cursor = self._db.execute(_insert("ledger_items", ITEM_FIELDS, ignore=True),
+                                          [row[f] for f in ITEM_FIELDS])
+                if cursor.rowcount:
+                    event_row = event_to_row(event)
+                    self._db.execute(_insert("ledger_history", EVENT_FIELDS),
+                                     [event_row[f] for f in EVENT_FIELDS])
+                    inserted.append(item.id)
+        return inserted
+
+    def ledger_update(self, item: LedgerItem, *, expected_version: int, event: LedgerEvent) -> None:
+        """Replace an item and append its event if nobody changed it since ``expected_version``."""
+        row = item_to_row(item)
+        assignments = ", ".join(f'"{f}" = ?' for f in ITEM_FIELDS if f != "id")
+        with self._transaction():
+            cursor = self._db.execute(
+                f"UPDATE ledger_items SET {assignments} WHERE id = ? AND version = ?",
+                [*(row[f] for f in ITEM_FIELDS if f != "id"), item.id, expected_version],
+            )
+            if cursor.rowcount == 0:
+                current = self._db.execute("SELECT version FROM ledger_items WHERE id = ?",
+                                           [item.id]).fetchone()
+                if current is None:
+                    raise NotFoundError(f"问题台账中没有编号为 {item.id} 的事项")
+                raise StaleItemError(f"问题台账 {item.id} 已被他人修改（版本 {expected_version} → "
+                                     f"{current[0]}），请刷新后重试")
+            event_row = event_to_row(event)
+            self._db.execute(_insert("ledger_history", EVENT_FIELDS), [event_row[f] for f in EVENT_FIELDS])
+
+    def ledger_item(self, item_id: str) -> LedgerItem | None:
+        """Return one item, ``None`` when absent."""
+        items = self._ledger_rows("ledger_items", ITEM_FIELDS, "id = ?", [item_id])
+        return item_from_row(items[0]) if items else None
+
+    def ledger_items(self) -> list[LedgerItem]:
+        """Return every ledger item."""
+        return [item_from_row(r) for r in self._ledger_rows("ledger_items", ITEM_FIELDS, "", [])]
+
+    def ledger_history(self, item_id: str) -> list[LedgerEvent]:
+        """Return an item's events, oldest first."""
+        rows = self._ledger_rows("ledger_history", EVENT_FIELDS, "item_id = ? ORDER BY seq", [item_id])
+        return [event_from_row(r) for r in rows]
+
+    def _ledger_rows(self, table: str, fields: Sequence[str], where: str, params: list[Any]
+                     ) -> list[dict[str, Any]]:
+        sql = f"SELECT {', '.join(chr(34) + f + chr(34) for f in fields)} FROM {table}"
+        if where:
+            sql += f" WHERE {where}"
+        return [dict(zip(fields, r, strict=True)) for r in self._db.execute(sql, params).fetchall()]
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise StoreError(f"无法写入数据库：{error}") from error
+        try:
+            yield
+        except sqlite3.Error as error:
+            self._db.execute("ROLLBACK")
+            raise StoreError(f"写入数据库失败，已回滚：{error}") from error
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise StoreError(f"写入数据库失败，已回滚：{error}") from error
 
     # --- reading -----------------------------------------------------------------------
 

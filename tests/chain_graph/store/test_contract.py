@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from chain_graph.errors import StoreError
+from chain_graph.errors import NotFoundError, StaleItemError, StoreError
+from chain_graph.ledger import Action, Ledger, LedgerItem, apply
 from chain_graph.model import Ledgers
 from chain_graph.store import Store, open_store
 from ingest.loader import read_directory
@@ -150,3 +153,97 @@ def test_data_version_grows_with_writes(store: Store, ledgers: Ledgers) -> None:
     store.write(ledgers)
     store.write(ledgers)
     assert store.data_version() == 2
+
+
+# --- the problem ledger --------------------------------------------------------------------
+
+_NOW = dt.datetime(2026, 11, 20, 9, 30)
+
+
+def _ledger(store: Store) -> Ledger:
+    return Ledger(store, clock=lambda: _NOW)
+
+
+def _new_item(item_id: str = "W1", **changes: Any) -> LedgerItem:
+    values: dict[str, Any] = {"id": item_id, "subject_id": "E1", "description": "原料断供 “急”",
+                              "responsible_unit": "市工业和信息化局", "co_units": ("鹤城区人民政府",),
+                              "deadline": dt.date(2026, 11, 30), "created_at": _NOW,
+                              "updated_at": _NOW} | changes
+    return LedgerItem(**values)
+
+
+def test_ledger_register_is_idempotent(store: Store, ledgers: Ledgers) -> None:
+    store.write(ledgers)
+    ledger = _ledger(store)
+    assert ledger.register([_new_item("W1"), _new_item("W2")], by="导入") == ["W1", "W2"]
+    assert ledger.register([_new_item("W1", description="改过"), _new_item("W3")], by="导入") == ["W3"]
+    assert ledger.get("W1") == _new_item("W1")
+    assert [e.action for e in ledger.history("W1")] == [Action.REGISTER]
+
+
+def test_ledger_actions_keep_a_history(store: Store) -> None:
+    ledger = _ledger(store)
+    ledger.register([_new_item()], by="市工信局")
+    ledger.act("W1", Action.START, by="鹤城区")
+    ledger.act("W1", Action.EXTEND, by="鹤城区", note="设备未到", deadline=dt.date(2026, 12, 15))
+    closed = ledger.act("W1", Action.CLOSE, by="鹤城区", note="已恢复供货")
+    assert closed.version == 4
+    assert ledger.get("W1") == closed
+    history = ledger.history("W1")
+    assert [(e.seq, e.action, e.by) for e in history] == [
+        (1, Action.REGISTER, "市工信局"), (2, Action.START, "鹤城区"),
+        (3, Action.EXTEND, "鹤城区"), (4, Action.CLOSE, "鹤城区")]
+    assert history[2].detail == "期限 2026-11-30 → 2026-12-15"
+    assert history[3].note == "已恢复供货"
+
+
+def test_imports_never_touch_the_ledger(store: Store, ledgers: Ledgers) -> None:
+    ledger = _ledger(store)
+    ledger.register([_new_item()], by="a")
+    store.write(ledgers, replace=True)
+    store.write(ledgers, replace=True)
+    assert ledger.get("W1") == _new_item()
+
+
+def test_a_stale_version_is_refused(store: Store) -> None:
+    ledger = _ledger(store)
+    ledger.register([_new_item()], by="a")
+    ledger.act("W1", Action.START, by="a")
+    with pytest.raises(StaleItemError, match="请刷新后重试"):
+        ledger.act("W1", Action.CLOSE, by="b", note="x", expected_version=1)
+    with pytest.raises(NotFoundError):
+        ledger.act("W9", Action.START, by="a")
+
+
+def test_two_concurrent_closes_one_wins(store: Store, request: pytest.FixtureRequest) -> None:
+    _ledger(store).register([_new_item()], by="a")
+    item = store.ledger_item("W1")
+    assert item is not None
+    # Two officials read version 1 and close at the same moment, each through its own connection.
+    stores = [open_store(store.url) for _ in range(2)]
+    for opened in stores:
+        request.addfinalizer(opened.close)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def close(target: Store, who: str) -> None:
+        new, event = apply(item, Action.CLOSE, by=who, at=_NOW, note=f"{who}办结")
+        barrier.wait()
+        try:
+            target.ledger_update(new, expected_version=item.version, event=event)
+            outcomes.append("won")
+        except StaleItemError:
+            outcomes.append("reload")
+
+    threads = [threading.Thread(target=close, args=(s, who)) for s, who in zip(stores, "甲乙", strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["reload", "won"]
+    history = store.ledger_history("W1")
+    assert [e.action for e in history] == [Action.REGISTER, Action.CLOSE]
+    final = store.ledger_item("W1")
+    assert final is not None
+    assert final.version == 2
+    assert final.closing_note == history[1].note

@@ -1,0 +1,134 @@
+"""Coordination requests as tables: the province's list, the counties' lists, the ledger.
+
+Rows are built from the analysis and the ledgers with English column names; the exports
+(:mod:`exports`) give them their Chinese headers and their spreadsheet form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from chain_graph.gaps import GapAnalysis
+from chain_graph.ledger import ACTION_LABELS, STATUS_LABELS, LedgerEvent, LedgerItem, overdue_days
+from chain_graph.model import Ledgers, ProblemStatus
+from chain_graph.regions import region_name
+
+__all__ = ["coordination_rows", "history_rows", "ledger_rows", "local_rows", "place_name"]
+
+_STATUS = {"stopped": "停产", "partial": "部分停产", "normal": "正常"}
+
+
+def place_name(adcode: str) -> str:
+    """Return ``省 市 县`` for an adcode (as far as it is known).
+
+    Examples
+    --------
+    >>> place_name("431202"), place_name("420100"), place_name("")
+    ('湖南省 怀化市 鹤城区', '湖北省 武汉市', '')
+    """
+    if not adcode:
+        return ""
+    parts = [region_name(adcode[:2] + "0000"), region_name(adcode[:4] + "00"), region_name(adcode)]
+    names: list[str] = []
+    for part in parts:
+        if part and part not in names:
+            names.append(part)
+    return " ".join(names)
+
+
+def _problem(firm: pd.Series) -> str:
+    text = str(firm.get("problem", "") or "")
+    state = _STATUS.get(str(firm.get("status", "")), "")
+    capacity = firm.get("capacity")
+    if capacity is not None and not pd.isna(capacity):
+        state += f"（产能 {capacity:g}%）"
+    return "；".join(p for p in (state, text) if p)
+
+
+def coordination_rows(analysis: GapAnalysis, ledgers: Ledgers) -> pd.DataFrame:
+    """跨区域协调清单: one row per (blocked supplier, direct buyer, material), rank order.
+
+    Suppliers with scope ``in_province`` or ``out_of_province``. ``output`` and
+    ``investment`` are the supplier's recovered value (the same on each of its rows).
+    """
+    outside = analysis.coordination_list()
+    return _request_rows(outside, ledgers)
+
+
+def local_rows(analysis: GapAnalysis, ledgers: Ledgers) -> pd.DataFrame:
+    """本地配套企业督促复产清单: the same rows for local suppliers, with their county."""
+    blocked = analysis.blocked
+    return _request_rows(blocked[blocked["scope"] == "local"].reset_index(drop=True), ledgers)
+
+
+def _request_rows(blocked: pd.DataFrame, ledgers: Ledgers) -> pd.DataFrame:
+    columns = ["no", "buyer_id", "buyer", "buyer_county", "supplier_id", "supplier",
+               "supplier_adcode", "supplier_place", "supplier_county", "material", "problem",
+               "request", "output", "investment", "stock_days", "recovery_days", "priority",
+               "route_to", "target_region", "scope"]
+    if blocked.empty:
+        return pd.DataFrame(columns=columns)
+    firms = ledgers.firms.set_index("id")
+    nodes = pd.concat([ledgers.firms[["id", "name", "adcode"]], ledgers.projects[["id", "name", "adcode"]]])
+    node_name = dict(zip(nodes["id"], nodes["name"], strict=True))
+    node_code = dict(zip(nodes["id"], nodes["adcode"], strict=True))
+    links = ledgers.links.sort_values(["buyer_id", "material"], kind="stable")
+    by_supplier = dict(iter(links.groupby("supplier_id", sort=False)))
+    rows = []
+    for supplier in blocked.to_dict("records"):
+        firm = firms.loc[supplier["id"]]
+        code = str(firm["adcode"])
+        problem = _problem(firm)
+        recovery_days = firm["recovery_days"]
+        for link in by_supplier.get(supplier["id"], links.iloc[:0]).to_dict("records"):
+            buyer_code = node_code.get(link["buyer_id"], "")
+            rows.append({
+                "buyer_id": link["buyer_id"], "buyer": node_name.get(link["buyer_id"], link["buyer_id"]),
+                "buyer_county": region_name(buyer_code),
+                "supplier_id": supplier["id"], "supplier": supplier["name"], "supplier_adcode": code,
+                "supplier_place": place_name(code), "supplier_county": region_name(code) or "县市区待核实",
+                "material": link["material"], "problem": problem,
+                "request": f"协调尽快恢复生产，保障{link['material'] or '配套产品'}供应",
+                "output": supplier["recovered_output"], "investment": supplier["recovered_investment"],
+                "stock_days": link["stock_days"],
+                "recovery_days": None if pd.isna(recovery_days) else int(recovery_days),
+                "priority": int(supplier["rank"]), "route_to": supplier["route_to"] or "",
+                "target_region": supplier["target_region"] or "", "scope": supplier["scope"],
+            })
+    table = pd.DataFrame(rows, columns=columns[1:])
+    table.insert(0, "no", np.arange(1, len(table) + 1))
+    return table
+
+
+def ledger_rows(items: Sequence[LedgerItem], ledgers: Ledgers, *, today: dt.date) -> pd.DataFrame:
+    """问题台账: one row per item with its status, overdue days and escalations, by id."""
+    nodes = pd.concat([ledgers.firms[["id", "name"]], ledgers.projects[["id", "name"]]])
+    name = dict(zip(nodes["id"], nodes["name"], strict=True))
+    rows = [{
+        "id": i.id, "subject": name.get(i.subject_id, i.subject_id),
+        "supplier": name.get(i.supplier_id, i.supplier_id), "category": i.category.value,
+        "description": i.description, "responsible_unit": i.responsible_unit,
+        "co_units": "、".join(i.co_units), "deadline": i.deadline,
+        "status": STATUS_LABELS[ProblemStatus(i.status)], "overdue_days": overdue_days(i, today),
+        "escalations": i.escalations, "closing_note": i.closing_note,
+        "created_at": i.created_at, "updated_at": i.updated_at,
+    } for i in sorted(items, key=lambda item: item.id)]
+    return pd.DataFrame(rows, columns=["id", "subject", "supplier", "category", "description",
+                                       "responsible_unit", "co_units", "deadline", "status",
+                                       "overdue_days", "escalations", "closing_note", "created_at",
+                                       "updated_at"])
+
+
+def history_rows(events: Sequence[LedgerEvent]) -> pd.DataFrame:
+    """办理记录: every event of the given items, by item and sequence."""
+    rows = [{
+        "item_id": e.item_id, "seq": e.seq, "at": e.at, "by": e.by, "action": ACTION_LABELS[e.action],
+        "from_status": STATUS_LABELS[e.from_status] if e.from_status else "",
+        "to_status": STATUS_LABELS[e.to_status], "note": e.note, "detail": e.detail,
+    } for e in sorted(events, key=lambda event: (event.item_id, event.seq))]
+    return pd.DataFrame(rows, columns=["item_id", "seq", "at", "by", "action", "from_status",
+                                       "to_status", "note", "detail"])
