@@ -94,7 +94,9 @@ def test_local_workbook_has_one_sheet_per_county(tmp_path: Path, ledgers: Ledger
     assert ws["A1"].value == "本地配套企业督促复产清单（2026年11月28日）—中方县"
     rows = list(ws.iter_rows(min_row=3, values_only=True))
     assert [(r[1], r[4], r[5]) for r in rows] == [
-        ("武汉丁电子有限公司", "怀化甲机械有限公司", "钢材"), ("武汉丁电子有限公司", "芷江乙食品有限公司", "芯片")]
+        ("武汉丁电子有限公司", "怀化甲机械有限公司", "钢材"),
+        ("武汉丁电子有限公司", "芷江乙食品有限公司", "芯片"),
+    ]
     assert all(r[11] == "中方县人民政府" for r in rows)
 
 
