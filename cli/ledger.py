@@ -1,4 +1,4 @@
-"""``chain-graph ledger …`` (问题台账: 挂号 → 办理中 → 销号) and ``chain-graph export …``."""
+"""``chain-graph ledger …`` (问题台账: 挂号 → 办理中 → 销号), ``export …`` and ``report weekly``."""
 
 from __future__ import annotations
 
@@ -32,11 +32,13 @@ if TYPE_CHECKING:
     from chain_graph.store.base import Store
     from exports.workbook import Sheet
 
-__all__ = ["export_app", "ledger_app"]
+__all__ = ["export_app", "ledger_app", "report_app"]
 
 ledger_app = typer.Typer(help="问题台账：挂号、办理、延期、督办、销号。", no_args_is_help=True)
 export_app = typer.Typer(help="导出协调清单、本地督促复产清单和问题台账（xlsx 或 CSV）。",
                          no_args_is_help=True)
+
+report_app = typer.Typer(help="周报告（xlsx 或可打印的 HTML）。", no_args_is_help=True)
 
 ByOption = Annotated[str | None, typer.Option("--by", help="操作人（记入办理记录；默认为当前系统用户）")]
 VersionOption = Annotated[int | None, typer.Option("--version", help="所见版本；与当前版本不符则拒绝")]
@@ -281,3 +283,36 @@ def _write(out: Path, fmt: str, typed: list[Sheet]) -> None:
     (write_xlsx if fmt == "xlsx" else write_csv)(out, typed)
     rows = sum(len(s.rows) for s in typed)
     errors.print(f"已导出 {out}（{len(typed)} 个工作表，{rows} 行）")
+
+
+@report_app.command("weekly")
+def report_weekly(
+    out: Annotated[Path, typer.Option("-o", "--output", help="输出文件（.xlsx 或 .html）")],
+    start: Annotated[str | None, typer.Option("--from", help="报告期开始日（默认 7 天前）")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="报告期结束日（默认今天）")] = None,
+    target: Annotated[float, typer.Option(help="重点企业产能恢复目标（0–1）")] = 0.9,
+    store: StoreOption = None,
+) -> None:
+    """周报告：产能恢复对标、投资受影响、受阻配套企业、问题台账办理与责任单位排名。"""
+    from chain_graph.report import weekly_report
+    from exports.report import write_html, write_report_xlsx
+
+    with user_errors(), open_store(store, settings=load_settings()) as target_store:
+        last = _date(end, "--to") if end else dt.date.today()
+        first = _date(start, "--from") if start else last - dt.timedelta(days=6)
+        if not 0 < target <= 1:
+            raise ConfigError(f"--target 应在 0 到 1 之间，当前为 {target}")
+        if out.suffix.lower() not in (".xlsx", ".html"):
+            raise ConfigError(f"周报告输出文件应以 .xlsx 或 .html 结尾，当前为 {out.name}")
+        if not out.parent.is_dir():
+            raise ConfigError(f"输出目录 {out.parent} 不存在")
+        _, analysis = _analysed(target_store)
+        ledger = Ledger(target_store)
+        items = ledger.items()
+        events = [e for i in items for e in ledger.history(i.id)]
+        report = weekly_report(analysis, items, events, start=first, end=last, target=target)
+        if out.suffix.lower() == ".xlsx":
+            write_report_xlsx(out, report)
+        else:
+            write_html(out, report, generated=ledger.now())
+        errors.print(f"已生成周报告 {out}（{first} 至 {last}）")

@@ -24,7 +24,7 @@ from chain_graph.scenarios import Scenario
 from chain_graph.settings import Settings
 from chain_graph.store import open_store
 from cli.common import StoreOption, console, errors, load_settings, user_errors
-from cli.ledger import export_app, ledger_app
+from cli.ledger import export_app, ledger_app, report_app
 
 app = typer.Typer(
     name="chain-graph",
@@ -35,6 +35,7 @@ app = typer.Typer(
 )
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(export_app, name="export")
+app.add_typer(report_app, name="report")
 
 _SHOWN_ISSUES = 200
 _TABLE_LABELS = {"firms": "企业（含供应商）", "projects": "重点项目", "links": "供应关系",

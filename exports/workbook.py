@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 
 from ingest.rejects import neutralise
 
-__all__ = ["Column", "Sheet", "write_csv", "write_xlsx"]
+__all__ = ["Column", "Sheet", "atomic_path", "write_csv", "write_xlsx"]
 
 Kind = Literal["text", "int", "float", "date", "datetime"]
 _FORMATS = {"int": "0", "float": "#,##0.00", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
@@ -120,7 +120,7 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> None:
         ws.print_title_rows = "1:2"
         ws.page_setup.orientation = "landscape"
         ws.page_setup.fitToWidth = 1
-    with _atomic(path) as tmp:
+    with atomic_path(path) as tmp:
         book.save(tmp)
 
 
@@ -136,7 +136,7 @@ def write_csv(path: Path, sheets: Sequence[Sheet]) -> None:
     if any(sheet.columns != columns for sheet in sheets):
         msg = "CSV holds one table: every sheet must have the same columns"
         raise ValueError(msg)
-    with _atomic(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as handle:
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([c.header for c in columns])
         for sheet in sheets:
@@ -157,7 +157,8 @@ def _csv_text(value: Any) -> str:
 
 
 @contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it to ``path`` if the block succeeds."""
     path = Path(path)
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
     os.close(handle)

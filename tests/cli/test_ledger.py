@@ -95,3 +95,20 @@ def test_export_refuses_an_unknown_format(canonical_store: str, tmp_path: Path) 
                                  "--store", canonical_store])
     assert result.exit_code == 2
     assert "xlsx 或 csv" in result.output
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".html"])
+def test_weekly_report_files(canonical_store: str, tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"周报{suffix}"
+    result = runner.invoke(app, ["report", "weekly", "--from", "2026-11-23", "--to", "2026-11-29",
+                                 "-o", str(out), "--store", canonical_store])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 1000
+
+
+def test_weekly_report_refuses_bad_options(canonical_store: str, tmp_path: Path) -> None:
+    for args in (["-o", str(tmp_path / "w.pdf")], ["-o", str(tmp_path / "w.html"), "--from", "2026-13-01"],
+                 ["-o", str(tmp_path / "w.html"), "--from", "2026-11-29", "--to", "2026-11-01"]):
+        result = runner.invoke(app, ["report", "weekly", *args, "--store", canonical_store])
+        assert result.exit_code == 2, (args, result.output)
+        assert "Traceback" not in result.output

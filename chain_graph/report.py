@@ -1,0 +1,157 @@
+"""The weekly report (周报告): recovery against target, value at risk, and the ledger's record.
+
+Figures for a period ``[start, end]`` (dates, both included):
+
+- **recovery**: the key enterprises' output-weighted availability now, against the city's
+  target (default 90 %), and how many enterprises are below it;
+- **projects**: the annual planned investment of key projects and the part at risk;
+- **blocked by scope**: blocked suppliers and the value they hold back, per scope;
+- **units**: per responsible unit, items registered and closed in the period, open and
+  overdue at ``end``, and the on-time closure rate. An item *counts* for a unit when its
+  deadline falls on or before ``end`` and it was not closed before ``start``; it is *on
+  time* when it was closed on or before its deadline (and by ``end``). Units are ranked by
+  rate (highest first), then fewer overdue, then name; units with nothing due come last.
+
+The report is a value object of tables; :mod:`exports.report` writes it as xlsx and HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from chain_graph.gaps import GapAnalysis
+from chain_graph.ledger import Action, LedgerEvent, LedgerItem, overdue_days
+from chain_graph.model import ProblemStatus
+
+__all__ = ["SCOPE_LABELS", "WeeklyReport", "unit_ranking", "weekly_report"]
+
+SCOPE_LABELS = {"local": "本地", "in_province": "省内市外", "out_of_province": "省外",
+                "unknown": "地址待核实"}
+
+
+@dataclass(frozen=True)
+class WeeklyReport:
+    """Every figure of one weekly report."""
+
+    start: dt.date
+    end: dt.date
+    target: float
+    enterprises: int
+    enterprises_below_target: int
+    recovery: float
+    output_at_risk: float
+    projects: int
+    annual_plan: float
+    investment_at_risk: float
+    blocked_by_scope: pd.DataFrame
+    units: pd.DataFrame
+
+    @property
+    def target_met(self) -> bool:
+        """Whether the key enterprises' output-weighted recovery reaches the target."""
+        return self.recovery >= self.target
+
+
+def weekly_report(analysis: GapAnalysis, items: Sequence[LedgerItem], events: Sequence[LedgerEvent], *,
+                  start: dt.date, end: dt.date, target: float = 0.9) -> WeeklyReport:
+    """Compute the weekly report of ``[start, end]``.
+
+    Parameters
+    ----------
+    analysis
+        The gap analysis of the current ledgers.
+    items, events
+        The problem ledger and its whole history.
+    start, end
+        The period, both days included.
+    target
+        Capacity recovery target of key enterprises (share of output, 0–1).
+    """
+    if end < start:
+        from chain_graph.errors import ConfigError
+
+        raise ConfigError(f"报告期结束日 {end} 早于开始日 {start}")
+    g = analysis.graph
+    a = g.base_availability
+    output = g.output_weight
+    enterprises = g.is_enterprise
+    total_output = float(output.sum())
+    recovery = float((output * a).sum() / total_output) if total_output > 0 else 1.0
+    blocked = analysis.blocked
+    by_scope = (blocked.groupby("scope").agg(suppliers=("id", "size"),
+                                             value=("recovered_value", "sum"))
+                .reindex(list(SCOPE_LABELS), fill_value=0).reset_index())
+    by_scope.insert(1, "label", by_scope["scope"].map(SCOPE_LABELS))
+    return WeeklyReport(
+        start=start, end=end, target=target,
+        enterprises=int(enterprises.sum()),
+        enterprises_below_target=int((enterprises & (a < target - 1e-12)).sum()),
+        recovery=recovery, output_at_risk=analysis.losses.output,
+        projects=int(g.is_project.sum()), annual_plan=float(g.investment_weight.sum()),
+        investment_at_risk=analysis.losses.investment,
+        blocked_by_scope=by_scope,
+        units=unit_ranking(items, events, start=start, end=end),
+    )
+
+
+def unit_ranking(items: Sequence[LedgerItem], events: Sequence[LedgerEvent], *, start: dt.date,
+                 end: dt.date) -> pd.DataFrame:
+    """Per responsible unit: the period's record and its rank by on-time closure rate.
+
+    Examples
+    --------
+    >>> t = dt.datetime(2026, 11, 2, 9)
+    >>> a = LedgerItem(id="A", subject_id="E1", responsible_unit="甲", deadline=dt.date(2026, 11, 5),
+    ...                created_at=t, updated_at=t)
+    >>> b = a.model_copy(update={"id": "B", "responsible_unit": "乙"})
+    >>> close = LedgerEvent(item_id="A", seq=2, at=dt.datetime(2026, 11, 4, 16), by="甲",
+    ...                     action=Action.CLOSE, from_status=ProblemStatus.REGISTERED,
+    ...                     to_status=ProblemStatus.CLOSED, note="已办结")
+    >>> a = a.model_copy(update={"status": ProblemStatus.CLOSED})
+    >>> table = unit_ranking([a, b], [close], start=dt.date(2026, 11, 2), end=dt.date(2026, 11, 8))
+    >>> for row in table[["rank", "unit", "due", "on_time", "overdue", "rate"]].to_dict("records"):
+    ...     print(row)
+    {'rank': 1, 'unit': '甲', 'due': 1, 'on_time': 1, 'overdue': 0, 'rate': 1.0}
+    {'rank': 2, 'unit': '乙', 'due': 1, 'on_time': 0, 'overdue': 1, 'rate': 0.0}
+    """
+    last_close: dict[str, dt.date] = {}
+    for event in sorted(events, key=lambda e: (e.item_id, e.seq)):
+        if event.action == Action.CLOSE:
+            last_close[event.item_id] = event.at.date()
+        elif event.action == Action.REOPEN:
+            last_close.pop(event.item_id, None)
+    rows = []
+    for item in items:
+        closed_on = last_close.get(item.id) if item.status == ProblemStatus.CLOSED else None
+        created = item.created_at.date()
+        due = (item.deadline is not None and item.deadline <= end
+               and not (closed_on is not None and closed_on < start))
+        on_time = bool(due and closed_on is not None and item.deadline is not None
+                       and closed_on <= item.deadline and closed_on <= end)
+        open_at_end = closed_on is None or closed_on > end
+        late = open_at_end and item.deadline is not None and end > item.deadline and created <= end
+        rows.append({
+            "unit": item.responsible_unit or "未指定",
+            "registered": int(start <= created <= end),
+            "closed": int(closed_on is not None and start <= closed_on <= end),
+            "open": int(open_at_end and created <= end),
+            "overdue": int(late),
+            "overdue_days": overdue_days(item.model_copy(update={"status": ProblemStatus.IN_PROGRESS}), end)
+            if late else 0,
+            "due": int(due), "on_time": int(on_time),
+        })
+    columns = ["registered", "closed", "open", "overdue", "overdue_days", "due", "on_time"]
+    if not rows:
+        return pd.DataFrame(columns=["rank", "unit", *columns, "rate"])
+    table = pd.DataFrame(rows).groupby("unit", as_index=False)[columns].sum()
+    table["rate"] = np.where(table["due"] > 0, table["on_time"] / table["due"].where(table["due"] > 0, 1),
+                             np.nan)
+    table = table.assign(_none=table["rate"].isna(), _rate=-table["rate"].fillna(0)).sort_values(
+        ["_none", "_rate", "overdue", "unit"], kind="stable").drop(columns=["_none", "_rate"])
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    return table.reset_index(drop=True)

@@ -1,0 +1,60 @@
+"""The weekly report files: the workbook with its chart, the printable page offline and escaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from chain_graph.gaps import analyze
+from chain_graph.ledger import LedgerItem
+from chain_graph.report import WeeklyReport, weekly_report
+from exports.report import render_html, write_report_xlsx
+from ingest.loader import read_directory
+
+HOSTILE = "<script>alert(1)</script>局"
+
+
+@pytest.fixture
+def report(canonical_dir: Path) -> WeeklyReport:
+    at = dt.datetime(2026, 11, 20, 9)
+    items = [LedgerItem(id="W1", subject_id="E1", responsible_unit=HOSTILE, deadline=dt.date(2026, 11, 24),
+                        created_at=at, updated_at=at),
+             LedgerItem(id="W2", subject_id="E2", responsible_unit="市交通运输局",
+                        deadline=dt.date(2026, 12, 24), created_at=at, updated_at=at)]
+    return weekly_report(analyze(read_directory(canonical_dir).ledgers), items, [],
+                         start=dt.date(2026, 11, 23), end=dt.date(2026, 11, 29))
+
+
+def test_workbook_sheets_figures_and_chart(tmp_path: Path, report: WeeklyReport) -> None:
+    path = tmp_path / "周报.xlsx"
+    write_report_xlsx(path, report)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["概况", "受阻配套企业", "责任单位考核排名"]
+    summary = {r[0]: r[1] for r in book["概况"].iter_rows(min_row=3, max_row=10, values_only=True)}
+    assert summary["产值加权产能恢复率"] == pytest.approx(round(15000 / 35000 * 100, 2))
+    assert summary["受影响投资"] == pytest.approx(12000)
+    ranking = book["责任单位考核排名"]
+    assert ranking.cell(row=3, column=2).value == HOSTILE  # text, as written
+    assert ranking.cell(row=3, column=10).value == 0  # W1 due and open: 0 %
+    assert ranking.cell(row=4, column=10).value is None  # W2 not due yet: no rate
+    # openpyxl keeps charts it reads only in the drawing part: check the package has one.
+    import zipfile
+
+    with zipfile.ZipFile(path) as package:
+        assert any(name.startswith("xl/charts/chart") for name in package.namelist())
+
+
+def test_page_is_offline_and_escaped(report: WeeklyReport) -> None:
+    page = render_html(report, generated=dt.datetime(2026, 11, 29, 18))
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;局" in page
+    assert not re.search(r"(src|href)\s*=", page)
+    assert "http://" not in page
+    assert "https://" not in page
+    assert "42.9%" in page  # the recovery rate
+    assert "未达标" in page
+    assert page.count("<rect") == 2  # one bar per unit
