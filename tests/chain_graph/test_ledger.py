@@ -141,3 +141,13 @@ def test_items_from_analysis_once_per_open_pair(canonical_dir: Path) -> None:
     assert [(i.supplier_id, i.subject_id) for i in again] == [(closed.supplier_id, closed.subject_id)]
     assert again[0].id == f"{closed.id}-2"
     assert again[0].deadline == dt.date(2026, 12, 5)
+
+
+def test_a_city_overrides_the_responsible_units(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chain_graph.ledger import default_unit
+
+    monkeypatch.setenv("CHAIN_GRAPH_RESPONSIBLE_UNITS", '{"资金": "某市金融工作局", "其他": "某市工信局"}')
+    settings = Settings()
+    assert default_unit("资金", is_project=False, settings=settings) == "某市金融工作局"
+    assert default_unit("用工", is_project=False, settings=settings) == "某市工信局"  # not listed: 其他
+    assert default_unit("其他", is_project=True, settings=settings) == "市发展改革委"
