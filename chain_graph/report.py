@@ -28,7 +28,7 @@ from chain_graph.gaps import GapAnalysis
 from chain_graph.ledger import Action, LedgerEvent, LedgerItem, overdue_days
 from chain_graph.model import ProblemStatus
 
-__all__ = ["SCOPE_LABELS", "WeeklyReport", "unit_ranking", "weekly_report"]
+__all__ = ["SCOPE_LABELS", "WeeklyReport", "unit_ranking", "weekly_report", "weekly_trend"]
 
 SCOPE_LABELS = {"local": "本地", "in_province": "省内市外", "out_of_province": "省外",
                 "unknown": "地址待核实"}
@@ -155,3 +155,23 @@ def unit_ranking(items: Sequence[LedgerItem], events: Sequence[LedgerEvent], *, 
         ["_none", "_rate", "overdue", "unit"], kind="stable").drop(columns=["_none", "_rate"])
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table.reset_index(drop=True)
+
+
+def weekly_trend(items: Sequence[LedgerItem], events: Sequence[LedgerEvent], *, end: dt.date,
+                 weeks: int = 8) -> list[dict[str, object]]:
+    """Return the ledger week by week, oldest first: registered, closed, open, overdue at week end.
+
+    Examples
+    --------
+    >>> weekly_trend([], [], end=dt.date(2026, 11, 29), weeks=2)[0]["start"]
+    datetime.date(2026, 11, 16)
+    """
+    rows: list[dict[str, object]] = []
+    for k in range(weeks - 1, -1, -1):
+        last = end - dt.timedelta(days=7 * k)
+        first = last - dt.timedelta(days=6)
+        table = unit_ranking(items, events, start=first, end=last)
+        totals = {c: int(table[c].sum()) if len(table) else 0
+                  for c in ("registered", "closed", "open", "overdue")}
+        rows.append({"start": first, "end": last, **totals})
+    return rows

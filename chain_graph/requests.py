@@ -93,7 +93,9 @@ def _request_rows(blocked: pd.DataFrame, ledgers: Ledgers) -> pd.DataFrame:
                 "supplier_place": place_name(code), "supplier_county": region_name(code) or "县市区待核实",
                 "material": link["material"], "problem": problem,
                 "request": f"协调尽快恢复生产，保障{link['material'] or '配套产品'}供应",
-                "output": supplier["recovered_output"], "investment": supplier["recovered_investment"],
+                # + 0.0 turns a -0.0 left by a subtraction into 0.0
+                "output": supplier["recovered_output"] + 0.0,
+                "investment": supplier["recovered_investment"] + 0.0,
                 "stock_days": link["stock_days"],
                 "recovery_days": None if pd.isna(recovery_days) else int(recovery_days),
                 "priority": int(supplier["rank"]), "route_to": supplier["route_to"] or "",

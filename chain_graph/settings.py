@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     responsible_units: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_RESPONSIBLE_UNITS)
     )
+    auth_db: str = Field(
+        default="./chain_graph_auth.db",
+        description="SQLite file with the web service's users and hashed tokens.",
+    )
+    upload_limit_mb: float = Field(default=50.0, gt=0, description="Largest import upload (MB).")
+    scenario_timeout_s: float = Field(default=30.0, gt=0, description="Time limit of a what-if (s).")
+    cookie_secure: bool = Field(default=False, description="Send the login cookie over HTTPS only.")
     project_other_unit: str = Field(
         default="市发展改革委", description="Responsible unit for 其他 problems of a project."
     )

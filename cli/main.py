@@ -25,6 +25,7 @@ from chain_graph.settings import Settings
 from chain_graph.store import open_store
 from cli.common import StoreOption, console, errors, load_settings, user_errors
 from cli.ledger import export_app, ledger_app, report_app
+from cli.serve import serve, users_app
 
 app = typer.Typer(
     name="chain-graph",
@@ -36,6 +37,8 @@ app = typer.Typer(
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
+app.add_typer(users_app, name="users")
+app.command()(serve)
 
 _SHOWN_ISSUES = 200
 _TABLE_LABELS = {"firms": "企业（含供应商）", "projects": "重点项目", "links": "供应关系",
@@ -245,8 +248,10 @@ def template(
 def demo(
     data_dir: Annotated[Path, typer.Option("--dir", help="演示数据目录")] = Path("demo-data"),
     store: StoreOption = None,
+    then_serve: Annotated[bool, typer.Option("--serve/--no-serve", help="最后启动 Web 控制台")] = True,
+    port: Annotated[int, typer.Option(help="控制台端口")] = 8000,
 ) -> None:
-    """演示：生成怀化市规模的合成台账，导入内置存储，打印摘要和缺口分析。"""
+    """演示：生成怀化市规模的合成台账，导入内置存储，打印摘要和缺口分析，然后启动 Web 控制台。"""
     from ingest.loader import ingest_directory
     from ingest.synth import SCALES, synthesize
 
@@ -268,6 +273,9 @@ def demo(
             print_report(console, run_analysis(ledgers, settings=settings), top=10)
             console.print(f"演示数据（虚构）已载入 {target.url}；"
                           "可继续运行 chain-graph analyze --store " + target.url)
+            url = target.url
+    if then_serve:
+        serve(host="127.0.0.1", port=port, store=url)
 
 
 def _print_summary(ledgers: Ledgers, settings: Settings) -> None:

@@ -67,16 +67,22 @@ def coordination_sheets(analysis: GapAnalysis, ledgers: Ledgers, *, as_of: dt.da
     return sheets
 
 
-def local_sheets(analysis: GapAnalysis, ledgers: Ledgers, *, as_of: dt.date) -> list[Sheet]:
-    """本地配套企业督促复产清单: one sheet per county (属地), counties by name."""
+def local_sheets(analysis: GapAnalysis, ledgers: Ledgers, *, as_of: dt.date,
+                 county: str | None = None) -> list[Sheet]:
+    """本地配套企业督促复产清单: one sheet per county (属地), counties by name.
+
+    With ``county`` (an adcode), only that county's suppliers.
+    """
     rows = local_rows(analysis, ledgers)
+    if county is not None:
+        rows = rows[rows["supplier_adcode"] == county]
     title = f"本地配套企业督促复产清单（{as_of:%Y年%m月%d日}）"
     if rows.empty:
         return [Sheet("本地配套企业", title, LOCAL_COLUMNS, rows, notes=("本期无受阻的本地配套企业。",))]
     sheets = []
-    for county, part in rows.groupby("supplier_county", sort=True):
+    for name, part in rows.groupby("supplier_county", sort=True):
         numbered = part.assign(no=range(1, len(part) + 1))
-        sheets.append(Sheet(str(county), f"{title}—{county}", LOCAL_COLUMNS, numbered))
+        sheets.append(Sheet(str(name), f"{title}—{name}", LOCAL_COLUMNS, numbered))
     return sheets
 
 

@@ -93,7 +93,7 @@ def test_unopenable_store_exits_3(tmp_path: Path, canonical_dir: Path) -> None:
 
 def test_demo_loads_and_summarises(tmp_path: Path) -> None:
     url = _store_url(tmp_path)
-    result = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo"), "--store", url])
+    result = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo"), "--store", url, "--no-serve"])
     assert result.exit_code == 0, result.output
     assert "演示数据摘要" in result.output
     assert "缺口分析摘要" in result.output

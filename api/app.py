@@ -1,0 +1,95 @@
+"""The FastAPI application: routers, error handlers, the console, local docs, health checks.
+
+``create_app(settings)`` builds it; ``chain-graph serve`` runs it with uvicorn. Every asset
+is served from this process (the OpenAPI docs page included, from the swagger-ui-bundle
+package), so the service works on an intranet with no internet access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import swagger_ui_bundle
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from api import errors
+from api.routers import analysis, console, exports, imports, ledger, nodes
+from api.state import AppState
+from chain_graph.errors import StoreError
+from chain_graph.settings import Settings
+
+__all__ = ["create_app"]
+
+_STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
+    """Build the service.
+
+    Parameters
+    ----------
+    settings
+        Deployment settings (store URL, users file, limits); default from the environment.
+    state
+        An already opened state (tests); otherwise opened at startup and closed at shutdown.
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        opened = state or AppState(settings)
+        app.state.chain_graph = opened
+        try:
+            yield
+        finally:
+            if state is None:
+                opened.close()
+
+    app = FastAPI(
+        title="chain-graph 产业链供应链断点堵点梳理",
+        version="0.1.0",
+        description="受阻配套企业、属地/跨区域协调清单、问题台账与导出。除 /health 外均需 Bearer 令牌。",
+        docs_url=None, redoc_url=None, lifespan=lifespan,
+    )
+    if state is not None:
+        app.state.chain_graph = state
+    errors.install(app)
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+    app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+    for module in (nodes, analysis, ledger, exports, imports, console):
+        app.include_router(module.router)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="chain-graph 接口文档",
+                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/static/swagger/favicon-32x32.png")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/console/", status_code=303)
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        """进程存活。"""
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["health"])
+    def ready(request: Request) -> Any:
+        """存储可用（Neo4j 未启动时返回 503）。"""
+        current: AppState = request.app.state.chain_graph
+        try:
+            with current.store() as store:
+                version = store.data_version()
+        except StoreError as error:
+            return JSONResponse({"code": error.code, "message": error.message}, status_code=503)
+        return {"status": "ready", "data_version": version}
+
+    return app

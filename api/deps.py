@@ -1,0 +1,51 @@
+"""Request dependencies: the app state, the current user (bearer token or login cookie), roles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+
+from api.state import AppState
+from api.users import Role, User
+
+__all__ = ["COOKIE", "CurrentUser", "State", "require"]
+
+COOKIE = "cg_token"
+"""Name of the HttpOnly login cookie of the web console."""
+
+
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.chain_graph
+    return state
+
+
+State = Annotated[AppState, Depends(_state)]
+
+
+def _current_user(request: Request, state: State) -> User:
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(COOKIE, "")
+    user = state.users.verify(token) if token else None
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED,
+                            "未登录或令牌无效：请在请求头携带 Authorization: Bearer <令牌>",
+                            headers={"WWW-Authenticate": "Bearer"})
+    request.state.user = user
+    return user
+
+
+CurrentUser = Annotated[User, Depends(_current_user)]
+
+
+def require(*roles: Role) -> Callable[[User], User]:
+    """Return a dependency that admits only ``roles`` (403 for the others)."""
+    allowed = set(roles)
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "当前账号无权进行此操作")
+        return user
+
+    return check

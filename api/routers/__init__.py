@@ -1,0 +1,1 @@
+"""One router per resource: firms/projects/links, analysis, coordination, ledger, exports, imports."""

@@ -1,0 +1,94 @@
+"""The analysis: headline figures, blocked suppliers, the two lists and what-if scenarios.
+
+Computed once per data version (:meth:`AppState.snapshot`); endpoints are plain ``def``
+so that FastAPI runs them in its thread pool, never in the event loop.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+
+from api.deps import CurrentUser, State, require
+from api.routers.common import Limit, Offset, page, plain_records
+from api.schemas import BlockedPublic, Page, RequestRow
+from api.users import Role, User
+from chain_graph.scenarios import Scenario, run_scenario
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["analysis"])
+
+
+@router.get("/analysis/summary")
+def summary(state: State, user: CurrentUser) -> dict[str, Any]:
+    """全市概况：企业、项目、受阻配套企业和影响产值/投资（万元），以及各产业链。"""
+    snap = state.snapshot()
+    return {"version": snap.version, "summary": snap.analysis.summary(),
+            "chains": plain_records(snap.analysis.chain_summary())}
+
+
+@router.get("/analysis/blocked", response_model=Page[BlockedPublic])
+def blocked(
+    state: State, user: CurrentUser, limit: Limit = 100, offset: Offset = 0,
+    scope: Annotated[str | None, Query(pattern="^(local|in_province|out_of_province|unknown)$")] = None,
+    county: Annotated[str | None, Query(max_length=6)] = None,
+) -> dict[str, Any]:
+    """受阻配套企业（按排序），含属地/跨区域路由。县市区账号只看本县市区的。"""
+    snap = state.snapshot()
+    table = snap.analysis.blocked
+    codes = table["id"].map(snap.adcode_of)
+    if user.role == Role.COUNTY:
+        table = table[codes == user.county]
+    elif county:
+        table = table[codes == county]
+    if scope:
+        table = table[table["scope"] == scope]
+    return page(table.drop(columns=["node"], errors="ignore"), limit, offset)
+
+
+@router.get("/coordination", response_model=Page[RequestRow])
+def coordination(
+    state: State, user: Annotated[User, Depends(require(Role.ADMIN, Role.PROVINCE, Role.VIEWER))],
+    limit: Limit = 100, offset: Offset = 0,
+    target: Annotated[str | None, Query(max_length=30, description="目标省/市")] = None,
+) -> dict[str, Any]:
+    """跨区域协调清单：每行一个（受阻配套企业, 直接采购方, 配套产品）。"""
+    rows = state.snapshot().coordination
+    if target:
+        rows = rows[rows["target_region"] == target]
+    return page(rows, limit, offset)
+
+
+@router.get("/local", response_model=Page[RequestRow])
+def local(state: State, user: CurrentUser, limit: Limit = 100, offset: Offset = 0,
+          county: Annotated[str | None, Query(max_length=6)] = None) -> dict[str, Any]:
+    """本地配套企业督促复产清单。县市区账号只看本县市区的。"""
+    rows = state.snapshot().local
+    wanted = user.county if user.role == Role.COUNTY else county
+    if wanted:
+        rows = rows[rows["supplier_adcode"] == wanted]
+    return page(rows.drop(columns=["supplier_adcode"]), limit, offset)
+
+
+@router.post("/analysis/scenarios")
+def scenario(body: Scenario, state: State, user: CurrentUser) -> dict[str, Any]:
+    """情景推演：停产/复产/设定产能/停某地区，返回与当前状态的差异。有时限（设置 scenario_timeout_s）。"""
+    snap = state.snapshot()
+    # At most two what-ifs at a time; a slot frees when its computation ends, even one that
+    # outlived its request's time limit (a thread cannot be killed).
+    if not state.scenario_slots.acquire(blocking=False):
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "情景推演繁忙，请稍后再试")
+    future = state.workers.submit(run_scenario, snap.analysis.graph, body, settings=state.settings,
+                                  before=snap.analysis)
+    future.add_done_callback(lambda _: state.scenario_slots.release())
+    try:
+        result = future.result(timeout=state.settings.scenario_timeout_s)
+    except concurrent.futures.TimeoutError:
+        limit = state.settings.scenario_timeout_s
+        raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT,
+                            f"情景推演超过 {limit:g} 秒未完成，请缩小情景范围") from None
+    answer: dict[str, Any] = result.to_json()
+    return answer

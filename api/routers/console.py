@@ -1,0 +1,250 @@
+"""The web console: Jinja2 pages in Chinese over the same state as the API.
+
+Login is by pasting a token; it is kept in an HttpOnly, SameSite=Strict cookie. Every form
+carries a CSRF token derived from the login cookie with a per-process key (HMAC), checked
+on every POST. Pages are server-rendered, with no script and no asset from another host.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.deps import COOKIE, State
+from api.routers.common import plain_records
+from api.routers.imports import perform_import
+from api.routers.ledger import public, visible
+from api.state import AppState
+from api.users import ROLE_LABELS, Role, User
+from chain_graph.errors import ChainGraphError
+from chain_graph.ledger import ACTION_LABELS, STATUS_LABELS, Action, Ledger
+from chain_graph.model import ProblemStatus
+from chain_graph.regions import region_name
+from chain_graph.report import SCOPE_LABELS, weekly_trend
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
+_PAGE = 50
+_TABLE_LABELS = {"firms": "企业（含配套企业）", "projects": "重点项目", "links": "供应关系",
+                 "problems": "问题台账"}
+
+
+def _user(request: Request, state: AppState) -> User | None:
+    token = request.cookies.get(COOKIE, "")
+    return state.users.verify(token) if token else None
+
+
+def csrf_token(state: AppState, request: Request) -> str:
+    """Return the CSRF token of the login cookie of ``request``."""
+    cookie = request.cookies.get(COOKIE, "")
+    return hmac.new(state.csrf_key, cookie.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def _csrf_ok(state: AppState, request: Request, sent: str) -> bool:
+    return bool(request.cookies.get(COOKIE)) and hmac.compare_digest(csrf_token(state, request), sent)
+
+
+def _render(request: Request, state: AppState, user: User | None, name: str, title: str,
+            status_code: int = 200, **context: Any) -> HTMLResponse:
+    base = {"title": title, "user": user, "csrf": csrf_token(state, request) if user else "",
+            "role_label": ROLE_LABELS[user.role] if user else "",
+            "county_name": region_name(user.county) if user and user.county else ""}
+    return templates.TemplateResponse(request, name, base | context, status_code=status_code)
+
+
+def _login_first() -> RedirectResponse:
+    return RedirectResponse("/console/login", status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, state: State) -> Response:
+    """登录页。"""
+    return _render(request, state, None, "login.html", "登录")
+
+
+@router.post("/login")
+def login(request: Request, state: State, token: Annotated[str, Form(max_length=200)]) -> Response:
+    """用令牌登录。"""
+    user = state.users.verify(token.strip())
+    if user is None:
+        return _render(request, state, None, "login.html", "登录", status_code=401,
+                       message="令牌无效或已停用，请向管理员确认", message_kind="error")
+    response = RedirectResponse("/console/", status_code=303)
+    response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict",
+                        secure=state.settings.cookie_secure, max_age=12 * 3600, path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, state: State, csrf: Annotated[str, Form()] = "") -> Response:
+    """退出登录。"""
+    response = RedirectResponse("/console/login", status_code=303)
+    if _csrf_ok(state, request, csrf):
+        response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/")
+def dashboard(request: Request, state: State) -> Response:
+    """概况。"""
+    user = _user(request, state)
+    if user is None:
+        return _login_first()
+    snap = state.snapshot()
+    g = snap.analysis.graph
+    output = g.output_weight
+    recovery = float((output * g.base_availability).sum() / output.sum()) if output.sum() > 0 else 1.0
+    with state.store() as store:
+        ledger = Ledger(store)
+        items = [i for i in ledger.items() if visible(i, user, snap)]
+        events = [e for i in items for e in ledger.history(i.id)]
+    return _render(request, state, user, "dashboard.html", "概况", s=snap.analysis.summary(),
+                   recovery=recovery, chains=plain_records(snap.analysis.chain_summary()),
+                   trend=weekly_trend(items, events, end=dt.date.today()))
+
+
+@router.get("/blocked")
+def blocked(request: Request, state: State, scope: str = "", offset: int = 0) -> Response:
+    """受阻配套企业。"""
+    user = _user(request, state)
+    if user is None:
+        return _login_first()
+    snap = state.snapshot()
+    table = snap.analysis.blocked
+    if user.role == Role.COUNTY:
+        table = table[table["id"].map(snap.adcode_of) == user.county]
+    if scope in SCOPE_LABELS:
+        table = table[table["scope"] == scope]
+    offset = max(offset, 0)
+    return _render(request, state, user, "blocked.html", "受阻配套企业",
+                   rows=plain_records(table.iloc[offset:offset + _PAGE]), count=len(table), offset=offset,
+                   limit=_PAGE, query=urlencode({"scope": scope}), scope=scope,
+                   scopes=list(SCOPE_LABELS.items()), scope_labels=SCOPE_LABELS)
+
+
+@router.get("/coordination")
+def coordination(request: Request, state: State, offset: int = 0) -> Response:
+    """跨区域协调清单。"""
+    user = _user(request, state)
+    if user is None:
+        return _login_first()
+    if user.role == Role.COUNTY:
+        return _render(request, state, user, "base.html", "无权访问", status_code=403,
+                       message="县市区账号请查看本地配套企业清单", message_kind="error")
+    rows = state.snapshot().coordination
+    offset = max(offset, 0)
+    return _render(request, state, user, "coordination.html", "跨区域协调清单",
+                   rows=plain_records(rows.iloc[offset:offset + _PAGE]), count=len(rows), offset=offset,
+                   limit=_PAGE, query="")
+
+
+def _ledger_page(request: Request, state: AppState, user: User, *, status: str = "", overdue: bool = False,
+                 offset: int = 0, message: str = "", message_kind: str = "info",
+                 status_code: int = 200) -> Response:
+    snap = state.snapshot()
+    today = dt.date.today()
+    with state.store() as store:
+        items = sorted(store.ledger_items(), key=lambda i: i.id)
+    rows = [public(i, snap, today) for i in items if visible(i, user, snap)]
+    if status in {s.value for s in ProblemStatus}:
+        rows = [r for r in rows if r["status"] == status]
+    if overdue:
+        rows = [r for r in rows if r["overdue_days"] > 0]
+    offset = max(offset, 0)
+    return _render(request, state, user, "ledger.html", "问题台账", status_code=status_code,
+                   rows=rows[offset:offset + _PAGE], count=len(rows), offset=offset, limit=_PAGE,
+                   query=urlencode({"status": status, **({"overdue": "true"} if overdue else {})}),
+                   status=status, overdue=overdue, can_write=user.role in (Role.ADMIN, Role.COUNTY),
+                   statuses=[(s.value, STATUS_LABELS[s]) for s in ProblemStatus],
+                   status_labels=STATUS_LABELS,
+                   actions=[(a.value, ACTION_LABELS[a]) for a in Action if a != Action.REGISTER],
+                   message=message, message_kind=message_kind)
+
+
+@router.get("/ledger")
+def ledger_page(request: Request, state: State, status: str = "", overdue: bool = False,
+                offset: int = 0) -> Response:
+    """问题台账。"""
+    user = _user(request, state)
+    if user is None:
+        return _login_first()
+    return _ledger_page(request, state, user, status=status, overdue=overdue, offset=offset)
+
+
+@router.post("/ledger/{item_id}")
+def ledger_action(request: Request, state: State, item_id: str,
+                  action: Annotated[str, Form()], version: Annotated[int, Form()],
+                  csrf: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=2000)] = "",
+                  deadline: Annotated[str, Form()] = "") -> Response:
+    """办理一个事项。"""
+    user = _user(request, state)
+    if user is None:
+        return _login_first()
+    if not _csrf_ok(state, request, csrf):
+        return _ledger_page(request, state, user, message="表单已过期，请刷新页面后重试",
+                            message_kind="error", status_code=403)
+    if user.role not in (Role.ADMIN, Role.COUNTY):
+        return _ledger_page(request, state, user, message="当前账号只能查看", message_kind="error",
+                            status_code=403)
+    snap = state.snapshot()
+    try:
+        with state.store() as store:
+            item = store.ledger_item(item_id)
+            if item is None or not visible(item, user, snap):
+                return _ledger_page(request, state, user, message=f"没有编号为 {item_id} 的事项",
+                                    message_kind="error", status_code=404)
+            chosen = Action(action) if action in {a.value for a in Action} else None
+            if chosen is None:
+                return _ledger_page(request, state, user, message="未知的办理操作", message_kind="error",
+                                    status_code=422)
+            new_deadline = dt.date.fromisoformat(deadline) if deadline else None
+            new = Ledger(store).act(item_id, chosen, by=user.name, note=note, deadline=new_deadline,
+                                    expected_version=version)
+    except ValueError:
+        return _ledger_page(request, state, user, message="期限格式应为 2026-12-31", message_kind="error",
+                            status_code=422)
+    except ChainGraphError as error:
+        return _ledger_page(request, state, user, message=error.message, message_kind="error",
+                            status_code=409 if error.code == "CG409" else 422)
+    return _ledger_page(request, state, user,
+                        message=f"{item_id}：{ACTION_LABELS[chosen]}完成，当前状态：{STATUS_LABELS[new.status]}")
+
+
+@router.get("/import")
+def import_page(request: Request, state: State) -> Response:
+    """导入台账。"""
+    user = _user(request, state)
+    if user is None:
+        return _login_first()
+    if user.role != Role.ADMIN:
+        return _render(request, state, user, "base.html", "无权访问", status_code=403,
+                       message="只有市工业和信息化局管理员可以导入台账", message_kind="error")
+    return _render(request, state, user, "import.html", "导入台账", table_labels=_TABLE_LABELS)
+
+
+@router.post("/import")
+def import_upload(request: Request, state: State, files: Annotated[list[UploadFile], File()],
+                  csrf: Annotated[str, Form()] = "", keep_valid: Annotated[bool, Form()] = False,
+                  replace: Annotated[bool, Form()] = False) -> Response:
+    """上传并校验。"""
+    user = _user(request, state)
+    if user is None:
+        return _login_first()
+    if user.role != Role.ADMIN or not _csrf_ok(state, request, csrf):
+        return _render(request, state, user, "import.html", "导入台账", status_code=403,
+                       message="无权导入或表单已过期", message_kind="error", table_labels=_TABLE_LABELS)
+    result = perform_import(state, files, keep_valid=keep_valid, replace=replace)
+    return _render(request, state, user, "import.html", "导入台账", result=result.model_dump(),
+                   table_labels=_TABLE_LABELS, status_code=200 if result.written else 422,
+                   message="导入完成" if result.written else "台账有问题，未写入任何数据",
+                   message_kind="info" if result.written else "error")

@@ -1,0 +1,114 @@
+"""Imports over HTTP: upload a workbook or CSVs, get the same validation report as the CLI.
+
+Nothing is written when the upload has a problem (unless ``keep_valid``); the rejects file
+(CSV with BOM) can be downloaded for 24 hours. Uploads are bounded by the ``upload_limit_mb``
+setting, counted while reading, so an oversized upload is refused without filling the disk.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
+from fastapi.responses import FileResponse, JSONResponse
+
+from api.deps import State, require
+from api.schemas import ImportIssue, ImportResult
+from api.state import AppState
+from api.users import Role, User
+from chain_graph.errors import NotFoundError
+from ingest.loader import read_directory
+from ingest.rejects import write_rejects
+
+__all__ = ["perform_import", "router"]
+
+router = APIRouter(prefix="/imports", tags=["imports"])
+Admin = Annotated[User, Depends(require(Role.ADMIN))]
+_CHUNK = 1 << 20
+_KEEP_SECONDS = 24 * 3600
+_SAFE_NAME = re.compile(r"^[^/\\\x00]{1,120}\.(xlsx|csv)$", re.IGNORECASE)
+
+
+def _save(files: list[UploadFile], target: Path, limit: int) -> None:
+    total = 0
+    for upload in files:
+        name = Path(upload.filename or "").name
+        if not _SAFE_NAME.match(name):
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                                f"文件名 {name!r} 不可用：只接受 .xlsx 或 .csv 文件")
+        with (target / name).open("wb") as out:
+            while chunk := upload.file.read(_CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                                        f"上传文件合计超过 {limit / 2**20:g} MB 上限")
+                out.write(chunk)
+
+
+def perform_import(state: AppState, files: list[UploadFile], *, keep_valid: bool,
+                   replace: bool) -> ImportResult:
+    """Validate the uploaded files and write them unless they have problems."""
+    limit = int(state.settings.upload_limit_mb * 2**20)
+    with tempfile.TemporaryDirectory() as tmp:
+        _save(files, Path(tmp), limit)
+        validation = read_directory(Path(tmp), settings=state.settings)
+    allowed = validation.ok or (keep_valid and not validation.blocking)
+    with state.store() as store:
+        before = store.counts()
+        if allowed:
+            store.write(validation.ledgers, replace=replace)
+        after = store.counts()
+    rejects_url = None
+    if validation.issues:
+        directory = _rejects_dir(state)
+        directory.mkdir(exist_ok=True)
+        _expire(directory)
+        ticket = uuid.uuid4().hex
+        write_rejects(directory / f"{ticket}.csv", validation.rejected,
+                      [i for i in validation.issues if not i.row])
+        rejects_url = f"/imports/{ticket}/rejects.csv"
+    return ImportResult(
+        written=allowed, rejected_rows=len(validation.rejected), counts_before=before, counts_after=after,
+        rejects_url=rejects_url,
+        issues=[ImportIssue(code=i.code.value, message=i.message, file=i.file, sheet=i.sheet, row=i.row,
+                            column=i.column, value=i.value) for i in validation.issues],
+    )
+
+
+def _rejects_dir(state: AppState) -> Path:
+    return Path(state.settings.auth_db).resolve().parent / "chain_graph_rejects"
+
+
+@router.post("", response_model=ImportResult)
+def upload(
+    state: State, user: Admin,
+    files: Annotated[list[UploadFile], File(description="台账文件：一个工作簿或多个 CSV")],
+    keep_valid: Annotated[bool, Form()] = False,
+    replace: Annotated[bool, Form()] = False,
+) -> Any:
+    """上传台账并导入（与命令行 ingest 相同的校验）。有问题时不写入，返回逐条问题及剔除行文件。"""
+    result = perform_import(state, files, keep_valid=keep_valid, replace=replace)
+    code = status.HTTP_200_OK if result.written else status.HTTP_422_UNPROCESSABLE_CONTENT
+    return JSONResponse(result.model_dump(), status_code=code)
+
+
+@router.get("/{ticket}/rejects.csv")
+def rejects(ticket: str, state: State, user: Admin) -> FileResponse:
+    """下载剔除行文件（CSV，Excel 可直接打开）。"""
+    path = _rejects_dir(state) / f"{ticket}.csv"
+    if not re.fullmatch(r"[0-9a-f]{32}", ticket) or not path.is_file():
+        raise NotFoundError("剔除行文件不存在或已过期（保留 24 小时）")
+    return FileResponse(path, media_type="text/csv; charset=utf-8", filename="rejects.csv")
+
+
+def _expire(directory: Path) -> None:
+    cutoff = time.time() - _KEEP_SECONDS
+    for old in directory.glob("*.csv"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+

@@ -1,0 +1,195 @@
+"""The API's pydantic schemas: one Public shape per resource, lists as ``{data, count}``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from chain_graph.ledger import Action
+from chain_graph.model import ProblemCategory, ProblemStatus
+
+T = TypeVar("T")
+
+__all__ = [
+    "ActionRequest",
+    "BlockedPublic",
+    "FirmPublic",
+    "ImportIssue",
+    "ImportResult",
+    "LedgerCreate",
+    "LedgerEventPublic",
+    "LedgerItemPublic",
+    "LinkPublic",
+    "Page",
+    "ProjectPublic",
+    "RequestRow",
+]
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of a list: the rows asked for and how many there are in all."""
+
+    data: list[T]
+    count: int = Field(description="Rows matching the filters, before limit/offset.")
+
+
+class FirmPublic(BaseModel):
+    """A firm: enterprise (重点企业), supplier (配套企业) or both."""
+
+    id: str
+    name: str
+    address: str
+    adcode: str
+    county: str
+    chain: str
+    status: str
+    capacity: float | None
+    output_value: float | None
+    is_enterprise: bool
+    is_supplier: bool
+    availability: float | None = Field(description="a(v) from the analysis, 0–1.")
+
+
+class ProjectPublic(BaseModel):
+    """A key construction project (重点建设项目)."""
+
+    id: str
+    name: str
+    adcode: str
+    county: str
+    level: str
+    annual_plan: float | None
+    availability: float | None
+
+
+class LinkPublic(BaseModel):
+    """A supply link supplier → buyer."""
+
+    supplier_id: str
+    buyer_id: str
+    material: str
+    share: float | None
+    critical: bool
+    stock_days: int | None
+
+
+class BlockedPublic(BaseModel):
+    """A blocked supplier with its routing and what it holds back."""
+
+    rank: int
+    id: str
+    name: str
+    scope: str
+    route_to: str | None
+    target_region: str | None
+    recovered_value: float
+    recovered_output: float
+    recovered_investment: float
+    days_to_impact: int | None
+    inventory_covers: bool | None
+    affected: list[str]
+
+
+class RequestRow(BaseModel):
+    """One row of the coordination or local list: (blocked supplier, direct buyer, material)."""
+
+    no: int
+    buyer_id: str
+    buyer: str
+    buyer_county: str
+    supplier_id: str
+    supplier: str
+    supplier_place: str
+    supplier_county: str
+    material: str
+    problem: str
+    request: str
+    output: float
+    investment: float
+    stock_days: int | None
+    recovery_days: int | None
+    priority: int
+    route_to: str
+    target_region: str
+    scope: str
+
+
+class LedgerItemPublic(BaseModel):
+    """A ledger item as the API shows it."""
+
+    id: str
+    subject_id: str
+    subject: str
+    supplier_id: str
+    category: ProblemCategory
+    description: str
+    responsible_unit: str
+    co_units: list[str]
+    deadline: dt.date | None
+    status: ProblemStatus
+    overdue_days: int
+    escalations: int
+    closing_note: str
+    source: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class LedgerEventPublic(BaseModel):
+    """One entry of an item's history."""
+
+    seq: int
+    at: dt.datetime
+    by: str
+    action: Action
+    from_status: ProblemStatus | None
+    to_status: ProblemStatus
+    note: str
+    detail: str
+
+
+class LedgerCreate(BaseModel):
+    """A new ledger item (挂号)."""
+
+    subject_id: str = Field(min_length=1, max_length=64)
+    description: str = Field(min_length=1, max_length=2000)
+    category: ProblemCategory = ProblemCategory.OTHER
+    supplier_id: str = Field(default="", max_length=64)
+    responsible_unit: str | None = Field(default=None, max_length=100)
+    co_units: list[str] = Field(default_factory=list, max_length=10)
+    deadline: dt.date | None = None
+
+
+class ActionRequest(BaseModel):
+    """An action on an item; ``version`` is the one the user saw (optimistic check)."""
+
+    action: Action
+    version: int = Field(ge=1)
+    note: str = Field(default="", max_length=2000)
+    deadline: dt.date | None = None
+
+
+class ImportIssue(BaseModel):
+    """One located problem of an upload."""
+
+    code: str
+    message: str
+    file: str
+    sheet: str
+    row: int
+    column: str
+    value: str
+
+
+class ImportResult(BaseModel):
+    """What an import did (or why it did nothing)."""
+
+    written: bool
+    issues: list[ImportIssue]
+    rejected_rows: int
+    counts_before: dict[str, int]
+    counts_after: dict[str, int]
+    rejects_url: str | None

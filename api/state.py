@@ -1,0 +1,114 @@
+"""What the web service holds between requests: the store, the users and the analysis cache.
+
+The analysis is computed once per data version of the store (an import bumps it) and
+shared by every request until the next import. Calls into the store are serialised for
+SQLite (one connection) and concurrent for Neo4j (the driver pools connections).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from api.users import UserStore
+from chain_graph.gaps import GapAnalysis, analyze
+from chain_graph.model import Ledgers
+from chain_graph.requests import coordination_rows, local_rows
+from chain_graph.settings import Settings
+from chain_graph.store import Store, open_store
+
+__all__ = ["AppState", "Snapshot"]
+
+
+@dataclass(eq=False)
+class Snapshot:
+    """The ledgers of one data version and everything derived from them."""
+
+    version: int
+    ledgers: Ledgers
+    analysis: GapAnalysis
+
+    @cached_property
+    def coordination(self) -> pd.DataFrame:
+        """跨区域协调清单 rows."""
+        return coordination_rows(self.analysis, self.ledgers)
+
+    @cached_property
+    def local(self) -> pd.DataFrame:
+        """本地配套企业督促复产清单 rows."""
+        return local_rows(self.analysis, self.ledgers)
+
+    @cached_property
+    def adcode_of(self) -> dict[str, str]:
+        """Adcode of every firm and project."""
+        nodes = pd.concat([self.ledgers.firms[["id", "adcode"]], self.ledgers.projects[["id", "adcode"]]])
+        return dict(zip(nodes["id"], nodes["adcode"], strict=True))
+
+    @cached_property
+    def name_of(self) -> dict[str, str]:
+        """Name of every firm and project."""
+        nodes = pd.concat([self.ledgers.firms[["id", "name"]], self.ledgers.projects[["id", "name"]]])
+        return dict(zip(nodes["id"], nodes["name"], strict=True))
+
+
+class AppState:
+    """The service's long-lived parts.
+
+    Parameters
+    ----------
+    settings
+        Deployment settings (store URL, users file, limits).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.users = UserStore(settings.auth_db)
+        self._store: Store = open_store(settings.store, settings=settings)
+        self._serial = settings.store.startswith("sqlite")
+        self._store_lock = threading.RLock()
+        self._snapshot_lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self.workers = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="scenario")
+        self.scenario_slots = threading.BoundedSemaphore(2)
+        self.csrf_key = secrets.token_bytes(32)  # forms of an earlier process expire
+
+    def close(self) -> None:
+        """Release the store and the users file."""
+        self.workers.shutdown(wait=False, cancel_futures=True)
+        self._store.close()
+        self.users.close()
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        """Use the store (exclusively, for SQLite)."""
+        if self._serial:
+            with self._store_lock:
+                yield self._store
+        else:
+            yield self._store
+
+    def snapshot(self) -> Snapshot:
+        """Return the analysis of the store's current data version, computing it at most once."""
+        with self.store() as store:
+            version = store.data_version()
+        current = self._snapshot
+        if current is not None and current.version == version:
+            return current
+        with self._snapshot_lock:
+            current = self._snapshot
+            if current is not None and current.version == version:
+                return current
+            with self.store() as store:
+                version = store.data_version()
+                ledgers = store.load()
+            fresh = Snapshot(version=version, ledgers=ledgers,
+                             analysis=analyze(ledgers, settings=self.settings))
+            self._snapshot = fresh
+            return fresh

@@ -1,0 +1,135 @@
+"""Users of the web service and their bearer tokens, in a small SQLite file of their own.
+
+A token is 32 random bytes (``secrets.token_urlsafe``) shown once when the user is created.
+Only its SHA-256 digest is kept: for a random 256-bit secret a fast digest is as strong as
+argon2 (there is nothing to guess from a dictionary), and it keeps each request's check to
+one indexed lookup. Roles: ``admin`` (the city bureau), ``county`` (bound to one county
+adcode), ``province`` (read-only: coordination list and reports), ``viewer``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import sqlite3
+import threading
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from chain_graph.errors import ConfigError, NotFoundError
+from chain_graph.regions import region_name
+
+__all__ = ["Role", "User", "UserStore", "token_digest"]
+
+
+class Role(StrEnum):
+    """What a user may see and do."""
+
+    ADMIN = "admin"
+    COUNTY = "county"
+    PROVINCE = "province"
+    VIEWER = "viewer"
+
+
+ROLE_LABELS = {Role.ADMIN: "市工业和信息化局", Role.COUNTY: "县市区政府", Role.PROVINCE: "省工业和信息化厅",
+               Role.VIEWER: "只读"}
+
+
+class User(BaseModel):
+    """One user (no secret in it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    role: Role
+    county: str = ""
+    created_at: dt.datetime
+    revoked: bool = False
+
+    def sees_county(self, adcode: str) -> bool:
+        """Whether a node in ``adcode`` is visible: everyone but a county sees every node."""
+        return self.role != Role.COUNTY or adcode == self.county
+
+
+def token_digest(token: str) -> str:
+    """Return the SHA-256 hex digest under which a token is kept."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class UserStore:
+    """Users in ``path`` (created on first use)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:" and not Path(self.path).resolve().parent.is_dir():
+            raise ConfigError(f"用户库目录不存在：{Path(self.path).parent}")
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._lock = threading.Lock()
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, "
+            "county TEXT NOT NULL DEFAULT '', token_sha256 TEXT NOT NULL UNIQUE, "
+            "created_at TEXT NOT NULL, revoked_at TEXT)"
+        )
+
+    def close(self) -> None:
+        """Close the file."""
+        self._db.close()
+
+    def add(self, name: str, role: Role, *, county: str = "") -> tuple[User, str]:
+        """Create a user; return it and its token (shown once, never stored)."""
+        name = name.strip()
+        if not name:
+            raise ConfigError("用户名不能为空")
+        if role == Role.COUNTY:
+            if not (len(county) == 6 and county.isdigit() and region_name(county)):
+                raise ConfigError(
+                    f"县市区用户须指定有效的 6 位县级行政区划代码（--county），当前为 {county!r}")
+        elif county:
+            raise ConfigError("只有 county 角色的用户绑定县市区")
+        token = "cg_" + secrets.token_urlsafe(32)
+        now = dt.datetime.now().replace(microsecond=0)
+        with self._lock:
+            try:
+                self._db.execute("INSERT INTO users (name, role, county, token_sha256, created_at) "
+                                 "VALUES (?, ?, ?, ?, ?)",
+                                 (name, role.value, county, token_digest(token), now.isoformat()))
+            except sqlite3.IntegrityError:
+                raise ConfigError(f"用户 {name} 已存在") from None
+        return User(name=name, role=role, county=county, created_at=now), token
+
+    def verify(self, token: str) -> User | None:
+        """Return the active user a token belongs to, ``None`` for an unknown or revoked token."""
+        if not token.startswith("cg_") or len(token) > 200:
+            return None
+        with self._lock:
+            row = self._db.execute("SELECT name, role, county, created_at FROM users "
+                                   "WHERE token_sha256 = ? AND revoked_at IS NULL",
+                                   (token_digest(token),)).fetchone()
+        if row is None:
+            return None
+        return User(name=row[0], role=Role(row[1]), county=row[2],
+                    created_at=dt.datetime.fromisoformat(row[3]))
+
+    def users(self) -> list[User]:
+        """Every user, active or revoked, by name."""
+        with self._lock:
+            rows = self._db.execute("SELECT name, role, county, created_at, revoked_at FROM users "
+                                    "ORDER BY name").fetchall()
+        return [User(name=r[0], role=Role(r[1]), county=r[2], created_at=dt.datetime.fromisoformat(r[3]),
+                     revoked=r[4] is not None) for r in rows]
+
+    def revoke(self, name: str) -> None:
+        """Revoke a user's token (the user stays listed, as revoked)."""
+        with self._lock:
+            cursor = self._db.execute("UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                                      (dt.datetime.now().isoformat(timespec="seconds"), name))
+        if cursor.rowcount == 0:
+            raise NotFoundError(f"没有有效的用户 {name}")
+
+    def count(self) -> int:
+        """Return the number of active users."""
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM users WHERE revoked_at IS NULL").fetchone()[0])

@@ -1,0 +1,53 @@
+"""An app over the canonical ledgers in SQLite, with one user per role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.state import AppState
+from api.users import Role
+from chain_graph.settings import Settings
+from chain_graph.store.sqlite import SQLiteStore
+from ingest.loader import read_directory
+
+# Canonical ledgers: E1 in 鹤城区 (431202), E2 in 芷江 (431228), S1 in Changsha, S2 in Wuhan.
+COUNTY_E1, COUNTY_E2 = "431202", "431228"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(store=f"sqlite:///{tmp_path}/api.db", auth_db=str(tmp_path / "auth.db"))
+
+
+@pytest.fixture
+def state(settings: Settings, canonical_dir: Path) -> Iterator[AppState]:
+    with SQLiteStore(settings.store) as store:
+        store.write(read_directory(canonical_dir).ledgers)
+    opened = AppState(settings)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def tokens(state: AppState) -> dict[str, str]:
+    made = {}
+    for name, role, county in [("admin", Role.ADMIN, ""), ("hecheng", Role.COUNTY, COUNTY_E1),
+                               ("zhijiang", Role.COUNTY, COUNTY_E2), ("province", Role.PROVINCE, ""),
+                               ("viewer", Role.VIEWER, "")]:
+        made[name] = state.users.add(name, role, county=county)[1]
+    return made
+
+
+@pytest.fixture
+def client(settings: Settings, state: AppState) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, state=state)) as test_client:
+        yield test_client
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
