@@ -11,9 +11,23 @@ from fastapi.testclient import TestClient
 from api.state import AppState
 from tests.api.conftest import auth
 
-PROTECTED = ["/firms", "/firms/E1", "/projects", "/projects/P1", "/links", "/analysis/summary",
-             "/analysis/blocked", "/coordination", "/local", "/ledger", "/exports/coordination",
-             "/exports/local", "/exports/ledger", "/reports/weekly", "/ready"]
+PROTECTED = [
+    "/firms",
+    "/firms/E1",
+    "/projects",
+    "/projects/P1",
+    "/links",
+    "/analysis/summary",
+    "/analysis/blocked",
+    "/coordination",
+    "/local",
+    "/ledger",
+    "/exports/coordination",
+    "/exports/local",
+    "/exports/ledger",
+    "/reports/weekly",
+    "/ready",
+]
 
 
 def test_health_needs_no_token(client: TestClient) -> None:
@@ -51,8 +65,9 @@ def test_firms_list_filters_and_pages(client: TestClient, tokens: dict[str, str]
 
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=1001", "offset=-1", "status=closed", "limit=abc"])
-def test_bad_paging_and_filters_are_422_with_a_message(client: TestClient, tokens: dict[str, str],
-                                                      query: str) -> None:
+def test_bad_paging_and_filters_are_422_with_a_message(
+    client: TestClient, tokens: dict[str, str], query: str
+) -> None:
     response = client.get(f"/firms?{query}", headers=auth(tokens["admin"]))
     assert response.status_code == 422
     assert response.json()["code"] == "CG422"
@@ -84,7 +99,8 @@ def test_analysis_summary_and_blocked(client: TestClient, tokens: dict[str, str]
     assert summary["summary"]["investment_at_risk"] == pytest.approx(12000.0)
     blocked = client.get("/analysis/blocked", headers=auth(tokens["viewer"])).json()
     assert [(b["id"], b["scope"], b["route_to"]) for b in blocked["data"]] == [
-        ("S1", "in_province", "省工业和信息化厅")]
+        ("S1", "in_province", "省工业和信息化厅")
+    ]
     assert client.get("/analysis/blocked?scope=local", headers=auth(tokens["viewer"])).json()["count"] == 0
 
 
@@ -93,7 +109,11 @@ def test_coordination_for_the_province(client: TestClient, tokens: dict[str, str
     assert rows["count"] == 1
     row = rows["data"][0]
     assert (row["buyer"], row["supplier_id"], row["material"], row["stock_days"]) == (
-        "怀化甲机械有限公司", "S1", "钢材", 10)
+        "怀化甲机械有限公司",
+        "S1",
+        "钢材",
+        10,
+    )
     assert client.get("/coordination?target=武汉市", headers=auth(tokens["province"])).json()["count"] == 0
 
 
@@ -107,8 +127,9 @@ def test_scenario_runs_in_a_worker(client: TestClient, tokens: dict[str, str]) -
     assert bad.json()["code"] == "CG422"
 
 
-def test_scenario_time_limit(client: TestClient, tokens: dict[str, str], state: AppState,
-                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scenario_time_limit(
+    client: TestClient, tokens: dict[str, str], state: AppState, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import time
 
     from api.routers import analysis
@@ -124,8 +145,16 @@ def test_scenario_time_limit(client: TestClient, tokens: dict[str, str], state: 
 
 
 def _register(client: TestClient, token: str, subject: str = "E1") -> dict[str, object]:
-    response = client.post("/ledger", json={"subject_id": subject, "description": "原料断供", "category": "原材料",
-                                            "deadline": "2026-12-31"}, headers=auth(token))
+    response = client.post(
+        "/ledger",
+        json={
+            "subject_id": subject,
+            "description": "原料断供",
+            "category": "原材料",
+            "deadline": "2026-12-31",
+        },
+        headers=auth(token),
+    )
     assert response.status_code == 201, response.text
     body: dict[str, object] = response.json()
     return body
@@ -136,23 +165,34 @@ def test_ledger_register_act_and_history(client: TestClient, tokens: dict[str, s
     assert item["responsible_unit"] == "市工业和信息化局"
     assert item["status"] == "registered"
     item_id = item["id"]
-    start = client.post(f"/ledger/{item_id}/actions", json={"action": "start", "version": 1},
-                        headers=auth(tokens["hecheng"]))
+    start = client.post(
+        f"/ledger/{item_id}/actions", json={"action": "start", "version": 1}, headers=auth(tokens["hecheng"])
+    )
     assert start.json()["status"] == "in_progress"
-    refused = client.post(f"/ledger/{item_id}/actions", json={"action": "close", "version": 2},
-                          headers=auth(tokens["admin"]))
+    refused = client.post(
+        f"/ledger/{item_id}/actions", json={"action": "close", "version": 2}, headers=auth(tokens["admin"])
+    )
     assert refused.status_code == 422
     assert refused.json() == {"code": "CG400", "message": f"销号须填写办结情况（问题台账 {item_id}）"}
-    stale = client.post(f"/ledger/{item_id}/actions", json={"action": "close", "version": 1, "note": "好"},
-                        headers=auth(tokens["admin"]))
+    stale = client.post(
+        f"/ledger/{item_id}/actions",
+        json={"action": "close", "version": 1, "note": "好"},
+        headers=auth(tokens["admin"]),
+    )
     assert stale.status_code == 409
     assert "请刷新后重试" in stale.json()["message"]
-    closed = client.post(f"/ledger/{item_id}/actions", json={"action": "close", "version": 2,
-                                                              "note": "已恢复供货"}, headers=auth(tokens["admin"]))
+    closed = client.post(
+        f"/ledger/{item_id}/actions",
+        json={"action": "close", "version": 2, "note": "已恢复供货"},
+        headers=auth(tokens["admin"]),
+    )
     assert closed.json()["status"] == "closed"
     history = client.get(f"/ledger/{item_id}/history", headers=auth(tokens["viewer"])).json()
-    assert [(e["action"], e["by"]) for e in history] == [("register", "hecheng"), ("start", "hecheng"),
-                                                         ("close", "admin")]
+    assert [(e["action"], e["by"]) for e in history] == [
+        ("register", "hecheng"),
+        ("start", "hecheng"),
+        ("close", "admin"),
+    ]
 
 
 def test_ledger_county_scoping(client: TestClient, tokens: dict[str, str]) -> None:
@@ -161,14 +201,21 @@ def test_ledger_county_scoping(client: TestClient, tokens: dict[str, str]) -> No
     county = auth(tokens["hecheng"])
     assert [i["id"] for i in client.get("/ledger", headers=county).json()["data"]] == [mine["id"]]
     assert client.get(f"/ledger/{theirs['id']}", headers=county).status_code == 404
-    act = client.post(f"/ledger/{theirs['id']}/actions", json={"action": "start", "version": 1}, headers=county)
+    act = client.post(
+        f"/ledger/{theirs['id']}/actions", json={"action": "start", "version": 1}, headers=county
+    )
     assert act.status_code == 404
-    assert client.post("/ledger", json={"subject_id": "E2", "description": "x"}, headers=county).status_code == 404
+    assert (
+        client.post("/ledger", json={"subject_id": "E2", "description": "x"}, headers=county).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("role", ["province", "viewer"])
 def test_readers_cannot_write_the_ledger(client: TestClient, tokens: dict[str, str], role: str) -> None:
-    response = client.post("/ledger", json={"subject_id": "E1", "description": "x"}, headers=auth(tokens[role]))
+    response = client.post(
+        "/ledger", json={"subject_id": "E1", "description": "x"}, headers=auth(tokens[role])
+    )
     assert response.status_code == 403
     assert response.json()["code"] == "CG403"
 
