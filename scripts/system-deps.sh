@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages chain-graph's tests need, when they are missing:
-#   Java 17 and Maven (the local Neo4j 5.26 runs from Maven Central jars).
+#   Java 17 and Maven (the local Neo4j 5.26 runs from Maven Central jars);
+#   Chromium (browser tests, driven by Playwright) and a CJK font so that pages render Chinese.
 # Runs apt-get only when something is missing (as root, or through sudo).
 set -euo pipefail
 
@@ -8,6 +9,8 @@ missing=()
 command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
 command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || missing+=(maven)
+command -v chromium >/dev/null || missing+=(chromium)
+[[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]] || missing+=(fonts-wqy-microhei)
 
 if ((${#missing[@]} == 0)); then
     exit 0

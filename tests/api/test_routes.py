@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.state import AppState
 from tests.api.conftest import auth
+from tests.ledger_files import write_canonical
 
 PROTECTED = [
     "/firms",
@@ -250,3 +252,41 @@ def test_unknown_route_and_method(client: TestClient, tokens: dict[str, str]) ->
     assert (missing.status_code, missing.json()["code"]) == (404, "CG404")
     wrong = client.delete("/firms", headers=auth(tokens["admin"]))
     assert (wrong.status_code, wrong.json()["code"]) == (405, "CG405")
+
+
+def _files(directory: Path) -> list[tuple[str, tuple[str, bytes, str]]]:
+    return [("files", (p.name, p.read_bytes(), "text/csv")) for p in sorted(directory.glob("*.csv"))]
+
+
+def test_import_over_http(client: TestClient, tokens: dict[str, str], tmp_path: Path, state: AppState) -> None:
+    directory = write_canonical(tmp_path / "upload")
+    ok = client.post("/imports", files=_files(directory), headers=auth(tokens["admin"]))
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["written"] is True
+    assert client.get("/ready").json()["data_version"] == 2
+    links = directory / "links.csv"
+    links.write_text(links.read_text(encoding="utf-8").replace("60", "abc", 1), encoding="utf-8")
+    bad = client.post("/imports", files=_files(directory), headers=auth(tokens["admin"]))
+    assert bad.status_code == 422
+    body = bad.json()
+    assert body["written"] is False
+    issue = body["issues"][0]
+    assert (issue["file"], issue["row"], issue["column"], issue["code"]) == ("links.csv", 2, "share", "E021")
+    rejects = client.get(body["rejects_url"], headers=auth(tokens["admin"]))
+    assert rejects.status_code == 200
+    assert rejects.content.startswith(b"\xef\xbb\xbf")
+    assert client.get("/ready").json()["data_version"] == 2  # nothing written
+    assert client.post("/imports", files=_files(directory), headers=auth(tokens["viewer"])).status_code == 403
+
+
+def test_import_limits(client: TestClient, tokens: dict[str, str], tmp_path: Path, state: AppState) -> None:
+    directory = write_canonical(tmp_path / "upload")
+    state.settings = state.settings.model_copy(update={"upload_limit_mb": 0.0001})
+    too_big = client.post("/imports", files=_files(directory), headers=auth(tokens["admin"]))
+    assert too_big.status_code == 413
+    assert "MB" in too_big.json()["message"]
+    state.settings = state.settings.model_copy(update={"upload_limit_mb": 50})
+    wrong = client.post("/imports", files=[("files", ("evil.exe", b"MZ", "application/octet-stream"))],
+                        headers=auth(tokens["admin"]))
+    assert wrong.status_code == 422
+    assert "只接受 .xlsx 或 .csv" in wrong.json()["message"]

@@ -1,0 +1,102 @@
+"""The web console through TestClient: login cookie, pages, CSRF, escaping, import report."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.state import AppState
+from tests.api.conftest import auth
+from tests.ledger_files import write_canonical
+
+
+def _login(client: TestClient, token: str) -> str:
+    response = client.post("/console/login", data={"token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie or "samesite=strict" in cookie.lower()
+    page = client.get("/console/ledger")
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert match
+    return match.group(1)
+
+
+def test_pages_need_a_login(client: TestClient) -> None:
+    for path in ("/console/", "/console/blocked", "/console/coordination", "/console/ledger", "/console/import"):
+        response = client.get(path, follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (303, "/console/login"), path
+
+
+def test_a_wrong_token_is_refused(client: TestClient) -> None:
+    response = client.post("/console/login", data={"token": "cg_wrong"})
+    assert response.status_code == 401
+    assert "令牌无效" in response.text
+
+
+def test_dashboard_and_lists(client: TestClient, tokens: dict[str, str]) -> None:
+    _login(client, tokens["admin"])
+    dashboard = client.get("/console/").text
+    assert "全市概况" in dashboard
+    assert "42.9%" in dashboard  # key enterprises' output-weighted recovery (15000 / 35000)
+    assert "问题台账周趋势" in dashboard
+    blocked = client.get("/console/blocked").text
+    assert "长沙丙钢材有限公司" in blocked
+    coordination = client.get("/console/coordination").text
+    assert 'href="/exports/coordination?fmt=xlsx"' in coordination
+    assert "怀化甲机械有限公司" in coordination
+
+
+def test_ledger_action_through_the_form(client: TestClient, tokens: dict[str, str]) -> None:
+    created = client.post("/ledger", json={"subject_id": "E1", "description": "<script>alert(1)</script>"},
+                          headers=auth(tokens["admin"])).json()
+    csrf = _login(client, tokens["hecheng"])
+    page = client.get("/console/ledger").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>" not in page
+    url = f"/console/ledger/{created['id']}"
+    forged = client.post(url, data={"action": "start", "version": "1", "csrf": "0" * 40})
+    assert forged.status_code == 403
+    assert "表单已过期" in forged.text
+    started = client.post(url, data={"action": "start", "version": "1", "csrf": csrf})
+    assert started.status_code == 200
+    assert "开始办理完成" in started.text
+    stale = client.post(url, data={"action": "close", "version": "1", "note": "好", "csrf": csrf})
+    assert stale.status_code == 409
+    assert "请刷新后重试" in stale.text
+    no_note = client.post(url, data={"action": "close", "version": "2", "csrf": csrf})
+    assert no_note.status_code == 422
+    assert "销号须填写办结情况" in no_note.text
+
+
+def test_viewer_sees_no_action_forms(client: TestClient, tokens: dict[str, str], state: AppState) -> None:
+    client.post("/ledger", json={"subject_id": "E1", "description": "x"}, headers=auth(tokens["admin"]))
+    _login(client, tokens["viewer"])
+    page = client.get("/console/ledger").text
+    assert 'action="/console/ledger/' not in page
+
+
+def test_import_page_reports_problems_and_writes_nothing(client: TestClient, tokens: dict[str, str],
+                                                          tmp_path: Path, state: AppState) -> None:
+    csrf = _login(client, tokens["admin"])
+    directory = write_canonical(tmp_path / "upload")
+    links = directory / "links.csv"
+    links.write_text(links.read_text(encoding="utf-8-sig").replace("钢材", "", 1), encoding="utf-8-sig")
+    with state.store() as store:
+        before = store.counts()
+    files = [("files", (p.name, p.read_bytes(), "text/csv")) for p in sorted(directory.glob("*.csv"))]
+    response = client.post("/console/import", data={"csrf": csrf}, files=files)
+    assert response.status_code == 422
+    assert "未写入任何数据" in response.text
+    assert "links.csv" in response.text
+    with state.store() as store:
+        assert store.counts() == before
+
+
+@pytest.mark.parametrize("role", ["hecheng", "viewer"])
+def test_only_admins_import(client: TestClient, tokens: dict[str, str], role: str) -> None:
+    _login(client, tokens[role])
+    assert client.get("/console/import").status_code == 403
