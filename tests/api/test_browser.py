@@ -32,7 +32,9 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 @pytest.fixture
 def server(settings: Settings, state: AppState) -> Iterator[str]:
     port = free_port()
-    config = uvicorn.Config(create_app(settings, state=state), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(settings, state=state), host="127.0.0.1", port=port, log_level="warning"
+    )
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
@@ -50,15 +52,28 @@ def test_console_in_chromium(server: str, state: AppState, tokens: dict[str, str
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run scripts/system-deps.sh"
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     with state.store() as store:
-        ledger = Ledger(store, )
+        ledger = Ledger(
+            store,
+        )
         now = ledger.now()
-        ledger.register([LedgerItem(id="W-BROWSER", subject_id="E1", description="钢材断供，请协调",
-                                    responsible_unit="市工业和信息化局", created_at=now, updated_at=now)],
-                        by="市工信局")
+        ledger.register(
+            [
+                LedgerItem(
+                    id="W-BROWSER",
+                    subject_id="E1",
+                    description="钢材断供，请协调",
+                    responsible_unit="市工业和信息化局",
+                    created_at=now,
+                    updated_at=now,
+                )
+            ],
+            by="市工信局",
+        )
     hosts: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         context = browser.new_context(accept_downloads=True, locale="zh-CN")
         page = context.new_page()
         page.on("request", lambda request: hosts.append(urlsplit(request.url).hostname or ""))

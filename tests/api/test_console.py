@@ -26,7 +26,13 @@ def _login(client: TestClient, token: str) -> str:
 
 
 def test_pages_need_a_login(client: TestClient) -> None:
-    for path in ("/console/", "/console/blocked", "/console/coordination", "/console/ledger", "/console/import"):
+    for path in (
+        "/console/",
+        "/console/blocked",
+        "/console/coordination",
+        "/console/ledger",
+        "/console/import",
+    ):
         response = client.get(path, follow_redirects=False)
         assert (response.status_code, response.headers["location"]) == (303, "/console/login"), path
 
@@ -51,8 +57,11 @@ def test_dashboard_and_lists(client: TestClient, tokens: dict[str, str]) -> None
 
 
 def test_ledger_action_through_the_form(client: TestClient, tokens: dict[str, str]) -> None:
-    created = client.post("/ledger", json={"subject_id": "E1", "description": "<script>alert(1)</script>"},
-                          headers=auth(tokens["admin"])).json()
+    created = client.post(
+        "/ledger",
+        json={"subject_id": "E1", "description": "<script>alert(1)</script>"},
+        headers=auth(tokens["admin"]),
+    ).json()
     csrf = _login(client, tokens["hecheng"])
     page = client.get("/console/ledger").text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -79,8 +88,9 @@ def test_viewer_sees_no_action_forms(client: TestClient, tokens: dict[str, str],
     assert 'action="/console/ledger/' not in page
 
 
-def test_import_page_reports_problems_and_writes_nothing(client: TestClient, tokens: dict[str, str],
-                                                          tmp_path: Path, state: AppState) -> None:
+def test_import_page_reports_problems_and_writes_nothing(
+    client: TestClient, tokens: dict[str, str], tmp_path: Path, state: AppState
+) -> None:
     csrf = _login(client, tokens["admin"])
     directory = write_canonical(tmp_path / "upload")
     links = directory / "links.csv"

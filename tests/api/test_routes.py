@@ -258,7 +258,9 @@ def _files(directory: Path) -> list[tuple[str, tuple[str, bytes, str]]]:
     return [("files", (p.name, p.read_bytes(), "text/csv")) for p in sorted(directory.glob("*.csv"))]
 
 
-def test_import_over_http(client: TestClient, tokens: dict[str, str], tmp_path: Path, state: AppState) -> None:
+def test_import_over_http(
+    client: TestClient, tokens: dict[str, str], tmp_path: Path, state: AppState
+) -> None:
     directory = write_canonical(tmp_path / "upload")
     ok = client.post("/imports", files=_files(directory), headers=auth(tokens["admin"]))
     assert ok.status_code == 200, ok.text
@@ -286,7 +288,10 @@ def test_import_limits(client: TestClient, tokens: dict[str, str], tmp_path: Pat
     assert too_big.status_code == 413
     assert "MB" in too_big.json()["message"]
     state.settings = state.settings.model_copy(update={"upload_limit_mb": 50})
-    wrong = client.post("/imports", files=[("files", ("evil.exe", b"MZ", "application/octet-stream"))],
-                        headers=auth(tokens["admin"]))
+    wrong = client.post(
+        "/imports",
+        files=[("files", ("evil.exe", b"MZ", "application/octet-stream"))],
+        headers=auth(tokens["admin"]),
+    )
     assert wrong.status_code == 422
     assert "只接受 .xlsx 或 .csv" in wrong.json()["message"]
