@@ -38,8 +38,10 @@ unit: $(STAMP) neo4j
 
 test: lint typecheck unit
 
-bench: $(STAMP)
+bench: $(STAMP) neo4j
 	$(BIN)/python bench/ingest.py --scale province
+	$(BIN)/python bench/stores.py --scale province --repeat 2 --batch 20000
+	$(BIN)/python bench/api.py --seconds 10
 	$(BIN)/python bench/analysis.py --scale city
 	$(BIN)/python bench/analysis.py --scale province
 

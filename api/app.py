@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         return RedirectResponse("/console/", status_code=303)
 
     @app.get("/health", tags=["health"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         """进程存活。"""
         return {"status": "ok"}
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import concurrent.futures
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import pandas as pd
@@ -24,7 +25,11 @@ from chain_graph.requests import coordination_rows, local_rows
 from chain_graph.settings import Settings
 from chain_graph.store import Store, open_store
 
-__all__ = ["AppState", "Snapshot"]
+__all__ = ["VERSION_CHECK_SECONDS", "AppState", "Snapshot"]
+
+VERSION_CHECK_SECONDS = 1.0
+"""How often a request looks up the store's data version (a cheap query, but one per request
+would be most of a cached page's cost)."""
 
 
 @dataclass(eq=False)
@@ -34,6 +39,9 @@ class Snapshot:
     version: int
     ledgers: Ledgers
     analysis: GapAnalysis
+
+    pages: dict[tuple[object, ...], bytes] = field(default_factory=dict)
+    """Serialised list pages of this version (cleared when it grows past ``PAGE_CACHE``)."""
 
     @cached_property
     def coordination(self) -> pd.DataFrame:
@@ -75,9 +83,26 @@ class AppState:
         self._store_lock = threading.RLock()
         self._snapshot_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
+        self._checked_until = 0.0
         self.workers = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="scenario")
         self.scenario_slots = threading.BoundedSemaphore(2)
         self.csrf_key = secrets.token_bytes(32)  # forms of an earlier process expire
+
+    def fresh_snapshot(self) -> Snapshot | None:
+        """Return the snapshot if it is known current without any I/O, else ``None``."""
+        current = self._snapshot
+        return current if current is not None and time.monotonic() < self._checked_until else None
+
+    async def snapshot_async(self) -> Snapshot:
+        """:meth:`snapshot` for ``async`` endpoints: computing happens in a worker thread."""
+        from starlette.concurrency import run_in_threadpool
+
+        fresh = self.fresh_snapshot()
+        return fresh if fresh is not None else await run_in_threadpool(self.snapshot)
+
+    def refresh(self) -> None:
+        """Look the store's data version up again on the next request (after a write here)."""
+        self._checked_until = 0.0
 
     def close(self) -> None:
         """Release the store and the users file."""
@@ -95,10 +120,17 @@ class AppState:
             yield self._store
 
     def snapshot(self) -> Snapshot:
-        """Return the analysis of the store's current data version, computing it at most once."""
+        """Return the analysis of the store's current data version, computing it at most once.
+
+        The store's version is looked up at most every ``VERSION_CHECK_SECONDS`` (an import
+        through this service refreshes at once; one by another process shows within that).
+        """
+        current = self._snapshot
+        if current is not None and time.monotonic() < self._checked_until:
+            return current
         with self.store() as store:
             version = store.data_version()
-        current = self._snapshot
+        self._checked_until = time.monotonic() + VERSION_CHECK_SECONDS
         if current is not None and current.version == version:
             return current
         with self._snapshot_lock:

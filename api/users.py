@@ -14,6 +14,7 @@ import hashlib
 import secrets
 import sqlite3
 import threading
+import time
 from enum import StrEnum
 from pathlib import Path
 
@@ -22,7 +23,10 @@ from pydantic import BaseModel, ConfigDict
 from chain_graph.errors import ConfigError, NotFoundError
 from chain_graph.regions import region_name
 
-__all__ = ["Role", "User", "UserStore", "token_digest"]
+__all__ = ["TOKEN_CACHE_SECONDS", "Role", "User", "UserStore", "token_digest"]
+
+TOKEN_CACHE_SECONDS = 5.0
+"""How long a verified token is trusted without a new lookup."""
 
 
 class Role(StrEnum):
@@ -68,6 +72,9 @@ class UserStore:
             raise ConfigError(f"用户库目录不存在：{Path(self.path).parent}")
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         self._lock = threading.Lock()
+        # Verified tokens for a few seconds, so a burst of requests costs one lookup; a
+        # revocation in this process clears it at once (another process sees it within TTL).
+        self._verified: dict[str, tuple[float, User]] = {}
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, "
             "county TEXT NOT NULL DEFAULT '', token_sha256 TEXT NOT NULL UNIQUE, "
@@ -104,14 +111,22 @@ class UserStore:
         """Return the active user a token belongs to, ``None`` for an unknown or revoked token."""
         if not token.startswith("cg_") or len(token) > 200:
             return None
+        digest = token_digest(token)
+        cached = self._verified.get(digest)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
         with self._lock:
             row = self._db.execute("SELECT name, role, county, created_at FROM users "
                                    "WHERE token_sha256 = ? AND revoked_at IS NULL",
-                                   (token_digest(token),)).fetchone()
+                                   (digest,)).fetchone()
         if row is None:
             return None
-        return User(name=row[0], role=Role(row[1]), county=row[2],
+        user = User(name=row[0], role=Role(row[1]), county=row[2],
                     created_at=dt.datetime.fromisoformat(row[3]))
+        if len(self._verified) > 10_000:
+            self._verified.clear()
+        self._verified[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, user)
+        return user
 
     def users(self) -> list[User]:
         """Every user, active or revoked, by name."""
@@ -126,6 +141,7 @@ class UserStore:
         with self._lock:
             cursor = self._db.execute("UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
                                       (dt.datetime.now().isoformat(timespec="seconds"), name))
+        self._verified.clear()
         if cursor.rowcount == 0:
             raise NotFoundError(f"没有有效的用户 {name}")
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages chain-graph's tests need, when they are missing:
 #   Java 17 and Maven (the local Neo4j 5.26 runs from Maven Central jars);
-#   Chromium (browser tests, driven by Playwright) and a CJK font so that pages render Chinese.
+#   Chromium (browser tests, driven by Playwright) and a CJK font so that pages render Chinese;
+#   wrk (the API latency benchmark).
 # Runs apt-get only when something is missing (as root, or through sudo).
 set -euo pipefail
 
@@ -11,6 +12,7 @@ command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || missing+=(maven)
 command -v chromium >/dev/null || missing+=(chromium)
 [[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]] || missing+=(fonts-wqy-microhei)
+command -v wrk >/dev/null || missing+=(wrk)  # bench/api.py
 
 if ((${#missing[@]} == 0)); then
     exit 0

@@ -1,7 +1,8 @@
 """The analysis: headline figures, blocked suppliers, the two lists and what-if scenarios.
 
-Computed once per data version (:meth:`AppState.snapshot`); endpoints are plain ``def``
-so that FastAPI runs them in its thread pool, never in the event loop.
+Computed once per data version (:meth:`AppState.snapshot`), never in the event loop: the
+hot lists are ``async`` and answer from serialised pages, handing any computation to a
+worker thread; the other endpoints are plain ``def`` (FastAPI's thread pool).
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import concurrent.futures
 from typing import Annotated, Any
 
+import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from api.deps import CurrentUser, State, require
-from api.routers.common import Limit, Offset, page, plain_records
+from api.routers.common import Limit, Offset, cached_json, cached_page_async, plain_records
 from api.schemas import BlockedPublic, Page, RequestRow
 from api.users import Role, User
 from chain_graph.scenarios import Scenario, run_scenario
@@ -23,54 +25,65 @@ router = APIRouter(tags=["analysis"])
 
 
 @router.get("/analysis/summary")
-def summary(state: State, user: CurrentUser) -> dict[str, Any]:
+def summary(state: State, user: CurrentUser) -> Any:
     """全市概况：企业、项目、受阻配套企业和影响产值/投资（万元），以及各产业链。"""
     snap = state.snapshot()
-    return {"version": snap.version, "summary": snap.analysis.summary(),
-            "chains": plain_records(snap.analysis.chain_summary())}
+    return cached_json(snap, ("summary",), lambda: {
+        "version": snap.version, "summary": snap.analysis.summary(),
+        "chains": plain_records(snap.analysis.chain_summary())})
 
 
 @router.get("/analysis/blocked", response_model=Page[BlockedPublic])
-def blocked(
+async def blocked(
     state: State, user: CurrentUser, limit: Limit = 100, offset: Offset = 0,
     scope: Annotated[str | None, Query(pattern="^(local|in_province|out_of_province|unknown)$")] = None,
     county: Annotated[str | None, Query(max_length=6)] = None,
-) -> dict[str, Any]:
+) -> Any:
     """受阻配套企业（按排序），含属地/跨区域路由。县市区账号只看本县市区的。"""
-    snap = state.snapshot()
-    table = snap.analysis.blocked
-    codes = table["id"].map(snap.adcode_of)
-    if user.role == Role.COUNTY:
-        table = table[codes == user.county]
-    elif county:
-        table = table[codes == county]
-    if scope:
-        table = table[table["scope"] == scope]
-    return page(table.drop(columns=["node"], errors="ignore"), limit, offset)
+    snap = await state.snapshot_async()
+    wanted = user.county if user.role == Role.COUNTY else county
+
+    def rows() -> pd.DataFrame:
+        table = snap.analysis.blocked
+        if wanted:
+            table = table[table["id"].map(snap.adcode_of) == wanted]
+        if scope:
+            table = table[table["scope"] == scope]
+        return table.drop(columns=["node"], errors="ignore")
+
+    return await cached_page_async(snap, ("blocked", wanted, scope), rows, limit, offset)
 
 
 @router.get("/coordination", response_model=Page[RequestRow])
-def coordination(
+async def coordination(
     state: State, user: Annotated[User, Depends(require(Role.ADMIN, Role.PROVINCE, Role.VIEWER))],
     limit: Limit = 100, offset: Offset = 0,
     target: Annotated[str | None, Query(max_length=30, description="目标省/市")] = None,
-) -> dict[str, Any]:
+) -> Any:
     """跨区域协调清单：每行一个（受阻配套企业, 直接采购方, 配套产品）。"""
-    rows = state.snapshot().coordination
-    if target:
-        rows = rows[rows["target_region"] == target]
-    return page(rows, limit, offset)
+    snap = await state.snapshot_async()
+
+    def rows() -> pd.DataFrame:
+        table = snap.coordination
+        return table[table["target_region"] == target] if target else table
+
+    return await cached_page_async(snap, ("coordination", target), rows, limit, offset)
 
 
 @router.get("/local", response_model=Page[RequestRow])
-def local(state: State, user: CurrentUser, limit: Limit = 100, offset: Offset = 0,
-          county: Annotated[str | None, Query(max_length=6)] = None) -> dict[str, Any]:
+async def local(state: State, user: CurrentUser, limit: Limit = 100, offset: Offset = 0,
+          county: Annotated[str | None, Query(max_length=6)] = None) -> Any:
     """本地配套企业督促复产清单。县市区账号只看本县市区的。"""
-    rows = state.snapshot().local
+    snap = await state.snapshot_async()
     wanted = user.county if user.role == Role.COUNTY else county
-    if wanted:
-        rows = rows[rows["supplier_adcode"] == wanted]
-    return page(rows.drop(columns=["supplier_adcode"]), limit, offset)
+
+    def rows() -> pd.DataFrame:
+        table = snap.local
+        if wanted:
+            table = table[table["supplier_adcode"] == wanted]
+        return table.drop(columns=["supplier_adcode"])
+
+    return await cached_page_async(snap, ("local", wanted), rows, limit, offset)
 
 
 @router.post("/analysis/scenarios")

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import math
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import pandas as pd
 from fastapi import Query
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
-__all__ = ["Limit", "Offset", "page", "plain_records"]
+if TYPE_CHECKING:
+    from api.state import Snapshot
+
+__all__ = ["Limit", "Offset", "cached_json", "cached_page", "cached_page_async", "page", "plain_records"]
+
+PAGE_CACHE = 512
+"""Most list pages kept per data version."""
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="Rows per page (1–1000).")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
@@ -33,3 +43,39 @@ def plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def page(frame: pd.DataFrame, limit: int, offset: int) -> dict[str, Any]:
     """Return one page of ``frame`` as ``{data, count}``."""
     return {"data": plain_records(frame.iloc[offset:offset + limit]), "count": len(frame)}
+
+
+def cached_page(snap: Snapshot, key: tuple[object, ...], rows: Callable[[], pd.DataFrame], limit: int,
+                offset: int) -> Response:
+    """Return one page of a list of ``snap`` as JSON, serialised once per data version.
+
+    ``key`` names the list and every filter (and, for a county user, the county); the rows
+    are the same for everyone with the same key, so the bytes are shared.
+    """
+    full_key = (*key, limit, offset)
+    body = snap.pages.get(full_key)
+    if body is None:
+        if len(snap.pages) >= PAGE_CACHE:
+            snap.pages.clear()
+        body = json.dumps(page(rows(), limit, offset), ensure_ascii=False, allow_nan=False,
+                          default=str).encode("utf-8")
+        snap.pages[full_key] = body
+    return Response(body, media_type="application/json")
+
+
+async def cached_page_async(snap: Snapshot, key: tuple[object, ...], rows: Callable[[], pd.DataFrame],
+                            limit: int, offset: int) -> Response:
+    """:func:`cached_page` for ``async`` endpoints: a cache miss is computed in a worker thread."""
+    body = snap.pages.get((*key, limit, offset))
+    if body is not None:
+        return Response(body, media_type="application/json")
+    return await run_in_threadpool(cached_page, snap, key, rows, limit, offset)
+
+
+def cached_json(snap: Snapshot, key: tuple[object, ...], build: Callable[[], Any]) -> Response:
+    """Return ``build()`` as JSON, serialised once per data version of ``snap``."""
+    body = snap.pages.get(key)
+    if body is None:
+        body = json.dumps(build(), ensure_ascii=False, allow_nan=False, default=str).encode("utf-8")
+        snap.pages[key] = body
+    return Response(body, media_type="application/json")

@@ -63,6 +63,8 @@ def perform_import(state: AppState, files: list[UploadFile], *, keep_valid: bool
         if allowed:
             store.write(validation.ledgers, replace=replace)
         after = store.counts()
+    if allowed:
+        state.refresh()
     rejects_url = None
     if validation.issues:
         directory = _rejects_dir(state)
