@@ -1,0 +1,125 @@
+"""Positions computed on the server, and the aggregated overview for maps too big to draw.
+
+vis-network's physics bogs down past a couple of thousand nodes, so a bigger view gets a
+layered layout here (tier = longest path from the sources of the condensation, left to
+right, suppliers before buyers; within a tier by chain and name) and is drawn with physics
+off. Above the aggregation limit, nodes are grouped — enterprises and projects by county
+and chain, suppliers by where they are (county at home, city in the province, province
+elsewhere) and chain — into a map of a few hundred groups.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import networkx as nx
+
+__all__ = ["aggregate", "layered_positions"]
+
+_DX, _DY = 260.0, 28.0
+_SUB_DX = 130.0  # between the sub-columns of one tall tier
+
+
+def layered_positions(view: nx.DiGraph) -> dict[str, tuple[float, float]]:
+    """Return ``{node: (x, y)}``: tiers from left (raw suppliers) to right (key buyers).
+
+    Examples
+    --------
+    >>> g = nx.DiGraph([("S", "E"), ("E", "P")])
+    >>> {k: v[0] for k, v in layered_positions(g).items()}
+    {'S': 0.0, 'E': 260.0, 'P': 520.0}
+    """
+    condensed = nx.condensation(view)
+    tier: dict[int, int] = {}
+    for component in nx.topological_sort(condensed):
+        preds = list(condensed.predecessors(component))
+        tier[component] = 1 + max(tier[p] for p in preds) if preds else 0
+    members = condensed.graph["mapping"]
+    columns: dict[int, list[str]] = defaultdict(list)
+    for node in view.nodes:
+        columns[tier[members[node]]].append(node)
+    # A tall tier is wrapped into sub-columns of at most ``rows`` nodes, so that the whole
+    # map keeps a screen-like shape instead of one column thousands of nodes high.
+    rows = max(20, int(1.2 * len(view) ** 0.5))
+    positions: dict[str, tuple[float, float]] = {}
+    x = 0.0
+    for t in sorted(columns):
+        nodes = columns[t]
+        nodes.sort(key=lambda n: (view.nodes[n].get("chain", ""), view.nodes[n].get("name", ""), n))
+        height = min(len(nodes), rows)
+        top = -(height - 1) * _DY / 2
+        for i, node in enumerate(nodes):
+            positions[node] = (x + (i // rows) * _SUB_DX, top + (i % rows) * _DY)
+        x += ((len(nodes) - 1) // rows) * _SUB_DX + _DX
+    return positions
+
+
+def aggregate(view: nx.DiGraph) -> nx.DiGraph:
+    """Group the nodes of ``view`` into an overview graph (one node per group).
+
+    Group nodes carry ``kind``, ``name``, ``count``, ``stopped`` (stopped or partial members),
+    ``value`` (sum), ``availability`` (value-weighted, or mean when no value), ``scope``,
+    ``region``, ``chain`` and ``county_code`` of its members for drill-down.
+    """
+    group_of: dict[str, str] = {}
+    groups: dict[str, dict[str, Any]] = {}
+    for node, data in view.nodes(data=True):
+        where = data["county"] if data["kind"] != "supplier" else data["region"]
+        key = f"{data['kind']}|{where}|{data['chain']}"
+        group_of[node] = key
+        group = groups.setdefault(
+            key,
+            {
+                "kind": data["kind"],
+                "region": where,
+                "chain": data["chain"],
+                "scope": data["scope"],
+                "count": 0,
+                "stopped": 0,
+                "value": 0.0,
+                "weighted": 0.0,
+                "a_sum": 0.0,
+                "county_code": data.get("adcode", ""),
+            },
+        )
+        group["count"] += 1
+        group["stopped"] += data["status"] in ("stopped", "partial")
+        group["value"] += data["value"]
+        group["weighted"] += data["value"] * data["availability"]
+        group["a_sum"] += data["availability"]
+    overview = nx.DiGraph()
+    kinds = {"enterprise": "重点企业", "project": "重点项目", "supplier": "配套企业"}
+    for key, group in groups.items():
+        availability = (
+            group["weighted"] / group["value"] if group["value"] > 0 else group["a_sum"] / group["count"]
+        )
+        name = f"{group['region'] or '地址待核实'}·{group['chain'] or '未分链'}·{kinds[group['kind']]}"
+        overview.add_node(
+            key,
+            name=name,
+            kind=group["kind"],
+            count=group["count"],
+            stopped=group["stopped"],
+            value=group["value"],
+            availability=availability,
+            scope=group["scope"],
+            region=group["region"],
+            chain=group["chain"],
+            county_code=group["county_code"],
+            status="stopped"
+            if group["stopped"] == group["count"]
+            else "partial"
+            if group["stopped"]
+            else "normal",
+        )
+    for s, d, data in view.edges(data=True):
+        a, b = group_of[s], group_of[d]
+        if a == b:
+            continue
+        if overview.has_edge(a, b):
+            overview.edges[a, b]["links"] += 1
+            overview.edges[a, b]["critical"] = overview.edges[a, b]["critical"] or data["critical"]
+        else:
+            overview.add_edge(a, b, links=1, critical=data["critical"], share=data["share"], material="")
+    return overview

@@ -1,0 +1,240 @@
+"""Chain maps as HTML: pyvis builds the vis-network nodes and edges, our template draws them.
+
+The page makes no request to another host: vis-network's script and styles are either
+inlined (a standalone file) or served by the console (``/static/vis/…``); pyvis's own
+template is not used because it pulls bootstrap and tom-select from a CDN even with
+``cdn_resources="in_line"``. Every text from the ledgers reaches the page as JSON inside
+``<script type="application/json">`` with ``<``, ``>`` and ``&`` escaped, and vis-network
+9 shows tooltips as text, so a firm named ``<img src=x onerror=…>`` is shown, not run.
+
+Encoding (legend on the page): shape = kind, colour = status (Okabe–Ito, colour-blind
+safe), border = scope, size = value, edge width = share, dashed edge = non-critical.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import networkx as nx
+from jinja2 import Environment, PackageLoader, select_autoescape
+from pyvis.network import Network
+
+from viz.layout import aggregate, layered_positions
+
+__all__ = ["LEGEND", "MapPage", "render_map", "vis_assets"]
+
+STATUS_COLOURS = {"normal": "#0072B2", "partial": "#E69F00", "stopped": "#D55E00", "starved": "#CC79A7"}
+STATUS_LABELS = {"normal": "正常", "partial": "部分停产", "stopped": "停产", "starved": "断供（上游受阻）"}
+SHAPES = {"enterprise": "dot", "project": "square", "supplier": "triangle"}
+KIND_LABELS = {"enterprise": "重点企业", "project": "重点项目", "supplier": "配套企业"}
+SCOPE_BORDERS = {
+    "local": ("#222222", 1, False),
+    "in_province": ("#009E73", 4, False),
+    "out_of_province": ("#56B4E9", 4, False),
+    "unknown": ("#999999", 3, True),
+}
+SCOPE_LABELS = {
+    "local": "本地",
+    "in_province": "省内市外",
+    "out_of_province": "省外",
+    "unknown": "地址待核实",
+}
+LEGEND = {"kind": KIND_LABELS, "status": STATUS_LABELS, "scope": SCOPE_LABELS}
+
+
+@dataclass(frozen=True)
+class MapPage:
+    """What :func:`render_map` produced: the HTML and how the view was drawn."""
+
+    html: str
+    nodes: int
+    edges: int
+    mode: Literal["physics", "layout", "aggregate"]
+
+
+def vis_assets() -> Path:
+    """Return the directory of the vis-network script and styles shipped with pyvis."""
+    import pyvis
+
+    return Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2"
+
+
+def _percent(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:.1f}%"
+
+
+def _tooltip(data: dict[str, Any]) -> str:
+    lines = [data["name"], f"{KIND_LABELS[data['kind']]}　{data.get('county') or data.get('region', '')}"]
+    if "count" in data:
+        lines.append(f"{data['count']} 家，其中停产或部分停产 {data['stopped']} 家")
+    else:
+        lines.append(f"状态：{STATUS_LABELS[data['status']]}　产能 {_percent(data['capacity'])}")
+    lines.append(
+        f"可用度 {_percent(data['availability'])}"
+        + (f" → 恢复后 {_percent(data['after'])}" if data.get("after") is not None else "")
+    )
+    if data.get("value"):
+        lines.append(f"{'年度计划投资' if data['kind'] == 'project' else '产值'} {data['value']:,.0f} 万元")
+    if data.get("chain"):
+        lines.append(f"产业链：{data['chain']}")
+    if data.get("open_items"):
+        lines.append(f"未销号问题：{data['open_items']} 项")
+    return "\n".join(lines)
+
+
+def _edge_tooltip(data: dict[str, Any]) -> str:
+    if "links" in data:
+        return f"{data['links']} 条供应关系"
+    stock = "未填" if data.get("stock_days") is None else f"{data['stock_days']} 天"
+    return f"{data['material']}　占比 {data['share'] * 100:.0f}%　库存 {stock}" + (
+        "" if data["critical"] else "（非关键物料）"
+    )
+
+
+def _network(
+    view: nx.DiGraph, *, positions: dict[str, tuple[float, float]] | None, link: str, aggregated: bool
+) -> Network:
+    net = Network(directed=True, cdn_resources="remote")
+    biggest = max((d["value"] for _, d in view.nodes(data=True)), default=0.0) or 1.0
+    for node, data in view.nodes(data=True):
+        border, width, dashed = SCOPE_BORDERS[data["scope"]]
+        status = data["status"]
+        options: dict[str, Any] = {
+            "title": _tooltip(data),
+            "size": 10 + 30 * (data["value"] / biggest) ** 0.5,
+            "borderWidth": width,
+            "shapeProperties": {"borderDashes": [4, 3] if dashed else False},
+            "kind": data["kind"],
+            "status": status,
+            "scope": data["scope"],
+            "chain": data.get("chain", ""),
+            "county": data.get("county") or data.get("region", ""),
+        }
+        if data.get("focus"):
+            options["borderWidth"] = 6
+        if positions is not None:
+            x, y = positions[node]
+            options |= {"x": x, "y": y, "physics": False}
+        if aggregated:
+            query = {"chain": data["chain"]} | (
+                {"county": data["county_code"]} if data["kind"] != "supplier" and data["county_code"] else {}
+            )
+            options["url"] = f"{link}maps/city?{urlencode(query)}"
+            label = f"{data['name']}（{data['count']}）"
+        else:
+            options["url"] = f"{link}console/firms/{node}"
+            label = data["name"]
+        net.add_node(
+            node,
+            label=label,
+            shape=SHAPES[data["kind"]],
+            color={
+                "background": STATUS_COLOURS[status],
+                "border": border,
+                "highlight": {"background": STATUS_COLOURS[status], "border": "#000000"},
+            },
+            **options,
+        )
+    for s, d, data in view.edges(data=True):
+        width = (
+            1 + 5 * min(data.get("share", 0.0), 1.0)
+            if "links" not in data
+            else 1 + min(data["links"], 40) / 4
+        )
+        net.add_edge(
+            s,
+            d,
+            width=width,
+            dashes=not data["critical"],
+            title=_edge_tooltip(data),
+            arrows="to",
+            color={"color": "#7f7f7f", "opacity": 0.6},
+        )
+    return net
+
+
+def _json_for_script(value: object) -> str:
+    """JSON safe inside ``<script>``: no ``</script>``, no ``<!--``, no ``&`` entities."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render_map(
+    view: nx.DiGraph,
+    *,
+    title: str,
+    assets: Literal["inline", "served"] = "inline",
+    link: str = "/",
+    physics_limit: int = 1500,
+    aggregate_limit: int = 5000,
+    note: str = "",
+) -> MapPage:
+    """Render a view as a self-contained HTML page.
+
+    Parameters
+    ----------
+    view
+        From :mod:`viz.views`.
+    title
+        Page heading.
+    assets
+        ``inline``: vis-network inside the page (a standalone file); ``served``: loaded from
+        ``/static/vis/`` of the console.
+    link
+        Prefix of the links a click opens (the console's base URL).
+    physics_limit, aggregate_limit
+        Up to ``physics_limit`` nodes: physics, stabilised then frozen; up to
+        ``aggregate_limit``: positions computed here, physics off; above: grouped overview.
+    """
+    mode: Literal["physics", "layout", "aggregate"]
+    if view.number_of_nodes() <= physics_limit:
+        mode, drawn, positions = "physics", view, None
+    elif view.number_of_nodes() <= aggregate_limit:
+        mode, drawn = "layout", view
+        positions = layered_positions(view)
+    else:
+        mode, drawn = "aggregate", aggregate(view)
+        positions = layered_positions(drawn) if drawn.number_of_nodes() > physics_limit else None
+    net = _network(drawn, positions=positions, link=link, aggregated=mode == "aggregate")
+    nodes, edges = net.nodes, net.edges
+    facets = {key: sorted({str(n[key]) for n in nodes if n.get(key)}) for key in ("chain", "county")}
+    options = {
+        "physics": {
+            "enabled": mode == "physics" or (mode == "aggregate" and positions is None),
+            "solver": "forceAtlas2Based",
+            "stabilization": {"iterations": 300, "fit": True},
+        },
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 150,
+            "navigationButtons": True,
+            "hideEdgesOnDrag": mode != "physics",
+        },
+        "edges": {"smooth": mode == "physics"},
+        "layout": {"improvedLayout": view.number_of_nodes() <= 150},
+    }
+    env = Environment(loader=PackageLoader("viz", "templates"), autoescape=select_autoescape(["html"]))
+    directory = vis_assets()
+    html = env.get_template("map.html").render(
+        title=title,
+        note=note,
+        mode=mode,
+        legend=LEGEND,
+        colours=STATUS_COLOURS,
+        shapes=SHAPES,
+        borders=SCOPE_BORDERS,
+        facets=facets,
+        source_nodes=view.number_of_nodes(),
+        data=_json_for_script({"nodes": nodes, "edges": edges, "options": options}),
+        inline_js=(directory / "vis-network.min.js").read_text(encoding="utf-8")
+        if assets == "inline"
+        else None,
+        inline_css=(directory / "vis-network.css").read_text(encoding="utf-8")
+        if assets == "inline"
+        else None,
+    )
+    return MapPage(html=html, nodes=len(nodes), edges=len(edges), mode=mode)

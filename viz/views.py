@@ -1,0 +1,181 @@
+"""Which nodes and links a chain map shows, with what each one means (no HTML here).
+
+A view is a ``networkx.DiGraph`` (supplier → buyer) whose nodes carry what the map encodes:
+``kind`` (enterprise, project, supplier), ``status`` (normal, partial, stopped, starved),
+``scope`` (local, in_province, out_of_province, unknown), ``value`` (output or annual plan,
+万元), ``availability`` (and ``after`` for impact and scenario views), name, county, chain.
+Views need the graph and its base availability only — not the whole analysis — so the
+national overview is quick.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from chain_graph.analysis import starved
+from chain_graph.errors import NotFoundError
+from chain_graph.graph import SupplyGraph
+from chain_graph.regions import classify, region_name
+
+__all__ = ["NodeFacts", "city_view", "facts", "impact_view", "scenario_view", "upstream_view"]
+
+
+@dataclass(frozen=True, eq=False)
+class NodeFacts:
+    """Per-node facts of one graph, computed once and shared by every view of it."""
+
+    graph: SupplyGraph
+    kind: np.ndarray
+    status: np.ndarray
+    scope: np.ndarray
+    region: np.ndarray
+    county: np.ndarray
+
+    def position(self, node_id: str) -> int:
+        """Return the position of a node id, or raise :class:`NotFoundError`."""
+        found = np.flatnonzero(self.graph.ids == node_id)
+        if not len(found):
+            raise NotFoundError(f"没有编号为 {node_id} 的企业或项目")
+        return int(found[0])
+
+
+def facts(graph: SupplyGraph, *, home_adcode: str, threshold: float = 0.9) -> NodeFacts:
+    """Compute kind, status, scope and region of every node of ``graph``."""
+    kind = np.where(graph.is_project, "project", np.where(graph.is_enterprise, "enterprise", "supplier"))
+    capacity = graph.capacity
+    status = np.where(capacity <= 0.0, "stopped", np.where(capacity < threshold, "partial", "normal"))
+    status = status.astype(object)
+    status[starved(graph, threshold=threshold)] = "starved"
+    codes = graph.adcodes.astype(str)
+    by_code = {code: classify(code, home_adcode=home_adcode) for code in set(codes.tolist())}
+    scope = np.array([by_code[c].scope.value for c in codes], dtype=object)
+    # Where a group of suppliers is named in the overview: county at home, city in the
+    # province, province elsewhere.
+    region = np.array([_region_label(c, by_code[c].scope.value) for c in codes], dtype=object)
+    county = np.array([region_name(c) if c else "" for c in codes], dtype=object)
+    return NodeFacts(
+        graph=graph, kind=kind.astype(object), status=status, scope=scope, region=region, county=county
+    )
+
+
+def _region_label(code: str, scope: str) -> str:
+    if not code:
+        return "地址待核实"
+    if scope == "local":
+        return region_name(code) or region_name(code[:4] + "00")
+    if scope == "in_province":
+        return region_name(code[:4] + "00") or code
+    return region_name(code[:2] + "0000") or code
+
+
+def _view(
+    f: NodeFacts, nodes: Iterable[int], *, after: np.ndarray | None = None, focus: int | None = None
+) -> nx.DiGraph:
+    g = f.graph
+    chosen = np.unique(np.fromiter(nodes, dtype=np.int64))
+    view = nx.DiGraph()
+    a = g.base_availability
+    value = g.weight
+    for x in chosen.tolist():
+        view.add_node(
+            str(g.ids[x]),
+            name=str(g.names[x]),
+            kind=f.kind[x],
+            status=f.status[x],
+            scope=f.scope[x],
+            county=f.county[x],
+            region=f.region[x],
+            chain=str(g.chains[x]),
+            adcode=str(g.adcodes[x]),
+            capacity=float(g.capacity[x]),
+            availability=float(a[x]),
+            value=float(value[x]),
+            after=None if after is None else float(after[x]),
+            focus=x == focus,
+        )
+    inside = np.zeros(g.n, dtype=bool)
+    inside[chosen] = True
+    for e in np.flatnonzero(inside[g.src] & inside[g.dst]).tolist():
+        s, d = str(g.ids[g.src[e]]), str(g.ids[g.dst[e]])
+        material = str(g.material[e])
+        if view.has_edge(s, d):  # several materials between one pair: one line, materials joined
+            data = view.edges[s, d]
+            data["material"] += f"、{material}"
+            data["share"] = max(data["share"], float(g.w[e]))
+            data["critical"] = data["critical"] or bool(g.critical[e])
+            continue
+        stock = g.stock_days[e]
+        view.add_edge(
+            s,
+            d,
+            material=material,
+            share=float(g.w[e]),
+            critical=bool(g.critical[e]),
+            stock_days=None if np.isnan(stock) else int(stock),
+        )
+    return view
+
+
+def _reach(g: SupplyGraph, start: int, *, forward: bool, depth: int | None) -> set[int]:
+    heads, tails = (g.src, g.dst) if forward else (g.dst, g.src)
+    order = np.argsort(heads, kind="stable")
+    bounds = np.searchsorted(heads[order], np.arange(g.n + 1))
+    seen = {start}
+    frontier = deque([(start, 0)])
+    while frontier:
+        x, d = frontier.popleft()
+        if depth is not None and d >= depth:
+            continue
+        for e in order[bounds[x] : bounds[x + 1]].tolist():
+            y = int(tails[e])
+            if y not in seen:
+                seen.add(y)
+                frontier.append((y, d + 1))
+    return seen
+
+
+def city_view(f: NodeFacts, *, chain: str | None = None, county: str | None = None) -> nx.DiGraph:
+    """Return the whole chain map, or one chain's or county's part of it (with direct partners).
+
+    ``county`` is a 6-digit adcode; ``chain`` an industry chain name.
+    """
+    g = f.graph
+    mask = np.ones(g.n, dtype=bool)
+    if chain:
+        mask &= g.chains.astype(str) == chain
+    if county:
+        mask &= g.adcodes.astype(str) == county
+    if chain or county:
+        touching = mask[g.src] | mask[g.dst]
+        mask[g.src[touching]] = True
+        mask[g.dst[touching]] = True
+    return _view(f, np.flatnonzero(mask).tolist())
+
+
+def upstream_view(f: NodeFacts, node_id: str, *, depth: int = 3) -> nx.DiGraph:
+    """Return an enterprise's or project's suppliers, tier by tier, up to ``depth`` tiers."""
+    x = f.position(node_id)
+    return _view(f, _reach(f.graph, x, forward=False, depth=depth), focus=x)
+
+
+def impact_view(f: NodeFacts, node_id: str) -> nx.DiGraph:
+    """Return what a supplier holds back (its downstream cone), with availability if it recovered."""
+    g = f.graph
+    x = f.position(node_id)
+    capacity = g.capacity.copy()
+    capacity[x] = 1.0
+    after = g.with_capacity(capacity).base_availability
+    return _view(f, _reach(g, x, forward=True, depth=None), after=after, focus=x)
+
+
+def scenario_view(f: NodeFacts, after: np.ndarray, *, changed: Iterable[str] = ()) -> nx.DiGraph:
+    """Return the nodes a scenario changes (availability moved by over 1e-9), before and after."""
+    g = f.graph
+    moved = set(np.flatnonzero(np.abs(after - g.base_availability) > 1e-9).tolist())
+    moved |= {f.position(node) for node in changed}
+    return _view(f, moved, after=after)
