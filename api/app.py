@@ -19,10 +19,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routers import analysis, console, exports, imports, ledger, nodes
+from api.routers import analysis, console, exports, imports, ledger, maps, nodes
 from api.state import AppState
 from chain_graph.errors import StoreError
 from chain_graph.settings import Settings
+from viz.render import vis_assets
 
 __all__ = ["create_app"]
 
@@ -61,8 +62,9 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         app.state.chain_graph = state
     errors.install(app)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+    app.mount("/static/vis", StaticFiles(directory=vis_assets()), name="vis")
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
-    for module in (nodes, analysis, ledger, exports, imports, console):
+    for module in (nodes, analysis, ledger, exports, imports, console, maps):
         app.include_router(module.router)
 
     @app.get("/docs", include_in_schema=False)

@@ -24,6 +24,7 @@ from chain_graph.model import Ledgers
 from chain_graph.requests import coordination_rows, local_rows
 from chain_graph.settings import Settings
 from chain_graph.store import Store, open_store
+from viz.views import NodeFacts, facts
 
 __all__ = ["VERSION_CHECK_SECONDS", "AppState", "Snapshot"]
 
@@ -39,6 +40,7 @@ class Snapshot:
     version: int
     ledgers: Ledgers
     analysis: GapAnalysis
+    home_adcode: str = "431200"
 
     pages: dict[tuple[object, ...], bytes] = field(default_factory=dict)
     """Serialised list pages of this version (cleared when it grows past ``PAGE_CACHE``)."""
@@ -52,6 +54,11 @@ class Snapshot:
     def local(self) -> pd.DataFrame:
         """本地配套企业督促复产清单 rows."""
         return local_rows(self.analysis, self.ledgers)
+
+    @cached_property
+    def facts(self) -> NodeFacts:
+        """Per-node facts for the chain maps."""
+        return facts(self.analysis.graph, home_adcode=self.home_adcode)
 
     @cached_property
     def adcode_of(self) -> dict[str, str]:
@@ -141,6 +148,7 @@ class AppState:
                 version = store.data_version()
                 ledgers = store.load()
             fresh = Snapshot(version=version, ledgers=ledgers,
-                             analysis=analyze(ledgers, settings=self.settings))
+                             analysis=analyze(ledgers, settings=self.settings),
+                             home_adcode=self.settings.home_adcode)
             self._snapshot = fresh
             return fresh

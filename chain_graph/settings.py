@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     )
     upload_limit_mb: float = Field(default=50.0, gt=0, description="Largest import upload (MB).")
     scenario_timeout_s: float = Field(default=30.0, gt=0, description="Time limit of a what-if (s).")
+    map_physics_limit: int = Field(default=1500, ge=1, description="Most nodes drawn with physics.")
+    map_aggregate_limit: int = Field(default=5000, ge=1, description="Above: grouped overview map.")
     cookie_secure: bool = Field(default=False, description="Send the login cookie over HTTPS only.")
     project_other_unit: str = Field(
         default="市发展改革委", description="Responsible unit for 其他 problems of a project."

@@ -25,6 +25,7 @@ from chain_graph.settings import Settings
 from chain_graph.store import open_store
 from cli.common import StoreOption, console, errors, load_settings, user_errors
 from cli.ledger import export_app, ledger_app, report_app
+from cli.maps import map_command
 from cli.serve import serve, users_app
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
 app.add_typer(users_app, name="users")
 app.command()(serve)
+app.command("map")(map_command)
 
 _SHOWN_ISSUES = 200
 _TABLE_LABELS = {"firms": "企业（含供应商）", "projects": "重点项目", "links": "供应关系",

@@ -96,7 +96,7 @@ def _edge_tooltip(data: dict[str, Any]) -> str:
 
 
 def _network(
-    view: nx.DiGraph, *, positions: dict[str, tuple[float, float]] | None, link: str, aggregated: bool
+    view: nx.DiGraph, *, positions: dict[str, tuple[float, float]] | None, link: str | None, aggregated: bool
 ) -> Network:
     net = Network(directed=True, cdn_resources="remote")
     biggest = max((d["value"] for _, d in view.nodes(data=True)), default=0.0) or 1.0
@@ -119,7 +119,9 @@ def _network(
         if positions is not None:
             x, y = positions[node]
             options |= {"x": x, "y": y, "physics": False}
-        if aggregated:
+        if link is None:
+            label = f"{data['name']}（{data['count']}）" if aggregated else data["name"]
+        elif aggregated:
             query = {"chain": data["chain"]} | (
                 {"county": data["county_code"]} if data["kind"] != "supplier" and data["county_code"] else {}
             )
@@ -168,7 +170,7 @@ def render_map(
     *,
     title: str,
     assets: Literal["inline", "served"] = "inline",
-    link: str = "/",
+    link: str | None = "/",
     physics_limit: int = 1500,
     aggregate_limit: int = 5000,
     note: str = "",
@@ -185,7 +187,8 @@ def render_map(
         ``inline``: vis-network inside the page (a standalone file); ``served``: loaded from
         ``/static/vis/`` of the console.
     link
-        Prefix of the links a click opens (the console's base URL).
+        Prefix of the links a click opens (the console's base URL); ``None``: no links (a
+        standalone file with no console to open).
     physics_limit, aggregate_limit
         Up to ``physics_limit`` nodes: physics, stabilised then frozen; up to
         ``aggregate_limit``: positions computed here, physics off; above: grouped overview.

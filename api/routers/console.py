@@ -29,6 +29,7 @@ from chain_graph.ledger import ACTION_LABELS, STATUS_LABELS, Action, Ledger
 from chain_graph.model import ProblemStatus
 from chain_graph.regions import region_name
 from chain_graph.report import SCOPE_LABELS, weekly_trend
+from viz.render import STATUS_LABELS as MAP_STATUS_LABELS
 
 __all__ = ["router"]
 
@@ -248,3 +249,36 @@ def import_upload(request: Request, state: State, files: Annotated[list[UploadFi
                    table_labels=_TABLE_LABELS, status_code=200 if result.written else 422,
                    message="导入完成" if result.written else "台账有问题，未写入任何数据",
                    message_kind="info" if result.written else "error")
+
+
+@router.get("/firms/{node_id}")
+def firm_page(request: Request, state: State, node_id: str) -> Response:
+    """一家企业或项目：上下游、问题台账和链图入口。"""
+    user = _user(request, state)
+    if user is None:
+        return _login_first()
+    snap = state.snapshot()
+    code = snap.adcode_of.get(node_id)
+    if code is None or not user.sees_county(code):
+        return _render(request, state, user, "base.html", "未找到", status_code=404,
+                       message=f"没有编号为 {node_id} 的企业或项目", message_kind="error")
+    ledgers = snap.ledgers
+    firms = ledgers.firms[ledgers.firms["id"] == node_id]
+    is_project = firms.empty
+    row = plain_records(ledgers.projects[ledgers.projects["id"] == node_id] if is_project else firms)[0]
+    links = ledgers.links
+    position = snap.facts.position(node_id)
+    with state.store() as store:
+        items = [i for i in store.ledger_items() if node_id in (i.subject_id, i.supplier_id)]
+    capacity = snap.analysis.graph.capacity[position]
+    availability = snap.analysis.graph.base_availability[position]
+    roles = (("重点企业", row.get("is_enterprise")), ("配套企业", row.get("is_supplier")))
+    return _render(
+        request, state, user, "firm.html", str(row["name"]), node=row, county=region_name(code),
+        kind="重点项目" if is_project else "、".join(k for k, flag in roles if flag),
+        status=MAP_STATUS_LABELS[str(snap.facts.status[position])],
+        capacity=f"{capacity * 100:.0f}%", availability=f"{availability * 100:.1f}%",
+        suppliers=plain_records(links[links["buyer_id"] == node_id]),
+        buyers=plain_records(links[links["supplier_id"] == node_id]),
+        has_buyers=bool((links["supplier_id"] == node_id).any()),
+        names=snap.name_of, items=items, status_labels=STATUS_LABELS)

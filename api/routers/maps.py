@@ -1,0 +1,94 @@
+"""Chain maps as console pages (same login): the city, one node's upstream, one supplier's impact.
+
+Pages are rendered once per data version and view (vis-network served from ``/static/vis``);
+a county user's city map shows its county, and another county's node answers 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.deps import COOKIE, State
+from api.state import AppState, Snapshot
+from api.users import Role, User
+from chain_graph.errors import NotFoundError
+from viz.render import render_map
+from viz.views import city_view, impact_view, upstream_view
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/maps", tags=["maps"])
+
+
+def _user(request: Request, state: AppState) -> User | None:
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(COOKIE, "")
+    return state.users.verify(token) if token else None
+
+
+def _page(snap: Snapshot, key: tuple[object, ...], build: Callable[[], str]) -> Response:
+    body = snap.pages.get(key)
+    if body is None:
+        body = build().encode("utf-8")
+        snap.pages[key] = body
+    return HTMLResponse(body)
+
+
+def _visible(snap: Snapshot, user: User, node_id: str) -> None:
+    code = snap.adcode_of.get(node_id)
+    if code is None or not user.sees_county(code):
+        raise NotFoundError(f"没有编号为 {node_id} 的企业或项目")
+
+
+@router.get("/city", response_class=HTMLResponse)
+def city(request: Request, state: State,
+         chain: Annotated[str | None, Query(max_length=50)] = None,
+         county: Annotated[str | None, Query(max_length=6)] = None) -> Response:
+    """全市产业链图（可按产业链、县市区筛选）。"""
+    user = _user(request, state)
+    if user is None:
+        return RedirectResponse("/console/login", status_code=303)
+    if user.role == Role.COUNTY:
+        county = user.county
+    snap = state.snapshot()
+    title = "产业链图" + (f"：{chain}" if chain else "") + (f"（{county}）" if county else "")
+    return _page(snap, ("map-city", chain, county), lambda: render_map(
+        city_view(snap.facts, chain=chain, county=county), title=title, assets="served",
+        physics_limit=state.settings.map_physics_limit, aggregate_limit=state.settings.map_aggregate_limit,
+    ).html)
+
+
+@router.get("/upstream/{node_id}", response_class=HTMLResponse)
+def upstream(request: Request, state: State, node_id: str,
+             depth: Annotated[int, Query(ge=1, le=10)] = 3) -> Response:
+    """一家企业或项目的上游配套（逐层）。"""
+    user = _user(request, state)
+    if user is None:
+        return RedirectResponse("/console/login", status_code=303)
+    snap = state.snapshot()
+    _visible(snap, user, node_id)
+    name = snap.name_of.get(node_id, node_id)
+    return _page(snap, ("map-upstream", node_id, depth), lambda: render_map(
+        upstream_view(snap.facts, node_id, depth=depth), title=f"{name}：上游配套（{depth} 层）",
+        assets="served", physics_limit=state.settings.map_physics_limit,
+        aggregate_limit=state.settings.map_aggregate_limit,
+    ).html)
+
+
+@router.get("/impact/{node_id}", response_class=HTMLResponse)
+def impact(request: Request, state: State, node_id: str) -> Response:
+    """一家受阻配套企业影响的全部下游，及其复产后的可用度。"""
+    user = _user(request, state)
+    if user is None:
+        return RedirectResponse("/console/login", status_code=303)
+    snap = state.snapshot()
+    _visible(snap, user, node_id)
+    name = snap.name_of.get(node_id, node_id)
+    return _page(snap, ("map-impact", node_id), lambda: render_map(
+        impact_view(snap.facts, node_id), title=f"{name}：影响范围（复产前后可用度）", assets="served",
+        physics_limit=state.settings.map_physics_limit, aggregate_limit=state.settings.map_aggregate_limit,
+    ).html)

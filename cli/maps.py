@@ -1,0 +1,62 @@
+"""``chain-graph map``: a chain map as one standalone HTML file (opens offline, no server)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chain_graph.errors import ConfigError
+from cli.common import StoreOption, errors, load_settings, user_errors
+
+__all__ = ["map_command"]
+
+
+def map_command(
+    data_dir: Annotated[Path | None, typer.Argument(help="台账目录（或用 --store 读取已导入的数据）")] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="输出的 HTML 文件")] = Path("map.html"),
+    view: Annotated[
+        str, typer.Option(help="city（全市/产业链/县市区）、upstream（上游）、impact（影响范围）")
+    ] = "city",
+    node: Annotated[str | None, typer.Option("--id", help="upstream/impact 的企业或项目编号")] = None,
+    depth: Annotated[int, typer.Option(help="upstream 的层数")] = 3,
+    chain: Annotated[str | None, typer.Option(help="只看该产业链")] = None,
+    county: Annotated[str | None, typer.Option(help="只看该县市区（6 位代码）")] = None,
+    console_url: Annotated[str | None, typer.Option("--console", help="点击节点时打开的控制台地址")] = None,
+    store: StoreOption = None,
+) -> None:
+    """生成产业链图（单个 HTML 文件，离线可打开）。"""
+    from chain_graph.graph import build_graph
+    from cli.main import _load_ledgers
+    from viz.render import render_map
+    from viz.views import city_view, facts, impact_view, upstream_view
+
+    with user_errors():
+        settings = load_settings()
+        if view not in ("city", "upstream", "impact"):
+            raise ConfigError(f"--view 应为 city、upstream 或 impact，当前为 {view!r}")
+        if view != "city" and not node:
+            raise ConfigError(f"--view {view} 需要 --id 指定企业或项目编号")
+        if not output.parent.is_dir():
+            raise ConfigError(f"输出目录 {output.parent} 不存在")
+        ledgers = _load_ledgers(data_dir, store, settings)
+        node_facts = facts(build_graph(ledgers), home_adcode=settings.home_adcode,
+                           threshold=settings.blocked_threshold)
+        if view == "city":
+            graph = city_view(node_facts, chain=chain, county=county)
+            title = "产业链图" + (f"：{chain}" if chain else "") + (f"（{county}）" if county else "")
+        elif view == "upstream":
+            assert node is not None
+            graph = upstream_view(node_facts, node, depth=depth)
+            title = f"{node}：上游配套（{depth} 层）"
+        else:
+            assert node is not None
+            graph = impact_view(node_facts, node)
+            title = f"{node}：影响范围"
+        link = console_url.rstrip("/") + "/" if console_url else None
+        page = render_map(graph, title=title, assets="inline", link=link,
+                          physics_limit=settings.map_physics_limit,
+                          aggregate_limit=settings.map_aggregate_limit)
+        output.write_text(page.html, encoding="utf-8")
+        errors.print(f"已生成 {output}（{page.nodes} 个节点，{page.edges} 条连线，方式：{page.mode}）")
