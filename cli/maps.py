@@ -44,7 +44,8 @@ def map_command(
         node_facts = facts(build_graph(ledgers), home_adcode=settings.home_adcode,
                            threshold=settings.blocked_threshold)
         if view == "city":
-            graph = city_view(node_facts, chain=chain, county=county)
+            graph = city_view(node_facts, chain=chain, county=county,
+                              aggregate_limit=settings.map_aggregate_limit)
             title = "产业链图" + (f"：{chain}" if chain else "") + (f"（{county}）" if county else "")
         elif view == "upstream":
             assert node is not None

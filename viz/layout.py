@@ -17,8 +17,8 @@ import networkx as nx
 
 __all__ = ["aggregate", "layered_positions"]
 
-_DX, _DY = 260.0, 28.0
-_SUB_DX = 130.0  # between the sub-columns of one tall tier
+_DX, _DY = 340.0, 28.0
+_SUB_DX = 240.0  # between the sub-columns of one tall tier (room for a label)
 
 
 def layered_positions(view: nx.DiGraph) -> dict[str, tuple[float, float]]:
@@ -28,7 +28,7 @@ def layered_positions(view: nx.DiGraph) -> dict[str, tuple[float, float]]:
     --------
     >>> g = nx.DiGraph([("S", "E"), ("E", "P")])
     >>> {k: v[0] for k, v in layered_positions(g).items()}
-    {'S': 0.0, 'E': 260.0, 'P': 520.0}
+    {'S': 0.0, 'E': 340.0, 'P': 680.0}
     """
     condensed = nx.condensation(view)
     tier: dict[int, int] = {}

@@ -194,14 +194,20 @@ def render_map(
         ``aggregate_limit``: positions computed here, physics off; above: grouped overview.
     """
     mode: Literal["physics", "layout", "aggregate"]
-    if view.number_of_nodes() <= physics_limit:
+    source_nodes = int(view.graph.get("aggregated_from", view.number_of_nodes()))
+    if "aggregated_from" in view.graph:  # already an overview (built from the arrays)
+        mode, drawn = "aggregate", view
+        positions = layered_positions(drawn)
+    elif view.number_of_nodes() <= physics_limit:
         mode, drawn, positions = "physics", view, None
     elif view.number_of_nodes() <= aggregate_limit:
         mode, drawn = "layout", view
         positions = layered_positions(view)
     else:
+        # The groups are laid out in tiers too: physics on a few hundred groups linked by
+        # thousands of edges would be a hairball.
         mode, drawn = "aggregate", aggregate(view)
-        positions = layered_positions(drawn) if drawn.number_of_nodes() > physics_limit else None
+        positions = layered_positions(drawn)
     net = _network(drawn, positions=positions, link=link, aggregated=mode == "aggregate")
     nodes, edges = net.nodes, net.edges
     facets = {key: sorted({str(n[key]) for n in nodes if n.get(key)}) for key in ("chain", "county")}
@@ -218,7 +224,7 @@ def render_map(
             "hideEdgesOnDrag": mode != "physics",
         },
         "edges": {"smooth": mode == "physics"},
-        "layout": {"improvedLayout": view.number_of_nodes() <= 150},
+        "layout": {"improvedLayout": drawn.number_of_nodes() <= 150},
     }
     env = Environment(loader=PackageLoader("viz", "templates"), autoescape=select_autoescape(["html"]))
     directory = vis_assets()
@@ -231,7 +237,7 @@ def render_map(
         shapes=SHAPES,
         borders=SCOPE_BORDERS,
         facets=facets,
-        source_nodes=view.number_of_nodes(),
+        source_nodes=source_nodes,
         data=_json_for_script({"nodes": nodes, "edges": edges, "options": options}),
         inline_js=(directory / "vis-network.min.js").read_text(encoding="utf-8")
         if assets == "inline"

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 
-from chain_graph.analysis import starved
 from chain_graph.errors import NotFoundError
 from chain_graph.graph import SupplyGraph
 from chain_graph.regions import classify, region_name
 
-__all__ = ["NodeFacts", "city_view", "facts", "impact_view", "scenario_view", "upstream_view"]
+__all__ = ["NodeFacts", "city_view", "facts", "impact_view", "overview", "scenario_view", "upstream_view"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,7 +50,9 @@ def facts(graph: SupplyGraph, *, home_adcode: str, threshold: float = 0.9) -> No
     capacity = graph.capacity
     status = np.where(capacity <= 0.0, "stopped", np.where(capacity < threshold, "partial", "normal"))
     status = status.astype(object)
-    status[starved(graph, threshold=threshold)] = "starved"
+    # Starved: runs (or, for a project, could run) at full capacity, held back by its
+    # suppliers — the spec's starved firms, and projects in the same state.
+    status[(capacity >= threshold) & (graph.base_availability < threshold)] = "starved"
     codes = graph.adcodes.astype(str)
     by_code = {code: classify(code, home_adcode=home_adcode) for code in set(codes.tolist())}
     scope = np.array([by_code[c].scope.value for c in codes], dtype=object)
@@ -139,10 +141,15 @@ def _reach(g: SupplyGraph, start: int, *, forward: bool, depth: int | None) -> s
     return seen
 
 
-def city_view(f: NodeFacts, *, chain: str | None = None, county: str | None = None) -> nx.DiGraph:
+def city_view(
+    f: NodeFacts, *, chain: str | None = None, county: str | None = None, aggregate_limit: int | None = None
+) -> nx.DiGraph:
     """Return the whole chain map, or one chain's or county's part of it (with direct partners).
 
-    ``county`` is a 6-digit adcode; ``chain`` an industry chain name.
+    ``county`` is a 6-digit adcode; ``chain`` an industry chain name. With more nodes than
+    ``aggregate_limit``, the grouped overview is built straight from the arrays (a national
+    graph never becomes a networkx graph of a million nodes); its ``graph["aggregated_from"]``
+    says how many nodes it sums up.
     """
     g = f.graph
     mask = np.ones(g.n, dtype=bool)
@@ -154,7 +161,83 @@ def city_view(f: NodeFacts, *, chain: str | None = None, county: str | None = No
         touching = mask[g.src] | mask[g.dst]
         mask[g.src[touching]] = True
         mask[g.dst[touching]] = True
+    if aggregate_limit is not None and int(mask.sum()) > aggregate_limit:
+        return overview(f, mask)
     return _view(f, np.flatnonzero(mask).tolist())
+
+
+_KINDS = {"enterprise": "重点企业", "project": "重点项目", "supplier": "配套企业"}
+
+
+def overview(f: NodeFacts, mask: np.ndarray) -> nx.DiGraph:
+    """Group the nodes in ``mask`` into an overview: one node per (kind, place, chain).
+
+    Enterprises and projects are placed by county, suppliers by region (county at home,
+    city in the province, province elsewhere). Group nodes carry ``kind``, ``name``,
+    ``count``, ``stopped`` (stopped or partial members), ``value`` (sum), ``availability``
+    (value-weighted, or the mean when no value), ``scope``, ``region``, ``chain``,
+    ``county_code`` and ``status``; group edges ``links`` and ``critical``.
+    """
+    g = f.graph
+    kind = f.kind.astype(str)
+    where = np.where(kind == "supplier", f.region.astype(str), f.county.astype(str))
+    keys: np.ndarray = np.char.add(
+        np.char.add(np.char.add(kind, "|"), where), np.char.add("|", g.chains.astype(str))
+    )
+    a = g.base_availability
+    nodes = pd.DataFrame(
+        {
+            "key": keys,
+            "kind": kind,
+            "region": where,
+            "chain": g.chains.astype(str),
+            "scope": f.scope.astype(str),
+            "adcode": g.adcodes.astype(str),
+            "value": g.weight,
+            "weighted": g.weight * a,
+            "a": a,
+            "stopped": np.isin(f.status.astype(str), ["stopped", "partial"]),
+        }
+    )[mask]
+    groups = nodes.groupby("key", sort=True).agg(
+        kind=("kind", "first"),
+        region=("region", "first"),
+        chain=("chain", "first"),
+        scope=("scope", "first"),
+        county_code=("adcode", "first"),
+        count=("a", "size"),
+        stopped=("stopped", "sum"),
+        value=("value", "sum"),
+        weighted=("weighted", "sum"),
+        a_mean=("a", "mean"),
+    )
+    view = nx.DiGraph(aggregated_from=int(mask.sum()))
+    for k, row in groups.iterrows():
+        availability = row["weighted"] / row["value"] if row["value"] > 0 else row["a_mean"]
+        stopped, count = int(row["stopped"]), int(row["count"])
+        view.add_node(
+            str(k),
+            name=f"{row['region'] or '地址待核实'}·{row['chain'] or '未分链'}·{_KINDS[row['kind']]}",
+            kind=row["kind"],
+            count=count,
+            stopped=stopped,
+            value=float(row["value"]),
+            availability=float(availability),
+            scope=row["scope"],
+            region=row["region"],
+            chain=row["chain"],
+            county_code=row["county_code"] if row["kind"] != "supplier" else "",
+            status="stopped" if stopped == count else "partial" if stopped else "normal",
+        )
+    inside = mask[g.src] & mask[g.dst]
+    links = pd.DataFrame({"s": keys[g.src[inside]], "d": keys[g.dst[inside]], "critical": g.critical[inside]})
+    links = links[links["s"] != links["d"]]
+    pairs = links.groupby(["s", "d"], sort=False).agg(
+        links=("critical", "size"), critical=("critical", "any")
+    )
+    for (s, d), count, critical in zip(pairs.index, pairs["links"], pairs["critical"], strict=True):
+        view.add_edge(str(s), str(d), links=int(count), critical=bool(critical), share=0.0, material="")
+    return view
 
 
 def upstream_view(f: NodeFacts, node_id: str, *, depth: int = 3) -> nx.DiGraph:

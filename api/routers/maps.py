@@ -57,7 +57,8 @@ def city(request: Request, state: State,
     snap = state.snapshot()
     title = "产业链图" + (f"：{chain}" if chain else "") + (f"（{county}）" if county else "")
     return _page(snap, ("map-city", chain, county), lambda: render_map(
-        city_view(snap.facts, chain=chain, county=county), title=title, assets="served",
+        city_view(snap.facts, chain=chain, county=county, aggregate_limit=state.settings.map_aggregate_limit),
+        title=title, assets="served",
         physics_limit=state.settings.map_physics_limit, aggregate_limit=state.settings.map_aggregate_limit,
     ).html)
 

@@ -17,20 +17,22 @@ from urllib.parse import urlsplit
 import openpyxl
 import pytest
 import uvicorn
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import BrowserContext, Page, Route, sync_playwright
 
 from api.app import create_app
 from api.state import AppState
+from api.users import Role
 from chain_graph.ledger import Ledger, LedgerItem
 from chain_graph.settings import Settings
+from chain_graph.store.sqlite import SQLiteStore
+from ingest.loader import read_directory
 from tests.neo4j_server import free_port
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-@pytest.fixture
-def server(settings: Settings, state: AppState) -> Iterator[str]:
+def _serve(settings: Settings, state: AppState) -> Iterator[str]:
     port = free_port()
     config = uvicorn.Config(
         create_app(settings, state=state), host="127.0.0.1", port=port, log_level="warning"
@@ -46,6 +48,47 @@ def server(settings: Settings, state: AppState) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     running.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(settings: Settings, state: AppState) -> Iterator[str]:
+    yield from _serve(settings, state)
+
+
+@pytest.fixture
+def big_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A synthetic set of 8,000 firms: more than the aggregation limit, so an overview."""
+    from ingest.synth import synthesize
+
+    big = Settings(store=f"sqlite:///{tmp_path}/big.db", auth_db=str(tmp_path / "big-auth.db"))
+    synthesize(tmp_path / "big", firms=8000, seed=2)
+    with SQLiteStore(big.store) as store:
+        store.write(read_directory(tmp_path / "big").ledgers)
+    opened = AppState(big)
+    token = opened.users.add("admin", Role.ADMIN)[1]
+    try:
+        for url in _serve(big, opened):
+            yield url, token
+    finally:
+        opened.close()
+
+
+def _offline_page(context: BrowserContext, problems: list[str]) -> Page:
+    """A page whose requests to any host but 127.0.0.1 are refused and reported."""
+
+    def only_loopback(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            problems.append(f"blocked {route.request.url}")
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(f"console {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"error {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed {r.url}"))
+    return page
 
 
 def test_console_in_chromium(server: str, state: AppState, tokens: dict[str, str], tmp_path: Path) -> None:
@@ -111,3 +154,44 @@ def test_console_in_chromium(server: str, state: AppState, tokens: dict[str, str
     assert history[-1].by == "admin"
     assert hosts
     assert set(hosts) == {"127.0.0.1"}, f"requests left the machine: {sorted(set(hosts))}"
+
+
+def test_maps_in_chromium(server: str, tokens: dict[str, str]) -> None:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(extra_http_headers={"Authorization": f"Bearer {tokens['admin']}"})
+        page = _offline_page(context, problems)
+        for path, shot in (("/maps/city", "4-map-city.png"), ("/maps/impact/S1", "5-map-impact.png")):
+            page.goto(server + path)
+            page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(ARTEFACTS / shot))
+        assert page.evaluate("document.getElementById('status').textContent") == "3 个节点，2 条连线"
+        page.fill("#search", "怀化甲")
+        page.press("#search", "Enter")
+        assert page.locator("#status").inner_text() == "找到 1 个"
+        browser.close()
+    assert problems == []
+
+
+def test_big_overview_is_interactive_within_10_seconds(big_server: tuple[str, str]) -> None:
+    url, token = big_server
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(extra_http_headers={"Authorization": f"Bearer {token}"})
+        page = _offline_page(context, problems)
+        page.goto(url + "/maps/city")  # computes the analysis and renders the page (server side)
+        started = time.perf_counter()
+        page.reload()
+        page.wait_for_selector("body[data-ready=true]", timeout=10_000)
+        interactive = time.perf_counter() - started
+        assert "按县市区/地区和产业链汇总显示" in page.content()
+        page.screenshot(path=str(ARTEFACTS / "6-map-overview.png"))
+        browser.close()
+    assert problems == []
+    assert interactive < 10

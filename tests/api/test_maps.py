@@ -1,0 +1,42 @@
+"""Map pages in the console: login, scoping, served assets, caching per data version."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import auth
+
+
+def test_maps_need_a_login(client: TestClient) -> None:
+    response = client.get("/maps/city", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/console/login")
+
+
+def test_city_upstream_and_impact(client: TestClient, tokens: dict[str, str]) -> None:
+    headers = auth(tokens["admin"])
+    city = client.get("/maps/city", headers=headers)
+    assert city.status_code == 200
+    assert "/static/vis/vis-network.min.js" in city.text
+    assert client.get("/static/vis/vis-network.min.js").status_code == 200
+    assert client.get("/static/vis/vis-network.css").status_code == 200
+    assert "上游配套" in client.get("/maps/upstream/P1?depth=2", headers=headers).text
+    assert "影响范围" in client.get("/maps/impact/S1", headers=headers).text
+    assert client.get("/maps/impact/NOPE", headers=headers).status_code == 404
+    assert client.get("/maps/upstream/P1?depth=0", headers=headers).status_code == 422
+
+
+def test_a_county_sees_its_county_only(client: TestClient, tokens: dict[str, str]) -> None:
+    county = auth(tokens["zhijiang"])  # 芷江: E2 (and its supplier S2, a direct partner)
+    page = client.get("/maps/city", headers=county).text
+    assert "芷江乙食品有限公司" in page
+    assert "怀化甲机械有限公司" not in page
+    assert client.get("/maps/impact/S1", headers=county).status_code == 404
+
+
+def test_firm_page_links_to_its_maps(client: TestClient, tokens: dict[str, str]) -> None:
+    client.post("/console/login", data={"token": tokens["admin"]})
+    page = client.get("/console/firms/S1").text
+    assert 'href="/maps/impact/S1"' in page
+    assert 'href="/maps/upstream/S1"' in page
+    assert "怀化甲机械有限公司" in page  # its buyer
+    assert client.get("/console/firms/NOPE").status_code == 404

@@ -1,0 +1,135 @@
+"""The generated map pages: offline, escaped, with a legend and the expected nodes per view."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chain_graph.graph import build_graph
+from chain_graph.model import Ledgers
+from ingest.loader import read_directory
+from viz.render import MapPage, render_map
+from viz.views import NodeFacts, city_view, facts, impact_view, upstream_view
+
+HOSTILE = "<img src=x onerror=alert(1)></script><script>alert(2)</script>"
+
+
+@pytest.fixture
+def node_facts(canonical_dir: Path) -> NodeFacts:
+    base = read_directory(canonical_dir).ledgers
+    firms = base.firms.copy()
+    firms.loc[firms["id"] == "S1", "name"] = HOSTILE
+    ledgers = Ledgers(firms=firms, projects=base.projects, links=base.links, problems=base.problems)
+    return facts(build_graph(ledgers), home_adcode="431200")
+
+
+def _data(page: MapPage) -> dict[str, list[dict[str, Any]]]:
+    match = re.search(r'<script id="map-data" type="application/json">(.*?)</script>', page.html, re.S)
+    assert match
+    loaded: dict[str, list[dict[str, Any]]] = json.loads(match.group(1))
+    return loaded
+
+
+def test_served_page_names_no_other_host(node_facts: NodeFacts) -> None:
+    page = render_map(city_view(node_facts), title="全市", assets="served")
+    assert not re.search(r"https?://", page.html)
+    assert '<script src="/static/vis/vis-network.min.js"></script>' in page.html
+
+
+def test_inline_page_loads_nothing(node_facts: NodeFacts) -> None:
+    page = render_map(city_view(node_facts), title="全市", assets="inline", link=None)
+    # vis-network's licence comments name their home pages; nothing is *loaded* from anywhere:
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page.html)
+    assert not re.search(r"url\(\s*[\"']?(https?:)?//", page.html)
+    assert "<link" not in page.html
+    assert "vis.Network" in page.html
+
+
+def test_labels_are_escaped(node_facts: NodeFacts) -> None:
+    page = render_map(city_view(node_facts), title=HOSTILE, assets="served")
+    assert "<img src=x" not in page.html
+    assert "<script>alert(2)" not in page.html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page.html  # the title, as text
+    labels = [n["label"] for n in _data(page)["nodes"]]
+    assert HOSTILE in labels  # the JSON holds the name as it is; vis-network draws it as text
+
+
+def test_legend_is_on_the_page(node_facts: NodeFacts) -> None:
+    html = render_map(city_view(node_facts), title="全市").html
+    for label in (
+        "图例",
+        "重点企业",
+        "重点项目",
+        "配套企业",
+        "正常",
+        "部分停产",
+        "停产",
+        "断供（上游受阻）",
+        "本地",
+        "省内市外",
+        "省外",
+        "地址待核实",
+        "虚线：非关键物料",
+    ):
+        assert label in html, label
+
+
+@pytest.mark.parametrize(
+    ("build", "nodes", "edges"),
+    [
+        (city_view, 5, 4),
+        (lambda f: upstream_view(f, "P1", depth=1), 2, 1),
+        (lambda f: impact_view(f, "S1"), 3, 2),
+    ],
+)
+def test_node_counts_per_view(node_facts: NodeFacts, build: object, nodes: int, edges: int) -> None:
+    assert callable(build)
+    page = render_map(build(node_facts), title="t")
+    data = _data(page)
+    assert (page.nodes, len(data["nodes"]), len(data["edges"])) == (nodes, nodes, edges)
+    assert page.mode == "physics"
+
+
+def test_encoding(node_facts: NodeFacts) -> None:
+    nodes = {n["id"]: n for n in _data(render_map(city_view(node_facts), title="t"))["nodes"]}
+    assert (nodes["E1"]["shape"], nodes["P1"]["shape"], nodes["S1"]["shape"]) == ("dot", "square", "triangle")
+    assert nodes["S1"]["color"]["background"] == "#D55E00"  # stopped
+    assert nodes["E1"]["color"]["background"] == "#CC79A7"  # starved
+    assert nodes["S2"]["borderWidth"] == 4  # out of province
+    assert nodes["E1"]["size"] > nodes["E2"]["size"]  # 30000 vs 5000 万元
+    assert nodes["E1"]["url"] == "/console/firms/E1"
+    edges = {(e["from"], e["to"]): e for e in _data(render_map(city_view(node_facts), title="t"))["edges"]}
+    assert edges["S2", "E2"]["dashes"] is True
+    assert edges["S1", "E1"]["width"] > edges["S2", "E1"]["width"]  # 60 % vs 40 %
+
+
+def test_big_views_get_server_positions_then_an_overview(node_facts: NodeFacts) -> None:
+    laid = render_map(city_view(node_facts), title="t", physics_limit=3)
+    assert laid.mode == "layout"
+    assert all("x" in n and n["physics"] is False for n in _data(laid)["nodes"])
+    overview = render_map(city_view(node_facts), title="t", physics_limit=2, aggregate_limit=4)
+    assert overview.mode == "aggregate"
+    assert "按县市区/地区和产业链汇总显示" in overview.html
+    urls = [n["url"] for n in _data(overview)["nodes"]]
+    assert "/maps/city?chain=%E8%A3%85%E5%A4%87%E5%88%B6%E9%80%A0&county=431202" in urls
+
+
+def test_map_command_writes_a_utf8_file(canonical_dir: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    out = tmp_path / "影响.html"
+    result = CliRunner().invoke(
+        app, ["map", str(canonical_dir), "--view", "impact", "--id", "S1", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    html = out.read_bytes().decode("utf-8")  # raises if the file is not UTF-8
+    assert "长沙丙钢材有限公司" in html
+    missing = CliRunner().invoke(app, ["map", str(canonical_dir), "--view", "upstream", "-o", str(out)])
+    assert missing.exit_code == 2
+    assert "需要 --id" in missing.output
