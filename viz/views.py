@@ -179,64 +179,61 @@ def overview(f: NodeFacts, mask: np.ndarray) -> nx.DiGraph:
     ``county_code`` and ``status``; group edges ``links`` and ``critical``.
     """
     g = f.graph
-    kind = f.kind.astype(str)
-    where = np.where(kind == "supplier", f.region.astype(str), f.county.astype(str))
-    keys: np.ndarray = np.char.add(
-        np.char.add(np.char.add(kind, "|"), where), np.char.add("|", g.chains.astype(str))
-    )
-    a = g.base_availability
-    nodes = pd.DataFrame(
-        {
-            "key": keys,
-            "kind": kind,
-            "region": where,
-            "chain": g.chains.astype(str),
-            "scope": f.scope.astype(str),
-            "adcode": g.adcodes.astype(str),
-            "value": g.weight,
-            "weighted": g.weight * a,
-            "a": a,
-            "stopped": np.isin(f.status.astype(str), ["stopped", "partial"]),
-        }
-    )[mask]
-    groups = nodes.groupby("key", sort=True).agg(
-        kind=("kind", "first"),
-        region=("region", "first"),
-        chain=("chain", "first"),
-        scope=("scope", "first"),
-        county_code=("adcode", "first"),
-        count=("a", "size"),
-        stopped=("stopped", "sum"),
-        value=("value", "sum"),
-        weighted=("weighted", "sum"),
-        a_mean=("a", "mean"),
-    )
-    view = nx.DiGraph(aggregated_from=int(mask.sum()))
-    for k, row in groups.iterrows():
-        availability = row["weighted"] / row["value"] if row["value"] > 0 else row["a_mean"]
-        stopped, count = int(row["stopped"]), int(row["count"])
+    chosen = np.flatnonzero(mask)
+    kind = f.kind[chosen].astype(str)
+    where = np.where(kind == "supplier", f.region[chosen].astype(str), f.county[chosen].astype(str))
+    chains = g.chains[chosen].astype(str)
+    # One integer code per (kind, place, chain): every sum below is a bincount on the codes.
+    codes, uniques = pd.factorize(pd.Series(kind, dtype=object) + "|" + where + "|" + chains, sort=True)
+    size = len(uniques)
+    a = g.base_availability[chosen]
+    value = g.weight[chosen]
+    count = np.bincount(codes, minlength=size)
+    stopped = np.bincount(
+        codes, weights=np.isin(f.status[chosen].astype(str), ["stopped", "partial"]), minlength=size
+    ).astype(int)
+    total = np.bincount(codes, weights=value, minlength=size)
+    weighted = np.bincount(codes, weights=value * a, minlength=size)
+    mean_a = np.bincount(codes, weights=a, minlength=size) / np.maximum(count, 1)
+    _, first = np.unique(codes, return_index=True)
+    view = nx.DiGraph(aggregated_from=len(chosen))
+    for c, key in enumerate(uniques):
+        x = int(chosen[first[c]])
+        group_kind = str(kind[first[c]])
+        availability = weighted[c] / total[c] if total[c] > 0 else mean_a[c]
+        n, bad = int(count[c]), int(stopped[c])
         view.add_node(
-            str(k),
-            name=f"{row['region'] or '地址待核实'}·{row['chain'] or '未分链'}·{_KINDS[row['kind']]}",
-            kind=row["kind"],
-            count=count,
-            stopped=stopped,
-            value=float(row["value"]),
+            str(key),
+            name=f"{where[first[c]] or '地址待核实'}·{chains[first[c]] or '未分链'}·{_KINDS[group_kind]}",
+            kind=group_kind,
+            count=n,
+            stopped=bad,
+            value=float(total[c]),
             availability=float(availability),
-            scope=row["scope"],
-            region=row["region"],
-            chain=row["chain"],
-            county_code=row["county_code"] if row["kind"] != "supplier" else "",
-            status="stopped" if stopped == count else "partial" if stopped else "normal",
+            scope=str(f.scope[x]),
+            region=str(where[first[c]]),
+            chain=str(chains[first[c]]),
+            county_code=str(g.adcodes[x]) if group_kind != "supplier" else "",
+            status="stopped" if bad == n else "partial" if bad else "normal",
         )
+    group = np.full(g.n, -1, dtype=np.int64)
+    group[chosen] = codes
     inside = mask[g.src] & mask[g.dst]
-    links = pd.DataFrame({"s": keys[g.src[inside]], "d": keys[g.dst[inside]], "critical": g.critical[inside]})
-    links = links[links["s"] != links["d"]]
-    pairs = links.groupby(["s", "d"], sort=False).agg(
-        links=("critical", "size"), critical=("critical", "any")
-    )
-    for (s, d), count, critical in zip(pairs.index, pairs["links"], pairs["critical"], strict=True):
-        view.add_edge(str(s), str(d), links=int(count), critical=bool(critical), share=0.0, material="")
+    s_code, d_code = group[g.src[inside]], group[g.dst[inside]]
+    between = s_code != d_code
+    pair = s_code[between] * size + d_code[between]
+    pairs, inverse, links = np.unique(pair, return_inverse=True, return_counts=True)
+    critical = np.zeros(len(pairs), dtype=bool)
+    np.logical_or.at(critical, inverse, g.critical[inside][between])
+    for p_, n_links, crit in zip(pairs.tolist(), links.tolist(), critical.tolist(), strict=True):
+        view.add_edge(
+            str(uniques[p_ // size]),
+            str(uniques[p_ % size]),
+            links=int(n_links),
+            critical=bool(crit),
+            share=0.0,
+            material="",
+        )
     return view
 
 

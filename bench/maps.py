@@ -1,0 +1,119 @@
+"""Map benchmark: time to produce each chain-map view, beside reading the same CSVs with pandas.
+
+For the city demo: the city map (server layout), one chain, one county, the upstream of
+the key enterprise with the most suppliers, the impact of the top blocked supplier. For a
+bigger set (``--big national``): the grouped overview. Each view is timed from the
+validated ledgers (pickled by the analysis benchmark) to the finished HTML: graph, facts,
+view, rendering. Usage::
+
+    python bench/maps.py [--big national] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import pickle
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+
+from harness import peak_mib, synthetic_set, validated_ledgers  # noqa: E402
+
+from chain_graph.graph import build_graph  # noqa: E402
+from chain_graph.model import Ledgers  # noqa: E402
+from viz.render import render_map  # noqa: E402
+from viz.views import NodeFacts, city_view, facts, impact_view, upstream_view  # noqa: E402
+
+
+def _median(action: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _pandas_read(directory: Path) -> float:
+    import pandas as pd
+
+    started = time.perf_counter()
+    for path in sorted(directory.glob("*.csv")):
+        pd.read_csv(path, dtype=str, skiprows=1, keep_default_na=False, encoding="utf-8-sig")
+    return time.perf_counter() - started
+
+
+def _views(ledgers: Ledgers, repeat: int) -> dict[str, dict[str, Any]]:
+    started = time.perf_counter()
+    graph = build_graph(ledgers)
+    node_facts: NodeFacts = facts(graph, home_adcode="431200")
+    prepared = time.perf_counter() - started
+    g = node_facts.graph
+    buyers = ledgers.links.groupby("buyer_id").size().sort_values(ascending=False)
+    enterprise = next(b for b in buyers.index if b in set(ledgers.firms["id"]))
+    import numpy as np
+
+    out_degree = np.bincount(g.src, minlength=g.n)
+    candidates = np.flatnonzero((g.capacity < 0.9) & (g.weight == 0))
+    blocked = g.ids[candidates[np.argsort(-out_degree[candidates], kind="stable")]]
+    chain = ledgers.firms["chain"].replace("", None).dropna().iloc[0]
+    county = ledgers.firms["adcode"].iloc[0]
+    views: dict[str, Callable[[], object]] = {
+        "city": lambda: render_map(city_view(node_facts, aggregate_limit=5000), title="city"),
+        "chain": lambda: render_map(city_view(node_facts, chain=chain, aggregate_limit=5000), title="chain"),
+        "county": lambda: render_map(city_view(node_facts, county=county, aggregate_limit=5000), title="c"),
+        "upstream": lambda: render_map(upstream_view(node_facts, str(enterprise), depth=3), title="up"),
+        "impact": lambda: render_map(impact_view(node_facts, str(blocked[0])), title="impact"),
+    }
+    results: dict[str, dict[str, Any]] = {"graph_and_facts": {"seconds": prepared}}
+    for name, action in views.items():
+        page = action()
+        results[name] = {"seconds": _median(action, repeat), "nodes": getattr(page, "nodes", 0),
+                         "mode": getattr(page, "mode", "")}
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--big", default="")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    report: dict[str, object] = {}
+    for scale, repeat, only_overview in (("city", args.repeat, False), (args.big, 1, True)):
+        if not scale:
+            continue
+        directory = synthetic_set(scale, 1)
+        with validated_ledgers(directory).open("rb") as handle:
+            ledgers: Ledgers = pickle.load(handle)
+        baseline = _pandas_read(directory)
+        if only_overview:
+            started = time.perf_counter()
+            node_facts = facts(build_graph(ledgers), home_adcode="431200")
+            prepared = time.perf_counter() - started
+            started = time.perf_counter()
+            page = render_map(city_view(node_facts, aggregate_limit=5000), title="overview")
+            results: dict[str, dict[str, Any]] = {"graph_and_facts": {"seconds": prepared},
+                       "overview": {"seconds": time.perf_counter() - started, "nodes": page.nodes,
+                                    "mode": page.mode}}
+        else:
+            results = _views(ledgers, repeat)
+        report[scale] = {"pandas_read_seconds": baseline, "views": results, "peak_mib": peak_mib()}
+        print(f"\n{scale} (pandas read of the CSVs: {baseline:.2f} s)")
+        print("| view | seconds | × read | nodes drawn | mode |\n|---|---:|---:|---:|---|")
+        for name, figure in results.items():
+            print(f"| {name} | {figure['seconds']:.2f} | {figure['seconds'] / baseline:.1f} | "
+                  f"{figure.get('nodes', '')} | {figure.get('mode', '')} |")
+    out = ROOT / "results" / f"{dt.date.today()}-maps.json"
+    out.write_text(json.dumps(report, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
