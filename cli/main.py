@@ -277,6 +277,17 @@ def demo(
                           "可继续运行 chain-graph analyze --store " + target.url)
             url = target.url
     if then_serve:
+        import datetime as dt
+
+        from api.users import Role, UserStore
+
+        users = UserStore(settings.auth_db)
+        try:
+            _, token = users.add(f"demo-{dt.datetime.now():%Y%m%d%H%M%S}", Role.ADMIN)
+        finally:
+            users.close()
+        console.print(f"控制台：http://127.0.0.1:{port}/console/login　登录令牌（只显示这一次）：")
+        console.print(f"  {token}", soft_wrap=True)
         serve(host="127.0.0.1", port=port, store=url)
 
 
