@@ -1,4 +1,4 @@
-"""Chain maps as console pages (same login): the city, one node's upstream, one supplier's impact.
+"""Chain maps as console pages (same login): city, upstream, impact, a scenario's difference.
 
 Pages are rendered once per data version and view (vis-network served from ``/static/vis``);
 a county user's city map shows its county, and another county's node answers 404.
@@ -15,9 +15,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import COOKIE, State
 from api.state import AppState, Snapshot
 from api.users import Role, User
-from chain_graph.errors import NotFoundError
+from chain_graph.errors import ConfigError, NotFoundError
+from chain_graph.scenarios import Scenario, apply_scenario
 from viz.render import render_map
-from viz.views import city_view, impact_view, upstream_view
+from viz.views import city_view, impact_view, scenario_view, upstream_view
 
 __all__ = ["router"]
 
@@ -93,3 +94,29 @@ def impact(request: Request, state: State, node_id: str) -> Response:
         impact_view(snap.facts, node_id), title=f"{name}：影响范围（复产前后可用度）", assets="served",
         physics_limit=state.settings.map_physics_limit, aggregate_limit=state.settings.map_aggregate_limit,
     ).html)
+
+
+@router.get("/scenario", response_class=HTMLResponse)
+def scenario(request: Request, state: State,
+             stop: Annotated[list[str] | None, Query(max_length=200)] = None,
+             restore: Annotated[list[str] | None, Query(max_length=200)] = None,
+             stop_region: Annotated[list[str] | None, Query(max_length=20)] = None) -> Response:
+    """情景推演的差异图：可用度发生变化的企业和项目（前后对比）。"""
+    user = _user(request, state)
+    if user is None:
+        return RedirectResponse("/console/login", status_code=303)
+    snap = state.snapshot()
+    try:
+        what = Scenario(stop=stop or [], restore=restore or [], stop_regions=stop_region or [])
+    except ValueError as error:
+        raise ConfigError(f"情景参数有误：{error}") from None
+    for node in [*what.stop, *what.restore]:
+        _visible(snap, user, node)
+    after = apply_scenario(snap.analysis.graph, what).base_availability
+    view = scenario_view(snap.facts, after, changed=[*what.stop, *what.restore])
+    if user.role == Role.COUNTY:
+        view = view.subgraph([n for n, d in view.nodes(data=True) if d["adcode"] == user.county]).copy()
+    return HTMLResponse(render_map(view, title="情景推演：可用度变化", assets="served",
+                                   physics_limit=state.settings.map_physics_limit,
+                                   aggregate_limit=state.settings.map_aggregate_limit,
+                                   note="悬停查看每个节点情景前后的可用度。").html)

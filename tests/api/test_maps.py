@@ -40,3 +40,15 @@ def test_firm_page_links_to_its_maps(client: TestClient, tokens: dict[str, str])
     assert 'href="/maps/upstream/S1"' in page
     assert "怀化甲机械有限公司" in page  # its buyer
     assert client.get("/console/firms/NOPE").status_code == 404
+
+
+def test_scenario_difference_map(client: TestClient, tokens: dict[str, str]) -> None:
+    headers = auth(tokens["admin"])
+    page = client.get("/maps/scenario?stop=S2", headers=headers)
+    assert page.status_code == 200
+    # S2 stops: E1 loses its other 40 % of steel and P1 follows (E2's chips are not critical).
+    assert "武汉丁电子有限公司" in page.text
+    assert "怀化甲机械有限公司" in page.text
+    assert "芷江乙食品有限公司" not in page.text
+    assert client.get("/maps/scenario?stop=NOPE", headers=headers).status_code == 404
+    assert client.get("/maps/scenario?stop_region=abc", headers=headers).status_code == 422
