@@ -78,7 +78,8 @@ class Neo4jStore:
         password: str | None = None,
         database: str | None = None,
         batch_size: int = 20000,
-        connection_timeout: float = 10.0,
+        connection_timeout: float = 5.0,
+        retry_time: float = 5.0,
     ) -> None:
         if not url.startswith(NEO4J_SCHEMES):
             raise StoreError(f"不支持的 Neo4j 地址：{url!r}（应为 neo4j://主机:端口 或 bolt://主机:端口）")
@@ -90,6 +91,9 @@ class Neo4jStore:
             self._driver = neo4j.GraphDatabase.driver(
                 url, auth=auth, connection_timeout=connection_timeout,
                 connection_acquisition_timeout=connection_timeout * 3,
+                # Reads retry on a lost connection for at most this long (default 30 s):
+                # with the server gone, a user hears so within seconds.
+                max_transaction_retry_time=retry_time,
                 # Schema hints ("property key does not exist") are noise for fixed queries.
                 notifications_min_severity="OFF",
             )
