@@ -40,10 +40,14 @@ def test_service_on_neo4j_and_its_failure(server: Neo4jServer, canonical_dir: Pa
             assert client.get("/ready").json() == {"status": "ready", "data_version": 1}
             summary = client.get("/analysis/summary", headers=auth(token)).json()["summary"]
             assert (summary["firms"], summary["blocked"]) == (4, 1)
-            item = client.post("/ledger", json={"subject_id": "E1", "description": "钢材断供"},
-                               headers=auth(token)).json()
-            closed = client.post(f"/ledger/{item['id']}/actions",
-                                 json={"action": "close", "version": 1, "note": "已恢复"}, headers=auth(token))
+            item = client.post(
+                "/ledger", json={"subject_id": "E1", "description": "钢材断供"}, headers=auth(token)
+            ).json()
+            closed = client.post(
+                f"/ledger/{item['id']}/actions",
+                json={"action": "close", "version": 1, "note": "已恢复"},
+                headers=auth(token),
+            )
             assert closed.json()["status"] == "closed"
             server.kill()
             down = client.get("/ready")
