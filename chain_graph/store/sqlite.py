@@ -110,7 +110,7 @@ class SQLiteStore:
         Rows per ``executemany`` call.
     """
 
-    def __init__(self, url: str, *, batch_size: int = 20000) -> None:
+    def __init__(self, url: str, *, batch_size: int = 20000, busy_timeout: float = 30.0) -> None:
         self.url = url
         self.batch_size = batch_size
         path = _path_of(url)
@@ -120,7 +120,8 @@ class SQLiteStore:
                 raise StoreError(f"无法打开数据库 {path}：目录 {parent} 不存在")
         try:
             # Opened in one thread, used in another (API workers): one user at a time.
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout,
+                                       check_same_thread=False)
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             # Large imports rebuild big key B-trees: a 256 MiB page cache (taken only as
@@ -167,10 +168,13 @@ class SQLiteStore:
                 )
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # SQLite has already rolled back after some errors (a full disk): only roll
+                # back what is still open, so the real error is the one reported.
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
         except sqlite3.Error as error:
-            raise StoreError(f"写入数据库失败，已回滚，原有数据未改变：{error}") from error
+            raise _write_error(error, self.url) from error
 
     # --- the problem ledger ----------------------------------------------------------------
 
@@ -234,14 +238,16 @@ class SQLiteStore:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
-            raise StoreError(f"无法写入数据库：{error}") from error
+            raise _write_error(error, self.url) from error
         try:
             yield
         except sqlite3.Error as error:
-            self._db.execute("ROLLBACK")
-            raise StoreError(f"写入数据库失败，已回滚：{error}") from error
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise _write_error(error, self.url) from error
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             raise
         try:
             self._db.execute("COMMIT")
@@ -306,6 +312,16 @@ class SQLiteStore:
             sql += " WHERE " + where.format(m=", ".join("?" * len(params)))
         rows = self._db.execute(sql, list(params)).fetchall()
         return conform(pd.DataFrame.from_records(rows, columns=columns), table)
+
+
+def _write_error(error: sqlite3.Error, url: str) -> StoreError:
+    """One actionable line for a failed write (everything was rolled back)."""
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return StoreError(f"数据库文件 {url} 被其他程序占用（正在写入），本次未写入任何数据，请稍后重试")
+    if "full" in text:
+        return StoreError(f"磁盘空间不足，无法写入 {url}；已回滚，原有数据未改变。请清理磁盘后重试")
+    return StoreError(f"写入数据库失败，已回滚，原有数据未改变：{text}")
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:

@@ -1,0 +1,188 @@
+"""Faults while writing: the process killed mid-import or mid-update, a locked file, a full disk.
+
+After each, the store holds the old content or the new one, never a mix, and the ledger
+history is intact. The killed writer is a real child process (SIGKILL: no cleanup runs).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from chain_graph.errors import StoreError
+from chain_graph.ledger import Action, Ledger, LedgerItem
+from chain_graph.model import Ledgers
+from chain_graph.store import open_store
+from chain_graph.store.sqlite import SQLiteStore
+from ingest.loader import read_directory
+from ingest.synth import synthesize
+
+ROOT = Path(__file__).resolve().parents[3]
+
+# The child writes a bigger set over the store's content and signals (a marker file) once
+# a few batches are in the open transaction, then waits to be killed.
+_IMPORT_CHILD = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from chain_graph.settings import Settings
+    from chain_graph.store import open_store
+    import chain_graph.store.{module} as module
+    import pickle
+    url, data, marker = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    ledgers = pickle.loads(Path(data).read_bytes())
+    real = module._batches
+    def slow(frame, table, size):
+        for n, batch in enumerate(real(frame, table, size)):
+            if table == "links" and n == 2:
+                marker.write_text("in the middle")
+                time.sleep(60)
+            yield batch
+    module._batches = slow
+    with open_store(url, settings=Settings(write_batch_size=500)) as store:
+        store.write(ledgers, replace=True)
+""")
+
+_UPDATE_CHILD = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    import chain_graph.store.sqlite as module
+    from chain_graph.ledger import Action, Ledger
+    url, marker = sys.argv[1], Path(sys.argv[2])
+    real = module._insert
+    def slow(table, fields, **kw):
+        if table == "ledger_history":  # the item row is updated, its event not yet written
+            marker.write_text("in the middle")
+            time.sleep(60)
+        return real(table, fields, **kw)
+    module._insert = slow
+    with module.SQLiteStore(url) as store:
+        Ledger(store).act("W1", Action.CLOSE, by="killed", note="不会写入")
+""")
+
+
+def _run_and_kill(code: str, *args: str, marker: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT,
+                             env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    try:
+        for _ in range(600):
+            if marker.exists() or child.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert marker.exists(), f"the child never reached the middle (exit code {child.poll()})"
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+
+
+def _same(a: Ledgers, b: Ledgers) -> None:
+    a, b = a.canonical(), b.canonical()
+    for name in Ledgers.TABLES:
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
+
+
+@pytest.fixture(scope="module")
+def bigger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A pickled city-size set: enough link batches to be killed in the middle of."""
+    import pickle
+
+    base = tmp_path_factory.mktemp("bigger")
+    synthesize(base / "data", firms=2300, seed=5)
+    path = base / "ledgers.pickle"
+    path.write_bytes(pickle.dumps(read_directory(base / "data").ledgers))
+    return path
+
+
+@pytest.fixture(params=["sqlite", "neo4j"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/killed.db", "sqlite"
+    else:
+        yield request.getfixturevalue("neo4j_url"), "neo4j_store"
+
+
+def test_writer_killed_mid_import(target: tuple[str, str], canonical_dir: Path, bigger: Path,
+                                  tmp_path: Path) -> None:
+    url, module = target
+    before = read_directory(canonical_dir).ledgers
+    with open_store(url) as store:
+        if hasattr(store, "clear"):
+            store.clear()
+        store.write(before, replace=True)
+        version = store.data_version()
+    _run_and_kill(_IMPORT_CHILD.format(module=module), url, str(bigger), str(tmp_path / "marker"),
+                  marker=tmp_path / "marker")
+    time.sleep(0.5)  # Neo4j notices the dropped connection and rolls the transaction back
+    with open_store(url) as store:
+        assert store.data_version() == version
+        _same(store.load(), before)
+
+
+def test_writer_killed_mid_ledger_update(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/ledger.db"
+    now = Ledger(SQLiteStore(url)).now()
+    with SQLiteStore(url) as store:
+        ledger = Ledger(store)
+        ledger.register([LedgerItem(id="W1", subject_id="E1", created_at=now, updated_at=now)], by="a")
+        ledger.act("W1", Action.START, by="a")
+    _run_and_kill(_UPDATE_CHILD, url, str(tmp_path / "marker"), marker=tmp_path / "marker")
+    with SQLiteStore(url) as store:
+        item = store.ledger_item("W1")
+        assert item is not None
+        assert (item.status.value, item.version) == ("in_progress", 2)
+        assert [e.action for e in store.ledger_history("W1")] == [Action.REGISTER, Action.START]
+        Ledger(store).act("W1", Action.CLOSE, by="b", note="重启后办结")  # the store works on
+        assert [e.seq for e in store.ledger_history("W1")] == [1, 2, 3]
+
+
+def test_a_locked_file_is_a_clear_error_and_changes_nothing(tmp_path: Path, canonical_dir: Path) -> None:
+    url = f"sqlite:///{tmp_path}/locked.db"
+    before = read_directory(canonical_dir).ledgers
+    with SQLiteStore(url) as store:
+        store.write(before)
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sqlite3, sys, time
+        db = sqlite3.connect({str(tmp_path / 'locked.db')!r}, isolation_level=None)
+        db.execute("BEGIN EXCLUSIVE")
+        print("locked", flush=True)
+        time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        with SQLiteStore(url, busy_timeout=0.5) as store, pytest.raises(StoreError, match="被其他程序占用"):
+            store.write(Ledgers(firms=before.firms.assign(name="改")))
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    with SQLiteStore(url) as store:
+        _same(store.load(), before)
+
+
+def test_a_full_disk_rolls_back(tmp_path: Path, canonical_dir: Path, bigger: Path) -> None:
+    import pickle
+
+    url = f"sqlite:///{tmp_path}/full.db"
+    before = read_directory(canonical_dir).ledgers
+    with SQLiteStore(url) as store:
+        store.write(before)
+        pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+        # SQLite's own way to run out of room: no page beyond a few more than it has.
+        store._db.execute(f"PRAGMA max_page_count = {pages + 5}")
+        with pytest.raises(StoreError, match="磁盘空间不足"):
+            store.write(pickle.loads(bigger.read_bytes()), replace=True)
+        _same(store.load(), before)
+    assert sqlite3.connect(tmp_path / "full.db").execute("PRAGMA integrity_check").fetchone() == ("ok",)
