@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system neo4j demo test lint typecheck unit bench clean
+.PHONY: install system neo4j demo test lint typecheck unit bench bench-quick clean
 
 # Debian packages the tests need (Java 17 and Maven for Neo4j), installed only when missing.
 system:
@@ -38,12 +38,12 @@ unit: $(STAMP) neo4j
 
 test: lint typecheck unit
 
+# Every benchmark, one dated report: bench/results/<date>.json and .md (bench/run_all.py).
 bench: $(STAMP) neo4j
-	$(BIN)/python bench/ingest.py --scale province
-	$(BIN)/python bench/stores.py --scale province --repeat 2 --batch 20000
-	$(BIN)/python bench/api.py --seconds 10
-	$(BIN)/python bench/analysis.py --scale city
-	$(BIN)/python bench/analysis.py --scale province
+	$(BIN)/python bench/run_all.py
+
+bench-quick: $(STAMP) neo4j
+	$(BIN)/python bench/run_all.py --quick
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache demo-data chain_graph.db* services/neo4j/target

@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, Request, status
 from api.state import AppState
 from api.users import Role, User
 
-__all__ = ["COOKIE", "CurrentUser", "State", "require"]
+__all__ = ["COOKIE", "CurrentUser", "State", "optional_user", "require"]
 
 COOKIE = "cg_token"
 """Name of the HttpOnly login cookie of the web console."""
@@ -24,11 +24,16 @@ async def _state(request: Request) -> AppState:
 State = Annotated[AppState, Depends(_state)]
 
 
-async def _current_user(request: Request, state: State) -> User:
-    # async: a dict lookup (or one indexed SQLite query) is cheaper than a thread-pool hop.
+def optional_user(request: Request, state: AppState) -> User | None:
+    """Return the user of the bearer token, else of the login cookie; ``None`` without one."""
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(COOKIE, "")
-    user = state.users.verify(token) if token else None
+    return state.users.verify(token) if token else None
+
+
+async def _current_user(request: Request, state: State) -> User:
+    # async: a dict lookup (or one indexed SQLite query) is cheaper than a thread-pool hop.
+    user = optional_user(request, state)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED,
                             "未登录或令牌无效：请在请求头携带 Authorization: Bearer <令牌>",

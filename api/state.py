@@ -67,6 +67,11 @@ class Snapshot:
         return dict(zip(nodes["id"], nodes["adcode"], strict=True))
 
     @cached_property
+    def availability_of(self) -> dict[str, float]:
+        """a(v) of every firm and project."""
+        return self.analysis.availability()
+
+    @cached_property
     def name_of(self) -> dict[str, str]:
         """Name of every firm and project."""
         nodes = pd.concat([self.ledgers.firms[["id", "name"]], self.ledgers.projects[["id", "name"]]])

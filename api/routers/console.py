@@ -41,6 +41,7 @@ _TABLE_LABELS = {"firms": "企业（含配套企业）", "projects": "重点项�
 
 
 def _user(request: Request, state: AppState) -> User | None:
+    # Console pages are for browsers: the login cookie only (a bearer header is the API's).
     token = request.cookies.get(COOKIE, "")
     return state.users.verify(token) if token else None
 

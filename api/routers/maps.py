@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
+import networkx as nx
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import COOKIE, State
-from api.state import AppState, Snapshot
+from api.deps import State, optional_user
+from api.state import Snapshot
 from api.users import Role, User
 from chain_graph.errors import ConfigError, NotFoundError
 from chain_graph.scenarios import Scenario, apply_scenario
@@ -23,12 +24,6 @@ from viz.views import city_view, impact_view, scenario_view, upstream_view
 __all__ = ["router"]
 
 router = APIRouter(prefix="/maps", tags=["maps"])
-
-
-def _user(request: Request, state: AppState) -> User | None:
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(COOKIE, "")
-    return state.users.verify(token) if token else None
 
 
 def _page(snap: Snapshot, key: tuple[object, ...], build: Callable[[], str]) -> Response:
@@ -50,7 +45,7 @@ def city(request: Request, state: State,
          chain: Annotated[str | None, Query(max_length=50)] = None,
          county: Annotated[str | None, Query(max_length=6)] = None) -> Response:
     """全市产业链图（可按产业链、县市区筛选）。"""
-    user = _user(request, state)
+    user = optional_user(request, state)
     if user is None:
         return RedirectResponse("/console/login", status_code=303)
     if user.role == Role.COUNTY:
@@ -64,36 +59,36 @@ def city(request: Request, state: State,
     ).html)
 
 
-@router.get("/upstream/{node_id}", response_class=HTMLResponse)
-def upstream(request: Request, state: State, node_id: str,
-             depth: Annotated[int, Query(ge=1, le=10)] = 3) -> Response:
-    """一家企业或项目的上游配套（逐层）。"""
-    user = _user(request, state)
+def _node_map(request: Request, state: State, node_id: str, key: tuple[object, ...],
+              build: Callable[[Snapshot, str], tuple[nx.DiGraph, str]]) -> Response:
+    """Answer a map about one node: login, visibility (404 for another county's node), cache."""
+    user = optional_user(request, state)
     if user is None:
         return RedirectResponse("/console/login", status_code=303)
     snap = state.snapshot()
     _visible(snap, user, node_id)
-    name = snap.name_of.get(node_id, node_id)
-    return _page(snap, ("map-upstream", node_id, depth), lambda: render_map(
-        upstream_view(snap.facts, node_id, depth=depth), title=f"{name}：上游配套（{depth} 层）",
-        assets="served", physics_limit=state.settings.map_physics_limit,
-        aggregate_limit=state.settings.map_aggregate_limit,
-    ).html)
+
+    def page() -> str:
+        view, title = build(snap, snap.name_of.get(node_id, node_id))
+        return render_map(view, title=title, assets="served", physics_limit=state.settings.map_physics_limit,
+                          aggregate_limit=state.settings.map_aggregate_limit).html
+
+    return _page(snap, key, page)
+
+
+@router.get("/upstream/{node_id}", response_class=HTMLResponse)
+def upstream(request: Request, state: State, node_id: str,
+             depth: Annotated[int, Query(ge=1, le=10)] = 3) -> Response:
+    """一家企业或项目的上游配套（逐层）。"""
+    return _node_map(request, state, node_id, ("map-upstream", node_id, depth), lambda snap, name: (
+        upstream_view(snap.facts, node_id, depth=depth), f"{name}：上游配套（{depth} 层）"))
 
 
 @router.get("/impact/{node_id}", response_class=HTMLResponse)
 def impact(request: Request, state: State, node_id: str) -> Response:
     """一家受阻配套企业影响的全部下游，及其复产后的可用度。"""
-    user = _user(request, state)
-    if user is None:
-        return RedirectResponse("/console/login", status_code=303)
-    snap = state.snapshot()
-    _visible(snap, user, node_id)
-    name = snap.name_of.get(node_id, node_id)
-    return _page(snap, ("map-impact", node_id), lambda: render_map(
-        impact_view(snap.facts, node_id), title=f"{name}：影响范围（复产前后可用度）", assets="served",
-        physics_limit=state.settings.map_physics_limit, aggregate_limit=state.settings.map_aggregate_limit,
-    ).html)
+    return _node_map(request, state, node_id, ("map-impact", node_id), lambda snap, name: (
+        impact_view(snap.facts, node_id), f"{name}：影响范围（复产前后可用度）"))
 
 
 @router.get("/scenario", response_class=HTMLResponse)
@@ -102,7 +97,7 @@ def scenario(request: Request, state: State,
              restore: Annotated[list[str] | None, Query(max_length=200)] = None,
              stop_region: Annotated[list[str] | None, Query(max_length=20)] = None) -> Response:
     """情景推演的差异图：可用度发生变化的企业和项目（前后对比）。"""
-    user = _user(request, state)
+    user = optional_user(request, state)
     if user is None:
         return RedirectResponse("/console/login", status_code=303)
     snap = state.snapshot()

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from api.deps import CurrentUser, State
 from api.routers.common import Limit, Offset, page, plain_records
 from api.schemas import FirmPublic, LinkPublic, Page, ProjectPublic
+from api.state import Snapshot
 from api.users import Role, User
 from chain_graph.errors import NotFoundError
 from chain_graph.regions import region_name
@@ -47,18 +48,22 @@ def list_firms(
         firms = firms[firms["status"] == status]
     if q:
         firms = firms[firms["name"].str.contains(q, regex=False)]
-    return page(_with_figures(firms.sort_values("id"), snap.analysis.availability()), limit, offset)
+    return page(_with_figures(firms.sort_values("id"), snap.availability_of), limit, offset)
+
+
+def _one(table: pd.DataFrame, node_id: str, user: User, snap: Snapshot, what: str) -> dict[str, Any]:
+    found = _visible(table, user)
+    found = found[found["id"] == node_id]
+    if found.empty:
+        raise NotFoundError(f"没有编号为 {node_id} 的{what}")
+    return plain_records(_with_figures(found, snap.availability_of))[0]
 
 
 @router.get("/firms/{firm_id}", response_model=FirmPublic)
 def get_firm(firm_id: str, state: State, user: CurrentUser) -> dict[str, Any]:
     """一家企业。"""
     snap = state.snapshot()
-    firms = _visible(snap.ledgers.firms, user)
-    found = firms[firms["id"] == firm_id]
-    if found.empty:
-        raise NotFoundError(f"没有编号为 {firm_id} 的企业")
-    return plain_records(_with_figures(found, snap.analysis.availability()))[0]
+    return _one(snap.ledgers.firms, firm_id, user, snap, "企业")
 
 
 @router.get("/projects", response_model=Page[ProjectPublic])
@@ -69,18 +74,14 @@ def list_projects(state: State, user: CurrentUser, limit: Limit = 100, offset: O
     projects = _visible(snap.ledgers.projects, user)
     if county:
         projects = projects[projects["adcode"] == county]
-    return page(_with_figures(projects.sort_values("id"), snap.analysis.availability()), limit, offset)
+    return page(_with_figures(projects.sort_values("id"), snap.availability_of), limit, offset)
 
 
 @router.get("/projects/{project_id}", response_model=ProjectPublic)
 def get_project(project_id: str, state: State, user: CurrentUser) -> dict[str, Any]:
     """一个重点建设项目。"""
     snap = state.snapshot()
-    projects = _visible(snap.ledgers.projects, user)
-    found = projects[projects["id"] == project_id]
-    if found.empty:
-        raise NotFoundError(f"没有编号为 {project_id} 的项目")
-    return plain_records(_with_figures(found, snap.analysis.availability()))[0]
+    return _one(snap.ledgers.projects, project_id, user, snap, "项目")
 
 
 @router.get("/links", response_model=Page[LinkPublic])
