@@ -11,7 +11,26 @@ from chain_graph.model import Ledgers
 if TYPE_CHECKING:
     from chain_graph.ledger import LedgerEvent, LedgerItem
 
-__all__ = ["Store"]
+__all__ = ["Closing", "Store"]
+
+
+class Closing:
+    """``with`` support shared by the stores: leaving the block calls ``close``."""
+
+    def close(self) -> None:
+        """Release what the store holds."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 @runtime_checkable

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import neo4j
 import neo4j.exceptions as neo4j_errors
@@ -36,6 +35,7 @@ from chain_graph.model import (
 )
 from chain_graph.regions import region_name
 from chain_graph.store import cypher
+from chain_graph.store.base import Closing
 
 __all__ = ["NEO4J_SCHEMES", "Neo4jStore"]
 
@@ -48,7 +48,7 @@ _DELETE_BATCH = 10_000
 _HOW_TO_START = "本机开发可运行 services/neo4j/neo4j.sh start；或用 --store / CHAIN_GRAPH_STORE 指定其他地址"
 
 
-class Neo4jStore:
+class Neo4jStore(Closing):
     """Ledgers as a graph in Neo4j.
 
     Parameters
@@ -106,17 +106,6 @@ class Neo4jStore:
         except BaseException as error:
             self._driver.close()
             raise _store_error(error, url, doing="连接") from error
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close the driver and its connection pool."""

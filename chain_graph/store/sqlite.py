@@ -6,8 +6,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +31,7 @@ from chain_graph.model import (
     Ledgers,
     conform,
 )
+from chain_graph.store.base import Closing
 
 __all__ = ["SQLiteStore"]
 
@@ -99,7 +99,7 @@ def _path_of(url: str) -> str:
     return path or ":memory:"
 
 
-class SQLiteStore:
+class SQLiteStore(Closing):
     """Ledgers in one SQLite file.
 
     Parameters
@@ -132,17 +132,6 @@ class SQLiteStore:
                 self._db.execute(statement)
         except sqlite3.Error as error:
             raise StoreError(f"无法打开数据库 {path}：{error}") from error
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close the connection."""
