@@ -20,13 +20,14 @@ import pandas as pd
 
 from api.users import UserStore
 from chain_graph.gaps import GapAnalysis, analyze
+from chain_graph.ledger import LedgerEvent, LedgerItem
 from chain_graph.model import Ledgers
 from chain_graph.requests import coordination_rows, local_rows
 from chain_graph.settings import Settings
 from chain_graph.store import Store, open_store
 from viz.views import NodeFacts, facts
 
-__all__ = ["VERSION_CHECK_SECONDS", "AppState", "Snapshot"]
+__all__ = ["VERSION_CHECK_SECONDS", "AppState", "LedgerSnapshot", "Snapshot"]
 
 VERSION_CHECK_SECONDS = 1.0
 """How often a request looks up the store's data version (a cheap query, but one per request
@@ -78,6 +79,15 @@ class Snapshot:
         return dict(zip(nodes["id"], nodes["name"], strict=True))
 
 
+@dataclass(frozen=True, eq=False)
+class LedgerSnapshot:
+    """The problem ledger at one ledger version: items by id, and every event."""
+
+    version: int
+    items: list[LedgerItem]
+    events: list[LedgerEvent]
+
+
 class AppState:
     """The service's long-lived parts.
 
@@ -96,9 +106,22 @@ class AppState:
         self._snapshot_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._checked_until = 0.0
+        self._ledger: LedgerSnapshot | None = None
         self.workers = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="scenario")
         self.scenario_slots = threading.BoundedSemaphore(2)
         self.csrf_key = secrets.token_bytes(32)  # forms of an earlier process expire
+
+    def ledger(self) -> LedgerSnapshot:
+        """Return the ledger's items and history, read again only after it changed."""
+        with self.store() as store:
+            version = store.ledger_version()
+            current = self._ledger
+            if current is not None and current.version == version:
+                return current
+            fresh = LedgerSnapshot(version=version, items=sorted(store.ledger_items(), key=lambda i: i.id),
+                                   events=store.ledger_history())
+        self._ledger = fresh
+        return fresh
 
     def fresh_snapshot(self) -> Snapshot | None:
         """Return the snapshot if it is known current without any I/O, else ``None``."""

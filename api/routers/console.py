@@ -106,10 +106,10 @@ def dashboard(request: Request, state: State) -> Response:
     g = snap.analysis.graph
     output = g.output_weight
     recovery = float((output * g.base_availability).sum() / output.sum()) if output.sum() > 0 else 1.0
-    with state.store() as store:
-        ledger = Ledger(store)
-        items = [i for i in ledger.items() if visible(i, user, snap)]
-        events = [e for i in items for e in ledger.history(i.id)]
+    ledger = state.ledger()
+    items = [i for i in ledger.items if visible(i, user, snap)]
+    shown = {i.id for i in items}
+    events = [e for e in ledger.events if e.item_id in shown]
     return _render(request, state, user, "dashboard.html", "概况", s=snap.analysis.summary(),
                    recovery=recovery, chains=plain_records(snap.analysis.chain_summary()),
                    trend=weekly_trend(items, events, end=dt.date.today()))
@@ -155,9 +155,7 @@ def _ledger_page(request: Request, state: AppState, user: User, *, status: str =
                  status_code: int = 200) -> Response:
     snap = state.snapshot()
     today = dt.date.today()
-    with state.store() as store:
-        items = sorted(store.ledger_items(), key=lambda i: i.id)
-    rows = [public(i, snap, today) for i in items if visible(i, user, snap)]
+    rows = [public(i, snap, today) for i in state.ledger().items if visible(i, user, snap)]
     if status in {s.value for s in ProblemStatus}:
         rows = [r for r in rows if r["status"] == status]
     if overdue:
@@ -269,8 +267,7 @@ def firm_page(request: Request, state: State, node_id: str) -> Response:
     row = plain_records(ledgers.projects[ledgers.projects["id"] == node_id] if is_project else firms)[0]
     links = ledgers.links
     position = snap.facts.position(node_id)
-    with state.store() as store:
-        items = [i for i in store.ledger_items() if node_id in (i.subject_id, i.supplier_id)]
+    items = [i for i in state.ledger().items if node_id in (i.subject_id, i.supplier_id)]
     capacity = snap.analysis.graph.capacity[position]
     availability = snap.analysis.graph.base_availability[position]
     roles = (("重点企业", row.get("is_enterprise")), ("配套企业", row.get("is_supplier")))

@@ -67,10 +67,10 @@ def export_local(state: State, user: CurrentUser, fmt: Format = "xlsx") -> Respo
 def export_ledger(state: State, user: CurrentUser, fmt: Format = "xlsx") -> Response:
     """下载问题台账（xlsx 含办理记录）。"""
     snap = state.snapshot()
-    with state.store() as store:
-        ledger = Ledger(store)
-        items = [i for i in ledger.items() if visible(i, user, snap)]
-        events = [e for i in items for e in ledger.history(i.id)]
+    ledger = state.ledger()
+    items = [i for i in ledger.items if visible(i, user, snap)]
+    shown = {i.id for i in items}
+    events = [e for e in ledger.events if e.item_id in shown]
     today = dt.date.today()
     sheets = ledger_sheets(items, events, snap.ledgers, today=today)
     return _download(f"问题台账{today:%Y%m%d}", fmt, sheets if fmt == "xlsx" else sheets[:1])
@@ -86,11 +86,10 @@ def weekly(state: State, user: Reader,
     snap = state.snapshot()
     last = end or dt.date.today()
     first = start or last - dt.timedelta(days=6)
+    ledger = state.ledger()
+    items, events = ledger.items, ledger.events
     with state.store() as store:
-        ledger = Ledger(store)
-        items = ledger.items()
-        events = [e for i in items for e in ledger.history(i.id)]
-        now = ledger.now()
+        now = Ledger(store).now()
     report = weekly_report(snap.analysis, items, events, start=first, end=last, target=target)
     name = f"周报告{first:%Y%m%d}-{last:%Y%m%d}"
     if fmt == "html":

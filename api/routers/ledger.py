@@ -7,6 +7,7 @@ any other item answers 404, as if it did not exist. Province and viewer users re
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
@@ -60,9 +61,7 @@ def list_items(
     """问题台账（可按状态、是否逾期、责任单位筛选）。"""
     snap = state.snapshot()
     today = dt.date.today()
-    with state.store() as store:
-        items = sorted(store.ledger_items(), key=lambda i: i.id)
-    items = [i for i in items if visible(i, user, snap)
+    items = [i for i in state.ledger().items if visible(i, user, snap)
              and (status_ is None or i.status == status_)
              and (not overdue or overdue_days(i, today) > 0)
              and (unit is None or i.responsible_unit == unit)]
@@ -96,7 +95,7 @@ def register(body: LedgerCreate, state: State, user: Writer) -> dict[str, Any]:
         now = ledger.now()
         is_project = body.subject_id in set(snap.ledgers.projects["id"])
         item = LedgerItem(
-            id=f"W{now:%Y%m%d%H%M%S}-{len(store.ledger_items()) + 1}", subject_id=body.subject_id,
+            id=f"W{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}", subject_id=body.subject_id,
             supplier_id=body.supplier_id, category=body.category, description=body.description,
             responsible_unit=body.responsible_unit or default_unit(body.category, is_project=is_project,
                                                                    settings=state.settings),

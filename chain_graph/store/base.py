@@ -82,6 +82,10 @@ class Store(Protocol):
         """
         ...
 
+    def ledger_version(self) -> int:
+        """Return a number that grows with every ledger change (each appends one event)."""
+        ...
+
     def ledger_item(self, item_id: str) -> LedgerItem | None:
         """Return one item, ``None`` when there is none with that id."""
         ...
@@ -90,8 +94,8 @@ class Store(Protocol):
         """Return every ledger item."""
         ...
 
-    def ledger_history(self, item_id: str) -> list[LedgerEvent]:
-        """Return an item's events, oldest first."""
+    def ledger_history(self, item_id: str | None = None) -> list[LedgerEvent]:
+        """Return an item's events (``None``: every item's), by item and oldest first."""
         ...
 
     def close(self) -> None:

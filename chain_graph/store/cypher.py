@@ -193,6 +193,8 @@ LEDGER_UPDATE = (
 """Replace item ``$id`` and append ``$event`` if its version is still ``$expected``."""
 
 LEDGER_VERSION = "MATCH (i:LedgerItem {id: $id}) RETURN i.version AS version"
+LEDGER_HISTORY_ALL = "MATCH (e:LedgerEvent) RETURN properties(e) AS row ORDER BY e.item_id, e.seq"
+LEDGER_VERSION_ALL = "MATCH (e:LedgerEvent) RETURN {events: count(e)} AS row"
 LEDGER_ITEMS = "MATCH (i:LedgerItem) RETURN properties(i) AS row ORDER BY i.id"
 LEDGER_ITEM = "MATCH (i:LedgerItem {id: $id}) RETURN properties(i) AS row"
 LEDGER_HISTORY = (

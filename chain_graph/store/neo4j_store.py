@@ -165,6 +165,11 @@ class Neo4jStore(Closing):
         except BaseException as error:
             raise _store_error(error, self.url, doing="写入") from error
 
+    def ledger_version(self) -> int:
+        """Return the number of events (from the count store): history only grows."""
+        rows = self._rows(cypher.LEDGER_VERSION_ALL)
+        return int(rows[0]["events"]) if rows else 0
+
     def ledger_item(self, item_id: str) -> LedgerItem | None:
         """Return one item, ``None`` when absent."""
         rows = self._rows(cypher.LEDGER_ITEM, id=item_id)
@@ -174,8 +179,10 @@ class Neo4jStore(Closing):
         """Return every ledger item."""
         return [item_from_row(r) for r in self._rows(cypher.LEDGER_ITEMS)]
 
-    def ledger_history(self, item_id: str) -> list[LedgerEvent]:
-        """Return an item's events, oldest first."""
+    def ledger_history(self, item_id: str | None = None) -> list[LedgerEvent]:
+        """Return an item's events (``None``: every item's), by item and oldest first."""
+        if item_id is None:
+            return [event_from_row(r) for r in self._rows(cypher.LEDGER_HISTORY_ALL)]
         return [event_from_row(r) for r in self._rows(cypher.LEDGER_HISTORY, id=item_id)]
 
     def _rows(self, query: str, **params: Any) -> list[dict[str, Any]]:

@@ -201,6 +201,11 @@ class SQLiteStore(Closing):
             event_row = event_to_row(event)
             self._db.execute(_insert("ledger_history", EVENT_FIELDS), [event_row[f] for f in EVENT_FIELDS])
 
+    def ledger_version(self) -> int:
+        """Return the rowid of the last event: history only grows, so it counts changes."""
+        row = self._db.execute("SELECT MAX(rowid) FROM ledger_history").fetchone()
+        return int(row[0] or 0)
+
     def ledger_item(self, item_id: str) -> LedgerItem | None:
         """Return one item, ``None`` when absent."""
         items = self._ledger_rows("ledger_items", ITEM_FIELDS, "id = ?", [item_id])
@@ -210,9 +215,12 @@ class SQLiteStore(Closing):
         """Return every ledger item."""
         return [item_from_row(r) for r in self._ledger_rows("ledger_items", ITEM_FIELDS, "", [])]
 
-    def ledger_history(self, item_id: str) -> list[LedgerEvent]:
-        """Return an item's events, oldest first."""
-        rows = self._ledger_rows("ledger_history", EVENT_FIELDS, "item_id = ? ORDER BY seq", [item_id])
+    def ledger_history(self, item_id: str | None = None) -> list[LedgerEvent]:
+        """Return an item's events (``None``: every item's), by item and oldest first."""
+        if item_id is None:
+            rows = self._ledger_rows("ledger_history", EVENT_FIELDS, "1 ORDER BY item_id, seq", [])
+        else:
+            rows = self._ledger_rows("ledger_history", EVENT_FIELDS, "item_id = ? ORDER BY seq", [item_id])
         return [event_from_row(r) for r in rows]
 
     def _ledger_rows(self, table: str, fields: Sequence[str], where: str, params: list[Any]

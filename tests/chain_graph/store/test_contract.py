@@ -247,3 +247,14 @@ def test_two_concurrent_closes_one_wins(store: Store, request: pytest.FixtureReq
     assert final is not None
     assert final.version == 2
     assert final.closing_note == history[1].note
+
+
+def test_ledger_version_counts_changes_and_whole_history(store: Store) -> None:
+    ledger = _ledger(store)
+    assert store.ledger_version() == 0
+    ledger.register([_new_item("W2"), _new_item("W1")], by="a")
+    first = store.ledger_version()
+    assert first > 0
+    ledger.act("W1", Action.START, by="b")
+    assert store.ledger_version() > first
+    assert [(e.item_id, e.seq) for e in store.ledger_history()] == [("W1", 1), ("W1", 2), ("W2", 1)]
