@@ -27,6 +27,7 @@ import argparse
 import datetime as dt
 import importlib.util
 import json
+import os
 import pickle
 import statistics
 import sys
@@ -106,8 +107,10 @@ def main() -> None:
     batches = [int(b) for b in args.batch.split(",")]
     rust = importlib.util.find_spec("neo4j._rust") is not None  # neo4j-rust-ext installed
 
+    # A province import is one transaction: it needs a heap of about 2 GiB.
+    os.environ.setdefault("NEO4J_HEAP", "2g")
     with tempfile.TemporaryDirectory() as home:
-        server = Neo4jServer(Path(home), free_port())  # heap: NEO4J_HEAP (default 768m here)
+        server = Neo4jServer(Path(home), free_port())
         server.start()
         try:
             summary: dict[str, dict[str, dict[str, float]]] = {}
