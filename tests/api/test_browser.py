@@ -95,9 +95,7 @@ def test_console_in_chromium(server: str, state: AppState, tokens: dict[str, str
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run scripts/system-deps.sh"
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     with state.store() as store:
-        ledger = Ledger(
-            store,
-        )
+        ledger = Ledger(store)
         now = ledger.now()
         ledger.register(
             [
