@@ -98,13 +98,13 @@ class SupplyGraph:
 
     @functools.cached_property
     def output_weight(self) -> np.ndarray:
-        """Output value (万元) of enterprises, 0 for every other node."""
-        return np.where(self.is_enterprise, self.output_value, 0.0)
+        """Output value (万元) of enterprises, 0 for every other node (and where unknown)."""
+        return np.where(self.is_enterprise, np.nan_to_num(self.output_value, nan=0.0), 0.0)
 
     @functools.cached_property
     def investment_weight(self) -> np.ndarray:
-        """Annual planned investment (万元) of projects, 0 for every other node."""
-        return np.where(self.is_project, self.annual_plan, 0.0)
+        """Annual planned investment (万元) of projects, 0 for every other node (and where unknown)."""
+        return np.where(self.is_project, np.nan_to_num(self.annual_plan, nan=0.0), 0.0)
 
     @property
     def weight(self) -> np.ndarray:

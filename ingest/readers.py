@@ -262,11 +262,20 @@ def _fit_to_headers(cells: pd.DataFrame, headers: list[str], path: Path) -> pd.D
 
 
 def _first_rows(text: str) -> Iterator[list[str]]:
+    """The first rows of a CSV, to find its header in.
+
+    A cell longer than the csv module's field limit (a 1M-character cell) ends the search
+    there: the rows before it are what the header is looked for in, and pandas, which reads
+    the whole file, has no such limit (the value check reports the long cell itself).
+    """
     reader = csv.reader(io.StringIO(text))
-    for count, row in enumerate(reader):
-        if count >= HEADER_SEARCH_ROWS:
-            return
-        yield row
+    try:
+        for count, row in enumerate(reader):
+            if count >= HEADER_SEARCH_ROWS:
+                return
+            yield row
+    except csv.Error:
+        return
 
 
 # --- XLSX ------------------------------------------------------------------------------

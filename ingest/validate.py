@@ -368,12 +368,17 @@ def _check_links(links: _Table | None, firm_ids: set[str], project_ids: set[str]
 
 
 def _share_sums(links: _Table) -> list[InputIssue]:
+    parsed = pd.to_numeric(links.column("share"), errors="coerce")
+    text = links.text.get("share", pd.Series("", index=parsed.index, dtype=str))
+    blank = text.reindex(parsed.index).fillna("").astype(str).str.strip() == ""
     frame = pd.DataFrame({
         "buyer": links.column("buyer_id"),
         "material": links.column("material"),
-        "share": pd.to_numeric(links.column("share"), errors="coerce").fillna(100.0),
+        # A blank share counts as 100 %; a share that did not parse has its own issue and
+        # is left out of the sum rather than counted as 100 % (that would blame its peers).
+        "share": parsed.where(parsed.notna() | ~blank, 100.0),
     })
-    frame = frame[frame["buyer"].notna() & frame["material"].notna()]
+    frame = frame[frame["buyer"].notna() & frame["material"].notna() & frame["share"].notna()]
     totals = frame.groupby(["buyer", "material"], sort=False)["share"].transform("sum")
     issues = []
     for position in frame.index[totals > 100.5]:

@@ -196,3 +196,26 @@ def test_single_source_threshold_and_critical_only() -> None:
                 ("B", "E", "z", {"w": 0.95, "critical": False})])
     assert single_source(G).to_dict("records") == [
         {"buyer_id": "E", "material": "x", "supplier_id": "A", "share": 80.0}]
+
+
+def test_unknown_output_and_plan_weigh_nothing() -> None:
+    """A ledger without the output or plan column: the values are unknown, not NaN weights.
+
+    Found by the ingest fuzzer: a renamed header left every output NaN and the restoration
+    order failed on NaN losses.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from chain_graph.gaps import analyze
+    from chain_graph.model import Ledgers
+
+    firms = pd.DataFrame({"id": ["E0", "S1"], "name": ["甲", "乙"], "status": ["normal", "stopped"],
+                          "is_enterprise": [True, False], "is_supplier": [False, True]})
+    projects = pd.DataFrame({"id": ["P0"], "name": ["项目"]})
+    links = pd.DataFrame({"supplier_id": ["S1", "E0"], "buyer_id": ["E0", "P0"], "material": ["钢", "机"],
+                          "share": [100.0, 100.0], "critical": [True, True]})
+    result = analyze(Ledgers.from_frames(firms=firms, projects=projects, links=links))
+    assert (result.losses.output, result.losses.investment) == (0.0, 0.0)
+    assert list(result.blocked["id"]) == ["S1"]
+    assert np.isfinite(result.restoration_order["cumulative_value"]).all()
