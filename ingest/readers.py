@@ -262,7 +262,7 @@ def _fit_to_headers(cells: pd.DataFrame, headers: list[str], path: Path) -> pd.D
 
 
 def _first_rows(text: str) -> Iterator[list[str]]:
-    """The first rows of a CSV, to find its header in.
+    """Yield the first rows of a CSV, to find its header in.
 
     A cell longer than the csv module's field limit (a 1M-character cell) ends the search
     there: the rows before it are what the header is looked for in, and pandas, which reads
