@@ -6,6 +6,8 @@ import argparse
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -21,8 +23,12 @@ def peak_mib() -> float:
 
 def measure(script: str, stage: str, data_dir: Path) -> dict[str, float]:
     """Run one stage of ``script`` in a fresh process and return what it printed."""
-    out = subprocess.run([sys.executable, script, "--stage", stage, "--data", str(data_dir)],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, script, "--stage", stage, "--data", str(data_dir)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -65,3 +71,53 @@ def validated_ledgers(data_dir: Path) -> Path:
         with cache.open("wb") as handle:
             pickle.dump(validation.ledgers, handle, protocol=pickle.HIGHEST_PROTOCOL)
     return cache
+
+
+@contextmanager
+def served_city_demo(user: str) -> Iterator[tuple[str, str]]:
+    """Serve the synthetic city set (with its ledger registered) on a free port.
+
+    Yields the base URL and an admin token; the server and its files go away afterwards.
+    """
+    import os
+    import re
+    import tempfile
+    import time
+    import urllib.request
+
+    from tests.neo4j_server import free_port
+
+    cli = str(Path(sys.executable).parent / "chain-graph")
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(
+            os.environ, CHAIN_GRAPH_AUTH_DB=f"{tmp}/auth.db", CHAIN_GRAPH_STORE=f"sqlite:///{tmp}/city.db"
+        )
+        subprocess.run(
+            [cli, "ingest", str(synthetic_set("city", 1))], env=env, check=True, capture_output=True
+        )
+        subprocess.run([cli, "ledger", "from-analysis"], env=env, check=True, capture_output=True)
+        added = subprocess.run(
+            [cli, "users", "add", user, "--role", "admin"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        found = re.search(r"cg_[A-Za-z0-9_-]+", added)
+        assert found, added
+        port = free_port()
+        server = subprocess.Popen(
+            [cli, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    urllib.request.urlopen(f"{base}/health", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            yield base, found.group(0)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)

@@ -14,15 +14,10 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import os
 import random
-import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import httpx2 as httpx
@@ -30,9 +25,7 @@ import httpx2 as httpx
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from harness import synthetic_set  # noqa: E402
-
-from tests.neo4j_server import free_port  # noqa: E402
+from harness import served_city_demo  # noqa: E402
 
 
 async def _client(
@@ -79,74 +72,37 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     args = parser.parse_args()
-    cli = str(Path(sys.executable).parent / "chain-graph")
-    with tempfile.TemporaryDirectory() as tmp:
-        env = dict(
-            os.environ, CHAIN_GRAPH_AUTH_DB=f"{tmp}/auth.db", CHAIN_GRAPH_STORE=f"sqlite:///{tmp}/city.db"
-        )
-        subprocess.run(
-            [cli, "ingest", str(synthetic_set("city", 1))], env=env, check=True, capture_output=True
-        )
-        subprocess.run([cli, "ledger", "from-analysis"], env=env, check=True, capture_output=True)
-        token = re.search(
-            r"cg_[A-Za-z0-9_-]+",
-            subprocess.run(  # type: ignore[union-attr]
-                [cli, "users", "add", "load", "--role", "admin"],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout,
-        ).group(0)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [cli, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        try:
-            for _ in range(300):
-                try:
-                    urllib.request.urlopen(f"{base}/health", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            with httpx.Client(
-                base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
-            ) as http:
-                blocked = http.get("/analysis/blocked", params={"limit": 1}).json()["data"][0]["id"]
-                ledger = http.get("/ledger", params={"limit": 20}).json()["data"]
-                items = [blocked] + [i["id"] for i in ledger]
-                before = {i: len(http.get(f"/ledger/{i}/history").json()) for i in items[1:]}
-                http.get("/coordination")
-                http.get(f"/maps/impact/{blocked}")
-            latencies: dict[str, list[float]] = {"coordination": [], "map": [], "ledger_update": []}
-            outcome = {"errors": 0, "notes_accepted": 0, "conflicts_retried": 0}
-            until = time.perf_counter() + args.seconds
+    with served_city_demo("load") as (base, token):
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
+            blocked = http.get("/analysis/blocked", params={"limit": 1}).json()["data"][0]["id"]
+            ledger = http.get("/ledger", params={"limit": 20}).json()["data"]
+            items = [blocked] + [i["id"] for i in ledger]
+            before = {i: len(http.get(f"/ledger/{i}/history").json()) for i in items[1:]}
+            http.get("/coordination")  # warm-up: the analysis and the pages
+            http.get(f"/maps/impact/{blocked}")
+        latencies: dict[str, list[float]] = {"coordination": [], "map": [], "ledger_update": []}
+        outcome = {"errors": 0, "notes_accepted": 0, "conflicts_retried": 0}
+        until = time.perf_counter() + args.seconds
 
-            async def run() -> None:
-                await asyncio.gather(
-                    *(
-                        _client(
-                            base,
-                            token=token,
-                            until=until,
-                            items=items,
-                            seed=seed,
-                            latencies=latencies,
-                            outcome=outcome,
-                        )
-                        for seed in range(args.clients)
+        async def run() -> None:
+            await asyncio.gather(
+                *(
+                    _client(
+                        base,
+                        token=token,
+                        until=until,
+                        items=items,
+                        seed=seed,
+                        latencies=latencies,
+                        outcome=outcome,
                     )
+                    for seed in range(args.clients)
                 )
+            )
 
-            asyncio.run(run())
-            with httpx.Client(
-                base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
-            ) as http:
-                after = {i: len(http.get(f"/ledger/{i}/history").json()) for i in items[1:]}
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        asyncio.run(run())
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
+            after = {i: len(http.get(f"/ledger/{i}/history").json()) for i in items[1:]}
     recorded = sum(after.values()) - sum(before.values())
     summary = {
         "clients": args.clients,
