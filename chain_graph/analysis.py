@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from chain_graph.graph import SupplyGraph, from_networkx
-from chain_graph.propagation import Pairs, evaluate
+from chain_graph.propagation import Pairs, evaluate, shifted_deficits
 
 __all__ = [
     "Losses",
@@ -156,7 +156,8 @@ def _evaluate_chunked(g: SupplyGraph, changes: Sequence[Mapping[int, float]]
     """Evaluate scenarios ``_CHUNK`` at a time: (first scenario, count, pairs)."""
     for start in range(0, len(changes), _CHUNK):
         part = changes[start:start + _CHUNK]
-        yield start, len(part), evaluate(g, g.structure, part, base=g.base_availability)
+        yield start, len(part), evaluate(g, g.structure, part, base=g.base_availability,
+                                         deficit=g.group_deficit)
 
 
 def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFrame:
@@ -199,11 +200,8 @@ def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFram
         investment[start:start + count] = -lost_investment
         gain = pairs.value - g.base_availability[pairs.node]
         hit = (gain > AFFECTED_EPSILON) & valued[pairs.node]
-        frame = pd.DataFrame({"k": pairs.scenario[hit], "gain": gain[hit],
-                              "id": g.ids[pairs.node[hit]].astype(str)})
-        frame = frame.sort_values(["k", "gain", "id"], ascending=[True, False, True])
-        for k, ids in frame.groupby("k", sort=False)["id"]:
-            affected[start + int(str(k))] = ids.tolist()
+        for k, ids in _affected(g, pairs.scenario[hit], pairs.node[hit], gain[hit]):
+            affected[start + k] = ids
     days = _days_to_impact(g, firms)
     recovery_days = g.recovery_days[firms]
     covers: list[bool | None] = [
@@ -219,6 +217,18 @@ def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFram
         "days_to_impact": pd.Series(days, dtype=object),
         "inventory_covers": pd.Series(covers, dtype=object),
     })
+
+
+def _affected(g: SupplyGraph, scenario: np.ndarray, node: np.ndarray, gain: np.ndarray
+              ) -> Iterable[tuple[int, list[str]]]:
+    """Per scenario, the ids of its gaining nodes: largest gain first, then by id."""
+    if scenario.size == 0:
+        return
+    order = np.lexsort((g.id_rank[node], -gain, scenario))
+    scenario, ids = scenario[order], g.ids[node[order]]
+    cuts = np.flatnonzero(np.r_[True, scenario[1:] != scenario[:-1]])
+    for k, part in zip(scenario[cuts], np.split(ids, cuts[1:]), strict=True):
+        yield int(k), [str(x) for x in part]
 
 
 def _days_to_impact(g: SupplyGraph, firms: np.ndarray) -> list[int | None]:
@@ -295,13 +305,16 @@ def restoration_order(graph: GraphLike, candidates: Sequence[int] | np.ndarray) 
 
 def _restored(g: SupplyGraph, node: int) -> SupplyGraph:
     """Return the graph with ``node`` at full capacity; availability is updated on its cone."""
-    pairs = evaluate(g, g.structure, [{node: 1.0}], base=g.base_availability)
+    pairs = evaluate(g, g.structure, [{node: 1.0}], base=g.base_availability,
+                     deficit=g.group_deficit)
     availability = g.base_availability.copy()
     availability[pairs.node] = pairs.value
     capacity = g.capacity.copy()
     capacity[node] = 1.0
     restored = g.with_capacity(capacity)
     restored.__dict__["base_availability"] = availability
+    restored.__dict__["group_deficit"] = shifted_deficits(
+        g.structure, g.group_deficit, pairs.node, pairs.value - g.base_availability[pairs.node])
     return restored
 
 
@@ -376,7 +389,7 @@ def exposure(graph: GraphLike, *, top: int = 20) -> pd.DataFrame:
     g = _graph(graph)
     firms = np.flatnonzero(~g.is_project & _has_out_links(g))
     bound = _upper_bounds(g)[firms]
-    order = firms[np.lexsort((g.ids[firms].astype(str), -bound))]
+    order = firms[np.lexsort((g.id_rank[firms], -bound))]
     best: list[tuple[float, str]] = []
     position = 0
     batch = 256
@@ -413,9 +426,7 @@ def single_source(graph: GraphLike, *, threshold: float = 0.8) -> pd.DataFrame:
     """
     g = _graph(graph)
     hit = np.flatnonzero(g.critical & (g.w >= threshold - 1e-12))
-    # Sort on integer ranks of the strings: far cheaper than sorting millions of strings.
-    id_rank = np.empty(g.n, dtype=np.int64)
-    id_rank[np.argsort(g.ids.astype(str), kind="stable")] = np.arange(g.n)
+    id_rank = g.id_rank  # integer ranks of the ids: far cheaper than sorting strings
     codes, materials = pd.factorize(g.material[hit])
     material_rank = np.argsort(np.argsort(materials.astype(str), kind="stable"))
     src, dst = g.src[hit], g.dst[hit]

@@ -83,6 +83,13 @@ class SupplyGraph:
         return {str(node): i for i, node in enumerate(self.ids)}
 
     @functools.cached_property
+    def id_rank(self) -> np.ndarray:
+        """Rank of each node id in string order: sort and break ties on integers, not strings."""
+        rank = np.empty(self.n, dtype=np.int64)
+        rank[np.argsort(self.ids.astype(str), kind="stable")] = np.arange(self.n)
+        return rank
+
+    @functools.cached_property
     def structure(self) -> Structure:
         """Derived arrays for the availability engine (computed once per graph)."""
         from chain_graph.propagation import Structure
@@ -95,6 +102,13 @@ class SupplyGraph:
         from chain_graph.propagation import evaluate
 
         return evaluate(self, self.structure, [{}]).value
+
+    @functools.cached_property
+    def group_deficit(self) -> np.ndarray:
+        """Deficit Σ w·(1 − a) of each (buyer, material) group at the base availability."""
+        from chain_graph.propagation import group_deficits
+
+        return group_deficits(self.structure, self.base_availability)
 
     @functools.cached_property
     def output_weight(self) -> np.ndarray:
@@ -120,7 +134,7 @@ class SupplyGraph:
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
         fields["capacity"] = capacity
         changed = SupplyGraph(**fields)
-        for name in ("structure", "index", "output_weight", "investment_weight"):
+        for name in ("structure", "index", "id_rank", "output_weight", "investment_weight"):
             if name in self.__dict__:
                 changed.__dict__[name] = self.__dict__[name]
         return changed

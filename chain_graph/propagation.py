@@ -16,19 +16,24 @@ changes in each scenario:
   inputs, exactly (one pass in topological order, as the spec says for a DAG);
 * a scenario is followed only through buyers whose availability moves by more than
   ``1e-12``; everywhere else the base availability stands;
+* a change travels as a *delta*: when supplier s moves by δ in scenario k, each critical
+  out-link s→v adds w·δ to v's (material) group, whose deficit is then the base deficit
+  D_g = Σ w·(1 − a(s)) minus those deltas. A buyer is recomputed from its groups and its
+  changed links only — never by gathering all its in-links, so a key enterprise with
+  ten thousand suppliers costs what its few changed suppliers cost;
 * nodes of a cycle are iterated until nothing moves by more than ``1e-13``: from the top
   (a = c) when a scenario raises a capacity, from the base (a valid start from above)
   when it only lowers capacities; either way the iteration decreases monotonically to
   the greatest fixed point.
 
-Every step is a numpy vector operation over (scenario, node) pairs: the base availability
-of the national synthetic graph (5M links) takes under a second.
+Every step is a numpy vector operation over (scenario, node) pairs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -37,7 +42,7 @@ from scipy.sparse.csgraph import connected_components
 
 from chain_graph.graph import SupplyGraph
 
-__all__ = ["Pairs", "Structure", "evaluate"]
+__all__ = ["Pairs", "Structure", "evaluate", "group_deficits", "shifted_deficits"]
 
 TOLERANCE = 1e-13
 MAX_CYCLE_ITERATIONS = 100_000
@@ -64,11 +69,19 @@ class Structure:
     in_src: np.ndarray
     in_w: np.ndarray
     in_group_start: np.ndarray  # True at the first link of each (buyer, material) group
-    out_ptr: np.ndarray  # critical out-links: out_dst[out_ptr[v]:out_ptr[v + 1]]
+    group_ptr: np.ndarray  # in-links of group g: in_*[group_ptr[g]:group_ptr[g + 1]]
+    node_group_ptr: np.ndarray  # groups of node v: node_group_ptr[v]:node_group_ptr[v + 1]
+    out_ptr: np.ndarray  # critical out-links: out_*[out_ptr[v]:out_ptr[v + 1]]
     out_dst: np.ndarray
+    out_group: np.ndarray  # the buyer's group each out-link counts in
+    out_w: np.ndarray
+    internal_ptr: np.ndarray  # in-links of group g from its own cycle: internal_*[ptr[g]:ptr[g+1]]
+    internal_src: np.ndarray
+    internal_w: np.ndarray
     level: np.ndarray  # topological level of each node's strongly connected component
     component: np.ndarray
     cyclic: np.ndarray  # node sits on a cycle of critical links
+    sustaining: np.ndarray  # node's cycle may sustain itself (see _self_sustaining)
     levels: int
     member_ptr: np.ndarray  # nodes of component c: members[member_ptr[c]:member_ptr[c + 1]]
     members: np.ndarray
@@ -78,23 +91,37 @@ class Structure:
         """Precompute the structure of ``graph`` (critical links only matter)."""
         n = graph.n
         crit = np.flatnonzero(graph.critical)
-        src, dst = graph.src[crit], graph.dst[crit]
+        src, dst, w = graph.src[crit], graph.dst[crit], graph.w[crit]
         material_code, _ = pd.factorize(graph.material[crit])
         order = np.lexsort((material_code, dst))
-        in_src, in_dst, in_mat = src[order], dst[order], material_code[order]
+        in_src, in_dst, in_mat, in_w = src[order], dst[order], material_code[order], w[order]
+        del material_code
         in_ptr = np.searchsorted(in_dst, np.arange(n + 1))
         group_start = np.ones(len(order), dtype=bool)
         if len(order) > 1:
             group_start[1:] = (in_dst[1:] != in_dst[:-1]) | (in_mat[1:] != in_mat[:-1])
+        del in_mat
+        link_group = np.cumsum(group_start) - 1
+        group_ptr = np.r_[np.flatnonzero(group_start), len(order)] if len(order) else np.zeros(1, np.int64)
+        node_group_ptr = np.searchsorted(in_dst[group_ptr[:-1]], np.arange(n + 1))
+        in_position = np.empty(len(order), dtype=np.int64)
+        in_position[order] = np.arange(len(order))
         out_order = np.argsort(src, kind="stable")
         out_ptr = np.searchsorted(src[out_order], np.arange(n + 1))
+        out_group = link_group[in_position[out_order]]
+        del in_position
         component, level, cyclic, levels = _levels(n, src, dst)
+        internal = np.flatnonzero(component[in_src] == component[in_dst])
+        internal_ptr = np.searchsorted(link_group[internal], np.arange(len(group_ptr)))
         members = np.argsort(component, kind="stable")
         member_ptr = np.searchsorted(component[members],
                                      np.arange(int(component.max(initial=-1)) + 2))
-        return cls(n, in_ptr, in_src, graph.w[crit][order], group_start, out_ptr,
-                   dst[out_order], level, component, cyclic, levels, member_ptr, members)
-
+        sustaining = _self_sustaining(component, in_src[internal], in_dst[internal],
+                                      w=in_w[internal], group=link_group[internal])
+        return cls(n, in_ptr, in_src, in_w, group_start, group_ptr, node_group_ptr, out_ptr,
+                   dst[out_order], out_group, w[out_order], internal_ptr, in_src[internal],
+                   in_w[internal], level, component, cyclic, sustaining, levels, member_ptr,
+                   members)
 
 def _levels(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray,
                                                                 np.ndarray, int]:
@@ -124,6 +151,41 @@ def _levels(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.nd
     return component, level[component], cyclic, max(depth, 1)
 
 
+def _self_sustaining(component: np.ndarray, src: np.ndarray, dst: np.ndarray, *,
+                     w: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Nodes whose cycle contains a *self-sustaining core*; only there may a rise need a restart.
+
+    Call a group *closed* when its in-links from its own cycle carry all of it (weights
+    summing to 1). A core is a cycle of links of closed groups: firms that each take a whole
+    material from the next, so "all stopped" and "all running" are both consistent, and
+    the greatest fixed point must be found from the top. Where a cycle has no core its
+    fixed point (given what enters it) is unique: if two differed, the node of largest
+    difference would sit in a closed group whose cycle suppliers all differ as much, and
+    following them would close a core. Then a rise can be walked up from the base.
+    """
+    n = component.size
+    if src.size == 0:
+        return np.zeros(n, dtype=bool)
+    order = np.argsort(group, kind="stable")
+    group_sorted = group[order]
+    starts = np.flatnonzero(np.r_[True, group_sorted[1:] != group_sorted[:-1]])
+    closed_group = np.add.reduceat(w[order], starts) >= 1.0 - 1e-9
+    closed = np.zeros(src.size, dtype=bool)
+    closed[order] = np.repeat(closed_group, np.diff(np.r_[starts, src.size]))
+    s, d = src[closed], dst[closed]
+    matrix = csr_matrix((np.ones(s.size), (s, d)), shape=(n, n))
+    _, core_component = connected_components(matrix, directed=True, connection="strong")
+    size = np.bincount(core_component)
+    core = np.zeros(n, dtype=bool)
+    core[np.unique(np.r_[s, d])] = True
+    core &= size[core_component] > 1
+    core[s[s == d]] = True
+    sustaining_component = np.zeros(int(component.max(initial=-1)) + 1, dtype=bool)
+    sustaining_component[component[core]] = True
+    sustaining: np.ndarray = sustaining_component[component]
+    return sustaining
+
+
 @dataclass(frozen=True, eq=False)
 class Pairs:
     """(scenario, node) pairs of an evaluation and their new availability."""
@@ -139,6 +201,7 @@ def evaluate(
     changes: Sequence[Mapping[int, float]],
     *,
     base: np.ndarray | None = None,
+    deficit: np.ndarray | None = None,
 ) -> Pairs:
     """Availability of every node (``base=None``), or where each scenario changes it.
 
@@ -148,9 +211,11 @@ def evaluate(
         The graph and its :class:`Structure`.
     changes
         One mapping per scenario: node position → new own capacity.
-    base
-        Availability of the unchanged graph, used outside the cones. ``None`` computes
-        the base itself: then ``changes`` must be ``[{}]`` and every node is evaluated.
+    base, deficit
+        Availability of the unchanged graph, used outside the cones, and its group deficits
+        (:func:`group_deficits`; computed from ``base`` when not given). ``base=None``
+        computes the base itself: then ``changes`` must be ``[{}]`` and every node is
+        evaluated.
 
     Returns
     -------
@@ -163,42 +228,49 @@ def evaluate(
     if base is not None:
         seeds = np.array([k * n + v for k, ch in enumerate(changes) for v in ch], dtype=np.int64)
         seed_capacity = np.array([c for ch in changes for c in ch.values()], dtype=float)
-        return _evaluate_changes(graph, structure, seeds, seed_capacity, base)
+        if deficit is None:
+            deficit = group_deficits(structure, base)
+        return _evaluate_changes(graph, structure, seeds, seed_capacity=seed_capacity, base=base,
+                                 deficit=deficit)
     keys = np.arange(n, dtype=np.int64)
     capacity = graph.capacity.copy()
     value = capacity.copy()
     lookup = pd.Index(keys)
     order = np.argsort(structure.level, kind="stable")
     bounds = np.searchsorted(structure.level[order], np.arange(structure.levels + 1))
+    outside = np.zeros(n)
     for lv in range(structure.levels):
         members = order[bounds[lv]:bounds[lv + 1]]
-        _settle(structure, keys, lookup, np.zeros(n), value=value, capacity=capacity,
-                members=members)
+        cyclic = structure.cyclic[members]
+        plain = members[~cyclic]
+        if plain.size:
+            value[plain] = _Gather(structure, keys, lookup, outside, plain).apply(value, capacity)
+        _iterate(keys, members[cyclic], n=n, value=value, capacity=capacity,
+                 rule=lambda m: _Gather(structure, keys, lookup, outside, m))
     return Pairs(np.zeros(n, dtype=np.int64), keys, value)
 
 
-def _settle(structure: Structure, keys: np.ndarray, lookup: pd.Index, base: np.ndarray, *,
-            value: np.ndarray, capacity: np.ndarray, members: np.ndarray) -> None:
-    """Compute the pairs of one level in place: once outside cycles, iterated on cycles."""
-    if members.size == 0:
-        return
-    cyclic = structure.cyclic[keys[members] % structure.n]
-    plain = members[~cyclic]
-    if plain.size:
-        value[plain] = _Gather(structure, keys, lookup, base, plain).apply(value, capacity)
-    looping = members[cyclic]
-    n = structure.n
+class _Rule(Protocol):
+    def apply(self, value: np.ndarray, capacity: np.ndarray) -> np.ndarray: ...
+
+
+def _iterate(keys: np.ndarray, looping: np.ndarray, *, n: int, value: np.ndarray,
+             capacity: np.ndarray, rule: Callable[[np.ndarray], _Rule]) -> None:
+    """Iterate the rule on the pairs ``keys[looping]`` (cycle members) in place until settled.
+
+    Scenarios (``key // n``) are independent: every ``_ROUND`` iterations those whose
+    cycles no longer move are dropped.
+    """
     for _ in range(0, MAX_CYCLE_ITERATIONS, _ROUND):
         if looping.size == 0:
-            break
-        gather = _Gather(structure, keys, lookup, base, looping)
+            return
+        step = rule(looping)
         for _ in range(_ROUND):
-            new = gather.apply(value, capacity)
+            new = step.apply(value, capacity)
             moved = np.abs(new - value[looping]) > TOLERANCE
             value[looping] = new
             if not moved.any():
                 return
-        # Scenarios are independent: keep iterating only those still moving.
         still = _sorted_unique(keys[looping[moved]] // n)
         scenario = keys[looping] // n
         position = np.minimum(np.searchsorted(still, scenario), still.size - 1)
@@ -210,89 +282,172 @@ CHANGE_EPSILON = 1e-12
 this leaves anywhere is at most this much)."""
 
 
-def _evaluate_changes(graph: SupplyGraph, structure: Structure, seeds: np.ndarray,
-                      seed_capacity: np.ndarray, base: np.ndarray) -> Pairs:
+def group_deficits(structure: Structure, availability: np.ndarray) -> np.ndarray:
+    """D_g = Σ w·(1 − a(s)) over the critical in-links of each (buyer, material) group.
+
+    The group's supply is ``max(0, 1 − D_g)``; a scenario moves D_g by the deltas of the
+    suppliers it changes.
+    """
+    if structure.in_src.size == 0:
+        return np.zeros(0)
+    deficit: np.ndarray = np.add.reduceat(structure.in_w * (1.0 - availability[structure.in_src]),
+                                          structure.group_ptr[:-1])
+    return deficit
+
+
+def shifted_deficits(structure: Structure, deficit: np.ndarray, nodes: np.ndarray,
+                     delta: np.ndarray) -> np.ndarray:
+    """Group deficits after the availability of ``nodes`` moved by ``delta``."""
+    links, owner = _out_links(structure, nodes)
+    shift = np.bincount(structure.out_group[links], weights=structure.out_w[links] * delta[owner],
+                        minlength=deficit.size)
+    shifted: np.ndarray = deficit - shift
+    return shifted
+
+
+def _evaluate_changes(graph: SupplyGraph, structure: Structure, seeds: np.ndarray, *,
+                      seed_capacity: np.ndarray, base: np.ndarray, deficit: np.ndarray) -> Pairs:
     """Evaluate scenarios level by level, following only the pairs whose value changed.
 
     A pair (k, v) is evaluated when a critical supplier of v changed in scenario k (or v is
     a seed); a pair that stays within ``CHANGE_EPSILON`` of the base ends the walk there.
+    What a changed supplier passes on is queued at its buyer's level as (buyer pair, group,
+    w·δ), so a buyer never gathers its unchanged in-links.
 
     Cycles: in a scenario that only lowers capacities the new availability is below the
     base everywhere, so the base is a valid start from above and a cycle is walked like the
-    rest, member by member as changes reach them. A scenario that raises a capacity may
-    lift a whole cycle at once (firms that sustain each other), so the cycle's members all
-    come in and are iterated from the top.
+    rest, member by member as changes reach them. In one that only raises capacities the
+    base is a start from below, which reaches the greatest fixed point unless the cycle
+    has a self-sustaining core (:func:`_self_sustaining`): such a cycle, and any cycle in a
+    scenario that both raises and lowers, is taken in whole and iterated from the top.
     """
     n = structure.n
-    seed_lookup = pd.Index(seeds)
-    lowering = np.ones(int(seeds.max(initial=-1)) // n + 1 if seeds.size else 0, dtype=bool)
-    raised = seeds[seed_capacity > graph.capacity[seeds % n]] // n
-    lowering[raised] = False
-    pending: list[list[np.ndarray]] = [[] for _ in range(structure.levels)]
+    seed_order = np.argsort(seeds, kind="stable")
+    seeds, seed_capacity = seeds[seed_order], seed_capacity[seed_order]
+    scenarios = int(seeds.max(initial=-1)) // n + 1 if seeds.size else 0
+    lowering = np.ones(scenarios, dtype=bool)  # lowers only (or changes nothing)
+    raising = np.ones(scenarios, dtype=bool)  # raises only
+    now = graph.capacity[seeds % n]
+    lowering[seeds[seed_capacity > now] // n] = False
+    raising[seeds[seed_capacity < now] // n] = False
+    queued: list[list[np.ndarray]] = [[] for _ in range(structure.levels)]
+    passed: list[list[_Passed]] = [[] for _ in range(structure.levels)]
     seed_level = structure.level[seeds % n]
     for lv in np.unique(seed_level):
-        pending[int(lv)].append(seeds[seed_level == lv])
-    changed_keys = np.zeros(0, dtype=np.int64)
-    changed_values = np.zeros(0)
+        queued[int(lv)].append(seeds[seed_level == lv])
+    changed_keys: list[np.ndarray] = []
+    changed_values: list[np.ndarray] = []
     for lv in range(structure.levels):
-        if not pending[lv]:
+        if not queued[lv] and not passed[lv]:
             continue
-        keys = _sorted_unique(np.concatenate(pending[lv]))
-        pending[lv] = []
+        incoming = _Passed.concatenate(passed[lv])
+        keys = _sorted_unique(np.concatenate([*queued[lv], incoming.pair]))
+        queued[lv], passed[lv] = [], []
         keys, new_values, seeded = _settle_level(
-            graph, structure, base, keys, lowering=lowering, seed_lookup=seed_lookup,
-            seed_capacity=seed_capacity, done=(changed_keys, changed_values))
-        moved = np.abs(new_values - base[keys % n]) > CHANGE_EPSILON
+            graph, structure, base, keys, incoming.totals(n, deficit.size),
+            lowering=lowering, raising=raising, seeds=seeds,
+            seed_capacity=seed_capacity,
+            deficit=deficit)
+        delta = new_values - base[keys % n]
+        moved = np.abs(delta) > CHANGE_EPSILON
         keep = moved | seeded
-        changed_keys = np.concatenate([changed_keys, keys[keep]])
-        changed_values = np.concatenate([changed_values, new_values[keep]])
-        _push_successors(structure, keys[moved], pending, lv)
-    return Pairs(changed_keys // n, changed_keys % n, changed_values)
+        changed_keys.append(keys[keep])
+        changed_values.append(new_values[keep])
+        _pass_on(structure, keys[moved], delta[moved], passed, lv)
+    all_keys = np.concatenate(changed_keys) if changed_keys else np.zeros(0, dtype=np.int64)
+    all_values = np.concatenate(changed_values) if changed_values else np.zeros(0)
+    return Pairs(all_keys // n, all_keys % n, all_values)
+
+
+@dataclass(frozen=True, eq=False)
+class _Passed:
+    """Changes passed on along critical links: buyer pair key, buyer's group, w·δ."""
+
+    pair: np.ndarray
+    group: np.ndarray
+    amount: np.ndarray
+
+    @classmethod
+    def concatenate(cls, parts: list[_Passed]) -> _Passed:
+        if not parts:
+            return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+        return cls(np.concatenate([p.pair for p in parts]),
+                   np.concatenate([p.group for p in parts]),
+                   np.concatenate([p.amount for p in parts]))
+
+    def totals(self, n: int, groups: int) -> tuple[np.ndarray, np.ndarray]:
+        """Sum per (scenario, group): sorted keys ``scenario · groups + group`` and sums."""
+        key = (self.pair // n) * groups + self.group
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        if key.size == 0:
+            return key, np.zeros(0)
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        sums: np.ndarray = np.add.reduceat(self.amount[order], starts)
+        return key[starts], sums
 
 
 def _settle_level(graph: SupplyGraph, structure: Structure, base: np.ndarray, keys: np.ndarray,
-                  *, lowering: np.ndarray, seed_lookup: pd.Index, seed_capacity: np.ndarray,
-                  done: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  incoming: tuple[np.ndarray, np.ndarray], *, lowering: np.ndarray,
+                  raising: np.ndarray, seeds: np.ndarray, seed_capacity: np.ndarray,
+                  deficit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Compute one level's pairs; returns the keys (cycle members added), values, seed mask."""
     n = structure.n
-    lifting = structure.cyclic[keys % n] & ~lowering[keys // n]
+
+    def lifted(keys: np.ndarray) -> np.ndarray:
+        """Pairs on cycles that must be iterated from the top, whole cycle at once."""
+        scenario = keys // n
+        whole: np.ndarray = structure.cyclic[keys % n] & ~lowering[scenario] & (
+            ~raising[scenario] | structure.sustaining[keys % n])
+        return whole
+
+    lifting = lifted(keys)
     if lifting.any():
         keys = _with_cycle_members(structure, keys, only=lifting)
-    done_keys, done_values = done
     previous: pd.Series | None = None
     while True:
         node = keys % n
         capacity = graph.capacity[node].copy()
-        at = seed_lookup.get_indexer(pd.Index(keys))
+        at = _find(seeds, keys)
         capacity[at >= 0] = seed_capacity[at[at >= 0]]
-        walked = structure.cyclic[node] & lowering[keys // n]
-        start = capacity.copy()
-        start[walked] = np.minimum(capacity[walked], base[node[walked]])
+        cyclic = structure.cyclic[node]
+        walked = cyclic & ~lifted(keys)
+        value = capacity.copy()
+        value[walked] = np.minimum(capacity[walked], base[node[walked]])
         if previous is not None:  # warm start: the last round's values are still above
             known = previous.index.get_indexer(pd.Index(keys))
-            start[known >= 0] = previous.to_numpy()[known[known >= 0]]
-        all_keys = np.concatenate([done_keys, keys])
-        value = np.concatenate([done_values, start])
-        members = np.arange(done_keys.size, all_keys.size)
-        _settle(structure, all_keys, pd.Index(all_keys), base, value=value,
-                capacity=np.concatenate([np.zeros(done_keys.size), capacity]), members=members)
-        values = value[members]
-        moved = walked & (np.abs(values - base[node]) > CHANGE_EPSILON)
+            value[known >= 0] = previous.to_numpy()[known[known >= 0]]
+
+        def rule(members: np.ndarray, keys: np.ndarray = keys) -> _Deltas:
+            return _Deltas(structure, keys, members, base=base, deficit=deficit,
+                           incoming=incoming)
+
+        plain = np.flatnonzero(~cyclic)
+        if plain.size:
+            value[plain] = rule(plain).apply(value, capacity)
+        _iterate(keys, np.flatnonzero(cyclic), n=n, value=value, capacity=capacity, rule=rule)
+        moved = walked & (np.abs(value - base[node]) > CHANGE_EPSILON)
         fresh = _same_level_successors(structure, keys[moved], keys)
         if fresh.size == 0:
-            return keys, values, at >= 0
-        previous = pd.Series(values, index=keys)
+            return keys, value, at >= 0
+        previous = pd.Series(value, index=keys)
         keys = _sorted_unique(np.concatenate([keys, fresh]))
+
+
+def _out_links(structure: Structure, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Critical out-links (positions in ``out_*``) of the pairs' nodes, and each one's pair."""
+    node = keys % structure.n
+    starts = structure.out_ptr[node]
+    counts = structure.out_ptr[node + 1] - starts
+    return _ranges(starts, counts), np.repeat(np.arange(keys.size), counts)
 
 
 def _buyers(structure: Structure, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every critical buyer of the given pairs: (buyer pair key, supplier node, buyer node)."""
     n = structure.n
-    node = keys % n
-    starts = structure.out_ptr[node]
-    counts = structure.out_ptr[node + 1] - starts
-    target = structure.out_dst[_ranges(starts, counts)]
-    return np.repeat(keys // n, counts) * n + target, np.repeat(node, counts), target
+    links, owner = _out_links(structure, keys)
+    target = structure.out_dst[links]
+    return (keys[owner] // n) * n + target, keys[owner] % n, target
 
 
 def _same_level_successors(structure: Structure, keys: np.ndarray, present: np.ndarray
@@ -323,22 +478,37 @@ def _with_cycle_members(structure: Structure, keys: np.ndarray, *, only: np.ndar
     return _sorted_unique(np.concatenate([keys, expanded]))
 
 
-def _push_successors(structure: Structure, keys: np.ndarray, pending: list[list[np.ndarray]],
-                     level: int) -> None:
-    """Queue the critical buyers of changed pairs at their own (later) levels."""
+def _pass_on(structure: Structure, keys: np.ndarray, delta: np.ndarray,
+             passed: list[list[_Passed]], level: int) -> None:
+    """Queue what changed pairs pass on to their critical buyers at later levels."""
     if keys.size == 0:
         return
-    reached, _, target = _buyers(structure, keys)
+    n = structure.n
+    links, owner = _out_links(structure, keys)
+    target = structure.out_dst[links]
     target_level = structure.level[target]
-    later = target_level > level  # a same-level buyer is on the same cycle: the level's walk
-    reached, target_level = reached[later], target_level[later]
-    order = np.argsort(target_level, kind="stable")
-    reached, target_level = reached[order], target_level[order]
-    if reached.size == 0:
+    later = np.flatnonzero(target_level > level)  # same level: the same cycle, walked there
+    links, owner, target, target_level = links[later], owner[later], target[later], target_level[later]
+    if links.size == 0:
         return
+    order = np.argsort(target_level, kind="stable")
+    links, owner, target, target_level = links[order], owner[order], target[order], target_level[order]
+    pair = (keys[owner] // n) * n + target
+    group = structure.out_group[links]
+    amount = structure.out_w[links] * delta[owner]
     cuts = np.flatnonzero(np.r_[True, target_level[1:] != target_level[:-1]])
-    for start, stop in zip(cuts, np.r_[cuts[1:], reached.size], strict=True):
-        pending[int(target_level[start])].append(reached[start:stop])
+    for start, stop in zip(cuts, np.r_[cuts[1:], target_level.size], strict=True):
+        passed[int(target_level[start])].append(
+            _Passed(pair[start:stop], group[start:stop], amount[start:stop]))
+
+
+def _find(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Position of each of ``keys`` in ``sorted_keys``, −1 where absent."""
+    if sorted_keys.size == 0:
+        return np.full(keys.size, -1, dtype=np.int64)
+    position = np.minimum(np.searchsorted(sorted_keys, keys), sorted_keys.size - 1)
+    found: np.ndarray = np.where(sorted_keys[position] == keys, position, -1)
+    return found
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -394,4 +564,62 @@ class _Gather:
         supply = np.maximum(0.0, 1.0 - np.add.reduceat(deficit, self.segment))
         lowest = np.minimum.reduceat(supply, self.first)
         result[self.holders] = np.minimum(result[self.holders], lowest)
+        return result
+
+
+class _Deltas:
+    """The rule for scenario pairs, from their groups' deficits and what changed in them.
+
+    A group's deficit in scenario k is its base deficit minus the deltas passed on by the
+    suppliers that moved in k: those at earlier levels (``incoming``, fixed here) and, for
+    a node on a cycle, its cycle's members among ``keys`` (their current values, so the
+    rule can be iterated). A supplier of neither kind kept its base value.
+    """
+
+    def __init__(self, structure: Structure, keys: np.ndarray, members: np.ndarray, *,
+                 base: np.ndarray, deficit: np.ndarray,
+                 incoming: tuple[np.ndarray, np.ndarray]) -> None:
+        n = structure.n
+        self.members = members
+        node = keys[members] % n
+        scenario = keys[members] // n
+        starts = structure.node_group_ptr[node]
+        counts = structure.node_group_ptr[node + 1] - starts
+        self.holders = np.flatnonzero(counts)
+        self.first = (np.cumsum(counts) - counts)[self.holders]
+        group = _ranges(starts, counts)
+        slot_scenario = np.repeat(scenario, counts)
+        self.fixed = deficit[group]
+        passed_key, passed_sum = incoming
+        if passed_key.size and group.size:
+            slot_key = slot_scenario * deficit.size + group
+            at = np.minimum(np.searchsorted(passed_key, slot_key), passed_key.size - 1)
+            hit = np.flatnonzero(passed_key[at] == slot_key)
+            self.fixed[hit] -= passed_sum[at[hit]]
+        on_cycle = np.flatnonzero(structure.cyclic[np.repeat(node, counts)])
+        inner_start = structure.internal_ptr[group[on_cycle]]
+        inner_count = structure.internal_ptr[group[on_cycle] + 1] - inner_start
+        link = _ranges(inner_start, inner_count)
+        slot = np.repeat(on_cycle, inner_count)
+        source = structure.internal_src[link]
+        source_key = slot_scenario[slot] * n + source
+        position = np.minimum(np.searchsorted(keys, source_key), max(keys.size - 1, 0))
+        found = np.flatnonzero(keys[position] == source_key) if keys.size else position
+        self.inner_slot = slot[found]
+        self.inner_position = position[found]
+        self.inner_w = structure.internal_w[link[found]]
+        self.inner_base = base[source[found]]
+
+    def apply(self, value: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+        """One application of the availability rule to the pairs."""
+        result: np.ndarray = capacity[self.members].copy()
+        if self.first.size == 0:
+            return result
+        deficit = self.fixed
+        if self.inner_slot.size:
+            moved = self.inner_w * (value[self.inner_position] - self.inner_base)
+            deficit = deficit - np.bincount(self.inner_slot, weights=moved, minlength=deficit.size)
+        supply = np.maximum(0.0, 1.0 - deficit)
+        result[self.holders] = np.minimum(result[self.holders],
+                                          np.minimum.reduceat(supply, self.first))
         return result

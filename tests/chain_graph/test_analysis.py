@@ -154,6 +154,32 @@ def test_cycle_of_stopped_suppliers_restored_together() -> None:
     assert [r["marginal_value"] for r in order] == pytest.approx([0.0, 10.0])
 
 
+def test_restoring_a_stopped_member_of_a_self_sustaining_pair_lifts_both() -> None:
+    # A (stopped) and B take all of a material from each other: a(A) = a(B) = 0. With A
+    # restored, "both running" is consistent again and is the greatest fixed point, though
+    # rising from the current values would stay at 0.
+    G = _graph({"A": {"capacity": 0.0}, "B": {"is_enterprise": True, "output_value": 10.0}},
+               [("A", "B", "p", {"w": 1.0}), ("B", "A", "q", {"w": 1.0})])
+    assert availability(G).to_dict() == {"A": 0.0, "B": 0.0}
+    [row] = recovery(G, blocked(G)).to_dict("records")
+    assert row["recovered_value"] == pytest.approx(10.0)
+    assert row["affected"] == ["B"]
+
+
+def test_restoring_a_member_of_a_ring_with_outside_supply() -> None:
+    # A (c = 0.5) and B take 60 % of a material from each other and 40 % from S, U (running):
+    # no self-sustaining core, so the rise is walked up from the current values.
+    # Now: a(A) = 0.5, a(B) = 1 − 0.6·0.5 = 0.7. A restored: a(A) = 1 − 0.6(1 − a(B)),
+    # a(B) = 1 − 0.6(1 − a(A)) → both 1.
+    G = _graph({"A": {"capacity": 0.5}, "B": {"is_enterprise": True, "output_value": 100.0},
+                "S": {}, "U": {}},
+               [("A", "B", "p", {"w": 0.6}), ("S", "B", "p", {"w": 0.4}),
+                ("B", "A", "q", {"w": 0.6}), ("U", "A", "q", {"w": 0.4})])
+    assert availability(G).to_dict() == pytest.approx({"A": 0.5, "B": 0.7, "S": 1.0, "U": 1.0})
+    [row] = recovery(G, blocked(G)).to_dict("records")
+    assert row["recovered_value"] == pytest.approx(30.0)
+
+
 def test_supplier_that_is_also_a_key_enterprise() -> None:
     G = _graph({"K": {"is_enterprise": True, "output_value": 500.0, "capacity": 0.5},
                 "E": {"is_enterprise": True, "output_value": 1000.0}},
