@@ -7,6 +7,12 @@ trimmed text with its Excel row number; :mod:`ingest.validate` parses the text.
 CSV encodings (UTF-8 with or without BOM, GB18030/GBK) are detected from the bytes.
 Excel cells keep what the official saw: a ``0.85`` cell formatted as a percentage reads
 ``85%``, a date cell reads ``2020-04-30``.
+
+Reading is bounded whatever the file claims: a workbook that would unpack to far more than
+any ledger (a zip bomb) is refused from its directory before anything is unpacked; the
+header is looked for in the first rows and columns only; empty rows are skipped as they
+stream past (a sheet of a million formatted empty rows costs time, not memory); cells
+beyond the header's columns are not read. XML is parsed through defusedxml (entity bombs).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +38,11 @@ from ingest.schema import TABLES, table_for_name
 __all__ = ["RawTable", "Source", "discover", "read_table"]
 
 _SNIFF_BYTES = 1 << 20
+_MAX_UNPACKED = 1 << 30  # a full 1,048,576-row ledger sheet unpacks to a few hundred MB
+_MAX_RATIO = 200  # sheet XML compresses 5-50 times; a zip bomb thousands of times
+_RATIO_FLOOR = 64 << 20  # parts smaller than this may compress as well as they like
+_HEADER_COLUMNS = 256  # columns searched for the header
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
 
@@ -148,6 +160,7 @@ def _open_workbook(path: Path) -> Any:
     import openpyxl
 
     try:
+        _check_unpacked_size(path)
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
         raise ReadProblem(InputIssue(
@@ -156,6 +169,28 @@ def _open_workbook(path: Path) -> Any:
             "或不是 .xlsx 格式（旧的 .xls 请在 Excel 中另存为 .xlsx）",
             file=path.name,
         )) from error
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse a workbook whose parts would unpack to far more than any ledger.
+
+    The sizes come from the zip directory; zipfile never unpacks a part beyond its declared
+    size (a part that lies fails its CRC check), so checking them bounds what is read.
+    """
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+    total = sum(part.file_size for part in parts)
+    worst = max(parts, key=lambda part: part.file_size / max(part.compress_size, 1), default=None)
+    ratio = worst.file_size / max(worst.compress_size, 1) if worst else 0.0
+    bomb = worst is not None and worst.file_size > _RATIO_FLOOR and ratio > _MAX_RATIO
+    if total > _MAX_UNPACKED or bomb:
+        raise ReadProblem(InputIssue(
+            IssueCode.WORKBOOK_TOO_LARGE,
+            f"工作簿解压后约 {total / (1 << 20):,.0f} MB（其中 {worst.filename if worst else ''} "
+            f"压缩了 {ratio:,.0f} 倍），远超任何台账，疑似“压缩炸弹”，已拒绝读取：请确认文件来源；"
+            "真实的大台账请拆分或改用 CSV",
+            file=path.name,
+        ))
 
 
 def read_table(source: Source) -> RawTable:
@@ -177,6 +212,12 @@ def read_table(source: Source) -> RawTable:
 def _detect_encoding(path: Path) -> str:
     with path.open("rb") as handle:
         sample = handle.read(_SNIFF_BYTES)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ReadProblem(InputIssue(
+            IssueCode.ENCODING_UNKNOWN,
+            "文件是 UTF-16 编码（Excel 的“Unicode 文本”）：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
+            file=path.name,
+        ))
     if b"\x00" in sample:
         raise ReadProblem(InputIssue(
             IssueCode.FILE_UNREADABLE,
@@ -203,6 +244,8 @@ def _read_csv(source: Source) -> RawTable:
     with path.open("rb") as handle:
         head_bytes = handle.read(_SNIFF_BYTES)
     head_text = codecs.getincrementaldecoder(encoding)().decode(head_bytes, final=False)
+    # Old Mac line ends (CR only), as some export tools still write them.
+    cr_only = b"\r" in head_bytes and b"\n" not in head_bytes
     head = list(_first_rows(head_text))
     header_index = find_header_row(spec, head)
     if header_index is None:
@@ -220,6 +263,7 @@ def _read_csv(source: Source) -> RawTable:
             na_filter=False,
             skip_blank_lines=False,
             engine="c",
+            lineterminator="\r" if cr_only else None,
         )
     except pd.errors.EmptyDataError:
         cells = pd.DataFrame(columns=range(len(headers)), dtype=str)
@@ -268,7 +312,7 @@ def _first_rows(text: str) -> Iterator[list[str]]:
     there: the rows before it are what the header is looked for in, and pandas, which reads
     the whole file, has no such limit (the value check reports the long cell itself).
     """
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=None))  # any line ends
     try:
         for count, row in enumerate(reader):
             if count >= HEADER_SEARCH_ROWS:
@@ -286,24 +330,27 @@ def _read_xlsx(source: Source) -> RawTable:
     workbook = _open_workbook(source.path)
     try:
         sheet = workbook[source.sheet] if source.sheet else workbook.worksheets[0]
+        title = sheet.title
+        head = [[_cell_text(cell) for cell in row]
+                for row in sheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS,
+                                           max_col=_HEADER_COLUMNS)]
+        header_index = find_header_row(spec, head)
+        if header_index is None:
+            raise _no_header(source, title)
+        headers = [h.strip() for h in head[header_index]]
+        while headers and not headers[-1]:
+            headers.pop()
+        width = len(headers)
+        first_data_row = header_index + 2
+        _refuse_uncached_formulas(source, sheet, first_row=first_data_row, headers=headers)
         rows: list[list[str]] = []
         numbers: list[int] = []
-        header_index: int | None = None
-        header_row: list[str] = []
-        for number, row in enumerate(sheet.iter_rows(min_row=1), start=1):
+        for number, row in enumerate(sheet.iter_rows(min_row=first_data_row, max_col=width),
+                                     start=first_data_row):
             texts = [_cell_text(cell) for cell in row]
-            if header_index is None:
+            if any(texts):
                 rows.append(texts)
-                if len(rows) > HEADER_SEARCH_ROWS:
-                    break
-                header_index = find_header_row(spec, rows)
-                if header_index is not None:
-                    header_row = rows[header_index]
-                    rows, numbers = [], []
-                continue
-            rows.append(texts)
-            numbers.append(number)
-        title = sheet.title
+                numbers.append(number)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
         raise ReadProblem(InputIssue(
             IssueCode.FILE_UNREADABLE,
@@ -312,12 +359,65 @@ def _read_xlsx(source: Source) -> RawTable:
         )) from error
     finally:
         workbook.close()
-    if header_index is None:
-        raise _no_header(source, title)
-    headers = [h.strip() for h in header_row]
-    width = len(headers)
     cells = pd.DataFrame([(r + [""] * width)[:width] for r in rows], columns=range(width), dtype=str)
     return _finish(source, title if source.sheet else "", headers, cells, numbers)
+
+
+def _refuse_uncached_formulas(source: Source, sheet: Any, *, first_row: int,
+                              headers: list[str]) -> None:
+    """Refuse a sheet whose data cells hold formulas saved without their computed value.
+
+    Excel always saves a formula's last value; a file written by a program and never opened
+    in Excel has none, and reading it would silently turn every such cell into an empty one.
+    """
+    part = getattr(sheet, "_worksheet_path", None)  # openpyxl's read-only sheet: its XML part
+    if not part:
+        return
+    from defusedxml.ElementTree import iterparse
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    with zipfile.ZipFile(source.path) as archive:
+        with archive.open(part) as raw:
+            if not _mentions_formula(raw):
+                return
+        count = 0
+        first: tuple[int, int] | None = None
+        with archive.open(part) as raw:
+            for _, element in iterparse(raw):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if tag == "c":
+                    children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                    value = children.get("v")
+                    typed_text = element.get("t") in {"str", "s", "inlineStr"}
+                    uncached = "f" in children and (
+                        value is None or (not (value.text or "") and not typed_text))
+                    if uncached and element.get("r"):
+                        letters, row = coordinate_from_string(element.get("r"))
+                        column = column_index_from_string(letters)
+                        if row >= first_row and column <= len(headers):
+                            count += 1
+                            first = first or (row, column)
+                    element.clear()
+                elif tag == "row":
+                    element.clear()
+    if first is not None:
+        row, column = first
+        raise ReadProblem(InputIssue(
+            IssueCode.FORMULA_WITHOUT_VALUE,
+            f"有 {count} 个公式单元格没有保存计算结果（第一个在第 {row} 行“{headers[column - 1]}”列），"
+            "读入将变成空值：请在 Excel 中打开此文件并保存后再导入，或把公式改为数值",
+            file=source.path.name, sheet=source.sheet_label, row=row, column=headers[column - 1],
+        ))
+
+
+def _mentions_formula(raw: Any) -> bool:
+    """Whether a sheet's XML has any formula element, scanned in 1 MB pieces."""
+    tail = b""
+    while chunk := raw.read(_SNIFF_BYTES):
+        if _FORMULA_TAG.search(tail + chunk):
+            return True
+        tail = chunk[-16:]
+    return False
 
 
 def _cell_text(cell: Any) -> str:

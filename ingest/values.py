@@ -33,24 +33,38 @@ class ValueProblem(Exception):
         self.message = message
 
 
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
 def normalize_id(text: str) -> str:
-    """Return the comparable form of an id: NFKC, trimmed, inner spaces removed.
+    """Return the comparable form of an id: NFKC, without spaces or invisible characters.
+
+    Invisible means Unicode format characters: zero-width spaces, BOMs, direction marks.
 
     Examples
     --------
     >>> normalize_id(" ＧＹ００１ ")
     'GY001'
+    >>> normalize_id("GY\u200b001\ufeff")
+    'GY001'
     """
-    value = text if text.isascii() else unicodedata.normalize("NFKC", text)
-    return "".join(value.split())
+    if text.isascii():
+        return "".join(text.split())
+    value = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in "".join(value.split()) if unicodedata.category(ch) != "Cf")
 
 
 def _text(text: str) -> str:
+    """Free text as written, without direction overrides (they can disguise what a name says).
+
+    >>> _text("\u202e司公限有")
+    '司公限有'
+    """
     if len(text) > MAX_TEXT_LENGTH:
         raise ValueProblem(
             IssueCode.TOO_LONG, f"文字过长（{len(text)} 个字符，最多 {MAX_TEXT_LENGTH} 个）"
         )
-    return text
+    return text if text.isascii() else text.translate(_BIDI_CONTROLS)
 
 
 def _id(text: str) -> str:
