@@ -21,15 +21,16 @@ import codecs
 import csv
 import datetime as dt
 import io
-import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import numpy as np
 import pandas as pd
+from defusedxml import DefusedXmlException
 
 from chain_graph.errors import InputIssue, IssueCode
 from ingest.headers import HEADER_SEARCH_ROWS, find_header_row
@@ -42,7 +43,7 @@ _MAX_UNPACKED = 1 << 30  # a full 1,048,576-row ledger sheet unpacks to a few hu
 _MAX_RATIO = 200  # sheet XML compresses 5-50 times; a zip bomb thousands of times
 _RATIO_FLOOR = 64 << 20  # parts smaller than this may compress as well as they like
 _HEADER_COLUMNS = 256  # columns searched for the header
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_XML_ERRORS = (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, ParseError)
 _SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
 
@@ -162,13 +163,23 @@ def _open_workbook(path: Path) -> Any:
     try:
         _check_unpacked_size(path)
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+    except DefusedXmlException as error:
+        raise _entities_refused(path, "") from error
+    except _XML_ERRORS as error:
         raise ReadProblem(InputIssue(
             IssueCode.FILE_UNREADABLE,
             f"无法作为 Excel 工作簿打开（{type(error).__name__}）：文件可能已损坏，"
             "或不是 .xlsx 格式（旧的 .xls 请在 Excel 中另存为 .xlsx）",
             file=path.name,
         )) from error
+
+
+def _entities_refused(path: Path, sheet: str) -> ReadProblem:
+    return ReadProblem(InputIssue(
+        IssueCode.FILE_UNREADABLE,
+        "工作簿含有 XML 实体或文档类型声明（Excel 从不写出这样的文件，可能是恶意构造的），已拒绝读取",
+        file=path.name, sheet=sheet,
+    ))
 
 
 def _check_unpacked_size(path: Path) -> None:
@@ -342,16 +353,26 @@ def _read_xlsx(source: Source) -> RawTable:
             headers.pop()
         width = len(headers)
         first_data_row = header_index + 2
-        _refuse_uncached_formulas(source, sheet, first_row=first_data_row, headers=headers)
+        last_row: int | None = None
+        part = getattr(sheet, "_worksheet_path", None)  # openpyxl's read-only sheet: its XML
+        if part:
+            scan = _scan_sheet(source.path, part, first_row=first_data_row, width=width)
+            if scan.first_uncached is not None:
+                raise _uncached_problem(source, scan, headers)
+            last_row = scan.last_row
         rows: list[list[str]] = []
         numbers: list[int] = []
-        for number, row in enumerate(sheet.iter_rows(min_row=first_data_row, max_col=width),
-                                     start=first_data_row):
+        data = sheet.iter_rows(min_row=first_data_row, max_row=last_row, max_col=width)
+        if last_row is not None and last_row < first_data_row:
+            data = iter(())
+        for number, row in enumerate(data, start=first_data_row):
             texts = [_cell_text(cell) for cell in row]
             if any(texts):
                 rows.append(texts)
                 numbers.append(number)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+    except DefusedXmlException as error:
+        raise _entities_refused(source.path, source.sheet_label) from error
+    except _XML_ERRORS as error:
         raise ReadProblem(InputIssue(
             IssueCode.FILE_UNREADABLE,
             f"读取工作表时出错（{type(error).__name__}）：文件可能已损坏",
@@ -363,61 +384,65 @@ def _read_xlsx(source: Source) -> RawTable:
     return _finish(source, title if source.sheet else "", headers, cells, numbers)
 
 
-def _refuse_uncached_formulas(source: Source, sheet: Any, *, first_row: int,
-                              headers: list[str]) -> None:
-    """Refuse a sheet whose data cells hold formulas saved without their computed value.
+@dataclass(frozen=True, slots=True)
+class _SheetScan:
+    """What one streaming pass over a sheet's XML found."""
+
+    last_row: int  # the last row with any value (0: none)
+    uncached: int  # formula cells of the table saved without their value
+    first_uncached: tuple[int, int] | None  # (row, column) of the first one
+
+
+def _scan_sheet(path: Path, part: str, *, first_row: int, width: int) -> _SheetScan:
+    """Find the last row holding a value and the table's formula cells saved without a value.
 
     Excel always saves a formula's last value; a file written by a program and never opened
     in Excel has none, and reading it would silently turn every such cell into an empty one.
+    Memory stays flat: each row is dropped from the tree once read, so a sheet of a million
+    formatted empty rows costs one pass and no more.
     """
-    part = getattr(sheet, "_worksheet_path", None)  # openpyxl's read-only sheet: its XML part
-    if not part:
-        return
     from defusedxml.ElementTree import iterparse
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-    with zipfile.ZipFile(source.path) as archive:
-        with archive.open(part) as raw:
-            if not _mentions_formula(raw):
-                return
-        count = 0
-        first: tuple[int, int] | None = None
-        with archive.open(part) as raw:
-            for _, element in iterparse(raw):
-                tag = element.tag.rsplit("}", 1)[-1]
-                if tag == "c":
-                    children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
-                    value = children.get("v")
-                    typed_text = element.get("t") in {"str", "s", "inlineStr"}
-                    uncached = "f" in children and (
-                        value is None or (not (value.text or "") and not typed_text))
-                    if uncached and element.get("r"):
-                        letters, row = coordinate_from_string(element.get("r"))
-                        column = column_index_from_string(letters)
-                        if row >= first_row and column <= len(headers):
-                            count += 1
-                            first = first or (row, column)
-                    element.clear()
-                elif tag == "row":
-                    element.clear()
-    if first is not None:
-        row, column = first
-        raise ReadProblem(InputIssue(
-            IssueCode.FORMULA_WITHOUT_VALUE,
-            f"有 {count} 个公式单元格没有保存计算结果（第一个在第 {row} 行“{headers[column - 1]}”列），"
-            "读入将变成空值：请在 Excel 中打开此文件并保存后再导入，或把公式改为数值",
-            file=source.path.name, sheet=source.sheet_label, row=row, column=headers[column - 1],
-        ))
+    last = uncached = row = column = 0
+    first: tuple[int, int] | None = None
+    sheet_data: Any = None
+    with zipfile.ZipFile(path) as archive, archive.open(part) as raw:
+        for event, element in iterparse(raw, events=("start", "end")):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                if tag == "row":
+                    row, column = int(element.get("r") or row + 1), 0
+                elif tag == "sheetData":
+                    sheet_data = element
+                continue
+            if tag == "c":
+                column += 1
+                if reference := element.get("r"):
+                    letters, row = coordinate_from_string(reference)
+                    column = column_index_from_string(letters)
+                parts = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                value = parts.get("v")
+                saved = value is not None and (bool(value.text) or element.get("t") in {"str", "s"})
+                if saved or "is" in parts or "f" in parts:
+                    last = max(last, row)
+                if "f" in parts and not saved and row >= first_row and column <= width:
+                    uncached += 1
+                    first = first or (row, column)
+            elif tag == "row" and sheet_data is not None:
+                sheet_data.clear()
+    return _SheetScan(last, uncached, first)
 
 
-def _mentions_formula(raw: Any) -> bool:
-    """Whether a sheet's XML has any formula element, scanned in 1 MB pieces."""
-    tail = b""
-    while chunk := raw.read(_SNIFF_BYTES):
-        if _FORMULA_TAG.search(tail + chunk):
-            return True
-        tail = chunk[-16:]
-    return False
+def _uncached_problem(source: Source, scan: _SheetScan, headers: list[str]) -> ReadProblem:
+    assert scan.first_uncached is not None
+    row, column = scan.first_uncached
+    return ReadProblem(InputIssue(
+        IssueCode.FORMULA_WITHOUT_VALUE,
+        f"有 {scan.uncached} 个公式单元格没有保存计算结果（第一个在第 {row} 行“{headers[column - 1]}”列），"
+        "读入将变成空值：请在 Excel 中打开此文件并保存后再导入，或把公式改为数值",
+        file=source.path.name, sheet=source.sheet_label, row=row, column=headers[column - 1],
+    ))
 
 
 def _cell_text(cell: Any) -> str:

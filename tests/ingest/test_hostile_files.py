@@ -1,8 +1,10 @@
 """Hostile and broken files, each with the outcome it must have.
 
 Every case starts from the canonical ledgers, breaks one thing, imports into a store that
-already holds the canonical content, and checks the located issue codes and that the store
-is unchanged (or, for a case that must load, that it loads).
+already holds the canonical content under the bounds of :mod:`tests.ingest.bounds`, and
+checks the located issue codes and that the store is unchanged (or, for a case that must
+load, that it loads and what it loaded). Workbook-level attacks are in
+``test_hostile_workbooks.py``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from chain_graph.gaps import analyze
 from chain_graph.model import Ledgers
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import ingest_directory, read_directory
+from tests.ingest.bounds import bounded
 from tests.ledger_files import CANONICAL, write_canonical, write_csv, write_xlsx
 
 Mutation = Callable[[Path], object]
@@ -96,6 +99,11 @@ def _links_text(separator: str, line_end: str) -> Mutation:
         (directory / "links.csv").write_text(text, encoding="utf-8")
 
     return mutate
+
+
+def _directory_for_file(directory: Path) -> None:
+    (directory / "links.csv").unlink()
+    (directory / "links.csv").mkdir()
 
 
 def _ole_container(directory: Path) -> None:
@@ -176,8 +184,7 @@ REFUSED: list[tuple[str, Mutation, set[str]]] = [
                                              .encode("utf-16")), {"E002"}),
     ("the header below row 10",
      _rows("links", lambda rows: rows.__setitem__(slice(0, 0), [[""] * 6] * 29)), {"E006"}),
-    ("a directory named links.csv",
-     lambda d: ((d / "links.csv").unlink(), (d / "links.csv").mkdir()), {"E003"}),
+    ("a directory named links.csv", _directory_for_file, {"E003"}),
     ("a table given twice (CSV and XLSX)",
      lambda d: write_xlsx(d / "enterprises.xlsx", {"enterprises": CANONICAL["enterprises"]}), {"E004"}),
     ("a password-protected workbook (OLE container)", _ole_container, {"E001"}),
@@ -247,7 +254,8 @@ def test_refused_with_a_located_issue_and_nothing_written(
     directory = write_canonical(tmp_path / "data")
     mutate(directory)
     before, version = store.load().canonical(), store.data_version()
-    report = ingest_directory(directory, store)
+    with bounded(mib=256, seconds=60):
+        report = ingest_directory(directory, store)
     found = {issue.code.value for issue in report.validation.issues}
     assert codes <= found, (case, sorted(found))
     assert not report.written
@@ -264,7 +272,8 @@ def test_loaded(store: SQLiteStore, tmp_path: Path, case: str, mutate: Mutation,
                 ) -> None:
     directory = write_canonical(tmp_path / "data")
     mutate(directory)
-    report = ingest_directory(directory, store)
+    with bounded(mib=256, seconds=60):
+        report = ingest_directory(directory, store)
     assert report.written, (case, report.validation.issues[:3])
     loaded = store.load()
     assert loaded.firms["id"].is_unique
