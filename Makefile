@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system neo4j demo test lint typecheck unit bench bench-quick clean
+.PHONY: install system neo4j demo test lint typecheck unit fuzz load bench bench-quick clean
 
 # Debian packages the tests need (Java 17 and Maven for Neo4j), installed only when missing.
 system:
@@ -37,6 +37,16 @@ unit: $(STAMP) neo4j
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The fuzz and property tests (schemathesis over the API, hypothesis over ingest and the
+# analysis) twenty times harder than in `make test`; about half an hour on two cores.
+fuzz: $(STAMP)
+	CHAIN_GRAPH_FUZZ_SCALE=$${CHAIN_GRAPH_FUZZ_SCALE:-20} $(BIN)/pytest -p no:cacheprovider \
+		tests/api/test_schemathesis.py tests/ingest/test_fuzz.py tests/chain_graph/test_analysis_properties.py
+
+# 50 clients for 60 s on the city demo (wrk on loopback): errors, lost ledger updates, p99.
+load: $(STAMP)
+	$(BIN)/python bench/load.py
 
 # Every benchmark, one dated report: bench/results/<date>.json and .md (bench/run_all.py).
 bench: $(STAMP) neo4j

@@ -18,6 +18,7 @@ from api.users import Role
 from chain_graph.settings import Settings
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import read_directory
+from tests.fuzzing import examples
 from tests.ledger_files import write_canonical
 
 _TOKEN: dict[str, str] = {}
@@ -47,7 +48,8 @@ def test_no_server_errors(app: FastAPI) -> None:
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(max_examples=examples(12), deadline=None, suppress_health_check=list(HealthCheck),
+                  database=None)
         def check(case: schemathesis.Case[Any]) -> None:
             response = case.call(headers=headers)
             calls[0] += 1

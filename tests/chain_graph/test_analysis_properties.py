@@ -19,6 +19,7 @@ from chain_graph.analysis import (
 from chain_graph.gaps import analyze
 from chain_graph.graph import from_networkx
 from tests.chain_graph.oracle import naive_availability, naive_value_at_risk
+from tests.fuzzing import examples
 
 MATERIALS = ["a", "b", "c"]
 
@@ -54,7 +55,7 @@ def supply_graphs(draw: st.DrawFn, max_nodes: int = 9) -> nx.MultiDiGraph:
     return G
 
 
-PROPERTY = settings(max_examples=150, deadline=None,
+PROPERTY = settings(max_examples=examples(150), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 

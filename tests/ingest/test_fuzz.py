@@ -21,6 +21,7 @@ from chain_graph.errors import IssueCode
 from chain_graph.gaps import analyze
 from chain_graph.graph import build_graph
 from ingest.loader import read_directory
+from tests.fuzzing import examples
 from tests.ledger_files import write_canonical
 
 ADDRESSES = [
@@ -148,7 +149,7 @@ def ledgers(draw: st.DrawFn) -> dict[str, list[list[Any]]]:
     return {"enterprises": enterprises, "suppliers": suppliers, "projects": projects, "links": links}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=ledgers())
 def test_valid_ledgers_always_load_and_analyse(tables: dict[str, list[list[Any]]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -169,7 +170,7 @@ def test_valid_ledgers_always_load_and_analyse(tables: dict[str, list[list[Any]]
     assert list(result.blocked["rank"]) == list(range(1, len(result.blocked) + 1))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     tables=ledgers(),
     hits=st.lists(
