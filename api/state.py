@@ -109,7 +109,9 @@ class AppState:
         self._ledger: LedgerSnapshot | None = None
         self.workers = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="scenario")
         self.scenario_slots = threading.BoundedSemaphore(2)
-        self.csrf_key = secrets.token_bytes(32)  # forms of an earlier process expire
+        shared = settings.form_key.get_secret_value() if settings.form_key else ""
+        # Workers of one service share the key; without one, forms of an earlier process expire.
+        self.csrf_key = shared.encode() if shared else secrets.token_bytes(32)
 
     def ledger(self) -> LedgerSnapshot:
         """Return the ledger's items and history, read again only after it changed."""

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     map_physics_limit: int = Field(default=1500, ge=1, description="Most nodes drawn with physics.")
     map_aggregate_limit: int = Field(default=5000, ge=1, description="Above: grouped overview map.")
     cookie_secure: bool = Field(default=False, description="Send the login cookie over HTTPS only.")
+    form_key: SecretStr | None = Field(
+        default=None,
+        description="Key that signs the console's form tokens; shared by all workers of one "
+        "service (`chain-graph serve --workers N` sets it). Unset: random per process.",
+    )
     project_other_unit: str = Field(
         default="市发展改革委", description="Responsible unit for 其他 problems of a project."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from typing import Annotated
 
 import typer
@@ -39,6 +41,8 @@ def serve(
     host: Annotated[str, typer.Option(help="监听地址（内网部署可设为 0.0.0.0）")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口")] = 8000,
     store: StoreOption = None,
+    workers: Annotated[int, typer.Option(
+        min=1, help="工作进程数（可设为 CPU 核数；每个进程各有一份分析缓存）")] = 1,
 ) -> None:
     """启动 Web 服务（控制台与接口）。"""
     import uvicorn
@@ -50,12 +54,22 @@ def serve(
         settings = serve_settings(store)
         _first_admin(settings, host, port)
         state = AppState(settings)  # opens the store now: a wrong address fails here, clearly
-    try:
-        console.print(f"chain-graph 已启动：http://{host}:{port}/console/ （存储：{settings.store}）")
-        uvicorn.run(create_app(settings, state=state), host=host, port=port, log_level="warning",
-                    access_log=False)
-    finally:
-        state.close()
+    console.print(f"chain-graph 已启动：http://{host}:{port}/console/ （存储：{settings.store}，"
+                  f"{workers} 个工作进程）")
+    if workers == 1:
+        try:
+            uvicorn.run(create_app(settings, state=state), host=host, port=port, log_level="warning",
+                        access_log=False)
+        finally:
+            state.close()
+        return
+    state.close()
+    # Each worker process builds the app from the environment: pass on what the command
+    # line changed, and one form key so a form shown by one worker is accepted by another.
+    os.environ["CHAIN_GRAPH_STORE"] = settings.store
+    os.environ.setdefault("CHAIN_GRAPH_FORM_KEY", secrets.token_hex(32))
+    uvicorn.run("api.app:create_app", factory=True, workers=workers, host=host, port=port,
+                log_level="warning", access_log=False)
 
 
 @users_app.command("add")

@@ -52,21 +52,34 @@ _IMPORT_CHILD = textwrap.dedent("""
         store.write(ledgers, replace=True)
 """)
 
+# The child closes an item and is killed with the change written but not committed: on
+# SQLite after the item row is updated and before its event is inserted, on Neo4j after the
+# one statement that does both and before the commit.
 _UPDATE_CHILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    import chain_graph.store.sqlite as module
-    from chain_graph.ledger import Action, Ledger
-    url, marker = sys.argv[1], Path(sys.argv[2])
-    real = module._insert
-    def slow(table, fields, **kw):
-        if table == "ledger_history":  # the item row is updated, its event not yet written
+    url, item_id, marker = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    if url.startswith("sqlite"):
+        import chain_graph.store.sqlite as module
+        real = module._insert
+        def slow(table, fields, **kw):
+            if table == "ledger_history":
+                marker.write_text("in the middle")
+                time.sleep(60)
+            return real(table, fields, **kw)
+        module._insert = slow
+    else:
+        import neo4j
+        real_commit = neo4j.Transaction.commit
+        def slow_commit(self):
             marker.write_text("in the middle")
             time.sleep(60)
-        return real(table, fields, **kw)
-    module._insert = slow
-    with module.SQLiteStore(url) as store:
-        Ledger(store).act("W1", Action.CLOSE, by="killed", note="不会写入")
+            return real_commit(self)
+        neo4j.Transaction.commit = slow_commit
+    from chain_graph.ledger import Action, Ledger
+    from chain_graph.store import open_store
+    with open_store(url) as store:
+        Ledger(store).act(item_id, Action.CLOSE, by="killed", note="不会写入")
 """)
 
 
@@ -129,21 +142,26 @@ def test_writer_killed_mid_import(target: tuple[str, str], canonical_dir: Path, 
         _same(store.load(), before)
 
 
-def test_writer_killed_mid_ledger_update(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/ledger.db"
-    now = Ledger(SQLiteStore(url)).now()
-    with SQLiteStore(url) as store:
+def test_writer_killed_mid_ledger_update(target: tuple[str, str], tmp_path: Path) -> None:
+    url, _ = target
+    item_id = f"W-{tmp_path.name}"  # the Neo4j server is shared by the session's tests
+    with open_store(url) as store:
         ledger = Ledger(store)
-        ledger.register([LedgerItem(id="W1", subject_id="E1", created_at=now, updated_at=now)], by="a")
-        ledger.act("W1", Action.START, by="a")
-    _run_and_kill(_UPDATE_CHILD, url, str(tmp_path / "marker"), marker=tmp_path / "marker")
-    with SQLiteStore(url) as store:
-        item = store.ledger_item("W1")
+        now = ledger.now()
+        ledger.register([LedgerItem(id=item_id, subject_id="E1", created_at=now, updated_at=now)],
+                        by="a")
+        ledger.act(item_id, Action.START, by="a")
+        events = store.ledger_version()
+    _run_and_kill(_UPDATE_CHILD, url, item_id, str(tmp_path / "marker"), marker=tmp_path / "marker")
+    time.sleep(0.5)  # Neo4j notices the dropped connection and rolls the transaction back
+    with open_store(url) as store:
+        item = store.ledger_item(item_id)
         assert item is not None
         assert (item.status.value, item.version) == ("in_progress", 2)
-        assert [e.action for e in store.ledger_history("W1")] == [Action.REGISTER, Action.START]
-        Ledger(store).act("W1", Action.CLOSE, by="b", note="重启后办结")  # the store works on
-        assert [e.seq for e in store.ledger_history("W1")] == [1, 2, 3]
+        assert [e.action for e in store.ledger_history(item_id)] == [Action.REGISTER, Action.START]
+        assert store.ledger_version() == events
+        Ledger(store).act(item_id, Action.CLOSE, by="b", note="重启后办结", expected_version=2)
+        assert [e.seq for e in store.ledger_history(item_id)] == [1, 2, 3]
 
 
 def test_a_locked_file_is_a_clear_error_and_changes_nothing(tmp_path: Path, canonical_dir: Path) -> None:

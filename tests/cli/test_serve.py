@@ -1,0 +1,94 @@
+"""``chain-graph serve --workers 2``: a real multi-process service behind one SQLite store.
+
+Every console form is posted on a fresh connection, so the kernel spreads them over both
+workers: a form token signed by one worker must be accepted by the other, and each update
+must land exactly once in the shared ledger.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from chain_graph.store.sqlite import SQLiteStore
+from ingest.loader import read_directory
+from tests.neo4j_server import free_port
+
+CLI = str(Path(sys.executable).parent / "chain-graph")
+POSTS = 16
+
+
+@pytest.fixture
+def served(tmp_path: Path, canonical_dir: Path) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
+    url = f"sqlite:///{tmp_path}/served.db"
+    with SQLiteStore(url) as store:
+        store.write(read_directory(canonical_dir).ledgers)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHAIN_GRAPH_")}
+    env["CHAIN_GRAPH_AUTH_DB"] = str(tmp_path / "auth.db")
+    added = subprocess.run([CLI, "users", "add", "admin", "--role", "admin"], env=env,
+                           check=True, capture_output=True, text=True).stdout
+    token = re.search(r"cg_[A-Za-z0-9_-]+", added)
+    assert token, added
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen([CLI, "serve", "--port", str(port), "--workers", "2", "--store", url],
+                                  env=env, stdout=output, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, log.read_text(errors="replace")
+            time.sleep(0.1)
+        yield base, token.group(0), server
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc: field 4 of stat, after the name)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_two_workers_share_form_keys_and_one_ledger(served: tuple[str, str, subprocess.Popen[bytes]]
+                                                    ) -> None:
+    base, token, server = served
+    assert len(_children(server.pid)) >= 2  # uvicorn's supervisor and its worker processes
+    created = httpx.post(f"{base}/ledger", json={"subject_id": "E1", "description": "钢材断供"},
+                         headers={"Authorization": f"Bearer {token}"}).json()
+    login = httpx.post(f"{base}/console/login", data={"token": token})
+    cookies = login.history[0].cookies if login.history else login.cookies
+    page = httpx.get(f"{base}/console/ledger", cookies=cookies)
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert csrf, page.text[:500]
+    version = created["version"]
+    for number in range(POSTS):
+        with httpx.Client(cookies=cookies) as fresh:  # a new connection: either worker
+            answer = fresh.post(f"{base}/console/ledger/{created['id']}",
+                                data={"action": "note", "version": str(version),
+                                      "note": f"第 {number} 次进展", "csrf": csrf.group(1)})
+        assert answer.status_code == 200, answer.text[:300]
+        version += 1
+    item = httpx.get(f"{base}/ledger/{created['id']}", headers={"Authorization": f"Bearer {token}"}).json()
+    assert item["version"] == created["version"] + POSTS
