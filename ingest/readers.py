@@ -10,9 +10,10 @@ Excel cells keep what the official saw: a ``0.85`` cell formatted as a percentag
 
 Reading is bounded whatever the file claims: a workbook that would unpack to far more than
 any ledger (a zip bomb) is refused from its directory before anything is unpacked; the
-header is looked for in the first rows and columns only; empty rows are skipped as they
-stream past (a sheet of a million formatted empty rows costs time, not memory); cells
-beyond the header's columns are not read. XML is parsed through defusedxml (entity bombs).
+header is looked for in the first rows and columns only; one streaming pass over the sheet
+finds its last row with a value (a sheet of a million formatted empty rows costs one pass,
+not memory), formulas saved without a value, and values right of the header's last column
+(refused, as in a CSV, rather than dropped). XML is parsed through defusedxml (entity bombs).
 """
 
 from __future__ import annotations
@@ -359,6 +360,8 @@ def _read_xlsx(source: Source) -> RawTable:
             scan = _scan_sheet(source.path, part, first_row=first_data_row, width=width)
             if scan.first_uncached is not None:
                 raise _uncached_problem(source, scan, headers)
+            if scan.beyond is not None:
+                raise _beyond_header(source, scan.beyond, width)
             last_row = scan.last_row
         rows: list[list[str]] = []
         numbers: list[int] = []
@@ -391,6 +394,7 @@ class _SheetScan:
     last_row: int  # the last row with any value (0: none)
     uncached: int  # formula cells of the table saved without their value
     first_uncached: tuple[int, int] | None  # (row, column) of the first one
+    beyond: tuple[int, int] | None  # (row, column) of the first value right of the header
 
 
 def _scan_sheet(path: Path, part: str, *, first_row: int, width: int) -> _SheetScan:
@@ -406,6 +410,7 @@ def _scan_sheet(path: Path, part: str, *, first_row: int, width: int) -> _SheetS
 
     last = uncached = row = column = 0
     first: tuple[int, int] | None = None
+    beyond: tuple[int, int] | None = None
     sheet_data: Any = None
     with zipfile.ZipFile(path) as archive, archive.open(part) as raw:
         for event, element in iterparse(raw, events=("start", "end")):
@@ -426,12 +431,26 @@ def _scan_sheet(path: Path, part: str, *, first_row: int, width: int) -> _SheetS
                 saved = value is not None and (bool(value.text) or element.get("t") in {"str", "s"})
                 if saved or "is" in parts or "f" in parts:
                     last = max(last, row)
+                    if column > width and row >= first_row:
+                        beyond = beyond or (row, column)
                 if "f" in parts and not saved and row >= first_row and column <= width:
                     uncached += 1
                     first = first or (row, column)
             elif tag == "row" and sheet_data is not None:
                 sheet_data.clear()
-    return _SheetScan(last, uncached, first)
+    return _SheetScan(last, uncached, first, beyond)
+
+
+def _beyond_header(source: Source, cell: tuple[int, int], width: int) -> ReadProblem:
+    from openpyxl.utils.cell import get_column_letter
+
+    row, column = cell
+    return ReadProblem(InputIssue(
+        IssueCode.FILE_UNREADABLE,
+        f"有数据超出表头的 {width} 列（第一处在第 {row} 行 {get_column_letter(column)} 列）："
+        "请为这一列补上表头，或删去多余的数据",
+        file=source.path.name, sheet=source.sheet_label, row=row, column=get_column_letter(column),
+    ))
 
 
 def _uncached_problem(source: Source, scan: _SheetScan, headers: list[str]) -> ReadProblem:

@@ -109,11 +109,18 @@ def _formula_case(d: Path) -> None:
     _as_workbook(d, _formula_rows())
 
 
+def _beyond_case(d: Path) -> None:
+    rows = [list(r) for r in CANONICAL["enterprises"]]
+    rows[2] = [*rows[2], "", "备注：二季度复产"]  # typed two columns right of the last header
+    _as_workbook(d, rows)
+
+
 REFUSED: list[tuple[str, Callable[[Path], object], str, tuple[int, str] | None]] = [
     ("a zip bomb named .xlsx (300 MiB of sheet XML in 0.3 MiB)", _bomb_case, "E007", None),
     ("an entity-expansion bomb in the sheet XML", _laughs_case, "E001", None),
     ("sheet XML cut in half inside a valid zip", _truncated_case, "E001", None),
     ("a formula saved without its value", _formula_case, "E029", (2, "output_value")),
+    ("a value typed right of the last header", _beyond_case, "E001", (3, "K")),
 ]
 
 
