@@ -28,7 +28,7 @@ from chain_graph.gaps import GapAnalysis
 from chain_graph.ledger import Action, LedgerEvent, LedgerItem, overdue_days
 from chain_graph.model import ProblemStatus
 
-__all__ = ["SCOPE_LABELS", "WeeklyReport", "unit_ranking", "weekly_report", "weekly_trend"]
+__all__ = ["SCOPE_LABELS", "WeeklyReport", "report_period", "unit_ranking", "weekly_report", "weekly_trend"]
 
 SCOPE_LABELS = {"local": "本地", "in_province": "省内市外", "out_of_province": "省外",
                 "unknown": "地址待核实"}
@@ -55,6 +55,36 @@ class WeeklyReport:
     def target_met(self) -> bool:
         """Whether the key enterprises' output-weighted recovery reaches the target."""
         return self.recovery >= self.target
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the ledgers' own date range (ledger spec)
+
+
+def report_period(start: dt.date | None, end: dt.date | None, *, today: dt.date) -> tuple[dt.date, dt.date]:
+    """Return the report period: ``end`` defaults to today, ``start`` to six days before.
+
+    Both days must lie in the ledgers' years and in order, else a :class:`ConfigError`
+    says which.
+
+    Examples
+    --------
+    >>> report_period(None, dt.date(2026, 11, 27), today=dt.date(2026, 11, 28))
+    (datetime.date(2026, 11, 21), datetime.date(2026, 11, 27))
+    >>> report_period(None, dt.date(1, 1, 1), today=dt.date(2026, 11, 28))
+    Traceback (most recent call last):
+    ...
+    chain_graph.errors.ConfigError: 报告期结束日 0001-01-01 应在 2000 年到 2100 年之间
+    """
+    from chain_graph.errors import ConfigError
+
+    last = end or today
+    for day, label in ((start, "开始日"), (last, "结束日")):
+        if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ConfigError(f"报告期{label} {day} 应在 {FIRST_YEAR} 年到 {LAST_YEAR} 年之间")
+    first = start or last - dt.timedelta(days=6)
+    if last < first:
+        raise ConfigError(f"报告期结束日 {last} 早于开始日 {first}")
+    return first, last
 
 
 def weekly_report(analysis: GapAnalysis, items: Sequence[LedgerItem], events: Sequence[LedgerEvent], *,

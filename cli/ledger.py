@@ -294,12 +294,12 @@ def report_weekly(
     store: StoreOption = None,
 ) -> None:
     """周报告：产能恢复对标、投资受影响、受阻配套企业、问题台账办理与责任单位排名。"""
-    from chain_graph.report import weekly_report
+    from chain_graph.report import report_period, weekly_report
     from exports.report import write_html, write_report_xlsx
 
     with user_errors(), open_store(store, settings=load_settings()) as target_store:
-        last = _date(end, "--to") if end else dt.date.today()
-        first = _date(start, "--from") if start else last - dt.timedelta(days=6)
+        first, last = report_period(_date(start, "--from") if start else None,
+                                    _date(end, "--to") if end else None, today=dt.date.today())
         if not 0 < target <= 1:
             raise ConfigError(f"--target 应在 0 到 1 之间，当前为 {target}")
         if out.suffix.lower() not in (".xlsx", ".html"):

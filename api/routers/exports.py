@@ -15,7 +15,7 @@ from api.deps import CurrentUser, State, require
 from api.routers.ledger import visible
 from api.users import Role, User
 from chain_graph.ledger import Ledger
-from chain_graph.report import weekly_report
+from chain_graph.report import report_period, weekly_report
 from exports.lists import coordination_sheets, ledger_sheets, local_sheets
 from exports.report import render_html, write_report_xlsx
 from exports.workbook import Sheet, write_csv, write_xlsx
@@ -84,8 +84,7 @@ def weekly(state: State, user: Reader,
            target: Annotated[float, Query(gt=0, le=1)] = 0.9) -> Response:
     """周报告（HTML 可直接打印，或 xlsx）。"""
     snap = state.snapshot()
-    last = end or dt.date.today()
-    first = start or last - dt.timedelta(days=6)
+    first, last = report_period(start, end, today=dt.date.today())
     ledger = state.ledger()
     items, events = ledger.items, ledger.events
     with state.store() as store:

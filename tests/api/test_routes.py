@@ -237,6 +237,11 @@ def test_exports_download_workbooks(client: TestClient, tokens: dict[str, str]) 
     page = client.get("/reports/weekly?start=2026-11-23&end=2026-11-29", headers=auth(tokens["province"]))
     assert page.headers["content-type"].startswith("text/html")
     assert "周报告" in page.text
+    for bad in ("end=0001-01-01", "start=9999-12-31", "start=2026-11-29&end=2026-11-23"):  # make fuzz
+        refused = client.get(f"/reports/weekly?{bad}", headers=auth(tokens["province"]))
+        assert refused.status_code == 422, bad
+        assert refused.json()["code"] == "CG100"
+        assert "报告期" in refused.json()["message"]
 
 
 def test_openapi_and_docs_are_local(client: TestClient) -> None:

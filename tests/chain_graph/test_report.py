@@ -10,7 +10,7 @@ import pytest
 from chain_graph.errors import ConfigError
 from chain_graph.gaps import analyze
 from chain_graph.ledger import Action, LedgerEvent, LedgerItem, apply, registration
-from chain_graph.report import unit_ranking, weekly_report
+from chain_graph.report import report_period, unit_ranking, weekly_report
 from ingest.loader import read_directory
 
 START, END = dt.date(2026, 11, 23), dt.date(2026, 11, 29)
@@ -39,6 +39,30 @@ def test_a_reversed_period_is_refused(canonical_dir: Path) -> None:
     analysis = analyze(read_directory(canonical_dir).ledgers)
     with pytest.raises(ConfigError, match="早于开始日"):
         weekly_report(analysis, [], [], start=END, end=START)
+
+
+TODAY = dt.date(2026, 11, 28)
+
+
+@pytest.mark.parametrize(("start", "end", "expected"), [
+    (None, None, (dt.date(2026, 11, 22), TODAY)),
+    (dt.date(2026, 11, 1), None, (dt.date(2026, 11, 1), TODAY)),
+    (None, dt.date(2026, 10, 31), (dt.date(2026, 10, 25), dt.date(2026, 10, 31))),
+    (dt.date(2026, 11, 27), dt.date(2026, 11, 27), (dt.date(2026, 11, 27), dt.date(2026, 11, 27))),
+])
+def test_report_period_defaults(start: dt.date | None, end: dt.date | None,
+                                expected: tuple[dt.date, dt.date]) -> None:
+    assert report_period(start, end, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(("start", "end", "message"), [
+    (None, dt.date(1, 1, 1), "结束日 0001-01-01 应在 2000 年到 2100 年之间"),  # six days before: no date
+    (dt.date(9999, 12, 31), None, "开始日 9999-12-31 应在 2000 年到 2100 年之间"),
+    (dt.date(2026, 11, 28), dt.date(2026, 11, 1), "早于开始日"),
+])
+def test_report_period_refuses(start: dt.date | None, end: dt.date | None, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        report_period(start, end, today=TODAY)
 
 
 def _day(d: int, h: int = 9) -> dt.datetime:
