@@ -39,7 +39,7 @@ unit: $(STAMP) neo4j
 test: lint typecheck unit
 
 # The fuzz and property tests (schemathesis over the API, hypothesis over ingest and the
-# analysis) twenty times harder than in `make test`; about half an hour on two cores.
+# analysis) twenty times harder than in `make test`; about 20 minutes on two cores.
 fuzz: $(STAMP)
 	CHAIN_GRAPH_FUZZ_SCALE=$${CHAIN_GRAPH_FUZZ_SCALE:-20} $(BIN)/pytest -p no:cacheprovider \
 		tests/api/test_schemathesis.py tests/ingest/test_fuzz.py tests/chain_graph/test_analysis_properties.py
