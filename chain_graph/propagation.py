@@ -102,7 +102,7 @@ class Structure:
             group_start[1:] = (in_dst[1:] != in_dst[:-1]) | (in_mat[1:] != in_mat[:-1])
         del in_mat
         link_group = np.cumsum(group_start) - 1
-        group_ptr = np.r_[np.flatnonzero(group_start), len(order)] if len(order) else np.zeros(1, np.int64)
+        group_ptr = np.r_[np.flatnonzero(group_start), len(order)]
         node_group_ptr = np.searchsorted(in_dst[group_ptr[:-1]], np.arange(n + 1))
         in_position = np.empty(len(order), dtype=np.int64)
         in_position[order] = np.arange(len(order))
@@ -175,10 +175,7 @@ def _self_sustaining(component: np.ndarray, src: np.ndarray, dst: np.ndarray, *,
     s, d = src[closed], dst[closed]
     matrix = csr_matrix((np.ones(s.size), (s, d)), shape=(n, n))
     _, core_component = connected_components(matrix, directed=True, connection="strong")
-    size = np.bincount(core_component)
-    core = np.zeros(n, dtype=bool)
-    core[np.unique(np.r_[s, d])] = True
-    core &= size[core_component] > 1
+    core = np.bincount(core_component)[core_component] > 1  # on a cycle of closed links
     core[s[s == d]] = True
     sustaining_component = np.zeros(int(component.max(initial=-1)) + 1, dtype=bool)
     sustaining_component[component[core]] = True
