@@ -11,7 +11,9 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import openpyxl
@@ -73,6 +75,18 @@ def big_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
         opened.close()
 
 
+@contextmanager
+def _chromium(**context_options: Any) -> Iterator[BrowserContext]:
+    """Debian's Chromium, headless, and one browser context with the given options."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        try:
+            yield browser.new_context(**context_options)
+        finally:
+            browser.close()
+
+
 def _offline_page(context: BrowserContext, problems: list[str]) -> Page:
     """A page whose requests to any host but 127.0.0.1 are refused and reported."""
 
@@ -111,11 +125,7 @@ def test_console_in_chromium(server: str, state: AppState, tokens: dict[str, str
             by="市工信局",
         )
     hosts: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context(accept_downloads=True, locale="zh-CN")
+    with _chromium(accept_downloads=True, locale="zh-CN") as context:
         page = context.new_page()
         page.on("request", lambda request: hosts.append(urlsplit(request.url).hostname or ""))
         page.goto(f"{server}/console/")
@@ -143,7 +153,6 @@ def test_console_in_chromium(server: str, state: AppState, tokens: dict[str, str
         page.wait_for_selector("text=销号完成")
         assert page.locator("#item-W-BROWSER .status").inner_text() == "已销号"
         page.screenshot(path=str(ARTEFACTS / "3-ledger.png"), full_page=True)
-        browser.close()
     with state.store() as store:
         item = store.ledger_item("W-BROWSER")
         history = store.ledger_history("W-BROWSER")
@@ -157,10 +166,7 @@ def test_console_in_chromium(server: str, state: AppState, tokens: dict[str, str
 def test_maps_in_chromium(server: str, tokens: dict[str, str]) -> None:
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(extra_http_headers={"Authorization": f"Bearer {tokens['admin']}"})
+    with _chromium(extra_http_headers={"Authorization": f"Bearer {tokens['admin']}"}) as context:
         page = _offline_page(context, problems)
         for path, shot in (("/maps/city", "4-map-city.png"), ("/maps/impact/S1", "5-map-impact.png")):
             page.goto(server + path)
@@ -171,17 +177,13 @@ def test_maps_in_chromium(server: str, tokens: dict[str, str]) -> None:
         page.fill("#search", "怀化甲")
         page.press("#search", "Enter")
         assert page.locator("#status").inner_text() == "找到 1 个"
-        browser.close()
     assert problems == []
 
 
 def test_big_overview_is_interactive_within_10_seconds(big_server: tuple[str, str]) -> None:
     url, token = big_server
     problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(extra_http_headers={"Authorization": f"Bearer {token}"})
+    with _chromium(extra_http_headers={"Authorization": f"Bearer {token}"}) as context:
         page = _offline_page(context, problems)
         page.goto(url + "/maps/city")  # computes the analysis and renders the page (server side)
         started = time.perf_counter()
@@ -190,6 +192,5 @@ def test_big_overview_is_interactive_within_10_seconds(big_server: tuple[str, st
         interactive = time.perf_counter() - started
         assert "按县市区/地区和产业链汇总显示" in page.content()
         page.screenshot(path=str(ARTEFACTS / "6-map-overview.png"))
-        browser.close()
     assert problems == []
     assert interactive < 10
