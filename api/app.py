@@ -56,7 +56,9 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         title="chain-graph 产业链供应链断点堵点梳理",
         version="0.1.0",
         description="受阻配套企业、属地/跨区域协调清单、问题台账与导出。除 /health 外均需 Bearer 令牌。",
-        docs_url=None, redoc_url=None, lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
     )
     if state is not None:
         app.state.chain_graph = state
@@ -69,10 +71,13 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="chain-graph 接口文档",
-                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-                                   swagger_css_url="/static/swagger/swagger-ui.css",
-                                   swagger_favicon_url="/static/swagger/favicon-32x32.png")
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="chain-graph 接口文档",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -35,9 +35,11 @@ async def _current_user(request: Request, state: State) -> User:
     # async: a dict lookup (or one indexed SQLite query) is cheaper than a thread-pool hop.
     user = optional_user(request, state)
     if user is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED,
-                            "未登录或令牌无效：请在请求头携带 Authorization: Bearer <令牌>",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "未登录或令牌无效：请在请求头携带 Authorization: Bearer <令牌>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     request.state.user = user
     return user
 

@@ -120,8 +120,11 @@ class AppState:
             current = self._ledger
             if current is not None and current.version == version:
                 return current
-            fresh = LedgerSnapshot(version=version, items=sorted(store.ledger_items(), key=lambda i: i.id),
-                                   events=store.ledger_history())
+            fresh = LedgerSnapshot(
+                version=version,
+                items=sorted(store.ledger_items(), key=lambda i: i.id),
+                events=store.ledger_history(),
+            )
         self._ledger = fresh
         return fresh
 
@@ -177,8 +180,11 @@ class AppState:
             with self.store() as store:
                 version = store.data_version()
                 ledgers = store.load()
-            fresh = Snapshot(version=version, ledgers=ledgers,
-                             analysis=analyze(ledgers, settings=self.settings),
-                             home_adcode=self.settings.home_adcode)
+            fresh = Snapshot(
+                version=version,
+                ledgers=ledgers,
+                analysis=analyze(ledgers, settings=self.settings),
+                home_adcode=self.settings.home_adcode,
+            )
             self._snapshot = fresh
             return fresh

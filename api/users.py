@@ -38,8 +38,12 @@ class Role(StrEnum):
     VIEWER = "viewer"
 
 
-ROLE_LABELS = {Role.ADMIN: "市工业和信息化局", Role.COUNTY: "县市区政府", Role.PROVINCE: "省工业和信息化厅",
-               Role.VIEWER: "只读"}
+ROLE_LABELS = {
+    Role.ADMIN: "市工业和信息化局",
+    Role.COUNTY: "县市区政府",
+    Role.PROVINCE: "省工业和信息化厅",
+    Role.VIEWER: "只读",
+}
 
 
 class User(BaseModel):
@@ -93,16 +97,18 @@ class UserStore:
         if role == Role.COUNTY:
             if not (len(county) == 6 and county.isdigit() and region_name(county)):
                 raise ConfigError(
-                    f"县市区用户须指定有效的 6 位县级行政区划代码（--county），当前为 {county!r}")
+                    f"县市区用户须指定有效的 6 位县级行政区划代码（--county），当前为 {county!r}"
+                )
         elif county:
             raise ConfigError("只有 county 角色的用户绑定县市区")
         token = "cg_" + secrets.token_urlsafe(32)
         now = dt.datetime.now().replace(microsecond=0)
         with self._lock:
             try:
-                self._db.execute("INSERT INTO users (name, role, county, token_sha256, created_at) "
-                                 "VALUES (?, ?, ?, ?, ?)",
-                                 (name, role.value, county, token_digest(token), now.isoformat()))
+                self._db.execute(
+                    "INSERT INTO users (name, role, county, token_sha256, created_at) VALUES (?, ?, ?, ?, ?)",
+                    (name, role.value, county, token_digest(token), now.isoformat()),
+                )
             except sqlite3.IntegrityError:
                 raise ConfigError(f"用户 {name} 已存在") from None
         return User(name=name, role=role, county=county, created_at=now), token
@@ -116,13 +122,16 @@ class UserStore:
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         with self._lock:
-            row = self._db.execute("SELECT name, role, county, created_at FROM users "
-                                   "WHERE token_sha256 = ? AND revoked_at IS NULL",
-                                   (digest,)).fetchone()
+            row = self._db.execute(
+                "SELECT name, role, county, created_at FROM users "
+                "WHERE token_sha256 = ? AND revoked_at IS NULL",
+                (digest,),
+            ).fetchone()
         if row is None:
             return None
-        user = User(name=row[0], role=Role(row[1]), county=row[2],
-                    created_at=dt.datetime.fromisoformat(row[3]))
+        user = User(
+            name=row[0], role=Role(row[1]), county=row[2], created_at=dt.datetime.fromisoformat(row[3])
+        )
         if len(self._verified) > 10_000:
             self._verified.clear()
         self._verified[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, user)
@@ -131,16 +140,27 @@ class UserStore:
     def users(self) -> list[User]:
         """Every user, active or revoked, by name."""
         with self._lock:
-            rows = self._db.execute("SELECT name, role, county, created_at, revoked_at FROM users "
-                                    "ORDER BY name").fetchall()
-        return [User(name=r[0], role=Role(r[1]), county=r[2], created_at=dt.datetime.fromisoformat(r[3]),
-                     revoked=r[4] is not None) for r in rows]
+            rows = self._db.execute(
+                "SELECT name, role, county, created_at, revoked_at FROM users ORDER BY name"
+            ).fetchall()
+        return [
+            User(
+                name=r[0],
+                role=Role(r[1]),
+                county=r[2],
+                created_at=dt.datetime.fromisoformat(r[3]),
+                revoked=r[4] is not None,
+            )
+            for r in rows
+        ]
 
     def revoke(self, name: str) -> None:
         """Revoke a user's token (the user stays listed, as revoked)."""
         with self._lock:
-            cursor = self._db.execute("UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
-                                      (dt.datetime.now().isoformat(timespec="seconds"), name))
+            cursor = self._db.execute(
+                "UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                (dt.datetime.now().isoformat(timespec="seconds"), name),
+            )
         self._verified.clear()
         if cursor.rowcount == 0:
             raise NotFoundError(f"没有有效的用户 {name}")

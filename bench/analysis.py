@@ -30,8 +30,10 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
 
     if name == "pandas_read":
         started = time.perf_counter()
-        rows = sum(len(pd.read_csv(p, dtype=str, skiprows=1, keep_default_na=False,
-                                   encoding="utf-8-sig")) for p in sorted(data_dir.glob("*.csv")))
+        rows = sum(
+            len(pd.read_csv(p, dtype=str, skiprows=1, keep_default_na=False, encoding="utf-8-sig"))
+            for p in sorted(data_dir.glob("*.csv"))
+        )
         return {"seconds": time.perf_counter() - started, "rows": rows, "peak_mib": peak_mib()}
     with validated_ledgers(data_dir).open("rb") as handle:
         ledgers = pickle.load(handle)
@@ -44,9 +46,14 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
     built = time.perf_counter()
     result = analyze(graph)
     done = time.perf_counter()
-    return {"seconds": done - started, "build_seconds": built - started,
-            "rows": len(ledgers.links), "blocked": len(result.blocked),
-            "peak_mib": peak_mib(), "ledgers_mib": loaded}
+    return {
+        "seconds": done - started,
+        "build_seconds": built - started,
+        "rows": len(ledgers.links),
+        "blocked": len(result.blocked),
+        "peak_mib": peak_mib(),
+        "ledgers_mib": loaded,
+    }
 
 
 def main() -> None:
@@ -72,17 +79,24 @@ def main() -> None:
         "peak_mib": max(r["peak_mib"] for r in runs["analysis"]),
         "ledgers_in_memory_mib": max(r["ledgers_mib"] for r in runs["analysis"]),
     }
-    table = "\n".join([
-        "| scale | links | blocked | pandas read s | analysis s | × read | peak MiB |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-        f"| {args.scale} | {summary['links']:,} | {summary['blocked']:,} | {base:.2f} | "
-        f"{analysis:.2f} | {summary['ratio_to_pandas_read']:.2f} | {summary['peak_mib']:,.0f} |",
-    ])
+    table = "\n".join(
+        [
+            "| scale | links | blocked | pandas read s | analysis s | × read | peak MiB |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+            f"| {args.scale} | {summary['links']:,} | {summary['blocked']:,} | {base:.2f} | "
+            f"{analysis:.2f} | {summary['ratio_to_pandas_read']:.2f} | {summary['peak_mib']:,.0f} |",
+        ]
+    )
     print(table)
     out = ROOT / "results" / f"{dt.date.today().isoformat()}-analysis-{args.scale}.json"
-    out.write_text(json.dumps({"scale": args.scale, "seed": args.seed, "summary": summary,
-                               "runs": runs, "table": table}, ensure_ascii=False, indent=2),
-                   encoding="utf-8")
+    out.write_text(
+        json.dumps(
+            {"scale": args.scale, "seed": args.seed, "summary": summary, "runs": runs, "table": table},
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,7 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
     rows = 0
     if name == "pandas_read":
         for path in sorted(data_dir.glob("*.csv")):
-            rows += len(pd.read_csv(path, dtype=str, skiprows=1, keep_default_na=False,
-                                    encoding="utf-8-sig"))
+            rows += len(pd.read_csv(path, dtype=str, skiprows=1, keep_default_na=False, encoding="utf-8-sig"))
     elif name == "validate":
         validation = read_directory(data_dir)
         assert validation.ok, validation.issues[:5]
@@ -48,8 +47,12 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
             store.write(validation.ledgers)
             write_seconds = time.perf_counter() - write_started
             rows = sum(store.counts().values())
-        return {"seconds": time.perf_counter() - started, "rows": rows,
-                "write_seconds": write_seconds, "peak_mib": peak_mib()}
+        return {
+            "seconds": time.perf_counter() - started,
+            "rows": rows,
+            "write_seconds": write_seconds,
+            "peak_mib": peak_mib(),
+        }
     return {"seconds": time.perf_counter() - started, "rows": rows, "peak_mib": peak_mib()}
 
 
@@ -69,25 +72,44 @@ def main() -> None:
             "median_seconds": statistics.median(r["seconds"] for r in runs),
             "rows": runs[0]["rows"],
             "peak_mib": max(r["peak_mib"] for r in runs),
-            **({"median_write_seconds": statistics.median(r["write_seconds"] for r in runs)}
-               if "write_seconds" in runs[0] else {}),
+            **(
+                {"median_write_seconds": statistics.median(r["write_seconds"] for r in runs)}
+                if "write_seconds" in runs[0]
+                else {}
+            ),
         }
         for name, runs in results.items()
     }
     base = summary["pandas_read"]["median_seconds"]
-    lines = ["| stage | median s | rows | rows/s | × pandas read | peak MiB |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| stage | median s | rows | rows/s | × pandas read | peak MiB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for name, s in summary.items():
-        lines.append(f"| {name} | {s['median_seconds']:.2f} | {s['rows']:,.0f} | "
-                     f"{s['rows'] / s['median_seconds']:,.0f} | {s['median_seconds'] / base:.2f} | "
-                     f"{s['peak_mib']:,.0f} |")
+        lines.append(
+            f"| {name} | {s['median_seconds']:.2f} | {s['rows']:,.0f} | "
+            f"{s['rows'] / s['median_seconds']:,.0f} | {s['median_seconds'] / base:.2f} | "
+            f"{s['peak_mib']:,.0f} |"
+        )
     table = "\n".join(lines)
     print(table)
     stamp = dt.date.today().isoformat()
     out = ROOT / "results" / f"{stamp}-ingest-{args.scale}.json"
-    out.write_text(json.dumps({"scale": args.scale, "seed": args.seed, "repeat": args.repeat,
-                               "summary": summary, "runs": results, "table": table},
-                              ensure_ascii=False, indent=2), encoding="utf-8")
+    out.write_text(
+        json.dumps(
+            {
+                "scale": args.scale,
+                "seed": args.seed,
+                "repeat": args.repeat,
+                "summary": summary,
+                "runs": results,
+                "table": table,
+            },
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
 
 
 if __name__ == "__main__":

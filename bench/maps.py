@@ -76,8 +76,11 @@ def _views(ledgers: Ledgers, repeat: int) -> dict[str, dict[str, Any]]:
     results: dict[str, dict[str, Any]] = {"graph_and_facts": {"seconds": prepared}}
     for name, action in views.items():
         page = action()
-        results[name] = {"seconds": _median(action, repeat), "nodes": getattr(page, "nodes", 0),
-                         "mode": getattr(page, "mode", "")}
+        results[name] = {
+            "seconds": _median(action, repeat),
+            "nodes": getattr(page, "nodes", 0),
+            "mode": getattr(page, "mode", ""),
+        }
     return results
 
 
@@ -100,17 +103,24 @@ def main() -> None:
             prepared = time.perf_counter() - started
             started = time.perf_counter()
             page = render_map(city_view(node_facts, aggregate_limit=5000), title="overview")
-            results: dict[str, dict[str, Any]] = {"graph_and_facts": {"seconds": prepared},
-                       "overview": {"seconds": time.perf_counter() - started, "nodes": page.nodes,
-                                    "mode": page.mode}}
+            results: dict[str, dict[str, Any]] = {
+                "graph_and_facts": {"seconds": prepared},
+                "overview": {
+                    "seconds": time.perf_counter() - started,
+                    "nodes": page.nodes,
+                    "mode": page.mode,
+                },
+            }
         else:
             results = _views(ledgers, repeat)
         report[scale] = {"pandas_read_seconds": baseline, "views": results, "peak_mib": peak_mib()}
         print(f"\n{scale} (pandas read of the CSVs: {baseline:.2f} s)")
         print("| view | seconds | × read | nodes drawn | mode |\n|---|---:|---:|---:|---|")
         for name, figure in results.items():
-            print(f"| {name} | {figure['seconds']:.2f} | {figure['seconds'] / baseline:.1f} | "
-                  f"{figure.get('nodes', '')} | {figure.get('mode', '')} |")
+            print(
+                f"| {name} | {figure['seconds']:.2f} | {figure['seconds'] / baseline:.1f} | "
+                f"{figure.get('nodes', '')} | {figure.get('mode', '')} |"
+            )
     out = ROOT / "results" / f"{dt.date.today()}-maps.json"
     out.write_text(json.dumps(report, indent=2, default=str))
 

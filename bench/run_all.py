@@ -25,13 +25,26 @@ ROOT = Path(__file__).resolve().parent
 
 def _steps(quick: bool) -> list[tuple[str, list[str], str]]:
     scales = ["city", "province"] if quick else ["city", "province", "national"]
-    steps = [("ingest (province)", ["ingest.py", "--scale", "province", "--repeat", "3"], "ingest-province"),
-             ("stores (province)", ["stores.py", "--scale", "province", "--repeat", "2", "--batch", "20000"],
-              "stores-province")]
-    steps += [(f"analysis ({s})", ["analysis.py", "--scale", s, "--repeat", "1" if s == "national" else "3"],
-               f"analysis-{s}") for s in scales]
-    steps += [("api (city)", ["api.py", "--seconds", "10"], "api-city"),
-              ("maps", ["maps.py", *([] if quick else ["--big", "national"])], "maps")]
+    steps = [
+        ("ingest (province)", ["ingest.py", "--scale", "province", "--repeat", "3"], "ingest-province"),
+        (
+            "stores (province)",
+            ["stores.py", "--scale", "province", "--repeat", "2", "--batch", "20000"],
+            "stores-province",
+        ),
+    ]
+    steps += [
+        (
+            f"analysis ({s})",
+            ["analysis.py", "--scale", s, "--repeat", "1" if s == "national" else "3"],
+            f"analysis-{s}",
+        )
+        for s in scales
+    ]
+    steps += [
+        ("api (city)", ["api.py", "--seconds", "10"], "api-city"),
+        ("maps", ["maps.py", *([] if quick else ["--big", "national"])], "maps"),
+    ]
     return steps
 
 
@@ -42,16 +55,28 @@ def main() -> None:
     today = dt.date.today().isoformat()
     steps: dict[str, dict[str, object]] = {}
     report: dict[str, object] = {"date": today, "python": sys.version.split()[0], "steps": steps}
-    markdown = [f"# chain-graph benchmarks, {today}", "",
-                "Each figure is beside a baseline measured in the same run (see each table).", ""]
+    markdown = [
+        f"# chain-graph benchmarks, {today}",
+        "",
+        "Each figure is beside a baseline measured in the same run (see each table).",
+        "",
+    ]
     for title, command, stem in _steps(args.quick):
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, str(ROOT / command[0]), *command[1:]], cwd=ROOT.parent,
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [sys.executable, str(ROOT / command[0]), *command[1:]],
+            cwd=ROOT.parent,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         elapsed = time.perf_counter() - started
         result_file = ROOT / "results" / f"{today}-{stem}.json"
-        steps[title] = {"exit_code": done.returncode, "seconds": round(elapsed, 1),
-                        "result": json.loads(result_file.read_text()) if result_file.exists() else None}
+        steps[title] = {
+            "exit_code": done.returncode,
+            "seconds": round(elapsed, 1),
+            "result": json.loads(result_file.read_text()) if result_file.exists() else None,
+        }
         markdown += [f"## {title}", ""]
         if done.returncode == 0:
             markdown += [line for line in done.stdout.splitlines() if line.strip()] + [""]

@@ -61,11 +61,18 @@ def _timed(action: Callable[[], object]) -> float:
 
 def _anchor(store: Neo4jStore, ledgers: Ledgers, batch: int) -> None:
     rows = [row for part in neo4j_store._batches(ledgers.links, "links", batch) for row in part]
-    flat = [{"supplier_id": r["supplier_id"], "buyer_id": r["buyer_id"], "material": r["material"],
-             "share": r["props"].get("share")} for r in rows]
+    flat = [
+        {
+            "supplier_id": r["supplier_id"],
+            "buyer_id": r["buyer_id"],
+            "material": r["material"],
+            "share": r["props"].get("share"),
+        }
+        for r in rows
+    ]
     with store._driver.session(database=store.database) as session, session.begin_transaction() as tx:
         for start in range(0, len(flat), batch):
-            tx.run(_ANCHOR, rows=flat[start:start + batch]).consume()
+            tx.run(_ANCHOR, rows=flat[start : start + batch]).consume()
         tx.commit()
 
 
@@ -84,8 +91,10 @@ def _one_round(url: str, ledgers: Ledgers, batch: int) -> dict[str, float]:
         seconds["full"] = _timed(lambda: store.write(ledgers))
         seconds["reimport"] = _timed(lambda: store.write(ledgers))
         store.clear()
-    with tempfile.TemporaryDirectory() as tmp, SQLiteStore(f"sqlite:///{tmp}/b.db",
-                                                            batch_size=batch) as sqlite:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        SQLiteStore(f"sqlite:///{tmp}/b.db", batch_size=batch) as sqlite,
+    ):
         seconds["sqlite_full"] = _timed(lambda: sqlite.write(ledgers))
     return seconds
 
@@ -101,9 +110,14 @@ def main() -> None:
     with validated_ledgers(synthetic_set(args.scale, args.seed)).open("rb") as handle:
         ledgers: Ledgers = pickle.load(handle)
     counts = ledgers.counts()
-    rows = {"nodes": counts["firms"] + counts["projects"], "links": counts["links"],
-            "anchor_create": counts["links"], "full": sum(counts.values()),
-            "reimport": sum(counts.values()), "sqlite_full": sum(counts.values())}
+    rows = {
+        "nodes": counts["firms"] + counts["projects"],
+        "links": counts["links"],
+        "anchor_create": counts["links"],
+        "full": sum(counts.values()),
+        "reimport": sum(counts.values()),
+        "sqlite_full": sum(counts.values()),
+    }
     batches = [int(b) for b in args.batch.split(",")]
     rust = importlib.util.find_spec("neo4j._rust") is not None  # neo4j-rust-ext installed
 
@@ -118,26 +132,40 @@ def main() -> None:
             for batch in batches:
                 runs = [_one_round(server.url, ledgers, batch) for _ in range(args.repeat)]
                 summary[str(batch)] = {
-                    stage: {"median_seconds": statistics.median(r[stage] for r in runs),
-                            "rows": rows[stage]}
+                    stage: {"median_seconds": statistics.median(r[stage] for r in runs), "rows": rows[stage]}
                     for stage in runs[0]
                 }
         finally:
             server.stop()
 
-    lines = [f"{args.scale}: {counts} — neo4j-rust-ext {'on' if rust else 'off'}", "",
-             "| batch | stage | median s | rows | rows/s | × anchor time |",
-             "|---:|---|---:|---:|---:|---:|"]
+    lines = [
+        f"{args.scale}: {counts} — neo4j-rust-ext {'on' if rust else 'off'}",
+        "",
+        "| batch | stage | median s | rows | rows/s | × anchor time |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
     for size, stages in summary.items():
         anchor_per_row = stages["anchor_create"]["median_seconds"] / stages["anchor_create"]["rows"]
         for stage, figure in stages.items():
             seconds, rows_done = figure["median_seconds"], figure["rows"]
-            lines.append(f"| {size} | {stage} | {seconds:.2f} | {rows_done:,.0f} | "
-                         f"{rows_done / seconds:,.0f} | {seconds / rows_done / anchor_per_row:.2f} |")
+            lines.append(
+                f"| {size} | {stage} | {seconds:.2f} | {rows_done:,.0f} | "
+                f"{rows_done / seconds:,.0f} | {seconds / rows_done / anchor_per_row:.2f} |"
+            )
     print("\n".join(lines))
     out = ROOT / "results" / f"{dt.date.today()}-stores-{args.scale}.json"
-    out.write_text(json.dumps({"scale": args.scale, "counts": counts, "repeat": args.repeat,
-                               "neo4j_rust_ext": rust, "batches": summary}, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "scale": args.scale,
+                "counts": counts,
+                "repeat": args.repeat,
+                "neo4j_rust_ext": rust,
+                "batches": summary,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -138,8 +138,7 @@ def starved(graph: GraphLike, *, threshold: float = 0.9) -> np.ndarray:
     ['E']
     """
     g = _graph(graph)
-    return np.flatnonzero(~g.is_project & (g.capacity >= threshold)
-                          & (g.base_availability < threshold))
+    return np.flatnonzero(~g.is_project & (g.capacity >= threshold) & (g.base_availability < threshold))
 
 
 def _scenario_totals(g: SupplyGraph, pairs: Pairs, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -147,17 +146,23 @@ def _scenario_totals(g: SupplyGraph, pairs: Pairs, count: int) -> tuple[np.ndarr
     delta = g.base_availability[pairs.node] - pairs.value  # positive: availability fell
     output = g.output_weight[pairs.node] * delta
     investment = g.investment_weight[pairs.node] * delta
-    return (np.bincount(pairs.scenario, weights=output, minlength=count),
-            np.bincount(pairs.scenario, weights=investment, minlength=count))
+    return (
+        np.bincount(pairs.scenario, weights=output, minlength=count),
+        np.bincount(pairs.scenario, weights=investment, minlength=count),
+    )
 
 
-def _evaluate_chunked(g: SupplyGraph, changes: Sequence[Mapping[int, float]]
-                      ) -> Iterable[tuple[int, int, Pairs]]:
+def _evaluate_chunked(
+    g: SupplyGraph, changes: Sequence[Mapping[int, float]]
+) -> Iterable[tuple[int, int, Pairs]]:
     """Evaluate scenarios ``_CHUNK`` at a time: (first scenario, count, pairs)."""
     for start in range(0, len(changes), _CHUNK):
-        part = changes[start:start + _CHUNK]
-        yield start, len(part), evaluate(g, g.structure, part, base=g.base_availability,
-                                         deficit=g.group_deficit)
+        part = changes[start : start + _CHUNK]
+        yield (
+            start,
+            len(part),
+            evaluate(g, g.structure, part, base=g.base_availability, deficit=g.group_deficit),
+        )
 
 
 def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFrame:
@@ -196,8 +201,8 @@ def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFram
     changes = [{int(x): 1.0} for x in firms]
     for start, count, pairs in _evaluate_chunked(g, changes):
         lost_output, lost_investment = _scenario_totals(g, pairs, count)
-        output[start:start + count] = -lost_output
-        investment[start:start + count] = -lost_investment
+        output[start : start + count] = -lost_output
+        investment[start : start + count] = -lost_investment
         gain = pairs.value - g.base_availability[pairs.node]
         hit = (gain > AFFECTED_EPSILON) & valued[pairs.node]
         for k, ids in _affected(g, pairs.scenario[hit], pairs.node[hit], gain[hit]):
@@ -205,22 +210,24 @@ def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFram
     days = _days_to_impact(g, firms)
     recovery_days = g.recovery_days[firms]
     covers: list[bool | None] = [
-        None if np.isnan(r) or d is None else bool(r <= d)
-        for r, d in zip(recovery_days, days, strict=True)
+        None if np.isnan(r) or d is None else bool(r <= d) for r, d in zip(recovery_days, days, strict=True)
     ]
-    return pd.DataFrame({
-        "id": g.ids[firms].astype(str) if len(firms) else np.zeros(0, dtype=object),
-        "recovered_value": output + investment,
-        "recovered_output": output,
-        "recovered_investment": investment,
-        "affected": affected,
-        "days_to_impact": pd.Series(days, dtype=object),
-        "inventory_covers": pd.Series(covers, dtype=object),
-    })
+    return pd.DataFrame(
+        {
+            "id": g.ids[firms].astype(str) if len(firms) else np.zeros(0, dtype=object),
+            "recovered_value": output + investment,
+            "recovered_output": output,
+            "recovered_investment": investment,
+            "affected": affected,
+            "days_to_impact": pd.Series(days, dtype=object),
+            "inventory_covers": pd.Series(covers, dtype=object),
+        }
+    )
 
 
-def _affected(g: SupplyGraph, scenario: np.ndarray, node: np.ndarray, gain: np.ndarray
-              ) -> Iterable[tuple[int, list[str]]]:
+def _affected(
+    g: SupplyGraph, scenario: np.ndarray, node: np.ndarray, gain: np.ndarray
+) -> Iterable[tuple[int, list[str]]]:
     """Per scenario, the ids of its gaining nodes: largest gain first, then by id."""
     if scenario.size == 0:
         return
@@ -243,12 +250,14 @@ def rank_blocked(table: pd.DataFrame) -> pd.DataFrame:
 
     Recovered values equal to within 1e-6 万元 count as ties.
     """
-    key = pd.DataFrame({
-        "value": -table["recovered_value"].round(6),
-        "days_missing": table["days_to_impact"].isna(),
-        "days": pd.to_numeric(table["days_to_impact"]).fillna(0),
-        "id": table["id"],
-    })
+    key = pd.DataFrame(
+        {
+            "value": -table["recovered_value"].round(6),
+            "days_missing": table["days_to_impact"].isna(),
+            "days": pd.to_numeric(table["days_to_impact"]).fillna(0),
+            "id": table["id"],
+        }
+    )
     order = key.sort_values(["value", "days_missing", "days", "id"], kind="stable").index
     ranked = table.loc[order].reset_index(drop=True)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
@@ -260,7 +269,7 @@ def _losses_after(g: SupplyGraph, changes: Sequence[Mapping[int, float]]) -> np.
     totals = np.zeros(len(changes))
     for start, count, pairs in _evaluate_chunked(g, changes):
         out, inv = _scenario_totals(g, pairs, count)
-        totals[start:start + count] = -(out + inv)
+        totals[start : start + count] = -(out + inv)
     return totals
 
 
@@ -297,16 +306,14 @@ def restoration_order(graph: GraphLike, candidates: Sequence[int] | np.ndarray) 
         best = int(np.flatnonzero(marginal >= marginal[best] - 1e-9)[0])  # sorted by id
         node_id, x = remaining.pop(best)
         cumulative += float(marginal[best])
-        rows.append({"id": node_id, "marginal_value": float(marginal[best]),
-                     "cumulative_value": cumulative})
+        rows.append({"id": node_id, "marginal_value": float(marginal[best]), "cumulative_value": cumulative})
         current = _restored(current, x)
     return pd.DataFrame(rows, columns=["id", "marginal_value", "cumulative_value"])
 
 
 def _restored(g: SupplyGraph, node: int) -> SupplyGraph:
     """Return the graph with ``node`` at full capacity; availability is updated on its cone."""
-    pairs = evaluate(g, g.structure, [{node: 1.0}], base=g.base_availability,
-                     deficit=g.group_deficit)
+    pairs = evaluate(g, g.structure, [{node: 1.0}], base=g.base_availability, deficit=g.group_deficit)
     availability = g.base_availability.copy()
     availability[pairs.node] = pairs.value
     capacity = g.capacity.copy()
@@ -314,7 +321,8 @@ def _restored(g: SupplyGraph, node: int) -> SupplyGraph:
     restored = g.with_capacity(capacity)
     restored.__dict__["base_availability"] = availability
     restored.__dict__["group_deficit"] = shifted_deficits(
-        g.structure, g.group_deficit, pairs.node, pairs.value - g.base_availability[pairs.node])
+        g.structure, g.group_deficit, pairs.node, pairs.value - g.base_availability[pairs.node]
+    )
     return restored
 
 
@@ -345,8 +353,8 @@ def _upper_bounds(g: SupplyGraph) -> np.ndarray:
     edge_order = np.argsort(edge_level, kind="stable")
     edge_bounds = np.searchsorted(edge_level[edge_order], np.arange(s.levels + 1))
     for lv in range(s.levels - 1, -1, -1):
-        nodes = by_level[bounds[lv]:bounds[lv + 1]]
-        edges = edge_order[edge_bounds[lv]:edge_bounds[lv + 1]]
+        nodes = by_level[bounds[lv] : bounds[lv + 1]]
+        edges = edge_order[edge_bounds[lv] : edge_bounds[lv + 1]]
         e_src, e_dst, e_w = src[edges], dst[edges], w[edges]
         into_cycle = s.cyclic[e_dst]
         passed_fixed = np.where(into_cycle, cycle_bound[s.component[e_dst]], fixed[e_dst])
@@ -358,11 +366,13 @@ def _upper_bounds(g: SupplyGraph) -> np.ndarray:
         if looping.size:
             from_cycle = s.cyclic[e_src]
             size = cycle_bound.size
-            cycle_bound += np.bincount(s.component[looping], weights=weight[looping] * a[looping],
-                                       minlength=size)
+            cycle_bound += np.bincount(
+                s.component[looping], weights=weight[looping] * a[looping], minlength=size
+            )
             passed = a[e_src] * passed_lin + passed_fixed
-            cycle_bound += np.bincount(s.component[e_src[from_cycle]],
-                                       weights=passed[from_cycle], minlength=size)
+            cycle_bound += np.bincount(
+                s.component[e_src[from_cycle]], weights=passed[from_cycle], minlength=size
+            )
     return np.where(s.cyclic, cycle_bound[s.component], a * lin + fixed)
 
 
@@ -394,7 +404,7 @@ def exposure(graph: GraphLike, *, top: int = 20) -> pd.DataFrame:
     position = 0
     batch = 256
     while position < len(order):
-        chunk = order[position:position + batch]
+        chunk = order[position : position + batch]
         values = _losses_after(g, [{int(x): 0.0} for x in chunk])
         # values are drops of value at risk (negative when stopping): ascending = worst first
         best.extend((float(v), str(g.ids[x])) for v, x in zip(values, chunk, strict=True))
@@ -406,8 +416,10 @@ def exposure(graph: GraphLike, *, top: int = 20) -> pd.DataFrame:
             next_bound = float(bound[np.searchsorted(firms, order[position])])
             if next_bound < -best[-1][0] - 1e-9:
                 break
-    return pd.DataFrame([{"id": i, "value_at_risk_if_stopped": 0.0 - v} for v, i in best],
-                        columns=["id", "value_at_risk_if_stopped"])
+    return pd.DataFrame(
+        [{"id": i, "value_at_risk_if_stopped": 0.0 - v} for v, i in best],
+        columns=["id", "value_at_risk_if_stopped"],
+    )
 
 
 def single_source(graph: GraphLike, *, threshold: float = 0.8) -> pd.DataFrame:
@@ -432,9 +444,11 @@ def single_source(graph: GraphLike, *, threshold: float = 0.8) -> pd.DataFrame:
     src, dst = g.src[hit], g.dst[hit]
     order = np.lexsort((id_rank[src], material_rank[codes], id_rank[dst])) if hit.size else hit
     hit, src, dst = hit[order], src[order], dst[order]
-    return pd.DataFrame({
-        "buyer_id": g.ids[dst].astype(str),
-        "material": g.material[hit].astype(str),
-        "supplier_id": g.ids[src].astype(str),
-        "share": np.round(g.w[hit] * 100.0, 9),
-    })
+    return pd.DataFrame(
+        {
+            "buyer_id": g.ids[dst].astype(str),
+            "material": g.material[hit].astype(str),
+            "supplier_id": g.ids[src].astype(str),
+            "share": np.round(g.w[hit] * 100.0, 9),
+        }
+    )

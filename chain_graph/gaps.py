@@ -48,8 +48,9 @@ class GapAnalysis:
 
     def availability(self) -> dict[str, float]:
         """a(v) of every firm and project."""
-        return dict(zip(self.graph.ids.astype(str).tolist(),
-                        self.graph.base_availability.tolist(), strict=True))
+        return dict(
+            zip(self.graph.ids.astype(str).tolist(), self.graph.base_availability.tolist(), strict=True)
+        )
 
     def summary(self) -> dict[str, Any]:
         """Headline figures."""
@@ -80,9 +81,15 @@ class GapAnalysis:
         enterprises back, and value at risk (万元).
         """
         g = self.graph
-        firms = pd.DataFrame({"id": g.ids.astype(str), "chain": g.chains.astype(str),
-                              "enterprise": g.is_enterprise, "output": g.output_value,
-                              "a": g.base_availability})
+        firms = pd.DataFrame(
+            {
+                "id": g.ids.astype(str),
+                "chain": g.chains.astype(str),
+                "enterprise": g.is_enterprise,
+                "output": g.output_value,
+                "a": g.base_availability,
+            }
+        )
         firms = firms[firms["enterprise"]]
         return self._summary_by(firms, "chain", value="output")
 
@@ -91,8 +98,9 @@ class GapAnalysis:
         g = self.graph
         codes = g.adcodes.astype(str)
         valued = (g.is_enterprise | g.is_project) & np.char.startswith(codes, home_adcode[:4])
-        nodes = pd.DataFrame({"id": g.ids.astype(str), "county": codes, "output": g.weight,
-                              "a": g.base_availability})[valued]
+        nodes = pd.DataFrame(
+            {"id": g.ids.astype(str), "county": codes, "output": g.weight, "a": g.base_availability}
+        )[valued]
         table = self._summary_by(nodes, "county", value="output")
         table.insert(1, "name", [region_name(c) for c in table["county"]])
         return table
@@ -102,13 +110,16 @@ class GapAnalysis:
         group_of = dict(zip(nodes["id"], nodes[key], strict=True))
         holders = holders.assign(group=holders["affected"].map(group_of)).dropna(subset=["group"])
         blocked = holders.groupby("group")["id"].nunique()
-        nodes = nodes.assign(weighted=nodes[value] * nodes["a"],
-                             at_risk=nodes[value] * (1.0 - nodes["a"]))
-        table = nodes.groupby(key).agg(count=("id", "size"), output=(value, "sum"),
-                                       weighted=("weighted", "sum"), at_risk=("at_risk", "sum"))
-        table["availability"] = np.where(table["output"] > 0,
-                                         table["weighted"] / table["output"].where(table["output"] > 0, 1),
-                                         np.nan)
+        nodes = nodes.assign(weighted=nodes[value] * nodes["a"], at_risk=nodes[value] * (1.0 - nodes["a"]))
+        table = nodes.groupby(key).agg(
+            count=("id", "size"),
+            output=(value, "sum"),
+            weighted=("weighted", "sum"),
+            at_risk=("at_risk", "sum"),
+        )
+        table["availability"] = np.where(
+            table["output"] > 0, table["weighted"] / table["output"].where(table["output"] > 0, 1), np.nan
+        )
         table["blocked_suppliers"] = blocked.reindex(table.index).fillna(0).astype(int)
         table = table.drop(columns=["weighted"]).rename(columns={"at_risk": "value_at_risk"})
         return table.sort_values("value_at_risk", ascending=False).reset_index()
@@ -127,9 +138,20 @@ class GapAnalysis:
         }
 
 
-_BLOCKED_KEYS = ("rank", "id", "name", "scope", "route_to", "target_region", "recovered_value",
-                 "recovered_output", "recovered_investment", "days_to_impact",
-                 "inventory_covers", "affected")
+_BLOCKED_KEYS = (
+    "rank",
+    "id",
+    "name",
+    "scope",
+    "route_to",
+    "target_region",
+    "recovered_value",
+    "recovered_output",
+    "recovered_investment",
+    "days_to_impact",
+    "inventory_covers",
+    "affected",
+)
 
 
 def _plain(value: Any) -> Any:
@@ -167,8 +189,7 @@ def analyze(source: Ledgers | SupplyGraph, *, settings: Settings | None = None) 
     threshold = settings.blocked_threshold
     blocked_nodes = blocked(graph, threshold=threshold)
     table = recovery(graph, blocked_nodes)
-    regions = [classify(str(graph.adcodes[x]), home_adcode=settings.home_adcode)
-               for x in blocked_nodes]
+    regions = [classify(str(graph.adcodes[x]), home_adcode=settings.home_adcode) for x in blocked_nodes]
     table["name"] = graph.names[blocked_nodes].astype(str) if len(blocked_nodes) else []
     table["scope"] = [r.scope.value for r in regions]
     table["route_to"] = [r.route_to for r in regions]

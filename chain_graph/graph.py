@@ -176,17 +176,18 @@ def build_graph(ledgers: Ledgers) -> SupplyGraph:
     zeros_p = np.zeros(n_projects)
     return SupplyGraph(
         ids=ids,
-        names=np.concatenate([firms["name"].to_numpy(dtype=object),
-                              projects["name"].to_numpy(dtype=object)]),
-        adcodes=np.concatenate([firms["adcode"].to_numpy(dtype=object),
-                                projects["adcode"].to_numpy(dtype=object)]),
+        names=np.concatenate([firms["name"].to_numpy(dtype=object), projects["name"].to_numpy(dtype=object)]),
+        adcodes=np.concatenate(
+            [firms["adcode"].to_numpy(dtype=object), projects["adcode"].to_numpy(dtype=object)]
+        ),
         is_project=is_project,
         is_enterprise=np.r_[firms["is_enterprise"].to_numpy(dtype=bool), np.zeros(n_projects, bool)],
         capacity=np.r_[own_capacity(firms), np.ones(n_projects)],
         output_value=np.r_[firms["output_value"].to_numpy(dtype=float), zeros_p],
         annual_plan=np.r_[np.zeros(n_firms), projects["annual_plan"].to_numpy(dtype=float)],
-        recovery_days=np.r_[firms["recovery_days"].to_numpy(dtype=float, na_value=np.nan),
-                            np.full(n_projects, np.nan)],
+        recovery_days=np.r_[
+            firms["recovery_days"].to_numpy(dtype=float, na_value=np.nan), np.full(n_projects, np.nan)
+        ],
         chains=np.concatenate([firms["chain"].to_numpy(dtype=object), np.full(n_projects, "", object)]),
         src=src.astype(np.int64),
         dst=dst.astype(np.int64),
@@ -230,8 +231,12 @@ def to_networkx(graph: SupplyGraph) -> nx.MultiDiGraph:
         )
     for e in range(len(graph.src)):
         G.add_edge(
-            str(graph.ids[graph.src[e]]), str(graph.ids[graph.dst[e]]), key=str(graph.material[e]),
-            material=str(graph.material[e]), w=float(graph.w[e]), critical=bool(graph.critical[e]),
+            str(graph.ids[graph.src[e]]),
+            str(graph.ids[graph.dst[e]]),
+            key=str(graph.material[e]),
+            material=str(graph.material[e]),
+            w=float(graph.w[e]),
+            critical=bool(graph.critical[e]),
             stock_days=_nan_to_none(graph.stock_days[e]),
         )
     return G
@@ -248,8 +253,9 @@ def from_networkx(G: nx.MultiDiGraph | nx.DiGraph) -> SupplyGraph:
     data = [G.nodes[v] for v in nodes]
 
     def node_array(key: str, default: Any, dtype: Any = float) -> np.ndarray:
-        return np.array([d.get(key, default) if d.get(key) is not None else default
-                         for d in data], dtype=dtype)
+        return np.array(
+            [d.get(key, default) if d.get(key) is not None else default for d in data], dtype=dtype
+        )
 
     position = {v: i for i, v in enumerate(nodes)}
     if G.is_multigraph():
@@ -272,7 +278,8 @@ def from_networkx(G: nx.MultiDiGraph | nx.DiGraph) -> SupplyGraph:
         dst=np.array([position[v] for _, v, _, _ in edges], dtype=np.int64),
         w=np.array([d.get("w", 1.0) for *_, d in edges], dtype=float),
         critical=np.array([d.get("critical", True) for *_, d in edges], dtype=bool),
-        stock_days=np.array([np.nan if d.get("stock_days") is None else d["stock_days"]
-                             for *_, d in edges], dtype=float),
+        stock_days=np.array(
+            [np.nan if d.get("stock_days") is None else d["stock_days"] for *_, d in edges], dtype=float
+        ),
         material=np.array([str(m) for _, _, m, _ in edges], dtype=object),
     )

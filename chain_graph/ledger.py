@@ -45,8 +45,11 @@ __all__ = [
     "overdue_days",
 ]
 
-STATUS_LABELS = {ProblemStatus.REGISTERED: "已挂号", ProblemStatus.IN_PROGRESS: "办理中",
-                 ProblemStatus.CLOSED: "已销号"}
+STATUS_LABELS = {
+    ProblemStatus.REGISTERED: "已挂号",
+    ProblemStatus.IN_PROGRESS: "办理中",
+    ProblemStatus.CLOSED: "已销号",
+}
 """Chinese labels of the statuses, as officials write them."""
 
 
@@ -62,9 +65,15 @@ class Action(StrEnum):
     NOTE = "note"  # 进展备注
 
 
-ACTION_LABELS = {Action.REGISTER: "挂号", Action.START: "开始办理", Action.CLOSE: "销号",
-                 Action.REOPEN: "重新打开", Action.EXTEND: "延期", Action.ESCALATE: "督办",
-                 Action.NOTE: "进展备注"}
+ACTION_LABELS = {
+    Action.REGISTER: "挂号",
+    Action.START: "开始办理",
+    Action.CLOSE: "销号",
+    Action.REOPEN: "重新打开",
+    Action.EXTEND: "延期",
+    Action.ESCALATE: "督办",
+    Action.NOTE: "进展备注",
+}
 
 
 class LedgerItem(BaseModel):
@@ -155,8 +164,15 @@ def overdue_days(item: LedgerItem, today: dt.date) -> int:
     return (today - item.deadline).days
 
 
-def apply(item: LedgerItem, action: Action, *, by: str, at: dt.datetime, note: str = "",
-          deadline: dt.date | None = None) -> tuple[LedgerItem, LedgerEvent]:
+def apply(
+    item: LedgerItem,
+    action: Action,
+    *,
+    by: str,
+    at: dt.datetime,
+    note: str = "",
+    deadline: dt.date | None = None,
+) -> tuple[LedgerItem, LedgerEvent]:
     """Return ``item`` after ``action`` and the event that records it.
 
     Parameters
@@ -235,8 +251,17 @@ def apply(item: LedgerItem, action: Action, *, by: str, at: dt.datetime, note: s
     elif action == Action.NOTE and not note:
         _refuse(f"进展备注不能为空（问题台账 {item.id}）")
     new = item.model_copy(update=changes | {"version": item.version + 1, "updated_at": at})
-    event = LedgerEvent(item_id=item.id, seq=new.version, at=at, by=by, action=action,
-                        from_status=status, to_status=new.status, note=note, detail=detail)
+    event = LedgerEvent(
+        item_id=item.id,
+        seq=new.version,
+        at=at,
+        by=by,
+        action=action,
+        from_status=status,
+        to_status=new.status,
+        note=note,
+        detail=detail,
+    )
     return new, event
 
 
@@ -246,9 +271,16 @@ def _refuse(message: str) -> None:
 
 def registration(item: LedgerItem, *, by: str) -> LedgerEvent:
     """Return the first event of a new item (挂号)."""
-    return LedgerEvent(item_id=item.id, seq=item.version, at=item.created_at, by=by,
-                       action=Action.REGISTER, from_status=None, to_status=item.status,
-                       note=item.description[:200])
+    return LedgerEvent(
+        item_id=item.id,
+        seq=item.version,
+        at=item.created_at,
+        by=by,
+        action=Action.REGISTER,
+        from_status=None,
+        to_status=item.status,
+        note=item.description[:200],
+    )
 
 
 def default_unit(category: str, *, is_project: bool, settings: Settings) -> str:
@@ -272,20 +304,33 @@ def items_from_problems(ledgers: Ledgers, *, at: dt.datetime, settings: Settings
     for row in ledgers.problems.to_dict("records"):
         category = row["category"] or ProblemCategory.OTHER
         deadline = pd.to_datetime(row["deadline"], errors="coerce") if row["deadline"] else pd.NaT
-        items.append(LedgerItem(
-            id=row["id"], subject_id=row["subject_id"], category=category,
-            description=row["description"],
-            responsible_unit=row["responsible_unit"] or default_unit(
-                category, is_project=row["subject_id"] in projects, settings=settings),
-            deadline=None if pd.isna(deadline) else deadline.date(),
-            status=row["status"] or ProblemStatus.REGISTERED, source="import",
-            created_at=at, updated_at=at,
-        ))
+        items.append(
+            LedgerItem(
+                id=row["id"],
+                subject_id=row["subject_id"],
+                category=category,
+                description=row["description"],
+                responsible_unit=row["responsible_unit"]
+                or default_unit(category, is_project=row["subject_id"] in projects, settings=settings),
+                deadline=None if pd.isna(deadline) else deadline.date(),
+                status=row["status"] or ProblemStatus.REGISTERED,
+                source="import",
+                created_at=at,
+                updated_at=at,
+            )
+        )
     return items
 
 
-def items_from_analysis(analysis: GapAnalysis, ledgers: Ledgers, existing: Iterable[LedgerItem], *,
-                        at: dt.datetime, settings: Settings, days: int = 15) -> list[LedgerItem]:
+def items_from_analysis(
+    analysis: GapAnalysis,
+    ledgers: Ledgers,
+    existing: Iterable[LedgerItem],
+    *,
+    at: dt.datetime,
+    settings: Settings,
+    days: int = 15,
+) -> list[LedgerItem]:
     """One item per (blocked supplier, affected key buyer) that has no open item yet.
 
     The responsible unit is the category's (原材料); the unit the request is routed to (the
@@ -299,7 +344,8 @@ def items_from_analysis(analysis: GapAnalysis, ledgers: Ledgers, existing: Itera
     firms = ledgers.firms.set_index("id")
     names = {**firms["name"].to_dict(), **ledgers.projects.set_index("id")["name"].to_dict()}
     materials = ledgers.links.groupby(["supplier_id", "buyer_id"])["material"].agg(
-        lambda m: "、".join(sorted(set(m))))
+        lambda m: "、".join(sorted(set(m)))
+    )
     projects = set(ledgers.projects["id"])
     items = []
     for row in analysis.blocked.to_dict("records"):
@@ -320,15 +366,23 @@ def items_from_analysis(analysis: GapAnalysis, ledgers: Ledgers, existing: Itera
             material = materials.get((supplier, buyer), "")
             supplied = f"的{material}供应" if material else "（经上游传导）"
             co_units = tuple(u for u in [row["route_to"]] if u)
-            items.append(LedgerItem(
-                id=item_id, subject_id=buyer, supplier_id=supplier,
-                category=ProblemCategory.MATERIALS,
-                description=f"配套企业{row['name']}（{state}）影响{names.get(buyer, buyer)}{supplied}",
-                responsible_unit=default_unit(ProblemCategory.MATERIALS, is_project=buyer in projects,
-                                              settings=settings),
-                co_units=co_units, deadline=(at + dt.timedelta(days=days)).date(),
-                source="analysis", created_at=at, updated_at=at,
-            ))
+            items.append(
+                LedgerItem(
+                    id=item_id,
+                    subject_id=buyer,
+                    supplier_id=supplier,
+                    category=ProblemCategory.MATERIALS,
+                    description=f"配套企业{row['name']}（{state}）影响{names.get(buyer, buyer)}{supplied}",
+                    responsible_unit=default_unit(
+                        ProblemCategory.MATERIALS, is_project=buyer in projects, settings=settings
+                    ),
+                    co_units=co_units,
+                    deadline=(at + dt.timedelta(days=days)).date(),
+                    source="analysis",
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
     return items
 
 
@@ -363,8 +417,16 @@ class Ledger:
             raise NotFoundError(f"问题台账中没有编号为 {item_id} 的事项")
         return item
 
-    def act(self, item_id: str, action: Action, *, by: str, note: str = "",
-            deadline: dt.date | None = None, expected_version: int | None = None) -> LedgerItem:
+    def act(
+        self,
+        item_id: str,
+        action: Action,
+        *,
+        by: str,
+        note: str = "",
+        deadline: dt.date | None = None,
+        expected_version: int | None = None,
+    ) -> LedgerItem:
         """Apply ``action`` to an item and store it with its event.
 
         ``expected_version`` is the version the user saw; without it, the version just
@@ -375,7 +437,8 @@ class Ledger:
             from chain_graph.errors import StaleItemError
 
             raise StaleItemError(
-                f"问题台账 {item_id} 已被他人修改（版本 {expected_version} → {item.version}），请刷新后重试")
+                f"问题台账 {item_id} 已被他人修改（版本 {expected_version} → {item.version}），请刷新后重试"
+            )
         new, event = apply(item, action, by=by, at=self.now(), note=note, deadline=deadline)
         self.store.ledger_update(new, expected_version=item.version, event=event)
         return new

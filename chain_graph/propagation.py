@@ -114,22 +114,41 @@ class Structure:
         internal = np.flatnonzero(component[in_src] == component[in_dst])
         internal_ptr = np.searchsorted(link_group[internal], np.arange(len(group_ptr)))
         members = np.argsort(component, kind="stable")
-        member_ptr = np.searchsorted(component[members],
-                                     np.arange(int(component.max(initial=-1)) + 2))
-        sustaining = _self_sustaining(component, in_src[internal], in_dst[internal],
-                                      w=in_w[internal], group=link_group[internal])
-        return cls(n, in_ptr, in_src, in_w, group_start, group_ptr, node_group_ptr, out_ptr,
-                   dst[out_order], out_group, w[out_order], internal_ptr, in_src[internal],
-                   in_w[internal], level, component, cyclic, sustaining, levels, member_ptr,
-                   members)
+        member_ptr = np.searchsorted(component[members], np.arange(int(component.max(initial=-1)) + 2))
+        sustaining = _self_sustaining(
+            component, in_src[internal], in_dst[internal], w=in_w[internal], group=link_group[internal]
+        )
+        return cls(
+            n,
+            in_ptr,
+            in_src,
+            in_w,
+            group_start,
+            group_ptr,
+            node_group_ptr,
+            out_ptr,
+            dst[out_order],
+            out_group,
+            w[out_order],
+            internal_ptr,
+            in_src[internal],
+            in_w[internal],
+            level,
+            component,
+            cyclic,
+            sustaining,
+            levels,
+            member_ptr,
+            members,
+        )
 
-def _levels(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                                np.ndarray, int]:
+
+def _levels(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Strongly connected components and the longest-path level of each in the condensation."""
     matrix = csr_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
     count, component = connected_components(matrix, directed=True, connection="strong")
     size = np.bincount(component, minlength=count)
-    cyclic = (size[component] > 1)
+    cyclic = size[component] > 1
     cyclic[src[src == dst]] = True
     cs, cd = component[src], component[dst]
     keep = cs != cd
@@ -151,8 +170,9 @@ def _levels(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.nd
     return component, level[component], cyclic, max(depth, 1)
 
 
-def _self_sustaining(component: np.ndarray, src: np.ndarray, dst: np.ndarray, *,
-                     w: np.ndarray, group: np.ndarray) -> np.ndarray:
+def _self_sustaining(
+    component: np.ndarray, src: np.ndarray, dst: np.ndarray, *, w: np.ndarray, group: np.ndarray
+) -> np.ndarray:
     """Nodes whose cycle contains a *self-sustaining core*; only there may a rise need a restart.
 
     Call a group *closed* when its in-links from its own cycle carry all of it (weights
@@ -227,8 +247,9 @@ def evaluate(
         seed_capacity = np.array([c for ch in changes for c in ch.values()], dtype=float)
         if deficit is None:
             deficit = group_deficits(structure, base)
-        return _evaluate_changes(graph, structure, seeds, seed_capacity=seed_capacity, base=base,
-                                 deficit=deficit)
+        return _evaluate_changes(
+            graph, structure, seeds, seed_capacity=seed_capacity, base=base, deficit=deficit
+        )
     keys = np.arange(n, dtype=np.int64)
     capacity = graph.capacity.copy()
     value = capacity.copy()
@@ -237,13 +258,19 @@ def evaluate(
     bounds = np.searchsorted(structure.level[order], np.arange(structure.levels + 1))
     outside = np.zeros(n)
     for lv in range(structure.levels):
-        members = order[bounds[lv]:bounds[lv + 1]]
+        members = order[bounds[lv] : bounds[lv + 1]]
         cyclic = structure.cyclic[members]
         plain = members[~cyclic]
         if plain.size:
             value[plain] = _Gather(structure, keys, lookup, outside, plain).apply(value, capacity)
-        _iterate(keys, members[cyclic], n=n, value=value, capacity=capacity,
-                 rule=lambda m: _Gather(structure, keys, lookup, outside, m))
+        _iterate(
+            keys,
+            members[cyclic],
+            n=n,
+            value=value,
+            capacity=capacity,
+            rule=lambda m: _Gather(structure, keys, lookup, outside, m),
+        )
     return Pairs(np.zeros(n, dtype=np.int64), keys, value)
 
 
@@ -251,8 +278,15 @@ class _Rule(Protocol):
     def apply(self, value: np.ndarray, capacity: np.ndarray) -> np.ndarray: ...
 
 
-def _iterate(keys: np.ndarray, looping: np.ndarray, *, n: int, value: np.ndarray,
-             capacity: np.ndarray, rule: Callable[[np.ndarray], _Rule]) -> None:
+def _iterate(
+    keys: np.ndarray,
+    looping: np.ndarray,
+    *,
+    n: int,
+    value: np.ndarray,
+    capacity: np.ndarray,
+    rule: Callable[[np.ndarray], _Rule],
+) -> None:
     """Iterate the rule on the pairs ``keys[looping]`` (cycle members) in place until settled.
 
     Scenarios (``key // n``) are independent: every ``_ROUND`` iterations those whose
@@ -287,23 +321,33 @@ def group_deficits(structure: Structure, availability: np.ndarray) -> np.ndarray
     """
     if structure.in_src.size == 0:
         return np.zeros(0)
-    deficit: np.ndarray = np.add.reduceat(structure.in_w * (1.0 - availability[structure.in_src]),
-                                          structure.group_ptr[:-1])
+    deficit: np.ndarray = np.add.reduceat(
+        structure.in_w * (1.0 - availability[structure.in_src]), structure.group_ptr[:-1]
+    )
     return deficit
 
 
-def shifted_deficits(structure: Structure, deficit: np.ndarray, nodes: np.ndarray,
-                     delta: np.ndarray) -> np.ndarray:
+def shifted_deficits(
+    structure: Structure, deficit: np.ndarray, nodes: np.ndarray, delta: np.ndarray
+) -> np.ndarray:
     """Group deficits after the availability of ``nodes`` moved by ``delta``."""
     links, owner = _out_links(structure, nodes)
-    shift = np.bincount(structure.out_group[links], weights=structure.out_w[links] * delta[owner],
-                        minlength=deficit.size)
+    shift = np.bincount(
+        structure.out_group[links], weights=structure.out_w[links] * delta[owner], minlength=deficit.size
+    )
     shifted: np.ndarray = deficit - shift
     return shifted
 
 
-def _evaluate_changes(graph: SupplyGraph, structure: Structure, seeds: np.ndarray, *,
-                      seed_capacity: np.ndarray, base: np.ndarray, deficit: np.ndarray) -> Pairs:
+def _evaluate_changes(
+    graph: SupplyGraph,
+    structure: Structure,
+    seeds: np.ndarray,
+    *,
+    seed_capacity: np.ndarray,
+    base: np.ndarray,
+    deficit: np.ndarray,
+) -> Pairs:
     """Evaluate scenarios level by level, following only the pairs whose value changed.
 
     A pair (k, v) is evaluated when a critical supplier of v changed in scenario k (or v is
@@ -341,10 +385,17 @@ def _evaluate_changes(graph: SupplyGraph, structure: Structure, seeds: np.ndarra
         keys = _sorted_unique(np.concatenate([*queued[lv], incoming.pair]))
         queued[lv], passed[lv] = [], []
         keys, new_values, seeded = _settle_level(
-            graph, structure, base, keys, incoming.totals(n, deficit.size),
-            lowering=lowering, raising=raising, seeds=seeds,
+            graph,
+            structure,
+            base,
+            keys,
+            incoming.totals(n, deficit.size),
+            lowering=lowering,
+            raising=raising,
+            seeds=seeds,
             seed_capacity=seed_capacity,
-            deficit=deficit)
+            deficit=deficit,
+        )
         delta = new_values - base[keys % n]
         moved = np.abs(delta) > CHANGE_EPSILON
         keep = moved | seeded
@@ -368,9 +419,11 @@ class _Passed:
     def concatenate(cls, parts: list[_Passed]) -> _Passed:
         if not parts:
             return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
-        return cls(np.concatenate([p.pair for p in parts]),
-                   np.concatenate([p.group for p in parts]),
-                   np.concatenate([p.amount for p in parts]))
+        return cls(
+            np.concatenate([p.pair for p in parts]),
+            np.concatenate([p.group for p in parts]),
+            np.concatenate([p.amount for p in parts]),
+        )
 
     def totals(self, n: int, groups: int) -> tuple[np.ndarray, np.ndarray]:
         """Sum per (scenario, group): sorted keys ``scenario · groups + group`` and sums."""
@@ -384,18 +437,30 @@ class _Passed:
         return key[starts], sums
 
 
-def _settle_level(graph: SupplyGraph, structure: Structure, base: np.ndarray, keys: np.ndarray,
-                  incoming: tuple[np.ndarray, np.ndarray], *, lowering: np.ndarray,
-                  raising: np.ndarray, seeds: np.ndarray, seed_capacity: np.ndarray,
-                  deficit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _settle_level(
+    graph: SupplyGraph,
+    structure: Structure,
+    base: np.ndarray,
+    keys: np.ndarray,
+    incoming: tuple[np.ndarray, np.ndarray],
+    *,
+    lowering: np.ndarray,
+    raising: np.ndarray,
+    seeds: np.ndarray,
+    seed_capacity: np.ndarray,
+    deficit: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Compute one level's pairs; returns the keys (cycle members added), values, seed mask."""
     n = structure.n
 
     def lifted(keys: np.ndarray) -> np.ndarray:
         """Pairs on cycles that must be iterated from the top, whole cycle at once."""
         scenario = keys // n
-        whole: np.ndarray = structure.cyclic[keys % n] & ~lowering[scenario] & (
-            ~raising[scenario] | structure.sustaining[keys % n])
+        whole: np.ndarray = (
+            structure.cyclic[keys % n]
+            & ~lowering[scenario]
+            & (~raising[scenario] | structure.sustaining[keys % n])
+        )
         return whole
 
     lifting = lifted(keys)
@@ -416,8 +481,7 @@ def _settle_level(graph: SupplyGraph, structure: Structure, base: np.ndarray, ke
             value[known >= 0] = previous.to_numpy()[known[known >= 0]]
 
         def rule(members: np.ndarray, keys: np.ndarray = keys) -> _Deltas:
-            return _Deltas(structure, keys, members, base=base, deficit=deficit,
-                           incoming=incoming)
+            return _Deltas(structure, keys, members, base=base, deficit=deficit, incoming=incoming)
 
         plain = np.flatnonzero(~cyclic)
         if plain.size:
@@ -447,8 +511,7 @@ def _buyers(structure: Structure, keys: np.ndarray) -> tuple[np.ndarray, np.ndar
     return (keys[owner] // n) * n + target, keys[owner] % n, target
 
 
-def _same_level_successors(structure: Structure, keys: np.ndarray, present: np.ndarray
-                           ) -> np.ndarray:
+def _same_level_successors(structure: Structure, keys: np.ndarray, present: np.ndarray) -> np.ndarray:
     """Buyers on the same cycle as the given pairs that are not among ``present`` yet."""
     if keys.size == 0:
         return keys
@@ -460,8 +523,7 @@ def _same_level_successors(structure: Structure, keys: np.ndarray, present: np.n
     return fresh
 
 
-def _with_cycle_members(structure: Structure, keys: np.ndarray, *, only: np.ndarray
-                        ) -> np.ndarray:
+def _with_cycle_members(structure: Structure, keys: np.ndarray, *, only: np.ndarray) -> np.ndarray:
     """Add, for the selected pairs on a cycle, the other members of that cycle."""
     n = structure.n
     on_cycle = keys[only]
@@ -475,8 +537,9 @@ def _with_cycle_members(structure: Structure, keys: np.ndarray, *, only: np.ndar
     return _sorted_unique(np.concatenate([keys, expanded]))
 
 
-def _pass_on(structure: Structure, keys: np.ndarray, delta: np.ndarray,
-             passed: list[list[_Passed]], level: int) -> None:
+def _pass_on(
+    structure: Structure, keys: np.ndarray, delta: np.ndarray, passed: list[list[_Passed]], level: int
+) -> None:
     """Queue what changed pairs pass on to their critical buyers at later levels."""
     if keys.size == 0:
         return
@@ -496,7 +559,8 @@ def _pass_on(structure: Structure, keys: np.ndarray, delta: np.ndarray,
     cuts = np.flatnonzero(np.r_[True, target_level[1:] != target_level[:-1]])
     for start, stop in zip(cuts, np.r_[cuts[1:], target_level.size], strict=True):
         passed[int(target_level[start])].append(
-            _Passed(pair[start:stop], group[start:stop], amount[start:stop]))
+            _Passed(pair[start:stop], group[start:stop], amount[start:stop])
+        )
 
 
 def _find(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -527,8 +591,9 @@ class _Gather:
     lookup); a source outside the scenario's cone keeps its base availability.
     """
 
-    def __init__(self, structure: Structure, keys: np.ndarray, lookup: pd.Index,
-                 base: np.ndarray, members: np.ndarray) -> None:
+    def __init__(
+        self, structure: Structure, keys: np.ndarray, lookup: pd.Index, base: np.ndarray, members: np.ndarray
+    ) -> None:
         n = structure.n
         self.members = members
         node = keys[members] % n
@@ -573,9 +638,16 @@ class _Deltas:
     rule can be iterated). A supplier of neither kind kept its base value.
     """
 
-    def __init__(self, structure: Structure, keys: np.ndarray, members: np.ndarray, *,
-                 base: np.ndarray, deficit: np.ndarray,
-                 incoming: tuple[np.ndarray, np.ndarray]) -> None:
+    def __init__(
+        self,
+        structure: Structure,
+        keys: np.ndarray,
+        members: np.ndarray,
+        *,
+        base: np.ndarray,
+        deficit: np.ndarray,
+        incoming: tuple[np.ndarray, np.ndarray],
+    ) -> None:
         n = structure.n
         self.members = members
         node = keys[members] % n
@@ -617,6 +689,5 @@ class _Deltas:
             moved = self.inner_w * (value[self.inner_position] - self.inner_base)
             deficit = deficit - np.bincount(self.inner_slot, weights=moved, minlength=deficit.size)
         supply = np.maximum(0.0, 1.0 - deficit)
-        result[self.holders] = np.minimum(result[self.holders],
-                                          np.minimum.reduceat(supply, self.first))
+        result[self.holders] = np.minimum(result[self.holders], np.minimum.reduceat(supply, self.first))
         return result

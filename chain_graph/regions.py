@@ -244,18 +244,19 @@ def classify(adcode: str, *, home_adcode: str = "431200") -> Region:
     province, city, county = _level_names(adcode)
     if adcode[:2] != home_adcode[:2]:
         return Region(
-            adcode, Scope.OUT_OF_PROVINCE, PROVINCE_DEPARTMENT, province or None,
-            province, city, county,
+            adcode,
+            Scope.OUT_OF_PROVINCE,
+            PROVINCE_DEPARTMENT,
+            province or None,
+            province,
+            city,
+            county,
         )
     if adcode.endswith("0000"):
         # Only the home province is known: local and in-province cannot be told apart.
         return Region(adcode, Scope.UNKNOWN, None, None, province)
     if adcode[:4] != home_adcode[:4]:
-        return Region(
-            adcode, Scope.IN_PROVINCE, PROVINCE_DEPARTMENT, city or None, province, city, county
-        )
+        return Region(adcode, Scope.IN_PROVINCE, PROVINCE_DEPARTMENT, city or None, province, city, county)
     if county:
-        return Region(
-            adcode, Scope.LOCAL, f"{county}人民政府", county, province, city, county
-        )
+        return Region(adcode, Scope.LOCAL, f"{county}人民政府", county, province, city, county)
     return Region(adcode, Scope.LOCAL, CITY_BUREAU, city or None, province, city, county)

@@ -30,8 +30,12 @@ from chain_graph.model import ProblemStatus
 
 __all__ = ["SCOPE_LABELS", "WeeklyReport", "report_period", "unit_ranking", "weekly_report", "weekly_trend"]
 
-SCOPE_LABELS = {"local": "本地", "in_province": "省内市外", "out_of_province": "省外",
-                "unknown": "地址待核实"}
+SCOPE_LABELS = {
+    "local": "本地",
+    "in_province": "省内市外",
+    "out_of_province": "省外",
+    "unknown": "地址待核实",
+}
 
 
 @dataclass(frozen=True)
@@ -87,8 +91,15 @@ def report_period(start: dt.date | None, end: dt.date | None, *, today: dt.date)
     return first, last
 
 
-def weekly_report(analysis: GapAnalysis, items: Sequence[LedgerItem], events: Sequence[LedgerEvent], *,
-                  start: dt.date, end: dt.date, target: float = 0.9) -> WeeklyReport:
+def weekly_report(
+    analysis: GapAnalysis,
+    items: Sequence[LedgerItem],
+    events: Sequence[LedgerEvent],
+    *,
+    start: dt.date,
+    end: dt.date,
+    target: float = 0.9,
+) -> WeeklyReport:
     """Compute the weekly report of ``[start, end]``.
 
     Parameters
@@ -113,24 +124,32 @@ def weekly_report(analysis: GapAnalysis, items: Sequence[LedgerItem], events: Se
     total_output = float(output.sum())
     recovery = float((output * a).sum() / total_output) if total_output > 0 else 1.0
     blocked = analysis.blocked
-    by_scope = (blocked.groupby("scope").agg(suppliers=("id", "size"),
-                                             value=("recovered_value", "sum"))
-                .reindex(list(SCOPE_LABELS), fill_value=0).reset_index())
+    by_scope = (
+        blocked.groupby("scope")
+        .agg(suppliers=("id", "size"), value=("recovered_value", "sum"))
+        .reindex(list(SCOPE_LABELS), fill_value=0)
+        .reset_index()
+    )
     by_scope.insert(1, "label", by_scope["scope"].map(SCOPE_LABELS))
     return WeeklyReport(
-        start=start, end=end, target=target,
+        start=start,
+        end=end,
+        target=target,
         enterprises=int(enterprises.sum()),
         enterprises_below_target=int((enterprises & (a < target - 1e-12)).sum()),
-        recovery=recovery, output_at_risk=analysis.losses.output,
-        projects=int(g.is_project.sum()), annual_plan=float(g.investment_weight.sum()),
+        recovery=recovery,
+        output_at_risk=analysis.losses.output,
+        projects=int(g.is_project.sum()),
+        annual_plan=float(g.investment_weight.sum()),
         investment_at_risk=analysis.losses.investment,
         blocked_by_scope=by_scope,
         units=unit_ranking(items, events, start=start, end=end),
     )
 
 
-def unit_ranking(items: Sequence[LedgerItem], events: Sequence[LedgerEvent], *, start: dt.date,
-                 end: dt.date) -> pd.DataFrame:
+def unit_ranking(
+    items: Sequence[LedgerItem], events: Sequence[LedgerEvent], *, start: dt.date, end: dt.date
+) -> pd.DataFrame:
     """Per responsible unit: the period's record and its rank by on-time closure rate.
 
     Examples
@@ -159,36 +178,55 @@ def unit_ranking(items: Sequence[LedgerItem], events: Sequence[LedgerEvent], *, 
     for item in items:
         closed_on = last_close.get(item.id) if item.status == ProblemStatus.CLOSED else None
         created = item.created_at.date()
-        due = (item.deadline is not None and item.deadline <= end
-               and not (closed_on is not None and closed_on < start))
-        on_time = bool(due and closed_on is not None and item.deadline is not None
-                       and closed_on <= item.deadline and closed_on <= end)
+        due = (
+            item.deadline is not None
+            and item.deadline <= end
+            and not (closed_on is not None and closed_on < start)
+        )
+        on_time = bool(
+            due
+            and closed_on is not None
+            and item.deadline is not None
+            and closed_on <= item.deadline
+            and closed_on <= end
+        )
         open_at_end = closed_on is None or closed_on > end
         late = open_at_end and item.deadline is not None and end > item.deadline and created <= end
-        rows.append({
-            "unit": item.responsible_unit or "未指定",
-            "registered": int(start <= created <= end),
-            "closed": int(closed_on is not None and start <= closed_on <= end),
-            "open": int(open_at_end and created <= end),
-            "overdue": int(late),
-            "overdue_days": overdue_days(item.model_copy(update={"status": ProblemStatus.IN_PROGRESS}), end)
-            if late else 0,
-            "due": int(due), "on_time": int(on_time),
-        })
+        rows.append(
+            {
+                "unit": item.responsible_unit or "未指定",
+                "registered": int(start <= created <= end),
+                "closed": int(closed_on is not None and start <= closed_on <= end),
+                "open": int(open_at_end and created <= end),
+                "overdue": int(late),
+                "overdue_days": overdue_days(
+                    item.model_copy(update={"status": ProblemStatus.IN_PROGRESS}), end
+                )
+                if late
+                else 0,
+                "due": int(due),
+                "on_time": int(on_time),
+            }
+        )
     columns = ["registered", "closed", "open", "overdue", "overdue_days", "due", "on_time"]
     if not rows:
         return pd.DataFrame(columns=["rank", "unit", *columns, "rate"])
     table = pd.DataFrame(rows).groupby("unit", as_index=False)[columns].sum()
-    table["rate"] = np.where(table["due"] > 0, table["on_time"] / table["due"].where(table["due"] > 0, 1),
-                             np.nan)
-    table = table.assign(_none=table["rate"].isna(), _rate=-table["rate"].fillna(0)).sort_values(
-        ["_none", "_rate", "overdue", "unit"], kind="stable").drop(columns=["_none", "_rate"])
+    table["rate"] = np.where(
+        table["due"] > 0, table["on_time"] / table["due"].where(table["due"] > 0, 1), np.nan
+    )
+    table = (
+        table.assign(_none=table["rate"].isna(), _rate=-table["rate"].fillna(0))
+        .sort_values(["_none", "_rate", "overdue", "unit"], kind="stable")
+        .drop(columns=["_none", "_rate"])
+    )
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table.reset_index(drop=True)
 
 
-def weekly_trend(items: Sequence[LedgerItem], events: Sequence[LedgerEvent], *, end: dt.date,
-                 weeks: int = 8) -> list[dict[str, object]]:
+def weekly_trend(
+    items: Sequence[LedgerItem], events: Sequence[LedgerEvent], *, end: dt.date, weeks: int = 8
+) -> list[dict[str, object]]:
     """Return the ledger week by week, oldest first: registered, closed, open, overdue at week end.
 
     Examples
@@ -201,7 +239,8 @@ def weekly_trend(items: Sequence[LedgerItem], events: Sequence[LedgerEvent], *, 
         last = end - dt.timedelta(days=7 * k)
         first = last - dt.timedelta(days=6)
         table = unit_ranking(items, events, start=first, end=last)
-        totals = {c: int(table[c].sum()) if len(table) else 0
-                  for c in ("registered", "closed", "open", "overdue")}
+        totals = {
+            c: int(table[c].sum()) if len(table) else 0 for c in ("registered", "closed", "open", "overdue")
+        }
         rows.append({"start": first, "end": last, **totals})
     return rows

@@ -66,10 +66,28 @@ def local_rows(analysis: GapAnalysis, ledgers: Ledgers) -> pd.DataFrame:
 
 
 def _request_rows(blocked: pd.DataFrame, ledgers: Ledgers) -> pd.DataFrame:
-    columns = ["no", "buyer_id", "buyer", "buyer_county", "supplier_id", "supplier",
-               "supplier_adcode", "supplier_place", "supplier_county", "material", "problem",
-               "request", "output", "investment", "stock_days", "recovery_days", "priority",
-               "route_to", "target_region", "scope"]
+    columns = [
+        "no",
+        "buyer_id",
+        "buyer",
+        "buyer_county",
+        "supplier_id",
+        "supplier",
+        "supplier_adcode",
+        "supplier_place",
+        "supplier_county",
+        "material",
+        "problem",
+        "request",
+        "output",
+        "investment",
+        "stock_days",
+        "recovery_days",
+        "priority",
+        "route_to",
+        "target_region",
+        "scope",
+    ]
     if blocked.empty:
         return pd.DataFrame(columns=columns)
     firms = ledgers.firms.set_index("id")
@@ -86,21 +104,30 @@ def _request_rows(blocked: pd.DataFrame, ledgers: Ledgers) -> pd.DataFrame:
         recovery_days = firm["recovery_days"]
         for link in by_supplier.get(supplier["id"], links.iloc[:0]).to_dict("records"):
             buyer_code = node_code.get(link["buyer_id"], "")
-            rows.append({
-                "buyer_id": link["buyer_id"], "buyer": node_name.get(link["buyer_id"], link["buyer_id"]),
-                "buyer_county": region_name(buyer_code),
-                "supplier_id": supplier["id"], "supplier": supplier["name"], "supplier_adcode": code,
-                "supplier_place": place_name(code), "supplier_county": region_name(code) or "县市区待核实",
-                "material": link["material"], "problem": problem,
-                "request": f"协调尽快恢复生产，保障{link['material'] or '配套产品'}供应",
-                # + 0.0 turns a -0.0 left by a subtraction into 0.0
-                "output": supplier["recovered_output"] + 0.0,
-                "investment": supplier["recovered_investment"] + 0.0,
-                "stock_days": link["stock_days"],
-                "recovery_days": None if pd.isna(recovery_days) else int(recovery_days),
-                "priority": int(supplier["rank"]), "route_to": supplier["route_to"] or "",
-                "target_region": supplier["target_region"] or "", "scope": supplier["scope"],
-            })
+            rows.append(
+                {
+                    "buyer_id": link["buyer_id"],
+                    "buyer": node_name.get(link["buyer_id"], link["buyer_id"]),
+                    "buyer_county": region_name(buyer_code),
+                    "supplier_id": supplier["id"],
+                    "supplier": supplier["name"],
+                    "supplier_adcode": code,
+                    "supplier_place": place_name(code),
+                    "supplier_county": region_name(code) or "县市区待核实",
+                    "material": link["material"],
+                    "problem": problem,
+                    "request": f"协调尽快恢复生产，保障{link['material'] or '配套产品'}供应",
+                    # + 0.0 turns a -0.0 left by a subtraction into 0.0
+                    "output": supplier["recovered_output"] + 0.0,
+                    "investment": supplier["recovered_investment"] + 0.0,
+                    "stock_days": link["stock_days"],
+                    "recovery_days": None if pd.isna(recovery_days) else int(recovery_days),
+                    "priority": int(supplier["rank"]),
+                    "route_to": supplier["route_to"] or "",
+                    "target_region": supplier["target_region"] or "",
+                    "scope": supplier["scope"],
+                }
+            )
     table = pd.DataFrame(rows, columns=columns[1:])
     table.insert(0, "no", np.arange(1, len(table) + 1))
     return table
@@ -110,27 +137,62 @@ def ledger_rows(items: Sequence[LedgerItem], ledgers: Ledgers, *, today: dt.date
     """问题台账: one row per item with its status, overdue days and escalations, by id."""
     nodes = pd.concat([ledgers.firms[["id", "name"]], ledgers.projects[["id", "name"]]])
     name = dict(zip(nodes["id"], nodes["name"], strict=True))
-    rows = [{
-        "id": i.id, "subject": name.get(i.subject_id, i.subject_id),
-        "supplier": name.get(i.supplier_id, i.supplier_id), "category": i.category.value,
-        "description": i.description, "responsible_unit": i.responsible_unit,
-        "co_units": "、".join(i.co_units), "deadline": i.deadline,
-        "status": STATUS_LABELS[ProblemStatus(i.status)], "overdue_days": overdue_days(i, today),
-        "escalations": i.escalations, "closing_note": i.closing_note,
-        "created_at": i.created_at, "updated_at": i.updated_at,
-    } for i in sorted(items, key=lambda item: item.id)]
-    return pd.DataFrame(rows, columns=["id", "subject", "supplier", "category", "description",
-                                       "responsible_unit", "co_units", "deadline", "status",
-                                       "overdue_days", "escalations", "closing_note", "created_at",
-                                       "updated_at"])
+    rows = [
+        {
+            "id": i.id,
+            "subject": name.get(i.subject_id, i.subject_id),
+            "supplier": name.get(i.supplier_id, i.supplier_id),
+            "category": i.category.value,
+            "description": i.description,
+            "responsible_unit": i.responsible_unit,
+            "co_units": "、".join(i.co_units),
+            "deadline": i.deadline,
+            "status": STATUS_LABELS[ProblemStatus(i.status)],
+            "overdue_days": overdue_days(i, today),
+            "escalations": i.escalations,
+            "closing_note": i.closing_note,
+            "created_at": i.created_at,
+            "updated_at": i.updated_at,
+        }
+        for i in sorted(items, key=lambda item: item.id)
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "subject",
+            "supplier",
+            "category",
+            "description",
+            "responsible_unit",
+            "co_units",
+            "deadline",
+            "status",
+            "overdue_days",
+            "escalations",
+            "closing_note",
+            "created_at",
+            "updated_at",
+        ],
+    )
 
 
 def history_rows(events: Sequence[LedgerEvent]) -> pd.DataFrame:
     """办理记录: every event of the given items, by item and sequence."""
-    rows = [{
-        "item_id": e.item_id, "seq": e.seq, "at": e.at, "by": e.by, "action": ACTION_LABELS[e.action],
-        "from_status": STATUS_LABELS[e.from_status] if e.from_status else "",
-        "to_status": STATUS_LABELS[e.to_status], "note": e.note, "detail": e.detail,
-    } for e in sorted(events, key=lambda event: (event.item_id, event.seq))]
-    return pd.DataFrame(rows, columns=["item_id", "seq", "at", "by", "action", "from_status",
-                                       "to_status", "note", "detail"])
+    rows = [
+        {
+            "item_id": e.item_id,
+            "seq": e.seq,
+            "at": e.at,
+            "by": e.by,
+            "action": ACTION_LABELS[e.action],
+            "from_status": STATUS_LABELS[e.from_status] if e.from_status else "",
+            "to_status": STATUS_LABELS[e.to_status],
+            "note": e.note,
+            "detail": e.detail,
+        }
+        for e in sorted(events, key=lambda event: (event.item_id, event.seq))
+    ]
+    return pd.DataFrame(
+        rows, columns=["item_id", "seq", "at", "by", "action", "from_status", "to_status", "note", "detail"]
+    )

@@ -38,10 +38,10 @@ class Scenario(BaseModel):
     name: str = "情景"
     stop: list[str] = Field(default_factory=list, description="firms set to capacity 0")
     restore: list[str] = Field(default_factory=list, description="firms set to capacity 100 %")
-    capacity: dict[str, float] = Field(default_factory=dict,
-                                       description="firm id → capacity in percent (0–100)")
-    stop_regions: list[str] = Field(default_factory=list,
-                                    description="adcode prefixes whose firms all stop")
+    capacity: dict[str, float] = Field(
+        default_factory=dict, description="firm id → capacity in percent (0–100)"
+    )
+    stop_regions: list[str] = Field(default_factory=list, description="adcode prefixes whose firms all stop")
 
     @field_validator("capacity")
     @classmethod
@@ -130,9 +130,16 @@ class ScenarioResult:
         value = -delta[moved] * g.weight[moved]  # 万元 more at risk
         order = moved[np.lexsort((g.ids[moved].astype(str), -np.abs(delta[moved]), -np.abs(value)))]
         value_of = dict(zip(moved.tolist(), value.tolist(), strict=True))
-        return [{"id": str(g.ids[x]), "name": str(g.names[x]), "before": float(a0[x]),
-                 "after": float(a1[x]), "value_at_risk_change": value_of[int(x)]}
-                for x in order[:limit]]
+        return [
+            {
+                "id": str(g.ids[x]),
+                "name": str(g.names[x]),
+                "before": float(a0[x]),
+                "after": float(a1[x]),
+                "value_at_risk_change": value_of[int(x)],
+            }
+            for x in order[:limit]
+        ]
 
     def to_json(self) -> dict[str, Any]:
         """Return the difference from the current state, as a JSON object."""
@@ -143,17 +150,23 @@ class ScenarioResult:
             "scenario": self.scenario.model_dump(),
             "summary_before": before,
             "summary_after": after,
-            "delta": {key: after[key] - before[key]
-                      for key in ("blocked", "output_at_risk", "investment_at_risk",
-                                  "value_at_risk")},
+            "delta": {
+                key: after[key] - before[key]
+                for key in ("blocked", "output_at_risk", "investment_at_risk", "value_at_risk")
+            },
             "blocked_added": sorted(now - was),
             "blocked_removed": sorted(was - now),
             "availability_changes": self.changes(),
         }
 
 
-def run_scenario(graph: SupplyGraph, scenario: Scenario, *, settings: Settings | None = None,
-                 before: GapAnalysis | None = None) -> ScenarioResult:
+def run_scenario(
+    graph: SupplyGraph,
+    scenario: Scenario,
+    *,
+    settings: Settings | None = None,
+    before: GapAnalysis | None = None,
+) -> ScenarioResult:
     """Analyse the graph as it is and after the scenario.
 
     Examples
@@ -166,5 +179,4 @@ def run_scenario(graph: SupplyGraph, scenario: Scenario, *, settings: Settings |
     """
     settings = settings or Settings()
     before = before or analyze(graph, settings=settings)
-    return ScenarioResult(scenario, before, analyze(apply_scenario(graph, scenario),
-                                                    settings=settings))
+    return ScenarioResult(scenario, before, analyze(apply_scenario(graph, scenario), settings=settings))

@@ -30,7 +30,10 @@ class Settings(BaseSettings):
     """All settings of a chain-graph deployment."""
 
     model_config = SettingsConfigDict(
-        env_prefix="CHAIN_GRAPH_", env_file=".env", extra="ignore", frozen=True,
+        env_prefix="CHAIN_GRAPH_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
         populate_by_name=True,
     )
 
@@ -63,9 +66,7 @@ class Settings(BaseSettings):
     restoration_candidates: int = Field(default=50, ge=1)
     exposure_top: int = Field(default=20, ge=1)
     write_batch_size: int = Field(default=20000, ge=1)
-    responsible_units: dict[str, str] = Field(
-        default_factory=lambda: dict(DEFAULT_RESPONSIBLE_UNITS)
-    )
+    responsible_units: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_RESPONSIBLE_UNITS))
     auth_db: str = Field(
         default="./chain_graph_auth.db",
         description="SQLite file with the web service's users and hashed tokens.",

@@ -19,8 +19,9 @@ errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 StoreOption = Annotated[
     str | None,
-    typer.Option("--store",
-                 help="存储地址：sqlite:///chain_graph.db 或 neo4j://主机:端口；默认取 CHAIN_GRAPH_STORE"),
+    typer.Option(
+        "--store", help="存储地址：sqlite:///chain_graph.db 或 neo4j://主机:端口；默认取 CHAIN_GRAPH_STORE"
+    ),
 ]
 
 
@@ -40,13 +41,9 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-
-
 def load_settings() -> Settings:
     """Read the settings; a wrong value is a configuration error, not a traceback."""
     try:
         return Settings()
     except ValueError as error:
         raise ConfigError(f"配置有误：{error}") from error
-
-

@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 __all__ = ["export_app", "ledger_app", "report_app"]
 
 ledger_app = typer.Typer(help="问题台账：挂号、办理、延期、督办、销号。", no_args_is_help=True)
-export_app = typer.Typer(help="导出协调清单、本地督促复产清单和问题台账（xlsx 或 CSV）。",
-                         no_args_is_help=True)
+export_app = typer.Typer(
+    help="导出协调清单、本地督促复产清单和问题台账（xlsx 或 CSV）。", no_args_is_help=True
+)
 
 report_app = typer.Typer(help="周报告（xlsx 或可打印的 HTML）。", no_args_is_help=True)
 
@@ -66,9 +67,17 @@ def _item_table(items: list[LedgerItem], today: dt.date) -> Table:
         table.add_column(header)
     for item in items:
         late = overdue_days(item, today)
-        table.add_row(item.id, item.subject_id, item.category.value, item.responsible_unit,
-                      str(item.deadline or ""), STATUS_LABELS[ProblemStatus(item.status)],
-                      f"[red]{late}[/red]" if late else "", str(item.escalations or ""), str(item.version))
+        table.add_row(
+            item.id,
+            item.subject_id,
+            item.category.value,
+            item.responsible_unit,
+            str(item.deadline or ""),
+            STATUS_LABELS[ProblemStatus(item.status)],
+            f"[red]{late}[/red]" if late else "",
+            str(item.escalations or ""),
+            str(item.version),
+        )
     return table
 
 
@@ -82,8 +91,11 @@ def list_items(
     with user_errors(), open_store(store, settings=load_settings()) as target:
         today = dt.date.today()
         items = Ledger(target).items()
-        items = [i for i in items if (status is None or i.status == status)
-                 and (not overdue or overdue_days(i, today) > 0)]
+        items = [
+            i
+            for i in items
+            if (status is None or i.status == status) and (not overdue or overdue_days(i, today) > 0)
+        ]
         console.print(_item_table(items, today))
 
 
@@ -104,8 +116,14 @@ def show(item_id: Annotated[str, typer.Argument(help="事项编号")], store: St
             history.add_column(header)
         for e in ledger.history(item_id):
             change = f"{STATUS_LABELS[e.from_status] if e.from_status else ''} → {STATUS_LABELS[e.to_status]}"
-            history.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M}", e.by, ACTION_LABELS[e.action], change,
-                            "；".join(x for x in (e.note, e.detail) if x))
+            history.add_row(
+                str(e.seq),
+                f"{e.at:%Y-%m-%d %H:%M}",
+                e.by,
+                ACTION_LABELS[e.action],
+                change,
+                "；".join(x for x in (e.note, e.detail) if x),
+            )
         console.print(history)
 
 
@@ -133,64 +151,104 @@ def register(
         now = ledger.now()
         new_id = item_id or f"W{now:%Y%m%d%H%M%S}"
         item = LedgerItem(
-            id=new_id, subject_id=subject, supplier_id=supplier, category=category,
+            id=new_id,
+            subject_id=subject,
+            supplier_id=supplier,
+            category=category,
             description=description,
-            responsible_unit=unit or default_unit(category, is_project=subject in set(ledgers.projects["id"]),
-                                                  settings=settings),
-            co_units=tuple(co_unit or ()), deadline=_date(deadline, "--deadline") if deadline else None,
-            created_at=now, updated_at=now)
+            responsible_unit=unit
+            or default_unit(category, is_project=subject in set(ledgers.projects["id"]), settings=settings),
+            co_units=tuple(co_unit or ()),
+            deadline=_date(deadline, "--deadline") if deadline else None,
+            created_at=now,
+            updated_at=now,
+        )
         if not ledger.register([item], by=_by(by)):
             raise ConfigError(f"编号 {new_id} 已在问题台账中，请换一个编号")
         console.print(f"已挂号：{new_id}（责任单位：{item.responsible_unit}）")
 
 
-def _act(item_id: str, action: Action, *, by: str | None, store: str | None, note: str = "",
-         deadline: str | None = None, version: int | None = None) -> None:
+def _act(
+    item_id: str,
+    action: Action,
+    *,
+    by: str | None,
+    store: str | None,
+    note: str = "",
+    deadline: str | None = None,
+    version: int | None = None,
+) -> None:
     with user_errors(), open_store(store, settings=load_settings()) as target:
-        new = Ledger(target).act(item_id, action, by=_by(by), note=note,
-                                 deadline=_date(deadline, "--deadline") if deadline else None,
-                                 expected_version=version)
-        console.print(f"{ACTION_LABELS[action]}：{item_id} → {STATUS_LABELS[ProblemStatus(new.status)]}"
-                      f"（版本 {new.version}）")
+        new = Ledger(target).act(
+            item_id,
+            action,
+            by=_by(by),
+            note=note,
+            deadline=_date(deadline, "--deadline") if deadline else None,
+            expected_version=version,
+        )
+        console.print(
+            f"{ACTION_LABELS[action]}：{item_id} → {STATUS_LABELS[ProblemStatus(new.status)]}"
+            f"（版本 {new.version}）"
+        )
 
 
 ItemArgument = Annotated[str, typer.Argument(help="事项编号")]
 
 
 @ledger_app.command()
-def start(item_id: ItemArgument, by: ByOption = None, version: VersionOption = None,
-          store: StoreOption = None) -> None:
+def start(
+    item_id: ItemArgument, by: ByOption = None, version: VersionOption = None, store: StoreOption = None
+) -> None:
     """开始办理（已挂号 → 办理中）。"""
     _act(item_id, Action.START, by=by, store=store, version=version)
 
 
 @ledger_app.command("close")
-def close_item(item_id: ItemArgument,
-               note: Annotated[str, typer.Option("--note", help="办结情况（必填）")] = "",
-               by: ByOption = None, version: VersionOption = None, store: StoreOption = None) -> None:
+def close_item(
+    item_id: ItemArgument,
+    note: Annotated[str, typer.Option("--note", help="办结情况（必填）")] = "",
+    by: ByOption = None,
+    version: VersionOption = None,
+    store: StoreOption = None,
+) -> None:
     """销号（须填写办结情况）。"""
     _act(item_id, Action.CLOSE, by=by, store=store, note=note, version=version)
 
 
 @ledger_app.command()
-def reopen(item_id: ItemArgument,
-           note: Annotated[str, typer.Option("--note", help="重新打开的原因（必填）")] = "",
-           by: ByOption = None, version: VersionOption = None, store: StoreOption = None) -> None:
+def reopen(
+    item_id: ItemArgument,
+    note: Annotated[str, typer.Option("--note", help="重新打开的原因（必填）")] = "",
+    by: ByOption = None,
+    version: VersionOption = None,
+    store: StoreOption = None,
+) -> None:
     """重新打开已销号的事项（须说明原因）。"""
     _act(item_id, Action.REOPEN, by=by, store=store, note=note, version=version)
 
 
 @ledger_app.command()
-def extend(item_id: ItemArgument, deadline: Annotated[str, typer.Option(help="新的办理期限")],
-           note: Annotated[str, typer.Option("--note", help="延期原因（必填）")] = "",
-           by: ByOption = None, version: VersionOption = None, store: StoreOption = None) -> None:
+def extend(
+    item_id: ItemArgument,
+    deadline: Annotated[str, typer.Option(help="新的办理期限")],
+    note: Annotated[str, typer.Option("--note", help="延期原因（必填）")] = "",
+    by: ByOption = None,
+    version: VersionOption = None,
+    store: StoreOption = None,
+) -> None:
     """延期（新期限和原因）。"""
     _act(item_id, Action.EXTEND, by=by, store=store, note=note, deadline=deadline, version=version)
 
 
 @ledger_app.command()
-def escalate(item_id: ItemArgument, note: Annotated[str, typer.Option("--note", help="督办意见")] = "",
-             by: ByOption = None, version: VersionOption = None, store: StoreOption = None) -> None:
+def escalate(
+    item_id: ItemArgument,
+    note: Annotated[str, typer.Option("--note", help="督办意见")] = "",
+    by: ByOption = None,
+    version: VersionOption = None,
+    store: StoreOption = None,
+) -> None:
     """督办逾期未销号的事项。"""
     _act(item_id, Action.ESCALATE, by=by, store=store, note=note, version=version)
 
@@ -209,14 +267,25 @@ def from_analysis(
         ledgers = target.load()
         ledger = Ledger(target)
         existing = ledger.items()
-        imported = [i for i in items_from_problems(ledgers, at=ledger.now(), settings=settings)
-                    if i.id not in {e.id for e in existing}]
-        found = items_from_analysis(analyze(ledgers, settings=settings), ledgers, existing,
-                                    at=ledger.now(), settings=settings, days=days)
+        imported = [
+            i
+            for i in items_from_problems(ledgers, at=ledger.now(), settings=settings)
+            if i.id not in {e.id for e in existing}
+        ]
+        found = items_from_analysis(
+            analyze(ledgers, settings=settings),
+            ledgers,
+            existing,
+            at=ledger.now(),
+            settings=settings,
+            days=days,
+        )
         new = set(ledger.register([*imported, *found], by=_by(by)))
         from_problems = sum(i.id in new for i in imported)
-        console.print(f"新挂号 {len(new)} 项（其中导入问题台账 {from_problems} 项，"
-                      f"缺口分析 {len(new) - from_problems} 项）；原有 {len(existing)} 项未变。")
+        console.print(
+            f"新挂号 {len(new)} 项（其中导入问题台账 {from_problems} 项，"
+            f"缺口分析 {len(new) - from_problems} 项）；原有 {len(existing)} 项未变。"
+        )
 
 
 @export_app.command("coordination")
@@ -298,8 +367,11 @@ def report_weekly(
     from exports.report import write_html, write_report_xlsx
 
     with user_errors(), open_store(store, settings=load_settings()) as target_store:
-        first, last = report_period(_date(start, "--from") if start else None,
-                                    _date(end, "--to") if end else None, today=dt.date.today())
+        first, last = report_period(
+            _date(start, "--from") if start else None,
+            _date(end, "--to") if end else None,
+            today=dt.date.today(),
+        )
         if not 0 < target <= 1:
             raise ConfigError(f"--target 应在 0 到 1 之间，当前为 {target}")
         if out.suffix.lower() not in (".xlsx", ".html"):

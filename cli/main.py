@@ -43,8 +43,13 @@ app.command()(serve)
 app.command("map")(map_command)
 
 _SHOWN_ISSUES = 200
-_TABLE_LABELS = {"firms": "企业（含供应商）", "projects": "重点项目", "links": "供应关系",
-                 "problems": "问题台账"}
+_TABLE_LABELS = {
+    "firms": "企业（含供应商）",
+    "projects": "重点项目",
+    "links": "供应关系",
+    "problems": "问题台账",
+}
+
 
 @contextmanager
 def _stages(data_dir: Path) -> Iterator[Callable[[str], None]]:
@@ -52,8 +57,9 @@ def _stages(data_dir: Path) -> Iterator[Callable[[str], None]]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     files = len(list(data_dir.glob("*.*"))) if data_dir.is_dir() else 0
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console, transient=True
+    ) as bar:
         task = bar.add_task("导入台账", total=files + 3)
         started = False
 
@@ -71,8 +77,15 @@ def _issue_table(issues: list[InputIssue]) -> Table:
     for header in ("文件", "工作表", "行", "列", "值", "代码", "说明"):
         table.add_column(header, overflow="fold")
     for issue in issues[:_SHOWN_ISSUES]:
-        table.add_row(issue.file, issue.sheet, str(issue.row or ""), issue.column,
-                      issue.value, issue.code.value, issue.message)
+        table.add_row(
+            issue.file,
+            issue.sheet,
+            str(issue.row or ""),
+            issue.column,
+            issue.value,
+            issue.code.value,
+            issue.message,
+        )
     return table
 
 
@@ -108,7 +121,11 @@ def ingest(
         settings = load_settings()
         with open_store(store, settings=settings) as target, _stages(data_dir) as advance:
             report = ingest_directory(
-                data_dir, target, settings=settings, keep_valid=keep_valid, replace=replace,
+                data_dir,
+                target,
+                settings=settings,
+                keep_valid=keep_valid,
+                replace=replace,
                 progress=advance,
             )
         validation = report.validation
@@ -132,9 +149,7 @@ def ingest(
 
 @app.command()
 def analyze(
-    data_dir: Annotated[
-        Path | None, typer.Argument(help="台账目录；不给则分析存储中的数据")
-    ] = None,
+    data_dir: Annotated[Path | None, typer.Argument(help="台账目录；不给则分析存储中的数据")] = None,
     store: StoreOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出机器可读的 JSON（见分析规范）")] = False,
     top: Annotated[int, typer.Option(help="表格中显示的堵点企业数")] = 15,
@@ -176,18 +191,21 @@ def analyze(
         print_report(console, result, top=top)
 
 
-def _scenario(path: Path | None, stop: list[str], restore: list[str], regions: list[str]
-              ) -> Scenario | None:
+def _scenario(path: Path | None, stop: list[str], restore: list[str], regions: list[str]) -> Scenario | None:
     from chain_graph.scenarios import Scenario, load_scenario
 
     if path is None and not (stop or restore or regions):
         return None
     base = load_scenario(path) if path else Scenario()
     try:
-        return Scenario.model_validate({
-            **base.model_dump(), "stop": [*base.stop, *stop], "restore": [*base.restore, *restore],
-            "stop_regions": [*base.stop_regions, *regions],
-        })
+        return Scenario.model_validate(
+            {
+                **base.model_dump(),
+                "stop": [*base.stop, *stop],
+                "restore": [*base.restore, *restore],
+                "stop_regions": [*base.stop_regions, *regions],
+            }
+        )
     except ValueError as error:
         raise ConfigError(f"情景参数有误：{error}") from error
 
@@ -230,8 +248,9 @@ def synth(
             raise ConfigError(f"--format 应为 xlsx 或 csv，当前为 {fmt!r}")
         with console.status("生成合成台账"):
             counts = synthesize(out_dir, firms=firms, seed=seed, fmt=fmt)
-        console.print(f"已生成合成台账（虚构数据）到 {out_dir}：" + "，".join(
-            f"{k} {v:,}" for k, v in counts.items()))
+        console.print(
+            f"已生成合成台账（虚构数据）到 {out_dir}：" + "，".join(f"{k} {v:,}" for k, v in counts.items())
+        )
 
 
 @app.command()
@@ -262,8 +281,7 @@ def demo(
         with console.status("生成演示数据"):
             synthesize(data_dir, firms=SCALES["city"], seed=1)
         with open_store(store, settings=settings) as target, _stages(data_dir) as advance:
-            report = ingest_directory(data_dir, target, settings=settings, replace=True,
-                                      progress=advance)
+            report = ingest_directory(data_dir, target, settings=settings, replace=True, progress=advance)
             if not report.written:
                 console.print(_issue_table(report.validation.issues))
                 raise typer.Exit(1)
@@ -273,8 +291,9 @@ def demo(
             from cli.report import print_report
 
             print_report(console, run_analysis(ledgers, settings=settings), top=10)
-            console.print(f"演示数据（虚构）已载入 {target.url}；"
-                          "可继续运行 chain-graph analyze --store " + target.url)
+            console.print(
+                f"演示数据（虚构）已载入 {target.url}；可继续运行 chain-graph analyze --store " + target.url
+            )
             url = target.url
     if then_serve:
         import datetime as dt
@@ -296,12 +315,15 @@ def _print_summary(ledgers: Ledgers, settings: Settings) -> None:
     from chain_graph.regions import classify
 
     firms = ledgers.firms
-    key = key_scale_mask(firms, output_threshold=settings.key_output_threshold,
-                         tax_threshold=settings.key_tax_threshold)
+    key = key_scale_mask(
+        firms, output_threshold=settings.key_output_threshold, tax_threshold=settings.key_tax_threshold
+    )
     suppliers = firms[firms["is_supplier"]]
-    scopes = suppliers["adcode"].map(
-        lambda code: classify(code, home_adcode=settings.home_adcode).scope.label
-    ).value_counts()
+    scopes = (
+        suppliers["adcode"]
+        .map(lambda code: classify(code, home_adcode=settings.home_adcode).scope.label)
+        .value_counts()
+    )
     table = Table(title="演示数据摘要")
     table.add_column("项目")
     table.add_column("数量", justify="right")

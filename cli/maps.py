@@ -41,11 +41,13 @@ def map_command(
         if not output.parent.is_dir():
             raise ConfigError(f"输出目录 {output.parent} 不存在")
         ledgers = _load_ledgers(data_dir, store, settings)
-        node_facts = facts(build_graph(ledgers), home_adcode=settings.home_adcode,
-                           threshold=settings.blocked_threshold)
+        node_facts = facts(
+            build_graph(ledgers), home_adcode=settings.home_adcode, threshold=settings.blocked_threshold
+        )
         if view == "city":
-            graph = city_view(node_facts, chain=chain, county=county,
-                              aggregate_limit=settings.map_aggregate_limit)
+            graph = city_view(
+                node_facts, chain=chain, county=county, aggregate_limit=settings.map_aggregate_limit
+            )
             title = "产业链图" + (f"：{chain}" if chain else "") + (f"（{county}）" if county else "")
         elif view == "upstream":
             assert node is not None
@@ -56,8 +58,13 @@ def map_command(
             graph = impact_view(node_facts, node)
             title = f"{node}：影响范围"
         link = console_url.rstrip("/") + "/" if console_url else None
-        page = render_map(graph, title=title, assets="inline", link=link,
-                          physics_limit=settings.map_physics_limit,
-                          aggregate_limit=settings.map_aggregate_limit)
+        page = render_map(
+            graph,
+            title=title,
+            assets="inline",
+            link=link,
+            physics_limit=settings.map_physics_limit,
+            aggregate_limit=settings.map_aggregate_limit,
+        )
         output.write_text(page.html, encoding="utf-8")
         errors.print(f"已生成 {output}（{page.nodes} 个节点，{page.edges} 条连线，方式：{page.mode}）")

@@ -36,16 +36,31 @@ def print_report(console: Console, result: GapAnalysis, *, top: int = 15) -> Non
     console.print(head)
 
     blocked = Table(title=f"堵点供应商（前 {top} 名，按可恢复价值排序）")
-    for column, justify in (("名次", "right"), ("编号", "left"), ("名称", "left"),
-                            ("所在地", "left"), ("协调单位", "left"), ("可恢复价值", "right"),
-                            ("库存可用天数", "right"), ("影响企业/项目数", "right")):
+    for column, justify in (
+        ("名次", "right"),
+        ("编号", "left"),
+        ("名称", "left"),
+        ("所在地", "left"),
+        ("协调单位", "left"),
+        ("可恢复价值", "right"),
+        ("库存可用天数", "right"),
+        ("影响企业/项目数", "right"),
+    ):
         blocked.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for row in result.blocked.head(top).to_dict("records"):
         scope = Scope(row["scope"]).label
         place = f"{scope}·{row['target_region']}" if row["target_region"] else scope
         days = "" if row["days_to_impact"] is None else str(row["days_to_impact"])
-        blocked.add_row(str(row["rank"]), row["id"], row["name"], place, row["route_to"] or "地址待核实",
-                        _money(row["recovered_value"]), days, str(len(row["affected"])))
+        blocked.add_row(
+            str(row["rank"]),
+            row["id"],
+            row["name"],
+            place,
+            row["route_to"] or "地址待核实",
+            _money(row["recovered_value"]),
+            days,
+            str(len(row["affected"])),
+        )
     console.print(blocked)
 
     lists = Table(title="协调清单")
@@ -72,14 +87,22 @@ def print_scenario(console: Console, outcome: ScenarioResult, *, top: int = 15) 
     for column in ("指标", "当前", "情景", "变化"):
         table.add_column(column, justify="left" if column == "指标" else "right")
     table.add_row("堵点供应商", str(before["blocked"]), str(after["blocked"]), f"{delta['blocked']:+d}")
-    for key, label in (("output_at_risk", "影响产值"), ("investment_at_risk", "影响投资"),
-                       ("value_at_risk", "合计影响")):
+    for key, label in (
+        ("output_at_risk", "影响产值"),
+        ("investment_at_risk", "影响投资"),
+        ("value_at_risk", "合计影响"),
+    ):
         table.add_row(label, _money(before[key]), _money(after[key]), f"{delta[key]:+,.1f}")
     console.print(table)
     changes = Table(title=f"开工率变化最大的企业和项目（前 {top} 个）")
     for column in ("编号", "名称", "当前", "情景", "影响变化"):
         changes.add_column(column, overflow="fold")
     for row in data["availability_changes"][:top]:
-        changes.add_row(row["id"], row["name"], f"{row['before']:.0%}", f"{row['after']:.0%}",
-                        f"{row['value_at_risk_change']:+,.1f}")
+        changes.add_row(
+            row["id"],
+            row["name"],
+            f"{row['before']:.0%}",
+            f"{row['after']:.0%}",
+            f"{row['value_at_risk_change']:+,.1f}",
+        )
     console.print(changes)

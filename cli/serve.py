@@ -41,8 +41,9 @@ def serve(
     host: Annotated[str, typer.Option(help="监听地址（内网部署可设为 0.0.0.0）")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口")] = 8000,
     store: StoreOption = None,
-    workers: Annotated[int, typer.Option(
-        min=1, help="工作进程数（可设为 CPU 核数；每个进程各有一份分析缓存）")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, help="工作进程数（可设为 CPU 核数；每个进程各有一份分析缓存）")
+    ] = 1,
 ) -> None:
     """启动 Web 服务（控制台与接口）。"""
     import uvicorn
@@ -54,12 +55,14 @@ def serve(
         settings = serve_settings(store)
         _first_admin(settings, host, port)
         state = AppState(settings)  # opens the store now: a wrong address fails here, clearly
-    console.print(f"chain-graph 已启动：http://{host}:{port}/console/ （存储：{settings.store}，"
-                  f"{workers} 个工作进程）")
+    console.print(
+        f"chain-graph 已启动：http://{host}:{port}/console/ （存储：{settings.store}，{workers} 个工作进程）"
+    )
     if workers == 1:
         try:
-            uvicorn.run(create_app(settings, state=state), host=host, port=port, log_level="warning",
-                        access_log=False)
+            uvicorn.run(
+                create_app(settings, state=state), host=host, port=port, log_level="warning", access_log=False
+            )
         finally:
             state.close()
         return
@@ -68,8 +71,15 @@ def serve(
     # line changed, and one form key so a form shown by one worker is accepted by another.
     os.environ["CHAIN_GRAPH_STORE"] = settings.store
     os.environ.setdefault("CHAIN_GRAPH_FORM_KEY", secrets.token_hex(32))
-    uvicorn.run("api.app:create_app", factory=True, workers=workers, host=host, port=port,
-                log_level="warning", access_log=False)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @users_app.command("add")
@@ -110,8 +120,13 @@ def list_users() -> None:
         for header in ("用户名", "角色", "县市区", "创建时间", "状态"):
             table.add_column(header)
         for u in rows:
-            table.add_row(u.name, u.role.value, u.county, f"{u.created_at:%Y-%m-%d %H:%M}",
-                          "已停用" if u.revoked else "有效")
+            table.add_row(
+                u.name,
+                u.role.value,
+                u.county,
+                f"{u.created_at:%Y-%m-%d %H:%M}",
+                "已停用" if u.revoked else "有效",
+            )
         console.print(table)
 
 

@@ -24,16 +24,27 @@ from exports.workbook import Column, Sheet, atomic_path, write_xlsx
 __all__ = ["render_html", "write_html", "write_report_xlsx"]
 
 UNIT_COLUMNS = (
-    Column("rank", "排名", "int", 6), Column("unit", "责任单位", width=24),
-    Column("registered", "本期挂号", "int", 10), Column("closed", "本期销号", "int", 10),
-    Column("open", "未销号", "int", 9), Column("overdue", "逾期", "int", 8),
-    Column("overdue_days", "逾期天数合计", "int", 12), Column("due", "应办结", "int", 9),
-    Column("on_time", "按期办结", "int", 10), Column("rate_percent", "按期办结率（%）", "float", 14),
+    Column("rank", "排名", "int", 6),
+    Column("unit", "责任单位", width=24),
+    Column("registered", "本期挂号", "int", 10),
+    Column("closed", "本期销号", "int", 10),
+    Column("open", "未销号", "int", 9),
+    Column("overdue", "逾期", "int", 8),
+    Column("overdue_days", "逾期天数合计", "int", 12),
+    Column("due", "应办结", "int", 9),
+    Column("on_time", "按期办结", "int", 10),
+    Column("rate_percent", "按期办结率（%）", "float", 14),
 )
-SUMMARY_COLUMNS = (Column("item", "指标", width=30), Column("value", "数值", "float", 18),
-                   Column("unit", "单位", width=10))
-SCOPE_COLUMNS = (Column("label", "所在地", width=14), Column("suppliers", "受阻企业数", "int", 12),
-                 Column("value", "影响产值与投资（万元）", "float", 22))
+SUMMARY_COLUMNS = (
+    Column("item", "指标", width=30),
+    Column("value", "数值", "float", 18),
+    Column("unit", "单位", width=10),
+)
+SCOPE_COLUMNS = (
+    Column("label", "所在地", width=14),
+    Column("suppliers", "受阻企业数", "int", 12),
+    Column("value", "影响产值与投资（万元）", "float", 22),
+)
 
 
 def _title(report: WeeklyReport) -> str:
@@ -41,28 +52,39 @@ def _title(report: WeeklyReport) -> str:
 
 
 def _summary(report: WeeklyReport) -> pd.DataFrame:
-    return pd.DataFrame([
-        ("重点规模企业数", report.enterprises, "家"),
-        ("产值加权产能恢复率", round(report.recovery * 100, 2), "%"),
-        ("恢复目标", round(report.target * 100, 2), "%"),
-        ("低于目标的重点企业", report.enterprises_below_target, "家"),
-        ("影响产值", report.output_at_risk, "万元"),
-        ("重点建设项目数", report.projects, "个"),
-        ("年度计划投资", report.annual_plan, "万元"),
-        ("受影响投资", report.investment_at_risk, "万元"),
-    ], columns=["item", "value", "unit"])
+    return pd.DataFrame(
+        [
+            ("重点规模企业数", report.enterprises, "家"),
+            ("产值加权产能恢复率", round(report.recovery * 100, 2), "%"),
+            ("恢复目标", round(report.target * 100, 2), "%"),
+            ("低于目标的重点企业", report.enterprises_below_target, "家"),
+            ("影响产值", report.output_at_risk, "万元"),
+            ("重点建设项目数", report.projects, "个"),
+            ("年度计划投资", report.annual_plan, "万元"),
+            ("受影响投资", report.investment_at_risk, "万元"),
+        ],
+        columns=["item", "value", "unit"],
+    )
 
 
 def write_report_xlsx(path: Path, report: WeeklyReport) -> None:
     """Write the report: 概况, 受阻配套企业, 责任单位考核排名 (with a bar chart of the rates)."""
     units = report.units.assign(rate_percent=report.units["rate"] * 100)
     title = _title(report)
-    write_xlsx(path, [
-        Sheet("概况", title, SUMMARY_COLUMNS, _summary(report),
-              notes=(f"结论：产能恢复{'已' if report.target_met else '未'}达到目标。",)),
-        Sheet("受阻配套企业", f"{title}—受阻配套企业", SCOPE_COLUMNS, report.blocked_by_scope),
-        Sheet("责任单位考核排名", f"{title}—责任单位考核排名", UNIT_COLUMNS, units),
-    ])
+    write_xlsx(
+        path,
+        [
+            Sheet(
+                "概况",
+                title,
+                SUMMARY_COLUMNS,
+                _summary(report),
+                notes=(f"结论：产能恢复{'已' if report.target_met else '未'}达到目标。",),
+            ),
+            Sheet("受阻配套企业", f"{title}—受阻配套企业", SCOPE_COLUMNS, report.blocked_by_scope),
+            Sheet("责任单位考核排名", f"{title}—责任单位考核排名", UNIT_COLUMNS, units),
+        ],
+    )
     if len(units):
         book = load_workbook(path)
         ws = cast(Worksheet, book["责任单位考核排名"])  # written above as a worksheet
@@ -87,19 +109,22 @@ def _svg_bars(units: pd.DataFrame) -> str:
         return "<p>本期无应办结事项。</p>"
     bar_h, label_w, chart_w = 22, 220, 420
     height = bar_h * len(rows) + 30
-    parts = [f'<svg width="{label_w + chart_w + 70}" height="{height}" '
-             'role="img" aria-label="按期办结率">']
+    parts = [f'<svg width="{label_w + chart_w + 70}" height="{height}" role="img" aria-label="按期办结率">']
     for i, (unit, rate) in enumerate(rows):
         y = 10 + i * bar_h
         missing = rate is None or math.isnan(float(rate))
         value = 0.0 if missing else float(rate)
         text = "—" if missing else f"{value * 100:.1f}%"
-        parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-size="12">'
-                     f'{escape(unit)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{value * chart_w:.1f}" height="{bar_h - 6}" '
-                     'fill="#2166ac"/>')
-        parts.append(f'<text x="{label_w + value * chart_w + 4:.1f}" y="{y + 15}" font-size="12">'
-                     f'{text}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-size="12">{escape(unit)}</text>'
+        )
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 3}" width="{value * chart_w:.1f}" height="{bar_h - 6}" '
+            'fill="#2166ac"/>'
+        )
+        parts.append(
+            f'<text x="{label_w + value * chart_w + 4:.1f}" y="{y + 15}" font-size="12">{text}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -109,8 +134,11 @@ def render_html(report: WeeklyReport, *, generated: dt.datetime) -> str:
     env = Environment(loader=PackageLoader("exports", "templates"), autoescape=select_autoescape(["html"]))
     units = report.units.astype(object).where(report.units.notna(), None)
     return env.get_template("weekly.html").render(
-        title=_title(report), report=report, generated=f"{generated:%Y-%m-%d %H:%M}",
-        scopes=report.blocked_by_scope.to_dict("records"), units=units.to_dict("records"),
+        title=_title(report),
+        report=report,
+        generated=f"{generated:%Y-%m-%d %H:%M}",
+        scopes=report.blocked_by_scope.to_dict("records"),
+        units=units.to_dict("records"),
         chart=_svg_bars(report.units),
     )
 

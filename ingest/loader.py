@@ -102,8 +102,10 @@ def with_adcodes(ledgers: Ledgers) -> Ledgers:
         return frame
 
     return Ledgers(
-        firms=fill(ledgers.firms), projects=fill(ledgers.projects),
-        links=ledgers.links, problems=ledgers.problems,
+        firms=fill(ledgers.firms),
+        projects=fill(ledgers.projects),
+        links=ledgers.links,
+        problems=ledgers.problems,
     )
 
 

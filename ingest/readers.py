@@ -112,7 +112,8 @@ def discover(data_dir: Path) -> tuple[list[Source], list[InputIssue]]:
     found: dict[str, list[Source]] = {}
     issues: list[InputIssue] = []
     files = sorted(
-        p for p in data_dir.iterdir()
+        p
+        for p in data_dir.iterdir()
         if p.is_file() and p.suffix.lower() in _SUFFIXES and not p.name.startswith(("~$", "."))
     )
     for path in files:
@@ -128,24 +129,27 @@ def discover(data_dir: Path) -> tuple[list[Source], list[InputIssue]]:
     for name, spec in TABLES.items():
         candidates = found.get(name, [])
         if len(candidates) > 1:
-            places = "、".join(
-                c.path.name + (f"[{c.sheet}]" if c.sheet else "") for c in candidates
+            places = "、".join(c.path.name + (f"[{c.sheet}]" if c.sheet else "") for c in candidates)
+            issues.append(
+                InputIssue(
+                    IssueCode.TABLE_DUPLICATE,
+                    f"“{spec.label}”表出现了 {len(candidates)} 次（{places}），请只保留一份",
+                    file=candidates[1].path.name,
+                    sheet=candidates[1].sheet_label,
+                )
             )
-            issues.append(InputIssue(
-                IssueCode.TABLE_DUPLICATE,
-                f"“{spec.label}”表出现了 {len(candidates)} 次（{places}），请只保留一份",
-                file=candidates[1].path.name, sheet=candidates[1].sheet_label,
-            ))
         if candidates:
             sources.append(candidates[0])
         elif spec.required:
             names = "、".join(spec.names)
-            issues.append(InputIssue(
-                IssueCode.TABLE_MISSING,
-                f"缺少必需的“{spec.label}”表：请提供名为 {names} 或 {spec.name} 的 "
-                ".xlsx/.csv 文件，或同名工作表",
-                file=str(data_dir.name),
-            ))
+            issues.append(
+                InputIssue(
+                    IssueCode.TABLE_MISSING,
+                    f"缺少必需的“{spec.label}”表：请提供名为 {names} 或 {spec.name} 的 "
+                    ".xlsx/.csv 文件，或同名工作表",
+                    file=str(data_dir.name),
+                )
+            )
     return sources, issues
 
 
@@ -167,20 +171,25 @@ def _open_workbook(path: Path) -> Any:
     except DefusedXmlException as error:
         raise _entities_refused(path, "") from error
     except _XML_ERRORS as error:
-        raise ReadProblem(InputIssue(
-            IssueCode.FILE_UNREADABLE,
-            f"无法作为 Excel 工作簿打开（{type(error).__name__}）：文件可能已损坏，"
-            "或不是 .xlsx 格式（旧的 .xls 请在 Excel 中另存为 .xlsx）",
-            file=path.name,
-        )) from error
+        raise ReadProblem(
+            InputIssue(
+                IssueCode.FILE_UNREADABLE,
+                f"无法作为 Excel 工作簿打开（{type(error).__name__}）：文件可能已损坏，"
+                "或不是 .xlsx 格式（旧的 .xls 请在 Excel 中另存为 .xlsx）",
+                file=path.name,
+            )
+        ) from error
 
 
 def _entities_refused(path: Path, sheet: str) -> ReadProblem:
-    return ReadProblem(InputIssue(
-        IssueCode.FILE_UNREADABLE,
-        "工作簿含有 XML 实体或文档类型声明（Excel 从不写出这样的文件，可能是恶意构造的），已拒绝读取",
-        file=path.name, sheet=sheet,
-    ))
+    return ReadProblem(
+        InputIssue(
+            IssueCode.FILE_UNREADABLE,
+            "工作簿含有 XML 实体或文档类型声明（Excel 从不写出这样的文件，可能是恶意构造的），已拒绝读取",
+            file=path.name,
+            sheet=sheet,
+        )
+    )
 
 
 def _check_unpacked_size(path: Path) -> None:
@@ -196,13 +205,15 @@ def _check_unpacked_size(path: Path) -> None:
     ratio = worst.file_size / max(worst.compress_size, 1) if worst else 0.0
     bomb = worst is not None and worst.file_size > _RATIO_FLOOR and ratio > _MAX_RATIO
     if total > _MAX_UNPACKED or bomb:
-        raise ReadProblem(InputIssue(
-            IssueCode.WORKBOOK_TOO_LARGE,
-            f"工作簿解压后约 {total / (1 << 20):,.0f} MB（其中 {worst.filename if worst else ''} "
-            f"压缩了 {ratio:,.0f} 倍），远超任何台账，疑似“压缩炸弹”，已拒绝读取：请确认文件来源；"
-            "真实的大台账请拆分或改用 CSV",
-            file=path.name,
-        ))
+        raise ReadProblem(
+            InputIssue(
+                IssueCode.WORKBOOK_TOO_LARGE,
+                f"工作簿解压后约 {total / (1 << 20):,.0f} MB（其中 {worst.filename if worst else ''} "
+                f"压缩了 {ratio:,.0f} 倍），远超任何台账，疑似“压缩炸弹”，已拒绝读取：请确认文件来源；"
+                "真实的大台账请拆分或改用 CSV",
+                file=path.name,
+            )
+        )
 
 
 def read_table(source: Source) -> RawTable:
@@ -225,28 +236,34 @@ def _detect_encoding(path: Path) -> str:
     with path.open("rb") as handle:
         sample = handle.read(_SNIFF_BYTES)
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ReadProblem(InputIssue(
-            IssueCode.ENCODING_UNKNOWN,
-            "文件是 UTF-16 编码（Excel 的“Unicode 文本”）：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
-            file=path.name,
-        ))
+        raise ReadProblem(
+            InputIssue(
+                IssueCode.ENCODING_UNKNOWN,
+                "文件是 UTF-16 编码（Excel 的“Unicode 文本”）：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
+                file=path.name,
+            )
+        )
     if b"\x00" in sample:
-        raise ReadProblem(InputIssue(
-            IssueCode.FILE_UNREADABLE,
-            "文件含有二进制内容，不是文本 CSV（若是 Excel 文件，请使用 .xlsx 扩展名）",
-            file=path.name,
-        ))
+        raise ReadProblem(
+            InputIssue(
+                IssueCode.FILE_UNREADABLE,
+                "文件含有二进制内容，不是文本 CSV（若是 Excel 文件，请使用 .xlsx 扩展名）",
+                file=path.name,
+            )
+        )
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
         except UnicodeDecodeError:
             continue
         return encoding
-    raise ReadProblem(InputIssue(
-        IssueCode.ENCODING_UNKNOWN,
-        "无法识别文件编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
-        file=path.name,
-    ))
+    raise ReadProblem(
+        InputIssue(
+            IssueCode.ENCODING_UNKNOWN,
+            "无法识别文件编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
+            file=path.name,
+        )
+    )
 
 
 def _read_csv(source: Source) -> RawTable:
@@ -280,18 +297,22 @@ def _read_csv(source: Source) -> RawTable:
     except pd.errors.EmptyDataError:
         cells = pd.DataFrame(columns=range(len(headers)), dtype=str)
     except UnicodeDecodeError as error:
-        raise ReadProblem(InputIssue(
-            IssueCode.ENCODING_UNKNOWN,
-            f"文件编码不一致（在第 {error.start} 字节处无法按 {encoding} 解码）："
-            "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
-            file=path.name,
-        )) from error
+        raise ReadProblem(
+            InputIssue(
+                IssueCode.ENCODING_UNKNOWN,
+                f"文件编码不一致（在第 {error.start} 字节处无法按 {encoding} 解码）："
+                "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
+                file=path.name,
+            )
+        ) from error
     except (pd.errors.ParserError, ValueError) as error:
-        raise ReadProblem(InputIssue(
-            IssueCode.FILE_UNREADABLE,
-            f"CSV 格式有误（各行列数不一致）：{str(error).strip()[:200]}",
-            file=path.name,
-        )) from error
+        raise ReadProblem(
+            InputIssue(
+                IssueCode.FILE_UNREADABLE,
+                f"CSV 格式有误（各行列数不一致）：{str(error).strip()[:200]}",
+                file=path.name,
+            )
+        ) from error
     cells = _fit_to_headers(cells, headers, path)
     excel_rows = [header_index + 2 + i for i in range(len(cells))]
     return _finish(source, "", headers, cells, excel_rows)
@@ -306,11 +327,14 @@ def _fit_to_headers(cells: pd.DataFrame, headers: list[str], path: Path) -> pd.D
         filled = (extra.apply(lambda col: col.str.strip()) != "").any(axis=1).to_numpy()
         if filled.any():
             position = int(filled.argmax())
-            raise ReadProblem(InputIssue(
-                IssueCode.FILE_UNREADABLE,
-                f"有数据超出表头的 {width} 列（表头之后第 {position + 1} 行）：请补上表头或删去多余的数据",
-                file=path.name,
-            ))
+            raise ReadProblem(
+                InputIssue(
+                    IssueCode.FILE_UNREADABLE,
+                    f"有数据超出表头的 {width} 列（表头之后第 {position + 1} 行）："
+                    "请补上表头或删去多余的数据",
+                    file=path.name,
+                )
+            )
         cells = cells.iloc[:, :width]
     for missing in range(cells.shape[1], width):
         cells[missing] = ""
@@ -343,9 +367,10 @@ def _read_xlsx(source: Source) -> RawTable:
     try:
         sheet = workbook[source.sheet] if source.sheet else workbook.worksheets[0]
         title = sheet.title
-        head = [[_cell_text(cell) for cell in row]
-                for row in sheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS,
-                                           max_col=_HEADER_COLUMNS)]
+        head = [
+            [_cell_text(cell) for cell in row]
+            for row in sheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, max_col=_HEADER_COLUMNS)
+        ]
         header_index = find_header_row(spec, head)
         if header_index is None:
             raise _no_header(source, title)
@@ -376,11 +401,14 @@ def _read_xlsx(source: Source) -> RawTable:
     except DefusedXmlException as error:
         raise _entities_refused(source.path, source.sheet_label) from error
     except _XML_ERRORS as error:
-        raise ReadProblem(InputIssue(
-            IssueCode.FILE_UNREADABLE,
-            f"读取工作表时出错（{type(error).__name__}）：文件可能已损坏",
-            file=source.path.name, sheet=source.sheet_label,
-        )) from error
+        raise ReadProblem(
+            InputIssue(
+                IssueCode.FILE_UNREADABLE,
+                f"读取工作表时出错（{type(error).__name__}）：文件可能已损坏",
+                file=source.path.name,
+                sheet=source.sheet_label,
+            )
+        ) from error
     finally:
         workbook.close()
     cells = pd.DataFrame([(r + [""] * width)[:width] for r in rows], columns=range(width), dtype=str)
@@ -445,23 +473,34 @@ def _beyond_header(source: Source, cell: tuple[int, int], width: int) -> ReadPro
     from openpyxl.utils.cell import get_column_letter
 
     row, column = cell
-    return ReadProblem(InputIssue(
-        IssueCode.FILE_UNREADABLE,
-        f"有数据超出表头的 {width} 列（第一处在第 {row} 行 {get_column_letter(column)} 列）："
-        "请为这一列补上表头，或删去多余的数据",
-        file=source.path.name, sheet=source.sheet_label, row=row, column=get_column_letter(column),
-    ))
+    return ReadProblem(
+        InputIssue(
+            IssueCode.FILE_UNREADABLE,
+            f"有数据超出表头的 {width} 列（第一处在第 {row} 行 {get_column_letter(column)} 列）："
+            "请为这一列补上表头，或删去多余的数据",
+            file=source.path.name,
+            sheet=source.sheet_label,
+            row=row,
+            column=get_column_letter(column),
+        )
+    )
 
 
 def _uncached_problem(source: Source, scan: _SheetScan, headers: list[str]) -> ReadProblem:
     assert scan.first_uncached is not None
     row, column = scan.first_uncached
-    return ReadProblem(InputIssue(
-        IssueCode.FORMULA_WITHOUT_VALUE,
-        f"有 {scan.uncached} 个公式单元格没有保存计算结果（第一个在第 {row} 行“{headers[column - 1]}”列），"
-        "读入将变成空值：请在 Excel 中打开此文件并保存后再导入，或把公式改为数值",
-        file=source.path.name, sheet=source.sheet_label, row=row, column=headers[column - 1],
-    ))
+    return ReadProblem(
+        InputIssue(
+            IssueCode.FORMULA_WITHOUT_VALUE,
+            f"有 {scan.uncached} 个公式单元格没有保存计算结果"
+            f"（第一个在第 {row} 行“{headers[column - 1]}”列），"
+            "读入将变成空值：请在 Excel 中打开此文件并保存后再导入，或把公式改为数值",
+            file=source.path.name,
+            sheet=source.sheet_label,
+            row=row,
+            column=headers[column - 1],
+        )
+    )
 
 
 def _cell_text(cell: Any) -> str:
@@ -486,9 +525,7 @@ def _cell_text(cell: Any) -> str:
 # --- common ----------------------------------------------------------------------------
 
 
-def _finish(
-    source: Source, sheet: str, headers: list[str], cells: pd.DataFrame, rows: list[int]
-) -> RawTable:
+def _finish(source: Source, sheet: str, headers: list[str], cells: pd.DataFrame, rows: list[int]) -> RawTable:
     if len(cells):
         cells = cells.apply(lambda col: col.str.strip())
     keep: list[bool] = (cells != "").any(axis=1).tolist() if len(cells.columns) else []
@@ -500,8 +537,11 @@ def _finish(
 def _no_header(source: Source, sheet: str) -> ReadProblem:
     spec = TABLES[source.table]
     expected = "、".join(c.headers[0] for c in spec.columns if c.required)
-    return ReadProblem(InputIssue(
-        IssueCode.HEADER_NOT_FOUND,
-        f"前 {HEADER_SEARCH_ROWS} 行中找不到“{spec.label}”表的表头（至少应有：{expected}）",
-        file=source.path.name, sheet=sheet,
-    ))
+    return ReadProblem(
+        InputIssue(
+            IssueCode.HEADER_NOT_FOUND,
+            f"前 {HEADER_SEARCH_ROWS} 行中找不到“{spec.label}”表的表头（至少应有：{expected}）",
+            file=source.path.name,
+            sheet=sheet,
+        )
+    )

@@ -32,8 +32,7 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def write_rejects(path: Path, rejected: Iterable[Rejected], table_issues: Iterable[InputIssue]
-                  ) -> int:
+def write_rejects(path: Path, rejected: Iterable[Rejected], table_issues: Iterable[InputIssue]) -> int:
     """Write the rejects file; return the number of lines written (without header).
 
     Parameters
@@ -63,6 +62,14 @@ def write_rejects(path: Path, rejected: Iterable[Rejected], table_issues: Iterab
 
 
 def _line(issue: InputIssue, original: str) -> list[str]:
-    cells = [issue.file, issue.sheet, str(issue.row or ""), issue.column, issue.value,
-             f"{issue.code.value} {issue.code.name}", issue.message, original]
+    cells = [
+        issue.file,
+        issue.sheet,
+        str(issue.row or ""),
+        issue.column,
+        issue.value,
+        f"{issue.code.value} {issue.code.name}",
+        issue.message,
+        original,
+    ]
     return [neutralise(c) for c in cells]

@@ -13,8 +13,18 @@ from typing import Literal
 __all__ = ["TABLES", "ColumnSpec", "Kind", "TableSpec", "table_for_name"]
 
 Kind = Literal[
-    "id", "text", "money", "percent", "int", "bool", "date", "adcode",
-    "status", "level", "category", "problem_status",
+    "id",
+    "text",
+    "money",
+    "percent",
+    "int",
+    "bool",
+    "date",
+    "adcode",
+    "status",
+    "level",
+    "category",
+    "problem_status",
 ]
 
 

@@ -25,10 +25,18 @@ SCALES = {"city": 2300, "province": 50000, "national": 1_000_000}
 """Number of firms (enterprises + suppliers) per named scale."""
 
 HUAIHUA_COUNTIES = {
-    "431202": "鹤城区", "431221": "中方县", "431222": "沅陵县", "431223": "辰溪县",
-    "431224": "溆浦县", "431225": "会同县", "431226": "麻阳苗族自治县",
-    "431227": "新晃侗族自治县", "431228": "芷江侗族自治县", "431229": "靖州苗族侗族自治县",
-    "431230": "通道侗族自治县", "431281": "洪江市",
+    "431202": "鹤城区",
+    "431221": "中方县",
+    "431222": "沅陵县",
+    "431223": "辰溪县",
+    "431224": "溆浦县",
+    "431225": "会同县",
+    "431226": "麻阳苗族自治县",
+    "431227": "新晃侗族自治县",
+    "431228": "芷江侗族自治县",
+    "431229": "靖州苗族侗族自治县",
+    "431230": "通道侗族自治县",
+    "431281": "洪江市",
 }
 """The 12 county-level divisions of 怀化市 and their adcodes."""
 
@@ -46,16 +54,59 @@ _CHAINS = {
     "食品加工": ["白砂糖", "食品添加剂", "包装材料", "冷链运输"],
     "先进储能材料": ["碳酸锂", "电解液", "隔膜", "正极材料", "铝箔"],
 }
-_PROJECT_MATERIALS = ["钢筋", "水泥", "砂石骨料", "沥青", "混凝土", "电缆", "管材", "玻璃",
-                      "机电设备", "预制构件"]
+_PROJECT_MATERIALS = [
+    "钢筋",
+    "水泥",
+    "砂石骨料",
+    "沥青",
+    "混凝土",
+    "电缆",
+    "管材",
+    "玻璃",
+    "机电设备",
+    "预制构件",
+]
 _WORDS = list("鑫达华兴隆盛泰丰源恒昌宏远新博瑞佳诚信安康美德永祥顺福")
-_TRADES = ["机械制造", "新材料", "电子科技", "化工", "建材", "食品", "医药", "物流", "能源",
-           "纺织", "木业", "冶金", "包装", "汽车配件", "电气"]
+_TRADES = [
+    "机械制造",
+    "新材料",
+    "电子科技",
+    "化工",
+    "建材",
+    "食品",
+    "医药",
+    "物流",
+    "能源",
+    "纺织",
+    "木业",
+    "冶金",
+    "包装",
+    "汽车配件",
+    "电气",
+]
 _SUFFIXES = ["有限公司", "有限责任公司", "股份有限公司", "实业有限公司"]
-_ROADS = ["迎丰路", "人民路", "工业大道", "团结路", "锦溪路", "舞水路", "建设路", "高新大道",
-          "解放路", "振兴路"]
-_PROBLEMS = ["用工不足，返岗率低", "原材料供应中断", "物流运输受阻", "资金周转困难",
-             "环评审批未完成", "电力供应不足", "上游配套企业未复产", "订单不足"]
+_ROADS = [
+    "迎丰路",
+    "人民路",
+    "工业大道",
+    "团结路",
+    "锦溪路",
+    "舞水路",
+    "建设路",
+    "高新大道",
+    "解放路",
+    "振兴路",
+]
+_PROBLEMS = [
+    "用工不足，返岗率低",
+    "原材料供应中断",
+    "物流运输受阻",
+    "资金周转困难",
+    "环评审批未完成",
+    "电力供应不足",
+    "上游配套企业未复产",
+    "订单不足",
+]
 _CATEGORIES = ["用工", "原材料", "物流运输", "资金", "审批", "电力燃气", "其他"]
 
 
@@ -74,8 +125,7 @@ def _shape(firms: int) -> _Shape:
     return _Shape(enterprises, firms - enterprises, projects, round(firms * per_firm))
 
 
-def synthesize(out_dir: Path, *, firms: int = 2300, seed: int = 1, fmt: str | None = None
-               ) -> dict[str, int]:
+def synthesize(out_dir: Path, *, firms: int = 2300, seed: int = 1, fmt: str | None = None) -> dict[str, int]:
     """Write a synthetic data directory.
 
     Parameters
@@ -103,8 +153,11 @@ def synthesize(out_dir: Path, *, firms: int = 2300, seed: int = 1, fmt: str | No
     links = _links(rng, shape, enterprises, suppliers, projects)
     problems = _problems(rng, suppliers, links)
     tables = {
-        "重点企业": enterprises, "供应商": suppliers, "重点项目": projects,
-        "供应关系": links, "问题台账": problems,
+        "重点企业": enterprises,
+        "供应商": suppliers,
+        "重点项目": projects,
+        "供应关系": links,
+        "问题台账": problems,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     fmt = fmt or ("xlsx" if firms <= 10000 else "csv")
@@ -132,8 +185,9 @@ class _Places:
         codes: np.ndarray = np.where(
             draw < local,
             self.rng.choice(list(HUAIHUA_COUNTIES), n),
-            np.where(draw < local + in_province, self.rng.choice(self.hunan, n),
-                     self.rng.choice(self.other, n)),
+            np.where(
+                draw < local + in_province, self.rng.choice(self.hunan, n), self.rng.choice(self.other, n)
+            ),
         )
         return codes
 
@@ -154,9 +208,10 @@ class _Places:
 
 def _names(rng: np.random.Generator, n: int, places: np.ndarray) -> np.ndarray:
     short = np.array([p[:2] for p in places], dtype=object)
-    word = (rng.choice(_WORDS, n).astype(object) + rng.choice(_WORDS, n).astype(object))
-    names: np.ndarray = (short + word + rng.choice(_TRADES, n).astype(object)
-                         + rng.choice(_SUFFIXES, n).astype(object))
+    word = rng.choice(_WORDS, n).astype(object) + rng.choice(_WORDS, n).astype(object)
+    names: np.ndarray = (
+        short + word + rng.choice(_TRADES, n).astype(object) + rng.choice(_SUFFIXES, n).astype(object)
+    )
     return names
 
 
@@ -173,49 +228,63 @@ def _enterprises(rng: np.random.Generator, shape: _Shape, places: _Places) -> pd
     status = rng.choice(["正常", "部分停产"], n, p=[0.95, 0.05])
     capacity = np.where(status == "部分停产", rng.integers(30, 85, n).astype(str) + "%", "")
     with_code = rng.random(n) < 0.3
-    return pd.DataFrame({
-        "企业编号": _ids("QY", n),
-        "企业名称": _names(rng, n, county),
-        "地址": places.addresses(codes),
-        "行政区划代码": np.where(with_code, codes, ""),
-        "所属产业链": rng.choice(list(_CHAINS), n),
-        "年产值(万元)": output,
-        "年纳税额(万元)": np.round(output * rng.uniform(0.01, 0.05, n), 1),
-        "生产状态": status,
-        "产能恢复率": capacity,
-        "联系人": rng.choice(["张", "王", "李", "刘", "陈", "杨"], n).astype(object) + "经理",
-        "联系电话": np.char.add("0745-", rng.integers(2000000, 2999999, n).astype(str)),
-    })
+    return pd.DataFrame(
+        {
+            "企业编号": _ids("QY", n),
+            "企业名称": _names(rng, n, county),
+            "地址": places.addresses(codes),
+            "行政区划代码": np.where(with_code, codes, ""),
+            "所属产业链": rng.choice(list(_CHAINS), n),
+            "年产值(万元)": output,
+            "年纳税额(万元)": np.round(output * rng.uniform(0.01, 0.05, n), 1),
+            "生产状态": status,
+            "产能恢复率": capacity,
+            "联系人": rng.choice(["张", "王", "李", "刘", "陈", "杨"], n).astype(object) + "经理",
+            "联系电话": np.char.add("0745-", rng.integers(2000000, 2999999, n).astype(str)),
+        }
+    )
 
 
-def _suppliers(rng: np.random.Generator, shape: _Shape, places: _Places,
-               enterprises: pd.DataFrame) -> pd.DataFrame:
+def _suppliers(
+    rng: np.random.Generator, shape: _Shape, places: _Places, enterprises: pd.DataFrame
+) -> pd.DataFrame:
     n = shape.suppliers
     codes = places.pick(n, local=0.40, in_province=0.35)
     short = np.array([places.names.get(str(c), "")[:2] for c in codes], dtype=object)
     draw = rng.random(n)
     status = np.where(draw < 0.04, "停产", np.where(draw < 0.10, "部分停产", "正常"))
-    capacity = np.where(status == "部分停产", rng.integers(20, 85, n).astype(str) + "%",
-                        np.where(status == "停产", "0", ""))
+    capacity = np.where(
+        status == "部分停产", rng.integers(20, 85, n).astype(str) + "%", np.where(status == "停产", "0", "")
+    )
     troubled = status != "正常"
-    frame = pd.DataFrame({
-        "供应商编号": _ids("GY", n),
-        "供应商名称": _names(rng, n, short),
-        "地址": places.addresses(codes),
-        "生产状态": status,
-        "产能恢复率": capacity,
-        "预计恢复天数": np.where(troubled, rng.integers(3, 60, n).astype(str), ""),
-        "存在问题": np.where(troubled, rng.choice(_PROBLEMS, n), ""),
-        "联系人": rng.choice(["赵", "孙", "周", "吴", "郑"], n).astype(object) + "主任",
-        "联系电话": np.char.add("138", rng.integers(10000000, 99999999, n).astype(str)),
-    })
+    frame = pd.DataFrame(
+        {
+            "供应商编号": _ids("GY", n),
+            "供应商名称": _names(rng, n, short),
+            "地址": places.addresses(codes),
+            "生产状态": status,
+            "产能恢复率": capacity,
+            "预计恢复天数": np.where(troubled, rng.integers(3, 60, n).astype(str), ""),
+            "存在问题": np.where(troubled, rng.choice(_PROBLEMS, n), ""),
+            "联系人": rng.choice(["赵", "孙", "周", "吴", "郑"], n).astype(object) + "主任",
+            "联系电话": np.char.add("138", rng.integers(10000000, 99999999, n).astype(str)),
+        }
+    )
     # A few key enterprises also supply others: the same id, name and address in both tables.
     both = enterprises.sample(n=max(1, len(enterprises) // 30), random_state=rng)
-    also = pd.DataFrame({
-        "供应商编号": both["企业编号"], "供应商名称": both["企业名称"], "地址": both["地址"],
-        "生产状态": "", "产能恢复率": "", "预计恢复天数": "", "存在问题": "",
-        "联系人": both["联系人"], "联系电话": both["联系电话"],
-    })
+    also = pd.DataFrame(
+        {
+            "供应商编号": both["企业编号"],
+            "供应商名称": both["企业名称"],
+            "地址": both["地址"],
+            "生产状态": "",
+            "产能恢复率": "",
+            "预计恢复天数": "",
+            "存在问题": "",
+            "联系人": both["联系人"],
+            "联系电话": both["联系电话"],
+        }
+    )
     return pd.concat([frame, also], ignore_index=True)
 
 
@@ -223,29 +292,40 @@ def _projects(rng: np.random.Generator, shape: _Shape, places: _Places) -> pd.Da
     n = shape.projects
     codes = np.array(rng.choice(list(HUAIHUA_COUNTIES), n), dtype=object)
     infrastructure = max(1, round(n * 44 / 385))
-    category = np.array(["基础设施"] * infrastructure
-                        + list(rng.choice(["产业", "民生", "社会事业"], n - infrastructure)))
+    category = np.array(
+        ["基础设施"] * infrastructure + list(rng.choice(["产业", "民生", "社会事业"], n - infrastructure))
+    )
     rng.shuffle(category)
     total = np.round(rng.lognormal(np.log(50000), 1.0, n), 1)
     plan = np.round(total * rng.uniform(0.1, 0.4, n), 1)
     county = np.array([HUAIHUA_COUNTIES[c] for c in codes], dtype=object)
-    return pd.DataFrame({
-        "项目编号": _ids("XM", n),
-        "项目名称": county + rng.choice(["产业园", "物流园", "大道", "安置区", "标准厂房", "医院",
-                                          "学校", "污水处理厂"], n).astype(object) + "建设项目",
-        "建设地点": places.addresses(codes),
-        "项目级别": rng.choice(["市级", "省级", "国家级"], n, p=[0.7, 0.25, 0.05]),
-        "项目类别": category,
-        "总投资(万元)": total,
-        "年度计划投资(万元)": plan,
-        "本年完成投资(万元)": np.round(plan * rng.uniform(0, 1, n), 1),
-        "业主单位": county + "城市建设投资有限公司",
-        "责任单位": county + "人民政府",
-    })
+    return pd.DataFrame(
+        {
+            "项目编号": _ids("XM", n),
+            "项目名称": county
+            + rng.choice(
+                ["产业园", "物流园", "大道", "安置区", "标准厂房", "医院", "学校", "污水处理厂"], n
+            ).astype(object)
+            + "建设项目",
+            "建设地点": places.addresses(codes),
+            "项目级别": rng.choice(["市级", "省级", "国家级"], n, p=[0.7, 0.25, 0.05]),
+            "项目类别": category,
+            "总投资(万元)": total,
+            "年度计划投资(万元)": plan,
+            "本年完成投资(万元)": np.round(plan * rng.uniform(0, 1, n), 1),
+            "业主单位": county + "城市建设投资有限公司",
+            "责任单位": county + "人民政府",
+        }
+    )
 
 
-def _links(rng: np.random.Generator, shape: _Shape, enterprises: pd.DataFrame,
-           suppliers: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
+def _links(
+    rng: np.random.Generator,
+    shape: _Shape,
+    enterprises: pd.DataFrame,
+    suppliers: pd.DataFrame,
+    projects: pd.DataFrame,
+) -> pd.DataFrame:
     supplier_ids = suppliers["供应商编号"].to_numpy(dtype=object)
     n_sup = len(supplier_ids)
     ent_ids = enterprises["企业编号"].to_numpy(dtype=object)
@@ -255,27 +335,39 @@ def _links(rng: np.random.Generator, shape: _Shape, enterprises: pd.DataFrame,
     # tier 2 (the next 35 %) to tier 1, tier 3 (the rest) to tier 2.
     tier2, tier3 = n_sup // 2, n_sup * 85 // 100
     kind = rng.choice(3, groups, p=[0.5, 0.25, 0.25])  # enterprise, project, supplier buyer
-    buyer_index = np.where(kind == 0, rng.integers(0, len(ent_ids), groups),
-                           np.where(kind == 1, rng.integers(0, len(projects), groups),
-                                    rng.integers(0, tier3, groups)))
-    buyer = np.where(kind == 0, ent_ids[buyer_index % len(ent_ids)],
-                     np.where(kind == 1, projects["项目编号"].to_numpy(dtype=object)[
-                         buyer_index % len(projects)], supplier_ids[buyer_index % n_sup]))
+    buyer_index = np.where(
+        kind == 0,
+        rng.integers(0, len(ent_ids), groups),
+        np.where(kind == 1, rng.integers(0, len(projects), groups), rng.integers(0, tier3, groups)),
+    )
+    buyer = np.where(
+        kind == 0,
+        ent_ids[buyer_index % len(ent_ids)],
+        np.where(
+            kind == 1,
+            projects["项目编号"].to_numpy(dtype=object)[buyer_index % len(projects)],
+            supplier_ids[buyer_index % n_sup],
+        ),
+    )
     all_materials = sorted({m for ms in _CHAINS.values() for m in ms} | set(_PROJECT_MATERIALS))
     material = np.array(rng.choice(all_materials, groups), dtype=object)
     for i in np.flatnonzero(kind != 2):
         pool = _PROJECT_MATERIALS if kind[i] == 1 else _CHAINS[chain_of[buyer[i]]]
         material[i] = pool[rng.integers(len(pool))]
-    frame = pd.DataFrame({"buyer": buyer, "material": material, "kind": kind,
-                          "bi": buyer_index}).drop_duplicates(["buyer", "material"])
+    frame = pd.DataFrame(
+        {"buyer": buyer, "material": material, "kind": kind, "bi": buyer_index}
+    ).drop_duplicates(["buyer", "material"])
     k = rng.choice([1, 2, 3], len(frame), p=[0.5, 0.3, 0.2])
     rows = frame.loc[frame.index.repeat(k)].reset_index(drop=True)
     n_rows = len(rows)
     is_supplier_buyer = (rows["kind"] == 2).to_numpy()
     buyer_tier2 = rows["bi"].to_numpy() >= tier2
     low = np.where(is_supplier_buyer, np.where(buyer_tier2, tier3, tier2), 0)
-    high = np.where(is_supplier_buyer, np.where(buyer_tier2, n_sup, tier3),
-                    np.where(rng.random(n_rows) < 0.8, tier2, n_sup))
+    high = np.where(
+        is_supplier_buyer,
+        np.where(buyer_tier2, n_sup, tier3),
+        np.where(rng.random(n_rows) < 0.8, tier2, n_sup),
+    )
     rows["supplier"] = supplier_ids[low + (rng.random(n_rows) * (high - low)).astype(int)]
     # A few links (0.2 %) go against the tiers and make realistic cycles.
     flip = is_supplier_buyer & (rng.random(n_rows) < 0.002)
@@ -288,18 +380,19 @@ def _links(rng: np.random.Generator, shape: _Shape, enterprises: pd.DataFrame,
     share = np.floor(total * weight / group_sum.to_numpy() * 10) / 10
     n = len(rows)
     stock = rng.integers(3, 46, n).astype(str)
-    return pd.DataFrame({
-        "供应商编号": rows["supplier"].to_numpy(),
-        "需求方编号": rows["buyer"].to_numpy(),
-        "配套产品": rows["material"].to_numpy(),
-        "供应占比": np.char.add(np.maximum(share, 0.1).astype(str), "%"),
-        "是否关键": rng.choice(["是", "否"], n, p=[0.85, 0.15]),
-        "库存可用天数": np.where(rng.random(n) < 0.7, stock, ""),
-    })
+    return pd.DataFrame(
+        {
+            "供应商编号": rows["supplier"].to_numpy(),
+            "需求方编号": rows["buyer"].to_numpy(),
+            "配套产品": rows["material"].to_numpy(),
+            "供应占比": np.char.add(np.maximum(share, 0.1).astype(str), "%"),
+            "是否关键": rng.choice(["是", "否"], n, p=[0.85, 0.15]),
+            "库存可用天数": np.where(rng.random(n) < 0.7, stock, ""),
+        }
+    )
 
 
-def _problems(rng: np.random.Generator, suppliers: pd.DataFrame, links: pd.DataFrame
-              ) -> pd.DataFrame:
+def _problems(rng: np.random.Generator, suppliers: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     troubled = suppliers.loc[suppliers["生产状态"] != "正常", "供应商编号"]
     affected = links[links["供应商编号"].isin(set(troubled))]
     pick = affected.drop_duplicates("需求方编号").sample(frac=0.3, random_state=rng)
@@ -307,15 +400,19 @@ def _problems(rng: np.random.Generator, suppliers: pd.DataFrame, links: pd.DataF
     category = rng.choice(_CATEGORIES, n)
     day = rng.integers(1, 60, n)
     deadline = (np.datetime64("2026-12-01") + day.astype("timedelta64[D]")).astype(str)
-    return pd.DataFrame({
-        "问题编号": _ids("WT", n),
-        "对象编号": pick["需求方编号"].to_numpy(),
-        "问题类别": category,
-        "问题描述": "上游配套企业" + pick["供应商编号"].to_numpy() + "停产，" +
-                  rng.choice(_PROBLEMS, n).astype(object),
-        "完成时限": deadline,
-        "办理状态": rng.choice(["挂号", "办理中", "已销号"], n, p=[0.5, 0.3, 0.2]),
-    })
+    return pd.DataFrame(
+        {
+            "问题编号": _ids("WT", n),
+            "对象编号": pick["需求方编号"].to_numpy(),
+            "问题类别": category,
+            "问题描述": "上游配套企业"
+            + pick["供应商编号"].to_numpy()
+            + "停产，"
+            + rng.choice(_PROBLEMS, n).astype(object),
+            "完成时限": deadline,
+            "办理状态": rng.choice(["挂号", "办理中", "已销号"], n, p=[0.5, 0.3, 0.2]),
+        }
+    )
 
 
 def _write(out_dir: Path, name: str, frame: pd.DataFrame, fmt: str) -> None:

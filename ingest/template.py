@@ -53,8 +53,9 @@ def write_template(path: Path) -> None:
                 cell.fill = PatternFill("solid", fgColor="FFF2CC")
             cell.comment = Comment(_HINTS[column.kind], "chain-graph")
             sheet.column_dimensions[get_column_letter(index)].width = max(12, len(headers[index - 1]) * 2 + 2)
-            guide.append([spec.label, headers[index - 1], "是" if column.required else "",
-                          _HINTS[column.kind]])
+            guide.append(
+                [spec.label, headers[index - 1], "是" if column.required else "", _HINTS[column.kind]]
+            )
         sheet.freeze_panes = "A2"
     guide.column_dimensions["A"].width = 14
     guide.column_dimensions["B"].width = 20

@@ -74,20 +74,22 @@ class _Table:
         self.header_of: dict[str, str] = {}
         self.unusable = False
 
-    def issue(self, position: int, column: str, value: object, code: IssueCode, message: str
-              ) -> InputIssue:
+    def issue(self, position: int, column: str, value: object, code: IssueCode, message: str) -> InputIssue:
         found = InputIssue(
-            code, message, file=self.raw.source.path.name, sheet=self.raw.sheet,
+            code,
+            message,
+            file=self.raw.source.path.name,
+            sheet=self.raw.sheet,
             row=self.raw.rows[position] if position >= 0 else 0,
-            column=self.header_of.get(column, column), value=_shorten(value),
+            column=self.header_of.get(column, column),
+            value=_shorten(value),
         )
         if position >= 0:
             self.row_issues.setdefault(position, []).append(found)
         return found
 
     def table_issue(self, code: IssueCode, message: str, column: str = "") -> InputIssue:
-        return InputIssue(code, message, file=self.raw.source.path.name, sheet=self.raw.sheet,
-                          column=column)
+        return InputIssue(code, message, file=self.raw.source.path.name, sheet=self.raw.sheet, column=column)
 
     def ok_mask(self) -> np.ndarray:
         mask = np.full(self.n, not self.unusable)
@@ -109,8 +111,13 @@ def _shorten(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def validate(raw_tables: Iterable[RawTable], *, settings: Settings | None = None,
-             issues: Iterable[InputIssue] = (), blocking: bool = False) -> Validation:
+def validate(
+    raw_tables: Iterable[RawTable],
+    *,
+    settings: Settings | None = None,
+    issues: Iterable[InputIssue] = (),
+    blocking: bool = False,
+) -> Validation:
     """Validate raw tables and build the canonical ledgers from the rows that pass.
 
     Parameters
@@ -147,8 +154,7 @@ def validate(raw_tables: Iterable[RawTable], *, settings: Settings | None = None
     _cascade(tables, firm_ids, project_ids)
     ledgers = _build(tables, settings)
     rejected = [
-        Rejected(t.raw, pos, t.row_issues[pos])
-        for t in tables.values() for pos in sorted(t.row_issues)
+        Rejected(t.raw, pos, t.row_issues[pos]) for t in tables.values() for pos in sorted(t.row_issues)
     ]
     order = {name: i for i, name in enumerate(TABLES)}
     found.sort(key=lambda i: (order.get(_table_of(i, tables), -1), i.file, i.sheet, i.row))
@@ -176,29 +182,37 @@ def _parse(table: _Table) -> list[InputIssue]:
     for position, name in mapping.items():
         table.header_of.setdefault(name, raw.headers[position])
         if name in seen:
-            issues.append(table.table_issue(
-                IssueCode.COLUMN_DUPLICATE,
-                f"“{raw.headers[seen[name]]}”与“{raw.headers[position]}”表示同一列，请删去一列",
-                raw.headers[position]))
+            issues.append(
+                table.table_issue(
+                    IssueCode.COLUMN_DUPLICATE,
+                    f"“{raw.headers[seen[name]]}”与“{raw.headers[position]}”表示同一列，请删去一列",
+                    raw.headers[position],
+                )
+            )
             table.unusable = True
         else:
             seen[name] = position
     for column in spec.columns:
         if column.required and column.name not in seen:
-            issues.append(table.table_issue(
-                IssueCode.COLUMN_MISSING,
-                f"缺少必需的“{column.headers[0]}”列（可写作：{'、'.join(column.headers)}）",
-                column.headers[0]))
+            issues.append(
+                table.table_issue(
+                    IssueCode.COLUMN_MISSING,
+                    f"缺少必需的“{column.headers[0]}”列（可写作：{'、'.join(column.headers)}）",
+                    column.headers[0],
+                )
+            )
             table.unusable = True
     if table.spec.name in {"enterprises", "suppliers", "projects"} and not (
         {"address", "adcode"} & set(seen)
     ):
-        issues.append(table.table_issue(
-            IssueCode.COLUMN_MISSING, "缺少“地址”或“行政区划代码”列（至少需要一列）", "地址"))
+        issues.append(
+            table.table_issue(
+                IssueCode.COLUMN_MISSING, "缺少“地址”或“行政区划代码”列（至少需要一列）", "地址"
+            )
+        )
         table.unusable = True
     if table.n == 0:
-        issues.append(table.table_issue(
-            IssueCode.TABLE_EMPTY, f"“{spec.label}”表没有数据行"))
+        issues.append(table.table_issue(IssueCode.TABLE_EMPTY, f"“{spec.label}”表没有数据行"))
         table.unusable = table.unusable or spec.required
     for column in spec.columns:
         if column.name not in seen:
@@ -210,8 +224,7 @@ def _parse(table: _Table) -> list[InputIssue]:
     return issues
 
 
-def _parse_column(table: _Table, name: str, kind: str, required: bool, text: pd.Series
-                  ) -> list[InputIssue]:
+def _parse_column(table: _Table, name: str, kind: str, required: bool, text: pd.Series) -> list[InputIssue]:
     issues: list[InputIssue] = []
     parser = PARSERS[kind]
     empty = (text == "").to_numpy()
@@ -227,9 +240,11 @@ def _parse_column(table: _Table, name: str, kind: str, required: bool, text: pd.
     table.values[name] = values.where(values.notna(), None).astype(object)
     if required:
         for position in np.flatnonzero(empty):
-            issues.append(table.issue(
-                int(position), name, "", IssueCode.VALUE_MISSING,
-                f"“{table.header_of[name]}”不能为空"))
+            issues.append(
+                table.issue(
+                    int(position), name, "", IssueCode.VALUE_MISSING, f"“{table.header_of[name]}”不能为空"
+                )
+            )
     if problems:
         bad = text.isin(list(problems)).to_numpy()
         for position in np.flatnonzero(bad):
@@ -245,11 +260,15 @@ def _extras(raw: RawTable, known: set[int]) -> pd.Series:
         return pd.Series([""] * len(raw.cells), dtype=object)
     names = [raw.headers[i] for i in extra]
     block = raw.cells[extra].to_numpy()
-    return pd.Series([
-        json.dumps({k: v for k, v in zip(names, row, strict=True) if v}, ensure_ascii=False)
-        if any(row) else ""
-        for row in block
-    ], dtype=object)
+    return pd.Series(
+        [
+            json.dumps({k: v for k, v in zip(names, row, strict=True) if v}, ensure_ascii=False)
+            if any(row)
+            else ""
+            for row in block
+        ],
+        dtype=object,
+    )
 
 
 # --- across rows and tables -------------------------------------------------------------
@@ -271,9 +290,11 @@ def _duplicates(table: _Table, keys: list[str], code: IssueCode, what: str) -> l
             rows += f" 等 {len(positions)}"
         shown = key if isinstance(key, str) else " / ".join(str(k) for k in key)  # type: ignore[attr-defined]
         for position in positions:
-            issues.append(table.issue(
-                position, keys[0], shown, code,
-                f"{what}“{shown}”重复出现在第 {rows} 行，请合并为一行"))
+            issues.append(
+                table.issue(
+                    position, keys[0], shown, code, f"{what}“{shown}”重复出现在第 {rows} 行，请合并为一行"
+                )
+            )
     return issues
 
 
@@ -298,8 +319,7 @@ def _check_firms(enterprises: _Table | None, suppliers: _Table | None) -> list[I
                     f"同一编号“{firm_id}”在重点企业表第 {enterprises.excel_row(other)} 行的{label}为"
                     f"“{theirs}”，与本行“{mine}”不一致：同一编号应为同一家企业"
                 )
-                issues.append(suppliers.issue(position, column, mine,
-                                              IssueCode.FIRM_CONFLICT, message))
+                issues.append(suppliers.issue(position, column, mine, IssueCode.FIRM_CONFLICT, message))
                 enterprises.issue(other, column, theirs, IssueCode.FIRM_CONFLICT, message)
     return issues
 
@@ -325,8 +345,11 @@ def _address_required(table: _Table) -> list[InputIssue]:
     for position in np.flatnonzero(address & adcode):
         if any(i.column == adcode_header for i in table.row_issues.get(int(position), [])):
             continue  # the adcode is there but wrong; that is reported already
-        issues.append(table.issue(int(position), "address", "", IssueCode.ADDRESS_REQUIRED,
-                                  "“地址”和“行政区划代码”至少要填一项"))
+        issues.append(
+            table.issue(
+                int(position), "address", "", IssueCode.ADDRESS_REQUIRED, "“地址”和“行政区划代码”至少要填一项"
+            )
+        )
     return issues
 
 
@@ -337,32 +360,51 @@ def _check_projects(projects: _Table | None, firm_ids: set[str]) -> list[InputIs
     issues += _address_required(projects)
     for position, project_id in enumerate(projects.column("id")):
         if isinstance(project_id, str) and project_id in firm_ids:
-            issues.append(projects.issue(
-                position, "id", project_id, IssueCode.PROJECT_ID_COLLISION,
-                f"项目编号“{project_id}”与企业/供应商编号相同：项目与企业的编号不能重复"))
+            issues.append(
+                projects.issue(
+                    position,
+                    "id",
+                    project_id,
+                    IssueCode.PROJECT_ID_COLLISION,
+                    f"项目编号“{project_id}”与企业/供应商编号相同：项目与企业的编号不能重复",
+                )
+            )
     return issues
 
 
-def _check_links(links: _Table | None, firm_ids: set[str], project_ids: set[str]
-                 ) -> list[InputIssue]:
+def _check_links(links: _Table | None, firm_ids: set[str], project_ids: set[str]) -> list[InputIssue]:
     if links is None:
         return []
     issues: list[InputIssue] = []
     supplier, buyer = links.column("supplier_id"), links.column("buyer_id")
     for position, (s, b) in enumerate(zip(supplier, buyer, strict=True)):
         if isinstance(s, str) and s not in firm_ids:
-            issues.append(links.issue(
-                position, "supplier_id", s, IssueCode.UNKNOWN_REFERENCE,
-                f"供应商编号“{s}”在重点企业表和供应商表中都找不到"))
+            issues.append(
+                links.issue(
+                    position,
+                    "supplier_id",
+                    s,
+                    IssueCode.UNKNOWN_REFERENCE,
+                    f"供应商编号“{s}”在重点企业表和供应商表中都找不到",
+                )
+            )
         if isinstance(b, str) and b not in firm_ids and b not in project_ids:
-            issues.append(links.issue(
-                position, "buyer_id", b, IssueCode.UNKNOWN_REFERENCE,
-                f"需求方编号“{b}”在重点企业、供应商和重点项目表中都找不到"))
+            issues.append(
+                links.issue(
+                    position,
+                    "buyer_id",
+                    b,
+                    IssueCode.UNKNOWN_REFERENCE,
+                    f"需求方编号“{b}”在重点企业、供应商和重点项目表中都找不到",
+                )
+            )
         if isinstance(s, str) and s == b:
-            issues.append(links.issue(
-                position, "buyer_id", b, IssueCode.SELF_LINK, "供应商与需求方是同一编号"))
-    issues += _duplicates(links, ["supplier_id", "buyer_id", "material"],
-                          IssueCode.DUPLICATE_LINK, "供应关系")
+            issues.append(
+                links.issue(position, "buyer_id", b, IssueCode.SELF_LINK, "供应商与需求方是同一编号")
+            )
+    issues += _duplicates(
+        links, ["supplier_id", "buyer_id", "material"], IssueCode.DUPLICATE_LINK, "供应关系"
+    )
     issues += _share_sums(links)
     return issues
 
@@ -371,23 +413,30 @@ def _share_sums(links: _Table) -> list[InputIssue]:
     parsed = pd.to_numeric(links.column("share"), errors="coerce")
     text = links.text.get("share", pd.Series("", index=parsed.index, dtype=str))
     blank = text.reindex(parsed.index).fillna("").astype(str).str.strip() == ""
-    frame = pd.DataFrame({
-        "buyer": links.column("buyer_id"),
-        "material": links.column("material"),
-        # A blank share counts as 100 %; a share that did not parse has its own issue and
-        # is left out of the sum rather than counted as 100 % (that would blame its peers).
-        "share": parsed.where(parsed.notna() | ~blank, 100.0),
-    })
+    frame = pd.DataFrame(
+        {
+            "buyer": links.column("buyer_id"),
+            "material": links.column("material"),
+            # A blank share counts as 100 %; a share that did not parse has its own issue and
+            # is left out of the sum rather than counted as 100 % (that would blame its peers).
+            "share": parsed.where(parsed.notna() | ~blank, 100.0),
+        }
+    )
     frame = frame[frame["buyer"].notna() & frame["material"].notna() & frame["share"].notna()]
     totals = frame.groupby(["buyer", "material"], sort=False)["share"].transform("sum")
     issues = []
     for position in frame.index[totals > 100.5]:
         b, m = str(frame.at[position, "buyer"]), str(frame.at[position, "material"])
         total = totals.at[position]
-        issues.append(links.issue(
-            int(position), "share", links.text.get("share", pd.Series(dtype=str)).get(position, ""),
-            IssueCode.SHARE_SUM_EXCEEDED,
-            f"需求方“{b}”的物料“{m}”各供应商供应占比合计 {total:g}%，超过 100%"))
+        issues.append(
+            links.issue(
+                int(position),
+                "share",
+                links.text.get("share", pd.Series(dtype=str)).get(position, ""),
+                IssueCode.SHARE_SUM_EXCEEDED,
+                f"需求方“{b}”的物料“{m}”各供应商供应占比合计 {total:g}%，超过 100%",
+            )
+        )
     return issues
 
 
@@ -397,9 +446,15 @@ def _check_problems(problems: _Table | None, subject_ids: set[str]) -> list[Inpu
     issues = _duplicates(problems, ["id"], IssueCode.DUPLICATE_ID, "问题编号")
     for position, subject in enumerate(problems.column("subject_id")):
         if isinstance(subject, str) and subject not in subject_ids:
-            issues.append(problems.issue(
-                position, "subject_id", subject, IssueCode.UNKNOWN_REFERENCE,
-                f"对象编号“{subject}”在企业、供应商和项目表中都找不到"))
+            issues.append(
+                problems.issue(
+                    position,
+                    "subject_id",
+                    subject,
+                    IssueCode.UNKNOWN_REFERENCE,
+                    f"对象编号“{subject}”在企业、供应商和项目表中都找不到",
+                )
+            )
     return issues
 
 
@@ -430,8 +485,13 @@ def _cascade(tables: dict[str, _Table], firm_ids: set[str], project_ids: set[str
             continue
         for position, firm_id in enumerate(table.column("id")):
             if firm_id in bad_firms and position not in table.row_issues:
-                table.issue(position, "id", firm_id, IssueCode.REJECTED_REFERENCE,
-                            f"编号“{firm_id}”在另一张表中的行有错误，本行一并退回")
+                table.issue(
+                    position,
+                    "id",
+                    firm_id,
+                    IssueCode.REJECTED_REFERENCE,
+                    f"编号“{firm_id}”在另一张表中的行有错误，本行一并退回",
+                )
     firm_ids = firm_ids - bad_firms
     nodes = firm_ids | project_ids
     links = tables.get("links")
@@ -443,15 +503,25 @@ def _cascade(tables: dict[str, _Table], firm_ids: set[str], project_ids: set[str
                 continue
             for column, node in (("supplier_id", s), ("buyer_id", b)):
                 if node not in nodes:
-                    links.issue(position, column, node, IssueCode.REJECTED_REFERENCE,
-                                f"编号“{node}”所在的行有错误，本供应关系一并退回")
+                    links.issue(
+                        position,
+                        column,
+                        node,
+                        IssueCode.REJECTED_REFERENCE,
+                        f"编号“{node}”所在的行有错误，本供应关系一并退回",
+                    )
                     break
     problems = tables.get("problems")
     if problems is not None:
         for position, subject in enumerate(problems.column("subject_id")):
             if position not in problems.row_issues and subject not in nodes:
-                problems.issue(position, "subject_id", subject, IssueCode.REJECTED_REFERENCE,
-                               f"编号“{subject}”所在的行有错误，本问题一并退回")
+                problems.issue(
+                    position,
+                    "subject_id",
+                    subject,
+                    IssueCode.REJECTED_REFERENCE,
+                    f"编号“{subject}”所在的行有错误，本问题一并退回",
+                )
 
 
 # --- building the ledgers ---------------------------------------------------------------
@@ -464,8 +534,7 @@ def _valid_frame(table: _Table | None) -> pd.DataFrame:
 
 
 def _build(tables: dict[str, _Table], settings: Settings) -> Ledgers:
-    firms = _merge_firms(_valid_frame(tables.get("enterprises")),
-                         _valid_frame(tables.get("suppliers")))
+    firms = _merge_firms(_valid_frame(tables.get("enterprises")), _valid_frame(tables.get("suppliers")))
     projects = _valid_frame(tables.get("projects"))
     if len(projects):
         projects["annual_plan"] = projects.get("annual_plan", pd.Series(dtype=float))
@@ -517,8 +586,7 @@ def _merge_extras(first: pd.Series, second: pd.Series) -> pd.Series:
     return merged
 
 
-def _defaults_for_problems(problems: pd.DataFrame, firms: pd.DataFrame, settings: Settings
-                           ) -> pd.DataFrame:
+def _defaults_for_problems(problems: pd.DataFrame, firms: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     if not len(problems):
         return problems
     problems = problems.copy()

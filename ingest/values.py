@@ -61,9 +61,7 @@ def _text(text: str) -> str:
     '司公限有'
     """
     if len(text) > MAX_TEXT_LENGTH:
-        raise ValueProblem(
-            IssueCode.TOO_LONG, f"文字过长（{len(text)} 个字符，最多 {MAX_TEXT_LENGTH} 个）"
-        )
+        raise ValueProblem(IssueCode.TOO_LONG, f"文字过长（{len(text)} 个字符，最多 {MAX_TEXT_LENGTH} 个）")
     return text if text.isascii() else text.translate(_BIDI_CONTROLS)
 
 
@@ -138,29 +136,53 @@ def _words(table: dict[str, Any], what: str) -> Callable[[str], Any]:
 
 
 _BOOLEANS: dict[str, bool] = {
-    "是": True, "否": False, "y": True, "n": False, "yes": True, "no": False,
-    "true": True, "false": False, "1": True, "0": False, "√": True, "×": False,
-    "1.0": True, "0.0": False, "x": False,
+    "是": True,
+    "否": False,
+    "y": True,
+    "n": False,
+    "yes": True,
+    "no": False,
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "√": True,
+    "×": False,
+    "1.0": True,
+    "0.0": False,
+    "x": False,
 }
 _STATUSES = {
-    "正常": ProductionStatus.NORMAL, "正常生产": ProductionStatus.NORMAL,
-    "已复产": ProductionStatus.NORMAL, "normal": ProductionStatus.NORMAL,
-    "部分停产": ProductionStatus.PARTIAL, "部分复产": ProductionStatus.PARTIAL,
+    "正常": ProductionStatus.NORMAL,
+    "正常生产": ProductionStatus.NORMAL,
+    "已复产": ProductionStatus.NORMAL,
+    "normal": ProductionStatus.NORMAL,
+    "部分停产": ProductionStatus.PARTIAL,
+    "部分复产": ProductionStatus.PARTIAL,
     "partial": ProductionStatus.PARTIAL,
-    "停产": ProductionStatus.STOPPED, "全面停产": ProductionStatus.STOPPED,
-    "未复产": ProductionStatus.STOPPED, "stopped": ProductionStatus.STOPPED,
+    "停产": ProductionStatus.STOPPED,
+    "全面停产": ProductionStatus.STOPPED,
+    "未复产": ProductionStatus.STOPPED,
+    "stopped": ProductionStatus.STOPPED,
 }
 _LEVELS = {
-    "国家级": ProjectLevel.NATIONAL, "national": ProjectLevel.NATIONAL,
-    "省级": ProjectLevel.PROVINCIAL, "provincial": ProjectLevel.PROVINCIAL,
-    "市级": ProjectLevel.CITY, "city": ProjectLevel.CITY,
+    "国家级": ProjectLevel.NATIONAL,
+    "national": ProjectLevel.NATIONAL,
+    "省级": ProjectLevel.PROVINCIAL,
+    "provincial": ProjectLevel.PROVINCIAL,
+    "市级": ProjectLevel.CITY,
+    "city": ProjectLevel.CITY,
 }
 _CATEGORIES = {c.value: c for c in ProblemCategory}
 _PROBLEM_STATUSES = {
-    "挂号": ProblemStatus.REGISTERED, "已挂号": ProblemStatus.REGISTERED,
+    "挂号": ProblemStatus.REGISTERED,
+    "已挂号": ProblemStatus.REGISTERED,
     "registered": ProblemStatus.REGISTERED,
-    "办理中": ProblemStatus.IN_PROGRESS, "in_progress": ProblemStatus.IN_PROGRESS,
-    "已销号": ProblemStatus.CLOSED, "销号": ProblemStatus.CLOSED, "closed": ProblemStatus.CLOSED,
+    "办理中": ProblemStatus.IN_PROGRESS,
+    "in_progress": ProblemStatus.IN_PROGRESS,
+    "已销号": ProblemStatus.CLOSED,
+    "销号": ProblemStatus.CLOSED,
+    "closed": ProblemStatus.CLOSED,
 }
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?")
@@ -178,9 +200,7 @@ def _date(text: str) -> str:
         else:
             raise ValueError(value)
     except ValueError:
-        raise ValueProblem(
-            IssueCode.BAD_DATE, "无法识别的日期，请写成 2020-04-30 或 2020年4月30日"
-        ) from None
+        raise ValueProblem(IssueCode.BAD_DATE, "无法识别的日期，请写成 2020-04-30 或 2020年4月30日") from None
     if not 2000 <= day.year <= 2100:
         raise ValueProblem(IssueCode.BAD_DATE, "日期年份应在 2000 到 2100 之间")
     return day.isoformat()

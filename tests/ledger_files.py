@@ -65,8 +65,11 @@ PROBLEMS: list[list[object]] = [
     ["W2", "P1", "其他", "征地未完成", "", ""],
 ]
 CANONICAL = {
-    "enterprises": ENTERPRISES, "suppliers": SUPPLIERS, "projects": PROJECTS,
-    "links": LINKS, "problems": PROBLEMS,
+    "enterprises": ENTERPRISES,
+    "suppliers": SUPPLIERS,
+    "projects": PROJECTS,
+    "links": LINKS,
+    "problems": PROBLEMS,
 }
 
 

@@ -40,7 +40,11 @@ class Neo4jServer:
             env["NEO4J_PASSWORD"] = self.password
         result = subprocess.run(
             [str(SCRIPT), "start", str(self.home), str(self.port)],
-            env=env, capture_output=True, text=True, check=False, timeout=900,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=900,
         )
         if result.returncode != 0:
             msg = f"could not start Neo4j for the tests:\n{result.stdout}\n{result.stderr}"
@@ -48,8 +52,7 @@ class Neo4jServer:
 
     def stop(self) -> None:
         """Stop cleanly."""
-        subprocess.run([str(SCRIPT), "stop", str(self.home)], capture_output=True, check=False,
-                       timeout=120)
+        subprocess.run([str(SCRIPT), "stop", str(self.home)], capture_output=True, check=False, timeout=120)
 
     def kill(self) -> None:
         """SIGKILL the server, as a crash or a pulled plug would."""

@@ -28,14 +28,23 @@ router = APIRouter(tags=["analysis"])
 def summary(state: State, user: CurrentUser) -> Any:
     """全市概况：企业、项目、受阻配套企业和影响产值/投资（万元），以及各产业链。"""
     snap = state.snapshot()
-    return cached_json(snap, ("summary",), lambda: {
-        "version": snap.version, "summary": snap.analysis.summary(),
-        "chains": plain_records(snap.analysis.chain_summary())})
+    return cached_json(
+        snap,
+        ("summary",),
+        lambda: {
+            "version": snap.version,
+            "summary": snap.analysis.summary(),
+            "chains": plain_records(snap.analysis.chain_summary()),
+        },
+    )
 
 
 @router.get("/analysis/blocked", response_model=Page[BlockedPublic])
 async def blocked(
-    state: State, user: CurrentUser, limit: Limit = 100, offset: Offset = 0,
+    state: State,
+    user: CurrentUser,
+    limit: Limit = 100,
+    offset: Offset = 0,
     scope: Annotated[str | None, Query(pattern="^(local|in_province|out_of_province|unknown)$")] = None,
     county: Annotated[str | None, Query(max_length=6)] = None,
 ) -> Any:
@@ -56,8 +65,10 @@ async def blocked(
 
 @router.get("/coordination", response_model=Page[RequestRow])
 async def coordination(
-    state: State, user: Annotated[User, Depends(require(Role.ADMIN, Role.PROVINCE, Role.VIEWER))],
-    limit: Limit = 100, offset: Offset = 0,
+    state: State,
+    user: Annotated[User, Depends(require(Role.ADMIN, Role.PROVINCE, Role.VIEWER))],
+    limit: Limit = 100,
+    offset: Offset = 0,
     target: Annotated[str | None, Query(max_length=30, description="目标省/市")] = None,
 ) -> Any:
     """跨区域协调清单：每行一个（受阻配套企业, 直接采购方, 配套产品）。"""
@@ -71,8 +82,13 @@ async def coordination(
 
 
 @router.get("/local", response_model=Page[RequestRow])
-async def local(state: State, user: CurrentUser, limit: Limit = 100, offset: Offset = 0,
-          county: Annotated[str | None, Query(max_length=6)] = None) -> Any:
+async def local(
+    state: State,
+    user: CurrentUser,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    county: Annotated[str | None, Query(max_length=6)] = None,
+) -> Any:
     """本地配套企业督促复产清单。县市区账号只看本县市区的。"""
     snap = await state.snapshot_async()
     wanted = user.county if user.role == Role.COUNTY else county
@@ -94,14 +110,16 @@ def scenario(body: Scenario, state: State, user: CurrentUser) -> dict[str, Any]:
     # outlived its request's time limit (a thread cannot be killed).
     if not state.scenario_slots.acquire(blocking=False):
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "情景推演繁忙，请稍后再试")
-    future = state.workers.submit(run_scenario, snap.analysis.graph, body, settings=state.settings,
-                                  before=snap.analysis)
+    future = state.workers.submit(
+        run_scenario, snap.analysis.graph, body, settings=state.settings, before=snap.analysis
+    )
     future.add_done_callback(lambda _: state.scenario_slots.release())
     try:
         result = future.result(timeout=state.settings.scenario_timeout_s)
     except concurrent.futures.TimeoutError:
         limit = state.settings.scenario_timeout_s
-        raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT,
-                            f"情景推演超过 {limit:g} 秒未完成，请缩小情景范围") from None
+        raise HTTPException(
+            status.HTTP_504_GATEWAY_TIMEOUT, f"情景推演超过 {limit:g} 秒未完成，请缩小情景范围"
+        ) from None
     answer: dict[str, Any] = result.to_json()
     return answer

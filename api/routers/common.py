@@ -42,11 +42,12 @@ def plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def page(frame: pd.DataFrame, limit: int, offset: int) -> dict[str, Any]:
     """Return one page of ``frame`` as ``{data, count}``."""
-    return {"data": plain_records(frame.iloc[offset:offset + limit]), "count": len(frame)}
+    return {"data": plain_records(frame.iloc[offset : offset + limit]), "count": len(frame)}
 
 
-def cached_page(snap: Snapshot, key: tuple[object, ...], rows: Callable[[], pd.DataFrame], limit: int,
-                offset: int) -> Response:
+def cached_page(
+    snap: Snapshot, key: tuple[object, ...], rows: Callable[[], pd.DataFrame], limit: int, offset: int
+) -> Response:
     """Return one page of a list of ``snap`` as JSON, serialised once per data version.
 
     ``key`` names the list and every filter (and, for a county user, the county); the rows
@@ -57,14 +58,16 @@ def cached_page(snap: Snapshot, key: tuple[object, ...], rows: Callable[[], pd.D
     if body is None:
         if len(snap.pages) >= PAGE_CACHE:
             snap.pages.clear()
-        body = json.dumps(page(rows(), limit, offset), ensure_ascii=False, allow_nan=False,
-                          default=str).encode("utf-8")
+        body = json.dumps(
+            page(rows(), limit, offset), ensure_ascii=False, allow_nan=False, default=str
+        ).encode("utf-8")
         snap.pages[full_key] = body
     return Response(body, media_type="application/json")
 
 
-async def cached_page_async(snap: Snapshot, key: tuple[object, ...], rows: Callable[[], pd.DataFrame],
-                            limit: int, offset: int) -> Response:
+async def cached_page_async(
+    snap: Snapshot, key: tuple[object, ...], rows: Callable[[], pd.DataFrame], limit: int, offset: int
+) -> Response:
     """:func:`cached_page` for ``async`` endpoints: a cache miss is computed in a worker thread."""
     body = snap.pages.get((*key, limit, offset))
     if body is not None:

@@ -36,8 +36,12 @@ __all__ = ["router"]
 router = APIRouter(prefix="/console", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 _PAGE = 50
-_TABLE_LABELS = {"firms": "企业（含配套企业）", "projects": "重点项目", "links": "供应关系",
-                 "problems": "问题台账"}
+_TABLE_LABELS = {
+    "firms": "企业（含配套企业）",
+    "projects": "重点项目",
+    "links": "供应关系",
+    "problems": "问题台账",
+}
 
 
 def _user(request: Request, state: AppState) -> User | None:
@@ -56,11 +60,22 @@ def _csrf_ok(state: AppState, request: Request, sent: str) -> bool:
     return bool(request.cookies.get(COOKIE)) and hmac.compare_digest(csrf_token(state, request), sent)
 
 
-def _render(request: Request, state: AppState, user: User | None, name: str, title: str,
-            status_code: int = 200, **context: Any) -> HTMLResponse:
-    base = {"title": title, "user": user, "csrf": csrf_token(state, request) if user else "",
-            "role_label": ROLE_LABELS[user.role] if user else "",
-            "county_name": region_name(user.county) if user and user.county else ""}
+def _render(
+    request: Request,
+    state: AppState,
+    user: User | None,
+    name: str,
+    title: str,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    base = {
+        "title": title,
+        "user": user,
+        "csrf": csrf_token(state, request) if user else "",
+        "role_label": ROLE_LABELS[user.role] if user else "",
+        "county_name": region_name(user.county) if user and user.county else "",
+    }
     return templates.TemplateResponse(request, name, base | context, status_code=status_code)
 
 
@@ -79,11 +94,26 @@ def login(request: Request, state: State, token: Annotated[str, Form(max_length=
     """用令牌登录。"""
     user = state.users.verify(token.strip())
     if user is None:
-        return _render(request, state, None, "login.html", "登录", status_code=401,
-                       message="令牌无效或已停用，请向管理员确认", message_kind="error")
+        return _render(
+            request,
+            state,
+            None,
+            "login.html",
+            "登录",
+            status_code=401,
+            message="令牌无效或已停用，请向管理员确认",
+            message_kind="error",
+        )
     response = RedirectResponse("/console/", status_code=303)
-    response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict",
-                        secure=state.settings.cookie_secure, max_age=12 * 3600, path="/")
+    response.set_cookie(
+        COOKIE,
+        token.strip(),
+        httponly=True,
+        samesite="strict",
+        secure=state.settings.cookie_secure,
+        max_age=12 * 3600,
+        path="/",
+    )
     return response
 
 
@@ -110,9 +140,17 @@ def dashboard(request: Request, state: State) -> Response:
     items = [i for i in ledger.items if visible(i, user, snap)]
     shown = {i.id for i in items}
     events = [e for e in ledger.events if e.item_id in shown]
-    return _render(request, state, user, "dashboard.html", "概况", s=snap.analysis.summary(),
-                   recovery=recovery, chains=plain_records(snap.analysis.chain_summary()),
-                   trend=weekly_trend(items, events, end=dt.date.today()))
+    return _render(
+        request,
+        state,
+        user,
+        "dashboard.html",
+        "概况",
+        s=snap.analysis.summary(),
+        recovery=recovery,
+        chains=plain_records(snap.analysis.chain_summary()),
+        trend=weekly_trend(items, events, end=dt.date.today()),
+    )
 
 
 @router.get("/blocked")
@@ -128,10 +166,21 @@ def blocked(request: Request, state: State, scope: str = "", offset: int = 0) ->
     if scope in SCOPE_LABELS:
         table = table[table["scope"] == scope]
     offset = max(offset, 0)
-    return _render(request, state, user, "blocked.html", "受阻配套企业",
-                   rows=plain_records(table.iloc[offset:offset + _PAGE]), count=len(table), offset=offset,
-                   limit=_PAGE, query=urlencode({"scope": scope}), scope=scope,
-                   scopes=list(SCOPE_LABELS.items()), scope_labels=SCOPE_LABELS)
+    return _render(
+        request,
+        state,
+        user,
+        "blocked.html",
+        "受阻配套企业",
+        rows=plain_records(table.iloc[offset : offset + _PAGE]),
+        count=len(table),
+        offset=offset,
+        limit=_PAGE,
+        query=urlencode({"scope": scope}),
+        scope=scope,
+        scopes=list(SCOPE_LABELS.items()),
+        scope_labels=SCOPE_LABELS,
+    )
 
 
 @router.get("/coordination")
@@ -141,18 +190,44 @@ def coordination(request: Request, state: State, offset: int = 0) -> Response:
     if user is None:
         return _login_first()
     if user.role == Role.COUNTY:
-        return _render(request, state, user, "base.html", "无权访问", status_code=403,
-                       message="县市区账号请查看本地配套企业清单", message_kind="error")
+        return _render(
+            request,
+            state,
+            user,
+            "base.html",
+            "无权访问",
+            status_code=403,
+            message="县市区账号请查看本地配套企业清单",
+            message_kind="error",
+        )
     rows = state.snapshot().coordination
     offset = max(offset, 0)
-    return _render(request, state, user, "coordination.html", "跨区域协调清单",
-                   rows=plain_records(rows.iloc[offset:offset + _PAGE]), count=len(rows), offset=offset,
-                   limit=_PAGE, query="")
+    return _render(
+        request,
+        state,
+        user,
+        "coordination.html",
+        "跨区域协调清单",
+        rows=plain_records(rows.iloc[offset : offset + _PAGE]),
+        count=len(rows),
+        offset=offset,
+        limit=_PAGE,
+        query="",
+    )
 
 
-def _ledger_page(request: Request, state: AppState, user: User, *, status: str = "", overdue: bool = False,
-                 offset: int = 0, message: str = "", message_kind: str = "info",
-                 status_code: int = 200) -> Response:
+def _ledger_page(
+    request: Request,
+    state: AppState,
+    user: User,
+    *,
+    status: str = "",
+    overdue: bool = False,
+    offset: int = 0,
+    message: str = "",
+    message_kind: str = "info",
+    status_code: int = 200,
+) -> Response:
     snap = state.snapshot()
     today = dt.date.today()
     rows = [public(i, snap, today) for i in state.ledger().items if visible(i, user, snap)]
@@ -161,19 +236,33 @@ def _ledger_page(request: Request, state: AppState, user: User, *, status: str =
     if overdue:
         rows = [r for r in rows if r["overdue_days"] > 0]
     offset = max(offset, 0)
-    return _render(request, state, user, "ledger.html", "问题台账", status_code=status_code,
-                   rows=rows[offset:offset + _PAGE], count=len(rows), offset=offset, limit=_PAGE,
-                   query=urlencode({"status": status, **({"overdue": "true"} if overdue else {})}),
-                   status=status, overdue=overdue, can_write=user.role in (Role.ADMIN, Role.COUNTY),
-                   statuses=[(s.value, STATUS_LABELS[s]) for s in ProblemStatus],
-                   status_labels=STATUS_LABELS,
-                   actions=[(a.value, ACTION_LABELS[a]) for a in Action if a != Action.REGISTER],
-                   message=message, message_kind=message_kind)
+    return _render(
+        request,
+        state,
+        user,
+        "ledger.html",
+        "问题台账",
+        status_code=status_code,
+        rows=rows[offset : offset + _PAGE],
+        count=len(rows),
+        offset=offset,
+        limit=_PAGE,
+        query=urlencode({"status": status, **({"overdue": "true"} if overdue else {})}),
+        status=status,
+        overdue=overdue,
+        can_write=user.role in (Role.ADMIN, Role.COUNTY),
+        statuses=[(s.value, STATUS_LABELS[s]) for s in ProblemStatus],
+        status_labels=STATUS_LABELS,
+        actions=[(a.value, ACTION_LABELS[a]) for a in Action if a != Action.REGISTER],
+        message=message,
+        message_kind=message_kind,
+    )
 
 
 @router.get("/ledger")
-def ledger_page(request: Request, state: State, status: str = "", overdue: bool = False,
-                offset: int = 0) -> Response:
+def ledger_page(
+    request: Request, state: State, status: str = "", overdue: bool = False, offset: int = 0
+) -> Response:
     """问题台账。"""
     user = _user(request, state)
     if user is None:
@@ -182,42 +271,74 @@ def ledger_page(request: Request, state: State, status: str = "", overdue: bool 
 
 
 @router.post("/ledger/{item_id}")
-def ledger_action(request: Request, state: State, item_id: str,
-                  action: Annotated[str, Form()], version: Annotated[int, Form()],
-                  csrf: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=2000)] = "",
-                  deadline: Annotated[str, Form()] = "") -> Response:
+def ledger_action(
+    request: Request,
+    state: State,
+    item_id: str,
+    action: Annotated[str, Form()],
+    version: Annotated[int, Form()],
+    csrf: Annotated[str, Form()] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+    deadline: Annotated[str, Form()] = "",
+) -> Response:
     """办理一个事项。"""
     user = _user(request, state)
     if user is None:
         return _login_first()
     if not _csrf_ok(state, request, csrf):
-        return _ledger_page(request, state, user, message="表单已过期，请刷新页面后重试",
-                            message_kind="error", status_code=403)
+        return _ledger_page(
+            request,
+            state,
+            user,
+            message="表单已过期，请刷新页面后重试",
+            message_kind="error",
+            status_code=403,
+        )
     if user.role not in (Role.ADMIN, Role.COUNTY):
-        return _ledger_page(request, state, user, message="当前账号只能查看", message_kind="error",
-                            status_code=403)
+        return _ledger_page(
+            request, state, user, message="当前账号只能查看", message_kind="error", status_code=403
+        )
     snap = state.snapshot()
     try:
         with state.store() as store:
             item = store.ledger_item(item_id)
             if item is None or not visible(item, user, snap):
-                return _ledger_page(request, state, user, message=f"没有编号为 {item_id} 的事项",
-                                    message_kind="error", status_code=404)
+                return _ledger_page(
+                    request,
+                    state,
+                    user,
+                    message=f"没有编号为 {item_id} 的事项",
+                    message_kind="error",
+                    status_code=404,
+                )
             chosen = Action(action) if action in {a.value for a in Action} else None
             if chosen is None:
-                return _ledger_page(request, state, user, message="未知的办理操作", message_kind="error",
-                                    status_code=422)
+                return _ledger_page(
+                    request, state, user, message="未知的办理操作", message_kind="error", status_code=422
+                )
             new_deadline = dt.date.fromisoformat(deadline) if deadline else None
-            new = Ledger(store).act(item_id, chosen, by=user.name, note=note, deadline=new_deadline,
-                                    expected_version=version)
+            new = Ledger(store).act(
+                item_id, chosen, by=user.name, note=note, deadline=new_deadline, expected_version=version
+            )
     except ValueError:
-        return _ledger_page(request, state, user, message="期限格式应为 2026-12-31", message_kind="error",
-                            status_code=422)
+        return _ledger_page(
+            request, state, user, message="期限格式应为 2026-12-31", message_kind="error", status_code=422
+        )
     except ChainGraphError as error:
-        return _ledger_page(request, state, user, message=error.message, message_kind="error",
-                            status_code=409 if error.code == "CG409" else 422)
-    return _ledger_page(request, state, user,
-                        message=f"{item_id}：{ACTION_LABELS[chosen]}完成，当前状态：{STATUS_LABELS[new.status]}")
+        return _ledger_page(
+            request,
+            state,
+            user,
+            message=error.message,
+            message_kind="error",
+            status_code=409 if error.code == "CG409" else 422,
+        )
+    return _ledger_page(
+        request,
+        state,
+        user,
+        message=f"{item_id}：{ACTION_LABELS[chosen]}完成，当前状态：{STATUS_LABELS[new.status]}",
+    )
 
 
 @router.get("/import")
@@ -227,27 +348,57 @@ def import_page(request: Request, state: State) -> Response:
     if user is None:
         return _login_first()
     if user.role != Role.ADMIN:
-        return _render(request, state, user, "base.html", "无权访问", status_code=403,
-                       message="只有市工业和信息化局管理员可以导入台账", message_kind="error")
+        return _render(
+            request,
+            state,
+            user,
+            "base.html",
+            "无权访问",
+            status_code=403,
+            message="只有市工业和信息化局管理员可以导入台账",
+            message_kind="error",
+        )
     return _render(request, state, user, "import.html", "导入台账", table_labels=_TABLE_LABELS)
 
 
 @router.post("/import")
-def import_upload(request: Request, state: State, files: Annotated[list[UploadFile], File()],
-                  csrf: Annotated[str, Form()] = "", keep_valid: Annotated[bool, Form()] = False,
-                  replace: Annotated[bool, Form()] = False) -> Response:
+def import_upload(
+    request: Request,
+    state: State,
+    files: Annotated[list[UploadFile], File()],
+    csrf: Annotated[str, Form()] = "",
+    keep_valid: Annotated[bool, Form()] = False,
+    replace: Annotated[bool, Form()] = False,
+) -> Response:
     """上传并校验。"""
     user = _user(request, state)
     if user is None:
         return _login_first()
     if user.role != Role.ADMIN or not _csrf_ok(state, request, csrf):
-        return _render(request, state, user, "import.html", "导入台账", status_code=403,
-                       message="无权导入或表单已过期", message_kind="error", table_labels=_TABLE_LABELS)
+        return _render(
+            request,
+            state,
+            user,
+            "import.html",
+            "导入台账",
+            status_code=403,
+            message="无权导入或表单已过期",
+            message_kind="error",
+            table_labels=_TABLE_LABELS,
+        )
     result = perform_import(state, files, keep_valid=keep_valid, replace=replace)
-    return _render(request, state, user, "import.html", "导入台账", result=result.model_dump(),
-                   table_labels=_TABLE_LABELS, status_code=200 if result.written else 422,
-                   message="导入完成" if result.written else "台账有问题，未写入任何数据",
-                   message_kind="info" if result.written else "error")
+    return _render(
+        request,
+        state,
+        user,
+        "import.html",
+        "导入台账",
+        result=result.model_dump(),
+        table_labels=_TABLE_LABELS,
+        status_code=200 if result.written else 422,
+        message="导入完成" if result.written else "台账有问题，未写入任何数据",
+        message_kind="info" if result.written else "error",
+    )
 
 
 @router.get("/firms/{node_id}")
@@ -259,8 +410,16 @@ def firm_page(request: Request, state: State, node_id: str) -> Response:
     snap = state.snapshot()
     code = snap.adcode_of.get(node_id)
     if code is None or not user.sees_county(code):
-        return _render(request, state, user, "base.html", "未找到", status_code=404,
-                       message=f"没有编号为 {node_id} 的企业或项目", message_kind="error")
+        return _render(
+            request,
+            state,
+            user,
+            "base.html",
+            "未找到",
+            status_code=404,
+            message=f"没有编号为 {node_id} 的企业或项目",
+            message_kind="error",
+        )
     ledgers = snap.ledgers
     firms = ledgers.firms[ledgers.firms["id"] == node_id]
     is_project = firms.empty
@@ -272,11 +431,21 @@ def firm_page(request: Request, state: State, node_id: str) -> Response:
     availability = snap.analysis.graph.base_availability[position]
     roles = (("重点企业", row.get("is_enterprise")), ("配套企业", row.get("is_supplier")))
     return _render(
-        request, state, user, "firm.html", str(row["name"]), node=row, county=region_name(code),
+        request,
+        state,
+        user,
+        "firm.html",
+        str(row["name"]),
+        node=row,
+        county=region_name(code),
         kind="重点项目" if is_project else "、".join(k for k, flag in roles if flag),
         status=MAP_STATUS_LABELS[str(snap.facts.status[position])],
-        capacity=f"{capacity * 100:.0f}%", availability=f"{availability * 100:.1f}%",
+        capacity=f"{capacity * 100:.0f}%",
+        availability=f"{availability * 100:.1f}%",
         suppliers=plain_records(links[links["buyer_id"] == node_id]),
         buyers=plain_records(links[links["supplier_id"] == node_id]),
         has_buyers=bool((links["supplier_id"] == node_id).any()),
-        names=snap.name_of, items=items, status_labels=STATUS_LABELS)
+        names=snap.name_of,
+        items=items,
+        status_labels=STATUS_LABELS,
+    )

@@ -25,8 +25,11 @@ __all__ = ["router"]
 router = APIRouter(tags=["exports"])
 Reader = Annotated[User, Depends(require(Role.ADMIN, Role.PROVINCE, Role.VIEWER))]
 Format = Annotated[Literal["xlsx", "csv"], Query(description="xlsx 或 csv")]
-_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-          "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8"}
+_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+}
 
 
 def _download(name: str, fmt: str, sheets: list[Sheet]) -> Response:
@@ -43,13 +46,15 @@ def _file(content: bytes, filename: str, fmt: str) -> Response:
 
 
 @router.get("/exports/coordination")
-def export_coordination(state: State, user: Reader, fmt: Format = "xlsx",
-                        by_region: bool = False) -> Response:
+def export_coordination(
+    state: State, user: Reader, fmt: Format = "xlsx", by_region: bool = False
+) -> Response:
     """下载跨区域协调清单。"""
     snap = state.snapshot()
     today = dt.date.today()
-    sheets = coordination_sheets(snap.analysis, snap.ledgers, as_of=today,
-                                 by_region=by_region and fmt == "xlsx")
+    sheets = coordination_sheets(
+        snap.analysis, snap.ledgers, as_of=today, by_region=by_region and fmt == "xlsx"
+    )
     return _download(f"跨区域协调清单{today:%Y%m%d}", fmt, sheets)
 
 
@@ -77,11 +82,14 @@ def export_ledger(state: State, user: CurrentUser, fmt: Format = "xlsx") -> Resp
 
 
 @router.get("/reports/weekly")
-def weekly(state: State, user: Reader,
-           start: Annotated[dt.date | None, Query(description="报告期开始日（默认 7 天前）")] = None,
-           end: Annotated[dt.date | None, Query(description="报告期结束日（默认今天）")] = None,
-           fmt: Annotated[Literal["xlsx", "html"], Query()] = "html",
-           target: Annotated[float, Query(gt=0, le=1)] = 0.9) -> Response:
+def weekly(
+    state: State,
+    user: Reader,
+    start: Annotated[dt.date | None, Query(description="报告期开始日（默认 7 天前）")] = None,
+    end: Annotated[dt.date | None, Query(description="报告期结束日（默认今天）")] = None,
+    fmt: Annotated[Literal["xlsx", "html"], Query()] = "html",
+    target: Annotated[float, Query(gt=0, le=1)] = 0.9,
+) -> Response:
     """周报告（HTML 可直接打印，或 xlsx）。"""
     snap = state.snapshot()
     first, last = report_period(start, end, today=dt.date.today())

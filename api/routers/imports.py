@@ -39,19 +39,22 @@ def _save(files: list[UploadFile], target: Path, limit: int) -> None:
     for upload in files:
         name = Path(upload.filename or "").name
         if not _SAFE_NAME.match(name):
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                                f"文件名 {name!r} 不可用：只接受 .xlsx 或 .csv 文件")
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"文件名 {name!r} 不可用：只接受 .xlsx 或 .csv 文件"
+            )
         with (target / name).open("wb") as out:
             while chunk := upload.file.read(_CHUNK):
                 total += len(chunk)
                 if total > limit:
-                    raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
-                                        f"上传文件合计超过 {limit / 2**20:g} MB 上限")
+                    raise HTTPException(
+                        status.HTTP_413_CONTENT_TOO_LARGE, f"上传文件合计超过 {limit / 2**20:g} MB 上限"
+                    )
                 out.write(chunk)
 
 
-def perform_import(state: AppState, files: list[UploadFile], *, keep_valid: bool,
-                   replace: bool) -> ImportResult:
+def perform_import(
+    state: AppState, files: list[UploadFile], *, keep_valid: bool, replace: bool
+) -> ImportResult:
     """Validate the uploaded files and write them unless they have problems."""
     limit = int(state.settings.upload_limit_mb * 2**20)
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,14 +74,28 @@ def perform_import(state: AppState, files: list[UploadFile], *, keep_valid: bool
         directory.mkdir(exist_ok=True)
         _expire(directory)
         ticket = uuid.uuid4().hex
-        write_rejects(directory / f"{ticket}.csv", validation.rejected,
-                      [i for i in validation.issues if not i.row])
+        write_rejects(
+            directory / f"{ticket}.csv", validation.rejected, [i for i in validation.issues if not i.row]
+        )
         rejects_url = f"/imports/{ticket}/rejects.csv"
     return ImportResult(
-        written=allowed, rejected_rows=len(validation.rejected), counts_before=before, counts_after=after,
+        written=allowed,
+        rejected_rows=len(validation.rejected),
+        counts_before=before,
+        counts_after=after,
         rejects_url=rejects_url,
-        issues=[ImportIssue(code=i.code.value, message=i.message, file=i.file, sheet=i.sheet, row=i.row,
-                            column=i.column, value=i.value) for i in validation.issues],
+        issues=[
+            ImportIssue(
+                code=i.code.value,
+                message=i.message,
+                file=i.file,
+                sheet=i.sheet,
+                row=i.row,
+                column=i.column,
+                value=i.value,
+            )
+            for i in validation.issues
+        ],
     )
 
 
@@ -88,7 +105,8 @@ def _rejects_dir(state: AppState) -> Path:
 
 @router.post("", response_model=ImportResult)
 def upload(
-    state: State, user: Admin,
+    state: State,
+    user: Admin,
     files: Annotated[list[UploadFile], File(description="台账文件：一个工作簿或多个 CSV")],
     keep_valid: Annotated[bool, Form()] = False,
     replace: Annotated[bool, Form()] = False,
@@ -113,4 +131,3 @@ def _expire(directory: Path) -> None:
     for old in directory.glob("*.csv"):
         if old.stat().st_mtime < cutoff:
             old.unlink(missing_ok=True)
-

@@ -37,9 +37,12 @@ def visible(item: LedgerItem, user: User, snap: Snapshot) -> bool:
 
 def public(item: LedgerItem, snap: Snapshot, today: dt.date) -> dict[str, Any]:
     """Return the item as the API shows it."""
-    return {**item.model_dump(), "co_units": list(item.co_units),
-            "subject": snap.name_of.get(item.subject_id, item.subject_id),
-            "overdue_days": overdue_days(item, today)}
+    return {
+        **item.model_dump(),
+        "co_units": list(item.co_units),
+        "subject": snap.name_of.get(item.subject_id, item.subject_id),
+        "overdue_days": overdue_days(item, today),
+    }
 
 
 def _item(state: State, user: User, item_id: str) -> tuple[LedgerItem, Snapshot]:
@@ -53,7 +56,10 @@ def _item(state: State, user: User, item_id: str) -> tuple[LedgerItem, Snapshot]
 
 @router.get("", response_model=Page[LedgerItemPublic])
 def list_items(
-    state: State, user: CurrentUser, limit: Limit = 100, offset: Offset = 0,
+    state: State,
+    user: CurrentUser,
+    limit: Limit = 100,
+    offset: Offset = 0,
     status_: Annotated[ProblemStatus | None, Query(alias="status")] = None,
     overdue: bool = False,
     unit: Annotated[str | None, Query(max_length=100)] = None,
@@ -61,11 +67,15 @@ def list_items(
     """问题台账（可按状态、是否逾期、责任单位筛选）。"""
     snap = state.snapshot()
     today = dt.date.today()
-    items = [i for i in state.ledger().items if visible(i, user, snap)
-             and (status_ is None or i.status == status_)
-             and (not overdue or overdue_days(i, today) > 0)
-             and (unit is None or i.responsible_unit == unit)]
-    return {"data": [public(i, snap, today) for i in items[offset:offset + limit]], "count": len(items)}
+    items = [
+        i
+        for i in state.ledger().items
+        if visible(i, user, snap)
+        and (status_ is None or i.status == status_)
+        and (not overdue or overdue_days(i, today) > 0)
+        and (unit is None or i.responsible_unit == unit)
+    ]
+    return {"data": [public(i, snap, today) for i in items[offset : offset + limit]], "count": len(items)}
 
 
 @router.get("/{item_id}", response_model=LedgerItemPublic)
@@ -95,11 +105,18 @@ def register(body: LedgerCreate, state: State, user: Writer) -> dict[str, Any]:
         now = ledger.now()
         is_project = body.subject_id in set(snap.ledgers.projects["id"])
         item = LedgerItem(
-            id=f"W{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}", subject_id=body.subject_id,
-            supplier_id=body.supplier_id, category=body.category, description=body.description,
-            responsible_unit=body.responsible_unit or default_unit(body.category, is_project=is_project,
-                                                                   settings=state.settings),
-            co_units=tuple(body.co_units), deadline=body.deadline, created_at=now, updated_at=now)
+            id=f"W{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}",
+            subject_id=body.subject_id,
+            supplier_id=body.supplier_id,
+            category=body.category,
+            description=body.description,
+            responsible_unit=body.responsible_unit
+            or default_unit(body.category, is_project=is_project, settings=state.settings),
+            co_units=tuple(body.co_units),
+            deadline=body.deadline,
+            created_at=now,
+            updated_at=now,
+        )
         if not ledger.register([item], by=user.name):
             raise ConfigError("事项编号冲突，请重试")
     return public(item, snap, dt.date.today())
@@ -110,6 +127,12 @@ def act(item_id: str, body: ActionRequest, state: State, user: Writer) -> dict[s
     """办理：开始办理、销号、重新打开、延期、督办、进展备注。版本不符时返回 409，请刷新后重试。"""
     _, snap = _item(state, user, item_id)
     with state.store() as store:
-        new = Ledger(store).act(item_id, body.action, by=user.name, note=body.note, deadline=body.deadline,
-                                expected_version=body.version)
+        new = Ledger(store).act(
+            item_id,
+            body.action,
+            by=user.name,
+            note=body.note,
+            deadline=body.deadline,
+            expected_version=body.version,
+        )
     return public(new, snap, dt.date.today())

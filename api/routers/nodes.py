@@ -25,13 +25,17 @@ def _visible(frame: pd.DataFrame, user: User) -> pd.DataFrame:
 
 
 def _with_figures(frame: pd.DataFrame, availability: dict[str, float]) -> pd.DataFrame:
-    return frame.assign(county=[region_name(c) for c in frame["adcode"]],
-                        availability=frame["id"].map(availability))
+    return frame.assign(
+        county=[region_name(c) for c in frame["adcode"]], availability=frame["id"].map(availability)
+    )
 
 
 @router.get("/firms", response_model=Page[FirmPublic])
 def list_firms(
-    state: State, user: CurrentUser, limit: Limit = 100, offset: Offset = 0,
+    state: State,
+    user: CurrentUser,
+    limit: Limit = 100,
+    offset: Offset = 0,
     county: Annotated[str | None, Query(max_length=6, description="县级行政区划代码")] = None,
     chain: Annotated[str | None, Query(max_length=50)] = None,
     status: Annotated[str | None, Query(pattern="^(normal|partial|stopped)$")] = None,
@@ -67,8 +71,13 @@ def get_firm(firm_id: str, state: State, user: CurrentUser) -> dict[str, Any]:
 
 
 @router.get("/projects", response_model=Page[ProjectPublic])
-def list_projects(state: State, user: CurrentUser, limit: Limit = 100, offset: Offset = 0,
-                  county: Annotated[str | None, Query(max_length=6)] = None) -> dict[str, Any]:
+def list_projects(
+    state: State,
+    user: CurrentUser,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    county: Annotated[str | None, Query(max_length=6)] = None,
+) -> dict[str, Any]:
     """重点建设项目列表。"""
     snap = state.snapshot()
     projects = _visible(snap.ledgers.projects, user)
@@ -85,9 +94,14 @@ def get_project(project_id: str, state: State, user: CurrentUser) -> dict[str, A
 
 
 @router.get("/links", response_model=Page[LinkPublic])
-def list_links(state: State, user: CurrentUser, limit: Limit = 100, offset: Offset = 0,
-               supplier_id: Annotated[str | None, Query(max_length=64)] = None,
-               buyer_id: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:
+def list_links(
+    state: State,
+    user: CurrentUser,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    supplier_id: Annotated[str | None, Query(max_length=64)] = None,
+    buyer_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> dict[str, Any]:
     """供应关系列表（供应商 → 采购方）。"""
     snap = state.snapshot()
     links = snap.ledgers.links

@@ -45,7 +45,12 @@ def open_store(url: str | None = None, *, settings: Settings | None = None) -> S
         from chain_graph.store.neo4j_store import Neo4jStore
 
         password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
-        return Neo4jStore(url, user=settings.neo4j_user, password=password,
-                          database=settings.neo4j_database, batch_size=settings.write_batch_size)
+        return Neo4jStore(
+            url,
+            user=settings.neo4j_user,
+            password=password,
+            database=settings.neo4j_database,
+            batch_size=settings.write_batch_size,
+        )
     msg = f"不支持的存储地址：{url!r}（可用 sqlite:///文件路径.db 或 neo4j://主机:端口）"
     raise ConfigError(msg)

@@ -40,8 +40,7 @@ __all__ = [
 CONSTRAINTS = (
     "CREATE CONSTRAINT chain_graph_entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT chain_graph_problem_id IF NOT EXISTS FOR (n:Problem) REQUIRE n.id IS UNIQUE",
-    "CREATE CONSTRAINT chain_graph_region_adcode IF NOT EXISTS "
-    "FOR (n:Region) REQUIRE n.adcode IS UNIQUE",
+    "CREATE CONSTRAINT chain_graph_region_adcode IF NOT EXISTS FOR (n:Region) REQUIRE n.adcode IS UNIQUE",
     "CREATE INDEX chain_graph_firm_adcode IF NOT EXISTS FOR (n:Firm) ON (n.adcode)",
     "CREATE INDEX chain_graph_problem_subject IF NOT EXISTS FOR (n:Problem) ON (n.subject_id)",
 )
@@ -58,6 +57,7 @@ DELETE_ALL = (
     "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:ChainGraphMeta OR n:LedgerItem "
     "OR n:LedgerEvent DETACH DELETE n"
 )
+
 
 def _node_upsert(labels: str, removed: str) -> str:
     remove = f" REMOVE n:{removed}" if removed else ""
@@ -76,9 +76,7 @@ UPSERT_NODES = {
 every property, so a field cleared in the ledger is cleared in the graph. Rows are grouped
 by their label set so that no statement branches per row."""
 
-MERGE_REGIONS = (
-    "UNWIND $regions AS g MERGE (r:Region {adcode: g.adcode}) ON CREATE SET r.name = g.name"
-)
+MERGE_REGIONS = "UNWIND $regions AS g MERGE (r:Region {adcode: g.adcode}) ON CREATE SET r.name = g.name"
 """The regions of a batch (``$regions``: distinct ``{adcode, name}``), before locating nodes."""
 
 LOCATE = (
@@ -121,9 +119,8 @@ def _projection(variable: str, columns: dict[str, str]) -> str:
     return ", ".join(f"{variable}.{column} AS {column}" for column in columns)
 
 
-_LINK_RETURN = (
-    "RETURN s.id AS supplier_id, b.id AS buyer_id, "
-    + ", ".join(f"r.{c} AS {c}" for c in LINK_COLUMNS if c not in ("supplier_id", "buyer_id"))
+_LINK_RETURN = "RETURN s.id AS supplier_id, b.id AS buyer_id, " + ", ".join(
+    f"r.{c} AS {c}" for c in LINK_COLUMNS if c not in ("supplier_id", "buyer_id")
 )
 
 READ = {
@@ -137,18 +134,12 @@ READ = {
 READ_IN = {
     "firms": f"MATCH (n:Firm) WHERE n.id IN $ids RETURN {_projection('n', FIRM_COLUMNS)}",
     "projects": f"MATCH (n:Project) WHERE n.id IN $ids RETURN {_projection('n', PROJECT_COLUMNS)}",
-    "problems": (
-        f"MATCH (n:Problem) WHERE n.subject_id IN $ids RETURN {_projection('n', PROBLEM_COLUMNS)}"
-    ),
+    "problems": (f"MATCH (n:Problem) WHERE n.subject_id IN $ids RETURN {_projection('n', PROBLEM_COLUMNS)}"),
 }
 """Rows of the nodes (problems: of the subjects) whose id is in ``$ids``."""
 
-NEIGHBOURS = (
-    "UNWIND $ids AS id MATCH (:Entity {id: id})-[:SUPPLIES]-(m:Entity) RETURN DISTINCT m.id AS id"
-)
-LINKS_AMONG = (
-    "MATCH (s:Firm)-[r:SUPPLIES]->(b:Entity) WHERE s.id IN $ids AND b.id IN $ids " + _LINK_RETURN
-)
+NEIGHBOURS = "UNWIND $ids AS id MATCH (:Entity {id: id})-[:SUPPLIES]-(m:Entity) RETURN DISTINCT m.id AS id"
+LINKS_AMONG = "MATCH (s:Firm)-[r:SUPPLIES]->(b:Entity) WHERE s.id IN $ids AND b.id IN $ids " + _LINK_RETURN
 
 COUNTS = (
     "CALL () { MATCH (n:Firm) RETURN count(n) AS firms } "
@@ -163,8 +154,7 @@ COUNTS = (
 # (:LedgerItem). Imports never touch either label.
 
 LEDGER_CONSTRAINTS = (
-    "CREATE CONSTRAINT chain_graph_ledger_item_id IF NOT EXISTS "
-    "FOR (n:LedgerItem) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT chain_graph_ledger_item_id IF NOT EXISTS FOR (n:LedgerItem) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT chain_graph_ledger_event_key IF NOT EXISTS "
     "FOR (n:LedgerEvent) REQUIRE (n.item_id, n.seq) IS UNIQUE",
 )
@@ -197,6 +187,4 @@ LEDGER_HISTORY_ALL = "MATCH (e:LedgerEvent) RETURN properties(e) AS row ORDER BY
 LEDGER_VERSION_ALL = "MATCH (e:LedgerEvent) RETURN {events: count(e)} AS row"
 LEDGER_ITEMS = "MATCH (i:LedgerItem) RETURN properties(i) AS row ORDER BY i.id"
 LEDGER_ITEM = "MATCH (i:LedgerItem {id: $id}) RETURN properties(i) AS row"
-LEDGER_HISTORY = (
-    "MATCH (e:LedgerEvent {item_id: $id}) RETURN properties(e) AS row ORDER BY e.seq"
-)
+LEDGER_HISTORY = "MATCH (e:LedgerEvent {item_id: $id}) RETURN properties(e) AS row ORDER BY e.seq"

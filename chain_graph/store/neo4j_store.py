@@ -42,8 +42,12 @@ __all__ = ["NEO4J_SCHEMES", "Neo4jStore"]
 NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
 """URL schemes the driver understands (``+s``: TLS, as on Aura; ``+ssc``: self-signed)."""
 
-_COLUMNS = {"firms": FIRM_COLUMNS, "projects": PROJECT_COLUMNS, "links": LINK_COLUMNS,
-            "problems": PROBLEM_COLUMNS}
+_COLUMNS = {
+    "firms": FIRM_COLUMNS,
+    "projects": PROJECT_COLUMNS,
+    "links": LINK_COLUMNS,
+    "problems": PROBLEM_COLUMNS,
+}
 _DELETE_BATCH = 10_000
 _HOW_TO_START = "本机开发可运行 services/neo4j/neo4j.sh start；或用 --store / CHAIN_GRAPH_STORE 指定其他地址"
 
@@ -89,7 +93,9 @@ class Neo4jStore(Closing):
         auth = (user, password) if password else None
         try:
             self._driver = neo4j.GraphDatabase.driver(
-                url, auth=auth, connection_timeout=connection_timeout,
+                url,
+                auth=auth,
+                connection_timeout=connection_timeout,
                 connection_acquisition_timeout=connection_timeout * 3,
                 # Reads retry on a lost connection for at most this long (default 30 s):
                 # with the server gone, a user hears so within seconds.
@@ -137,11 +143,13 @@ class Neo4jStore(Closing):
 
     def ledger_register(self, items: Sequence[LedgerItem], events: Sequence[LedgerEvent]) -> list[str]:
         """Insert the items whose id is new, each with its registration event."""
-        rows = [{"item": item_to_row(i), "event": event_to_row(e)}
-                for i, e in zip(items, events, strict=True)]
+        rows = [
+            {"item": item_to_row(i), "event": event_to_row(e)} for i, e in zip(items, events, strict=True)
+        ]
         try:
-            records = self._driver.execute_query(cypher.LEDGER_REGISTER, rows=rows,
-                                                 database_=self.database).records
+            records = self._driver.execute_query(
+                cypher.LEDGER_REGISTER, rows=rows, database_=self.database
+            ).records
         except BaseException as error:
             raise _store_error(error, self.url, doing="写入") from error
         return [str(r["id"]) for r in records]
@@ -149,18 +157,25 @@ class Neo4jStore(Closing):
     def ledger_update(self, item: LedgerItem, *, expected_version: int, event: LedgerEvent) -> None:
         """Replace an item and append its event if nobody changed it since ``expected_version``."""
         try:
-            with self._driver.session(database=self.database) as session, \
-                    session.begin_transaction() as tx:
-                record = tx.run(cypher.LEDGER_UPDATE, id=item.id, expected=expected_version,
-                                item=item_to_row(item), event=event_to_row(event)).single()
+            with self._driver.session(database=self.database) as session, session.begin_transaction() as tx:
+                record = tx.run(
+                    cypher.LEDGER_UPDATE,
+                    id=item.id,
+                    expected=expected_version,
+                    item=item_to_row(item),
+                    event=event_to_row(event),
+                ).single()
                 if record is None:
                     tx.rollback()
                     current = self._driver.execute_query(
-                        cypher.LEDGER_VERSION, id=item.id, database_=self.database).records
+                        cypher.LEDGER_VERSION, id=item.id, database_=self.database
+                    ).records
                     if not current:
                         raise NotFoundError(f"问题台账中没有编号为 {item.id} 的事项")
-                    raise StaleItemError(f"问题台账 {item.id} 已被他人修改（版本 {expected_version} → "
-                                         f"{current[0]['version']}），请刷新后重试")
+                    raise StaleItemError(
+                        f"问题台账 {item.id} 已被他人修改（版本 {expected_version} → "
+                        f"{current[0]['version']}），请刷新后重试"
+                    )
                 tx.commit()
         except BaseException as error:
             raise _store_error(error, self.url, doing="写入") from error
@@ -187,8 +202,9 @@ class Neo4jStore(Closing):
 
     def _rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
         try:
-            records = self._driver.execute_query(query, params, database_=self.database,
-                                                 routing_=neo4j.RoutingControl.READ).records
+            records = self._driver.execute_query(
+                query, params, database_=self.database, routing_=neo4j.RoutingControl.READ
+            ).records
         except BaseException as error:
             raise _store_error(error, self.url, doing="读取") from error
         return [dict(r["row"]) for r in records]
@@ -227,8 +243,9 @@ class Neo4jStore(Closing):
 
     def load(self) -> Ledgers:
         """Return everything the store holds."""
-        return Ledgers(**{name: self._read(cypher.READ[name], _COLUMNS[name], name)
-                          for name in Ledgers.TABLES})
+        return Ledgers(
+            **{name: self._read(cypher.READ[name], _COLUMNS[name], name) for name in Ledgers.TABLES}
+        )
 
     def neighbourhood(self, node_id: str, *, depth: int = 1) -> Ledgers:
         """Return the nodes within ``depth`` links of ``node_id`` and the links among them."""
@@ -267,8 +284,10 @@ def _store_error(error: BaseException, url: str, *, doing: str) -> BaseException
     if isinstance(error, neo4j_errors.ServiceUnavailable | neo4j_errors.SessionExpired | OSError):
         return StoreError(
             f"无法{doing} Neo4j {url}：服务未启动、已停止或地址错误（{_first_line(error)}）。"
-            f"{_HOW_TO_START}。本次操作已回滚，原有数据未改变" if doing == "写入" else
-            f"无法{doing} Neo4j {url}：服务未启动、已停止或地址错误（{_first_line(error)}）。{_HOW_TO_START}"
+            f"{_HOW_TO_START}。本次操作已回滚，原有数据未改变"
+            if doing == "写入"
+            else f"无法{doing} Neo4j {url}：服务未启动、已停止或地址错误（{_first_line(error)}）。"
+            f"{_HOW_TO_START}"
         )
     if isinstance(error, neo4j_errors.Neo4jError | neo4j_errors.DriverError):
         suffix = "，已回滚，原有数据未改变" if doing == "写入" else ""
@@ -286,20 +305,22 @@ def _statements(tables: dict[str, pd.DataFrame], size: int) -> Iterator[tuple[st
     located: list[pd.DataFrame] = []
     for table in ("firms", "projects"):
         frame = tables[table]
-        flags = (frame[["is_enterprise", "is_supplier"]] if table == "firms"
-                 else pd.DataFrame({"e": False, "s": False}, index=frame.index))
+        flags = (
+            frame[["is_enterprise", "is_supplier"]]
+            if table == "firms"
+            else pd.DataFrame({"e": False, "s": False}, index=frame.index)
+        )
         for (enterprise, supplier), group in frame.groupby([flags.iloc[:, 0], flags.iloc[:, 1]]):
             statement = cypher.UPSERT_NODES[(table, bool(enterprise), bool(supplier))]
             for rows in _batches(group, table, size):
                 yield statement, {"rows": rows}
         located.append(frame[["id", "adcode"]])
     places = pd.concat(located, ignore_index=True)
-    regions = [{"adcode": code, "name": region_name(code)}
-               for code in sorted(set(places["adcode"]) - {""})]
+    regions = [{"adcode": code, "name": region_name(code)} for code in sorted(set(places["adcode"]) - {""})]
     for start in range(0, len(regions), size):
-        yield cypher.MERGE_REGIONS, {"regions": regions[start:start + size]}
+        yield cypher.MERGE_REGIONS, {"regions": regions[start : start + size]}
     for start in range(0, len(places), size):
-        part = places.iloc[start:start + size]
+        part = places.iloc[start : start + size]
         yield cypher.LOCATE, {"rows": part.to_dict("records")}
     for rows in _batches(tables["links"], "links", size):
         yield cypher.UPSERT_LINKS, {"rows": rows}
@@ -314,17 +335,19 @@ def _batches(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[s
     """
     columns = _COLUMNS[table]
     keys = {"links": ("supplier_id", "buyer_id", "material"), "problems": ("id", "subject_id")}.get(
-        table, ("id",))
+        table, ("id",)
+    )
     stored = [c for c in columns if c not in ("supplier_id", "buyer_id")]
     for start in range(0, len(frame), size):
-        part = frame.iloc[start:start + size]
+        part = frame.iloc[start : start + size]
         values = [_plain_column(part[c], columns[c]) for c in stored]
         key_values = [part[k].tolist() for k in keys]
         yield [
-            {**dict(zip(keys, key_row, strict=True)),
-             "props": {c: v for c, v in zip(stored, row, strict=True) if v is not None}}
-            for key_row, row in zip(zip(*key_values, strict=True), zip(*values, strict=True),
-                                    strict=True)
+            {
+                **dict(zip(keys, key_row, strict=True)),
+                "props": {c: v for c, v in zip(stored, row, strict=True) if v is not None},
+            }
+            for key_row, row in zip(zip(*key_values, strict=True), zip(*values, strict=True), strict=True)
         ]
 
 

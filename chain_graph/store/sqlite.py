@@ -41,8 +41,12 @@ _SCHEMAS = {
     "links": (LINK_COLUMNS, LINK_KEY),
     "problems": (PROBLEM_COLUMNS, ("id",)),
 }
-_SQL_TYPES = {"text": "TEXT NOT NULL DEFAULT ''", "float": "REAL", "int": "INTEGER",
-              "bool": "INTEGER NOT NULL DEFAULT 0"}
+_SQL_TYPES = {
+    "text": "TEXT NOT NULL DEFAULT ''",
+    "float": "REAL",
+    "int": "INTEGER",
+    "bool": "INTEGER NOT NULL DEFAULT 0",
+}
 _IN_CHUNK = 500
 
 
@@ -50,9 +54,7 @@ def _create_statements() -> list[str]:
     statements = []
     for table, (columns, key) in _SCHEMAS.items():
         body = ", ".join(f"{c} {_SQL_TYPES[k]}" for c, k in columns.items())
-        statements.append(
-            f"CREATE TABLE IF NOT EXISTS {table} ({body}, PRIMARY KEY ({', '.join(key)}))"
-        )
+        statements.append(f"CREATE TABLE IF NOT EXISTS {table} ({body}, PRIMARY KEY ({', '.join(key)}))")
     statements += [
         "CREATE INDEX IF NOT EXISTS links_by_buyer ON links (buyer_id)",
         "CREATE INDEX IF NOT EXISTS problems_by_subject ON problems (subject_id)",
@@ -120,8 +122,9 @@ class SQLiteStore(Closing):
                 raise StoreError(f"无法打开数据库 {path}：目录 {parent} 不存在")
         try:
             # Opened in one thread, used in another (API workers): one user at a time.
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout,
-                                       check_same_thread=False)
+            self._db = sqlite3.connect(
+                path, isolation_level=None, timeout=busy_timeout, check_same_thread=False
+            )
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             # Large imports rebuild big key B-trees: a 256 MiB page cache (taken only as
@@ -173,12 +176,14 @@ class SQLiteStore(Closing):
         with self._transaction():
             for item, event in zip(items, events, strict=True):
                 row = item_to_row(item)
-                cursor = self._db.execute(_insert("ledger_items", ITEM_FIELDS, ignore=True),
-                                          [row[f] for f in ITEM_FIELDS])
+                cursor = self._db.execute(
+                    _insert("ledger_items", ITEM_FIELDS, ignore=True), [row[f] for f in ITEM_FIELDS]
+                )
                 if cursor.rowcount:
                     event_row = event_to_row(event)
-                    self._db.execute(_insert("ledger_history", EVENT_FIELDS),
-                                     [event_row[f] for f in EVENT_FIELDS])
+                    self._db.execute(
+                        _insert("ledger_history", EVENT_FIELDS), [event_row[f] for f in EVENT_FIELDS]
+                    )
                     inserted.append(item.id)
         return inserted
 
@@ -192,12 +197,14 @@ class SQLiteStore(Closing):
                 [*(row[f] for f in ITEM_FIELDS if f != "id"), item.id, expected_version],
             )
             if cursor.rowcount == 0:
-                current = self._db.execute("SELECT version FROM ledger_items WHERE id = ?",
-                                           [item.id]).fetchone()
+                current = self._db.execute(
+                    "SELECT version FROM ledger_items WHERE id = ?", [item.id]
+                ).fetchone()
                 if current is None:
                     raise NotFoundError(f"问题台账中没有编号为 {item.id} 的事项")
-                raise StaleItemError(f"问题台账 {item.id} 已被他人修改（版本 {expected_version} → "
-                                     f"{current[0]}），请刷新后重试")
+                raise StaleItemError(
+                    f"问题台账 {item.id} 已被他人修改（版本 {expected_version} → {current[0]}），请刷新后重试"
+                )
             event_row = event_to_row(event)
             self._db.execute(_insert("ledger_history", EVENT_FIELDS), [event_row[f] for f in EVENT_FIELDS])
 
@@ -223,8 +230,9 @@ class SQLiteStore(Closing):
             rows = self._ledger_rows("ledger_history", EVENT_FIELDS, "item_id = ? ORDER BY seq", [item_id])
         return [event_from_row(r) for r in rows]
 
-    def _ledger_rows(self, table: str, fields: Sequence[str], where: str, params: list[Any]
-                     ) -> list[dict[str, Any]]:
+    def _ledger_rows(
+        self, table: str, fields: Sequence[str], where: str, params: list[Any]
+    ) -> list[dict[str, Any]]:
         sql = f"SELECT {', '.join(chr(34) + f + chr(34) for f in fields)} FROM {table}"
         if where:
             sql += f" WHERE {where}"
@@ -256,8 +264,7 @@ class SQLiteStore(Closing):
     def counts(self) -> dict[str, int]:
         """Return the number of rows per table."""
         return {
-            table: int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
-            for table in _SCHEMAS
+            table: int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]) for table in _SCHEMAS
         }
 
     def data_version(self) -> int:
@@ -279,7 +286,8 @@ class SQLiteStore(Closing):
                 marks = ", ".join("?" * len(chunk))
                 rows = self._db.execute(
                     f"SELECT supplier_id, buyer_id FROM links WHERE supplier_id IN ({marks}) "
-                    f"OR buyer_id IN ({marks})", [*chunk, *chunk],
+                    f"OR buyer_id IN ({marks})",
+                    [*chunk, *chunk],
                 ).fetchall()
                 found.update(node for row in rows for node in row)
             frontier = found - seen
@@ -287,9 +295,7 @@ class SQLiteStore(Closing):
             if not frontier:
                 break
         ids = sorted(seen)
-        links = pd.concat(
-            [self._select("links", "supplier_id IN ({m})", chunk) for chunk in _chunks(ids)]
-        )
+        links = pd.concat([self._select("links", "supplier_id IN ({m})", chunk) for chunk in _chunks(ids)])
         links = links[links["buyer_id"].isin(seen)]
         return Ledgers(
             firms=self._select_in("firms", "id", ids),
@@ -323,7 +329,7 @@ def _write_error(error: sqlite3.Error, url: str) -> StoreError:
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), _IN_CHUNK):
-        yield items[start:start + _IN_CHUNK]
+        yield items[start : start + _IN_CHUNK]
 
 
 def _batches(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
@@ -331,7 +337,7 @@ def _batches(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[tuple[
     columns = _SCHEMAS[table][0]
     frame = conform(frame, table)
     for start in range(0, len(frame), size):
-        part = frame.iloc[start:start + size]
+        part = frame.iloc[start : start + size]
         arrays = []
         for column, kind in columns.items():
             values = part[column]

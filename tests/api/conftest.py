@@ -36,9 +36,13 @@ def state(settings: Settings, canonical_dir: Path) -> Iterator[AppState]:
 @pytest.fixture
 def tokens(state: AppState) -> dict[str, str]:
     made = {}
-    for name, role, county in [("admin", Role.ADMIN, ""), ("hecheng", Role.COUNTY, COUNTY_E1),
-                               ("zhijiang", Role.COUNTY, COUNTY_E2), ("province", Role.PROVINCE, ""),
-                               ("viewer", Role.VIEWER, "")]:
+    for name, role, county in [
+        ("admin", Role.ADMIN, ""),
+        ("hecheng", Role.COUNTY, COUNTY_E1),
+        ("zhijiang", Role.COUNTY, COUNTY_E2),
+        ("province", Role.PROVINCE, ""),
+        ("viewer", Role.VIEWER, ""),
+    ]:
         made[name] = state.users.add(name, role, county=county)[1]
     return made
 

@@ -79,8 +79,9 @@ def big_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
 def _chromium(**context_options: Any) -> Iterator[BrowserContext]:
     """Debian's Chromium, headless, and one browser context with the given options."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         try:
             yield browser.new_context(**context_options)
         finally:

@@ -48,14 +48,16 @@ def test_no_server_errors(app: FastAPI) -> None:
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=examples(12), deadline=None, suppress_health_check=list(HealthCheck),
-                  database=None)
+        @settings(
+            max_examples=examples(12), deadline=None, suppress_health_check=list(HealthCheck), database=None
+        )
         def check(case: schemathesis.Case[Any]) -> None:
             response = case.call(headers=headers)
             calls[0] += 1
             if response.status_code >= 500 and response.status_code not in (503, 504):
-                failures.append(f"{case.method} {case.formatted_path}: {response.status_code} "
-                                f"{response.text[:200]}")
+                failures.append(
+                    f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:200]}"
+                )
 
         check()
     assert operations >= 15

@@ -11,10 +11,11 @@ from collections import defaultdict
 import networkx as nx
 
 
-def naive_availability(G: nx.MultiDiGraph, capacity: dict[str, float] | None = None
-                       ) -> dict[str, float]:
-    c = {v: (1.0 if d.get("kind") == "project" else float(d.get("capacity", 1.0)))
-         for v, d in G.nodes(data=True)}
+def naive_availability(G: nx.MultiDiGraph, capacity: dict[str, float] | None = None) -> dict[str, float]:
+    c = {
+        v: (1.0 if d.get("kind") == "project" else float(d.get("capacity", 1.0)))
+        for v, d in G.nodes(data=True)
+    }
     c.update(capacity or {})
     a = dict(c)
     for _ in range(200_000):

@@ -20,8 +20,9 @@ from chain_graph.analysis import (
 from chain_graph.graph import from_networkx
 
 
-def _graph(nodes: dict[str, dict[str, object]],
-           edges: list[tuple[str, str, str, dict[str, object]]]) -> nx.MultiDiGraph:
+def _graph(
+    nodes: dict[str, dict[str, object]], edges: list[tuple[str, str, str, dict[str, object]]]
+) -> nx.MultiDiGraph:
     G = nx.MultiDiGraph()
     for node, attrs in nodes.items():
         G.add_node(node, **attrs)
@@ -39,11 +40,17 @@ def _ids(G: nx.MultiDiGraph, positions: np.ndarray) -> list[str]:
 def three_tiers() -> nx.MultiDiGraph:
     # T3 (stopped) -50%-> T2 -100%-> T1 -80%-> E (output 1000)
     return _graph(
-        {"T3": {"capacity": 0.0, "recovery_days": 30}, "T2": {}, "T1": {},
-         "E": {"is_enterprise": True, "output_value": 1000.0}},
-        [("T3", "T2", "铸件", {"w": 0.5, "stock_days": 12}),
-         ("T2", "T1", "轴承", {"w": 1.0, "stock_days": 3}),
-         ("T1", "E", "整机", {"w": 0.8})],
+        {
+            "T3": {"capacity": 0.0, "recovery_days": 30},
+            "T2": {},
+            "T1": {},
+            "E": {"is_enterprise": True, "output_value": 1000.0},
+        },
+        [
+            ("T3", "T2", "铸件", {"w": 0.5, "stock_days": 12}),
+            ("T2", "T1", "轴承", {"w": 1.0, "stock_days": 3}),
+            ("T1", "E", "整机", {"w": 0.8}),
+        ],
     )
 
 
@@ -67,8 +74,11 @@ def test_three_tier_chain(three_tiers: nx.MultiDiGraph) -> None:
 def shared_material() -> nx.MultiDiGraph:
     # S1 (partial, 50 %) covers 60 % of E's steel, S2 (stopped) 30 %, 10 % comes from outside.
     return _graph(
-        {"S1": {"capacity": 0.5}, "S2": {"capacity": 0.0, "recovery_days": 5},
-         "E": {"is_enterprise": True, "output_value": 100.0}},
+        {
+            "S1": {"capacity": 0.5},
+            "S2": {"capacity": 0.0, "recovery_days": 5},
+            "E": {"is_enterprise": True, "output_value": 100.0},
+        },
         [("S1", "E", "钢材", {"w": 0.6}), ("S2", "E", "钢材", {"w": 0.3, "stock_days": 7})],
     )
 
@@ -98,9 +108,13 @@ def test_restoration_order_breaks_ties_by_id(shared_material: nx.MultiDiGraph) -
 def test_restoration_order_prefers_the_bigger_marginal_gain() -> None:
     # Both A and B feed E's only material 50/50; C alone feeds project P.
     G = _graph(
-        {"A": {"capacity": 0.0}, "B": {"capacity": 0.0}, "C": {"capacity": 0.0},
-         "E": {"is_enterprise": True, "output_value": 100.0},
-         "P": {"kind": "project", "annual_plan": 60.0}},
+        {
+            "A": {"capacity": 0.0},
+            "B": {"capacity": 0.0},
+            "C": {"capacity": 0.0},
+            "E": {"is_enterprise": True, "output_value": 100.0},
+            "P": {"kind": "project", "annual_plan": 60.0},
+        },
         [("A", "E", "x", {"w": 0.5}), ("B", "E", "x", {"w": 0.5}), ("C", "P", "y", {"w": 1.0})],
     )
     g = from_networkx(G)
@@ -112,8 +126,10 @@ def test_restoration_order_prefers_the_bigger_marginal_gain() -> None:
 
 
 def test_non_critical_link_never_lowers_availability() -> None:
-    G = _graph({"X": {"capacity": 0.0}, "E": {"is_enterprise": True, "output_value": 10.0}},
-               [("X", "E", "包装", {"w": 1.0, "critical": False, "stock_days": 2})])
+    G = _graph(
+        {"X": {"capacity": 0.0}, "E": {"is_enterprise": True, "output_value": 10.0}},
+        [("X", "E", "包装", {"w": 1.0, "critical": False, "stock_days": 2})],
+    )
     assert availability(G)["E"] == 1.0
     [row] = recovery(G, blocked(G)).to_dict("records")
     assert row["id"] == "X"  # still blocked: it has an outgoing link
@@ -137,17 +153,19 @@ def test_cycle_with_a_stopped_feeder() -> None:
 
 def test_cycle_of_full_mutual_dependence_stays_up() -> None:
     # The greatest fixed point: two firms that need each other fully, both running, stay at 1.
-    G = _graph({"A": {}, "B": {"is_enterprise": True, "output_value": 1.0}},
-               [("A", "B", "p", {"w": 1.0}), ("B", "A", "q", {"w": 1.0})])
+    G = _graph(
+        {"A": {}, "B": {"is_enterprise": True, "output_value": 1.0}},
+        [("A", "B", "p", {"w": 1.0}), ("B", "A", "q", {"w": 1.0})],
+    )
     assert availability(G).to_dict() == {"A": 1.0, "B": 1.0}
 
 
 def test_cycle_of_stopped_suppliers_restored_together() -> None:
     # A and B are both stopped and need each other fully: restoring one alone helps nothing.
-    G = _graph({"A": {"capacity": 0.0}, "B": {"capacity": 0.0},
-                "E": {"is_enterprise": True, "output_value": 10.0}},
-               [("A", "B", "p", {"w": 1.0}), ("B", "A", "q", {"w": 1.0}),
-                ("A", "E", "m", {"w": 1.0})])
+    G = _graph(
+        {"A": {"capacity": 0.0}, "B": {"capacity": 0.0}, "E": {"is_enterprise": True, "output_value": 10.0}},
+        [("A", "B", "p", {"w": 1.0}), ("B", "A", "q", {"w": 1.0}), ("A", "E", "m", {"w": 1.0})],
+    )
     g = from_networkx(G)
     assert recovery(g, blocked(g))["recovered_value"].tolist() == [0.0, 0.0]
     order = restoration_order(g, blocked(g)).to_dict("records")
@@ -158,8 +176,10 @@ def test_restoring_a_stopped_member_of_a_self_sustaining_pair_lifts_both() -> No
     # A (stopped) and B take all of a material from each other: a(A) = a(B) = 0. With A
     # restored, "both running" is consistent again and is the greatest fixed point, though
     # rising from the current values would stay at 0.
-    G = _graph({"A": {"capacity": 0.0}, "B": {"is_enterprise": True, "output_value": 10.0}},
-               [("A", "B", "p", {"w": 1.0}), ("B", "A", "q", {"w": 1.0})])
+    G = _graph(
+        {"A": {"capacity": 0.0}, "B": {"is_enterprise": True, "output_value": 10.0}},
+        [("A", "B", "p", {"w": 1.0}), ("B", "A", "q", {"w": 1.0})],
+    )
     assert availability(G).to_dict() == {"A": 0.0, "B": 0.0}
     [row] = recovery(G, blocked(G)).to_dict("records")
     assert row["recovered_value"] == pytest.approx(10.0)
@@ -171,19 +191,28 @@ def test_restoring_a_member_of_a_ring_with_outside_supply() -> None:
     # no self-sustaining core, so the rise is walked up from the current values.
     # Now: a(A) = 0.5, a(B) = 1 − 0.6·0.5 = 0.7. A restored: a(A) = 1 − 0.6(1 − a(B)),
     # a(B) = 1 − 0.6(1 − a(A)) → both 1.
-    G = _graph({"A": {"capacity": 0.5}, "B": {"is_enterprise": True, "output_value": 100.0},
-                "S": {}, "U": {}},
-               [("A", "B", "p", {"w": 0.6}), ("S", "B", "p", {"w": 0.4}),
-                ("B", "A", "q", {"w": 0.6}), ("U", "A", "q", {"w": 0.4})])
+    G = _graph(
+        {"A": {"capacity": 0.5}, "B": {"is_enterprise": True, "output_value": 100.0}, "S": {}, "U": {}},
+        [
+            ("A", "B", "p", {"w": 0.6}),
+            ("S", "B", "p", {"w": 0.4}),
+            ("B", "A", "q", {"w": 0.6}),
+            ("U", "A", "q", {"w": 0.4}),
+        ],
+    )
     assert availability(G).to_dict() == pytest.approx({"A": 0.5, "B": 0.7, "S": 1.0, "U": 1.0})
     [row] = recovery(G, blocked(G)).to_dict("records")
     assert row["recovered_value"] == pytest.approx(30.0)
 
 
 def test_supplier_that_is_also_a_key_enterprise() -> None:
-    G = _graph({"K": {"is_enterprise": True, "output_value": 500.0, "capacity": 0.5},
-                "E": {"is_enterprise": True, "output_value": 1000.0}},
-               [("K", "E", "电机", {"w": 1.0})])
+    G = _graph(
+        {
+            "K": {"is_enterprise": True, "output_value": 500.0, "capacity": 0.5},
+            "E": {"is_enterprise": True, "output_value": 1000.0},
+        },
+        [("K", "E", "电机", {"w": 1.0})],
+    )
     assert losses(G).output == pytest.approx(500 * 0.5 + 1000 * 0.5)
     [row] = recovery(G, blocked(G)).to_dict("records")
     assert row["recovered_value"] == pytest.approx(750.0)
@@ -199,8 +228,10 @@ def test_blocked_firm_with_no_key_node_downstream() -> None:
 
 
 def test_projects_lose_investment() -> None:
-    G = _graph({"S": {"capacity": 0.2}, "P": {"kind": "project", "annual_plan": 300.0}},
-               [("S", "P", "水泥", {"w": 0.5})])
+    G = _graph(
+        {"S": {"capacity": 0.2}, "P": {"kind": "project", "annual_plan": 300.0}},
+        [("S", "P", "水泥", {"w": 0.5})],
+    )
     # A = 1 − 0.5·0.8 = 0.6 → investment at risk 300·0.4 = 120
     assert losses(G).investment == pytest.approx(120.0)
     [row] = recovery(G, blocked(G)).to_dict("records")
@@ -212,16 +243,24 @@ def test_exposure_counts_the_firm_itself_and_its_cone(three_tiers: nx.MultiDiGra
     top = exposure(three_tiers, top=2).to_dict("records")
     # T1 stopped: E = 1 − 0.8 = 0.2 → 800 at risk, +400; T2 stopped: T1 = 0, E = 0.2, +400;
     # T3 is stopped already (+0); E supplies no one, so it is not a candidate.
-    assert top == [{"id": "T1", "value_at_risk_if_stopped": pytest.approx(400.0)},
-                   {"id": "T2", "value_at_risk_if_stopped": pytest.approx(400.0)}]
+    assert top == [
+        {"id": "T1", "value_at_risk_if_stopped": pytest.approx(400.0)},
+        {"id": "T2", "value_at_risk_if_stopped": pytest.approx(400.0)},
+    ]
 
 
 def test_single_source_threshold_and_critical_only() -> None:
-    G = _graph({"A": {}, "B": {}, "E": {}},
-               [("A", "E", "x", {"w": 0.8}), ("B", "E", "y", {"w": 0.79}),
-                ("B", "E", "z", {"w": 0.95, "critical": False})])
+    G = _graph(
+        {"A": {}, "B": {}, "E": {}},
+        [
+            ("A", "E", "x", {"w": 0.8}),
+            ("B", "E", "y", {"w": 0.79}),
+            ("B", "E", "z", {"w": 0.95, "critical": False}),
+        ],
+    )
     assert single_source(G).to_dict("records") == [
-        {"buyer_id": "E", "material": "x", "supplier_id": "A", "share": 80.0}]
+        {"buyer_id": "E", "material": "x", "supplier_id": "A", "share": 80.0}
+    ]
 
 
 def test_unknown_output_and_plan_weigh_nothing() -> None:
@@ -236,11 +275,25 @@ def test_unknown_output_and_plan_weigh_nothing() -> None:
     from chain_graph.gaps import analyze
     from chain_graph.model import Ledgers
 
-    firms = pd.DataFrame({"id": ["E0", "S1"], "name": ["甲", "乙"], "status": ["normal", "stopped"],
-                          "is_enterprise": [True, False], "is_supplier": [False, True]})
+    firms = pd.DataFrame(
+        {
+            "id": ["E0", "S1"],
+            "name": ["甲", "乙"],
+            "status": ["normal", "stopped"],
+            "is_enterprise": [True, False],
+            "is_supplier": [False, True],
+        }
+    )
     projects = pd.DataFrame({"id": ["P0"], "name": ["项目"]})
-    links = pd.DataFrame({"supplier_id": ["S1", "E0"], "buyer_id": ["E0", "P0"], "material": ["钢", "机"],
-                          "share": [100.0, 100.0], "critical": [True, True]})
+    links = pd.DataFrame(
+        {
+            "supplier_id": ["S1", "E0"],
+            "buyer_id": ["E0", "P0"],
+            "material": ["钢", "机"],
+            "share": [100.0, 100.0],
+            "critical": [True, True],
+        }
+    )
     result = analyze(Ledgers.from_frames(firms=firms, projects=projects, links=links))
     assert (result.losses.output, result.losses.investment) == (0.0, 0.0)
     assert list(result.blocked["id"]) == ["S1"]

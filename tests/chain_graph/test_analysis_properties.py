@@ -50,13 +50,18 @@ def supply_graphs(draw: st.DrawFn, max_nodes: int = 9) -> nx.MultiDiGraph:
         if w <= 0:
             continue
         shares[(b, m)] = shares.get((b, m), 0.0) + w
-        G.add_edge(s, b, key=m, w=w, critical=draw(st.booleans() | st.just(True)),
-                   stock_days=draw(st.none() | st.integers(0, 20)))
+        G.add_edge(
+            s,
+            b,
+            key=m,
+            w=w,
+            critical=draw(st.booleans() | st.just(True)),
+            stock_days=draw(st.none() | st.integers(0, 20)),
+        )
     return G
 
 
-PROPERTY = settings(max_examples=examples(150), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -93,8 +98,7 @@ def test_recovery_on_rings_matches_the_naive_fixed_point(G: nx.MultiDiGraph) -> 
     now = naive_value_at_risk(G, naive_availability(G))
     for row in recovery(g, blocked(g)).to_dict("records"):
         restored = naive_availability(G, {row["id"]: 1.0})
-        assert row["recovered_value"] == pytest.approx(
-            now - naive_value_at_risk(G, restored), abs=1e-6)
+        assert row["recovered_value"] == pytest.approx(now - naive_value_at_risk(G, restored), abs=1e-6)
     order = restoration_order(g, blocked(g))
     everything = naive_availability(G, {str(g.ids[x]): 1.0 for x in blocked(g)})
     final = float(order["cumulative_value"].iloc[-1]) if len(order) else 0.0
@@ -120,8 +124,7 @@ def test_availability_between_zero_and_own_capacity(G: nx.MultiDiGraph) -> None:
 
 @PROPERTY
 @given(supply_graphs(), st.data())
-def test_lowering_a_capacity_never_raises_an_availability(G: nx.MultiDiGraph,
-                                                          data: st.DataObject) -> None:
+def test_lowering_a_capacity_never_raises_an_availability(G: nx.MultiDiGraph, data: st.DataObject) -> None:
     firm = data.draw(st.sampled_from(list(G.nodes)))
     if G.nodes[firm].get("kind") == "project":
         return
@@ -140,8 +143,7 @@ def test_recovered_value_equals_a_full_recomputation(G: nx.MultiDiGraph) -> None
     now = naive_value_at_risk(G, naive_availability(G))
     for row in table.to_dict("records"):
         restored = naive_availability(G, {row["id"]: 1.0})
-        assert row["recovered_value"] == pytest.approx(
-            now - naive_value_at_risk(G, restored), abs=1e-6)
+        assert row["recovered_value"] == pytest.approx(now - naive_value_at_risk(G, restored), abs=1e-6)
 
 
 @PROPERTY
@@ -165,12 +167,15 @@ def test_exposure_top_k_is_exact(G: nx.MultiDiGraph) -> None:
     now = naive_value_at_risk(G, naive_availability(G))
     has_out = {str(g.ids[x]) for x in g.src}
     brute = sorted(
-        ((naive_value_at_risk(G, naive_availability(G, {v: 0.0})) - now, v)
-         for v in has_out if G.nodes[v].get("kind") != "project"),
-        key=lambda t: (-round(t[0], 6), t[1]))
+        (
+            (naive_value_at_risk(G, naive_availability(G, {v: 0.0})) - now, v)
+            for v in has_out
+            if G.nodes[v].get("kind") != "project"
+        ),
+        key=lambda t: (-round(t[0], 6), t[1]),
+    )
     got = exposure(g, top=3)
-    assert got["value_at_risk_if_stopped"].tolist() == pytest.approx([v for v, _ in brute[:3]],
-                                                                    abs=1e-6)
+    assert got["value_at_risk_if_stopped"].tolist() == pytest.approx([v for v, _ in brute[:3]], abs=1e-6)
 
 
 @PROPERTY
@@ -189,6 +194,7 @@ def test_result_does_not_depend_on_row_order(G: nx.MultiDiGraph, rng: object) ->
     a, b = analyze(from_networkx(G)).to_json(), analyze(from_networkx(H)).to_json()
     assert b["availability"] == pytest.approx(a["availability"], abs=1e-12)
     assert [r["id"] for r in b["blocked"]] == [r["id"] for r in a["blocked"]]
-    assert b["restoration_order"] == a["restoration_order"] or [
-        r["id"] for r in b["restoration_order"]] == [r["id"] for r in a["restoration_order"]]
+    assert b["restoration_order"] == a["restoration_order"] or [r["id"] for r in b["restoration_order"]] == [
+        r["id"] for r in a["restoration_order"]
+    ]
     assert [r["id"] for r in b["exposure"]] == [r["id"] for r in a["exposure"]]

@@ -31,13 +31,22 @@ def result_json(canonical_dir: Path) -> dict[str, object]:
 
 
 def test_top_level_keys(result_json: dict[str, object]) -> None:
-    assert set(result_json) >= {"summary", "availability", "blocked", "single_source",
-                                "restoration_order", "exposure"}
+    assert set(result_json) >= {
+        "summary",
+        "availability",
+        "blocked",
+        "single_source",
+        "restoration_order",
+        "exposure",
+    }
 
 
 def test_summary(result_json: dict[str, object]) -> None:
     assert result_json["summary"] == {
-        "firms": 4, "projects": 1, "links": 4, "blocked": 1,
+        "firms": 4,
+        "projects": 1,
+        "links": 4,
+        "blocked": 1,
         "output_at_risk": pytest.approx(OUTPUT_AT_RISK),
         "investment_at_risk": pytest.approx(INVESTMENT_AT_RISK),
         "value_at_risk": pytest.approx(OUTPUT_AT_RISK + INVESTMENT_AT_RISK),
@@ -56,24 +65,43 @@ def test_blocked_records(result_json: dict[str, object]) -> None:
     assert len(blocked) == 1
     first = blocked[0]
     assert first == {
-        "rank": 1, "id": "S1", "name": "长沙丙钢材有限公司", "scope": "in_province",
-        "route_to": "省工业和信息化厅", "target_region": "长沙市",
-        "recovered_value": pytest.approx(30000.0), "recovered_output": pytest.approx(18000.0),
-        "recovered_investment": pytest.approx(12000.0), "days_to_impact": 10,
-        "inventory_covers": False, "affected": ["E1", "P1"],
+        "rank": 1,
+        "id": "S1",
+        "name": "长沙丙钢材有限公司",
+        "scope": "in_province",
+        "route_to": "省工业和信息化厅",
+        "target_region": "长沙市",
+        "recovered_value": pytest.approx(30000.0),
+        "recovered_output": pytest.approx(18000.0),
+        "recovered_investment": pytest.approx(12000.0),
+        "days_to_impact": 10,
+        "inventory_covers": False,
+        "affected": ["E1", "P1"],
     }
     for record in blocked:
-        assert list(record) == ["rank", "id", "name", "scope", "route_to", "target_region",
-                                "recovered_value", "recovered_output", "recovered_investment",
-                                "days_to_impact", "inventory_covers", "affected"]
+        assert list(record) == [
+            "rank",
+            "id",
+            "name",
+            "scope",
+            "route_to",
+            "target_region",
+            "recovered_value",
+            "recovered_output",
+            "recovered_investment",
+            "days_to_impact",
+            "inventory_covers",
+            "affected",
+        ]
 
 
 def test_single_source_restoration_exposure(result_json: dict[str, object]) -> None:
     assert result_json["single_source"] == [
-        {"buyer_id": "P1", "material": "机电设备", "supplier_id": "E1", "share": 100.0}]
+        {"buyer_id": "P1", "material": "机电设备", "supplier_id": "E1", "share": 100.0}
+    ]
     assert result_json["restoration_order"] == [
-        {"id": "S1", "marginal_value": pytest.approx(30000.0),
-         "cumulative_value": pytest.approx(30000.0)}]
+        {"id": "S1", "marginal_value": pytest.approx(30000.0), "cumulative_value": pytest.approx(30000.0)}
+    ]
     # Stopping E1: E1 and P1 fall from 0.4 to 0: 30000·0.4 + 20000·0.4 = 20000.
     # Stopping S2: E1's steel supply falls to 0, the same 20000; E2's chips are not critical.
     # S1 is stopped already.
@@ -95,8 +123,9 @@ def test_single_source_restoration_exposure(result_json: dict[str, object]) -> N
         ("", "unknown", None, None),
     ],
 )
-def test_each_scope_routes_the_blocked_supplier(tmp_path: Path, adcode: str, scope: str,
-                                                route_to: str | None, target: str | None) -> None:
+def test_each_scope_routes_the_blocked_supplier(
+    tmp_path: Path, adcode: str, scope: str, route_to: str | None, target: str | None
+) -> None:
     suppliers = [list(r) for r in CANONICAL["suppliers"]]
     suppliers[1][2] = "" if adcode else "地址不详"
     suppliers[1][3] = adcode
@@ -112,8 +141,7 @@ def test_local_and_coordination_lists(canonical_dir: Path) -> None:
 
 
 def test_home_city_setting_changes_the_routing(canonical_dir: Path) -> None:
-    result = analyze(read_directory(canonical_dir).ledgers,
-                     settings=Settings(home_adcode="430100"))
+    result = analyze(read_directory(canonical_dir).ledgers, settings=Settings(home_adcode="430100"))
     assert result.local_list()["route_to"].tolist() == ["雨花区人民政府"]
 
 
@@ -123,8 +151,7 @@ def test_cli_prints_the_same_json(canonical_dir: Path, result_json: dict[str, ob
     assert json.loads(result.stdout) == result_json
 
 
-def test_cli_reads_the_store(canonical_dir: Path, tmp_path: Path,
-                             result_json: dict[str, object]) -> None:
+def test_cli_reads_the_store(canonical_dir: Path, tmp_path: Path, result_json: dict[str, object]) -> None:
     runner = CliRunner()
     url = f"sqlite:///{tmp_path}/a.db"
     assert runner.invoke(app, ["ingest", str(canonical_dir), "--store", url]).exit_code == 0

@@ -28,18 +28,22 @@ R, P, C = ProblemStatus.REGISTERED, ProblemStatus.IN_PROGRESS, ProblemStatus.CLO
 
 
 def _item(status: ProblemStatus = R, deadline: dt.date | None = dt.date(2026, 11, 25)) -> LedgerItem:
-    return LedgerItem(id="W1", subject_id="E1", status=status, deadline=deadline,
-                      created_at=NOW, updated_at=NOW)
+    return LedgerItem(
+        id="W1", subject_id="E1", status=status, deadline=deadline, created_at=NOW, updated_at=NOW
+    )
 
 
-@pytest.mark.parametrize(("status", "action", "note", "to"), [
-    (R, Action.START, "", P),
-    (R, Action.CLOSE, "已协调恢复供货", C),
-    (P, Action.CLOSE, "已协调恢复供货", C),
-    (C, Action.REOPEN, "供应商再次停产", P),
-    (R, Action.NOTE, "已电话沟通", R),
-    (P, Action.EXTEND, "等待设备到货", P),
-])
+@pytest.mark.parametrize(
+    ("status", "action", "note", "to"),
+    [
+        (R, Action.START, "", P),
+        (R, Action.CLOSE, "已协调恢复供货", C),
+        (P, Action.CLOSE, "已协调恢复供货", C),
+        (C, Action.REOPEN, "供应商再次停产", P),
+        (R, Action.NOTE, "已电话沟通", R),
+        (P, Action.EXTEND, "等待设备到货", P),
+    ],
+)
 def test_allowed_transitions(status: ProblemStatus, action: Action, note: str, to: ProblemStatus) -> None:
     item = _item(status)
     new, event = apply(item, action, by="张三", at=NOW, note=note, deadline=dt.date(2026, 12, 5))
@@ -49,24 +53,28 @@ def test_allowed_transitions(status: ProblemStatus, action: Action, note: str, t
     assert event.note == note
 
 
-@pytest.mark.parametrize(("status", "action", "note", "deadline", "message"), [
-    (P, Action.START, "", None, "只有“已挂号”的事项可以开始办理"),
-    (C, Action.START, "", None, "只有“已挂号”的事项可以开始办理"),
-    (P, Action.CLOSE, "", None, "销号须填写办结情况"),
-    (P, Action.CLOSE, "   ", None, "销号须填写办结情况"),
-    (C, Action.CLOSE, "又办了一次", None, "不能重复销号"),
-    (P, Action.REOPEN, "原因", None, "只有“已销号”的事项可以重新打开"),
-    (C, Action.REOPEN, "", None, "重新打开须说明原因"),
-    (C, Action.EXTEND, "原因", dt.date(2026, 12, 30), "已销号，不能延期"),
-    (P, Action.EXTEND, "原因", None, "须给出新的办理期限"),
-    (P, Action.EXTEND, "", dt.date(2026, 12, 30), "延期须说明原因"),
-    (P, Action.EXTEND, "原因", dt.date(2026, 11, 25), "应晚于原期限"),
-    (P, Action.ESCALATE, "", None, "未逾期"),
-    (P, Action.NOTE, "", None, "进展备注不能为空"),
-    (P, Action.REGISTER, "", None, "不能重复挂号"),
-])
-def test_refused_transitions(status: ProblemStatus, action: Action, note: str,
-                             deadline: dt.date | None, message: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "action", "note", "deadline", "message"),
+    [
+        (P, Action.START, "", None, "只有“已挂号”的事项可以开始办理"),
+        (C, Action.START, "", None, "只有“已挂号”的事项可以开始办理"),
+        (P, Action.CLOSE, "", None, "销号须填写办结情况"),
+        (P, Action.CLOSE, "   ", None, "销号须填写办结情况"),
+        (C, Action.CLOSE, "又办了一次", None, "不能重复销号"),
+        (P, Action.REOPEN, "原因", None, "只有“已销号”的事项可以重新打开"),
+        (C, Action.REOPEN, "", None, "重新打开须说明原因"),
+        (C, Action.EXTEND, "原因", dt.date(2026, 12, 30), "已销号，不能延期"),
+        (P, Action.EXTEND, "原因", None, "须给出新的办理期限"),
+        (P, Action.EXTEND, "", dt.date(2026, 12, 30), "延期须说明原因"),
+        (P, Action.EXTEND, "原因", dt.date(2026, 11, 25), "应晚于原期限"),
+        (P, Action.ESCALATE, "", None, "未逾期"),
+        (P, Action.NOTE, "", None, "进展备注不能为空"),
+        (P, Action.REGISTER, "", None, "不能重复挂号"),
+    ],
+)
+def test_refused_transitions(
+    status: ProblemStatus, action: Action, note: str, deadline: dt.date | None, message: str
+) -> None:
     with pytest.raises(LedgerError, match=message):
         apply(_item(status), action, by="张三", at=NOW, note=note, deadline=deadline)
 
@@ -80,16 +88,23 @@ def test_close_keeps_the_note_and_reopen_clears_it() -> None:
 
 
 def test_extension_records_old_and_new_deadline() -> None:
-    new, event = apply(_item(P), Action.EXTEND, by="a", at=NOW, note="设备未到",
-                       deadline=dt.date(2026, 12, 10))
+    new, event = apply(
+        _item(P), Action.EXTEND, by="a", at=NOW, note="设备未到", deadline=dt.date(2026, 12, 10)
+    )
     assert new.deadline == dt.date(2026, 12, 10)
     assert event.detail == "期限 2026-11-25 → 2026-12-10"
 
 
-@pytest.mark.parametrize(("today", "days"), [
-    (dt.date(2026, 11, 24), 0), (dt.date(2026, 11, 25), 0), (dt.date(2026, 11, 26), 1),
-    (dt.date(2026, 12, 25), 30), (dt.date(2027, 1, 1), 37),
-])
+@pytest.mark.parametrize(
+    ("today", "days"),
+    [
+        (dt.date(2026, 11, 24), 0),
+        (dt.date(2026, 11, 25), 0),
+        (dt.date(2026, 11, 26), 1),
+        (dt.date(2026, 12, 25), 30),
+        (dt.date(2027, 1, 1), 37),
+    ],
+)
 def test_overdue_days_across_the_deadline(today: dt.date, days: int) -> None:
     assert overdue_days(_item(P), today) == days
 
@@ -112,8 +127,9 @@ def test_escalation_only_when_overdue_and_counted() -> None:
 
 
 def test_row_round_trip() -> None:
-    item = _item(P).model_copy(update={"co_units": ("鹤城区人民政府", "省工业和信息化厅"),
-                                       "description": "引号\"与'换行\n"})
+    item = _item(P).model_copy(
+        update={"co_units": ("鹤城区人民政府", "省工业和信息化厅"), "description": "引号\"与'换行\n"}
+    )
     assert item_from_row(item_to_row(item)) == item
 
 
@@ -123,8 +139,9 @@ def test_items_from_problems_take_default_units(canonical_dir: Path) -> None:
     assert [i.id for i in items] == list(ledgers.problems["id"])
     for item, row in zip(items, ledgers.problems.to_dict("records"), strict=True):
         assert item.source == "import"
-        assert item.responsible_unit == (row["responsible_unit"] or
-                                         Settings().responsible_units[row["category"] or "其他"])
+        assert item.responsible_unit == (
+            row["responsible_unit"] or Settings().responsible_units[row["category"] or "其他"]
+        )
 
 
 def test_items_from_analysis_once_per_open_pair(canonical_dir: Path) -> None:

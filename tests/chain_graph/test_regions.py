@@ -63,8 +63,7 @@ def test_address_resolves_and_classifies(address: str, adcode: str, scope: Scope
 
 
 def test_resolve_keeps_order_and_duplicates() -> None:
-    assert resolve_addresses(["鹤城区", "长沙市雨花区", "鹤城区", ""]) == [
-        "431202", "430111", "431202", ""]
+    assert resolve_addresses(["鹤城区", "长沙市雨花区", "鹤城区", ""]) == ["431202", "430111", "431202", ""]
 
 
 @pytest.mark.parametrize(
@@ -82,8 +81,7 @@ def test_resolve_keeps_order_and_duplicates() -> None:
         ("430000", Scope.UNKNOWN, None, None),
     ],
 )
-def test_classify_routes(adcode: str, scope: Scope, route_to: str | None,
-                         target: str | None) -> None:
+def test_classify_routes(adcode: str, scope: Scope, route_to: str | None, target: str | None) -> None:
     region = classify(adcode)
     assert (region.scope, region.route_to, region.target_region) == (scope, route_to, target)
 

@@ -44,22 +44,29 @@ def test_a_reversed_period_is_refused(canonical_dir: Path) -> None:
 TODAY = dt.date(2026, 11, 28)
 
 
-@pytest.mark.parametrize(("start", "end", "expected"), [
-    (None, None, (dt.date(2026, 11, 22), TODAY)),
-    (dt.date(2026, 11, 1), None, (dt.date(2026, 11, 1), TODAY)),
-    (None, dt.date(2026, 10, 31), (dt.date(2026, 10, 25), dt.date(2026, 10, 31))),
-    (dt.date(2026, 11, 27), dt.date(2026, 11, 27), (dt.date(2026, 11, 27), dt.date(2026, 11, 27))),
-])
-def test_report_period_defaults(start: dt.date | None, end: dt.date | None,
-                                expected: tuple[dt.date, dt.date]) -> None:
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (None, None, (dt.date(2026, 11, 22), TODAY)),
+        (dt.date(2026, 11, 1), None, (dt.date(2026, 11, 1), TODAY)),
+        (None, dt.date(2026, 10, 31), (dt.date(2026, 10, 25), dt.date(2026, 10, 31))),
+        (dt.date(2026, 11, 27), dt.date(2026, 11, 27), (dt.date(2026, 11, 27), dt.date(2026, 11, 27))),
+    ],
+)
+def test_report_period_defaults(
+    start: dt.date | None, end: dt.date | None, expected: tuple[dt.date, dt.date]
+) -> None:
     assert report_period(start, end, today=TODAY) == expected
 
 
-@pytest.mark.parametrize(("start", "end", "message"), [
-    (None, dt.date(1, 1, 1), "结束日 0001-01-01 应在 2000 年到 2100 年之间"),  # six days before: no date
-    (dt.date(9999, 12, 31), None, "开始日 9999-12-31 应在 2000 年到 2100 年之间"),
-    (dt.date(2026, 11, 28), dt.date(2026, 11, 1), "早于开始日"),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        (None, dt.date(1, 1, 1), "结束日 0001-01-01 应在 2000 年到 2100 年之间"),  # six days before: no date
+        (dt.date(9999, 12, 31), None, "开始日 9999-12-31 应在 2000 年到 2100 年之间"),
+        (dt.date(2026, 11, 28), dt.date(2026, 11, 1), "早于开始日"),
+    ],
+)
 def test_report_period_refuses(start: dt.date | None, end: dt.date | None, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         report_period(start, end, today=TODAY)
@@ -79,20 +86,25 @@ def _history(item: LedgerItem, *steps: tuple[Action, dt.datetime]) -> tuple[Ledg
 
 def test_unit_ranking_by_hand() -> None:
     def new(item_id: str, unit: str, deadline: int | None, created: int = 20) -> LedgerItem:
-        return LedgerItem(id=item_id, subject_id="E1", responsible_unit=unit,
-                          deadline=dt.date(2026, 11, deadline) if deadline else None,
-                          created_at=_day(created), updated_at=_day(created))
+        return LedgerItem(
+            id=item_id,
+            subject_id="E1",
+            responsible_unit=unit,
+            deadline=dt.date(2026, 11, deadline) if deadline else None,
+            created_at=_day(created),
+            updated_at=_day(created),
+        )
 
     items, events = [], []
     for item, steps in [
-        (new("A1", "甲", 25), [(Action.CLOSE, _day(24))]),          # on time, in period
-        (new("A2", "甲", 26), [(Action.CLOSE, _day(28))]),          # closed late
-        (new("B1", "乙", 27), [(Action.CLOSE, _day(27, 17))]),      # on time, on the deadline
+        (new("A1", "甲", 25), [(Action.CLOSE, _day(24))]),  # on time, in period
+        (new("A2", "甲", 26), [(Action.CLOSE, _day(28))]),  # closed late
+        (new("B1", "乙", 27), [(Action.CLOSE, _day(27, 17))]),  # on time, on the deadline
         (new("B2", "乙", 10, created=1), [(Action.CLOSE, _day(5))]),  # closed before the period: not counted
-        (new("C1", "丙", 24), []),                                   # open and overdue at END: 5 days
+        (new("C1", "丙", 24), []),  # open and overdue at END: 5 days
         # Reopened: open again, and overdue by 1 day at END.
         (new("C2", "丙", 28), [(Action.CLOSE, _day(26)), (Action.REOPEN, _day(27))]),
-        (new("D1", "丁", None, created=24), []),                     # no deadline: nothing due
+        (new("D1", "丁", None, created=24), []),  # no deadline: nothing due
     ]:
         final, history = _history(item, *steps)
         items.append(final)
@@ -112,10 +124,20 @@ def test_unit_ranking_by_hand() -> None:
 
 def test_equal_rates_rank_by_fewer_overdue_then_name() -> None:
     def open_item(item_id: str, unit: str, deadline: int) -> LedgerItem:
-        return LedgerItem(id=item_id, subject_id="E1", responsible_unit=unit,
-                          deadline=dt.date(2026, 11, deadline), created_at=_day(20), updated_at=_day(20))
+        return LedgerItem(
+            id=item_id,
+            subject_id="E1",
+            responsible_unit=unit,
+            deadline=dt.date(2026, 11, deadline),
+            created_at=_day(20),
+            updated_at=_day(20),
+        )
 
-    items = [open_item("X1", "乙", 24), open_item("X2", "甲", 24), open_item("X3", "甲", 25),
-             open_item("X4", "丙", 24)]
+    items = [
+        open_item("X1", "乙", 24),
+        open_item("X2", "甲", 24),
+        open_item("X3", "甲", 25),
+        open_item("X4", "丙", 24),
+    ]
     table = unit_ranking(items, [], start=START, end=END)
     assert table["unit"].tolist() == ["丙", "乙", "甲"]  # all 0 %; 乙 and 丙 one overdue each, by name

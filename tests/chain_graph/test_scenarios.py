@@ -34,9 +34,9 @@ def graph(canonical_dir: Path) -> SupplyGraph:
         (Scenario(capacity={"S1": 50}), 17000.0, [], []),
     ],
 )
-def test_scenarios_against_hand_computed_values(graph: SupplyGraph, scenario: Scenario,
-                                                value_at_risk: float, added: list[str],
-                                                removed: list[str]) -> None:
+def test_scenarios_against_hand_computed_values(
+    graph: SupplyGraph, scenario: Scenario, value_at_risk: float, added: list[str], removed: list[str]
+) -> None:
     result = run_scenario(graph, scenario).to_json()
     assert result["summary_before"]["value_at_risk"] == pytest.approx(32000.0)
     assert result["summary_after"]["value_at_risk"] == pytest.approx(value_at_risk)
@@ -61,8 +61,7 @@ def test_unknown_or_project_ids_are_refused(graph: SupplyGraph, scenario: Scenar
         run_scenario(graph, scenario)
 
 
-@pytest.mark.parametrize("bad", [{"stop_regions": ["4"]}, {"capacity": {"S1": 120}},
-                                 {"halt": ["S1"]}])
+@pytest.mark.parametrize("bad", [{"stop_regions": ["4"]}, {"capacity": {"S1": 120}}, {"halt": ["S1"]}])
 def test_bad_scenario_files_are_config_errors(tmp_path: Path, bad: dict[str, object]) -> None:
     path = tmp_path / "s.json"
     path.write_text(json.dumps(bad), encoding="utf-8")
@@ -79,12 +78,12 @@ def test_cli_scenario_file_and_options(canonical_dir: Path, tmp_path: Path) -> N
     data = json.loads(result.stdout)
     assert data["scenario"]["name"] == "湖北停产"
     assert data["delta"]["value_at_risk"] == pytest.approx(20000.0)
-    both = runner.invoke(app, ["analyze", str(canonical_dir), "--scenario", str(path),
-                               "--restore", "S1", "--json"])
+    both = runner.invoke(
+        app, ["analyze", str(canonical_dir), "--scenario", str(path), "--restore", "S1", "--json"]
+    )
     # 湖北 stopped and S1 restored: E1's steel = 1 − 0.4 = 0.6 → 12000 + 8000 + 2000.
     assert json.loads(both.stdout)["summary_after"]["value_at_risk"] == pytest.approx(22000.0)
-    table = runner.invoke(app, ["analyze", str(canonical_dir), "--stop", "S2"],
-                          env={"COLUMNS": "200"})
+    table = runner.invoke(app, ["analyze", str(canonical_dir), "--stop", "S2"], env={"COLUMNS": "200"})
     assert table.exit_code == 0, table.output
     assert "情景推演" in table.output
     wrong = runner.invoke(app, ["analyze", str(canonical_dir), "--stop", "nobody"])

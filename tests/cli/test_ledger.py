@@ -55,8 +55,22 @@ def test_status_flow_through_the_cli(canonical_store: str) -> None:
         result = runner.invoke(app, [*args, "--store", canonical_store])
         return result.exit_code, result.output
 
-    code, out = run("ledger", "register", "--id", "X1", "--subject", "E1", "--category", "资金",
-                    "--description", "流动资金紧张", "--deadline", "2026-12-31", "--by", "市工信局")
+    code, out = run(
+        "ledger",
+        "register",
+        "--id",
+        "X1",
+        "--subject",
+        "E1",
+        "--category",
+        "资金",
+        "--description",
+        "流动资金紧张",
+        "--deadline",
+        "2026-12-31",
+        "--by",
+        "市工信局",
+    )
     assert code == 0, out
     assert "市政府金融办" in out
     assert run("ledger", "register", "--id", "X2", "--subject", "NOPE", "--description", "x")[0] == 2
@@ -78,11 +92,15 @@ def test_status_flow_through_the_cli(canonical_store: str) -> None:
     assert item is not None
     assert item.status == ProblemStatus.CLOSED
     assert [(e.action, e.by) for e in history] == [
-        (Action.REGISTER, "市工信局"), (Action.START, "鹤城区"), (Action.CLOSE, history[2].by)]
+        (Action.REGISTER, "市工信局"),
+        (Action.START, "鹤城区"),
+        (Action.CLOSE, history[2].by),
+    ]
 
 
-@pytest.mark.parametrize(("kind", "sheet"), [("coordination", "跨区域协调清单"), ("local", "本地配套企业"),
-                                             ("ledger", "问题台账")])
+@pytest.mark.parametrize(
+    ("kind", "sheet"), [("coordination", "跨区域协调清单"), ("local", "本地配套企业"), ("ledger", "问题台账")]
+)
 def test_exports_write_workbooks(canonical_store: str, tmp_path: Path, kind: str, sheet: str) -> None:
     out = tmp_path / f"{kind}.xlsx"
     result = runner.invoke(app, ["export", kind, "-o", str(out), "--store", canonical_store])
@@ -91,8 +109,10 @@ def test_exports_write_workbooks(canonical_store: str, tmp_path: Path, kind: str
 
 
 def test_export_refuses_an_unknown_format(canonical_store: str, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["export", "ledger", "-o", str(tmp_path / "x.pdf"), "--format", "pdf",
-                                 "--store", canonical_store])
+    result = runner.invoke(
+        app,
+        ["export", "ledger", "-o", str(tmp_path / "x.pdf"), "--format", "pdf", "--store", canonical_store],
+    )
     assert result.exit_code == 2
     assert "xlsx 或 csv" in result.output
 
@@ -100,15 +120,31 @@ def test_export_refuses_an_unknown_format(canonical_store: str, tmp_path: Path) 
 @pytest.mark.parametrize("suffix", [".xlsx", ".html"])
 def test_weekly_report_files(canonical_store: str, tmp_path: Path, suffix: str) -> None:
     out = tmp_path / f"周报{suffix}"
-    result = runner.invoke(app, ["report", "weekly", "--from", "2026-11-23", "--to", "2026-11-29",
-                                 "-o", str(out), "--store", canonical_store])
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            "weekly",
+            "--from",
+            "2026-11-23",
+            "--to",
+            "2026-11-29",
+            "-o",
+            str(out),
+            "--store",
+            canonical_store,
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert out.stat().st_size > 1000
 
 
 def test_weekly_report_refuses_bad_options(canonical_store: str, tmp_path: Path) -> None:
-    for args in (["-o", str(tmp_path / "w.pdf")], ["-o", str(tmp_path / "w.html"), "--from", "2026-13-01"],
-                 ["-o", str(tmp_path / "w.html"), "--from", "2026-11-29", "--to", "2026-11-01"]):
+    for args in (
+        ["-o", str(tmp_path / "w.pdf")],
+        ["-o", str(tmp_path / "w.html"), "--from", "2026-13-01"],
+        ["-o", str(tmp_path / "w.html"), "--from", "2026-11-29", "--to", "2026-11-01"],
+    ):
         result = runner.invoke(app, ["report", "weekly", *args, "--store", canonical_store])
         assert result.exit_code == 2, (args, result.output)
         assert "Traceback" not in result.output

@@ -25,17 +25,17 @@ def _content(url: str) -> dict[str, pd.DataFrame]:
     return {name: getattr(loaded, name) for name in loaded.TABLES}
 
 
-def test_ingest_then_broken_ingest_leaves_the_store_unchanged(
-    tmp_path: Path, canonical_dir: Path
-) -> None:
+def test_ingest_then_broken_ingest_leaves_the_store_unchanged(tmp_path: Path, canonical_dir: Path) -> None:
     url = _store_url(tmp_path)
-    first = runner.invoke(app, ["ingest", str(canonical_dir), "--store", url,
-                                "--rejects", str(tmp_path / "r0.csv")])
+    first = runner.invoke(
+        app, ["ingest", str(canonical_dir), "--store", url, "--rejects", str(tmp_path / "r0.csv")]
+    )
     assert first.exit_code == 0, first.output
     before = _content(url)
     rejects = tmp_path / "rejects.csv"
-    result = runner.invoke(app, ["ingest", str(write_broken(tmp_path / "broken")),
-                                 "--store", url, "--rejects", str(rejects)])
+    result = runner.invoke(
+        app, ["ingest", str(write_broken(tmp_path / "broken")), "--store", url, "--rejects", str(rejects)]
+    )
     assert result.exit_code == 1
     assert "未写入任何数据" in result.output
     after = _content(url)
@@ -52,19 +52,38 @@ def test_ingest_then_broken_ingest_leaves_the_store_unchanged(
 
 def test_keep_valid_writes_the_good_rows(tmp_path: Path) -> None:
     url = _store_url(tmp_path)
-    result = runner.invoke(app, ["ingest", str(write_broken(tmp_path / "broken")), "--store", url,
-                                 "--keep-valid", "--rejects", str(tmp_path / "r.csv")])
+    result = runner.invoke(
+        app,
+        [
+            "ingest",
+            str(write_broken(tmp_path / "broken")),
+            "--store",
+            url,
+            "--keep-valid",
+            "--rejects",
+            str(tmp_path / "r.csv"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     content = _content(url)
     assert sorted(content["firms"]["id"]) == ["S1", "S3", "S4"]
     assert sorted(content["projects"]["id"]) == ["P1"]
 
 
-def test_required_table_missing_exits_1_even_with_keep_valid(tmp_path: Path,
-                                                             canonical_dir: Path) -> None:
+def test_required_table_missing_exits_1_even_with_keep_valid(tmp_path: Path, canonical_dir: Path) -> None:
     (canonical_dir / "suppliers.csv").unlink()
-    result = runner.invoke(app, ["ingest", str(canonical_dir), "--store", _store_url(tmp_path),
-                                 "--keep-valid", "--rejects", str(tmp_path / "r.csv")])
+    result = runner.invoke(
+        app,
+        [
+            "ingest",
+            str(canonical_dir),
+            "--store",
+            _store_url(tmp_path),
+            "--keep-valid",
+            "--rejects",
+            str(tmp_path / "r.csv"),
+        ],
+    )
     assert result.exit_code == 1
     assert "E003" in result.output
 
@@ -85,8 +104,9 @@ def test_usage_errors_exit_2_with_one_clear_line(args: list[str], message: str) 
 
 
 def test_unopenable_store_exits_3(tmp_path: Path, canonical_dir: Path) -> None:
-    result = runner.invoke(app, ["ingest", str(canonical_dir), "--store",
-                                 f"sqlite:///{tmp_path}/missing/dir/x.db"])
+    result = runner.invoke(
+        app, ["ingest", str(canonical_dir), "--store", f"sqlite:///{tmp_path}/missing/dir/x.db"]
+    )
     assert result.exit_code == 3
     assert "Traceback" not in result.output
 
@@ -114,5 +134,4 @@ def test_template_round_trips_through_the_reader(tmp_path: Path) -> None:
     validation = read_directory(directory)
     # Every sheet's header is recognised; the only complaint is that the tables are empty.
     assert {i.code for i in validation.issues} == {IssueCode.TABLE_EMPTY}
-    assert {i.sheet for i in validation.issues} == {"重点企业", "重点项目", "供应商", "供应关系",
-                                                    "问题台账"}
+    assert {i.sheet for i in validation.issues} == {"重点企业", "重点项目", "供应商", "供应关系", "问题台账"}

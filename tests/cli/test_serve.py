@@ -33,15 +33,20 @@ def served(tmp_path: Path, canonical_dir: Path) -> Iterator[tuple[str, str, subp
         store.write(read_directory(canonical_dir).ledgers)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHAIN_GRAPH_")}
     env["CHAIN_GRAPH_AUTH_DB"] = str(tmp_path / "auth.db")
-    added = subprocess.run([CLI, "users", "add", "admin", "--role", "admin"], env=env,
-                           check=True, capture_output=True, text=True).stdout
+    added = subprocess.run(
+        [CLI, "users", "add", "admin", "--role", "admin"], env=env, check=True, capture_output=True, text=True
+    ).stdout
     token = re.search(r"cg_[A-Za-z0-9_-]+", added)
     assert token, added
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
-        server = subprocess.Popen([CLI, "serve", "--port", str(port), "--workers", "2", "--store", url],
-                                  env=env, stdout=output, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [CLI, "serve", "--port", str(port), "--workers", "2", "--store", url],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -71,12 +76,14 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def test_two_workers_share_form_keys_and_one_ledger(served: tuple[str, str, subprocess.Popen[bytes]]
-                                                    ) -> None:
+def test_two_workers_share_form_keys_and_one_ledger(served: tuple[str, str, subprocess.Popen[bytes]]) -> None:
     base, token, server = served
     assert len(_children(server.pid)) >= 2  # uvicorn's supervisor and its worker processes
-    created = httpx.post(f"{base}/ledger", json={"subject_id": "E1", "description": "钢材断供"},
-                         headers={"Authorization": f"Bearer {token}"}).json()
+    created = httpx.post(
+        f"{base}/ledger",
+        json={"subject_id": "E1", "description": "钢材断供"},
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
     login = httpx.post(f"{base}/console/login", data={"token": token})
     cookies = login.history[0].cookies if login.history else login.cookies
     page = httpx.get(f"{base}/console/ledger", cookies=cookies)
@@ -85,9 +92,15 @@ def test_two_workers_share_form_keys_and_one_ledger(served: tuple[str, str, subp
     version = created["version"]
     for number in range(POSTS):
         with httpx.Client(cookies=cookies) as fresh:  # a new connection: either worker
-            answer = fresh.post(f"{base}/console/ledger/{created['id']}",
-                                data={"action": "note", "version": str(version),
-                                      "note": f"第 {number} 次进展", "csrf": csrf.group(1)})
+            answer = fresh.post(
+                f"{base}/console/ledger/{created['id']}",
+                data={
+                    "action": "note",
+                    "version": str(version),
+                    "note": f"第 {number} 次进展",
+                    "csrf": csrf.group(1),
+                },
+            )
         assert answer.status_code == 200, answer.text[:300]
         version += 1
     item = httpx.get(f"{base}/ledger/{created['id']}", headers={"Authorization": f"Bearer {token}"}).json()

@@ -55,7 +55,7 @@ def test_ports_are_bound_to_loopback_by_default(compose: dict[str, Any], service
 def test_the_dockerfile_installs_every_package_the_distribution_declares() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    packages = re.search(r'include = \[([^\]]+)\]', pyproject)
+    packages = re.search(r"include = \[([^\]]+)\]", pyproject)
     assert packages
     for name in re.findall(r'"(\w+)\*"', packages.group(1)):
         assert re.search(rf"^COPY {name} \./{name}$", dockerfile, re.MULTILINE), name

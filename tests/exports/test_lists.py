@@ -66,15 +66,17 @@ def test_coordination_workbook(tmp_path: Path, ledgers: Ledgers, analysis: GapAn
     assert supplier.quotePrefix
 
 
-def test_coordination_by_region_adds_a_sheet_per_target(tmp_path: Path, ledgers: Ledgers,
-                                                        analysis: GapAnalysis) -> None:
+def test_coordination_by_region_adds_a_sheet_per_target(
+    tmp_path: Path, ledgers: Ledgers, analysis: GapAnalysis
+) -> None:
     path = tmp_path / "c.xlsx"
     write_xlsx(path, coordination_sheets(analysis, ledgers, as_of=TODAY, by_region=True))
     assert openpyxl.load_workbook(path).sheetnames == ["跨区域协调清单", "长沙市"]
 
 
-def test_coordination_csv_neutralises_formulas(tmp_path: Path, ledgers: Ledgers,
-                                               analysis: GapAnalysis) -> None:
+def test_coordination_csv_neutralises_formulas(
+    tmp_path: Path, ledgers: Ledgers, analysis: GapAnalysis
+) -> None:
     path = tmp_path / "c.csv"
     write_csv(path, coordination_sheets(analysis, ledgers, as_of=TODAY))
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
@@ -84,8 +86,9 @@ def test_coordination_csv_neutralises_formulas(tmp_path: Path, ledgers: Ledgers,
     assert rows[1][3] == "'" + INJECTED
 
 
-def test_local_workbook_has_one_sheet_per_county(tmp_path: Path, ledgers: Ledgers,
-                                                 analysis: GapAnalysis) -> None:
+def test_local_workbook_has_one_sheet_per_county(
+    tmp_path: Path, ledgers: Ledgers, analysis: GapAnalysis
+) -> None:
     path = tmp_path / "本地.xlsx"
     write_xlsx(path, local_sheets(analysis, ledgers, as_of=TODAY))
     book = openpyxl.load_workbook(path)
@@ -102,13 +105,21 @@ def test_local_workbook_has_one_sheet_per_county(tmp_path: Path, ledgers: Ledger
 
 def test_ledger_workbook_dates_statuses_and_history(tmp_path: Path, ledgers: Ledgers) -> None:
     at = dt.datetime(2026, 11, 20, 9, 0)
-    item = LedgerItem(id="W1", subject_id="E1", supplier_id="S1", description=INJECTED,
-                      responsible_unit="市工业和信息化局", deadline=dt.date(2026, 11, 25),
-                      created_at=at, updated_at=at)
+    item = LedgerItem(
+        id="W1",
+        subject_id="E1",
+        supplier_id="S1",
+        description=INJECTED,
+        responsible_unit="市工业和信息化局",
+        deadline=dt.date(2026, 11, 25),
+        created_at=at,
+        updated_at=at,
+    )
     started, event = apply(item, Action.START, by="鹤城区", at=at)
     path = tmp_path / "台账.xlsx"
-    write_xlsx(path, ledger_sheets([started], [registration(item, by="市工信局"), event], ledgers,
-                                   today=TODAY))
+    write_xlsx(
+        path, ledger_sheets([started], [registration(item, by="市工信局"), event], ledgers, today=TODAY)
+    )
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["问题台账", "办理记录"]
     ws = book["问题台账"]
@@ -121,8 +132,10 @@ def test_ledger_workbook_dates_statuses_and_history(tmp_path: Path, ledgers: Led
     assert values["问题描述"] == INJECTED
     assert values["企业/项目"] == "怀化甲机械有限公司"
     history = list(book["办理记录"].iter_rows(min_row=3, values_only=True))
-    assert [(r[1], r[3], r[4], r[6]) for r in history] == [(1, "市工信局", "挂号", "已挂号"),
-                                                           (2, "鹤城区", "开始办理", "办理中")]
+    assert [(r[1], r[3], r[4], r[6]) for r in history] == [
+        (1, "市工信局", "挂号", "已挂号"),
+        (2, "鹤城区", "开始办理", "办理中"),
+    ]
 
 
 def test_csv_refuses_tables_of_different_columns(tmp_path: Path, ledgers: Ledgers) -> None:

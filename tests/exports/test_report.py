@@ -21,12 +21,31 @@ HOSTILE = "<script>alert(1)</script>局"
 @pytest.fixture
 def report(canonical_dir: Path) -> WeeklyReport:
     at = dt.datetime(2026, 11, 20, 9)
-    items = [LedgerItem(id="W1", subject_id="E1", responsible_unit=HOSTILE, deadline=dt.date(2026, 11, 24),
-                        created_at=at, updated_at=at),
-             LedgerItem(id="W2", subject_id="E2", responsible_unit="市交通运输局",
-                        deadline=dt.date(2026, 12, 24), created_at=at, updated_at=at)]
-    return weekly_report(analyze(read_directory(canonical_dir).ledgers), items, [],
-                         start=dt.date(2026, 11, 23), end=dt.date(2026, 11, 29))
+    items = [
+        LedgerItem(
+            id="W1",
+            subject_id="E1",
+            responsible_unit=HOSTILE,
+            deadline=dt.date(2026, 11, 24),
+            created_at=at,
+            updated_at=at,
+        ),
+        LedgerItem(
+            id="W2",
+            subject_id="E2",
+            responsible_unit="市交通运输局",
+            deadline=dt.date(2026, 12, 24),
+            created_at=at,
+            updated_at=at,
+        ),
+    ]
+    return weekly_report(
+        analyze(read_directory(canonical_dir).ledgers),
+        items,
+        [],
+        start=dt.date(2026, 11, 23),
+        end=dt.date(2026, 11, 29),
+    )
 
 
 def test_workbook_sheets_figures_and_chart(tmp_path: Path, report: WeeklyReport) -> None:

@@ -10,43 +10,43 @@ from tests.ledger_files import write_canonical
 BROKEN = {
     "enterprises": [
         ["id", "name", "address", "adcode", "output_value", "status", "capacity"],
-        ["E1", "甲", "鹤城区", "", "100", "normal", ""],          # row 2: fine
-        ["E2", "", "鹤城区", "", "", "", ""],                      # 3: name missing
-        ["E3", "丙", "", "", "", "", ""],                          # 4: no address nor adcode
-        ["E4", "丁", "鹤城区", "", "-5", "", ""],                  # 5: negative money
-        ["E5", "戊", "鹤城区", "", "abc", "", ""],                 # 6: not a number
-        ["E6", "己", "鹤城区", "", "1", "停业", ""],               # 7: unknown status word
-        ["E6", "己", "鹤城区", "", "1", "", ""],                   # 8: duplicate id (with 7)
-        ["E7", "庚", "鹤城区", "4312", "", "", ""],                # 9: bad adcode
-        ["E8", "辛", "鹤城区", "", "", "", "120"],                 # 10: capacity > 100
+        ["E1", "甲", "鹤城区", "", "100", "normal", ""],  # row 2: fine
+        ["E2", "", "鹤城区", "", "", "", ""],  # 3: name missing
+        ["E3", "丙", "", "", "", "", ""],  # 4: no address nor adcode
+        ["E4", "丁", "鹤城区", "", "-5", "", ""],  # 5: negative money
+        ["E5", "戊", "鹤城区", "", "abc", "", ""],  # 6: not a number
+        ["E6", "己", "鹤城区", "", "1", "停业", ""],  # 7: unknown status word
+        ["E6", "己", "鹤城区", "", "1", "", ""],  # 8: duplicate id (with 7)
+        ["E7", "庚", "鹤城区", "4312", "", "", ""],  # 9: bad adcode
+        ["E8", "辛", "鹤城区", "", "", "", "120"],  # 10: capacity > 100
     ],
     "suppliers": [
         ["id", "name", "address", "recovery_days"],
-        ["S1", "供一", "长沙市", ""],                              # 2: fine
-        ["E1", "另一个名字", "鹤城区", ""],                        # 3: conflicts with ent. row 2
-        ["S2", "供二", "长沙市", "2.5"],                           # 4: not an integer
+        ["S1", "供一", "长沙市", ""],  # 2: fine
+        ["E1", "另一个名字", "鹤城区", ""],  # 3: conflicts with ent. row 2
+        ["S2", "供二", "长沙市", "2.5"],  # 4: not an integer
         ["S3", "供三", "长沙市", ""],
         ["S4", "供四", "长沙市", ""],
     ],
     "projects": [
         ["id", "name", "address", "level"],
-        ["S1", "撞号项目", "鹤城区", ""],                          # 2: collides with a firm id
-        ["P1", "项目一", "鹤城区", "市级"],                        # 3: fine
-        ["P2", "项目二", "鹤城区", "乡级"],                        # 4: unknown level
+        ["S1", "撞号项目", "鹤城区", ""],  # 2: collides with a firm id
+        ["P1", "项目一", "鹤城区", "市级"],  # 3: fine
+        ["P2", "项目二", "鹤城区", "乡级"],  # 4: unknown level
     ],
     "links": [
         ["supplier_id", "buyer_id", "material", "share", "critical"],
-        ["S1", "X9", "钢材", "", ""],                              # 2: unknown buyer
-        ["S1", "S1", "钢材", "", ""],                              # 3: self link
-        ["S3", "P1", "水泥", "50", ""],                            # 4: duplicate (with 5)
-        ["S3", "P1", "水泥", "50", ""],                            # 5: 50 + 50 is not over 100
-        ["S3", "P1", "钢材", "70", ""],                            # 6: shares 70 + 50 > 100
-        ["S4", "P1", "钢材", "50%", ""],                           # 7
-        ["S4", "P1", "电缆", "", "也许"],                          # 8: unknown boolean
-        ["S4", "P1", "", "", ""],                                  # 9: material missing
+        ["S1", "X9", "钢材", "", ""],  # 2: unknown buyer
+        ["S1", "S1", "钢材", "", ""],  # 3: self link
+        ["S3", "P1", "水泥", "50", ""],  # 4: duplicate (with 5)
+        ["S3", "P1", "水泥", "50", ""],  # 5: 50 + 50 is not over 100
+        ["S3", "P1", "钢材", "70", ""],  # 6: shares 70 + 50 > 100
+        ["S4", "P1", "钢材", "50%", ""],  # 7
+        ["S4", "P1", "电缆", "", "也许"],  # 8: unknown boolean
+        ["S4", "P1", "", "", ""],  # 9: material missing
     ],
     "problems": [
-        ["id", "subject_id", "category"],                          # description column missing
+        ["id", "subject_id", "category"],  # description column missing
         ["W1", "P1", "资金"],
     ],
 }

@@ -19,8 +19,13 @@ def test_english_and_chinese_headers_map_to_the_same_columns() -> None:
 
 
 def test_header_row_found_below_title_rows() -> None:
-    rows = [["怀化市重点企业上游供应商复工需求清单"], [""], ["填报单位：市工信局"],
-            ["企业编号", "企业名称", "地址"], ["E1", "甲", "鹤城区"]]
+    rows = [
+        ["怀化市重点企业上游供应商复工需求清单"],
+        [""],
+        ["填报单位：市工信局"],
+        ["企业编号", "企业名称", "地址"],
+        ["E1", "甲", "鹤城区"],
+    ]
     assert find_header_row(TABLES["enterprises"], rows) == 3
 
 
@@ -31,9 +36,16 @@ def test_no_header_within_ten_rows() -> None:
 
 @pytest.mark.parametrize(
     ("name", "table"),
-    [("重点企业", "enterprises"), ("重点规模企业", "enterprises"), ("enterprises", "enterprises"),
-     ("重点建设项目", "projects"), ("上游供应商", "suppliers"), ("配套关系", "links"),
-     ("问题清单", "problems"), ("Sheet1", None)],
+    [
+        ("重点企业", "enterprises"),
+        ("重点规模企业", "enterprises"),
+        ("enterprises", "enterprises"),
+        ("重点建设项目", "projects"),
+        ("上游供应商", "suppliers"),
+        ("配套关系", "links"),
+        ("问题清单", "problems"),
+        ("Sheet1", None),
+    ],
 )
 def test_table_names(name: str, table: str | None) -> None:
     assert table_for_name(name) == table

@@ -157,8 +157,7 @@ REFUSED: list[tuple[str, Mutation, set[str]]] = [
     ("a formula as an id", _set("links", 1, 1, '=HYPERLINK("x")'), {"E033"}),
     ("an unknown status word", _set("suppliers", 1, 4, "停业整顿"), {"E024"}),
     ("a link to an unknown supplier", _append("links", ["S404", "E1", "钢材", "10", "yes", ""]), {"E033"}),
-    ("shares over 100 % for one material", _append("links", ["E2", "E1", "钢材", "50", "yes", ""]),
-     {"E036"}),
+    ("shares over 100 % for one material", _append("links", ["E2", "E1", "钢材", "50", "yes", ""]), {"E036"}),
     ("the same link twice", _append("links", ["S1", "E1", "钢材", "10", "yes", ""]), {"E035"}),
     ("an enterprise listed twice", _append("enterprises", CANONICAL["enterprises"][1]), {"E030"}),
     ("a date that does not exist", _set("problems", 1, 4, "2026/13/45"), {"E025"}),
@@ -173,24 +172,40 @@ REFUSED: list[tuple[str, Mutation, set[str]]] = [
     ("output 1e400", _set("enterprises", 1, 5, "1e400"), {"E021"}),
     ("a 400-digit number", _set("enterprises", 1, 5, "9" * 400), {"E021"}),
     ("output in 元 not 万元", _set("enterprises", 1, 5, "3000元"), {"E027"}),
-    ("neither address nor adcode",
-     _rows("suppliers", lambda rows: rows[2].__setitem__(slice(2, 4), ["", ""])), {"E038"}),
+    (
+        "neither address nor adcode",
+        _rows("suppliers", lambda rows: rows[2].__setitem__(slice(2, 4), ["", ""])),
+        {"E038"},
+    ),
     ("an unknown problem status", _set("problems", 1, 5, "closed?"), {"E024"}),
     ("an unknown problem category", _set("problems", 1, 2, "天气"), {"E024"}),
     ("an unknown project level", _set("projects", 1, 3, "国家级?"), {"E024"}),
     ("semicolons instead of commas", _links_text(";", "\r\n"), {"E006"}),
-    ("UTF-16 text (Excel's Unicode text)",
-     lambda d: (d / "links.csv").write_bytes("\r\n".join(",".join(map(str, r)) for r in CANONICAL["links"])
-                                             .encode("utf-16")), {"E002"}),
-    ("the header below row 10",
-     _rows("links", lambda rows: rows.__setitem__(slice(0, 0), [[""] * 6] * 29)), {"E006"}),
+    (
+        "UTF-16 text (Excel's Unicode text)",
+        lambda d: (d / "links.csv").write_bytes(
+            "\r\n".join(",".join(map(str, r)) for r in CANONICAL["links"]).encode("utf-16")
+        ),
+        {"E002"},
+    ),
+    (
+        "the header below row 10",
+        _rows("links", lambda rows: rows.__setitem__(slice(0, 0), [[""] * 6] * 29)),
+        {"E006"},
+    ),
     ("a directory named links.csv", _directory_for_file, {"E003"}),
-    ("a table given twice (CSV and XLSX)",
-     lambda d: write_xlsx(d / "enterprises.xlsx", {"enterprises": CANONICAL["enterprises"]}), {"E004"}),
+    (
+        "a table given twice (CSV and XLSX)",
+        lambda d: write_xlsx(d / "enterprises.xlsx", {"enterprises": CANONICAL["enterprises"]}),
+        {"E004"},
+    ),
     ("a password-protected workbook (OLE container)", _ole_container, {"E001"}),
     ("a NUL byte in a cell", lambda d: _append_bytes(d / "links.csv", b"S1,E2,\x00,10,yes,\r\n"), {"E001"}),
-    ("an unbalanced quote", lambda d: _append_bytes(d / "links.csv", 'S1,"E2,钢材,10,yes,\r\n'.encode()),
-     {"E001"}),
+    (
+        "an unbalanced quote",
+        lambda d: _append_bytes(d / "links.csv", 'S1,"E2,钢材,10,yes,\r\n'.encode()),
+        {"E001"},
+    ),
 ]
 
 Check = Callable[[Ledgers], object]
@@ -212,29 +227,44 @@ def _link_from(supplier: str, buyer: str) -> Check:
 
 
 LOADED: list[tuple[str, Mutation, Check | None]] = [
-    ("200,000 empty rows after the data", lambda d: _append_bytes(d / "links.csv", b",,,,,\r\n" * 200_000),
-     None),
+    (
+        "200,000 empty rows after the data",
+        lambda d: _append_bytes(d / "links.csv", b",,,,,\r\n" * 200_000),
+        None,
+    ),
     ("a cycle of stopped suppliers", _stopped_cycle, None),
     ("a title row merged over the header", _merged_title_and_header, None),
     ("an unknown extra column", _rows("links", lambda rows: _each(rows, lambda r: r.append("备注"))), None),
-    ("full-width digits in numbers", _set("enterprises", 1, 5, "３００００"),
-     _firm("E1", "output_value", 30000)),
+    (
+        "full-width digits in numbers",
+        _set("enterprises", 1, 5, "３００００"),
+        _firm("E1", "output_value", 30000),
+    ),
     ("a full-width id is the same firm", _set("suppliers", 3, 0, "Ｅ１"), None),
     ("a share written 60%", _set("links", 1, 3, "60%"), _link_from("S1", "E1")),
     ("thousands separators", _set("enterprises", 1, 5, "30,000"), _firm("E1", "output_value", 30000)),
     ("output in 亿元", _set("enterprises", 1, 5, "3亿元"), _firm("E1", "output_value", 30000)),
     ("LF line ends", _links_text(",", "\n"), _link_from("E1", "P1")),
     ("old Mac CR line ends", _links_text(",", "\r"), _link_from("E1", "P1")),
-    ("a GBK-encoded file", lambda d: write_csv(d / "suppliers.csv", CANONICAL["suppliers"], encoding="gbk"),
-     _firm("S1", "name", "长沙丙钢材有限公司")),
+    (
+        "a GBK-encoded file",
+        lambda d: write_csv(d / "suppliers.csv", CANONICAL["suppliers"], encoding="gbk"),
+        _firm("S1", "name", "长沙丙钢材有限公司"),
+    ),
     ("spaces around an id", _set("links", 1, 0, "  S1  "), _link_from("S1", "E1")),
     ("an ideographic space after an id", _set("links", 1, 0, "S1\u3000"), _link_from("S1", "E1")),
     ("a zero-width space inside an id", _set("links", 1, 0, "S\u200b1"), _link_from("S1", "E1")),
     ("a line break inside a name", _set("enterprises", 2, 1, "芷江乙食品\n有限公司"), None),
-    ("a right-to-left override in a name", _set("enterprises", 2, 1, "\u202e司公限有品食乙江芷"),
-     _firm("E2", "name", "司公限有品食乙江芷")),
-    ("HTML in a name", _set("enterprises", 2, 1, "<script>alert(1)</script>"),
-     _firm("E2", "name", "<script>alert(1)</script>")),
+    (
+        "a right-to-left override in a name",
+        _set("enterprises", 2, 1, "\u202e司公限有品食乙江芷"),
+        _firm("E2", "name", "司公限有品食乙江芷"),
+    ),
+    (
+        "HTML in a name",
+        _set("enterprises", 2, 1, "<script>alert(1)</script>"),
+        _firm("E2", "name", "<script>alert(1)</script>"),
+    ),
     ("a formula as a name (kept as text)", _set("enterprises", 2, 1, "=1+2"), _firm("E2", "name", "=1+2")),
     ("a capacity of 0 %", _set("suppliers", 2, 5, "0"), _firm("S2", "capacity", 0)),
 ]
@@ -268,8 +298,7 @@ def test_refused_with_a_located_issue_and_nothing_written(
 
 
 @pytest.mark.parametrize(("case", "mutate", "check"), LOADED, ids=[c[0] for c in LOADED])
-def test_loaded(store: SQLiteStore, tmp_path: Path, case: str, mutate: Mutation, check: Check | None
-                ) -> None:
+def test_loaded(store: SQLiteStore, tmp_path: Path, case: str, mutate: Mutation, check: Check | None) -> None:
     directory = write_canonical(tmp_path / "data")
     mutate(directory)
     with bounded(mib=256, seconds=60):

@@ -34,8 +34,10 @@ def _as_workbook(directory: Path, rows: list[list[object]] | None = None) -> Pat
 
 def _rewrite_sheet(path: Path, write: Writer) -> None:
     """Rewrite the first sheet's XML part, streaming (the new part may be huge)."""
-    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as old, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+    with (
+        zipfile.ZipFile(io.BytesIO(path.read_bytes())) as old,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new,
+    ):
         for info in old.infolist():
             data = old.read(info)
             if info.filename == SHEET:
@@ -78,7 +80,8 @@ def _million_empty_rows(xml: bytes, handle: IO[bytes]) -> None:
 def _billion_laughs(xml: bytes, handle: IO[bytes]) -> None:
     """Nine levels of ten references: 10⁹ copies of "lol" if an entity is ever expanded."""
     entities = b'<!ENTITY a0 "lol">' + b"".join(
-        b'<!ENTITY a%d "%s">' % (i, b"&a%d;" % (i - 1) * 10) for i in range(1, 10))
+        b'<!ENTITY a%d "%s">' % (i, b"&a%d;" % (i - 1) * 10) for i in range(1, 10)
+    )
     cell = b'<c r="J1" t="inlineStr"><is><t>&a9;</t></is></c></row>'
     handle.write(b"<!DOCTYPE worksheet [" + entities + b"]>" + xml.replace(b"</row>", cell, 1))
 
@@ -132,9 +135,14 @@ def store(tmp_path: Path) -> SQLiteStore:
 
 
 @pytest.mark.parametrize(("case", "make", "code", "where"), REFUSED, ids=[c[0] for c in REFUSED])
-def test_refused_within_bounds(store: SQLiteStore, tmp_path: Path, case: str,
-                               make: Callable[[Path], object], code: str,
-                               where: tuple[int, str] | None) -> None:
+def test_refused_within_bounds(
+    store: SQLiteStore,
+    tmp_path: Path,
+    case: str,
+    make: Callable[[Path], object],
+    code: str,
+    where: tuple[int, str] | None,
+) -> None:
     directory = write_canonical(tmp_path / "data")
     make(directory)
     version = store.data_version()
@@ -176,8 +184,9 @@ LOADED: list[tuple[str, Callable[[Path], object]]] = [
 
 
 @pytest.mark.parametrize(("case", "make"), LOADED, ids=[c[0] for c in LOADED])
-def test_loaded_within_bounds(store: SQLiteStore, tmp_path: Path, case: str,
-                              make: Callable[[Path], object]) -> None:
+def test_loaded_within_bounds(
+    store: SQLiteStore, tmp_path: Path, case: str, make: Callable[[Path], object]
+) -> None:
     directory = write_canonical(tmp_path / "data")
     make(directory)
     with bounded(mib=256, seconds=300):

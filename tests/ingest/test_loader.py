@@ -25,42 +25,80 @@ def _chinese_twin(directory: Path) -> Path:
     sheet.title = "重点企业"
     sheet.append(TITLE)
     sheet.append([])
-    sheet.append(["企业编号", "企业名称", "企业地址", "行政区划代码", "所属产业链", "年产值（万元）",
-                  "年纳税额(万元)", "生产状态", "产能恢复率"])
-    sheet.append(["Ｅ1", "怀化甲机械有限公司", "湖南省怀化市鹤城区迎丰路1号", None, "装备制造",
-                  30000, "100", "正常", None])
-    sheet.append(["E2", "芷江乙食品有限公司", "芷江侗族自治县工业园", None, "食品加工", "5,000",
-                  600, "部分停产", 0.6])
+    sheet.append(
+        [
+            "企业编号",
+            "企业名称",
+            "企业地址",
+            "行政区划代码",
+            "所属产业链",
+            "年产值（万元）",
+            "年纳税额(万元)",
+            "生产状态",
+            "产能恢复率",
+        ]
+    )
+    sheet.append(
+        [
+            "Ｅ1",
+            "怀化甲机械有限公司",
+            "湖南省怀化市鹤城区迎丰路1号",
+            None,
+            "装备制造",
+            30000,
+            "100",
+            "正常",
+            None,
+        ]
+    )
+    sheet.append(
+        ["E2", "芷江乙食品有限公司", "芷江侗族自治县工业园", None, "食品加工", "5,000", 600, "部分停产", 0.6]
+    )
     sheet["I5"].number_format = "0%"
     workbook.save(directory / "重点企业.xlsx")
-    write_csv(directory / "配套企业.csv", [
-        ["怀化市配套企业名单"],
-        ["供应商编号", "供应商名称", "所在地", "区划代码", "生产状态", "产能恢复率", "预计恢复天数",
-         "存在问题"],
-        ["S1", "长沙丙钢材有限公司", "湖南省长沙市雨花区", "", "停产", "", "20天", "原材料供应中断"],
-        ["Ｓ２", "武汉丁电子有限公司", "", "420106", "正常", "", "", ""],
-        ["E1", "怀化甲机械有限公司", "湖南省怀化市鹤城区迎丰路1号", "", "", "", "", ""],
-    ], encoding="gbk")
-    write_xlsx(directory / "台账汇总.xlsx", {
-        "供应关系": [
-            TITLE,
-            ["供应商编号", "需求方编号", "配套产品", "供应占比", "是否关键", "库存可用天数"],
-            ["S1", "E1", "钢材", "60%", "是", 10],
-            ["S2", "Ｅ１", "钢材", "40 %", "是", None],
-            ["S2", "E2", "芯片", "100%", "否", "5"],
-            ["E1", "P1", "机电设备", 100, "是", 30],
+    write_csv(
+        directory / "配套企业.csv",
+        [
+            ["怀化市配套企业名单"],
+            [
+                "供应商编号",
+                "供应商名称",
+                "所在地",
+                "区划代码",
+                "生产状态",
+                "产能恢复率",
+                "预计恢复天数",
+                "存在问题",
+            ],
+            ["S1", "长沙丙钢材有限公司", "湖南省长沙市雨花区", "", "停产", "", "20天", "原材料供应中断"],
+            ["Ｓ２", "武汉丁电子有限公司", "", "420106", "正常", "", "", ""],
+            ["E1", "怀化甲机械有限公司", "湖南省怀化市鹤城区迎丰路1号", "", "", "", "", ""],
         ],
-        "重点建设项目": [
-            ["项目编号", "项目名称", "建设地点", "项目级别", "项目类别", "总投资", "年度计划投资(万元)"],
-            ["P1", "鹤城区物流园建设项目", "怀化市鹤城区", "市级", "基础设施", "8亿元", "20,000"],
-        ],
-        "问题台账": [
-            ["问题编号", "对象编号", "问题类别", "问题描述", "完成时限", "办理状态"],
-            ["W1", "E1", "原材料", "钢材断供", dt.datetime(2026, 12, 31), "挂号"],
-            ["W2", "P1", "其他", "征地未完成", None, None],
-        ],
-        "Sheet说明": [["这一页不是台账，应被忽略"]],
-    })
+        encoding="gbk",
+    )
+    write_xlsx(
+        directory / "台账汇总.xlsx",
+        {
+            "供应关系": [
+                TITLE,
+                ["供应商编号", "需求方编号", "配套产品", "供应占比", "是否关键", "库存可用天数"],
+                ["S1", "E1", "钢材", "60%", "是", 10],
+                ["S2", "Ｅ１", "钢材", "40 %", "是", None],
+                ["S2", "E2", "芯片", "100%", "否", "5"],
+                ["E1", "P1", "机电设备", 100, "是", 30],
+            ],
+            "重点建设项目": [
+                ["项目编号", "项目名称", "建设地点", "项目级别", "项目类别", "总投资", "年度计划投资(万元)"],
+                ["P1", "鹤城区物流园建设项目", "怀化市鹤城区", "市级", "基础设施", "8亿元", "20,000"],
+            ],
+            "问题台账": [
+                ["问题编号", "对象编号", "问题类别", "问题描述", "完成时限", "办理状态"],
+                ["W1", "E1", "原材料", "钢材断供", dt.datetime(2026, 12, 31), "挂号"],
+                ["W2", "P1", "其他", "征地未完成", None, None],
+            ],
+            "Sheet说明": [["这一页不是台账，应被忽略"]],
+        },
+    )
     return directory
 
 
@@ -108,11 +146,14 @@ def test_second_import_changes_nothing(tmp_path: Path, canonical_dir: Path) -> N
 
 def test_unknown_columns_are_kept_as_extra_attributes(tmp_path: Path) -> None:
     directory = write_canonical(tmp_path / "d")
-    write_csv(directory / "enterprises.csv", [
-        ["id", "name", "address", "备注"],
-        ["E1", "怀化甲机械有限公司", "湖南省怀化市鹤城区迎丰路1号", "重点帮扶"],
-        ["E2", "芷江乙食品有限公司", "芷江侗族自治县工业园", ""],
-    ])
+    write_csv(
+        directory / "enterprises.csv",
+        [
+            ["id", "name", "address", "备注"],
+            ["E1", "怀化甲机械有限公司", "湖南省怀化市鹤城区迎丰路1号", "重点帮扶"],
+            ["E2", "芷江乙食品有限公司", "芷江侗族自治县工业园", ""],
+        ],
+    )
     ledgers = read_directory(directory).ledgers
     extra = ledgers.firms.set_index("id")["extra"]
     assert extra["E1"] == '{"备注": "重点帮扶"}'
@@ -130,8 +171,7 @@ def test_percent_cell_and_date_cell_in_xlsx(tmp_path: Path) -> None:
     assert validation.ledgers.problems.set_index("id").at["W1", "deadline"] == "2026-12-31"
 
 
-def test_required_table_missing_blocks_even_keep_valid(tmp_path: Path, canonical_dir: Path
-                                                       ) -> None:
+def test_required_table_missing_blocks_even_keep_valid(tmp_path: Path, canonical_dir: Path) -> None:
     (canonical_dir / "links.csv").unlink()
     with SQLiteStore(f"sqlite:///{tmp_path}/x.db") as store:
         report = ingest_directory(canonical_dir, store, keep_valid=True)

@@ -42,11 +42,16 @@ def test_keep_valid_builds_ledgers_from_good_rows_only(tmp_path: Path) -> None:
 
 def test_rows_pointing_at_rejected_rows_are_rejected_too(tmp_path: Path) -> None:
     tables = dict(CANONICAL)
-    tables["suppliers"] = [*CANONICAL["suppliers"][:1], ["S1", "", "长沙市", "", "", "", "", ""],
-                           *CANONICAL["suppliers"][2:]]
+    tables["suppliers"] = [
+        *CANONICAL["suppliers"][:1],
+        ["S1", "", "长沙市", "", "", "", "", ""],
+        *CANONICAL["suppliers"][2:],
+    ]
     validation = read_directory(write_canonical(tmp_path / "d", tables))
-    codes = {(r.table.source.table, r.table.rows[r.position]): [i.code for i in r.issues]
-             for r in validation.rejected}
+    codes = {
+        (r.table.source.table, r.table.rows[r.position]): [i.code for i in r.issues]
+        for r in validation.rejected
+    }
     assert codes[("suppliers", 2)] == [IssueCode.VALUE_MISSING]
     assert codes[("links", 2)] == [IssueCode.REJECTED_REFERENCE]  # S1 → E1
     assert "S1" not in set(validation.ledgers.links["supplier_id"])
@@ -90,8 +95,10 @@ def test_mixed_encodings_are_reported(tmp_path: Path) -> None:
 
 def test_many_duplicates_are_reported_quickly(tmp_path: Path) -> None:
     directory = write_canonical(tmp_path / "d")
-    write_csv(directory / "links.csv", [["supplier_id", "buyer_id", "material", "share"]]
-              + [["S2", "E1", "钢材", "0.001"]] * 20000)
+    write_csv(
+        directory / "links.csv",
+        [["supplier_id", "buyer_id", "material", "share"]] + [["S2", "E1", "钢材", "0.001"]] * 20000,
+    )
     validation = read_directory(directory)
     assert len(validation.issues) == 20000
     assert {i.code for i in validation.issues} == {IssueCode.DUPLICATE_LINK}

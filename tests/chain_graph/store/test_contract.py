@@ -61,30 +61,55 @@ def test_rewrite_changes_nothing(store: Store, ledgers: Ledgers) -> None:
 
 @pytest.mark.parametrize("rows", [2, 3, 4, 7])
 def test_batch_boundaries(store: Store, rows: int) -> None:
-    firms = pd.DataFrame({"id": [f"F{i}" for i in range(rows)], "name": "甲", "status": "normal",
-                          "capacity": [float(i) for i in range(rows)]})
+    firms = pd.DataFrame(
+        {
+            "id": [f"F{i}" for i in range(rows)],
+            "name": "甲",
+            "status": "normal",
+            "capacity": [float(i) for i in range(rows)],
+        }
+    )
     ledgers = Ledgers.from_frames(firms=firms)
     store.write(ledgers)
     assert store.counts()["firms"] == rows
     _assert_same(store.load(), ledgers)
 
 
-TRICKY = ["怀化“鑫达”机械", "emoji 🏭🚚", "back\\slash", "quote ' and \" both", "tab\tnew\nline",
-          "=SUM(A1)", "", "零宽\u200b字符"]
+TRICKY = [
+    "怀化“鑫达”机械",
+    "emoji 🏭🚚",
+    "back\\slash",
+    "quote ' and \" both",
+    "tab\tnew\nline",
+    "=SUM(A1)",
+    "",
+    "零宽\u200b字符",
+]
 
 
 def test_unicode_in_every_text_field(store: Store) -> None:
     n = len(TRICKY)
     firm_text = ("name", "address", "chain", "problem", "contact", "phone", "extra")
     firms = pd.DataFrame(dict.fromkeys(firm_text, TRICKY)).assign(
-        id=[f"F{i}" for i in range(n)], adcode="431202", status="normal")
+        id=[f"F{i}" for i in range(n)], adcode="431202", status="normal"
+    )
     project_text = ("name", "address", "category", "owner", "lead_unit")
-    projects = pd.DataFrame(dict.fromkeys(project_text, TRICKY)).assign(
-        id=[f"P{i}" for i in range(n)])
-    links = pd.DataFrame({"supplier_id": [f"F{i}" for i in range(n)],
-                          "buyer_id": [f"P{i}" for i in range(n)], "material": TRICKY})
-    problems = pd.DataFrame({"id": [f"W{i}" for i in range(n)], "subject_id": "P0",
-                             "description": TRICKY, "responsible_unit": TRICKY})
+    projects = pd.DataFrame(dict.fromkeys(project_text, TRICKY)).assign(id=[f"P{i}" for i in range(n)])
+    links = pd.DataFrame(
+        {
+            "supplier_id": [f"F{i}" for i in range(n)],
+            "buyer_id": [f"P{i}" for i in range(n)],
+            "material": TRICKY,
+        }
+    )
+    problems = pd.DataFrame(
+        {
+            "id": [f"W{i}" for i in range(n)],
+            "subject_id": "P0",
+            "description": TRICKY,
+            "responsible_unit": TRICKY,
+        }
+    )
     ledgers = Ledgers.from_frames(firms=firms, projects=projects, links=links, problems=problems)
     store.write(ledgers)
     _assert_same(store.load(), ledgers)
@@ -92,8 +117,12 @@ def test_unicode_in_every_text_field(store: Store) -> None:
 
 def test_replace_drops_what_is_not_in_the_new_data(store: Store, ledgers: Ledgers) -> None:
     store.write(ledgers)
-    smaller = Ledgers(firms=ledgers.firms.iloc[:1], projects=ledgers.projects.iloc[:0],
-                      links=ledgers.links.iloc[:0], problems=ledgers.problems.iloc[:0])
+    smaller = Ledgers(
+        firms=ledgers.firms.iloc[:1],
+        projects=ledgers.projects.iloc[:0],
+        links=ledgers.links.iloc[:0],
+        problems=ledgers.problems.iloc[:0],
+    )
     store.write(smaller, replace=True)
     assert store.counts() == {"firms": 1, "projects": 0, "links": 0, "problems": 0}
 
@@ -129,8 +158,12 @@ def test_failed_write_leaves_the_previous_content(
             yield poison
 
     monkeypatch.setattr(module, "_batches", failing)
-    changed = Ledgers(firms=ledgers.firms.assign(name="改过的名字"), projects=ledgers.projects,
-                      links=ledgers.links, problems=ledgers.problems)
+    changed = Ledgers(
+        firms=ledgers.firms.assign(name="改过的名字"),
+        projects=ledgers.projects,
+        links=ledgers.links,
+        problems=ledgers.problems,
+    )
     with pytest.raises(StoreError, match="已回滚"):
         store.write(changed, replace=True)
     _assert_same(store.load(), before)
@@ -165,10 +198,16 @@ def _ledger(store: Store) -> Ledger:
 
 
 def _new_item(item_id: str = "W1", **changes: Any) -> LedgerItem:
-    values: dict[str, Any] = {"id": item_id, "subject_id": "E1", "description": "原料断供 “急”",
-                              "responsible_unit": "市工业和信息化局", "co_units": ("鹤城区人民政府",),
-                              "deadline": dt.date(2026, 11, 30), "created_at": _NOW,
-                              "updated_at": _NOW} | changes
+    values: dict[str, Any] = {
+        "id": item_id,
+        "subject_id": "E1",
+        "description": "原料断供 “急”",
+        "responsible_unit": "市工业和信息化局",
+        "co_units": ("鹤城区人民政府",),
+        "deadline": dt.date(2026, 11, 30),
+        "created_at": _NOW,
+        "updated_at": _NOW,
+    } | changes
     return LedgerItem(**values)
 
 
@@ -191,8 +230,11 @@ def test_ledger_actions_keep_a_history(store: Store) -> None:
     assert ledger.get("W1") == closed
     history = ledger.history("W1")
     assert [(e.seq, e.action, e.by) for e in history] == [
-        (1, Action.REGISTER, "市工信局"), (2, Action.START, "鹤城区"),
-        (3, Action.EXTEND, "鹤城区"), (4, Action.CLOSE, "鹤城区")]
+        (1, Action.REGISTER, "市工信局"),
+        (2, Action.START, "鹤城区"),
+        (3, Action.EXTEND, "鹤城区"),
+        (4, Action.CLOSE, "鹤城区"),
+    ]
     assert history[2].detail == "期限 2026-11-30 → 2026-12-15"
     assert history[3].note == "已恢复供货"
 

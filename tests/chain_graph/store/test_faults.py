@@ -84,8 +84,9 @@ _UPDATE_CHILD = textwrap.dedent("""
 
 
 def _run_and_kill(code: str, *args: str, marker: Path) -> None:
-    child = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT,
-                             env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, *args], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT))
+    )
     try:
         for _ in range(600):
             if marker.exists() or child.poll() is not None:
@@ -125,8 +126,9 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str
         yield request.getfixturevalue("neo4j_url"), "neo4j_store"
 
 
-def test_writer_killed_mid_import(target: tuple[str, str], canonical_dir: Path, bigger: Path,
-                                  tmp_path: Path) -> None:
+def test_writer_killed_mid_import(
+    target: tuple[str, str], canonical_dir: Path, bigger: Path, tmp_path: Path
+) -> None:
     url, module = target
     before = read_directory(canonical_dir).ledgers
     with open_store(url) as store:
@@ -134,8 +136,13 @@ def test_writer_killed_mid_import(target: tuple[str, str], canonical_dir: Path, 
             store.clear()
         store.write(before, replace=True)
         version = store.data_version()
-    _run_and_kill(_IMPORT_CHILD.format(module=module), url, str(bigger), str(tmp_path / "marker"),
-                  marker=tmp_path / "marker")
+    _run_and_kill(
+        _IMPORT_CHILD.format(module=module),
+        url,
+        str(bigger),
+        str(tmp_path / "marker"),
+        marker=tmp_path / "marker",
+    )
     time.sleep(0.5)  # Neo4j notices the dropped connection and rolls the transaction back
     with open_store(url) as store:
         assert store.data_version() == version
@@ -148,8 +155,7 @@ def test_writer_killed_mid_ledger_update(target: tuple[str, str], tmp_path: Path
     with open_store(url) as store:
         ledger = Ledger(store)
         now = ledger.now()
-        ledger.register([LedgerItem(id=item_id, subject_id="E1", created_at=now, updated_at=now)],
-                        by="a")
+        ledger.register([LedgerItem(id=item_id, subject_id="E1", created_at=now, updated_at=now)], by="a")
         ledger.act(item_id, Action.START, by="a")
         events = store.ledger_version()
     _run_and_kill(_UPDATE_CHILD, url, item_id, str(tmp_path / "marker"), marker=tmp_path / "marker")
@@ -169,13 +175,21 @@ def test_a_locked_file_is_a_clear_error_and_changes_nothing(tmp_path: Path, cano
     before = read_directory(canonical_dir).ledgers
     with SQLiteStore(url) as store:
         store.write(before)
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sqlite3, sys, time
-        db = sqlite3.connect({str(tmp_path / 'locked.db')!r}, isolation_level=None)
+        db = sqlite3.connect({str(tmp_path / "locked.db")!r}, isolation_level=None)
         db.execute("BEGIN EXCLUSIVE")
         print("locked", flush=True)
         time.sleep(60)
-    """)], stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "locked"

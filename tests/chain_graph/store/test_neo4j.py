@@ -58,8 +58,9 @@ def city_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_cli_ingest_twice_gives_the_same_graph(neo4j_url: str, city_dir: Path,
-                                               neo4j_store: Neo4jStore) -> None:
+def test_cli_ingest_twice_gives_the_same_graph(
+    neo4j_url: str, city_dir: Path, neo4j_store: Neo4jStore
+) -> None:
     first = runner.invoke(app, ["ingest", str(city_dir), "--store", neo4j_url])
     assert first.exit_code == 0, first.output
     once = _graph_counts(neo4j_url)
@@ -83,23 +84,41 @@ def test_graph_model_labels_regions_and_problems(neo4j_store: Neo4jStore, canoni
     suppliers = {r["id"] for r in _cypher(url, "MATCH (n:Supplier) RETURN n.id AS id")}
     assert enterprises == set(ledgers.firms.loc[ledgers.firms["is_enterprise"], "id"])
     assert suppliers == set(ledgers.firms.loc[ledgers.firms["is_supplier"], "id"])
-    located = {(r["id"], r["adcode"]) for r in _cypher(
-        url, "MATCH (n:Entity)-[:LOCATED_IN]->(r:Region) RETURN n.id AS id, r.adcode AS adcode")}
+    located = {
+        (r["id"], r["adcode"])
+        for r in _cypher(
+            url, "MATCH (n:Entity)-[:LOCATED_IN]->(r:Region) RETURN n.id AS id, r.adcode AS adcode"
+        )
+    }
     everything = pd.concat([ledgers.firms[["id", "adcode"]], ledgers.projects[["id", "adcode"]]])
     assert located == {(i, a) for i, a in everything.itertuples(index=False) if a}
-    concerns = {(r["p"], r["s"]) for r in _cypher(
-        url, "MATCH (p:Problem)-[:CONCERNS]->(s:Entity) RETURN p.id AS p, s.id AS s")}
+    concerns = {
+        (r["p"], r["s"])
+        for r in _cypher(url, "MATCH (p:Problem)-[:CONCERNS]->(s:Entity) RETURN p.id AS p, s.id AS s")
+    }
     assert concerns == set(ledgers.problems[["id", "subject_id"]].itertuples(index=False, name=None))
 
 
 def test_an_upsert_moves_labels_and_region(neo4j_store: Neo4jStore) -> None:
-    firm = pd.DataFrame({"id": ["F1"], "name": ["甲"], "adcode": ["431202"], "status": ["normal"],
-                         "is_enterprise": [True], "is_supplier": [False]})
+    firm = pd.DataFrame(
+        {
+            "id": ["F1"],
+            "name": ["甲"],
+            "adcode": ["431202"],
+            "status": ["normal"],
+            "is_enterprise": [True],
+            "is_supplier": [False],
+        }
+    )
     neo4j_store.write(Ledgers.from_frames(firms=firm))
-    neo4j_store.write(Ledgers.from_frames(firms=firm.assign(adcode="431221", is_enterprise=False,
-                                                            is_supplier=True)))
-    rows = _cypher(neo4j_store.url, "MATCH (n:Firm)-[:LOCATED_IN]->(r:Region) "
-                                    "RETURN labels(n) AS labels, r.adcode AS adcode, r.name AS name")
+    neo4j_store.write(
+        Ledgers.from_frames(firms=firm.assign(adcode="431221", is_enterprise=False, is_supplier=True))
+    )
+    rows = _cypher(
+        neo4j_store.url,
+        "MATCH (n:Firm)-[:LOCATED_IN]->(r:Region) "
+        "RETURN labels(n) AS labels, r.adcode AS adcode, r.name AS name",
+    )
     assert len(rows) == 1
     assert sorted(rows[0]["labels"]) == ["Entity", "Firm", "Supplier"]
     assert rows[0]["adcode"] == "431221"
@@ -116,8 +135,9 @@ def test_the_cypher_in_the_readme_runs(neo4j_store: Neo4jStore, canonical_dir: P
 
 
 def test_wrong_password_is_one_clear_line(private_server: Neo4jServer) -> None:
-    result = runner.invoke(app, ["analyze", "--store", private_server.url],
-                           env={"NEO4J_PASSWORD": "wrong-password"})
+    result = runner.invoke(
+        app, ["analyze", "--store", private_server.url], env={"NEO4J_PASSWORD": "wrong-password"}
+    )
     assert result.exit_code == 3
     assert "用户名或密码错误" in result.output
     assert "NEO4J_PASSWORD" in result.output
@@ -133,8 +153,9 @@ def test_server_down_is_one_clear_line() -> None:
     assert "Traceback" not in result.output
 
 
-def test_settings_come_from_the_environment(private_server: Neo4jServer,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_come_from_the_environment(
+    private_server: Neo4jServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CHAIN_GRAPH_STORE", private_server.url)
     monkeypatch.setenv("NEO4J_USER", "neo4j")
     monkeypatch.setenv("NEO4J_PASSWORD", PASSWORD)
@@ -146,7 +167,9 @@ def test_settings_come_from_the_environment(private_server: Neo4jServer,
 
 
 def test_server_killed_mid_import_leaves_the_previous_graph(
-    private_server: Neo4jServer, canonical_dir: Path, city_dir: Path,
+    private_server: Neo4jServer,
+    canonical_dir: Path,
+    city_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     before = read_directory(canonical_dir).ledgers
@@ -166,8 +189,10 @@ def test_server_killed_mid_import_leaves_the_previous_graph(
 
     monkeypatch.setattr(neo4j_store, "_batches", killing)
     bigger = read_directory(city_dir).ledgers
-    with Neo4jStore(private_server.url, password=PASSWORD, batch_size=500) as store, \
-            pytest.raises(StoreError, match="已回滚"):
+    with (
+        Neo4jStore(private_server.url, password=PASSWORD, batch_size=500) as store,
+        pytest.raises(StoreError, match="已回滚"),
+    ):
         store.write(bigger, replace=True)
     assert sent == 3
     monkeypatch.undo()
