@@ -10,9 +10,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from chain_graph.errors import (
     ChainGraphError,
     ConfigError,
-    LedgerError,
     LedgerValidationError,
     NotFoundError,
+    ProblemLedgerError,
     StaleItemError,
     StoreError,
 )
@@ -22,7 +22,7 @@ __all__ = ["install"]
 _STATUS: list[tuple[type[ChainGraphError], int]] = [
     (NotFoundError, 404),
     (StaleItemError, 409),
-    (LedgerError, 422),
+    (ProblemLedgerError, 422),
     (LedgerValidationError, 422),
     (ConfigError, 422),
     (StoreError, 503),

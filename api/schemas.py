@@ -7,8 +7,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
-from chain_graph.ledger import Action
 from chain_graph.model import ProblemCategory, ProblemStatus
+from chain_graph.problem_ledger import Action
 
 T = TypeVar("T")
 

@@ -20,9 +20,9 @@ import pandas as pd
 
 from api.users import UserStore
 from chain_graph.gaps import GapAnalysis, analyze
-from chain_graph.ledger import LedgerEvent, LedgerItem
-from chain_graph.model import Ledgers
-from chain_graph.requests import coordination_rows, local_rows
+from chain_graph.list_rows import coordination_rows, local_rows
+from chain_graph.model import LedgerTables
+from chain_graph.problem_ledger import LedgerEvent, LedgerItem
 from chain_graph.settings import Settings
 from chain_graph.store import Store, open_store
 from viz.views import NodeFacts, facts
@@ -39,7 +39,7 @@ class Snapshot:
     """The ledgers of one data version and everything derived from them."""
 
     version: int
-    ledgers: Ledgers
+    ledgers: LedgerTables
     analysis: GapAnalysis
     home_adcode: str = "431200"
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT.parent))
 from harness import peak_mib, synthetic_set, validated_ledgers  # noqa: E402
 
 from chain_graph.graph import build_graph  # noqa: E402
-from chain_graph.model import Ledgers  # noqa: E402
+from chain_graph.model import LedgerTables  # noqa: E402
 from viz.render import render_map  # noqa: E402
 from viz.views import NodeFacts, city_view, facts, impact_view, upstream_view  # noqa: E402
 
@@ -51,7 +51,7 @@ def _pandas_read(directory: Path) -> float:
     return time.perf_counter() - started
 
 
-def _views(ledgers: Ledgers, repeat: int) -> dict[str, dict[str, Any]]:
+def _views(ledgers: LedgerTables, repeat: int) -> dict[str, dict[str, Any]]:
     started = time.perf_counter()
     graph = build_graph(ledgers)
     node_facts: NodeFacts = facts(graph, home_adcode="431200")
@@ -95,7 +95,7 @@ def main() -> None:
             continue
         directory = synthetic_set(scale, 1)
         with validated_ledgers(directory).open("rb") as handle:
-            ledgers: Ledgers = pickle.load(handle)
+            ledgers: LedgerTables = pickle.load(handle)
         baseline = _pandas_read(directory)
         if only_overview:
             started = time.perf_counter()

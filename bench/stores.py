@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT.parent))
 
 from harness import synthetic_set, validated_ledgers  # noqa: E402
 
-from chain_graph.model import Ledgers  # noqa: E402
+from chain_graph.model import LedgerTables  # noqa: E402
 from chain_graph.store import neo4j_store  # noqa: E402
 from chain_graph.store.neo4j_store import Neo4jStore  # noqa: E402
 from chain_graph.store.sqlite import SQLiteStore  # noqa: E402
@@ -59,7 +59,7 @@ def _timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def _anchor(store: Neo4jStore, ledgers: Ledgers, batch: int) -> None:
+def _anchor(store: Neo4jStore, ledgers: LedgerTables, batch: int) -> None:
     rows = [row for part in neo4j_store._batches(ledgers.links, "links", batch) for row in part]
     flat = [
         {
@@ -76,9 +76,9 @@ def _anchor(store: Neo4jStore, ledgers: Ledgers, batch: int) -> None:
         tx.commit()
 
 
-def _one_round(url: str, ledgers: Ledgers, batch: int) -> dict[str, float]:
-    nodes = Ledgers(firms=ledgers.firms, projects=ledgers.projects)
-    links = Ledgers(links=ledgers.links)
+def _one_round(url: str, ledgers: LedgerTables, batch: int) -> dict[str, float]:
+    nodes = LedgerTables(firms=ledgers.firms, projects=ledgers.projects)
+    links = LedgerTables(links=ledgers.links)
     seconds: dict[str, float] = {}
     with Neo4jStore(url, batch_size=batch) as store:
         store.clear()
@@ -108,7 +108,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with validated_ledgers(synthetic_set(args.scale, args.seed)).open("rb") as handle:
-        ledgers: Ledgers = pickle.load(handle)
+        ledgers: LedgerTables = pickle.load(handle)
     counts = ledgers.counts()
     rows = {
         "nodes": counts["firms"] + counts["projects"],

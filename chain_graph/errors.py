@@ -16,9 +16,9 @@ __all__ = [
     "ConfigError",
     "InputIssue",
     "IssueCode",
-    "LedgerError",
     "LedgerValidationError",
     "NotFoundError",
+    "ProblemLedgerError",
     "StaleItemError",
     "StoreError",
 ]
@@ -139,13 +139,13 @@ class LedgerValidationError(ChainGraphError):
         self.issues = issues
 
 
-class LedgerError(ChainGraphError):
+class ProblemLedgerError(ChainGraphError):
     """A ledger action that the status rules refuse (closing without a note, …)."""
 
     code = "CG400"
 
 
-class StaleItemError(LedgerError):
+class StaleItemError(ProblemLedgerError):
     """Someone else changed the ledger item since it was read: reload and try again."""
 
     code = "CG409"

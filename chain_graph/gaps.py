@@ -26,7 +26,7 @@ from chain_graph.analysis import (
     starved,
 )
 from chain_graph.graph import SupplyGraph, build_graph
-from chain_graph.model import Ledgers
+from chain_graph.model import LedgerTables
 from chain_graph.regions import classify, region_name
 from chain_graph.settings import Settings
 
@@ -170,7 +170,7 @@ def _blocked_record(row: dict[Any, Any]) -> dict[str, Any]:
     return {key: _plain(row[key]) for key in _BLOCKED_KEYS}
 
 
-def analyze(source: Ledgers | SupplyGraph, *, settings: Settings | None = None) -> GapAnalysis:
+def analyze(source: LedgerTables | SupplyGraph, *, settings: Settings | None = None) -> GapAnalysis:
     """Run the whole gap analysis.
 
     Parameters

@@ -22,7 +22,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from chain_graph.model import Ledgers
+from chain_graph.model import LedgerTables
 
 if TYPE_CHECKING:
     from chain_graph.propagation import Structure
@@ -140,7 +140,7 @@ class SupplyGraph:
         return changed
 
 
-def build_graph(ledgers: Ledgers) -> SupplyGraph:
+def build_graph(ledgers: LedgerTables) -> SupplyGraph:
     """Build the supply graph of a city's ledgers.
 
     Parameters
@@ -154,7 +154,7 @@ def build_graph(ledgers: Ledgers) -> SupplyGraph:
 
     Examples
     --------
-    >>> L = Ledgers.from_frames(
+    >>> L = LedgerTables.from_frames(
     ...     firms=pd.DataFrame({"id": ["S", "E"], "status": ["stopped", "normal"],
     ...                         "is_enterprise": [False, True], "output_value": [0, 100.0]}),
     ...     links=pd.DataFrame({"supplier_id": ["S"], "buyer_id": ["E"], "material": ["钢"],

@@ -1,10 +1,10 @@
 """The domain model: firms, projects, supply links and problems as canonical tables.
 
 The bureau's ledgers (台账) become four tables with fixed columns, held together in
-:class:`Ledgers`. Enterprises (重点企业) and suppliers (配套企业) share one id space and
+:class:`LedgerTables`. Enterprises (重点企业) and suppliers (配套企业) share one id space and
 are merged into one *firms* table with ``is_enterprise`` / ``is_supplier`` flags. Tables,
 not objects, are the unit of exchange because a province holds millions of rows; single
-records are read with :meth:`Ledgers.firm` and friends where a caller needs one.
+records are read with :meth:`LedgerTables.firm` and friends where a caller needs one.
 
 Missing text is ``""``; a missing optional number is ``NaN`` (``capacity`` not given is
 different from ``capacity = 100``: the analysis then falls back on the status).
@@ -24,7 +24,7 @@ __all__ = [
     "LINK_KEY",
     "PROBLEM_COLUMNS",
     "PROJECT_COLUMNS",
-    "Ledgers",
+    "LedgerTables",
     "ProblemCategory",
     "ProblemStatus",
     "ProductionStatus",
@@ -189,7 +189,7 @@ def _empty(table: str) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class Ledgers:
+class LedgerTables:
     """The four canonical tables of one city's data.
 
     Attributes
@@ -207,7 +207,7 @@ class Ledgers:
     TABLES = ("firms", "projects", "links", "problems")
 
     @classmethod
-    def from_frames(cls, **frames: pd.DataFrame) -> Ledgers:
+    def from_frames(cls, **frames: pd.DataFrame) -> LedgerTables:
         """Build from any subset of the four tables, conforming each one."""
         unknown = set(frames) - set(cls.TABLES)
         if unknown:
@@ -219,16 +219,16 @@ class Ledgers:
         """Return the number of rows of each table."""
         return {name: len(getattr(self, name)) for name in self.TABLES}
 
-    def canonical(self) -> Ledgers:
+    def canonical(self) -> LedgerTables:
         """Return the same content sorted by key, for comparing two loads.
 
         Examples
         --------
-        >>> a = Ledgers.from_frames(firms=pd.DataFrame({"id": ["B", "A"], "name": ["乙", "甲"]}))
+        >>> a = LedgerTables.from_frames(firms=pd.DataFrame({"id": ["B", "A"], "name": ["乙", "甲"]}))
         >>> list(a.canonical().firms["id"])
         ['A', 'B']
         """
-        return Ledgers(
+        return LedgerTables(
             **{
                 name: conform(getattr(self, name), name)
                 .sort_values(_KEYS[name], kind="stable")

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from chain_graph.gaps import GapAnalysis
-from chain_graph.ledger import Action, LedgerEvent, LedgerItem, overdue_days
 from chain_graph.model import ProblemStatus
+from chain_graph.problem_ledger import Action, LedgerEvent, LedgerItem, overdue_days
 
 __all__ = ["SCOPE_LABELS", "WeeklyReport", "report_period", "unit_ranking", "weekly_report", "weekly_trend"]
 

@@ -11,24 +11,24 @@ import typer
 from rich.table import Table
 
 from chain_graph.errors import ConfigError
-from chain_graph.ledger import (
+from chain_graph.model import ProblemCategory, ProblemStatus
+from chain_graph.problem_ledger import (
     ACTION_LABELS,
     STATUS_LABELS,
     Action,
-    Ledger,
     LedgerItem,
+    ProblemLedger,
     default_unit,
     items_from_analysis,
     items_from_problems,
     overdue_days,
 )
-from chain_graph.model import ProblemCategory, ProblemStatus
 from chain_graph.store import open_store
 from cli.common import StoreOption, console, errors, load_settings, user_errors
 
 if TYPE_CHECKING:
     from chain_graph.gaps import GapAnalysis
-    from chain_graph.model import Ledgers
+    from chain_graph.model import LedgerTables
     from chain_graph.store.base import Store
     from exports.workbook import Sheet
 
@@ -90,7 +90,7 @@ def list_items(
     """列出问题台账。"""
     with user_errors(), open_store(store, settings=load_settings()) as target:
         today = dt.date.today()
-        items = Ledger(target).items()
+        items = ProblemLedger(target).items()
         items = [
             i
             for i in items
@@ -103,7 +103,7 @@ def list_items(
 def show(item_id: Annotated[str, typer.Argument(help="事项编号")], store: StoreOption = None) -> None:
     """显示一个事项及其全部办理记录。"""
     with user_errors(), open_store(store, settings=load_settings()) as target:
-        ledger = Ledger(target)
+        ledger = ProblemLedger(target)
         item = ledger.get(item_id)
         console.print(_item_table([item], dt.date.today()))
         console.print(f"问题描述：{item.description}")
@@ -147,7 +147,7 @@ def register(
         known = set(ledgers.firms["id"]) | set(ledgers.projects["id"])
         if subject not in known:
             raise ConfigError(f"没有编号为 {subject} 的企业或项目，请先导入台账或检查编号")
-        ledger = Ledger(target)
+        ledger = ProblemLedger(target)
         now = ledger.now()
         new_id = item_id or f"W{now:%Y%m%d%H%M%S}"
         item = LedgerItem(
@@ -179,7 +179,7 @@ def _act(
     version: int | None = None,
 ) -> None:
     with user_errors(), open_store(store, settings=load_settings()) as target:
-        new = Ledger(target).act(
+        new = ProblemLedger(target).act(
             item_id,
             action,
             by=_by(by),
@@ -265,7 +265,7 @@ def from_analysis(
     with user_errors(), open_store(store, settings=load_settings()) as target:
         settings = load_settings()
         ledgers = target.load()
-        ledger = Ledger(target)
+        ledger = ProblemLedger(target)
         existing = ledger.items()
         imported = [
             i
@@ -327,7 +327,7 @@ def export_ledger(
     from exports.lists import ledger_sheets
 
     with user_errors(), open_store(store, settings=load_settings()) as target:
-        ledger = Ledger(target)
+        ledger = ProblemLedger(target)
         items = ledger.items()
         events = [e for i in items for e in ledger.history(i.id)]
         sheets = ledger_sheets(items, events, target.load(), today=dt.date.today())
@@ -335,7 +335,7 @@ def export_ledger(
         _write(out, fmt, sheets if fmt == "xlsx" else sheets[:1])
 
 
-def _analysed(target: Store) -> tuple[Ledgers, GapAnalysis]:
+def _analysed(target: Store) -> tuple[LedgerTables, GapAnalysis]:
     from chain_graph.gaps import analyze
 
     ledgers = target.load()
@@ -379,7 +379,7 @@ def report_weekly(
         if not out.parent.is_dir():
             raise ConfigError(f"输出目录 {out.parent} 不存在")
         _, analysis = _analysed(target_store)
-        ledger = Ledger(target_store)
+        ledger = ProblemLedger(target_store)
         items = ledger.items()
         events = [e for i in items for e in ledger.history(i.id)]
         report = weekly_report(analysis, items, events, start=first, end=last, target=target)

@@ -19,7 +19,7 @@ from chain_graph.errors import (
     InputIssue,
     LedgerValidationError,
 )
-from chain_graph.model import Ledgers
+from chain_graph.model import LedgerTables
 from chain_graph.scenarios import Scenario
 from chain_graph.settings import Settings
 from chain_graph.store import open_store
@@ -210,7 +210,7 @@ def _scenario(path: Path | None, stop: list[str], restore: list[str], regions: l
         raise ConfigError(f"情景参数有误：{error}") from error
 
 
-def _load_ledgers(data_dir: Path | None, store: str | None, settings: Settings) -> Ledgers:
+def _load_ledgers(data_dir: Path | None, store: str | None, settings: Settings) -> LedgerTables:
     if data_dir is None:
         with open_store(store, settings=settings) as source:
             return source.load()
@@ -310,7 +310,7 @@ def demo(
         serve(host="127.0.0.1", port=port, store=url)
 
 
-def _print_summary(ledgers: Ledgers, settings: Settings) -> None:
+def _print_summary(ledgers: LedgerTables, settings: Settings) -> None:
     from chain_graph.model import key_scale_mask
     from chain_graph.regions import classify
 

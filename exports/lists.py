@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Sequence
 
 from chain_graph.gaps import GapAnalysis
-from chain_graph.ledger import LedgerEvent, LedgerItem
-from chain_graph.model import Ledgers
-from chain_graph.requests import coordination_rows, history_rows, ledger_rows, local_rows
+from chain_graph.list_rows import coordination_rows, history_rows, ledger_rows, local_rows
+from chain_graph.model import LedgerTables
+from chain_graph.problem_ledger import LedgerEvent, LedgerItem
 from exports.workbook import Column, Sheet
 
 __all__ = ["coordination_sheets", "ledger_sheets", "local_sheets"]
@@ -77,7 +77,7 @@ HISTORY_COLUMNS = (
 
 
 def coordination_sheets(
-    analysis: GapAnalysis, ledgers: Ledgers, *, as_of: dt.date, by_region: bool = False
+    analysis: GapAnalysis, ledgers: LedgerTables, *, as_of: dt.date, by_region: bool = False
 ) -> list[Sheet]:
     """跨区域协调清单: one sheet, and with ``by_region`` one more per target province/city."""
     rows = coordination_rows(analysis, ledgers)
@@ -93,7 +93,7 @@ def coordination_sheets(
 
 
 def local_sheets(
-    analysis: GapAnalysis, ledgers: Ledgers, *, as_of: dt.date, county: str | None = None
+    analysis: GapAnalysis, ledgers: LedgerTables, *, as_of: dt.date, county: str | None = None
 ) -> list[Sheet]:
     """本地配套企业督促复产清单: one sheet per county (属地), counties by name.
 
@@ -113,7 +113,7 @@ def local_sheets(
 
 
 def ledger_sheets(
-    items: Sequence[LedgerItem], events: Sequence[LedgerEvent], ledgers: Ledgers, *, today: dt.date
+    items: Sequence[LedgerItem], events: Sequence[LedgerEvent], ledgers: LedgerTables, *, today: dt.date
 ) -> list[Sheet]:
     """问题台账 with status, then 办理记录 (every change of every item)."""
     return [

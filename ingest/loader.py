@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from chain_graph.errors import ConfigError
-from chain_graph.model import Ledgers
+from chain_graph.model import LedgerTables
 from chain_graph.regions import resolve_addresses
 from chain_graph.settings import Settings
 from chain_graph.store import Store
@@ -55,7 +55,7 @@ def read_directory(
     Returns
     -------
     Validation
-        Ledgers built from the valid rows (adcodes resolved), and every issue.
+        LedgerTables built from the valid rows (adcodes resolved), and every issue.
 
     Raises
     ------
@@ -84,7 +84,7 @@ def read_directory(
     return validation
 
 
-def with_adcodes(ledgers: Ledgers) -> Ledgers:
+def with_adcodes(ledgers: LedgerTables) -> LedgerTables:
     """Fill ``adcode`` from ``address`` where no adcode was given.
 
     An explicit adcode wins; ``adcode_source`` records ``column``, ``address`` or ``""``
@@ -101,7 +101,7 @@ def with_adcodes(ledgers: Ledgers) -> Ledgers:
         frame.loc[frame["adcode"] == "", "adcode_source"] = ""
         return frame
 
-    return Ledgers(
+    return LedgerTables(
         firms=fill(ledgers.firms),
         projects=fill(ledgers.projects),
         links=ledgers.links,

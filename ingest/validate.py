@@ -2,7 +2,7 @@
 
 :func:`validate` parses each :class:`~ingest.readers.RawTable`, checks each cell, then
 checks across tables (ids, references, shares), and returns a :class:`Validation` with
-every :class:`~chain_graph.errors.InputIssue` and the :class:`~chain_graph.model.Ledgers`
+every :class:`~chain_graph.errors.InputIssue` and the :class:`~chain_graph.model.LedgerTables`
 built from the rows that passed. Rows that depend on a rejected row (a link to a firm
 whose row is rejected) are rejected too, with code ``REJECTED_REFERENCE``.
 
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from chain_graph.errors import InputIssue, IssueCode
-from chain_graph.model import Ledgers
+from chain_graph.model import LedgerTables
 from chain_graph.settings import Settings
 from ingest.headers import map_headers
 from ingest.readers import RawTable
@@ -48,7 +48,7 @@ class Rejected:
 class Validation:
     """The outcome of validating one data directory."""
 
-    ledgers: Ledgers
+    ledgers: LedgerTables
     issues: list[InputIssue] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     blocking: bool = False
@@ -533,7 +533,7 @@ def _valid_frame(table: _Table | None) -> pd.DataFrame:
     return table.values[table.ok_mask()].reset_index(drop=True)
 
 
-def _build(tables: dict[str, _Table], settings: Settings) -> Ledgers:
+def _build(tables: dict[str, _Table], settings: Settings) -> LedgerTables:
     firms = _merge_firms(_valid_frame(tables.get("enterprises")), _valid_frame(tables.get("suppliers")))
     projects = _valid_frame(tables.get("projects"))
     if len(projects):
@@ -547,7 +547,7 @@ def _build(tables: dict[str, _Table], settings: Settings) -> Ledgers:
         links["critical"] = critical.where(critical.notna(), True).astype(bool)
         links["extra"] = links["_extra"]
     problems = _defaults_for_problems(_valid_frame(tables.get("problems")), firms, settings)
-    return Ledgers.from_frames(firms=firms, projects=projects, links=links, problems=problems)
+    return LedgerTables.from_frames(firms=firms, projects=projects, links=links, problems=problems)
 
 
 def _merge_firms(enterprises: pd.DataFrame, suppliers: pd.DataFrame) -> pd.DataFrame:

@@ -25,8 +25,8 @@ from api.routers.ledger import public, visible
 from api.state import AppState
 from api.users import ROLE_LABELS, Role, User
 from chain_graph.errors import ChainGraphError
-from chain_graph.ledger import ACTION_LABELS, STATUS_LABELS, Action, Ledger
 from chain_graph.model import ProblemStatus
+from chain_graph.problem_ledger import ACTION_LABELS, STATUS_LABELS, Action, ProblemLedger
 from chain_graph.regions import region_name
 from chain_graph.report import SCOPE_LABELS, weekly_trend
 from viz.render import STATUS_LABELS as MAP_STATUS_LABELS
@@ -317,7 +317,7 @@ def ledger_action(
                     request, state, user, message="未知的办理操作", message_kind="error", status_code=422
                 )
             new_deadline = dt.date.fromisoformat(deadline) if deadline else None
-            new = Ledger(store).act(
+            new = ProblemLedger(store).act(
                 item_id, chosen, by=user.name, note=note, deadline=new_deadline, expected_version=version
             )
     except ValueError:

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from api.deps import CurrentUser, State, require
 from api.routers.ledger import visible
 from api.users import Role, User
-from chain_graph.ledger import Ledger
+from chain_graph.problem_ledger import ProblemLedger
 from chain_graph.report import report_period, weekly_report
 from exports.lists import coordination_sheets, ledger_sheets, local_sheets
 from exports.report import render_html, write_report_xlsx
@@ -96,7 +96,7 @@ def weekly(
     ledger = state.ledger()
     items, events = ledger.items, ledger.events
     with state.store() as store:
-        now = Ledger(store).now()
+        now = ProblemLedger(store).now()
     report = weekly_report(snap.analysis, items, events, start=first, end=last, target=target)
     name = f"周报告{first:%Y%m%d}-{last:%Y%m%d}"
     if fmt == "html":

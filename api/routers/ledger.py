@@ -18,8 +18,8 @@ from api.schemas import ActionRequest, LedgerCreate, LedgerEventPublic, LedgerIt
 from api.state import Snapshot
 from api.users import Role, User
 from chain_graph.errors import ConfigError, NotFoundError
-from chain_graph.ledger import Ledger, LedgerItem, default_unit, overdue_days
 from chain_graph.model import ProblemStatus
+from chain_graph.problem_ledger import LedgerItem, ProblemLedger, default_unit, overdue_days
 
 __all__ = ["router"]
 
@@ -101,7 +101,7 @@ def register(body: LedgerCreate, state: State, user: Writer) -> dict[str, Any]:
     if code is None or (user.role == Role.COUNTY and code != user.county):
         raise NotFoundError(f"没有编号为 {body.subject_id} 的企业或项目")
     with state.store() as store:
-        ledger = Ledger(store)
+        ledger = ProblemLedger(store)
         now = ledger.now()
         is_project = body.subject_id in set(snap.ledgers.projects["id"])
         item = LedgerItem(
@@ -127,7 +127,7 @@ def act(item_id: str, body: ActionRequest, state: State, user: Writer) -> dict[s
     """办理：开始办理、销号、重新打开、延期、督办、进展备注。版本不符时返回 409，请刷新后重试。"""
     _, snap = _item(state, user, item_id)
     with state.store() as store:
-        new = Ledger(store).act(
+        new = ProblemLedger(store).act(
             item_id,
             body.action,
             by=user.name,

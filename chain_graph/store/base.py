@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
-from chain_graph.model import Ledgers
+from chain_graph.model import LedgerTables
 
 if TYPE_CHECKING:
-    from chain_graph.ledger import LedgerEvent, LedgerItem
+    from chain_graph.problem_ledger import LedgerEvent, LedgerItem
 
 __all__ = ["Closing", "Store"]
 
@@ -43,15 +43,15 @@ class Store(Protocol):
 
     url: str
 
-    def write(self, ledgers: Ledgers, *, replace: bool = False) -> None:
+    def write(self, ledgers: LedgerTables, *, replace: bool = False) -> None:
         """Upsert every row of ``ledgers`` in one transaction (``replace``: drop the rest)."""
         ...
 
-    def load(self) -> Ledgers:
+    def load(self) -> LedgerTables:
         """Return everything the store holds."""
         ...
 
-    def neighbourhood(self, node_id: str, *, depth: int = 1) -> Ledgers:
+    def neighbourhood(self, node_id: str, *, depth: int = 1) -> LedgerTables:
         """Return the nodes within ``depth`` links of ``node_id``, in either direction.
 
         The result holds those firms and projects, the links among them, and their

@@ -17,21 +17,21 @@ import neo4j.exceptions as neo4j_errors
 import pandas as pd
 
 from chain_graph.errors import ChainGraphError, NotFoundError, StaleItemError, StoreError
-from chain_graph.ledger import (
+from chain_graph.model import (
+    FIRM_COLUMNS,
+    LINK_COLUMNS,
+    PROBLEM_COLUMNS,
+    PROJECT_COLUMNS,
+    LedgerTables,
+    conform,
+)
+from chain_graph.problem_ledger import (
     LedgerEvent,
     LedgerItem,
     event_from_row,
     event_to_row,
     item_from_row,
     item_to_row,
-)
-from chain_graph.model import (
-    FIRM_COLUMNS,
-    LINK_COLUMNS,
-    PROBLEM_COLUMNS,
-    PROJECT_COLUMNS,
-    Ledgers,
-    conform,
 )
 from chain_graph.regions import region_name
 from chain_graph.store import cypher
@@ -53,7 +53,7 @@ _HOW_TO_START = "本机开发可运行 services/neo4j/neo4j.sh start；或用 --
 
 
 class Neo4jStore(Closing):
-    """Ledgers as a graph in Neo4j.
+    """LedgerTables as a graph in Neo4j.
 
     Parameters
     ----------
@@ -119,9 +119,9 @@ class Neo4jStore(Closing):
 
     # --- writing -----------------------------------------------------------------------
 
-    def write(self, ledgers: Ledgers, *, replace: bool = False) -> None:
+    def write(self, ledgers: LedgerTables, *, replace: bool = False) -> None:
         """Upsert ``ledgers`` in one transaction; with ``replace``, drop everything else first."""
-        tables = {name: conform(getattr(ledgers, name), name) for name in Ledgers.TABLES}
+        tables = {name: conform(getattr(ledgers, name), name) for name in LedgerTables.TABLES}
         try:
             with self._driver.session(database=self.database) as session:
                 tx = session.begin_transaction()
@@ -229,7 +229,7 @@ class Neo4jStore(Closing):
             ).records[0]
         except BaseException as error:
             raise _store_error(error, self.url, doing="读取") from error
-        return {name: int(record[name]) for name in Ledgers.TABLES}
+        return {name: int(record[name]) for name in LedgerTables.TABLES}
 
     def data_version(self) -> int:
         """Return a number that grows with every write."""
@@ -241,13 +241,13 @@ class Neo4jStore(Closing):
             raise _store_error(error, self.url, doing="读取") from error
         return int(records[0]["value"]) if records else 0
 
-    def load(self) -> Ledgers:
+    def load(self) -> LedgerTables:
         """Return everything the store holds."""
-        return Ledgers(
-            **{name: self._read(cypher.READ[name], _COLUMNS[name], name) for name in Ledgers.TABLES}
+        return LedgerTables(
+            **{name: self._read(cypher.READ[name], _COLUMNS[name], name) for name in LedgerTables.TABLES}
         )
 
-    def neighbourhood(self, node_id: str, *, depth: int = 1) -> Ledgers:
+    def neighbourhood(self, node_id: str, *, depth: int = 1) -> LedgerTables:
         """Return the nodes within ``depth`` links of ``node_id`` and the links among them."""
         seen = {node_id}
         frontier = [node_id]
@@ -258,7 +258,7 @@ class Neo4jStore(Closing):
             if not frontier:
                 break
         ids = sorted(seen)
-        return Ledgers(
+        return LedgerTables(
             firms=self._read(cypher.READ_IN["firms"], FIRM_COLUMNS, "firms", ids=ids),
             projects=self._read(cypher.READ_IN["projects"], PROJECT_COLUMNS, "projects", ids=ids),
             links=self._read(cypher.LINKS_AMONG, LINK_COLUMNS, "links", ids=ids),

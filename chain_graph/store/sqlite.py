@@ -12,7 +12,16 @@ import numpy as np
 import pandas as pd
 
 from chain_graph.errors import NotFoundError, StaleItemError, StoreError
-from chain_graph.ledger import (
+from chain_graph.model import (
+    FIRM_COLUMNS,
+    LINK_COLUMNS,
+    LINK_KEY,
+    PROBLEM_COLUMNS,
+    PROJECT_COLUMNS,
+    LedgerTables,
+    conform,
+)
+from chain_graph.problem_ledger import (
     EVENT_FIELDS,
     ITEM_FIELDS,
     LedgerEvent,
@@ -21,15 +30,6 @@ from chain_graph.ledger import (
     event_to_row,
     item_from_row,
     item_to_row,
-)
-from chain_graph.model import (
-    FIRM_COLUMNS,
-    LINK_COLUMNS,
-    LINK_KEY,
-    PROBLEM_COLUMNS,
-    PROJECT_COLUMNS,
-    Ledgers,
-    conform,
 )
 from chain_graph.store.base import Closing
 
@@ -102,7 +102,7 @@ def _path_of(url: str) -> str:
 
 
 class SQLiteStore(Closing):
-    """Ledgers in one SQLite file.
+    """LedgerTables in one SQLite file.
 
     Parameters
     ----------
@@ -142,7 +142,7 @@ class SQLiteStore(Closing):
 
     # --- writing -----------------------------------------------------------------------
 
-    def write(self, ledgers: Ledgers, *, replace: bool = False) -> None:
+    def write(self, ledgers: LedgerTables, *, replace: bool = False) -> None:
         """Upsert ``ledgers`` in one transaction; with ``replace``, drop everything else."""
         try:
             self._db.execute("BEGIN IMMEDIATE")
@@ -272,11 +272,11 @@ class SQLiteStore(Closing):
         row = self._db.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
         return int(row[0]) if row else 0
 
-    def load(self) -> Ledgers:
+    def load(self) -> LedgerTables:
         """Return everything the store holds."""
-        return Ledgers(**{table: self._select(table, "", ()) for table in _SCHEMAS})
+        return LedgerTables(**{table: self._select(table, "", ()) for table in _SCHEMAS})
 
-    def neighbourhood(self, node_id: str, *, depth: int = 1) -> Ledgers:
+    def neighbourhood(self, node_id: str, *, depth: int = 1) -> LedgerTables:
         """Return the nodes within ``depth`` links of ``node_id`` and the links among them."""
         seen = {node_id}
         frontier = {node_id}
@@ -297,7 +297,7 @@ class SQLiteStore(Closing):
         ids = sorted(seen)
         links = pd.concat([self._select("links", "supplier_id IN ({m})", chunk) for chunk in _chunks(ids)])
         links = links[links["buyer_id"].isin(seen)]
-        return Ledgers(
+        return LedgerTables(
             firms=self._select_in("firms", "id", ids),
             projects=self._select_in("projects", "id", ids),
             links=conform(links, "links"),

@@ -24,7 +24,7 @@ from playwright.sync_api import BrowserContext, Page, Route, sync_playwright
 from api.app import create_app
 from api.state import AppState
 from api.users import Role
-from chain_graph.ledger import Ledger, LedgerItem
+from chain_graph.problem_ledger import LedgerItem, ProblemLedger
 from chain_graph.settings import Settings
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import read_directory
@@ -110,7 +110,7 @@ def test_console_in_chromium(server: str, state: AppState, tokens: dict[str, str
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run scripts/system-deps.sh"
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     with state.store() as store:
-        ledger = Ledger(store)
+        ledger = ProblemLedger(store)
         now = ledger.now()
         ledger.register(
             [

@@ -273,7 +273,7 @@ def test_unknown_output_and_plan_weigh_nothing() -> None:
     import pandas as pd
 
     from chain_graph.gaps import analyze
-    from chain_graph.model import Ledgers
+    from chain_graph.model import LedgerTables
 
     firms = pd.DataFrame(
         {
@@ -294,7 +294,7 @@ def test_unknown_output_and_plan_weigh_nothing() -> None:
             "critical": [True, True],
         }
     )
-    result = analyze(Ledgers.from_frames(firms=firms, projects=projects, links=links))
+    result = analyze(LedgerTables.from_frames(firms=firms, projects=projects, links=links))
     assert (result.losses.output, result.losses.investment) == (0.0, 0.0)
     assert list(result.blocked["id"]) == ["S1"]
     assert np.isfinite(result.restoration_order["cumulative_value"]).all()

@@ -9,7 +9,7 @@ import pytest
 
 from chain_graph.errors import ConfigError
 from chain_graph.gaps import analyze
-from chain_graph.ledger import Action, LedgerEvent, LedgerItem, apply, registration
+from chain_graph.problem_ledger import Action, LedgerEvent, LedgerItem, apply, registration
 from chain_graph.report import report_period, unit_ranking, weekly_report
 from ingest.loader import read_directory
 

@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from chain_graph.ledger import Action
 from chain_graph.model import ProblemStatus
+from chain_graph.problem_ledger import Action
 from chain_graph.store.sqlite import SQLiteStore
 from cli.main import app
 from ingest.synth import synthesize

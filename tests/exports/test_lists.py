@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 
 from chain_graph.gaps import GapAnalysis, analyze
-from chain_graph.ledger import Action, LedgerItem, apply, registration
-from chain_graph.model import Ledgers
+from chain_graph.model import LedgerTables
+from chain_graph.problem_ledger import Action, LedgerItem, apply, registration
 from exports.lists import COORDINATION_COLUMNS, coordination_sheets, ledger_sheets, local_sheets
 from exports.workbook import write_csv, write_xlsx
 from ingest.loader import read_directory
@@ -21,22 +21,22 @@ TODAY = dt.date(2026, 11, 28)
 
 
 @pytest.fixture
-def ledgers(canonical_dir: Path) -> Ledgers:
+def ledgers(canonical_dir: Path) -> LedgerTables:
     base = read_directory(canonical_dir).ledgers
     firms = base.firms.copy()
     # S1 (Changsha, stopped) is the one blocked supplier outside the city: give it a hostile name.
     firms.loc[firms["id"] == "S1", "name"] = INJECTED
     # S2 becomes a stopped local supplier in 中方县 (431221), for the county list.
     firms.loc[firms["id"] == "S2", ["adcode", "status"]] = ["431221", "stopped"]
-    return Ledgers(firms=firms, projects=base.projects, links=base.links, problems=base.problems)
+    return LedgerTables(firms=firms, projects=base.projects, links=base.links, problems=base.problems)
 
 
 @pytest.fixture
-def analysis(ledgers: Ledgers) -> GapAnalysis:
+def analysis(ledgers: LedgerTables) -> GapAnalysis:
     return analyze(ledgers)
 
 
-def test_coordination_workbook(tmp_path: Path, ledgers: Ledgers, analysis: GapAnalysis) -> None:
+def test_coordination_workbook(tmp_path: Path, ledgers: LedgerTables, analysis: GapAnalysis) -> None:
     path = tmp_path / "协调清单.xlsx"
     write_xlsx(path, coordination_sheets(analysis, ledgers, as_of=TODAY))
     ws = openpyxl.load_workbook(path).worksheets[0]
@@ -67,7 +67,7 @@ def test_coordination_workbook(tmp_path: Path, ledgers: Ledgers, analysis: GapAn
 
 
 def test_coordination_by_region_adds_a_sheet_per_target(
-    tmp_path: Path, ledgers: Ledgers, analysis: GapAnalysis
+    tmp_path: Path, ledgers: LedgerTables, analysis: GapAnalysis
 ) -> None:
     path = tmp_path / "c.xlsx"
     write_xlsx(path, coordination_sheets(analysis, ledgers, as_of=TODAY, by_region=True))
@@ -75,7 +75,7 @@ def test_coordination_by_region_adds_a_sheet_per_target(
 
 
 def test_coordination_csv_neutralises_formulas(
-    tmp_path: Path, ledgers: Ledgers, analysis: GapAnalysis
+    tmp_path: Path, ledgers: LedgerTables, analysis: GapAnalysis
 ) -> None:
     path = tmp_path / "c.csv"
     write_csv(path, coordination_sheets(analysis, ledgers, as_of=TODAY))
@@ -87,7 +87,7 @@ def test_coordination_csv_neutralises_formulas(
 
 
 def test_local_workbook_has_one_sheet_per_county(
-    tmp_path: Path, ledgers: Ledgers, analysis: GapAnalysis
+    tmp_path: Path, ledgers: LedgerTables, analysis: GapAnalysis
 ) -> None:
     path = tmp_path / "本地.xlsx"
     write_xlsx(path, local_sheets(analysis, ledgers, as_of=TODAY))
@@ -103,7 +103,7 @@ def test_local_workbook_has_one_sheet_per_county(
     assert all(r[11] == "中方县人民政府" for r in rows)
 
 
-def test_ledger_workbook_dates_statuses_and_history(tmp_path: Path, ledgers: Ledgers) -> None:
+def test_ledger_workbook_dates_statuses_and_history(tmp_path: Path, ledgers: LedgerTables) -> None:
     at = dt.datetime(2026, 11, 20, 9, 0)
     item = LedgerItem(
         id="W1",
@@ -138,7 +138,7 @@ def test_ledger_workbook_dates_statuses_and_history(tmp_path: Path, ledgers: Led
     ]
 
 
-def test_csv_refuses_tables_of_different_columns(tmp_path: Path, ledgers: Ledgers) -> None:
+def test_csv_refuses_tables_of_different_columns(tmp_path: Path, ledgers: LedgerTables) -> None:
     with pytest.raises(ValueError, match="same columns"):
         write_csv(tmp_path / "x.csv", ledger_sheets([], [], ledgers, today=TODAY))
     assert not (tmp_path / "x.csv").exists()

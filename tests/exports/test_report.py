@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from chain_graph.gaps import analyze
-from chain_graph.ledger import LedgerItem
+from chain_graph.problem_ledger import LedgerItem
 from chain_graph.report import WeeklyReport, weekly_report
 from exports.report import render_html, write_report_xlsx
 from ingest.loader import read_directory

@@ -18,7 +18,7 @@ import pytest
 from openpyxl import Workbook
 
 from chain_graph.gaps import analyze
-from chain_graph.model import Ledgers
+from chain_graph.model import LedgerTables
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import ingest_directory, read_directory
 from tests.ingest.bounds import bounded
@@ -208,18 +208,18 @@ REFUSED: list[tuple[str, Mutation, set[str]]] = [
     ),
 ]
 
-Check = Callable[[Ledgers], object]
+Check = Callable[[LedgerTables], object]
 
 
 def _firm(firm: str, column: str, expected: object) -> Check:
-    def check(ledgers: Ledgers) -> None:
+    def check(ledgers: LedgerTables) -> None:
         assert ledgers.firms.set_index("id").loc[firm, column] == expected
 
     return check
 
 
 def _link_from(supplier: str, buyer: str) -> Check:
-    def check(ledgers: Ledgers) -> None:
+    def check(ledgers: LedgerTables) -> None:
         links = ledgers.links
         assert ((links["supplier_id"] == supplier) & (links["buyer_id"] == buyer)).any()
 

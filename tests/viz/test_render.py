@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from chain_graph.graph import build_graph
-from chain_graph.model import Ledgers
+from chain_graph.model import LedgerTables
 from ingest.loader import read_directory
 from viz.render import MapPage, render_map
 from viz.views import NodeFacts, city_view, facts, impact_view, upstream_view
@@ -23,7 +23,7 @@ def node_facts(canonical_dir: Path) -> NodeFacts:
     base = read_directory(canonical_dir).ledgers
     firms = base.firms.copy()
     firms.loc[firms["id"] == "S1", "name"] = HOSTILE
-    ledgers = Ledgers(firms=firms, projects=base.projects, links=base.links, problems=base.problems)
+    ledgers = LedgerTables(firms=firms, projects=base.projects, links=base.links, problems=base.problems)
     return facts(build_graph(ledgers), home_adcode="431200")
 
 

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from chain_graph.errors import NotFoundError, StaleItemError, StoreError
-from chain_graph.ledger import Action, Ledger, LedgerItem, apply
-from chain_graph.model import Ledgers
+from chain_graph.model import LedgerTables
+from chain_graph.problem_ledger import Action, LedgerItem, ProblemLedger, apply
 from chain_graph.store import Store, open_store
 from ingest.loader import read_directory
 
@@ -35,24 +35,24 @@ def store(request: pytest.FixtureRequest) -> Store:
 
 
 @pytest.fixture
-def ledgers(canonical_dir: Path) -> Ledgers:
+def ledgers(canonical_dir: Path) -> LedgerTables:
     validation = read_directory(canonical_dir)
     assert validation.ok
     return validation.ledgers
 
 
-def _assert_same(a: Ledgers, b: Ledgers) -> None:
+def _assert_same(a: LedgerTables, b: LedgerTables) -> None:
     a, b = a.canonical(), b.canonical()
-    for name in Ledgers.TABLES:
+    for name in LedgerTables.TABLES:
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
 
 
-def test_round_trip_of_every_field(store: Store, ledgers: Ledgers) -> None:
+def test_round_trip_of_every_field(store: Store, ledgers: LedgerTables) -> None:
     store.write(ledgers)
     _assert_same(store.load(), ledgers)
 
 
-def test_rewrite_changes_nothing(store: Store, ledgers: Ledgers) -> None:
+def test_rewrite_changes_nothing(store: Store, ledgers: LedgerTables) -> None:
     store.write(ledgers)
     store.write(ledgers)
     assert store.counts() == ledgers.counts()
@@ -69,7 +69,7 @@ def test_batch_boundaries(store: Store, rows: int) -> None:
             "capacity": [float(i) for i in range(rows)],
         }
     )
-    ledgers = Ledgers.from_frames(firms=firms)
+    ledgers = LedgerTables.from_frames(firms=firms)
     store.write(ledgers)
     assert store.counts()["firms"] == rows
     _assert_same(store.load(), ledgers)
@@ -110,14 +110,14 @@ def test_unicode_in_every_text_field(store: Store) -> None:
             "responsible_unit": TRICKY,
         }
     )
-    ledgers = Ledgers.from_frames(firms=firms, projects=projects, links=links, problems=problems)
+    ledgers = LedgerTables.from_frames(firms=firms, projects=projects, links=links, problems=problems)
     store.write(ledgers)
     _assert_same(store.load(), ledgers)
 
 
-def test_replace_drops_what_is_not_in_the_new_data(store: Store, ledgers: Ledgers) -> None:
+def test_replace_drops_what_is_not_in_the_new_data(store: Store, ledgers: LedgerTables) -> None:
     store.write(ledgers)
-    smaller = Ledgers(
+    smaller = LedgerTables(
         firms=ledgers.firms.iloc[:1],
         projects=ledgers.projects.iloc[:0],
         links=ledgers.links.iloc[:0],
@@ -127,7 +127,7 @@ def test_replace_drops_what_is_not_in_the_new_data(store: Store, ledgers: Ledger
     assert store.counts() == {"firms": 1, "projects": 0, "links": 0, "problems": 0}
 
 
-def test_neighbourhood(store: Store, ledgers: Ledgers) -> None:
+def test_neighbourhood(store: Store, ledgers: LedgerTables) -> None:
     # Canonical graph: S1 → E1, S2 → E1, S2 → E2, E1 → P1.
     store.write(ledgers)
     near = store.neighbourhood("E1", depth=1)
@@ -144,7 +144,7 @@ def test_neighbourhood(store: Store, ledgers: Ledgers) -> None:
 
 
 def test_failed_write_leaves_the_previous_content(
-    store: Store, ledgers: Ledgers, monkeypatch: pytest.MonkeyPatch
+    store: Store, ledgers: LedgerTables, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store.write(ledgers)
     before = store.load()
@@ -158,7 +158,7 @@ def test_failed_write_leaves_the_previous_content(
             yield poison
 
     monkeypatch.setattr(module, "_batches", failing)
-    changed = Ledgers(
+    changed = LedgerTables(
         firms=ledgers.firms.assign(name="改过的名字"),
         projects=ledgers.projects,
         links=ledgers.links,
@@ -181,7 +181,7 @@ def test_sqlite_store_in_a_missing_directory(tmp_path: Path) -> None:
         open_store(f"sqlite:///{tmp_path}/no/such/dir/x.db")
 
 
-def test_data_version_grows_with_writes(store: Store, ledgers: Ledgers) -> None:
+def test_data_version_grows_with_writes(store: Store, ledgers: LedgerTables) -> None:
     assert store.data_version() == 0
     store.write(ledgers)
     store.write(ledgers)
@@ -193,8 +193,8 @@ def test_data_version_grows_with_writes(store: Store, ledgers: Ledgers) -> None:
 _NOW = dt.datetime(2026, 11, 20, 9, 30)
 
 
-def _ledger(store: Store) -> Ledger:
-    return Ledger(store, clock=lambda: _NOW)
+def _ledger(store: Store) -> ProblemLedger:
+    return ProblemLedger(store, clock=lambda: _NOW)
 
 
 def _new_item(item_id: str = "W1", **changes: Any) -> LedgerItem:
@@ -211,7 +211,7 @@ def _new_item(item_id: str = "W1", **changes: Any) -> LedgerItem:
     return LedgerItem(**values)
 
 
-def test_ledger_register_is_idempotent(store: Store, ledgers: Ledgers) -> None:
+def test_ledger_register_is_idempotent(store: Store, ledgers: LedgerTables) -> None:
     store.write(ledgers)
     ledger = _ledger(store)
     assert ledger.register([_new_item("W1"), _new_item("W2")], by="导入") == ["W1", "W2"]
@@ -239,7 +239,7 @@ def test_ledger_actions_keep_a_history(store: Store) -> None:
     assert history[3].note == "已恢复供货"
 
 
-def test_imports_never_touch_the_ledger(store: Store, ledgers: Ledgers) -> None:
+def test_imports_never_touch_the_ledger(store: Store, ledgers: LedgerTables) -> None:
     ledger = _ledger(store)
     ledger.register([_new_item()], by="a")
     store.write(ledgers, replace=True)

@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 
 from chain_graph.errors import StoreError
-from chain_graph.ledger import Action, Ledger, LedgerItem
-from chain_graph.model import Ledgers
+from chain_graph.model import LedgerTables
+from chain_graph.problem_ledger import Action, LedgerItem, ProblemLedger
 from chain_graph.store import open_store
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import read_directory
@@ -76,10 +76,10 @@ _UPDATE_CHILD = textwrap.dedent("""
             time.sleep(60)
             return real_commit(self)
         neo4j.Transaction.commit = slow_commit
-    from chain_graph.ledger import Action, Ledger
+    from chain_graph.problem_ledger import Action, ProblemLedger
     from chain_graph.store import open_store
     with open_store(url) as store:
-        Ledger(store).act(item_id, Action.CLOSE, by="killed", note="不会写入")
+        ProblemLedger(store).act(item_id, Action.CLOSE, by="killed", note="不会写入")
 """)
 
 
@@ -100,9 +100,9 @@ def _run_and_kill(code: str, *args: str, marker: Path) -> None:
             child.kill()
 
 
-def _same(a: Ledgers, b: Ledgers) -> None:
+def _same(a: LedgerTables, b: LedgerTables) -> None:
     a, b = a.canonical(), b.canonical()
-    for name in Ledgers.TABLES:
+    for name in LedgerTables.TABLES:
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
 
 
@@ -153,7 +153,7 @@ def test_writer_killed_mid_ledger_update(target: tuple[str, str], tmp_path: Path
     url, _ = target
     item_id = f"W-{tmp_path.name}"  # the Neo4j server is shared by the session's tests
     with open_store(url) as store:
-        ledger = Ledger(store)
+        ledger = ProblemLedger(store)
         now = ledger.now()
         ledger.register([LedgerItem(id=item_id, subject_id="E1", created_at=now, updated_at=now)], by="a")
         ledger.act(item_id, Action.START, by="a")
@@ -166,7 +166,7 @@ def test_writer_killed_mid_ledger_update(target: tuple[str, str], tmp_path: Path
         assert (item.status.value, item.version) == ("in_progress", 2)
         assert [e.action for e in store.ledger_history(item_id)] == [Action.REGISTER, Action.START]
         assert store.ledger_version() == events
-        Ledger(store).act(item_id, Action.CLOSE, by="b", note="重启后办结", expected_version=2)
+        ProblemLedger(store).act(item_id, Action.CLOSE, by="b", note="重启后办结", expected_version=2)
         assert [e.seq for e in store.ledger_history(item_id)] == [1, 2, 3]
 
 
@@ -194,7 +194,7 @@ def test_a_locked_file_is_a_clear_error_and_changes_nothing(tmp_path: Path, cano
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "locked"
         with SQLiteStore(url, busy_timeout=0.5) as store, pytest.raises(StoreError, match="被其他程序占用"):
-            store.write(Ledgers(firms=before.firms.assign(name="改")))
+            store.write(LedgerTables(firms=before.firms.assign(name="改")))
     finally:
         holder.kill()
         holder.wait()

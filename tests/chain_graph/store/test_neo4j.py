@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chain_graph.errors import StoreError
-from chain_graph.model import Ledgers
+from chain_graph.model import LedgerTables
 from chain_graph.settings import Settings
 from chain_graph.store import neo4j_store, open_store
 from chain_graph.store.neo4j_store import Neo4jStore
@@ -110,9 +110,9 @@ def test_an_upsert_moves_labels_and_region(neo4j_store: Neo4jStore) -> None:
             "is_supplier": [False],
         }
     )
-    neo4j_store.write(Ledgers.from_frames(firms=firm))
+    neo4j_store.write(LedgerTables.from_frames(firms=firm))
     neo4j_store.write(
-        Ledgers.from_frames(firms=firm.assign(adcode="431221", is_enterprise=False, is_supplier=True))
+        LedgerTables.from_frames(firms=firm.assign(adcode="431221", is_enterprise=False, is_supplier=True))
     )
     rows = _cypher(
         neo4j_store.url,
@@ -201,5 +201,5 @@ def test_server_killed_mid_import_leaves_the_previous_graph(
         assert store.counts() == before.counts()
         assert store.data_version() == version
         after = store.load().canonical()
-    for name in Ledgers.TABLES:
+    for name in LedgerTables.TABLES:
         pd.testing.assert_frame_equal(getattr(after, name), getattr(before.canonical(), name))

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from chain_graph.gaps import GapAnalysis
-from chain_graph.ledger import ACTION_LABELS, STATUS_LABELS, LedgerEvent, LedgerItem, overdue_days
-from chain_graph.model import Ledgers, ProblemStatus
+from chain_graph.model import LedgerTables, ProblemStatus
+from chain_graph.problem_ledger import ACTION_LABELS, STATUS_LABELS, LedgerEvent, LedgerItem, overdue_days
 from chain_graph.regions import region_name
 
 __all__ = ["coordination_rows", "history_rows", "ledger_rows", "local_rows", "place_name"]
@@ -49,7 +49,7 @@ def _problem(firm: pd.Series) -> str:
     return "；".join(p for p in (state, text) if p)
 
 
-def coordination_rows(analysis: GapAnalysis, ledgers: Ledgers) -> pd.DataFrame:
+def coordination_rows(analysis: GapAnalysis, ledgers: LedgerTables) -> pd.DataFrame:
     """跨区域协调清单: one row per (blocked supplier, direct buyer, material), rank order.
 
     Suppliers with scope ``in_province`` or ``out_of_province``. ``output`` and
@@ -59,13 +59,13 @@ def coordination_rows(analysis: GapAnalysis, ledgers: Ledgers) -> pd.DataFrame:
     return _request_rows(outside, ledgers)
 
 
-def local_rows(analysis: GapAnalysis, ledgers: Ledgers) -> pd.DataFrame:
+def local_rows(analysis: GapAnalysis, ledgers: LedgerTables) -> pd.DataFrame:
     """本地配套企业督促复产清单: the same rows for local suppliers, with their county."""
     blocked = analysis.blocked
     return _request_rows(blocked[blocked["scope"] == "local"].reset_index(drop=True), ledgers)
 
 
-def _request_rows(blocked: pd.DataFrame, ledgers: Ledgers) -> pd.DataFrame:
+def _request_rows(blocked: pd.DataFrame, ledgers: LedgerTables) -> pd.DataFrame:
     columns = [
         "no",
         "buyer_id",
@@ -133,7 +133,7 @@ def _request_rows(blocked: pd.DataFrame, ledgers: Ledgers) -> pd.DataFrame:
     return table
 
 
-def ledger_rows(items: Sequence[LedgerItem], ledgers: Ledgers, *, today: dt.date) -> pd.DataFrame:
+def ledger_rows(items: Sequence[LedgerItem], ledgers: LedgerTables, *, today: dt.date) -> pd.DataFrame:
     """问题台账: one row per item with its status, overdue days and escalations, by id."""
     nodes = pd.concat([ledgers.firms[["id", "name"]], ledgers.projects[["id", "name"]]])
     name = dict(zip(nodes["id"], nodes["name"], strict=True))

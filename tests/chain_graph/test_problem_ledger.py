@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from chain_graph.errors import LedgerError
+from chain_graph.errors import ProblemLedgerError
 from chain_graph.gaps import analyze
-from chain_graph.ledger import (
+from chain_graph.model import ProblemStatus
+from chain_graph.problem_ledger import (
     Action,
     LedgerItem,
     apply,
@@ -19,7 +20,6 @@ from chain_graph.ledger import (
     items_from_problems,
     overdue_days,
 )
-from chain_graph.model import ProblemStatus
 from chain_graph.settings import Settings
 from ingest.loader import read_directory
 
@@ -75,7 +75,7 @@ def test_allowed_transitions(status: ProblemStatus, action: Action, note: str, t
 def test_refused_transitions(
     status: ProblemStatus, action: Action, note: str, deadline: dt.date | None, message: str
 ) -> None:
-    with pytest.raises(LedgerError, match=message):
+    with pytest.raises(ProblemLedgerError, match=message):
         apply(_item(status), action, by="张三", at=NOW, note=note, deadline=deadline)
 
 
@@ -122,7 +122,7 @@ def test_escalation_only_when_overdue_and_counted() -> None:
     assert event.detail == "逾期 3 天，第 1 次督办"
     twice, _ = apply(once, Action.ESCALATE, by="督查室", at=late)
     assert twice.escalations == 2
-    with pytest.raises(LedgerError, match="未逾期"):
+    with pytest.raises(ProblemLedgerError, match="未逾期"):
         apply(_item(C), Action.ESCALATE, by="督查室", at=late)
 
 
@@ -161,7 +161,7 @@ def test_items_from_analysis_once_per_open_pair(canonical_dir: Path) -> None:
 
 
 def test_a_city_overrides_the_responsible_units(monkeypatch: pytest.MonkeyPatch) -> None:
-    from chain_graph.ledger import default_unit
+    from chain_graph.problem_ledger import default_unit
 
     monkeypatch.setenv("CHAIN_GRAPH_RESPONSIBLE_UNITS", '{"资金": "某市金融工作局", "其他": "某市工信局"}')
     settings = Settings()

@@ -6,7 +6,7 @@ appended to the item's history; the item carries a ``version`` so that two offic
 changing one item at once never lose an update (the store refuses a stale version).
 
 This module is pure: :func:`apply` turns an item and an action into the new item and its
-event; stores keep them (``Store.ledger_*``), the CLI and the API call :class:`Ledger`.
+event; stores keep them (``Store.ledger_*``), the CLI and the API call :class:`ProblemLedger`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from chain_graph.errors import LedgerError, NotFoundError
-from chain_graph.model import Ledgers, ProblemCategory, ProblemStatus
+from chain_graph.errors import NotFoundError, ProblemLedgerError
+from chain_graph.model import LedgerTables, ProblemCategory, ProblemStatus
 from chain_graph.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 __all__ = [
     "STATUS_LABELS",
     "Action",
-    "Ledger",
     "LedgerEvent",
     "LedgerItem",
+    "ProblemLedger",
     "apply",
     "default_unit",
     "event_from_row",
@@ -192,7 +192,7 @@ def apply(
 
     Raises
     ------
-    LedgerError
+    ProblemLedgerError
         When the status rules refuse the action; the message says why and what to do.
 
     Examples
@@ -205,7 +205,7 @@ def apply(
     >>> apply(started, Action.CLOSE, by="张三", at=now)
     Traceback (most recent call last):
     ...
-    chain_graph.errors.LedgerError: 销号须填写办结情况（问题台账 W1）
+    chain_graph.errors.ProblemLedgerError: 销号须填写办结情况（问题台账 W1）
     """
     status = item.status
     changes: dict[str, Any] = {}
@@ -266,7 +266,7 @@ def apply(
 
 
 def _refuse(message: str) -> None:
-    raise LedgerError(message)
+    raise ProblemLedgerError(message)
 
 
 def registration(item: LedgerItem, *, by: str) -> LedgerEvent:
@@ -297,7 +297,7 @@ def default_unit(category: str, *, is_project: bool, settings: Settings) -> str:
     return settings.responsible_units.get(category, settings.responsible_units.get("其他", ""))
 
 
-def items_from_problems(ledgers: Ledgers, *, at: dt.datetime, settings: Settings) -> list[LedgerItem]:
+def items_from_problems(ledgers: LedgerTables, *, at: dt.datetime, settings: Settings) -> list[LedgerItem]:
     """Turn the imported ``problems`` table into ledger items (source ``import``)."""
     projects = set(ledgers.projects["id"])
     items = []
@@ -324,7 +324,7 @@ def items_from_problems(ledgers: Ledgers, *, at: dt.datetime, settings: Settings
 
 def items_from_analysis(
     analysis: GapAnalysis,
-    ledgers: Ledgers,
+    ledgers: LedgerTables,
     existing: Iterable[LedgerItem],
     *,
     at: dt.datetime,
@@ -386,7 +386,7 @@ def items_from_analysis(
     return items
 
 
-class Ledger:
+class ProblemLedger:
     """The ledger of one store: register items, act on them, read them with their history.
 
     Parameters
