@@ -38,14 +38,6 @@ class Role(StrEnum):
     VIEWER = "viewer"
 
 
-ROLE_LABELS = {
-    Role.ADMIN: "市工业和信息化局",
-    Role.COUNTY: "县市区政府",
-    Role.PROVINCE: "省工业和信息化厅",
-    Role.VIEWER: "只读",
-}
-
-
 class User(BaseModel):
     """One user (no secret in it)."""
 

@@ -7,7 +7,6 @@ ledgers and adds the routing of every blocked supplier (:mod:`chain_graph.region
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +26,7 @@ from chain_graph.analysis import (
 )
 from chain_graph.graph import SupplyGraph, build_graph
 from chain_graph.model import LedgerTables
+from chain_graph.records import plain, plain_records
 from chain_graph.regions import classify, region_name
 from chain_graph.settings import Settings
 
@@ -134,7 +134,7 @@ class GapAnalysis:
             "restoration_order": self.restoration_order.to_dict("records"),
             "exposure": self.exposure.to_dict("records"),
             "starved": self.starved,
-            "chains": _records(self.chain_summary()),
+            "chains": plain_records(self.chain_summary()),
         }
 
 
@@ -154,20 +154,8 @@ _BLOCKED_KEYS = (
 )
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): _plain(v) for k, v in row.items()} for row in table.to_dict("records")]
-
-
 def _blocked_record(row: dict[Any, Any]) -> dict[str, Any]:
-    return {key: _plain(row[key]) for key in _BLOCKED_KEYS}
+    return {key: plain(row[key]) for key in _BLOCKED_KEYS}
 
 
 def analyze(source: LedgerTables | SupplyGraph, *, settings: Settings | None = None) -> GapAnalysis:

@@ -13,13 +13,12 @@ import numpy as np
 import pandas as pd
 
 from chain_graph.gaps import GapAnalysis
+from chain_graph.labels import ACTION_LABELS, PROBLEM_STATUS_LABELS, PRODUCTION_STATUS_LABELS
 from chain_graph.model import LedgerTables, ProblemStatus
-from chain_graph.problem_ledger import ACTION_LABELS, STATUS_LABELS, LedgerEvent, LedgerItem, overdue_days
+from chain_graph.problem_ledger import LedgerEvent, LedgerItem, overdue_days
 from chain_graph.regions import region_name
 
 __all__ = ["coordination_rows", "history_rows", "ledger_rows", "local_rows", "place_name"]
-
-_STATUS = {"stopped": "停产", "partial": "部分停产", "normal": "正常"}
 
 
 def place_name(adcode: str) -> str:
@@ -42,7 +41,7 @@ def place_name(adcode: str) -> str:
 
 def _problem(firm: pd.Series) -> str:
     text = str(firm.get("problem", "") or "")
-    state = _STATUS.get(str(firm.get("status", "")), "")
+    state = PRODUCTION_STATUS_LABELS.get(str(firm.get("status", "")), "")
     capacity = firm.get("capacity")
     if capacity is not None and not pd.isna(capacity):
         state += f"（产能 {capacity:g}%）"
@@ -147,7 +146,7 @@ def ledger_rows(items: Sequence[LedgerItem], ledgers: LedgerTables, *, today: dt
             "responsible_unit": i.responsible_unit,
             "co_units": "、".join(i.co_units),
             "deadline": i.deadline,
-            "status": STATUS_LABELS[ProblemStatus(i.status)],
+            "status": PROBLEM_STATUS_LABELS[ProblemStatus(i.status)],
             "overdue_days": overdue_days(i, today),
             "escalations": i.escalations,
             "closing_note": i.closing_note,
@@ -186,8 +185,8 @@ def history_rows(events: Sequence[LedgerEvent]) -> pd.DataFrame:
             "at": e.at,
             "by": e.by,
             "action": ACTION_LABELS[e.action],
-            "from_status": STATUS_LABELS[e.from_status] if e.from_status else "",
-            "to_status": STATUS_LABELS[e.to_status],
+            "from_status": PROBLEM_STATUS_LABELS[e.from_status] if e.from_status else "",
+            "to_status": PROBLEM_STATUS_LABELS[e.to_status],
             "note": e.note,
             "detail": e.detail,
         }

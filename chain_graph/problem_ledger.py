@@ -21,6 +21,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from chain_graph.errors import NotFoundError, ProblemLedgerError
+from chain_graph.labels import PROBLEM_STATUS_LABELS
 from chain_graph.model import LedgerTables, ProblemCategory, ProblemStatus
 from chain_graph.settings import Settings
 
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from chain_graph.store.base import Store
 
 __all__ = [
-    "STATUS_LABELS",
     "Action",
     "LedgerEvent",
     "LedgerItem",
@@ -45,13 +45,6 @@ __all__ = [
     "overdue_days",
 ]
 
-STATUS_LABELS = {
-    ProblemStatus.REGISTERED: "已挂号",
-    ProblemStatus.IN_PROGRESS: "办理中",
-    ProblemStatus.CLOSED: "已销号",
-}
-"""Chinese labels of the statuses, as officials write them."""
-
 
 class Action(StrEnum):
     """What can be done to an item."""
@@ -63,17 +56,6 @@ class Action(StrEnum):
     EXTEND = "extend"  # 延期 (new deadline and a reason)
     ESCALATE = "escalate"  # 督办 (only when overdue)
     NOTE = "note"  # 进展备注
-
-
-ACTION_LABELS = {
-    Action.REGISTER: "挂号",
-    Action.START: "开始办理",
-    Action.CLOSE: "销号",
-    Action.REOPEN: "重新打开",
-    Action.EXTEND: "延期",
-    Action.ESCALATE: "督办",
-    Action.NOTE: "进展备注",
-}
 
 
 class LedgerItem(BaseModel):
@@ -212,7 +194,7 @@ def apply(
     detail = ""
     note = note.strip()
     closed = status == ProblemStatus.CLOSED
-    label = STATUS_LABELS[status]
+    label = PROBLEM_STATUS_LABELS[status]
     if action == Action.REGISTER:
         _refuse(f"问题台账 {item.id} 已挂号，不能重复挂号")
     elif action == Action.START:

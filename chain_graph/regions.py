@@ -31,6 +31,8 @@ from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType, ModuleType
 
+from chain_graph.labels import SCOPE_LABELS
+
 __all__ = [
     "CITY_BUREAU",
     "PROVINCE_DEPARTMENT",
@@ -58,15 +60,7 @@ class Scope(StrEnum):
     @property
     def label(self) -> str:
         """Chinese label as officials write it."""
-        return _SCOPE_LABELS[self]
-
-
-_SCOPE_LABELS = {
-    Scope.LOCAL: "本地",
-    Scope.IN_PROVINCE: "省内市外",
-    Scope.OUT_OF_PROVINCE: "省外",
-    Scope.UNKNOWN: "地址待核实",
-}
+        return SCOPE_LABELS[self]
 
 
 @dataclass(frozen=True, slots=True)

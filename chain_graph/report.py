@@ -25,17 +25,11 @@ import numpy as np
 import pandas as pd
 
 from chain_graph.gaps import GapAnalysis
+from chain_graph.labels import SCOPE_LABELS
 from chain_graph.model import ProblemStatus
 from chain_graph.problem_ledger import Action, LedgerEvent, LedgerItem, overdue_days
 
-__all__ = ["SCOPE_LABELS", "WeeklyReport", "report_period", "unit_ranking", "weekly_report", "weekly_trend"]
-
-SCOPE_LABELS = {
-    "local": "本地",
-    "in_province": "省内市外",
-    "out_of_province": "省外",
-    "unknown": "地址待核实",
-}
+__all__ = ["WeeklyReport", "report_period", "unit_ranking", "weekly_report", "weekly_trend"]
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,9 @@ import typer
 from rich.table import Table
 
 from chain_graph.errors import ConfigError
+from chain_graph.labels import ACTION_LABELS, PROBLEM_STATUS_LABELS
 from chain_graph.model import ProblemCategory, ProblemStatus
 from chain_graph.problem_ledger import (
-    ACTION_LABELS,
-    STATUS_LABELS,
     Action,
     LedgerItem,
     ProblemLedger,
@@ -73,7 +72,7 @@ def _item_table(items: list[LedgerItem], today: dt.date) -> Table:
             item.category.value,
             item.responsible_unit,
             str(item.deadline or ""),
-            STATUS_LABELS[ProblemStatus(item.status)],
+            PROBLEM_STATUS_LABELS[ProblemStatus(item.status)],
             f"[red]{late}[/red]" if late else "",
             str(item.escalations or ""),
             str(item.version),
@@ -115,7 +114,8 @@ def show(item_id: Annotated[str, typer.Argument(help="事项编号")], store: St
         for header in ("序号", "时间", "操作人", "操作", "状态", "说明"):
             history.add_column(header)
         for e in ledger.history(item_id):
-            change = f"{STATUS_LABELS[e.from_status] if e.from_status else ''} → {STATUS_LABELS[e.to_status]}"
+            was = PROBLEM_STATUS_LABELS[e.from_status] if e.from_status else ""
+            change = f"{was} → {PROBLEM_STATUS_LABELS[e.to_status]}"
             history.add_row(
                 str(e.seq),
                 f"{e.at:%Y-%m-%d %H:%M}",
@@ -188,7 +188,7 @@ def _act(
             expected_version=version,
         )
         console.print(
-            f"{ACTION_LABELS[action]}：{item_id} → {STATUS_LABELS[ProblemStatus(new.status)]}"
+            f"{ACTION_LABELS[action]}：{item_id} → {PROBLEM_STATUS_LABELS[ProblemStatus(new.status)]}"
             f"（版本 {new.version}）"
         )
 

@@ -19,6 +19,7 @@ from chain_graph.errors import (
     InputIssue,
     LedgerValidationError,
 )
+from chain_graph.labels import TABLE_LABELS
 from chain_graph.model import LedgerTables
 from chain_graph.scenarios import Scenario
 from chain_graph.settings import Settings
@@ -43,12 +44,6 @@ app.command()(serve)
 app.command("map")(map_command)
 
 _SHOWN_ISSUES = 200
-_TABLE_LABELS = {
-    "firms": "企业（含供应商）",
-    "projects": "重点项目",
-    "links": "供应关系",
-    "problems": "问题台账",
-}
 
 
 @contextmanager
@@ -94,7 +89,7 @@ def _counts_table(before: dict[str, int], after: dict[str, int]) -> Table:
     table.add_column("表")
     table.add_column("导入前", justify="right")
     table.add_column("导入后", justify="right")
-    for name, label in _TABLE_LABELS.items():
+    for name, label in TABLE_LABELS.items():
         table.add_row(label, f"{before.get(name, 0):,}", f"{after.get(name, 0):,}")
     return table
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import math
 import os
 import re
 import tempfile
@@ -27,6 +26,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from chain_graph.records import plain
 from ingest.rejects import neutralise
 
 __all__ = ["Column", "Sheet", "atomic_path", "write_csv", "write_xlsx"]
@@ -69,9 +69,8 @@ def _sheet_name(name: str, taken: set[str]) -> str:
 
 
 def _value(value: Any, kind: Kind) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
+    value = plain(value)
+    if value is None:
         return None
     if kind == "int":
         return int(value)

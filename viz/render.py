@@ -23,27 +23,20 @@ import networkx as nx
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pyvis.network import Network
 
+from chain_graph.labels import KIND_LABELS, NODE_STATUS_LABELS, SCOPE_LABELS
 from viz.layout import aggregate, layered_positions
 
 __all__ = ["LEGEND", "MapPage", "render_map", "vis_assets"]
 
 STATUS_COLOURS = {"normal": "#0072B2", "partial": "#E69F00", "stopped": "#D55E00", "starved": "#CC79A7"}
-STATUS_LABELS = {"normal": "正常", "partial": "部分停产", "stopped": "停产", "starved": "断供（上游受阻）"}
 SHAPES = {"enterprise": "dot", "project": "square", "supplier": "triangle"}
-KIND_LABELS = {"enterprise": "重点企业", "project": "重点项目", "supplier": "配套企业"}
 SCOPE_BORDERS = {
     "local": ("#222222", 1, False),
     "in_province": ("#009E73", 4, False),
     "out_of_province": ("#56B4E9", 4, False),
     "unknown": ("#999999", 3, True),
 }
-SCOPE_LABELS = {
-    "local": "本地",
-    "in_province": "省内市外",
-    "out_of_province": "省外",
-    "unknown": "地址待核实",
-}
-LEGEND = {"kind": KIND_LABELS, "status": STATUS_LABELS, "scope": SCOPE_LABELS}
+LEGEND = {"kind": KIND_LABELS, "status": NODE_STATUS_LABELS, "scope": SCOPE_LABELS}
 
 
 @dataclass(frozen=True)
@@ -72,7 +65,7 @@ def _tooltip(data: dict[str, Any]) -> str:
     if "count" in data:
         lines.append(f"{data['count']} 家，其中停产或部分停产 {data['stopped']} 家")
     else:
-        lines.append(f"状态：{STATUS_LABELS[data['status']]}　产能 {_percent(data['capacity'])}")
+        lines.append(f"状态：{NODE_STATUS_LABELS[data['status']]}　产能 {_percent(data['capacity'])}")
     lines.append(
         f"可用度 {_percent(data['availability'])}"
         + (f" → 恢复后 {_percent(data['after'])}" if data.get("after") is not None else "")

@@ -20,6 +20,7 @@ import pandas as pd
 
 from chain_graph.errors import NotFoundError
 from chain_graph.graph import SupplyGraph
+from chain_graph.labels import KIND_LABELS
 from chain_graph.regions import classify, region_name
 
 __all__ = ["NodeFacts", "city_view", "facts", "impact_view", "overview", "scenario_view", "upstream_view"]
@@ -166,9 +167,6 @@ def city_view(
     return _view(f, np.flatnonzero(mask).tolist())
 
 
-_KINDS = {"enterprise": "重点企业", "project": "重点项目", "supplier": "配套企业"}
-
-
 def overview(f: NodeFacts, mask: np.ndarray) -> nx.DiGraph:
     """Group the nodes in ``mask`` into an overview: one node per (kind, place, chain).
 
@@ -204,7 +202,8 @@ def overview(f: NodeFacts, mask: np.ndarray) -> nx.DiGraph:
         n, bad = int(count[c]), int(stopped[c])
         view.add_node(
             str(key),
-            name=f"{where[first[c]] or '地址待核实'}·{chains[first[c]] or '未分链'}·{_KINDS[group_kind]}",
+            name=f"{where[first[c]] or '地址待核实'}·{chains[first[c]] or '未分链'}·"
+            f"{KIND_LABELS[group_kind]}",
             kind=group_kind,
             count=n,
             stopped=bad,

@@ -14,9 +14,10 @@ import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from api.deps import CurrentUser, State, require
-from api.routers.common import Limit, Offset, cached_json, cached_page_async, plain_records
+from api.routers.common import Limit, Offset, cached_json, cached_page_async
 from api.schemas import BlockedPublic, Page, RequestRow
 from api.users import Role, User
+from chain_graph.records import plain_records
 from chain_graph.scenarios import Scenario, run_scenario
 
 __all__ = ["router"]

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import pandas as pd
 from fastapi import Query
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+
+from chain_graph.records import plain_records
 
 if TYPE_CHECKING:
     from api.state import Snapshot
@@ -23,21 +23,6 @@ PAGE_CACHE = 512
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="Rows per page (1–1000).")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows of ``frame`` as dicts of plain Python values (NaN and NA as ``None``)."""
-    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def page(frame: pd.DataFrame, limit: int, offset: int) -> dict[str, Any]:

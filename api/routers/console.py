@@ -19,29 +19,30 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import COOKIE, State
-from api.routers.common import plain_records
 from api.routers.imports import perform_import
 from api.routers.ledger import public, visible
 from api.state import AppState
-from api.users import ROLE_LABELS, Role, User
+from api.users import Role, User
 from chain_graph.errors import ChainGraphError
+from chain_graph.labels import (
+    ACTION_LABELS,
+    NODE_STATUS_LABELS,
+    PROBLEM_STATUS_LABELS,
+    ROLE_LABELS,
+    SCOPE_LABELS,
+    TABLE_LABELS,
+)
 from chain_graph.model import ProblemStatus
-from chain_graph.problem_ledger import ACTION_LABELS, STATUS_LABELS, Action, ProblemLedger
+from chain_graph.problem_ledger import Action, ProblemLedger
+from chain_graph.records import plain_records
 from chain_graph.regions import region_name
-from chain_graph.report import SCOPE_LABELS, weekly_trend
-from viz.render import STATUS_LABELS as MAP_STATUS_LABELS
+from chain_graph.report import weekly_trend
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 _PAGE = 50
-_TABLE_LABELS = {
-    "firms": "企业（含配套企业）",
-    "projects": "重点项目",
-    "links": "供应关系",
-    "problems": "问题台账",
-}
 
 
 def _user(request: Request, state: AppState) -> User | None:
@@ -251,8 +252,8 @@ def _ledger_page(
         status=status,
         overdue=overdue,
         can_write=user.role in (Role.ADMIN, Role.COUNTY),
-        statuses=[(s.value, STATUS_LABELS[s]) for s in ProblemStatus],
-        status_labels=STATUS_LABELS,
+        statuses=[(s.value, PROBLEM_STATUS_LABELS[s]) for s in ProblemStatus],
+        status_labels=PROBLEM_STATUS_LABELS,
         actions=[(a.value, ACTION_LABELS[a]) for a in Action if a != Action.REGISTER],
         message=message,
         message_kind=message_kind,
@@ -337,7 +338,7 @@ def ledger_action(
         request,
         state,
         user,
-        message=f"{item_id}：{ACTION_LABELS[chosen]}完成，当前状态：{STATUS_LABELS[new.status]}",
+        message=f"{item_id}：{ACTION_LABELS[chosen]}完成，当前状态：{PROBLEM_STATUS_LABELS[new.status]}",
     )
 
 
@@ -358,7 +359,7 @@ def import_page(request: Request, state: State) -> Response:
             message="只有市工业和信息化局管理员可以导入台账",
             message_kind="error",
         )
-    return _render(request, state, user, "import.html", "导入台账", table_labels=_TABLE_LABELS)
+    return _render(request, state, user, "import.html", "导入台账", table_labels=TABLE_LABELS)
 
 
 @router.post("/import")
@@ -384,7 +385,7 @@ def import_upload(
             status_code=403,
             message="无权导入或表单已过期",
             message_kind="error",
-            table_labels=_TABLE_LABELS,
+            table_labels=TABLE_LABELS,
         )
     result = perform_import(state, files, keep_valid=keep_valid, replace=replace)
     return _render(
@@ -394,7 +395,7 @@ def import_upload(
         "import.html",
         "导入台账",
         result=result.model_dump(),
-        table_labels=_TABLE_LABELS,
+        table_labels=TABLE_LABELS,
         status_code=200 if result.written else 422,
         message="导入完成" if result.written else "台账有问题，未写入任何数据",
         message_kind="info" if result.written else "error",
@@ -439,7 +440,7 @@ def firm_page(request: Request, state: State, node_id: str) -> Response:
         node=row,
         county=region_name(code),
         kind="重点项目" if is_project else "、".join(k for k, flag in roles if flag),
-        status=MAP_STATUS_LABELS[str(snap.facts.status[position])],
+        status=NODE_STATUS_LABELS[str(snap.facts.status[position])],
         capacity=f"{capacity * 100:.0f}%",
         availability=f"{availability * 100:.1f}%",
         suppliers=plain_records(links[links["buyer_id"] == node_id]),
@@ -447,5 +448,5 @@ def firm_page(request: Request, state: State, node_id: str) -> Response:
         has_buyers=bool((links["supplier_id"] == node_id).any()),
         names=snap.name_of,
         items=items,
-        status_labels=STATUS_LABELS,
+        status_labels=PROBLEM_STATUS_LABELS,
     )

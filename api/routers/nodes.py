@@ -8,11 +8,12 @@ import pandas as pd
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentUser, State
-from api.routers.common import Limit, Offset, page, plain_records
+from api.routers.common import Limit, Offset, page
 from api.schemas import FirmPublic, LinkPublic, Page, ProjectPublic
 from api.state import Snapshot
 from api.users import Role, User
 from chain_graph.errors import NotFoundError
+from chain_graph.records import plain_records
 from chain_graph.regions import region_name
 
 __all__ = ["router"]

@@ -1,0 +1,66 @@
+"""Every Chinese label chain-graph shows, in one place and one wording.
+
+Keys are the plain string values of the code's enums (``Scope``, ``ProblemStatus``,
+``Action``, ``Role``), so a label is looked up with the enum member or its value alike.
+The CLI, the console, the exports and the maps all read these; none writes its own.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ACTION_LABELS",
+    "KIND_LABELS",
+    "NODE_STATUS_LABELS",
+    "PROBLEM_STATUS_LABELS",
+    "PRODUCTION_STATUS_LABELS",
+    "ROLE_LABELS",
+    "SCOPE_LABELS",
+    "TABLE_LABELS",
+]
+
+SCOPE_LABELS: dict[str, str] = {
+    "local": "本地",
+    "in_province": "省内市外",
+    "out_of_province": "省外",
+    "unknown": "地址待核实",
+}
+"""Where a supplier sits relative to the home city (analysis spec, routing table)."""
+
+PRODUCTION_STATUS_LABELS: dict[str, str] = {"normal": "正常", "partial": "部分停产", "stopped": "停产"}
+"""A firm's production status as the ledgers write it."""
+
+NODE_STATUS_LABELS: dict[str, str] = {**PRODUCTION_STATUS_LABELS, "starved": "断供（上游受阻）"}
+"""A node's state on a map: its production status, or starved (held back by its suppliers)."""
+
+KIND_LABELS: dict[str, str] = {"enterprise": "重点企业", "project": "重点项目", "supplier": "配套企业"}
+"""What a node is."""
+
+PROBLEM_STATUS_LABELS: dict[str, str] = {"registered": "已挂号", "in_progress": "办理中", "closed": "已销号"}
+"""The status of a problem-ledger item (挂号 → 办理中 → 销号)."""
+
+ACTION_LABELS: dict[str, str] = {
+    "register": "挂号",
+    "start": "开始办理",
+    "close": "销号",
+    "reopen": "重新打开",
+    "extend": "延期",
+    "escalate": "督办",
+    "note": "进展备注",
+}
+"""What can be done to a problem-ledger item."""
+
+ROLE_LABELS: dict[str, str] = {
+    "admin": "市工业和信息化局",
+    "county": "县市区政府",
+    "province": "省工业和信息化厅",
+    "viewer": "只读",
+}
+"""Who a user of the web service is."""
+
+TABLE_LABELS: dict[str, str] = {
+    "firms": "企业（含配套企业）",
+    "projects": "重点项目",
+    "links": "供应关系",
+    "problems": "问题台账",
+}
+"""The tables of a store, as import reports count them."""
