@@ -59,7 +59,7 @@ class Snapshot:
     @cached_property
     def facts(self) -> NodeFacts:
         """Per-node facts for the chain maps."""
-        return facts(self.analysis.graph, home_adcode=self.home_adcode)
+        return facts(self.analysis.graph, home_adcode=self.home_adcode, threshold=0.9)
 
     @cached_property
     def adcode_of(self) -> dict[str, str]:

@@ -24,6 +24,10 @@ sys.path.insert(0, str(ROOT.parent))
 
 from harness import arguments, measure, peak_mib, synthetic_set, validated_ledgers  # noqa: E402
 
+from chain_graph.settings import Settings  # noqa: E402
+
+SETTINGS = Settings()  # the deployment settings of the environment, as the CLI reads them
+
 
 def _stage(name: str, data_dir: Path) -> dict[str, float]:
     import pandas as pd
@@ -44,7 +48,7 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
     started = time.perf_counter()
     graph = build_graph(ledgers)
     built = time.perf_counter()
-    result = analyze(graph)
+    result = analyze(graph, settings=SETTINGS)
     done = time.perf_counter()
     return {
         "seconds": done - started,

@@ -10,6 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from chain_graph.settings import Settings
+
+SETTINGS = Settings()  # the deployment settings of the environment, as the CLI reads them
+
 ROOT = Path(__file__).resolve().parent
 
 
@@ -66,7 +70,7 @@ def validated_ledgers(data_dir: Path) -> Path:
 
     cache = data_dir / "ledgers.pickle"
     if not cache.exists():
-        validation = read_directory(data_dir)
+        validation = read_directory(data_dir, settings=SETTINGS)
         assert validation.ok, validation.issues[:5]
         with cache.open("wb") as handle:
             pickle.dump(validation.ledgers, handle, protocol=pickle.HIGHEST_PROTOCOL)

@@ -24,6 +24,10 @@ sys.path.insert(0, str(ROOT.parent))
 
 from harness import arguments, measure, peak_mib, synthetic_set  # noqa: E402
 
+from chain_graph.settings import Settings  # noqa: E402
+
+SETTINGS = Settings()  # the deployment settings of the environment, as the CLI reads them
+
 
 def _stage(name: str, data_dir: Path) -> dict[str, float]:
     import pandas as pd
@@ -37,11 +41,11 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
         for path in sorted(data_dir.glob("*.csv")):
             rows += len(pd.read_csv(path, dtype=str, skiprows=1, keep_default_na=False, encoding="utf-8-sig"))
     elif name == "validate":
-        validation = read_directory(data_dir)
+        validation = read_directory(data_dir, settings=SETTINGS)
         assert validation.ok, validation.issues[:5]
         rows = sum(validation.ledgers.counts().values())
     elif name == "ingest_sqlite":
-        validation = read_directory(data_dir)
+        validation = read_directory(data_dir, settings=SETTINGS)
         with tempfile.TemporaryDirectory() as tmp, SQLiteStore(f"sqlite:///{tmp}/b.db") as store:
             write_started = time.perf_counter()
             store.write(validation.ledgers)

@@ -54,7 +54,7 @@ def _pandas_read(directory: Path) -> float:
 def _views(ledgers: LedgerTables, repeat: int) -> dict[str, dict[str, Any]]:
     started = time.perf_counter()
     graph = build_graph(ledgers)
-    node_facts: NodeFacts = facts(graph, home_adcode="431200")
+    node_facts: NodeFacts = facts(graph, home_adcode="431200", threshold=0.9)
     prepared = time.perf_counter() - started
     g = node_facts.graph
     buyers = ledgers.links.groupby("buyer_id").size().sort_values(ascending=False)
@@ -99,7 +99,7 @@ def main() -> None:
         baseline = _pandas_read(directory)
         if only_overview:
             started = time.perf_counter()
-            node_facts = facts(build_graph(ledgers), home_adcode="431200")
+            node_facts = facts(build_graph(ledgers), home_adcode="431200", threshold=0.9)
             prepared = time.perf_counter() - started
             started = time.perf_counter()
             page = render_map(city_view(node_facts, aggregate_limit=5000), title="overview")

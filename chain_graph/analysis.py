@@ -27,11 +27,13 @@ __all__ = [
     "blocked",
     "example_graph",
     "exposure",
+    "key_enterprises",
     "losses",
     "recovery",
     "restoration_order",
     "single_source",
     "starved",
+    "weighted_availability",
 ]
 
 GraphLike: TypeAlias = "SupplyGraph | nx.MultiDiGraph"
@@ -109,32 +111,75 @@ def losses(graph: GraphLike) -> Losses:
     return Losses(float(np.sum(g.output_weight * gap)), float(np.sum(g.investment_weight * gap)))
 
 
+def key_enterprises(graph: GraphLike, *, output_threshold: float, tax_threshold: float) -> np.ndarray:
+    """Mask of the key scale enterprises (重点规模企业) among the nodes.
+
+    A firm of the enterprises table is one when its annual output value is at least
+    ``output_threshold`` 万元 or its tax at least ``tax_threshold`` 万元 (the settings
+    ``key_output_threshold`` and ``key_tax_threshold``; the plan's 2 亿元 and 500 万元).
+
+    Examples
+    --------
+    >>> G = example_graph()
+    >>> G.add_node("F", is_enterprise=True, output_value=100.0, tax=500.0)
+    >>> g = from_networkx(G)
+    >>> g.ids[key_enterprises(g, output_threshold=1000, tax_threshold=500)].tolist()
+    ['E', 'F']
+    >>> g.ids[key_enterprises(g, output_threshold=1001, tax_threshold=501)].tolist()
+    []
+    """
+    g = _graph(graph)
+    output = np.nan_to_num(g.output_value, nan=0.0)
+    tax = np.nan_to_num(g.tax, nan=0.0)
+    key: np.ndarray = g.is_enterprise & ((output >= output_threshold) | (tax >= tax_threshold))
+    return key
+
+
+def weighted_availability(graph: GraphLike, mask: np.ndarray) -> float:
+    """Output-weighted availability Σ output·a / Σ output of the enterprises in ``mask``.
+
+    The share of their normal output the chosen enterprises can reach now (1.0 when they
+    have no output). With ``mask`` the key scale enterprises, this is the figure the plan
+    measures against its 90 % target.
+
+    Examples
+    --------
+    >>> g = from_networkx(example_graph())
+    >>> weighted_availability(g, key_enterprises(g, output_threshold=0, tax_threshold=0))
+    0.4
+    """
+    g = _graph(graph)
+    output = np.where(mask, g.output_weight, 0.0)
+    total = float(output.sum())
+    return float((output * g.base_availability).sum() / total) if total > 0 else 1.0
+
+
 def _has_out_links(g: SupplyGraph) -> np.ndarray:
     out = np.zeros(g.n, dtype=bool)
     out[g.src] = True
     return out
 
 
-def blocked(graph: GraphLike, *, threshold: float = 0.9) -> np.ndarray:
+def blocked(graph: GraphLike, *, threshold: float) -> np.ndarray:
     """Positions of blocked firms: own capacity below ``threshold`` and supplying someone.
 
     Examples
     --------
     >>> g = from_networkx(example_graph())
-    >>> g.ids[blocked(g)].tolist()
+    >>> g.ids[blocked(g, threshold=0.9)].tolist()
     ['S']
     """
     g = _graph(graph)
     return np.flatnonzero(~g.is_project & (g.capacity < threshold) & _has_out_links(g))
 
 
-def starved(graph: GraphLike, *, threshold: float = 0.9) -> np.ndarray:
+def starved(graph: GraphLike, *, threshold: float) -> np.ndarray:
     """Positions of starved firms: own capacity at or above ``threshold``, availability below.
 
     Examples
     --------
     >>> g = from_networkx(example_graph())
-    >>> g.ids[starved(g)].tolist()
+    >>> g.ids[starved(g, threshold=0.9)].tolist()
     ['E']
     """
     g = _graph(graph)
@@ -186,7 +231,7 @@ def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFram
     Examples
     --------
     >>> g = from_networkx(example_graph())
-    >>> row = recovery(g, blocked(g)).iloc[0]
+    >>> row = recovery(g, blocked(g, threshold=0.9)).iloc[0]
     >>> row["id"], float(row["recovered_value"]), row["affected"], row["days_to_impact"]
     ('S', 900.0, ['E', 'P'], 5)
     >>> row["inventory_covers"]
@@ -292,7 +337,7 @@ def restoration_order(graph: GraphLike, candidates: Sequence[int] | np.ndarray) 
     Examples
     --------
     >>> g = from_networkx(example_graph())
-    >>> restoration_order(g, blocked(g)).round(6).to_dict("records")
+    >>> restoration_order(g, blocked(g, threshold=0.9)).round(6).to_dict("records")
     [{'id': 'S', 'marginal_value': 900.0, 'cumulative_value': 900.0}]
     """
     g = _graph(graph)
@@ -376,7 +421,7 @@ def _upper_bounds(g: SupplyGraph) -> np.ndarray:
     return np.where(s.cyclic, cycle_bound[s.component], a * lin + fixed)
 
 
-def exposure(graph: GraphLike, *, top: int = 20) -> pd.DataFrame:
+def exposure(graph: GraphLike, *, top: int) -> pd.DataFrame:
     """Find the firms whose stopping now would add the most value at risk (exposure index).
 
     Exact: firms are evaluated in order of an upper bound of their exposure until no
@@ -392,7 +437,7 @@ def exposure(graph: GraphLike, *, top: int = 20) -> pd.DataFrame:
     Stopping E or U cuts E and P off entirely (1500 万元 at risk instead of 900); stopping
     S changes nothing, it is stopped already:
 
-    >>> exposure(example_graph()).round(6).to_dict("records")
+    >>> exposure(example_graph(), top=20).round(6).to_dict("records")
     [{'id': 'E', 'value_at_risk_if_stopped': 600.0}, {'id': 'U', 'value_at_risk_if_stopped': 600.0}, \
 {'id': 'S', 'value_at_risk_if_stopped': 0.0}]
     """
@@ -422,7 +467,7 @@ def exposure(graph: GraphLike, *, top: int = 20) -> pd.DataFrame:
     )
 
 
-def single_source(graph: GraphLike, *, threshold: float = 0.8) -> pd.DataFrame:
+def single_source(graph: GraphLike, *, threshold: float) -> pd.DataFrame:
     """Critical materials one supplier covers at ``threshold`` or more of a buyer's need.
 
     Returns
@@ -433,7 +478,7 @@ def single_source(graph: GraphLike, *, threshold: float = 0.8) -> pd.DataFrame:
 
     Examples
     --------
-    >>> single_source(example_graph()).to_dict("records")
+    >>> single_source(example_graph(), threshold=0.8).to_dict("records")
     [{'buyer_id': 'P', 'material': '设备', 'supplier_id': 'E', 'share': 100.0}]
     """
     g = _graph(graph)

@@ -17,6 +17,7 @@ from chain_graph.analysis import (
     Losses,
     blocked,
     exposure,
+    key_enterprises,
     losses,
     rank_blocked,
     recovery,
@@ -45,6 +46,8 @@ class GapAnalysis:
     restoration_order: pd.DataFrame
     exposure: pd.DataFrame
     links: int
+    key_enterprises: np.ndarray
+    """Mask of the key scale enterprises (the settings' output and tax thresholds)."""
 
     def availability(self) -> dict[str, float]:
         """a(v) of every firm and project."""
@@ -93,7 +96,7 @@ class GapAnalysis:
         firms = firms[firms["enterprise"]]
         return self._summary_by(firms, "chain", value="output")
 
-    def county_summary(self, *, home_adcode: str = "431200") -> pd.DataFrame:
+    def county_summary(self, *, home_adcode: str) -> pd.DataFrame:
         """Summarise per county of the home city, for its enterprises and projects."""
         g = self.graph
         codes = g.adcodes.astype(str)
@@ -158,7 +161,7 @@ def _blocked_record(row: dict[Any, Any]) -> dict[str, Any]:
     return {key: plain(row[key]) for key in _BLOCKED_KEYS}
 
 
-def analyze(source: LedgerTables | SupplyGraph, *, settings: Settings | None = None) -> GapAnalysis:
+def analyze(source: LedgerTables | SupplyGraph, *, settings: Settings) -> GapAnalysis:
     """Run the whole gap analysis.
 
     Parameters
@@ -172,7 +175,6 @@ def analyze(source: LedgerTables | SupplyGraph, *, settings: Settings | None = N
     -------
     GapAnalysis
     """
-    settings = settings or Settings()
     graph = source if isinstance(source, SupplyGraph) else build_graph(source)
     threshold = settings.blocked_threshold
     blocked_nodes = blocked(graph, threshold=threshold)
@@ -195,4 +197,7 @@ def analyze(source: LedgerTables | SupplyGraph, *, settings: Settings | None = N
         restoration_order=restoration_order(graph, candidates),
         exposure=exposure(graph, top=settings.exposure_top),
         links=len(graph.src),
+        key_enterprises=key_enterprises(
+            graph, output_threshold=settings.key_output_threshold, tax_threshold=settings.key_tax_threshold
+        ),
     )

@@ -8,7 +8,7 @@ goes back, so small graphs can be written by hand with networkx.
 
 Node attributes: ``kind`` (``firm``/``project``), ``name``, ``adcode``, ``capacity``
 (own capacity c(v) in [0, 1], see :func:`own_capacity`), ``is_enterprise``,
-``output_value`` (enterprises, 万元), ``annual_plan`` (projects, 万元), ``recovery_days``.
+``output_value`` and ``tax`` (enterprises, 万元), ``annual_plan`` (projects, 万元), ``recovery_days``.
 Edge attributes: ``material``, ``w`` (share / 100), ``critical``, ``stock_days``.
 """
 
@@ -62,6 +62,7 @@ class SupplyGraph:
     is_enterprise: np.ndarray
     capacity: np.ndarray
     output_value: np.ndarray
+    tax: np.ndarray
     annual_plan: np.ndarray
     recovery_days: np.ndarray
     chains: np.ndarray
@@ -184,6 +185,7 @@ def build_graph(ledgers: LedgerTables) -> SupplyGraph:
         is_enterprise=np.r_[firms["is_enterprise"].to_numpy(dtype=bool), np.zeros(n_projects, bool)],
         capacity=np.r_[own_capacity(firms), np.ones(n_projects)],
         output_value=np.r_[firms["output_value"].to_numpy(dtype=float), zeros_p],
+        tax=np.r_[firms["tax"].to_numpy(dtype=float, na_value=np.nan), zeros_p],
         annual_plan=np.r_[np.zeros(n_firms), projects["annual_plan"].to_numpy(dtype=float)],
         recovery_days=np.r_[
             firms["recovery_days"].to_numpy(dtype=float, na_value=np.nan), np.full(n_projects, np.nan)
@@ -226,6 +228,7 @@ def to_networkx(graph: SupplyGraph) -> nx.MultiDiGraph:
             capacity=float(graph.capacity[i]),
             is_enterprise=bool(graph.is_enterprise[i]),
             output_value=float(graph.output_value[i]),
+            tax=float(graph.tax[i]),
             annual_plan=float(graph.annual_plan[i]),
             recovery_days=_nan_to_none(graph.recovery_days[i]),
         )
@@ -271,6 +274,7 @@ def from_networkx(G: nx.MultiDiGraph | nx.DiGraph) -> SupplyGraph:
         is_enterprise=node_array("is_enterprise", False, bool) & ~is_project,
         capacity=np.where(is_project, 1.0, node_array("capacity", 1.0)),
         output_value=node_array("output_value", 0.0),
+        tax=node_array("tax", 0.0),
         annual_plan=np.where(is_project, node_array("annual_plan", 0.0), 0.0),
         recovery_days=node_array("recovery_days", np.nan),
         chains=node_array("chain", "", object),

@@ -29,7 +29,6 @@ __all__ = [
     "ProblemStatus",
     "ProductionStatus",
     "ProjectLevel",
-    "key_scale_mask",
 ]
 
 
@@ -236,35 +235,3 @@ class LedgerTables:
                 for name in self.TABLES
             }
         )
-
-
-def key_scale_mask(
-    firms: pd.DataFrame, *, output_threshold: float = 20000.0, tax_threshold: float = 500.0
-) -> pd.Series:
-    """Return which firms are key scale enterprises (重点规模企业).
-
-    A firm from the enterprises table is one when its annual output value is at least
-    ``output_threshold`` 万元 (2 亿元) or its tax at least ``tax_threshold`` 万元.
-
-    Parameters
-    ----------
-    firms
-        The firms table.
-    output_threshold, tax_threshold
-        Thresholds in 万元 (settings ``key_output_threshold``, ``key_tax_threshold``).
-
-    Returns
-    -------
-    pandas.Series
-        Boolean mask aligned with ``firms``.
-
-    Examples
-    --------
-    >>> f = conform(pd.DataFrame({"id": list("ABC"), "output_value": [20000, 100, 100],
-    ...     "tax": [0, 500, 499.9], "is_enterprise": [True, True, True]}), "firms")
-    >>> key_scale_mask(f).tolist()
-    [True, True, False]
-    """
-    output = firms["output_value"].fillna(0.0)
-    tax = firms["tax"].fillna(0.0)
-    return firms["is_enterprise"] & ((output >= output_threshold) | (tax >= tax_threshold))

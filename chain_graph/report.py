@@ -2,8 +2,9 @@
 
 Figures for a period ``[start, end]`` (dates, both included):
 
-- **recovery**: the key enterprises' output-weighted availability now, against the city's
-  target (default 90 %), and how many enterprises are below it;
+- **recovery**: the key scale enterprises' output-weighted availability now (key: the
+  settings ``key_output_threshold``, ``key_tax_threshold``), against the city's target
+  (setting ``capacity_target``, 90 %), and how many key enterprises are below it;
 - **projects**: the annual planned investment of key projects and the part at risk;
 - **blocked by scope**: blocked suppliers and the value they hold back, per scope;
 - **units**: per responsible unit, items registered and closed in the period, open and
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from chain_graph.analysis import weighted_availability
 from chain_graph.gaps import GapAnalysis
 from chain_graph.labels import SCOPE_LABELS
 from chain_graph.model import ProblemStatus
@@ -92,7 +94,7 @@ def weekly_report(
     *,
     start: dt.date,
     end: dt.date,
-    target: float = 0.9,
+    target: float,
 ) -> WeeklyReport:
     """Compute the weekly report of ``[start, end]``.
 
@@ -112,11 +114,7 @@ def weekly_report(
 
         raise ConfigError(f"报告期结束日 {end} 早于开始日 {start}")
     g = analysis.graph
-    a = g.base_availability
-    output = g.output_weight
-    enterprises = g.is_enterprise
-    total_output = float(output.sum())
-    recovery = float((output * a).sum() / total_output) if total_output > 0 else 1.0
+    key = analysis.key_enterprises
     blocked = analysis.blocked
     by_scope = (
         blocked.groupby("scope")
@@ -129,9 +127,9 @@ def weekly_report(
         start=start,
         end=end,
         target=target,
-        enterprises=int(enterprises.sum()),
-        enterprises_below_target=int((enterprises & (a < target - 1e-12)).sum()),
-        recovery=recovery,
+        enterprises=int(key.sum()),
+        enterprises_below_target=int((key & (g.base_availability < target - 1e-12)).sum()),
+        recovery=weighted_availability(g, key),
         output_at_risk=analysis.losses.output,
         projects=int(g.is_project.sum()),
         annual_plan=float(g.investment_weight.sum()),

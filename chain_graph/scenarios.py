@@ -164,7 +164,7 @@ def run_scenario(
     graph: SupplyGraph,
     scenario: Scenario,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     before: GapAnalysis | None = None,
 ) -> ScenarioResult:
     """Analyse the graph as it is and after the scenario.
@@ -173,10 +173,10 @@ def run_scenario(
     --------
     >>> from chain_graph.analysis import example_graph
     >>> from chain_graph.graph import from_networkx
-    >>> result = run_scenario(from_networkx(example_graph()), Scenario(restore=["S"]))
+    >>> from chain_graph.settings import Settings
+    >>> result = run_scenario(from_networkx(example_graph()), Scenario(restore=["S"]), settings=Settings())
     >>> result.to_json()["delta"]["value_at_risk"]
     -900.0
     """
-    settings = settings or Settings()
     before = before or analyze(graph, settings=settings)
     return ScenarioResult(scenario, before, analyze(apply_scenario(graph, scenario), settings=settings))

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         default=500.0, ge=0, description="万元: tax at or above this makes a key enterprise."
     )
     blocked_threshold: float = Field(default=0.9, gt=0, le=1)
+    capacity_target: float = Field(
+        default=0.9,
+        gt=0,
+        le=1,
+        description="The plan's target for the key enterprises' recovery (share of output).",
+    )
     single_source_threshold: float = Field(default=0.8, gt=0, le=1)
     restoration_candidates: int = Field(default=50, ge=1)
     exposure_top: int = Field(default=20, ge=1)

@@ -19,6 +19,7 @@ from chain_graph.errors import (
     InputIssue,
     LedgerValidationError,
 )
+from chain_graph.gaps import GapAnalysis
 from chain_graph.labels import TABLE_LABELS
 from chain_graph.model import LedgerTables
 from chain_graph.scenarios import Scenario
@@ -281,11 +282,12 @@ def demo(
                 console.print(_issue_table(report.validation.issues))
                 raise typer.Exit(1)
             ledgers = target.load()
-            _print_summary(ledgers, settings)
             from chain_graph.gaps import analyze as run_analysis
             from cli.report import print_report
 
-            print_report(console, run_analysis(ledgers, settings=settings), top=10)
+            analysis = run_analysis(ledgers, settings=settings)
+            _print_summary(ledgers, analysis, settings)
+            print_report(console, analysis, top=10)
             console.print(
                 f"演示数据（虚构）已载入 {target.url}；可继续运行 chain-graph analyze --store " + target.url
             )
@@ -305,14 +307,11 @@ def demo(
         serve(host="127.0.0.1", port=port, store=url)
 
 
-def _print_summary(ledgers: LedgerTables, settings: Settings) -> None:
-    from chain_graph.model import key_scale_mask
+def _print_summary(ledgers: LedgerTables, analysis: GapAnalysis, settings: Settings) -> None:
     from chain_graph.regions import classify
 
     firms = ledgers.firms
-    key = key_scale_mask(
-        firms, output_threshold=settings.key_output_threshold, tax_threshold=settings.key_tax_threshold
-    )
+    key = analysis.key_enterprises
     suppliers = firms[firms["is_supplier"]]
     scopes = (
         suppliers["adcode"]

@@ -38,9 +38,7 @@ class ImportReport:
     after: dict[str, int]
 
 
-def read_directory(
-    data_dir: Path, *, settings: Settings | None = None, progress: Progress | None = None
-) -> Validation:
+def read_directory(data_dir: Path, *, settings: Settings, progress: Progress | None = None) -> Validation:
     """Read and validate every ledger table of a data directory.
 
     Parameters
@@ -65,7 +63,6 @@ def read_directory(
     if not data_dir.is_dir():
         msg = f"数据目录不存在或不是目录：{data_dir}"
         raise ConfigError(msg)
-    settings = settings or Settings()
     report = progress or (lambda _line: None)
     sources, issues = discover(data_dir)
     raws: list[RawTable] = []
@@ -113,7 +110,7 @@ def ingest_directory(
     data_dir: Path,
     store: Store,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     keep_valid: bool = False,
     replace: bool = False,
     progress: Progress | None = None,

@@ -114,7 +114,7 @@ def _shorten(value: object, limit: int = 60) -> str:
 def validate(
     raw_tables: Iterable[RawTable],
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     issues: Iterable[InputIssue] = (),
     blocking: bool = False,
 ) -> Validation:
@@ -135,7 +135,6 @@ def validate(
     -------
     Validation
     """
-    settings = settings or Settings()
     found = list(issues)
     blocking = blocking or any(i.code in _BLOCKING for i in found)
     tables = {raw.source.table: _Table(raw) for raw in raw_tables}

@@ -45,7 +45,7 @@ class NodeFacts:
         return int(found[0])
 
 
-def facts(graph: SupplyGraph, *, home_adcode: str, threshold: float = 0.9) -> NodeFacts:
+def facts(graph: SupplyGraph, *, home_adcode: str, threshold: float) -> NodeFacts:
     """Compute kind, status, scope and region of every node of ``graph``."""
     kind = np.where(graph.is_project, "project", np.where(graph.is_enterprise, "enterprise", "supplier"))
     capacity = graph.capacity

@@ -12,7 +12,7 @@ from chain_graph.store.base import Store
 __all__ = ["Store", "open_store"]
 
 
-def open_store(url: str | None = None, *, settings: Settings | None = None) -> Store:
+def open_store(url: str | None = None, *, settings: Settings) -> Store:
     """Open the store a URL names (default: the ``store`` setting).
 
     Parameters
@@ -33,7 +33,6 @@ def open_store(url: str | None = None, *, settings: Settings | None = None) -> S
     """
     from chain_graph.errors import ConfigError
 
-    settings = settings or Settings()
     url = url or settings.store
     if url.startswith("sqlite://"):
         from chain_graph.store.sqlite import SQLiteStore

@@ -14,6 +14,7 @@ from api.users import Role
 from chain_graph.settings import Settings
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import read_directory
+from tests.defaults import SETTINGS
 
 # Canonical ledgers: E1 in 鹤城区 (431202), E2 in 芷江 (431228), S1 in Changsha, S2 in Wuhan.
 COUNTY_E1, COUNTY_E2 = "431202", "431228"
@@ -27,7 +28,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def state(settings: Settings, canonical_dir: Path) -> Iterator[AppState]:
     with SQLiteStore(settings.store) as store:
-        store.write(read_directory(canonical_dir).ledgers)
+        store.write(read_directory(canonical_dir, settings=SETTINGS).ledgers)
     opened = AppState(settings)
     yield opened
     opened.close()

@@ -28,6 +28,7 @@ from chain_graph.problem_ledger import LedgerItem, ProblemLedger
 from chain_graph.settings import Settings
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import read_directory
+from tests.defaults import SETTINGS
 from tests.neo4j_server import free_port
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -65,7 +66,7 @@ def big_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     big = Settings(store=f"sqlite:///{tmp_path}/big.db", auth_db=str(tmp_path / "big-auth.db"))
     synthesize(tmp_path / "big", firms=8000, seed=2)
     with SQLiteStore(big.store) as store:
-        store.write(read_directory(tmp_path / "big").ledgers)
+        store.write(read_directory(tmp_path / "big", settings=SETTINGS).ledgers)
     opened = AppState(big)
     token = opened.users.add("admin", Role.ADMIN)[1]
     try:

@@ -15,6 +15,7 @@ from chain_graph.settings import Settings
 from chain_graph.store.neo4j_store import Neo4jStore
 from ingest.loader import read_directory
 from tests.api.conftest import auth
+from tests.defaults import SETTINGS
 from tests.neo4j_server import Neo4jServer, free_port
 
 
@@ -31,7 +32,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jServer]:
 def test_service_on_neo4j_and_its_failure(server: Neo4jServer, canonical_dir: Path, tmp_path: Path) -> None:
     with Neo4jStore(server.url) as store:
         store.clear()
-        store.write(read_directory(canonical_dir).ledgers)
+        store.write(read_directory(canonical_dir, settings=SETTINGS).ledgers)
     settings = Settings(store=server.url, auth_db=str(tmp_path / "auth.db"))
     state = AppState(settings)
     token = state.users.add("admin", Role.ADMIN)[1]

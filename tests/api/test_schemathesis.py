@@ -18,6 +18,7 @@ from api.users import Role
 from chain_graph.settings import Settings
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import read_directory
+from tests.defaults import SETTINGS
 from tests.fuzzing import examples
 from tests.ledger_files import write_canonical
 
@@ -29,7 +30,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     base = tmp_path_factory.mktemp("schemathesis")
     app_settings = Settings(store=f"sqlite:///{base}/api.db", auth_db=str(base / "auth.db"))
     with SQLiteStore(app_settings.store) as store:
-        store.write(read_directory(write_canonical(Path(base) / "data")).ledgers)
+        store.write(read_directory(write_canonical(Path(base) / "data"), settings=SETTINGS).ledgers)
     state = AppState(app_settings)
     _TOKEN["admin"] = state.users.add("admin", Role.ADMIN)[1]
     yield create_app(app_settings, state=state)

@@ -18,6 +18,7 @@ from chain_graph.analysis import (
     starved,
 )
 from chain_graph.graph import from_networkx
+from tests.defaults import SETTINGS
 
 
 def _graph(
@@ -59,9 +60,9 @@ def test_three_tier_chain(three_tiers: nx.MultiDiGraph) -> None:
     # T2: 1 − 0.5·1 = 0.5; T1: 1 − 1·0.5 = 0.5; E: 1 − 0.8·0.5 = 0.6
     assert a.to_dict() == pytest.approx({"T3": 0.0, "T2": 0.5, "T1": 0.5, "E": 0.6})
     assert losses(three_tiers).output == pytest.approx(400.0)
-    assert _ids(three_tiers, blocked(three_tiers)) == ["T3"]
-    assert _ids(three_tiers, starved(three_tiers)) == ["T2", "T1", "E"]
-    [row] = recovery(three_tiers, blocked(three_tiers)).to_dict("records")
+    assert _ids(three_tiers, blocked(three_tiers, threshold=0.9)) == ["T3"]
+    assert _ids(three_tiers, starved(three_tiers, threshold=0.9)) == ["T2", "T1", "E"]
+    [row] = recovery(three_tiers, blocked(three_tiers, threshold=0.9)).to_dict("records")
     assert row["recovered_value"] == pytest.approx(400.0)
     assert row["recovered_output"] == pytest.approx(400.0)
     assert row["recovered_investment"] == 0.0
@@ -86,7 +87,7 @@ def shared_material() -> nx.MultiDiGraph:
 def test_two_suppliers_share_one_material(shared_material: nx.MultiDiGraph) -> None:
     # A = 1 − 0.6·0.5 − 0.3·1 = 0.4
     assert availability(shared_material)["E"] == pytest.approx(0.4)
-    table = recovery(shared_material, blocked(shared_material))
+    table = recovery(shared_material, blocked(shared_material, threshold=0.9))
     # Restoring either gives A = 0.7: 30 万元 each, a tie.
     assert table["recovered_value"].tolist() == pytest.approx([30.0, 30.0])
     ranked = rank_blocked(table)
@@ -98,7 +99,7 @@ def test_two_suppliers_share_one_material(shared_material: nx.MultiDiGraph) -> N
 
 def test_restoration_order_breaks_ties_by_id(shared_material: nx.MultiDiGraph) -> None:
     g = from_networkx(shared_material)
-    order = restoration_order(g, blocked(g))
+    order = restoration_order(g, blocked(g, threshold=0.9))
     assert order.to_dict("records") == [
         {"id": "S1", "marginal_value": pytest.approx(30.0), "cumulative_value": pytest.approx(30.0)},
         {"id": "S2", "marginal_value": pytest.approx(30.0), "cumulative_value": pytest.approx(60.0)},
@@ -118,7 +119,7 @@ def test_restoration_order_prefers_the_bigger_marginal_gain() -> None:
         [("A", "E", "x", {"w": 0.5}), ("B", "E", "x", {"w": 0.5}), ("C", "P", "y", {"w": 1.0})],
     )
     g = from_networkx(G)
-    order = restoration_order(g, blocked(g)).to_dict("records")
+    order = restoration_order(g, blocked(g, threshold=0.9)).to_dict("records")
     # Alone: A 50, B 50, C 60. C first (60), then A (50, tie with B to the smaller id), then B.
     assert [r["id"] for r in order] == ["C", "A", "B"]
     assert [r["marginal_value"] for r in order] == pytest.approx([60.0, 50.0, 50.0])
@@ -131,7 +132,7 @@ def test_non_critical_link_never_lowers_availability() -> None:
         [("X", "E", "包装", {"w": 1.0, "critical": False, "stock_days": 2})],
     )
     assert availability(G)["E"] == 1.0
-    [row] = recovery(G, blocked(G)).to_dict("records")
+    [row] = recovery(G, blocked(G, threshold=0.9)).to_dict("records")
     assert row["id"] == "X"  # still blocked: it has an outgoing link
     assert row["recovered_value"] == 0.0
     assert row["affected"] == []
@@ -147,7 +148,7 @@ def test_cycle_with_a_stopped_feeder() -> None:
     )
     # a(A) = min(1 − 0.5, 1 − 0.5(1 − a(B))), a(B) = 1 − 0.5(1 − a(A)) → a(A) = 0.5, a(B) = 0.75
     assert availability(G).to_dict() == pytest.approx({"X": 0.0, "A": 0.5, "B": 0.75})
-    [row] = recovery(G, blocked(G)).to_dict("records")
+    [row] = recovery(G, blocked(G, threshold=0.9)).to_dict("records")
     assert row["recovered_value"] == pytest.approx(25.0)
 
 
@@ -167,8 +168,8 @@ def test_cycle_of_stopped_suppliers_restored_together() -> None:
         [("A", "B", "p", {"w": 1.0}), ("B", "A", "q", {"w": 1.0}), ("A", "E", "m", {"w": 1.0})],
     )
     g = from_networkx(G)
-    assert recovery(g, blocked(g))["recovered_value"].tolist() == [0.0, 0.0]
-    order = restoration_order(g, blocked(g)).to_dict("records")
+    assert recovery(g, blocked(g, threshold=0.9))["recovered_value"].tolist() == [0.0, 0.0]
+    order = restoration_order(g, blocked(g, threshold=0.9)).to_dict("records")
     assert [r["marginal_value"] for r in order] == pytest.approx([0.0, 10.0])
 
 
@@ -181,7 +182,7 @@ def test_restoring_a_stopped_member_of_a_self_sustaining_pair_lifts_both() -> No
         [("A", "B", "p", {"w": 1.0}), ("B", "A", "q", {"w": 1.0})],
     )
     assert availability(G).to_dict() == {"A": 0.0, "B": 0.0}
-    [row] = recovery(G, blocked(G)).to_dict("records")
+    [row] = recovery(G, blocked(G, threshold=0.9)).to_dict("records")
     assert row["recovered_value"] == pytest.approx(10.0)
     assert row["affected"] == ["B"]
 
@@ -201,7 +202,7 @@ def test_restoring_a_member_of_a_ring_with_outside_supply() -> None:
         ],
     )
     assert availability(G).to_dict() == pytest.approx({"A": 0.5, "B": 0.7, "S": 1.0, "U": 1.0})
-    [row] = recovery(G, blocked(G)).to_dict("records")
+    [row] = recovery(G, blocked(G, threshold=0.9)).to_dict("records")
     assert row["recovered_value"] == pytest.approx(30.0)
 
 
@@ -214,17 +215,17 @@ def test_supplier_that_is_also_a_key_enterprise() -> None:
         [("K", "E", "电机", {"w": 1.0})],
     )
     assert losses(G).output == pytest.approx(500 * 0.5 + 1000 * 0.5)
-    [row] = recovery(G, blocked(G)).to_dict("records")
+    [row] = recovery(G, blocked(G, threshold=0.9)).to_dict("records")
     assert row["recovered_value"] == pytest.approx(750.0)
     assert row["affected"] == ["E", "K"]  # equal gains, by id; K's own output counts
 
 
 def test_blocked_firm_with_no_key_node_downstream() -> None:
     G = _graph({"Z": {"capacity": 0.0}, "Y": {}}, [("Z", "Y", "螺丝", {"w": 1.0})])
-    [row] = recovery(G, blocked(G)).to_dict("records")
+    [row] = recovery(G, blocked(G, threshold=0.9)).to_dict("records")
     assert row["recovered_value"] == 0.0
     assert row["affected"] == []
-    assert _ids(G, starved(G)) == ["Y"]
+    assert _ids(G, starved(G, threshold=0.9)) == ["Y"]
 
 
 def test_projects_lose_investment() -> None:
@@ -234,7 +235,7 @@ def test_projects_lose_investment() -> None:
     )
     # A = 1 − 0.5·0.8 = 0.6 → investment at risk 300·0.4 = 120
     assert losses(G).investment == pytest.approx(120.0)
-    [row] = recovery(G, blocked(G)).to_dict("records")
+    [row] = recovery(G, blocked(G, threshold=0.9)).to_dict("records")
     assert row["recovered_investment"] == pytest.approx(120.0)
     assert row["recovered_output"] == 0.0
 
@@ -258,7 +259,7 @@ def test_single_source_threshold_and_critical_only() -> None:
             ("B", "E", "z", {"w": 0.95, "critical": False}),
         ],
     )
-    assert single_source(G).to_dict("records") == [
+    assert single_source(G, threshold=0.8).to_dict("records") == [
         {"buyer_id": "E", "material": "x", "supplier_id": "A", "share": 80.0}
     ]
 
@@ -294,7 +295,7 @@ def test_unknown_output_and_plan_weigh_nothing() -> None:
             "critical": [True, True],
         }
     )
-    result = analyze(LedgerTables.from_frames(firms=firms, projects=projects, links=links))
+    result = analyze(LedgerTables.from_frames(firms=firms, projects=projects, links=links), settings=SETTINGS)
     assert (result.losses.output, result.losses.investment) == (0.0, 0.0)
     assert list(result.blocked["id"]) == ["S1"]
     assert np.isfinite(result.restoration_order["cumulative_value"]).all()

@@ -19,6 +19,7 @@ from chain_graph.analysis import (
 from chain_graph.gaps import analyze
 from chain_graph.graph import from_networkx
 from tests.chain_graph.oracle import naive_availability, naive_value_at_risk
+from tests.defaults import SETTINGS
 from tests.fuzzing import examples
 
 MATERIALS = ["a", "b", "c"]
@@ -96,11 +97,11 @@ def test_recovery_on_rings_matches_the_naive_fixed_point(G: nx.MultiDiGraph) -> 
     g = from_networkx(G)
     assert availability(g).to_dict() == pytest.approx(naive_availability(G), abs=1e-9)
     now = naive_value_at_risk(G, naive_availability(G))
-    for row in recovery(g, blocked(g)).to_dict("records"):
+    for row in recovery(g, blocked(g, threshold=0.9)).to_dict("records"):
         restored = naive_availability(G, {row["id"]: 1.0})
         assert row["recovered_value"] == pytest.approx(now - naive_value_at_risk(G, restored), abs=1e-6)
-    order = restoration_order(g, blocked(g))
-    everything = naive_availability(G, {str(g.ids[x]): 1.0 for x in blocked(g)})
+    order = restoration_order(g, blocked(g, threshold=0.9))
+    everything = naive_availability(G, {str(g.ids[x]): 1.0 for x in blocked(g, threshold=0.9)})
     final = float(order["cumulative_value"].iloc[-1]) if len(order) else 0.0
     assert final == pytest.approx(now - naive_value_at_risk(G, everything), abs=1e-6)
 
@@ -139,7 +140,7 @@ def test_lowering_a_capacity_never_raises_an_availability(G: nx.MultiDiGraph, da
 @given(supply_graphs())
 def test_recovered_value_equals_a_full_recomputation(G: nx.MultiDiGraph) -> None:
     g = from_networkx(G)
-    table = recovery(g, blocked(g))
+    table = recovery(g, blocked(g, threshold=0.9))
     now = naive_value_at_risk(G, naive_availability(G))
     for row in table.to_dict("records"):
         restored = naive_availability(G, {row["id"]: 1.0})
@@ -150,7 +151,7 @@ def test_recovered_value_equals_a_full_recomputation(G: nx.MultiDiGraph) -> None
 @given(supply_graphs())
 def test_restoration_order_ends_at_everything_restored(G: nx.MultiDiGraph) -> None:
     g = from_networkx(G)
-    candidates = blocked(g)
+    candidates = blocked(g, threshold=0.9)
     order = restoration_order(g, candidates)
     now = losses(g).value
     restored = naive_availability(G, {str(g.ids[x]): 1.0 for x in candidates})
@@ -191,7 +192,10 @@ def test_result_does_not_depend_on_row_order(G: nx.MultiDiGraph, rng: object) ->
     H = nx.MultiDiGraph()
     H.add_nodes_from(nodes)
     H.add_edges_from(edges)
-    a, b = analyze(from_networkx(G)).to_json(), analyze(from_networkx(H)).to_json()
+    a, b = (
+        analyze(from_networkx(G), settings=SETTINGS).to_json(),
+        analyze(from_networkx(H), settings=SETTINGS).to_json(),
+    )
     assert b["availability"] == pytest.approx(a["availability"], abs=1e-12)
     assert [r["id"] for r in b["blocked"]] == [r["id"] for r in a["blocked"]]
     assert b["restoration_order"] == a["restoration_order"] or [r["id"] for r in b["restoration_order"]] == [

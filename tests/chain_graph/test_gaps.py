@@ -12,6 +12,7 @@ from chain_graph.gaps import analyze
 from chain_graph.settings import Settings
 from cli.main import app
 from ingest.loader import read_directory
+from tests.defaults import SETTINGS
 from tests.ledger_files import CANONICAL, write_canonical
 
 # Canonical data (tests/ledger_files.py):
@@ -27,7 +28,7 @@ INVESTMENT_AT_RISK = 20000 * 0.6  # 12000
 
 @pytest.fixture
 def result_json(canonical_dir: Path) -> dict[str, object]:
-    return analyze(read_directory(canonical_dir).ledgers).to_json()
+    return analyze(read_directory(canonical_dir, settings=SETTINGS).ledgers, settings=SETTINGS).to_json()
 
 
 def test_top_level_keys(result_json: dict[str, object]) -> None:
@@ -130,18 +131,22 @@ def test_each_scope_routes_the_blocked_supplier(
     suppliers[1][2] = "" if adcode else "地址不详"
     suppliers[1][3] = adcode
     directory = write_canonical(tmp_path / "d", {**CANONICAL, "suppliers": suppliers})
-    [record] = analyze(read_directory(directory).ledgers).to_json()["blocked"]
+    [record] = analyze(read_directory(directory, settings=SETTINGS).ledgers, settings=SETTINGS).to_json()[
+        "blocked"
+    ]
     assert (record["scope"], record["route_to"], record["target_region"]) == (scope, route_to, target)
 
 
 def test_local_and_coordination_lists(canonical_dir: Path) -> None:
-    result = analyze(read_directory(canonical_dir).ledgers)
+    result = analyze(read_directory(canonical_dir, settings=SETTINGS).ledgers, settings=SETTINGS)
     assert result.local_list().empty
     assert result.coordination_list()["id"].tolist() == ["S1"]
 
 
 def test_home_city_setting_changes_the_routing(canonical_dir: Path) -> None:
-    result = analyze(read_directory(canonical_dir).ledgers, settings=Settings(home_adcode="430100"))
+    result = analyze(
+        read_directory(canonical_dir, settings=SETTINGS).ledgers, settings=Settings(home_adcode="430100")
+    )
     assert result.local_list()["route_to"].tolist() == ["雨花区人民政府"]
 
 
@@ -175,7 +180,9 @@ def test_cli_refuses_broken_ledgers(tmp_path: Path) -> None:
 
 
 def test_chain_summary(canonical_dir: Path) -> None:
-    table = analyze(read_directory(canonical_dir).ledgers).chain_summary()
+    table = analyze(
+        read_directory(canonical_dir, settings=SETTINGS).ledgers, settings=SETTINGS
+    ).chain_summary()
     rows = {r["chain"]: r for r in table.to_dict("records")}
     # 装备制造: E1 (30000, a = 0.4), held back by S1; 食品加工: E2 (5000, a = 0.6), by no one.
     assert rows["装备制造"]["count"] == 1
@@ -188,7 +195,9 @@ def test_chain_summary(canonical_dir: Path) -> None:
 
 
 def test_county_summary(canonical_dir: Path) -> None:
-    table = analyze(read_directory(canonical_dir).ledgers).county_summary()
+    table = analyze(
+        read_directory(canonical_dir, settings=SETTINGS).ledgers, settings=SETTINGS
+    ).county_summary(home_adcode="431200")
     rows = {r["county"]: r for r in table.to_dict("records")}
     # 鹤城区: E1 (30000) and P1 (plan 20000), both at 0.4.
     assert rows["431202"]["name"] == "鹤城区"

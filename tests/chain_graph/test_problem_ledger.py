@@ -22,6 +22,7 @@ from chain_graph.problem_ledger import (
 )
 from chain_graph.settings import Settings
 from ingest.loader import read_directory
+from tests.defaults import SETTINGS
 
 NOW = dt.datetime(2026, 11, 20, 10, 0)
 R, P, C = ProblemStatus.REGISTERED, ProblemStatus.IN_PROGRESS, ProblemStatus.CLOSED
@@ -134,7 +135,7 @@ def test_row_round_trip() -> None:
 
 
 def test_items_from_problems_take_default_units(canonical_dir: Path) -> None:
-    ledgers = read_directory(canonical_dir).ledgers
+    ledgers = read_directory(canonical_dir, settings=SETTINGS).ledgers
     items = items_from_problems(ledgers, at=NOW, settings=Settings())
     assert [i.id for i in items] == list(ledgers.problems["id"])
     for item, row in zip(items, ledgers.problems.to_dict("records"), strict=True):
@@ -145,8 +146,8 @@ def test_items_from_problems_take_default_units(canonical_dir: Path) -> None:
 
 
 def test_items_from_analysis_once_per_open_pair(canonical_dir: Path) -> None:
-    ledgers = read_directory(canonical_dir).ledgers
-    analysis = analyze(ledgers)
+    ledgers = read_directory(canonical_dir, settings=SETTINGS).ledgers
+    analysis = analyze(ledgers, settings=SETTINGS)
     first = items_from_analysis(analysis, ledgers, [], at=NOW, settings=Settings())
     pairs = {(row["id"], buyer) for row in analysis.blocked.to_dict("records") for buyer in row["affected"]}
     assert {(i.supplier_id, i.subject_id) for i in first} == pairs

@@ -59,7 +59,7 @@ ADDRESSES = [
 def test_address_resolves_and_classifies(address: str, adcode: str, scope: Scope) -> None:
     [found] = resolve_addresses([address])
     assert found == adcode
-    assert classify(found).scope is scope
+    assert classify(found, home_adcode="431200").scope is scope
 
 
 def test_resolve_keeps_order_and_duplicates() -> None:
@@ -82,7 +82,7 @@ def test_resolve_keeps_order_and_duplicates() -> None:
     ],
 )
 def test_classify_routes(adcode: str, scope: Scope, route_to: str | None, target: str | None) -> None:
-    region = classify(adcode)
+    region = classify(adcode, home_adcode="431200")
     assert (region.scope, region.route_to, region.target_region) == (scope, route_to, target)
 
 

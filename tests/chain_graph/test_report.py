@@ -11,14 +11,16 @@ from chain_graph.errors import ConfigError
 from chain_graph.gaps import analyze
 from chain_graph.problem_ledger import Action, LedgerEvent, LedgerItem, apply, registration
 from chain_graph.report import report_period, unit_ranking, weekly_report
+from chain_graph.settings import Settings
 from ingest.loader import read_directory
+from tests.defaults import SETTINGS
 
 START, END = dt.date(2026, 11, 23), dt.date(2026, 11, 29)
 
 
 def test_canonical_figures(canonical_dir: Path) -> None:
-    analysis = analyze(read_directory(canonical_dir).ledgers)
-    report = weekly_report(analysis, [], [], start=START, end=END)
+    analysis = analyze(read_directory(canonical_dir, settings=SETTINGS).ledgers, settings=SETTINGS)
+    report = weekly_report(analysis, [], [], start=START, end=END, target=0.9)
     # E1: output 30000, a = 0.4 (S1, 60 % of its steel, is stopped); E2: 5000, own capacity 60 %.
     assert report.recovery == pytest.approx((30000 * 0.4 + 5000 * 0.6) / 35000)
     assert not report.target_met
@@ -35,10 +37,22 @@ def test_canonical_figures(canonical_dir: Path) -> None:
     assert weekly_report(analysis, [], [], start=START, end=END, target=0.4).target_met
 
 
+def test_only_key_scale_enterprises_count_for_the_recovery(canonical_dir: Path) -> None:
+    # E2 (output 5000, tax 600) is a key scale enterprise by its tax; at 700 万元 it is not,
+    # and only E1 (output 30000, a = 0.4) is left.
+    settings = Settings(key_tax_threshold=700)
+    analysis = analyze(read_directory(canonical_dir, settings=settings).ledgers, settings=settings)
+    report = weekly_report(analysis, [], [], start=START, end=END, target=0.9)
+    assert report.recovery == pytest.approx(0.4)
+    assert (report.enterprises, report.enterprises_below_target) == (1, 1)
+    # The losses stay those of the analysis spec: every firm of the enterprises table.
+    assert report.output_at_risk == pytest.approx(30000 * 0.6 + 5000 * 0.4)
+
+
 def test_a_reversed_period_is_refused(canonical_dir: Path) -> None:
-    analysis = analyze(read_directory(canonical_dir).ledgers)
+    analysis = analyze(read_directory(canonical_dir, settings=SETTINGS).ledgers, settings=SETTINGS)
     with pytest.raises(ConfigError, match="早于开始日"):
-        weekly_report(analysis, [], [], start=END, end=START)
+        weekly_report(analysis, [], [], start=END, end=START, target=0.9)
 
 
 TODAY = dt.date(2026, 11, 28)

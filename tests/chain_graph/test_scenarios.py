@@ -14,11 +14,12 @@ from chain_graph.graph import SupplyGraph, build_graph
 from chain_graph.scenarios import Scenario, load_scenario, run_scenario
 from cli.main import app
 from ingest.loader import read_directory
+from tests.defaults import SETTINGS
 
 
 @pytest.fixture
 def graph(canonical_dir: Path) -> SupplyGraph:
-    return build_graph(read_directory(canonical_dir).ledgers)
+    return build_graph(read_directory(canonical_dir, settings=SETTINGS).ledgers)
 
 
 @pytest.mark.parametrize(
@@ -37,7 +38,7 @@ def graph(canonical_dir: Path) -> SupplyGraph:
 def test_scenarios_against_hand_computed_values(
     graph: SupplyGraph, scenario: Scenario, value_at_risk: float, added: list[str], removed: list[str]
 ) -> None:
-    result = run_scenario(graph, scenario).to_json()
+    result = run_scenario(graph, scenario, settings=SETTINGS).to_json()
     assert result["summary_before"]["value_at_risk"] == pytest.approx(32000.0)
     assert result["summary_after"]["value_at_risk"] == pytest.approx(value_at_risk)
     assert result["delta"]["value_at_risk"] == pytest.approx(value_at_risk - 32000.0)
@@ -46,7 +47,7 @@ def test_scenarios_against_hand_computed_values(
 
 
 def test_changes_list_biggest_value_first(graph: SupplyGraph) -> None:
-    changes = run_scenario(graph, Scenario(stop=["S2"])).changes()
+    changes = run_scenario(graph, Scenario(stop=["S2"]), settings=SETTINGS).changes()
     assert [c["id"] for c in changes] == ["E1", "P1", "S2"]  # 12000, 8000, then S2 (no value)
     assert changes[0]["before"] == pytest.approx(0.4)
     assert changes[0]["after"] == 0.0
@@ -58,7 +59,7 @@ def test_changes_list_biggest_value_first(graph: SupplyGraph) -> None:
 )
 def test_unknown_or_project_ids_are_refused(graph: SupplyGraph, scenario: Scenario) -> None:
     with pytest.raises(ConfigError):
-        run_scenario(graph, scenario)
+        run_scenario(graph, scenario, settings=SETTINGS)
 
 
 @pytest.mark.parametrize("bad", [{"stop_regions": ["4"]}, {"capacity": {"S1": 120}}, {"halt": ["S1"]}])

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from chain_graph.store.sqlite import SQLiteStore
 from cli.main import app
 from ingest.rejects import REJECT_HEADERS
+from tests.defaults import SETTINGS
 from tests.ingest.broken import EXPECTED, write_broken
 
 runner = CliRunner()
@@ -131,7 +132,7 @@ def test_template_round_trips_through_the_reader(tmp_path: Path) -> None:
     directory.mkdir()
     result = runner.invoke(app, ["template", str(directory / "台账模板.xlsx")])
     assert result.exit_code == 0, result.output
-    validation = read_directory(directory)
+    validation = read_directory(directory, settings=SETTINGS)
     # Every sheet's header is recognised; the only complaint is that the tables are empty.
     assert {i.code for i in validation.issues} == {IssueCode.TABLE_EMPTY}
     assert {i.sheet for i in validation.issues} == {"重点企业", "重点项目", "供应商", "供应关系", "问题台账"}

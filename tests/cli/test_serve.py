@@ -20,6 +20,7 @@ import pytest
 
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import read_directory
+from tests.defaults import SETTINGS
 from tests.neo4j_server import free_port
 
 CLI = str(Path(sys.executable).parent / "chain-graph")
@@ -30,7 +31,7 @@ POSTS = 16
 def served(tmp_path: Path, canonical_dir: Path) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
     url = f"sqlite:///{tmp_path}/served.db"
     with SQLiteStore(url) as store:
-        store.write(read_directory(canonical_dir).ledgers)
+        store.write(read_directory(canonical_dir, settings=SETTINGS).ledgers)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHAIN_GRAPH_")}
     env["CHAIN_GRAPH_AUTH_DB"] = str(tmp_path / "auth.db")
     added = subprocess.run(

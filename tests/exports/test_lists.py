@@ -15,6 +15,7 @@ from chain_graph.problem_ledger import Action, LedgerItem, apply, registration
 from exports.lists import COORDINATION_COLUMNS, coordination_sheets, ledger_sheets, local_sheets
 from exports.workbook import write_csv, write_xlsx
 from ingest.loader import read_directory
+from tests.defaults import SETTINGS
 
 INJECTED = '=HYPERLINK("http://evil.example/x","点我")'
 TODAY = dt.date(2026, 11, 28)
@@ -22,7 +23,7 @@ TODAY = dt.date(2026, 11, 28)
 
 @pytest.fixture
 def ledgers(canonical_dir: Path) -> LedgerTables:
-    base = read_directory(canonical_dir).ledgers
+    base = read_directory(canonical_dir, settings=SETTINGS).ledgers
     firms = base.firms.copy()
     # S1 (Changsha, stopped) is the one blocked supplier outside the city: give it a hostile name.
     firms.loc[firms["id"] == "S1", "name"] = INJECTED
@@ -33,7 +34,7 @@ def ledgers(canonical_dir: Path) -> LedgerTables:
 
 @pytest.fixture
 def analysis(ledgers: LedgerTables) -> GapAnalysis:
-    return analyze(ledgers)
+    return analyze(ledgers, settings=SETTINGS)
 
 
 def test_coordination_workbook(tmp_path: Path, ledgers: LedgerTables, analysis: GapAnalysis) -> None:

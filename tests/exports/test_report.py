@@ -14,6 +14,7 @@ from chain_graph.problem_ledger import LedgerItem
 from chain_graph.report import WeeklyReport, weekly_report
 from exports.report import render_html, write_report_xlsx
 from ingest.loader import read_directory
+from tests.defaults import SETTINGS
 
 HOSTILE = "<script>alert(1)</script>局"
 
@@ -40,11 +41,12 @@ def report(canonical_dir: Path) -> WeeklyReport:
         ),
     ]
     return weekly_report(
-        analyze(read_directory(canonical_dir).ledgers),
+        analyze(read_directory(canonical_dir, settings=SETTINGS).ledgers, settings=SETTINGS),
         items,
         [],
         start=dt.date(2026, 11, 23),
         end=dt.date(2026, 11, 29),
+        target=0.9,
     )
 
 

@@ -21,6 +21,7 @@ from chain_graph.errors import IssueCode
 from chain_graph.gaps import analyze
 from chain_graph.graph import build_graph
 from ingest.loader import read_directory
+from tests.defaults import SETTINGS
 from tests.fuzzing import examples
 from tests.ledger_files import write_canonical
 
@@ -153,14 +154,14 @@ def ledgers(draw: st.DrawFn) -> dict[str, list[list[Any]]]:
 @given(tables=ledgers())
 def test_valid_ledgers_always_load_and_analyse(tables: dict[str, list[list[Any]]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        validation = read_directory(write_canonical(Path(tmp), tables))
+        validation = read_directory(write_canonical(Path(tmp), tables), settings=SETTINGS)
     assert validation.ok, validation.issues[:3]
     counts = validation.ledgers.counts()
     assert counts["links"] == len(tables["links"]) - 1
     assert counts["projects"] == len(tables["projects"]) - 1
     firm_ids = {row[0] for name in ("enterprises", "suppliers") for row in tables[name][1:]}
     assert set(validation.ledgers.firms["id"]) == firm_ids
-    result = analyze(validation.ledgers)
+    result = analyze(validation.ledgers, settings=SETTINGS)
     a = np.array(list(result.availability().values()))
     assert ((a >= -1e-12) & (a <= 1 + 1e-12)).all()
     assert result.losses.output >= -1e-9
@@ -187,7 +188,7 @@ def test_corrupted_ledgers_never_raise(
         rows[r] = list(rows[r])
         rows[r][column % len(rows[r])] = text
     with tempfile.TemporaryDirectory() as tmp:
-        validation = read_directory(write_canonical(Path(tmp), tables))
+        validation = read_directory(write_canonical(Path(tmp), tables), settings=SETTINGS)
     codes = {code.value for code in IssueCode}
     for issue in validation.issues:
         assert issue.code.value in codes
@@ -195,4 +196,4 @@ def test_corrupted_ledgers_never_raise(
         assert issue.file.endswith(".csv")
         assert issue.row >= 0
     if not validation.blocking:
-        analyze(validation.ledgers)  # whatever is valid analyses without error
+        analyze(validation.ledgers, settings=SETTINGS)  # whatever is valid analyses without error

@@ -21,6 +21,7 @@ from chain_graph.gaps import analyze
 from chain_graph.model import LedgerTables
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import ingest_directory, read_directory
+from tests.defaults import SETTINGS
 from tests.ingest.bounds import bounded
 from tests.ledger_files import CANONICAL, write_canonical, write_csv, write_xlsx
 
@@ -273,7 +274,7 @@ LOADED: list[tuple[str, Mutation, Check | None]] = [
 @pytest.fixture
 def store(tmp_path: Path) -> SQLiteStore:
     opened = SQLiteStore(f"sqlite:///{tmp_path}/hostile.db")
-    opened.write(read_directory(write_canonical(tmp_path / "before")).ledgers)
+    opened.write(read_directory(write_canonical(tmp_path / "before"), settings=SETTINGS).ledgers)
     return opened
 
 
@@ -285,7 +286,7 @@ def test_refused_with_a_located_issue_and_nothing_written(
     mutate(directory)
     before, version = store.load().canonical(), store.data_version()
     with bounded(mib=256, seconds=60):
-        report = ingest_directory(directory, store)
+        report = ingest_directory(directory, store, settings=SETTINGS)
     found = {issue.code.value for issue in report.validation.issues}
     assert codes <= found, (case, sorted(found))
     assert not report.written
@@ -302,12 +303,12 @@ def test_loaded(store: SQLiteStore, tmp_path: Path, case: str, mutate: Mutation,
     directory = write_canonical(tmp_path / "data")
     mutate(directory)
     with bounded(mib=256, seconds=60):
-        report = ingest_directory(directory, store)
+        report = ingest_directory(directory, store, settings=SETTINGS)
     assert report.written, (case, report.validation.issues[:3])
     loaded = store.load()
     assert loaded.firms["id"].is_unique
     assert set(loaded.firms["id"]) >= {"E1", "E2", "S1", "S2"}  # nothing lost, no twin firm
     if check is not None:
         check(loaded)
-    analyze(loaded)
+    analyze(loaded, settings=SETTINGS)
     store.close()

@@ -19,6 +19,7 @@ import pytest
 
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import ingest_directory, read_directory
+from tests.defaults import SETTINGS
 from tests.ingest.bounds import bounded
 from tests.ledger_files import CANONICAL, write_canonical, write_xlsx
 
@@ -130,7 +131,7 @@ REFUSED: list[tuple[str, Callable[[Path], object], str, tuple[int, str] | None]]
 @pytest.fixture
 def store(tmp_path: Path) -> SQLiteStore:
     opened = SQLiteStore(f"sqlite:///{tmp_path}/hostile.db")
-    opened.write(read_directory(write_canonical(tmp_path / "before")).ledgers)
+    opened.write(read_directory(write_canonical(tmp_path / "before"), settings=SETTINGS).ledgers)
     return opened
 
 
@@ -147,7 +148,7 @@ def test_refused_within_bounds(
     make(directory)
     version = store.data_version()
     with bounded(mib=128, seconds=60):
-        report = ingest_directory(directory, store)
+        report = ingest_directory(directory, store, settings=SETTINGS)
     issues = [i for i in report.validation.issues if i.code.value == code]
     assert issues, (case, report.validation.issues)
     assert issues[0].file == "enterprises.xlsx"
@@ -190,7 +191,7 @@ def test_loaded_within_bounds(
     directory = write_canonical(tmp_path / "data")
     make(directory)
     with bounded(mib=256, seconds=300):
-        report = ingest_directory(directory, store)
+        report = ingest_directory(directory, store, settings=SETTINGS)
     assert report.written, (case, report.validation.issues[:3])
     firms = store.load().firms.set_index("id")
     assert firms.loc["E1", "output_value"] == 30000

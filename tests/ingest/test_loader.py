@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from chain_graph.errors import ConfigError, IssueCode
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import ingest_directory, read_directory
+from tests.defaults import SETTINGS
 from tests.ledger_files import write_canonical, write_csv, write_xlsx
 
 TITLE = ["怀化市重点企业上游供应商复工需求清单"]
@@ -104,7 +105,7 @@ def _chinese_twin(directory: Path) -> Path:
 
 def _store_content(data_dir: Path, db: Path) -> dict[str, pd.DataFrame]:
     with SQLiteStore(f"sqlite:///{db}") as store:
-        report = ingest_directory(data_dir, store)
+        report = ingest_directory(data_dir, store, settings=SETTINGS)
         assert report.validation.issues == []
         loaded = store.load().canonical()
     return {name: getattr(loaded, name) for name in loaded.TABLES}
@@ -135,9 +136,9 @@ def test_chinese_workbooks_load_exactly_like_the_canonical_csv(tmp_path: Path) -
 
 def test_second_import_changes_nothing(tmp_path: Path, canonical_dir: Path) -> None:
     with SQLiteStore(f"sqlite:///{tmp_path}/x.db") as store:
-        ingest_directory(canonical_dir, store)
+        ingest_directory(canonical_dir, store, settings=SETTINGS)
         first = store.load().canonical()
-        report = ingest_directory(canonical_dir, store)
+        report = ingest_directory(canonical_dir, store, settings=SETTINGS)
         second = store.load().canonical()
     assert report.before == report.after
     for name in first.TABLES:
@@ -154,7 +155,7 @@ def test_unknown_columns_are_kept_as_extra_attributes(tmp_path: Path) -> None:
             ["E2", "芷江乙食品有限公司", "芷江侗族自治县工业园", ""],
         ],
     )
-    ledgers = read_directory(directory).ledgers
+    ledgers = read_directory(directory, settings=SETTINGS).ledgers
     extra = ledgers.firms.set_index("id")["extra"]
     assert extra["E1"] == '{"备注": "重点帮扶"}'
     assert extra["E2"] == ""
@@ -162,11 +163,11 @@ def test_unknown_columns_are_kept_as_extra_attributes(tmp_path: Path) -> None:
 
 def test_missing_directory_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
-        read_directory(tmp_path / "nope")
+        read_directory(tmp_path / "nope", settings=SETTINGS)
 
 
 def test_percent_cell_and_date_cell_in_xlsx(tmp_path: Path) -> None:
-    validation = read_directory(_chinese_twin(tmp_path / "t"))
+    validation = read_directory(_chinese_twin(tmp_path / "t"), settings=SETTINGS)
     assert validation.ok
     assert validation.ledgers.problems.set_index("id").at["W1", "deadline"] == "2026-12-31"
 
@@ -174,7 +175,7 @@ def test_percent_cell_and_date_cell_in_xlsx(tmp_path: Path) -> None:
 def test_required_table_missing_blocks_even_keep_valid(tmp_path: Path, canonical_dir: Path) -> None:
     (canonical_dir / "links.csv").unlink()
     with SQLiteStore(f"sqlite:///{tmp_path}/x.db") as store:
-        report = ingest_directory(canonical_dir, store, keep_valid=True)
+        report = ingest_directory(canonical_dir, store, keep_valid=True, settings=SETTINGS)
         assert not report.written
         assert store.counts() == {"firms": 0, "projects": 0, "links": 0, "problems": 0}
     assert [i.code for i in report.validation.issues] == [IssueCode.TABLE_MISSING]

@@ -8,6 +8,7 @@ import pytest
 from chain_graph.regions import Scope, classify
 from ingest.loader import read_directory
 from ingest.synth import HUAIHUA_COUNTIES, synthesize
+from tests.defaults import SETTINGS
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +19,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_city_has_the_huaihua_shape(city: Path) -> None:
-    validation = read_directory(city)
+    validation = read_directory(city, settings=SETTINGS)
     assert validation.issues == []
     ledgers = validation.ledgers
     firms = ledgers.firms
@@ -28,7 +29,11 @@ def test_city_has_the_huaihua_shape(city: Path) -> None:
     assert int((ledgers.projects["category"] == "基础设施").sum()) == 44
     assert len(ledgers.links) == 6000
     suppliers = firms[firms["is_supplier"] & ~firms["is_enterprise"]]
-    scopes = suppliers["adcode"].map(lambda c: classify(c).scope).value_counts(normalize=True)
+    scopes = (
+        suppliers["adcode"]
+        .map(lambda c: classify(c, home_adcode="431200").scope)
+        .value_counts(normalize=True)
+    )
     assert scopes[Scope.LOCAL] == pytest.approx(0.40, abs=0.04)
     assert scopes[Scope.IN_PROVINCE] == pytest.approx(0.35, abs=0.04)
     assert scopes[Scope.OUT_OF_PROVINCE] == pytest.approx(0.25, abs=0.04)
@@ -42,7 +47,7 @@ def test_city_has_the_huaihua_shape(city: Path) -> None:
 def test_same_seed_same_data(city: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
     synthesize(again, firms=2300, seed=7)
-    a, b = read_directory(city).ledgers, read_directory(again).ledgers
+    a, b = read_directory(city, settings=SETTINGS).ledgers, read_directory(again, settings=SETTINGS).ledgers
     for name in a.TABLES:
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
 
@@ -50,7 +55,9 @@ def test_same_seed_same_data(city: Path, tmp_path: Path) -> None:
 def test_other_seed_other_data(city: Path, tmp_path: Path) -> None:
     other = tmp_path / "other"
     synthesize(other, firms=2300, seed=8)
-    assert not read_directory(city).ledgers.links.equals(read_directory(other).ledgers.links)
+    assert not read_directory(city, settings=SETTINGS).ledgers.links.equals(
+        read_directory(other, settings=SETTINGS).ledgers.links
+    )
 
 
 def test_larger_scales_write_csv_and_say_they_are_synthetic(tmp_path: Path) -> None:
@@ -59,4 +66,4 @@ def test_larger_scales_write_csv_and_say_they_are_synthetic(tmp_path: Path) -> N
     assert "虚构" in (tmp_path / "说明.txt").read_text(encoding="utf-8")
     assert "虚构" in (tmp_path / "供应关系.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert counts["供应关系"] == 60000
-    assert read_directory(tmp_path).ok
+    assert read_directory(tmp_path, settings=SETTINGS).ok

@@ -6,12 +6,13 @@ import pytest
 
 from chain_graph.errors import IssueCode
 from ingest.loader import read_directory
+from tests.defaults import SETTINGS
 from tests.ingest.broken import EXPECTED, write_broken
 from tests.ledger_files import CANONICAL, write_canonical, write_csv
 
 
 def test_every_problem_reported_at_once_and_located(tmp_path: Path) -> None:
-    validation = read_directory(write_broken(tmp_path / "broken"))
+    validation = read_directory(write_broken(tmp_path / "broken"), settings=SETTINGS)
     found = {(i.file, i.row, i.code) for i in validation.issues}
     assert found == EXPECTED
     assert len(validation.issues) == len(EXPECTED)
@@ -22,14 +23,14 @@ def test_every_problem_reported_at_once_and_located(tmp_path: Path) -> None:
 
 
 def test_issue_names_the_column_and_value_as_written(tmp_path: Path) -> None:
-    validation = read_directory(write_broken(tmp_path / "broken"))
+    validation = read_directory(write_broken(tmp_path / "broken"), settings=SETTINGS)
     [share] = [i for i in validation.issues if i.code is IssueCode.SHARE_SUM_EXCEEDED and i.row == 7]
     assert (share.column, share.value) == ("share", "50%")
     assert "120%" in share.message
 
 
 def test_keep_valid_builds_ledgers_from_good_rows_only(tmp_path: Path) -> None:
-    validation = read_directory(write_broken(tmp_path / "broken"))
+    validation = read_directory(write_broken(tmp_path / "broken"), settings=SETTINGS)
     ledgers = validation.ledgers
     # E1 conflicts across tables, so it is rejected in both; S2 has a bad number.
     assert sorted(ledgers.firms["id"]) == ["S1", "S3", "S4"]
@@ -47,7 +48,7 @@ def test_rows_pointing_at_rejected_rows_are_rejected_too(tmp_path: Path) -> None
         ["S1", "", "长沙市", "", "", "", "", ""],
         *CANONICAL["suppliers"][2:],
     ]
-    validation = read_directory(write_canonical(tmp_path / "d", tables))
+    validation = read_directory(write_canonical(tmp_path / "d", tables), settings=SETTINGS)
     codes = {
         (r.table.source.table, r.table.rows[r.position]): [i.code for i in r.issues]
         for r in validation.rejected
@@ -77,7 +78,7 @@ def test_unreadable_or_unusable_links_file_blocks_the_import(
 ) -> None:
     directory = write_canonical(tmp_path / "d")
     (directory / "links.csv").write_bytes(content)
-    validation = read_directory(directory)
+    validation = read_directory(directory, settings=SETTINGS)
     assert code in {i.code for i in validation.issues}
     assert all(i.file == "links.csv" for i in validation.issues)
     assert validation.ledgers.links.empty
@@ -89,7 +90,7 @@ def test_mixed_encodings_are_reported(tmp_path: Path) -> None:
     body = b"".join(f"S1,E1,钢材{i}\n".encode() for i in range(70000))
     body += "S2,E1,钢材\n".encode("gbk")  # invalid as UTF-8
     (directory / "links.csv").write_bytes(head + body)
-    validation = read_directory(directory)
+    validation = read_directory(directory, settings=SETTINGS)
     assert [i.code for i in validation.issues] == [IssueCode.ENCODING_UNKNOWN]
 
 
@@ -99,7 +100,7 @@ def test_many_duplicates_are_reported_quickly(tmp_path: Path) -> None:
         directory / "links.csv",
         [["supplier_id", "buyer_id", "material", "share"]] + [["S2", "E1", "钢材", "0.001"]] * 20000,
     )
-    validation = read_directory(directory)
+    validation = read_directory(directory, settings=SETTINGS)
     assert len(validation.issues) == 20000
     assert {i.code for i in validation.issues} == {IssueCode.DUPLICATE_LINK}
     assert "等 20000 行" in validation.issues[0].message
@@ -108,7 +109,7 @@ def test_many_duplicates_are_reported_quickly(tmp_path: Path) -> None:
 def test_two_files_for_one_table(tmp_path: Path) -> None:
     directory = write_canonical(tmp_path / "d")
     write_csv(directory / "供应关系.csv", CANONICAL["links"])
-    validation = read_directory(directory)
+    validation = read_directory(directory, settings=SETTINGS)
     assert validation.blocking
     assert [i.code for i in validation.issues] == [IssueCode.TABLE_DUPLICATE]
 
@@ -117,6 +118,6 @@ def test_broken_xlsx_is_reported_not_raised(tmp_path: Path) -> None:
     directory = write_canonical(tmp_path / "d")
     (directory / "links.csv").unlink()
     (directory / "links.xlsx").write_bytes(b"PK\x03\x04 this is not really a zip")
-    validation = read_directory(directory)
+    validation = read_directory(directory, settings=SETTINGS)
     assert [i.code for i in validation.issues] == [IssueCode.FILE_UNREADABLE]
     assert validation.blocking

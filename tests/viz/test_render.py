@@ -12,6 +12,7 @@ import pytest
 from chain_graph.graph import build_graph
 from chain_graph.model import LedgerTables
 from ingest.loader import read_directory
+from tests.defaults import SETTINGS
 from viz.render import MapPage, render_map
 from viz.views import NodeFacts, city_view, facts, impact_view, upstream_view
 
@@ -20,11 +21,11 @@ HOSTILE = "<img src=x onerror=alert(1)></script><script>alert(2)</script>"
 
 @pytest.fixture
 def node_facts(canonical_dir: Path) -> NodeFacts:
-    base = read_directory(canonical_dir).ledgers
+    base = read_directory(canonical_dir, settings=SETTINGS).ledgers
     firms = base.firms.copy()
     firms.loc[firms["id"] == "S1", "name"] = HOSTILE
     ledgers = LedgerTables(firms=firms, projects=base.projects, links=base.links, problems=base.problems)
-    return facts(build_graph(ledgers), home_adcode="431200")
+    return facts(build_graph(ledgers), home_adcode="431200", threshold=0.9)
 
 
 def _data(page: MapPage) -> dict[str, list[dict[str, Any]]]:

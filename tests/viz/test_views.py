@@ -14,13 +14,18 @@ import pytest
 from chain_graph.errors import NotFoundError
 from chain_graph.graph import build_graph
 from ingest.loader import read_directory
+from tests.defaults import SETTINGS
 from viz.layout import aggregate, layered_positions
 from viz.views import NodeFacts, city_view, facts, impact_view, scenario_view, upstream_view
 
 
 @pytest.fixture
 def node_facts(canonical_dir: Path) -> NodeFacts:
-    return facts(build_graph(read_directory(canonical_dir).ledgers), home_adcode="431200")
+    return facts(
+        build_graph(read_directory(canonical_dir, settings=SETTINGS).ledgers),
+        home_adcode="431200",
+        threshold=0.9,
+    )
 
 
 def test_facts_by_hand(node_facts: NodeFacts) -> None:

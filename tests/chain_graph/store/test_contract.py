@@ -17,6 +17,7 @@ from chain_graph.model import LedgerTables
 from chain_graph.problem_ledger import Action, LedgerItem, ProblemLedger, apply
 from chain_graph.store import Store, open_store
 from ingest.loader import read_directory
+from tests.defaults import SETTINGS
 
 # A batch the backend itself refuses (not a Python error raised by the test): SQLite gets a
 # row with too few values, Neo4j a map as a property value.
@@ -36,7 +37,7 @@ def store(request: pytest.FixtureRequest) -> Store:
 
 @pytest.fixture
 def ledgers(canonical_dir: Path) -> LedgerTables:
-    validation = read_directory(canonical_dir)
+    validation = read_directory(canonical_dir, settings=SETTINGS)
     assert validation.ok
     return validation.ledgers
 
@@ -173,12 +174,12 @@ def test_open_store_rejects_unknown_urls() -> None:
     from chain_graph.errors import ConfigError
 
     with pytest.raises(ConfigError):
-        open_store("mysql://x")
+        open_store("mysql://x", settings=SETTINGS)
 
 
 def test_sqlite_store_in_a_missing_directory(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="不存在"):
-        open_store(f"sqlite:///{tmp_path}/no/such/dir/x.db")
+        open_store(f"sqlite:///{tmp_path}/no/such/dir/x.db", settings=SETTINGS)
 
 
 def test_data_version_grows_with_writes(store: Store, ledgers: LedgerTables) -> None:
@@ -262,7 +263,7 @@ def test_two_concurrent_closes_one_wins(store: Store, request: pytest.FixtureReq
     item = store.ledger_item("W1")
     assert item is not None
     # Two officials read version 1 and close at the same moment, each through its own connection.
-    stores = [open_store(store.url) for _ in range(2)]
+    stores = [open_store(store.url, settings=SETTINGS) for _ in range(2)]
     for opened in stores:
         request.addfinalizer(opened.close)
     barrier = threading.Barrier(2)

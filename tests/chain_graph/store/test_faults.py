@@ -26,6 +26,7 @@ from chain_graph.store import open_store
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import read_directory
 from ingest.synth import synthesize
+from tests.defaults import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -78,7 +79,7 @@ _UPDATE_CHILD = textwrap.dedent("""
         neo4j.Transaction.commit = slow_commit
     from chain_graph.problem_ledger import Action, ProblemLedger
     from chain_graph.store import open_store
-    with open_store(url) as store:
+    with open_store(url, settings=SETTINGS) as store:
         ProblemLedger(store).act(item_id, Action.CLOSE, by="killed", note="不会写入")
 """)
 
@@ -114,7 +115,7 @@ def bigger(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("bigger")
     synthesize(base / "data", firms=2300, seed=5)
     path = base / "ledgers.pickle"
-    path.write_bytes(pickle.dumps(read_directory(base / "data").ledgers))
+    path.write_bytes(pickle.dumps(read_directory(base / "data", settings=SETTINGS).ledgers))
     return path
 
 
@@ -130,8 +131,8 @@ def test_writer_killed_mid_import(
     target: tuple[str, str], canonical_dir: Path, bigger: Path, tmp_path: Path
 ) -> None:
     url, module = target
-    before = read_directory(canonical_dir).ledgers
-    with open_store(url) as store:
+    before = read_directory(canonical_dir, settings=SETTINGS).ledgers
+    with open_store(url, settings=SETTINGS) as store:
         if hasattr(store, "clear"):
             store.clear()
         store.write(before, replace=True)
@@ -144,7 +145,7 @@ def test_writer_killed_mid_import(
         marker=tmp_path / "marker",
     )
     time.sleep(0.5)  # Neo4j notices the dropped connection and rolls the transaction back
-    with open_store(url) as store:
+    with open_store(url, settings=SETTINGS) as store:
         assert store.data_version() == version
         _same(store.load(), before)
 
@@ -152,7 +153,7 @@ def test_writer_killed_mid_import(
 def test_writer_killed_mid_ledger_update(target: tuple[str, str], tmp_path: Path) -> None:
     url, _ = target
     item_id = f"W-{tmp_path.name}"  # the Neo4j server is shared by the session's tests
-    with open_store(url) as store:
+    with open_store(url, settings=SETTINGS) as store:
         ledger = ProblemLedger(store)
         now = ledger.now()
         ledger.register([LedgerItem(id=item_id, subject_id="E1", created_at=now, updated_at=now)], by="a")
@@ -160,7 +161,7 @@ def test_writer_killed_mid_ledger_update(target: tuple[str, str], tmp_path: Path
         events = store.ledger_version()
     _run_and_kill(_UPDATE_CHILD, url, item_id, str(tmp_path / "marker"), marker=tmp_path / "marker")
     time.sleep(0.5)  # Neo4j notices the dropped connection and rolls the transaction back
-    with open_store(url) as store:
+    with open_store(url, settings=SETTINGS) as store:
         item = store.ledger_item(item_id)
         assert item is not None
         assert (item.status.value, item.version) == ("in_progress", 2)
@@ -172,7 +173,7 @@ def test_writer_killed_mid_ledger_update(target: tuple[str, str], tmp_path: Path
 
 def test_a_locked_file_is_a_clear_error_and_changes_nothing(tmp_path: Path, canonical_dir: Path) -> None:
     url = f"sqlite:///{tmp_path}/locked.db"
-    before = read_directory(canonical_dir).ledgers
+    before = read_directory(canonical_dir, settings=SETTINGS).ledgers
     with SQLiteStore(url) as store:
         store.write(before)
     holder = subprocess.Popen(
@@ -208,7 +209,7 @@ def test_a_full_disk_rolls_back(tmp_path: Path, canonical_dir: Path, bigger: Pat
     import pickle
 
     url = f"sqlite:///{tmp_path}/full.db"
-    before = read_directory(canonical_dir).ledgers
+    before = read_directory(canonical_dir, settings=SETTINGS).ledgers
     with SQLiteStore(url) as store:
         store.write(before)
         pages = store._db.execute("PRAGMA page_count").fetchone()[0]

@@ -23,6 +23,7 @@ from chain_graph.store.neo4j_store import Neo4jStore
 from cli.main import app
 from ingest.loader import read_directory
 from ingest.synth import synthesize
+from tests.defaults import SETTINGS
 from tests.neo4j_server import Neo4jServer, free_port
 
 runner = CliRunner()
@@ -67,7 +68,7 @@ def test_cli_ingest_twice_gives_the_same_graph(
     second = runner.invoke(app, ["ingest", str(city_dir), "--store", neo4j_url])
     assert second.exit_code == 0, second.output
     assert _graph_counts(neo4j_url) == once
-    expected = read_directory(city_dir).ledgers.counts()
+    expected = read_directory(city_dir, settings=SETTINGS).ledgers.counts()
     assert once["Firm"] == expected["firms"]
     assert once["Project"] == expected["projects"]
     assert once["SUPPLIES"] == expected["links"]
@@ -77,7 +78,7 @@ def test_cli_ingest_twice_gives_the_same_graph(
 
 
 def test_graph_model_labels_regions_and_problems(neo4j_store: Neo4jStore, canonical_dir: Path) -> None:
-    ledgers = read_directory(canonical_dir).ledgers
+    ledgers = read_directory(canonical_dir, settings=SETTINGS).ledgers
     neo4j_store.write(ledgers)
     url = neo4j_store.url
     enterprises = {r["id"] for r in _cypher(url, "MATCH (n:Enterprise) RETURN n.id AS id")}
@@ -126,7 +127,7 @@ def test_an_upsert_moves_labels_and_region(neo4j_store: Neo4jStore) -> None:
 
 
 def test_the_cypher_in_the_readme_runs(neo4j_store: Neo4jStore, canonical_dir: Path) -> None:
-    neo4j_store.write(read_directory(canonical_dir).ledgers)
+    neo4j_store.write(read_directory(canonical_dir, settings=SETTINGS).ledgers)
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
     blocks = [b.split("```", 1)[0] for b in readme.split("```cypher\n")[1:]]
     assert len(blocks) >= 3
@@ -172,7 +173,7 @@ def test_server_killed_mid_import_leaves_the_previous_graph(
     city_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    before = read_directory(canonical_dir).ledgers
+    before = read_directory(canonical_dir, settings=SETTINGS).ledgers
     with Neo4jStore(private_server.url, password=PASSWORD) as store:
         store.write(before, replace=True)
         version = store.data_version()
@@ -188,7 +189,7 @@ def test_server_killed_mid_import_leaves_the_previous_graph(
             yield batch
 
     monkeypatch.setattr(neo4j_store, "_batches", killing)
-    bigger = read_directory(city_dir).ledgers
+    bigger = read_directory(city_dir, settings=SETTINGS).ledgers
     with (
         Neo4jStore(private_server.url, password=PASSWORD, batch_size=500) as store,
         pytest.raises(StoreError, match="已回滚"),
