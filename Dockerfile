@@ -6,6 +6,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY chain_graph ./chain_graph
+COPY application ./application
 COPY ingest ./ingest
 COPY exports ./exports
 COPY cli ./cli

@@ -25,9 +25,19 @@ from chain_graph.errors import StoreError
 from chain_graph.settings import Settings
 from viz.render import vis_assets
 
-__all__ = ["create_app"]
+__all__ = ["ROUTERS", "create_app"]
 
 _STATIC = Path(__file__).resolve().parent / "static"
+ROUTERS = (
+    nodes.router,
+    analysis.router,
+    ledger.router,
+    exports.router,
+    imports.router,
+    console.router,
+    maps.router,
+)
+"""Every router of the service (the route-enumerating tests walk these and the app's own routes)."""
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
@@ -66,8 +76,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
     app.mount("/static/vis", StaticFiles(directory=vis_assets()), name="vis")
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
-    for module in (nodes, analysis, ledger, exports, imports, console, maps):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

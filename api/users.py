@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from application.visibility import Visibility
 from chain_graph.errors import ConfigError, NotFoundError
 from chain_graph.regions import region_name
 
@@ -49,9 +50,13 @@ class User(BaseModel):
     created_at: dt.datetime
     revoked: bool = False
 
-    def sees_county(self, adcode: str) -> bool:
-        """Whether a node in ``adcode`` is visible: everyone but a county sees every node."""
-        return self.role != Role.COUNTY or adcode == self.county
+    @property
+    def visibility(self) -> Visibility:
+        """What this user may see: a county user its county, everyone else the whole city.
+
+        The one place where a role becomes a visibility; every use case applies it.
+        """
+        return Visibility.of_county(self.county) if self.role == Role.COUNTY else Visibility.whole_city()
 
 
 def token_digest(token: str) -> str:

@@ -9,10 +9,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from chain_graph.errors import ChainGraphError, ConfigError, StoreError
+from application.workspace import Workspace
+from chain_graph.errors import ChainGraphError, ConfigError, NotFoundError, StoreError
 from chain_graph.settings import Settings
+from chain_graph.store import open_store
 
-__all__ = ["StoreOption", "console", "errors", "load_settings", "user_errors"]
+__all__ = ["StoreOption", "console", "errors", "load_settings", "user_errors", "workspace"]
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -30,7 +32,7 @@ def user_errors() -> Iterator[None]:
     """Turn chain-graph errors into one clear line and an exit code, never a traceback."""
     try:
         yield
-    except ConfigError as error:
+    except (ConfigError, NotFoundError) as error:  # a wrong option or an id that does not exist
         errors.print(f"[red]错误[/red]（{error.code}）：{error.message}")
         raise typer.Exit(2) from None
     except StoreError as error:
@@ -39,6 +41,14 @@ def user_errors() -> Iterator[None]:
     except ChainGraphError as error:
         errors.print(f"[red]错误[/red]（{error.code}）：{error.message}")
         raise typer.Exit(1) from None
+
+
+@contextmanager
+def workspace(store: str | None) -> Iterator[Workspace]:
+    """Open the store of ``--store`` (default: the setting) as a workspace, and close it."""
+    settings = load_settings()
+    with open_store(store, settings=settings) as opened:
+        yield Workspace(settings, store=opened)
 
 
 def load_settings() -> Settings:

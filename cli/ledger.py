@@ -1,44 +1,29 @@
-"""``chain-graph ledger …`` (问题台账: 挂号 → 办理中 → 销号), ``export …`` and ``report weekly``."""
+"""``chain-graph ledger …``: the problem ledger (问题台账: 挂号 → 办理中 → 销号) from the command line.
+
+The same use cases as the console (:mod:`application.problems`), for the whole city.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import getpass
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from application import problems
+from application.visibility import Visibility
 from chain_graph.errors import ConfigError
 from chain_graph.labels import ACTION_LABELS, PROBLEM_STATUS_LABELS
 from chain_graph.model import ProblemCategory, ProblemStatus
-from chain_graph.problem_ledger import (
-    Action,
-    LedgerItem,
-    ProblemLedger,
-    default_unit,
-    items_from_analysis,
-    items_from_problems,
-    overdue_days,
-)
-from chain_graph.store import open_store
-from cli.common import StoreOption, console, errors, load_settings, user_errors
+from chain_graph.problem_ledger import Action, LedgerItem, overdue_days
+from cli.common import StoreOption, console, user_errors, workspace
 
-if TYPE_CHECKING:
-    from chain_graph.gaps import GapAnalysis
-    from chain_graph.model import LedgerTables
-    from chain_graph.store.base import Store
-    from exports.workbook import Sheet
-
-__all__ = ["export_app", "ledger_app", "report_app"]
+__all__ = ["ledger_app", "parse_date"]
 
 ledger_app = typer.Typer(help="问题台账：挂号、办理、延期、督办、销号。", no_args_is_help=True)
-export_app = typer.Typer(
-    help="导出协调清单、本地督促复产清单和问题台账（xlsx 或 CSV）。", no_args_is_help=True
-)
-
-report_app = typer.Typer(help="周报告（xlsx 或可打印的 HTML）。", no_args_is_help=True)
+CITY = Visibility.whole_city()
 
 ByOption = Annotated[str | None, typer.Option("--by", help="操作人（记入办理记录；默认为当前系统用户）")]
 VersionOption = Annotated[int | None, typer.Option("--version", help="所见版本；与当前版本不符则拒绝")]
@@ -53,7 +38,8 @@ def _by(by: str | None) -> str:
         return "命令行"
 
 
-def _date(text: str, option: str) -> dt.date:
+def parse_date(text: str, option: str) -> dt.date:
+    """Read a date option (``2026-12-31``); a wrong one is a usage error naming the option."""
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -87,23 +73,18 @@ def list_items(
     overdue: Annotated[bool, typer.Option("--overdue", help="只列出逾期未销号的事项")] = False,
 ) -> None:
     """列出问题台账。"""
-    with user_errors(), open_store(store, settings=load_settings()) as target:
+    with user_errors(), workspace(store) as ws:
         today = dt.date.today()
-        items = ProblemLedger(target).items()
-        items = [
-            i
-            for i in items
-            if (status is None or i.status == status) and (not overdue or overdue_days(i, today) > 0)
-        ]
-        console.print(_item_table(items, today))
+        found = problems.items(ws, ws.snapshot(), CITY, today=today, status=status, overdue=overdue)
+        console.print(_item_table(found, today))
 
 
 @ledger_app.command()
 def show(item_id: Annotated[str, typer.Argument(help="事项编号")], store: StoreOption = None) -> None:
     """显示一个事项及其全部办理记录。"""
-    with user_errors(), open_store(store, settings=load_settings()) as target:
-        ledger = ProblemLedger(target)
-        item = ledger.get(item_id)
+    with user_errors(), workspace(store) as ws:
+        snap = ws.snapshot()
+        item = problems.item(ws, snap, CITY, item_id)
         console.print(_item_table([item], dt.date.today()))
         console.print(f"问题描述：{item.description}")
         if item.co_units:
@@ -113,7 +94,7 @@ def show(item_id: Annotated[str, typer.Argument(help="事项编号")], store: St
         history = Table(title="办理记录")
         for header in ("序号", "时间", "操作人", "操作", "状态", "说明"):
             history.add_column(header)
-        for e in ledger.history(item_id):
+        for e in problems.history(ws, snap, CITY, item_id):
             was = PROBLEM_STATUS_LABELS[e.from_status] if e.from_status else ""
             change = f"{was} → {PROBLEM_STATUS_LABELS[e.to_status]}"
             history.add_row(
@@ -141,31 +122,22 @@ def register(
     store: StoreOption = None,
 ) -> None:
     """挂号：登记一个新事项。"""
-    with user_errors(), open_store(store, settings=load_settings()) as target:
-        settings = load_settings()
-        ledgers = target.load()
-        known = set(ledgers.firms["id"]) | set(ledgers.projects["id"])
-        if subject not in known:
-            raise ConfigError(f"没有编号为 {subject} 的企业或项目，请先导入台账或检查编号")
-        ledger = ProblemLedger(target)
-        now = ledger.now()
-        new_id = item_id or f"W{now:%Y%m%d%H%M%S}"
-        item = LedgerItem(
-            id=new_id,
+    with user_errors(), workspace(store) as ws:
+        item = problems.register(
+            ws,
+            ws.snapshot(),
+            CITY,
+            by=_by(by),
             subject_id=subject,
-            supplier_id=supplier,
-            category=category,
             description=description,
-            responsible_unit=unit
-            or default_unit(category, is_project=subject in set(ledgers.projects["id"]), settings=settings),
-            co_units=tuple(co_unit or ()),
-            deadline=_date(deadline, "--deadline") if deadline else None,
-            created_at=now,
-            updated_at=now,
+            category=category,
+            supplier_id=supplier,
+            responsible_unit=unit,
+            co_units=co_unit or (),
+            deadline=parse_date(deadline, "--deadline") if deadline else None,
+            item_id=item_id,
         )
-        if not ledger.register([item], by=_by(by)):
-            raise ConfigError(f"编号 {new_id} 已在问题台账中，请换一个编号")
-        console.print(f"已挂号：{new_id}（责任单位：{item.responsible_unit}）")
+        console.print(f"已挂号：{item.id}（责任单位：{item.responsible_unit}）")
 
 
 def _act(
@@ -178,13 +150,16 @@ def _act(
     deadline: str | None = None,
     version: int | None = None,
 ) -> None:
-    with user_errors(), open_store(store, settings=load_settings()) as target:
-        new = ProblemLedger(target).act(
+    with user_errors(), workspace(store) as ws:
+        new = problems.act(
+            ws,
+            ws.snapshot(),
+            CITY,
             item_id,
             action,
             by=_by(by),
             note=note,
-            deadline=_date(deadline, "--deadline") if deadline else None,
+            deadline=parse_date(deadline, "--deadline") if deadline else None,
             expected_version=version,
         )
         console.print(
@@ -260,131 +235,9 @@ def from_analysis(
     by: ByOption = None,
 ) -> None:
     """按缺口分析登记事项：每个受阻配套企业及其影响的重点企业/项目各一项（已有未销号事项的不重复登记）。"""
-    from chain_graph.gaps import analyze
-
-    with user_errors(), open_store(store, settings=load_settings()) as target:
-        settings = load_settings()
-        ledgers = target.load()
-        ledger = ProblemLedger(target)
-        existing = ledger.items()
-        imported = [
-            i
-            for i in items_from_problems(ledgers, at=ledger.now(), settings=settings)
-            if i.id not in {e.id for e in existing}
-        ]
-        found = items_from_analysis(
-            analyze(ledgers, settings=settings),
-            ledgers,
-            existing,
-            at=ledger.now(),
-            settings=settings,
-            days=days,
-        )
-        new = set(ledger.register([*imported, *found], by=_by(by)))
-        from_problems = sum(i.id in new for i in imported)
+    with user_errors(), workspace(store) as ws:
+        done = problems.register_from_analysis(ws, ws.snapshot(), by=_by(by), days=days)
         console.print(
-            f"新挂号 {len(new)} 项（其中导入问题台账 {from_problems} 项，"
-            f"缺口分析 {len(new) - from_problems} 项）；原有 {len(existing)} 项未变。"
+            f"新挂号 {done.from_problems + done.from_analysis} 项（其中导入问题台账 {done.from_problems} 项，"
+            f"缺口分析 {done.from_analysis} 项）；原有 {done.existing} 项未变。"
         )
-
-
-@export_app.command("coordination")
-def export_coordination(
-    out: Annotated[Path, typer.Option("-o", "--output", help="输出文件")],
-    fmt: Annotated[str, typer.Option("--format", help="xlsx 或 csv")] = "xlsx",
-    by_region: Annotated[bool, typer.Option("--by-region", help="另按目标省/市分工作表")] = False,
-    store: StoreOption = None,
-) -> None:
-    """跨区域协调清单（报省工业和信息化厅）。"""
-    from exports.lists import coordination_sheets
-
-    with user_errors(), open_store(store, settings=load_settings()) as target:
-        ledgers, analysis = _analysed(target)
-        _write(out, fmt, coordination_sheets(analysis, ledgers, as_of=dt.date.today(), by_region=by_region))
-
-
-@export_app.command("local")
-def export_local(
-    out: Annotated[Path, typer.Option("-o", "--output", help="输出文件")],
-    fmt: Annotated[str, typer.Option("--format", help="xlsx 或 csv")] = "xlsx",
-    store: StoreOption = None,
-) -> None:
-    """本地配套企业督促复产清单（每个县市区一个工作表）。"""
-    from exports.lists import local_sheets
-
-    with user_errors(), open_store(store, settings=load_settings()) as target:
-        ledgers, analysis = _analysed(target)
-        _write(out, fmt, local_sheets(analysis, ledgers, as_of=dt.date.today()))
-
-
-@export_app.command("ledger")
-def export_ledger(
-    out: Annotated[Path, typer.Option("-o", "--output", help="输出文件")],
-    fmt: Annotated[str, typer.Option("--format", help="xlsx 或 csv")] = "xlsx",
-    store: StoreOption = None,
-) -> None:
-    """问题台账（含办理状态；xlsx 另有办理记录工作表）。"""
-    from exports.lists import ledger_sheets
-
-    with user_errors(), open_store(store, settings=load_settings()) as target:
-        ledger = ProblemLedger(target)
-        items = ledger.items()
-        events = [e for i in items for e in ledger.history(i.id)]
-        sheets = ledger_sheets(items, events, target.load(), today=dt.date.today())
-        # A CSV holds one table: the items (the history is the workbook's second sheet).
-        _write(out, fmt, sheets if fmt == "xlsx" else sheets[:1])
-
-
-def _analysed(target: Store) -> tuple[LedgerTables, GapAnalysis]:
-    from chain_graph.gaps import analyze
-
-    ledgers = target.load()
-    return ledgers, analyze(ledgers, settings=load_settings())
-
-
-def _write(out: Path, fmt: str, typed: list[Sheet]) -> None:
-    from exports.workbook import write_csv, write_xlsx
-
-    if fmt not in ("xlsx", "csv"):
-        raise ConfigError(f"--format 只能是 xlsx 或 csv，当前为 {fmt!r}")
-    if not out.parent.is_dir():
-        raise ConfigError(f"输出目录 {out.parent} 不存在")
-    (write_xlsx if fmt == "xlsx" else write_csv)(out, typed)
-    rows = sum(len(s.rows) for s in typed)
-    errors.print(f"已导出 {out}（{len(typed)} 个工作表，{rows} 行）")
-
-
-@report_app.command("weekly")
-def report_weekly(
-    out: Annotated[Path, typer.Option("-o", "--output", help="输出文件（.xlsx 或 .html）")],
-    start: Annotated[str | None, typer.Option("--from", help="报告期开始日（默认 7 天前）")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="报告期结束日（默认今天）")] = None,
-    target: Annotated[float, typer.Option(help="重点企业产能恢复目标（0–1）")] = 0.9,
-    store: StoreOption = None,
-) -> None:
-    """周报告：产能恢复对标、投资受影响、受阻配套企业、问题台账办理与责任单位排名。"""
-    from chain_graph.report import report_period, weekly_report
-    from exports.report import write_html, write_report_xlsx
-
-    with user_errors(), open_store(store, settings=load_settings()) as target_store:
-        first, last = report_period(
-            _date(start, "--from") if start else None,
-            _date(end, "--to") if end else None,
-            today=dt.date.today(),
-        )
-        if not 0 < target <= 1:
-            raise ConfigError(f"--target 应在 0 到 1 之间，当前为 {target}")
-        if out.suffix.lower() not in (".xlsx", ".html"):
-            raise ConfigError(f"周报告输出文件应以 .xlsx 或 .html 结尾，当前为 {out.name}")
-        if not out.parent.is_dir():
-            raise ConfigError(f"输出目录 {out.parent} 不存在")
-        _, analysis = _analysed(target_store)
-        ledger = ProblemLedger(target_store)
-        items = ledger.items()
-        events = [e for i in items for e in ledger.history(i.id)]
-        report = weekly_report(analysis, items, events, start=first, end=last, target=target)
-        if out.suffix.lower() == ".xlsx":
-            write_report_xlsx(out, report)
-        else:
-            write_html(out, report, generated=ledger.now())
-        errors.print(f"已生成周报告 {out}（{first} 至 {last}）")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -25,8 +25,12 @@ from chain_graph.model import LedgerTables
 from chain_graph.scenarios import Scenario
 from chain_graph.settings import Settings
 from chain_graph.store import open_store
+
+if TYPE_CHECKING:
+    from application.workspace import Snapshot
 from cli.common import StoreOption, console, errors, load_settings, user_errors
-from cli.ledger import export_app, ledger_app, report_app
+from cli.documents import export_app, report_app
+from cli.ledger import ledger_app
 from cli.maps import map_command
 from cli.serve import serve, users_app
 
@@ -106,32 +110,35 @@ def ingest(
         bool, typer.Option("--replace", help="用本次数据替换存储中的全部内容（默认按编号更新）")
     ] = False,
     rejects: Annotated[
-        Path, typer.Option("--rejects", help="问题清单 / 退回文件（CSV，Excel 可直接打开）")
-    ] = Path("rejects.csv"),
+        Path | None,
+        typer.Option(
+            "--rejects",
+            help="问题清单 / 退回文件（CSV，Excel 可直接打开）；默认写在台账目录旁：<目录名>_退回.csv",
+        ),
+    ] = None,
 ) -> None:
     """导入台账：校验全部数据，有任何错误则不写入（除非 --keep-valid）。"""
-    from ingest.loader import ingest_directory
-    from ingest.rejects import write_rejects
+    from application.imports import import_directory
 
     with user_errors():
         settings = load_settings()
         with open_store(store, settings=settings) as target, _stages(data_dir) as advance:
-            report = ingest_directory(
+            outcome = import_directory(
                 data_dir,
                 target,
                 settings=settings,
                 keep_valid=keep_valid,
                 replace=replace,
+                rejects=rejects,
                 progress=advance,
             )
+        report = outcome.report
         validation = report.validation
         if validation.issues:
             console.print(_issue_table(validation.issues))
             if len(validation.issues) > _SHOWN_ISSUES:
-                console.print(f"（只显示前 {_SHOWN_ISSUES} 个，全部见 {rejects}）")
-            table_issues = [i for i in validation.issues if not i.row]
-            lines = write_rejects(rejects, validation.rejected, table_issues)
-            console.print(f"问题清单已写入 {rejects}（{lines} 行）")
+                console.print(f"（只显示前 {_SHOWN_ISSUES} 个，全部见 {outcome.rejects}）")
+            console.print(f"问题清单已写入 {outcome.rejects}（{outcome.rejects_lines} 行）")
         console.print(_counts_table(report.before, report.after))
         if report.written and validation.issues:
             console.print(f"[yellow]已写入正确的行；{len(validation.rejected)} 行被退回。[/yellow]")
@@ -161,28 +168,25 @@ def analyze(
     """缺口分析：堵点供应商、影响产值与投资、属地与跨区域协调、协调顺序。"""
     import json
 
-    from chain_graph.gaps import analyze as run_analysis
-    from chain_graph.graph import build_graph
-
     with user_errors():
-        settings = load_settings()
-        ledgers = _load_ledgers(data_dir, store, settings)
+        snap = load_snapshot(data_dir, store, load_settings())
         what_if = _scenario(scenario, stop or [], restore or [], stop_region or [])
         if what_if is not None:
-            from chain_graph.scenarios import run_scenario
-            from cli.report import print_scenario
+            from application.scenarios import what_if as run_what_if
+            from application.visibility import Visibility
+            from cli.analysis_view import print_scenario
 
-            outcome = run_scenario(build_graph(ledgers), what_if, settings=settings)
+            outcome = run_what_if(snap, Visibility.whole_city(), what_if)
             if as_json:
-                typer.echo(json.dumps(outcome.to_json(), ensure_ascii=False))
+                typer.echo(json.dumps(outcome, ensure_ascii=False))
             else:
                 print_scenario(console, outcome)
             return
-        result = run_analysis(ledgers, settings=settings)
+        result = snap.analysis
         if as_json:
             typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
             return
-        from cli.report import print_report
+        from cli.analysis_view import print_report
 
         print_report(console, result, top=top)
 
@@ -206,17 +210,20 @@ def _scenario(path: Path | None, stop: list[str], restore: list[str], regions: l
         raise ConfigError(f"情景参数有误：{error}") from error
 
 
-def _load_ledgers(data_dir: Path | None, store: str | None, settings: Settings) -> LedgerTables:
+def load_snapshot(data_dir: Path | None, store: str | None, settings: Settings) -> Snapshot:
+    """Return the tables of ``data_dir`` (validated; every issue shown) or of the store, to analyse."""
+    from application.workspace import Snapshot
+
     if data_dir is None:
         with open_store(store, settings=settings) as source:
-            return source.load()
+            return Snapshot(version=source.data_version(), ledgers=source.load(), settings=settings)
     from ingest.loader import read_directory
 
     validation = read_directory(data_dir, settings=settings)
     if not validation.ok:
         errors.print(_issue_table(validation.issues))
         raise LedgerValidationError(validation.issues)
-    return validation.ledgers
+    return Snapshot(version=0, ledgers=validation.ledgers, settings=settings)
 
 
 @app.command()
@@ -269,7 +276,7 @@ def demo(
     port: Annotated[int, typer.Option(help="控制台端口")] = 8000,
 ) -> None:
     """演示：生成怀化市规模的合成台账，导入内置存储，打印摘要和缺口分析，然后启动 Web 控制台。"""
-    from ingest.loader import ingest_directory
+    from application.imports import import_directory
     from ingest.synth import SCALES, synthesize
 
     with user_errors():
@@ -277,17 +284,16 @@ def demo(
         with console.status("生成演示数据"):
             synthesize(data_dir, firms=SCALES["city"], seed=1)
         with open_store(store, settings=settings) as target, _stages(data_dir) as advance:
-            report = ingest_directory(data_dir, target, settings=settings, replace=True, progress=advance)
-            if not report.written:
-                console.print(_issue_table(report.validation.issues))
+            outcome = import_directory(data_dir, target, settings=settings, replace=True, progress=advance)
+            if not outcome.written:
+                console.print(_issue_table(outcome.report.validation.issues))
                 raise typer.Exit(1)
-            ledgers = target.load()
-            from chain_graph.gaps import analyze as run_analysis
-            from cli.report import print_report
+            from application.workspace import Workspace
+            from cli.analysis_view import print_report
 
-            analysis = run_analysis(ledgers, settings=settings)
-            _print_summary(ledgers, analysis, settings)
-            print_report(console, analysis, top=10)
+            snap = Workspace(settings, store=target).snapshot()
+            _print_summary(snap.ledgers, snap.analysis, settings)
+            print_report(console, snap.analysis, top=10)
             console.print(
                 f"演示数据（虚构）已载入 {target.url}；可继续运行 chain-graph analyze --store " + target.url
             )

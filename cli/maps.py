@@ -27,10 +27,9 @@ def map_command(
     store: StoreOption = None,
 ) -> None:
     """生成产业链图（单个 HTML 文件，离线可打开）。"""
-    from chain_graph.graph import build_graph
-    from cli.main import _load_ledgers
-    from viz.render import render_map
-    from viz.views import city_view, facts, impact_view, upstream_view
+    from application import maps
+    from application.visibility import Visibility
+    from cli.main import load_snapshot
 
     with user_errors():
         settings = load_settings()
@@ -40,31 +39,15 @@ def map_command(
             raise ConfigError(f"--view {view} 需要 --id 指定企业或项目编号")
         if not output.parent.is_dir():
             raise ConfigError(f"输出目录 {output.parent} 不存在")
-        ledgers = _load_ledgers(data_dir, store, settings)
-        node_facts = facts(
-            build_graph(ledgers), home_adcode=settings.home_adcode, threshold=settings.blocked_threshold
-        )
+        snap = load_snapshot(data_dir, store, settings)
+        city, link = Visibility.whole_city(), console_url.rstrip("/") + "/" if console_url else None
         if view == "city":
-            graph = city_view(
-                node_facts, chain=chain, county=county, aggregate_limit=settings.map_aggregate_limit
-            )
-            title = "产业链图" + (f"：{chain}" if chain else "") + (f"（{county}）" if county else "")
+            page = maps.city_map(snap, city, chain=chain, county=county, assets="inline", link=link)
         elif view == "upstream":
             assert node is not None
-            graph = upstream_view(node_facts, node, depth=depth)
-            title = f"{node}：上游配套（{depth} 层）"
+            page = maps.upstream_map(snap, city, node, depth=depth, assets="inline", link=link)
         else:
             assert node is not None
-            graph = impact_view(node_facts, node)
-            title = f"{node}：影响范围"
-        link = console_url.rstrip("/") + "/" if console_url else None
-        page = render_map(
-            graph,
-            title=title,
-            assets="inline",
-            link=link,
-            physics_limit=settings.map_physics_limit,
-            aggregate_limit=settings.map_aggregate_limit,
-        )
+            page = maps.impact_map(snap, city, node, assets="inline", link=link)
         output.write_text(page.html, encoding="utf-8")
         errors.print(f"已生成 {output}（{page.nodes} 个节点，{page.edges} 条连线，方式：{page.mode}）")

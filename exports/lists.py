@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from chain_graph.gaps import GapAnalysis
-from chain_graph.list_rows import coordination_rows, history_rows, ledger_rows, local_rows
+import pandas as pd
+
+from chain_graph.list_rows import history_rows, ledger_rows
 from chain_graph.model import LedgerTables
 from chain_graph.problem_ledger import LedgerEvent, LedgerItem
 from exports.workbook import Column, Sheet
@@ -76,32 +77,26 @@ HISTORY_COLUMNS = (
 )
 
 
-def coordination_sheets(
-    analysis: GapAnalysis, ledgers: LedgerTables, *, as_of: dt.date, by_region: bool = False
-) -> list[Sheet]:
-    """跨区域协调清单: one sheet, and with ``by_region`` one more per target province/city."""
-    rows = coordination_rows(analysis, ledgers)
+def coordination_sheets(rows: pd.DataFrame, *, as_of: dt.date, by_region: bool = False) -> list[Sheet]:
+    """跨区域协调清单: one sheet, and with ``by_region`` one more per target province/city.
+
+    ``rows`` are those of :func:`chain_graph.list_rows.coordination_rows` (as the caller may see them).
+    """
     title = f"跨区域协调清单（{as_of:%Y年%m月%d日}）"
     sheets = [Sheet("跨区域协调清单", title, COORDINATION_COLUMNS, rows)]
     if by_region:
         for region, part in rows.groupby("target_region", sort=True):
             numbered = part.assign(no=range(1, len(part) + 1))
-            sheets.append(
-                Sheet(str(region) or "地区待核实", f"{title}—{region}", COORDINATION_COLUMNS, numbered)
-            )
+            name = str(region) or "地区待核实"
+            sheets.append(Sheet(name, f"{title}—{region}", COORDINATION_COLUMNS, numbered))
     return sheets
 
 
-def local_sheets(
-    analysis: GapAnalysis, ledgers: LedgerTables, *, as_of: dt.date, county: str | None = None
-) -> list[Sheet]:
+def local_sheets(rows: pd.DataFrame, *, as_of: dt.date) -> list[Sheet]:
     """本地配套企业督促复产清单: one sheet per county (属地), counties by name.
 
-    With ``county`` (an adcode), only that county's suppliers.
+    ``rows`` are those of :func:`chain_graph.list_rows.local_rows` (as the caller may see them).
     """
-    rows = local_rows(analysis, ledgers)
-    if county is not None:
-        rows = rows[rows["supplier_adcode"] == county]
     title = f"本地配套企业督促复产清单（{as_of:%Y年%m月%d日}）"
     if rows.empty:
         return [Sheet("本地配套企业", title, LOCAL_COLUMNS, rows, notes=("本期无受阻的本地配套企业。",))]

@@ -1,8 +1,9 @@
 """The analysis: headline figures, blocked suppliers, the two lists and what-if scenarios.
 
-Computed once per data version (:meth:`AppState.snapshot`), never in the event loop: the
-hot lists are ``async`` and answer from serialised pages, handing any computation to a
-worker thread; the other endpoints are plain ``def`` (FastAPI's thread pool).
+Computed once per data version (:meth:`Workspace.snapshot`), never in the event loop: the
+hot lists are ``async`` and answer from serialised pages (keyed by the caller's visibility),
+handing any computation to a worker thread; the other endpoints are plain ``def``
+(FastAPI's thread pool).
 """
 
 from __future__ import annotations
@@ -10,15 +11,15 @@ from __future__ import annotations
 import concurrent.futures
 from typing import Annotated, Any
 
-import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from api.deps import CurrentUser, State, require
 from api.routers.common import Limit, Offset, cached_json, cached_page_async
 from api.schemas import BlockedPublic, Page, RequestRow
 from api.users import Role, User
-from chain_graph.records import plain_records
-from chain_graph.scenarios import Scenario, run_scenario
+from application import queries
+from application.scenarios import what_if
+from chain_graph.scenarios import Scenario
 
 __all__ = ["router"]
 
@@ -29,15 +30,7 @@ router = APIRouter(tags=["analysis"])
 def summary(state: State, user: CurrentUser) -> Any:
     """全市概况：企业、项目、受阻配套企业和影响产值/投资（万元），以及各产业链。"""
     snap = state.snapshot()
-    return cached_json(
-        snap,
-        ("summary",),
-        lambda: {
-            "version": snap.version,
-            "summary": snap.analysis.summary(),
-            "chains": plain_records(snap.analysis.chain_summary()),
-        },
-    )
+    return cached_json(snap, ("summary",), lambda: queries.summary(snap))
 
 
 @router.get("/analysis/blocked", response_model=Page[BlockedPublic])
@@ -51,17 +44,14 @@ async def blocked(
 ) -> Any:
     """受阻配套企业（按排序），含属地/跨区域路由。县市区账号只看本县市区的。"""
     snap = await state.snapshot_async()
-    wanted = user.county if user.role == Role.COUNTY else county
-
-    def rows() -> pd.DataFrame:
-        table = snap.analysis.blocked
-        if wanted:
-            table = table[table["id"].map(snap.adcode_of) == wanted]
-        if scope:
-            table = table[table["scope"] == scope]
-        return table.drop(columns=["node"], errors="ignore")
-
-    return await cached_page_async(snap, ("blocked", wanted, scope), rows, limit, offset)
+    vis = user.visibility
+    return await cached_page_async(
+        snap,
+        ("blocked", vis.key, scope, county),
+        lambda: queries.blocked(snap, vis, scope=scope, county=county),
+        limit,
+        offset,
+    )
 
 
 @router.get("/coordination", response_model=Page[RequestRow])
@@ -74,12 +64,14 @@ async def coordination(
 ) -> Any:
     """跨区域协调清单：每行一个（受阻配套企业, 直接采购方, 配套产品）。"""
     snap = await state.snapshot_async()
-
-    def rows() -> pd.DataFrame:
-        table = snap.coordination
-        return table[table["target_region"] == target] if target else table
-
-    return await cached_page_async(snap, ("coordination", target), rows, limit, offset)
+    vis = user.visibility
+    return await cached_page_async(
+        snap,
+        ("coordination", vis.key, target),
+        lambda: queries.coordination(snap, vis, target=target),
+        limit,
+        offset,
+    )
 
 
 @router.get("/local", response_model=Page[RequestRow])
@@ -92,15 +84,14 @@ async def local(
 ) -> Any:
     """本地配套企业督促复产清单。县市区账号只看本县市区的。"""
     snap = await state.snapshot_async()
-    wanted = user.county if user.role == Role.COUNTY else county
-
-    def rows() -> pd.DataFrame:
-        table = snap.local
-        if wanted:
-            table = table[table["supplier_adcode"] == wanted]
-        return table.drop(columns=["supplier_adcode"])
-
-    return await cached_page_async(snap, ("local", wanted), rows, limit, offset)
+    vis = user.visibility
+    return await cached_page_async(
+        snap,
+        ("local", vis.key, county),
+        lambda: queries.local(snap, vis, county=county).drop(columns=["supplier_adcode"]),
+        limit,
+        offset,
+    )
 
 
 @router.post("/analysis/scenarios")
@@ -111,16 +102,12 @@ def scenario(body: Scenario, state: State, user: CurrentUser) -> dict[str, Any]:
     # outlived its request's time limit (a thread cannot be killed).
     if not state.scenario_slots.acquire(blocking=False):
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "情景推演繁忙，请稍后再试")
-    future = state.workers.submit(
-        run_scenario, snap.analysis.graph, body, settings=state.settings, before=snap.analysis
-    )
+    future = state.workers.submit(what_if, snap, user.visibility, body)
     future.add_done_callback(lambda _: state.scenario_slots.release())
     try:
-        result = future.result(timeout=state.settings.scenario_timeout_s)
+        return future.result(timeout=state.settings.scenario_timeout_s)
     except concurrent.futures.TimeoutError:
         limit = state.settings.scenario_timeout_s
         raise HTTPException(
             status.HTTP_504_GATEWAY_TIMEOUT, f"情景推演超过 {limit:g} 秒未完成，请缩小情景范围"
         ) from None
-    answer: dict[str, Any] = result.to_json()
-    return answer

@@ -1,4 +1,4 @@
-"""Helpers the routers share: pagination, scoping by county, DataFrame rows as plain values."""
+"""Helpers the routers share: pagination, and JSON pages serialised once per data version."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from starlette.concurrency import run_in_threadpool
 from chain_graph.records import plain_records
 
 if TYPE_CHECKING:
-    from api.state import Snapshot
+    from application.workspace import Snapshot
 
-__all__ = ["Limit", "Offset", "cached_json", "cached_page", "cached_page_async", "page", "plain_records"]
+__all__ = ["Limit", "Offset", "cached_json", "cached_page", "cached_page_async", "page"]
 
 PAGE_CACHE = 512
 """Most list pages kept per data version."""
@@ -35,7 +35,7 @@ def cached_page(
 ) -> Response:
     """Return one page of a list of ``snap`` as JSON, serialised once per data version.
 
-    ``key`` names the list and every filter (and, for a county user, the county); the rows
+    ``key`` names the list, every filter and the caller's visibility (its ``key``); the rows
     are the same for everyone with the same key, so the bytes are shared.
     """
     full_key = (*key, limit, offset)

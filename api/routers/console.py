@@ -20,10 +20,10 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import COOKIE, State
 from api.routers.imports import perform_import
-from api.routers.ledger import public, visible
 from api.state import AppState
 from api.users import Role, User
-from chain_graph.errors import ChainGraphError
+from application import problems, queries
+from chain_graph.errors import ChainGraphError, NotFoundError
 from chain_graph.labels import (
     ACTION_LABELS,
     NODE_STATUS_LABELS,
@@ -33,16 +33,17 @@ from chain_graph.labels import (
     TABLE_LABELS,
 )
 from chain_graph.model import ProblemStatus
-from chain_graph.problem_ledger import Action, ProblemLedger
+from chain_graph.problem_ledger import Action
 from chain_graph.records import plain_records
 from chain_graph.regions import region_name
-from chain_graph.report import weekly_trend
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 _PAGE = 50
+_STATUS_OF = {"CG409": 409, "CG404": 404}
+"""HTTP status of a ledger action refused with these codes (others: 422)."""
 
 
 def _user(request: Request, state: AppState) -> User | None:
@@ -133,24 +134,18 @@ def dashboard(request: Request, state: State) -> Response:
     user = _user(request, state)
     if user is None:
         return _login_first()
-    snap = state.snapshot()
-    g = snap.analysis.graph
-    output = g.output_weight
-    recovery = float((output * g.base_availability).sum() / output.sum()) if output.sum() > 0 else 1.0
-    ledger = state.ledger()
-    items = [i for i in ledger.items if visible(i, user, snap)]
-    shown = {i.id for i in items}
-    events = [e for e in ledger.events if e.item_id in shown]
+    figures = queries.dashboard(state, state.snapshot(), user.visibility, today=dt.date.today())
     return _render(
         request,
         state,
         user,
         "dashboard.html",
         "概况",
-        s=snap.analysis.summary(),
-        recovery=recovery,
-        chains=plain_records(snap.analysis.chain_summary()),
-        trend=weekly_trend(items, events, end=dt.date.today()),
+        s=figures["summary"],
+        recovery=figures["recovery"],
+        target=figures["target"],
+        chains=figures["chains"],
+        trend=figures["trend"],
     )
 
 
@@ -160,12 +155,8 @@ def blocked(request: Request, state: State, scope: str = "", offset: int = 0) ->
     user = _user(request, state)
     if user is None:
         return _login_first()
-    snap = state.snapshot()
-    table = snap.analysis.blocked
-    if user.role == Role.COUNTY:
-        table = table[table["id"].map(snap.adcode_of) == user.county]
-    if scope in SCOPE_LABELS:
-        table = table[table["scope"] == scope]
+    chosen = scope if scope in SCOPE_LABELS else None
+    table = queries.blocked(state.snapshot(), user.visibility, scope=chosen)
     offset = max(offset, 0)
     return _render(
         request,
@@ -201,7 +192,7 @@ def coordination(request: Request, state: State, offset: int = 0) -> Response:
             message="县市区账号请查看本地配套企业清单",
             message_kind="error",
         )
-    rows = state.snapshot().coordination
+    rows = queries.coordination(state.snapshot(), user.visibility)
     offset = max(offset, 0)
     return _render(
         request,
@@ -231,11 +222,9 @@ def _ledger_page(
 ) -> Response:
     snap = state.snapshot()
     today = dt.date.today()
-    rows = [public(i, snap, today) for i in state.ledger().items if visible(i, user, snap)]
-    if status in {s.value for s in ProblemStatus}:
-        rows = [r for r in rows if r["status"] == status]
-    if overdue:
-        rows = [r for r in rows if r["overdue_days"] > 0]
+    chosen = status if status in {s.value for s in ProblemStatus} else None
+    found = problems.items(state, snap, user.visibility, today=today, status=chosen, overdue=overdue)
+    rows = [problems.public(i, snap, today=today) for i in found]
     offset = max(offset, 0)
     return _render(
         request,
@@ -299,28 +288,24 @@ def ledger_action(
         return _ledger_page(
             request, state, user, message="当前账号只能查看", message_kind="error", status_code=403
         )
-    snap = state.snapshot()
+    chosen = Action(action) if action in {a.value for a in Action} else None
+    if chosen is None:
+        return _ledger_page(
+            request, state, user, message="未知的办理操作", message_kind="error", status_code=422
+        )
     try:
-        with state.store() as store:
-            item = store.ledger_item(item_id)
-            if item is None or not visible(item, user, snap):
-                return _ledger_page(
-                    request,
-                    state,
-                    user,
-                    message=f"没有编号为 {item_id} 的事项",
-                    message_kind="error",
-                    status_code=404,
-                )
-            chosen = Action(action) if action in {a.value for a in Action} else None
-            if chosen is None:
-                return _ledger_page(
-                    request, state, user, message="未知的办理操作", message_kind="error", status_code=422
-                )
-            new_deadline = dt.date.fromisoformat(deadline) if deadline else None
-            new = ProblemLedger(store).act(
-                item_id, chosen, by=user.name, note=note, deadline=new_deadline, expected_version=version
-            )
+        new_deadline = dt.date.fromisoformat(deadline) if deadline else None
+        new = problems.act(
+            state,
+            state.snapshot(),
+            user.visibility,
+            item_id,
+            chosen,
+            by=user.name,
+            note=note,
+            deadline=new_deadline,
+            expected_version=version,
+        )
     except ValueError:
         return _ledger_page(
             request, state, user, message="期限格式应为 2026-12-31", message_kind="error", status_code=422
@@ -332,7 +317,7 @@ def ledger_action(
             user,
             message=error.message,
             message_kind="error",
-            status_code=409 if error.code == "CG409" else 422,
+            status_code=_STATUS_OF.get(error.code, 422),
         )
     return _ledger_page(
         request,
@@ -409,8 +394,9 @@ def firm_page(request: Request, state: State, node_id: str) -> Response:
     if user is None:
         return _login_first()
     snap = state.snapshot()
-    code = snap.adcode_of.get(node_id)
-    if code is None or not user.sees_county(code):
+    try:
+        facts = queries.node_page(state, snap, user.visibility, node_id)
+    except NotFoundError as error:
         return _render(
             request,
             state,
@@ -418,35 +404,25 @@ def firm_page(request: Request, state: State, node_id: str) -> Response:
             "base.html",
             "未找到",
             status_code=404,
-            message=f"没有编号为 {node_id} 的企业或项目",
+            message=error.message,
             message_kind="error",
         )
-    ledgers = snap.ledgers
-    firms = ledgers.firms[ledgers.firms["id"] == node_id]
-    is_project = firms.empty
-    row = plain_records(ledgers.projects[ledgers.projects["id"] == node_id] if is_project else firms)[0]
-    links = ledgers.links
-    position = snap.facts.position(node_id)
-    items = [i for i in state.ledger().items if node_id in (i.subject_id, i.supplier_id)]
-    capacity = snap.analysis.graph.capacity[position]
-    availability = snap.analysis.graph.base_availability[position]
-    roles = (("重点企业", row.get("is_enterprise")), ("配套企业", row.get("is_supplier")))
     return _render(
         request,
         state,
         user,
         "firm.html",
-        str(row["name"]),
-        node=row,
-        county=region_name(code),
-        kind="重点项目" if is_project else "、".join(k for k, flag in roles if flag),
-        status=NODE_STATUS_LABELS[str(snap.facts.status[position])],
-        capacity=f"{capacity * 100:.0f}%",
-        availability=f"{availability * 100:.1f}%",
-        suppliers=plain_records(links[links["buyer_id"] == node_id]),
-        buyers=plain_records(links[links["supplier_id"] == node_id]),
-        has_buyers=bool((links["supplier_id"] == node_id).any()),
+        str(facts["node"]["name"]),
+        node=facts["node"],
+        county=facts["county"],
+        kind=facts["kind"],
+        status=NODE_STATUS_LABELS[facts["status"]],
+        capacity=f"{facts['capacity'] * 100:.0f}%",
+        availability=f"{facts['availability'] * 100:.1f}%",
+        suppliers=facts["suppliers"],
+        buyers=facts["buyers"],
+        has_buyers=bool(facts["buyers"]),
         names=snap.name_of,
-        items=items,
+        items=facts["items"],
         status_labels=PROBLEM_STATUS_LABELS,
     )

@@ -21,9 +21,8 @@ from api.deps import State, require
 from api.schemas import ImportIssue, ImportResult
 from api.state import AppState
 from api.users import Role, User
+from application.imports import import_directory
 from chain_graph.errors import NotFoundError
-from ingest.loader import read_directory
-from ingest.rejects import write_rejects
 
 __all__ = ["perform_import", "router"]
 
@@ -55,35 +54,32 @@ def _save(files: list[UploadFile], target: Path, limit: int) -> None:
 def perform_import(
     state: AppState, files: list[UploadFile], *, keep_valid: bool, replace: bool
 ) -> ImportResult:
-    """Validate the uploaded files and write them unless they have problems."""
+    """Save the uploaded files, import them (the CLI's use case), and report what happened."""
     limit = int(state.settings.upload_limit_mb * 2**20)
+    directory = _rejects_dir(state)
+    directory.mkdir(exist_ok=True)
+    _expire(directory)
+    ticket = uuid.uuid4().hex
     with tempfile.TemporaryDirectory() as tmp:
         _save(files, Path(tmp), limit)
-        validation = read_directory(Path(tmp), settings=state.settings)
-    allowed = validation.ok or (keep_valid and not validation.blocking)
-    with state.store() as store:
-        before = store.counts()
-        if allowed:
-            store.write(validation.ledgers, replace=replace)
-        after = store.counts()
-    if allowed:
+        with state.store() as store:
+            outcome = import_directory(
+                Path(tmp),
+                store,
+                settings=state.settings,
+                keep_valid=keep_valid,
+                replace=replace,
+                rejects=directory / f"{ticket}.csv",
+            )
+    if outcome.written:
         state.refresh()
-    rejects_url = None
-    if validation.issues:
-        directory = _rejects_dir(state)
-        directory.mkdir(exist_ok=True)
-        _expire(directory)
-        ticket = uuid.uuid4().hex
-        write_rejects(
-            directory / f"{ticket}.csv", validation.rejected, [i for i in validation.issues if not i.row]
-        )
-        rejects_url = f"/imports/{ticket}/rejects.csv"
+    report = outcome.report
     return ImportResult(
-        written=allowed,
-        rejected_rows=len(validation.rejected),
-        counts_before=before,
-        counts_after=after,
-        rejects_url=rejects_url,
+        written=outcome.written,
+        rejected_rows=len(report.validation.rejected),
+        counts_before=report.before,
+        counts_after=report.after,
+        rejects_url=f"/imports/{ticket}/rejects.csv" if outcome.rejects else None,
         issues=[
             ImportIssue(
                 code=i.code.value,
@@ -94,7 +90,7 @@ def perform_import(
                 column=i.column,
                 value=i.value,
             )
-            for i in validation.issues
+            for i in report.validation.issues
         ],
     )
 

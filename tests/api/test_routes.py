@@ -139,7 +139,7 @@ def test_scenario_time_limit(
     def slow(*args: object, **kwargs: object) -> None:
         time.sleep(1.0)
 
-    monkeypatch.setattr(analysis, "run_scenario", slow)
+    monkeypatch.setattr(analysis, "what_if", slow)
     state.settings = state.settings.model_copy(update={"scenario_timeout_s": 0.2})
     response = client.post("/analysis/scenarios", json={"stop": ["S2"]}, headers=auth(tokens["admin"]))
     assert response.status_code == 504

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from chain_graph.gaps import GapAnalysis, analyze
+from chain_graph.list_rows import coordination_rows, local_rows
 from chain_graph.model import LedgerTables
 from chain_graph.problem_ledger import Action, LedgerItem, apply, registration
 from exports.lists import COORDINATION_COLUMNS, coordination_sheets, ledger_sheets, local_sheets
@@ -39,7 +40,7 @@ def analysis(ledgers: LedgerTables) -> GapAnalysis:
 
 def test_coordination_workbook(tmp_path: Path, ledgers: LedgerTables, analysis: GapAnalysis) -> None:
     path = tmp_path / "协调清单.xlsx"
-    write_xlsx(path, coordination_sheets(analysis, ledgers, as_of=TODAY))
+    write_xlsx(path, coordination_sheets(coordination_rows(analysis, ledgers), as_of=TODAY))
     ws = openpyxl.load_workbook(path).worksheets[0]
     assert ws.title == "跨区域协调清单"
     assert ws["A1"].value == "跨区域协调清单（2026年11月28日）"
@@ -71,7 +72,7 @@ def test_coordination_by_region_adds_a_sheet_per_target(
     tmp_path: Path, ledgers: LedgerTables, analysis: GapAnalysis
 ) -> None:
     path = tmp_path / "c.xlsx"
-    write_xlsx(path, coordination_sheets(analysis, ledgers, as_of=TODAY, by_region=True))
+    write_xlsx(path, coordination_sheets(coordination_rows(analysis, ledgers), as_of=TODAY, by_region=True))
     assert openpyxl.load_workbook(path).sheetnames == ["跨区域协调清单", "长沙市"]
 
 
@@ -79,7 +80,7 @@ def test_coordination_csv_neutralises_formulas(
     tmp_path: Path, ledgers: LedgerTables, analysis: GapAnalysis
 ) -> None:
     path = tmp_path / "c.csv"
-    write_csv(path, coordination_sheets(analysis, ledgers, as_of=TODAY))
+    write_csv(path, coordination_sheets(coordination_rows(analysis, ledgers), as_of=TODAY))
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
@@ -91,7 +92,7 @@ def test_local_workbook_has_one_sheet_per_county(
     tmp_path: Path, ledgers: LedgerTables, analysis: GapAnalysis
 ) -> None:
     path = tmp_path / "本地.xlsx"
-    write_xlsx(path, local_sheets(analysis, ledgers, as_of=TODAY))
+    write_xlsx(path, local_sheets(local_rows(analysis, ledgers), as_of=TODAY))
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["中方县"]
     ws = book["中方县"]

@@ -79,6 +79,7 @@ _UPDATE_CHILD = textwrap.dedent("""
         neo4j.Transaction.commit = slow_commit
     from chain_graph.problem_ledger import Action, ProblemLedger
     from chain_graph.store import open_store
+    from tests.defaults import SETTINGS
     with open_store(url, settings=SETTINGS) as store:
         ProblemLedger(store).act(item_id, Action.CLOSE, by="killed", note="不会写入")
 """)

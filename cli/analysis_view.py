@@ -1,13 +1,14 @@
-"""The readable analysis report: rich tables with Chinese labels."""
+"""How `chain-graph analyze` shows the analysis and a what-if: rich tables with Chinese labels."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from chain_graph.gaps import GapAnalysis
 from chain_graph.regions import Scope
-from chain_graph.scenarios import ScenarioResult
 
 __all__ = ["print_report", "print_scenario"]
 
@@ -79,11 +80,10 @@ def print_report(console: Console, result: GapAnalysis, *, top: int = 15) -> Non
     console.print(sources)
 
 
-def print_scenario(console: Console, outcome: ScenarioResult, *, top: int = 15) -> None:
-    """Print what a what-if scenario changes against the current state."""
-    data = outcome.to_json()
+def print_scenario(console: Console, data: dict[str, Any], *, top: int = 15) -> None:
+    """Print what a what-if scenario changes against the current state (its JSON form)."""
     before, after, delta = data["summary_before"], data["summary_after"], data["delta"]
-    table = Table(title=f"情景推演：{outcome.scenario.name}（金额：万元）")
+    table = Table(title=f"情景推演：{data['scenario']['name']}（金额：万元）")
     for column in ("指标", "当前", "情景", "变化"):
         table.add_column(column, justify="left" if column == "指标" else "right")
     table.add_row("堵点供应商", str(before["blocked"]), str(after["blocked"]), f"{delta['blocked']:+d}")

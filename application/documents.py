@@ -1,0 +1,109 @@
+"""Document use cases: the lists, the ledger and the weekly report, as the caller may see them.
+
+The rows come from :mod:`application.queries` and :mod:`application.problems` (so a county's
+download holds what its pages show); :mod:`exports` gives them their official form, and
+:func:`write_document` writes it as xlsx, CSV or HTML, atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+from application import queries
+from application.problems import visible_events, visible_items
+from application.visibility import Visibility
+from application.workspace import Snapshot, Workspace
+from chain_graph.errors import ConfigError
+from chain_graph.problem_ledger import ProblemLedger
+from chain_graph.report import WeeklyReport, report_period, weekly_report
+from exports.lists import coordination_sheets, ledger_sheets, local_sheets
+from exports.report import write_html, write_report_xlsx
+from exports.workbook import Sheet, write_csv, write_xlsx
+
+__all__ = [
+    "SheetFormat",
+    "coordination_document",
+    "ledger_document",
+    "local_document",
+    "weekly",
+    "write_report",
+    "write_sheets",
+]
+
+SheetFormat = Literal["xlsx", "csv"]
+
+
+def coordination_document(
+    snap: Snapshot, vis: Visibility, *, as_of: dt.date, by_region: bool = False
+) -> tuple[str, list[Sheet]]:
+    """跨区域协调清单 (file stem, sheets); ``by_region`` adds a sheet per target province/city."""
+    rows = queries.coordination(snap, vis)
+    return f"跨区域协调清单{as_of:%Y%m%d}", coordination_sheets(rows, as_of=as_of, by_region=by_region)
+
+
+def local_document(snap: Snapshot, vis: Visibility, *, as_of: dt.date) -> tuple[str, list[Sheet]]:
+    """本地配套企业督促复产清单 (file stem, one sheet per county)."""
+    return f"本地配套企业督促复产清单{as_of:%Y%m%d}", local_sheets(queries.local(snap, vis), as_of=as_of)
+
+
+def ledger_document(
+    ws: Workspace, snap: Snapshot, vis: Visibility, *, today: dt.date
+) -> tuple[str, list[Sheet]]:
+    """问题台账 (file stem, the items and their 办理记录)."""
+    ledger = ws.ledger()
+    shown = visible_items(ledger.items, snap, vis)
+    sheets = ledger_sheets(shown, visible_events(ledger.events, shown), snap.ledgers, today=today)
+    return f"问题台账{today:%Y%m%d}", sheets
+
+
+def write_sheets(path: Path, sheets: list[Sheet], *, fmt: SheetFormat) -> None:
+    """Write ``sheets`` as one workbook, or as CSV (one table: the first sheet)."""
+    if fmt == "xlsx":
+        write_xlsx(path, sheets)
+    elif fmt == "csv":
+        write_csv(path, sheets[:1])
+    else:
+        raise ConfigError(f"导出格式只能是 xlsx 或 csv，当前为 {fmt!r}")
+
+
+def weekly(
+    ws: Workspace,
+    snap: Snapshot,
+    vis: Visibility,
+    *,
+    start: dt.date | None,
+    end: dt.date | None,
+    today: dt.date,
+    target: float | None = None,
+) -> WeeklyReport:
+    """Return the weekly report of a period (default: the seven days up to today).
+
+    ``target`` defaults to the ``capacity_target`` setting. The ledger part counts the
+    items ``vis`` sees.
+    """
+    first, last = report_period(start, end, today=today)
+    ledger = ws.ledger()
+    shown = visible_items(ledger.items, snap, vis)
+    return weekly_report(
+        snap.analysis,
+        shown,
+        visible_events(ledger.events, shown),
+        start=first,
+        end=last,
+        target=ws.settings.capacity_target if target is None else target,
+    )
+
+
+def write_report(ws: Workspace, report: WeeklyReport, path: Path) -> None:
+    """Write the weekly report as ``.xlsx`` or printable ``.html`` (by the file's suffix)."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        write_report_xlsx(path, report)
+    elif suffix == ".html":
+        with ws.store() as store:
+            generated = ProblemLedger(store).now()
+        write_html(path, report, generated=generated)
+    else:
+        raise ConfigError(f"周报告输出文件应以 .xlsx 或 .html 结尾，当前为 {path.name}")

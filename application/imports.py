@@ -1,0 +1,87 @@
+"""The import use case: read and validate a directory of ledger tables, write it, keep the rejects.
+
+One function for the command line (``chain-graph ingest``, ``demo``) and the web service
+(``POST /imports``, the console's import page): all or nothing unless ``keep_valid`` (then
+only the rows that passed, never when a required table is missing or unreadable), and every
+issue written to a rejects file (CSV with BOM) whose place the caller tells the user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from chain_graph.settings import Settings
+from chain_graph.store import Store
+from ingest.loader import ImportReport, Progress, ingest_directory
+from ingest.rejects import write_rejects
+
+__all__ = ["ImportOutcome", "default_rejects_path", "import_directory"]
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import did, and where its rejects file is (``None`` when nothing was rejected)."""
+
+    report: ImportReport
+    rejects: Path | None
+    rejects_lines: int
+
+    @property
+    def written(self) -> bool:
+        """Whether the store was written."""
+        return self.report.written
+
+
+def default_rejects_path(data_dir: Path) -> Path:
+    """Return where a directory's rejects go by default: beside it.
+
+    Never inside it (where the next import would read it as a table), and never in
+    whatever directory the command happened to run from.
+
+    Examples
+    --------
+    >>> default_rejects_path(Path("/data/十一月台账"))
+    PosixPath('/data/十一月台账_退回.csv')
+    """
+    return data_dir.resolve().with_name(f"{data_dir.resolve().name}_退回.csv")
+
+
+def import_directory(
+    data_dir: Path,
+    store: Store,
+    *,
+    settings: Settings,
+    keep_valid: bool = False,
+    replace: bool = False,
+    rejects: Path | None = None,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Import ``data_dir`` into ``store``; write every issue to ``rejects`` (default beside it).
+
+    Parameters
+    ----------
+    data_dir
+        The ledger tables (``.xlsx`` / ``.csv``).
+    store
+        Where to write, in one transaction.
+    settings
+        Deployment settings.
+    keep_valid
+        Write the valid rows even when some rows have issues.
+    replace
+        Replace the store's content instead of upserting into it.
+    rejects
+        The rejects file; default :func:`default_rejects_path`.
+    progress
+        Called with a short Chinese line as each stage starts.
+    """
+    report = ingest_directory(
+        data_dir, store, settings=settings, keep_valid=keep_valid, replace=replace, progress=progress
+    )
+    validation = report.validation
+    if not validation.issues:
+        return ImportOutcome(report, None, 0)
+    path = rejects or default_rejects_path(data_dir)
+    lines = write_rejects(path, validation.rejected, [i for i in validation.issues if not i.row])
+    return ImportOutcome(report, path, lines)

@@ -1,0 +1,134 @@
+"""Map use cases: the chain maps a caller may see, rendered once per data version and visibility.
+
+A county's maps show its own entities and their direct partners, never further
+(:meth:`~application.visibility.Visibility.map_mask`); a map about one node answers "not
+found" for another county's node. Console pages are cached in the snapshot by view,
+options and visibility; the command line renders a standalone file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import networkx as nx
+
+from application.visibility import Visibility
+from application.workspace import Snapshot
+from chain_graph.scenarios import Scenario, apply_scenario
+from viz.render import MapPage, render_map
+from viz.views import city_view, impact_view, scenario_view, upstream_view
+
+__all__ = ["Assets", "city_map", "impact_map", "scenario_map", "upstream_map"]
+
+Assets = Literal["inline", "served"]
+_CACHED = 256
+"""Most map pages kept per data version."""
+
+
+def _render(
+    snap: Snapshot, view: nx.DiGraph, *, title: str, assets: Assets, link: str | None, note: str = ""
+) -> MapPage:
+    return render_map(
+        view,
+        title=title,
+        assets=assets,
+        link=link,
+        physics_limit=snap.settings.map_physics_limit,
+        aggregate_limit=snap.settings.map_aggregate_limit,
+        note=note,
+    )
+
+
+def _within(snap: Snapshot, vis: Visibility, view: nx.DiGraph) -> nx.DiGraph:
+    """Return the part of ``view`` that ``vis`` may see (own entities and their direct partners)."""
+    if not vis.is_county:
+        return view
+    graph = snap.graph
+    shown = set(graph.ids[vis.map_mask(graph)].astype(str).tolist())
+    return nx.DiGraph(view.subgraph([n for n in view.nodes if n in shown]))
+
+
+def _cached(snap: Snapshot, key: tuple[object, ...], assets: Assets, build: Callable[[], MapPage]) -> MapPage:
+    if assets != "served":  # a standalone file is written once; nothing to share
+        return build()
+    maps = snap.maps
+    page = maps.get(key)
+    if page is None:
+        if len(maps) >= _CACHED:
+            maps.clear()
+        page = maps[key] = build()
+    return page
+
+
+def city_map(
+    snap: Snapshot,
+    vis: Visibility,
+    *,
+    chain: str | None = None,
+    county: str | None = None,
+    assets: Assets = "served",
+    link: str | None = "/",
+) -> MapPage:
+    """Return the whole city's chain map, or one chain's or county's part (a county: its own part)."""
+    county = vis.county or county
+    title = "产业链图" + (f"：{chain}" if chain else "") + (f"（{county}）" if county else "")
+
+    def build() -> MapPage:
+        view = city_view(
+            snap.facts, chain=chain, county=county, aggregate_limit=snap.settings.map_aggregate_limit
+        )
+        return _render(snap, view, title=title, assets=assets, link=link)
+
+    return _cached(snap, ("city", chain, county, vis.key), assets, build)
+
+
+def upstream_map(
+    snap: Snapshot,
+    vis: Visibility,
+    node_id: str,
+    *,
+    depth: int,
+    assets: Assets = "served",
+    link: str | None = "/",
+) -> MapPage:
+    """Return an enterprise's or project's suppliers, tier by tier, up to ``depth`` tiers."""
+    vis.require(node_id, snap.adcode_of)
+    name = snap.name_of[node_id]
+
+    def build() -> MapPage:
+        view = _within(snap, vis, upstream_view(snap.facts, node_id, depth=depth))
+        return _render(snap, view, title=f"{name}：上游配套（{depth} 层）", assets=assets, link=link)
+
+    return _cached(snap, ("upstream", node_id, depth, vis.key), assets, build)
+
+
+def impact_map(
+    snap: Snapshot, vis: Visibility, node_id: str, *, assets: Assets = "served", link: str | None = "/"
+) -> MapPage:
+    """Return what a supplier holds back (its downstream), and availability if it recovered."""
+    vis.require(node_id, snap.adcode_of)
+    name = snap.name_of[node_id]
+
+    def build() -> MapPage:
+        view = _within(snap, vis, impact_view(snap.facts, node_id))
+        return _render(snap, view, title=f"{name}：影响范围（复产前后可用度）", assets=assets, link=link)
+
+    return _cached(snap, ("impact", node_id, vis.key), assets, build)
+
+
+def scenario_map(snap: Snapshot, vis: Visibility, scenario: Scenario) -> MapPage:
+    """Return the nodes a what-if changes, before and after (not cached: scenarios are many)."""
+    from application.scenarios import check_scenario
+
+    check_scenario(snap, vis, scenario)
+    after = apply_scenario(snap.graph, scenario).base_availability
+    view = _within(snap, vis, scenario_view(snap.facts, after, changed=[*scenario.stop, *scenario.restore]))
+    return _render(
+        snap,
+        view,
+        title="情景推演：可用度变化",
+        assets="served",
+        link="/",
+        note="悬停查看每个节点情景前后的可用度。",
+    )

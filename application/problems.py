@@ -1,0 +1,202 @@
+"""Problem-ledger use cases (问题台账): list, read, register (挂号), act (办理 … 销号).
+
+The rules of an item's life are in :mod:`chain_graph.problem_ledger`; this module adds who
+may see and change which item (:class:`~application.visibility.Visibility`: a county its
+own entities' items), the defaults from the settings, and the id of a new item. The CLI and
+the web service both call these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from application.visibility import Visibility
+from application.workspace import Snapshot, Workspace
+from chain_graph.errors import ConfigError, NotFoundError
+from chain_graph.model import ProblemCategory
+from chain_graph.problem_ledger import (
+    Action,
+    LedgerEvent,
+    LedgerItem,
+    ProblemLedger,
+    default_unit,
+    items_from_analysis,
+    items_from_problems,
+    overdue_days,
+)
+
+__all__ = [
+    "Registered",
+    "act",
+    "history",
+    "item",
+    "items",
+    "public",
+    "register",
+    "register_from_analysis",
+    "visible_events",
+    "visible_items",
+]
+
+
+def visible_items(all_items: Iterable[LedgerItem], snap: Snapshot, vis: Visibility) -> list[LedgerItem]:
+    """Return the items ``vis`` may see (a county: those whose subject or supplier is its own)."""
+    return [i for i in all_items if vis.sees_item(i, snap.adcode_of)]
+
+
+def visible_events(events: Iterable[LedgerEvent], shown: Sequence[LedgerItem]) -> list[LedgerEvent]:
+    """Return the events of the items shown."""
+    ids = {i.id for i in shown}
+    return [e for e in events if e.item_id in ids]
+
+
+def public(entry: LedgerItem, snap: Snapshot, *, today: dt.date) -> dict[str, Any]:
+    """Return an item as the console and the API show it: with the subject's name and days overdue."""
+    return {
+        **entry.model_dump(),
+        "co_units": list(entry.co_units),
+        "subject": snap.name_of.get(entry.subject_id, entry.subject_id),
+        "overdue_days": overdue_days(entry, today),
+    }
+
+
+def items(
+    ws: Workspace,
+    snap: Snapshot,
+    vis: Visibility,
+    *,
+    today: dt.date,
+    status: str | None = None,
+    overdue: bool = False,
+    unit: str | None = None,
+) -> list[LedgerItem]:
+    """Return the items ``vis`` sees, by id, filtered by status, overdue (at ``today``) and unit."""
+    return [
+        i
+        for i in visible_items(ws.ledger().items, snap, vis)
+        if (not status or i.status == status)
+        and (not overdue or overdue_days(i, today) > 0)
+        and (unit is None or i.responsible_unit == unit)
+    ]
+
+
+def item(ws: Workspace, snap: Snapshot, vis: Visibility, item_id: str) -> LedgerItem:
+    """One item; not found when it does not exist or concerns no entity ``vis`` sees."""
+    with ws.store() as store:
+        found = store.ledger_item(item_id)
+    if found is None or not vis.sees_item(found, snap.adcode_of):
+        raise NotFoundError(f"问题台账中没有编号为 {item_id} 的事项")
+    return found
+
+
+def history(ws: Workspace, snap: Snapshot, vis: Visibility, item_id: str) -> list[LedgerEvent]:
+    """Every event of one item (append-only), oldest first."""
+    item(ws, snap, vis, item_id)
+    with ws.store() as store:
+        return store.ledger_history(item_id)
+
+
+def register(
+    ws: Workspace,
+    snap: Snapshot,
+    vis: Visibility,
+    *,
+    by: str,
+    subject_id: str,
+    description: str,
+    category: ProblemCategory = ProblemCategory.OTHER,
+    supplier_id: str = "",
+    responsible_unit: str | None = None,
+    co_units: Sequence[str] = (),
+    deadline: dt.date | None = None,
+    item_id: str | None = None,
+) -> LedgerItem:
+    """挂号: register a new item about an own entity.
+
+    The subject must be a firm or project ``vis`` sees; a supplier, when given, must supply
+    the subject (one of its links). The responsible unit defaults to the category's (the
+    settings' table). Without ``item_id`` the id is ``W<time>-<random>``.
+    """
+    vis.require(subject_id, snap.adcode_of)
+    if supplier_id:
+        links = snap.ledgers.links
+        supplies = ((links["supplier_id"] == supplier_id) & (links["buyer_id"] == subject_id)).any()
+        if not supplies:
+            subject = snap.name_of.get(subject_id, subject_id)
+            raise NotFoundError(f"{subject} 的配套企业中没有编号为 {supplier_id} 的企业")
+    with ws.store() as store:
+        ledger = ProblemLedger(store)
+        now = ledger.now()
+        entry = LedgerItem(
+            id=item_id or f"W{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}",
+            subject_id=subject_id,
+            supplier_id=supplier_id,
+            category=category,
+            description=description,
+            responsible_unit=responsible_unit
+            or default_unit(category, is_project=subject_id in snap.project_ids, settings=ws.settings),
+            co_units=tuple(co_units),
+            deadline=deadline,
+            created_at=now,
+            updated_at=now,
+        )
+        if not ledger.register([entry], by=by):
+            raise ConfigError(f"编号 {entry.id} 已在问题台账中，请换一个编号")
+    return entry
+
+
+def act(
+    ws: Workspace,
+    snap: Snapshot,
+    vis: Visibility,
+    item_id: str,
+    action: Action,
+    *,
+    by: str,
+    note: str = "",
+    deadline: dt.date | None = None,
+    expected_version: int | None = None,
+) -> LedgerItem:
+    """办理: apply an action to an item ``vis`` sees (stale versions are refused)."""
+    item(ws, snap, vis, item_id)
+    with ws.store() as store:
+        return ProblemLedger(store).act(
+            item_id, action, by=by, note=note, deadline=deadline, expected_version=expected_version
+        )
+
+
+@dataclass(frozen=True)
+class Registered:
+    """What :func:`register_from_analysis` registered."""
+
+    from_problems: int
+    from_analysis: int
+    existing: int
+
+
+def register_from_analysis(ws: Workspace, snap: Snapshot, *, by: str, days: int) -> Registered:
+    """挂号 from the data: the imported problems, and the analysis's blocked suppliers.
+
+    One item per (blocked supplier, affected key buyer) without an open item, due ``days``
+    from now. Existing items are left alone.
+    """
+    with ws.store() as store:
+        ledger = ProblemLedger(store)
+        existing = ledger.items()
+        known = {e.id for e in existing}
+        now = ledger.now()
+        imported = [
+            i for i in items_from_problems(snap.ledgers, at=now, settings=ws.settings) if i.id not in known
+        ]
+        found = items_from_analysis(
+            snap.analysis, snap.ledgers, existing, at=now, settings=ws.settings, days=days
+        )
+        new = set(ledger.register([*imported, *found], by=by))
+    from_problems = sum(i.id in new for i in imported)
+    return Registered(
+        from_problems=from_problems, from_analysis=len(new) - from_problems, existing=len(existing)
+    )

@@ -1,0 +1,179 @@
+"""Read use cases: firms, projects, links, the analysis lists and figures, one node's page.
+
+Each takes the :class:`~application.workspace.Snapshot` of the current data version and the
+caller's :class:`~application.visibility.Visibility`, and returns tables or plain values
+with English names; the front doors page, serialise and label them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from application.problems import visible_events, visible_items
+from application.visibility import Visibility
+from application.workspace import Snapshot, Workspace
+from chain_graph.analysis import weighted_availability
+from chain_graph.records import plain_records
+from chain_graph.regions import region_name
+from chain_graph.report import weekly_trend
+
+__all__ = [
+    "blocked",
+    "coordination",
+    "dashboard",
+    "firm",
+    "firms",
+    "links",
+    "local",
+    "node_page",
+    "project",
+    "projects",
+    "summary",
+]
+
+
+def _with_figures(snap: Snapshot, frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(
+        county=[region_name(c) for c in frame["adcode"]], availability=frame["id"].map(snap.availability_of)
+    )
+
+
+def firms(
+    snap: Snapshot,
+    vis: Visibility,
+    *,
+    county: str | None = None,
+    chain: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+) -> pd.DataFrame:
+    """Firms (enterprises and suppliers) seen by ``vis``, filtered, by id, with county and a(v)."""
+    table = vis.rows(snap.ledgers.firms)
+    if county:
+        table = table[table["adcode"] == county]
+    if chain:
+        table = table[table["chain"] == chain]
+    if status:
+        table = table[table["status"] == status]
+    if q:
+        table = table[table["name"].str.contains(q, regex=False)]
+    return _with_figures(snap, table.sort_values("id"))
+
+
+def _one(snap: Snapshot, vis: Visibility, table: pd.DataFrame, node_id: str, what: str) -> dict[str, Any]:
+    found = table[table["id"] == node_id]
+    vis.require(node_id, dict(zip(found["id"], found["adcode"], strict=True)), what=what)
+    return plain_records(_with_figures(snap, found))[0]
+
+
+def firm(snap: Snapshot, vis: Visibility, firm_id: str) -> dict[str, Any]:
+    """One firm with its county and a(v); not found for another county's firm."""
+    return _one(snap, vis, snap.ledgers.firms, firm_id, "企业")
+
+
+def projects(snap: Snapshot, vis: Visibility, *, county: str | None = None) -> pd.DataFrame:
+    """Key projects seen by ``vis``, by id, with county and a(v)."""
+    table = vis.rows(snap.ledgers.projects)
+    if county:
+        table = table[table["adcode"] == county]
+    return _with_figures(snap, table.sort_values("id"))
+
+
+def project(snap: Snapshot, vis: Visibility, project_id: str) -> dict[str, Any]:
+    """One key project with its county and a(v); not found for another county's project."""
+    return _one(snap, vis, snap.ledgers.projects, project_id, "项目")
+
+
+def links(
+    snap: Snapshot, vis: Visibility, *, supplier_id: str | None = None, buyer_id: str | None = None
+) -> pd.DataFrame:
+    """Supply links with an own entity at either end (every link for the whole city)."""
+    table = vis.links(snap.ledgers.links, snap.adcode_of)
+    if supplier_id:
+        table = table[table["supplier_id"] == supplier_id]
+    if buyer_id:
+        table = table[table["buyer_id"] == buyer_id]
+    return table
+
+
+def blocked(
+    snap: Snapshot, vis: Visibility, *, scope: str | None = None, county: str | None = None
+) -> pd.DataFrame:
+    """Blocked suppliers in rank order, with their routing; a county sees its own only."""
+    table = snap.analysis.blocked
+    wanted = vis.county or county
+    if wanted:
+        table = table[table["id"].map(snap.adcode_of) == wanted]
+    if scope:
+        table = table[table["scope"] == scope]
+    return table.drop(columns=["node"], errors="ignore")
+
+
+def coordination(snap: Snapshot, vis: Visibility, *, target: str | None = None) -> pd.DataFrame:
+    """跨区域协调清单 rows; a county sees the rows of its own buyers only."""
+    table = snap.coordination
+    if vis.is_county:
+        table = table[table["buyer_id"].map(snap.adcode_of) == vis.county]
+    return table[table["target_region"] == target] if target else table
+
+
+def local(snap: Snapshot, vis: Visibility, *, county: str | None = None) -> pd.DataFrame:
+    """本地配套企业督促复产清单 rows (属地: a county sees its own suppliers)."""
+    table = snap.local
+    wanted = vis.county or county
+    if wanted:
+        table = table[table["supplier_adcode"] == wanted]
+    return table
+
+
+def summary(snap: Snapshot) -> dict[str, Any]:
+    """Return the city's headline figures and its chains (aggregates: the same for every caller)."""
+    return {
+        "version": snap.version,
+        "summary": snap.analysis.summary(),
+        "chains": plain_records(snap.analysis.chain_summary()),
+    }
+
+
+def dashboard(ws: Workspace, snap: Snapshot, vis: Visibility, *, today: dt.date) -> dict[str, Any]:
+    """Return the console's first page: headline figures, key enterprises' recovery, chains, ledger trend."""
+    ledger = ws.ledger()
+    items = visible_items(ledger.items, snap, vis)
+    analysis = snap.analysis
+    return {
+        "summary": analysis.summary(),
+        "recovery": weighted_availability(analysis.graph, analysis.key_enterprises),
+        "target": snap.settings.capacity_target,
+        "chains": plain_records(analysis.chain_summary()),
+        "trend": weekly_trend(items, visible_events(ledger.events, items), end=today),
+    }
+
+
+def node_page(ws: Workspace, snap: Snapshot, vis: Visibility, node_id: str) -> dict[str, Any]:
+    """Everything the console shows of one firm or project: facts, suppliers, buyers, items."""
+    vis.require(node_id, snap.adcode_of)
+    ledgers = snap.ledgers
+    found = ledgers.firms[ledgers.firms["id"] == node_id]
+    is_project = found.empty
+    if is_project:
+        found = ledgers.projects[ledgers.projects["id"] == node_id]
+    row = plain_records(found)[0]
+    position = snap.facts.position(node_id)
+    graph = snap.analysis.graph
+    table = ledgers.links
+    roles = (("重点企业", row.get("is_enterprise")), ("配套企业", row.get("is_supplier")))
+    items = [i for i in ws.ledger().items if node_id in (i.subject_id, i.supplier_id)]
+    return {
+        "node": row,
+        "county": region_name(snap.adcode_of[node_id]),
+        "kind": "重点项目" if is_project else "、".join(k for k, flag in roles if flag),
+        "status": str(snap.facts.status[position]),
+        "capacity": float(graph.capacity[position]),
+        "availability": float(graph.base_availability[position]),
+        "suppliers": plain_records(table[table["buyer_id"] == node_id]),
+        "buyers": plain_records(table[table["supplier_id"] == node_id]),
+        "items": items,
+    }

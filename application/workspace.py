@@ -1,0 +1,201 @@
+"""The data a deployment works on: the store, the analysis per data version, the problem ledger.
+
+A :class:`Workspace` is opened once per process (the web service) or per command (the CLI).
+The analysis of the store's data is computed once per data version (an import bumps it) and
+shared as a :class:`Snapshot` by every use case until the next import; the problem ledger
+is read again only when its version changed. Calls into the store are serialised for SQLite
+(one connection) and concurrent for Neo4j (the driver pools connections).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pandas as pd
+
+from chain_graph.gaps import GapAnalysis, analyze
+from chain_graph.graph import SupplyGraph, build_graph
+from chain_graph.list_rows import coordination_rows, local_rows
+from chain_graph.model import LedgerTables
+from chain_graph.problem_ledger import LedgerEvent, LedgerItem
+from chain_graph.settings import Settings
+from chain_graph.store import Store, open_store
+from viz.render import MapPage
+from viz.views import NodeFacts, facts
+
+__all__ = ["VERSION_CHECK_SECONDS", "LedgerSnapshot", "Snapshot", "Workspace"]
+
+VERSION_CHECK_SECONDS = 1.0
+"""How often the store's data version is looked up (a cheap query, but one per request
+would be most of a cached page's cost)."""
+
+
+@dataclass(eq=False)
+class Snapshot:
+    """The ledger tables of one data version and everything derived from them.
+
+    Everything is computed on first use and kept: the analysis, the two request lists, the
+    map facts and the lookups by id.
+    """
+
+    version: int
+    ledgers: LedgerTables
+    settings: Settings
+
+    pages: dict[tuple[object, ...], bytes] = field(default_factory=dict)
+    """Serialised results of this version (JSON pages), keyed by use case, options and
+    visibility; cleared by the caller when it grows too large."""
+
+    maps: dict[tuple[object, ...], MapPage] = field(default_factory=dict)
+    """Rendered map pages of this version, keyed by view, options and visibility."""
+
+    @cached_property
+    def graph(self) -> SupplyGraph:
+        """The supply graph of these tables (all a map needs: no analysis)."""
+        return build_graph(self.ledgers)
+
+    @cached_property
+    def analysis(self) -> GapAnalysis:
+        """The gap analysis of these tables."""
+        return analyze(self.graph, settings=self.settings)
+
+    @cached_property
+    def coordination(self) -> pd.DataFrame:
+        """跨区域协调清单 rows."""
+        return coordination_rows(self.analysis, self.ledgers)
+
+    @cached_property
+    def local(self) -> pd.DataFrame:
+        """本地配套企业督促复产清单 rows."""
+        return local_rows(self.analysis, self.ledgers)
+
+    @cached_property
+    def facts(self) -> NodeFacts:
+        """Per-node facts for the chain maps."""
+        return facts(
+            self.graph, home_adcode=self.settings.home_adcode, threshold=self.settings.blocked_threshold
+        )
+
+    @cached_property
+    def adcode_of(self) -> dict[str, str]:
+        """Adcode of every firm and project."""
+        return dict(zip(self._nodes["id"], self._nodes["adcode"], strict=True))
+
+    @cached_property
+    def name_of(self) -> dict[str, str]:
+        """Name of every firm and project."""
+        return dict(zip(self._nodes["id"], self._nodes["name"], strict=True))
+
+    @cached_property
+    def project_ids(self) -> frozenset[str]:
+        """Ids of the key projects."""
+        return frozenset(self.ledgers.projects["id"])
+
+    @cached_property
+    def availability_of(self) -> dict[str, float]:
+        """a(v) of every firm and project."""
+        return self.analysis.availability()
+
+    @cached_property
+    def _nodes(self) -> pd.DataFrame:
+        columns = ["id", "name", "adcode"]
+        return pd.concat([self.ledgers.firms[columns], self.ledgers.projects[columns]])
+
+
+@dataclass(frozen=True, eq=False)
+class LedgerSnapshot:
+    """The problem ledger at one ledger version: items by id, and every event."""
+
+    version: int
+    items: list[LedgerItem]
+    events: list[LedgerEvent]
+
+
+class Workspace:
+    """The store of one deployment and what is derived from its data.
+
+    Parameters
+    ----------
+    settings
+        Deployment settings; ``settings.store`` is opened unless ``store`` is given.
+    store
+        An already opened store (the command line opens the one of ``--store``).
+    """
+
+    def __init__(self, settings: Settings, *, store: Store | None = None) -> None:
+        self.settings = settings
+        self._store: Store = store if store is not None else open_store(settings.store, settings=settings)
+        self._serial = self._store.url.startswith("sqlite")
+        self._store_lock = threading.RLock()
+        self._snapshot_lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._checked_until = 0.0
+        self._ledger: LedgerSnapshot | None = None
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        """Use the store (exclusively, for SQLite)."""
+        if self._serial:
+            with self._store_lock:
+                yield self._store
+        else:
+            yield self._store
+
+    def close(self) -> None:
+        """Release the store."""
+        self._store.close()
+
+    def refresh(self) -> None:
+        """Look the store's data version up again on the next use (after a write here)."""
+        self._checked_until = 0.0
+
+    def fresh_snapshot(self) -> Snapshot | None:
+        """Return the snapshot if it is known current without any I/O, else ``None``."""
+        current = self._snapshot
+        return current if current is not None and time.monotonic() < self._checked_until else None
+
+    def snapshot(self) -> Snapshot:
+        """Return the analysed snapshot of the store's current data version, computed at most once.
+
+        The store's version is looked up at most every ``VERSION_CHECK_SECONDS`` (a write
+        through this workspace refreshes at once; one by another process shows within that).
+        """
+        current = self._snapshot
+        if current is not None and time.monotonic() < self._checked_until:
+            return current
+        with self.store() as store:
+            version = store.data_version()
+        self._checked_until = time.monotonic() + VERSION_CHECK_SECONDS
+        if current is not None and current.version == version:
+            return current
+        with self._snapshot_lock:
+            current = self._snapshot
+            if current is not None and current.version == version:
+                return current
+            with self.store() as store:
+                version = store.data_version()
+                ledgers = store.load()
+            fresh = Snapshot(version=version, ledgers=ledgers, settings=self.settings)
+            _ = fresh.analysis  # computed here, under the lock, once per version
+            self._snapshot = fresh
+            return fresh
+
+    def ledger(self) -> LedgerSnapshot:
+        """Return the problem ledger's items and history, read again only after it changed."""
+        with self.store() as store:
+            version = store.ledger_version()
+            current = self._ledger
+            if current is not None and current.version == version:
+                return current
+            fresh = LedgerSnapshot(
+                version=version,
+                items=sorted(store.ledger_items(), key=lambda i: i.id),
+                events=store.ledger_history(),
+            )
+        self._ledger = fresh
+        return fresh

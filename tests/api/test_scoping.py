@@ -1,0 +1,326 @@
+"""Every route of the service, for every role: who may call it, and the county boundary on each.
+
+The tables below name every route the application serves. A route added without a line
+here fails :func:`test_every_route_is_covered`, so no route escapes the checks:
+
+- :func:`test_roles` calls each route with an own entity as every role and checks the
+  status the README's role table promises;
+- :func:`test_county_gets_404_for_another_countys_entity` calls each route that names an
+  entity with one of another county, as a county user: 404, as for an id that does not exist;
+- :func:`test_county_never_sees_another_countys_entity` calls each route as a county user
+  and checks that no entity of another county that is not a direct partner of its own
+  appears anywhere in the answer (JSON, HTML, CSV or the cells of a workbook).
+
+The data: the canonical ledgers plus a project of 芷江 (P2) that E2 supplies, and E2
+supplying S2. 鹤城区 (431202) owns E1 and P1; its direct partners are S1 and S2 (they supply
+E1). E2 and P2 belong to 芷江 (431228) and are partners of nothing in 鹤城区 (E2 is two tiers
+up from E1, through S2): they must never show to 鹤城区.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute, Route
+
+from api.app import ROUTERS, create_app
+from api.deps import COOKIE
+from api.state import AppState
+from api.users import Role
+from application import problems
+from application.visibility import Visibility
+from chain_graph.settings import Settings
+from chain_graph.store.sqlite import SQLiteStore
+from ingest.loader import read_directory
+from tests.api.conftest import COUNTY_E1, COUNTY_E2, auth
+from tests.defaults import SETTINGS
+from tests.ledger_files import CANONICAL, LINKS, PROJECTS, write_canonical
+
+FOREIGN_NAMES = ("芷江乙食品有限公司", "芷江戊物流项目")
+"""Names of the other county's entities (E2, P2): never in an answer to 鹤城区."""
+FOREIGN_ITEM = "W-E2"
+"""A problem-ledger item about E2 (芷江)."""
+OWN_ITEM = "W-E1"
+"""A problem-ledger item about E1 (鹤城区)."""
+
+ROLES = ("admin", "county", "province", "viewer")
+
+
+@dataclass(frozen=True)
+class Call:
+    """How to call one route: with an own entity, and with another county's."""
+
+    own: str
+    """The path (and query) naming an own entity, or the only path of a route without one."""
+    foreign: str | None = None
+    """The same route naming another county's entity (``None``: the route names none)."""
+    body: dict[str, Any] | None = None
+    foreign_body: dict[str, Any] | None = None
+    form: bool = False
+    """A console form: sent with the login cookie and the form's CSRF token."""
+    status: dict[str, int] = field(default_factory=dict)
+    """Expected status per role when not 200."""
+    public: bool = False
+    """Answers without a login (and tells nothing of the data)."""
+
+
+READ_ONLY = {"province": 403, "viewer": 403}
+CITY_ONLY = {"county": 403}
+ADMIN_ONLY = {"county": 403, "province": 403, "viewer": 403}
+
+ROUTES: dict[tuple[str, str], Call] = {
+    ("GET", "/"): Call("/", public=True),
+    ("GET", "/health"): Call("/health", public=True),
+    ("GET", "/ready"): Call("/ready", public=True),
+    ("GET", "/docs"): Call("/docs", public=True),
+    ("GET", "/openapi.json"): Call("/openapi.json", public=True),
+    ("GET", "/firms"): Call("/firms?limit=1000"),
+    ("GET", "/firms/{firm_id}"): Call("/firms/E1", "/firms/E2"),
+    ("GET", "/projects"): Call("/projects?limit=1000"),
+    ("GET", "/projects/{project_id}"): Call("/projects/P1", "/projects/P2"),
+    ("GET", "/links"): Call("/links?limit=1000"),
+    ("GET", "/analysis/summary"): Call("/analysis/summary"),
+    ("GET", "/analysis/blocked"): Call("/analysis/blocked"),
+    ("POST", "/analysis/scenarios"): Call(
+        "/analysis/scenarios", "/analysis/scenarios", body={"stop": ["E1"]}, foreign_body={"stop": ["E2"]}
+    ),
+    ("GET", "/coordination"): Call("/coordination", status=CITY_ONLY),
+    ("GET", "/local"): Call("/local"),
+    ("GET", "/ledger"): Call("/ledger"),
+    ("GET", "/ledger/{item_id}"): Call(f"/ledger/{OWN_ITEM}", f"/ledger/{FOREIGN_ITEM}"),
+    ("GET", "/ledger/{item_id}/history"): Call(
+        f"/ledger/{OWN_ITEM}/history", f"/ledger/{FOREIGN_ITEM}/history"
+    ),
+    ("POST", "/ledger"): Call(
+        "/ledger",
+        "/ledger",
+        body={"subject_id": "E1", "description": "用电紧张"},
+        foreign_body={"subject_id": "E2", "description": "用电紧张"},
+        status={"province": 403, "viewer": 403, "admin": 201, "county": 201},
+    ),
+    ("POST", "/ledger/{item_id}/actions"): Call(
+        f"/ledger/{OWN_ITEM}/actions",
+        f"/ledger/{FOREIGN_ITEM}/actions",
+        body={"action": "note", "note": "已电话督促", "version": 1},
+        foreign_body={"action": "note", "note": "已电话督促", "version": 1},
+        status=READ_ONLY,
+    ),
+    ("GET", "/exports/coordination"): Call("/exports/coordination?fmt=xlsx", status=CITY_ONLY),
+    ("GET", "/exports/local"): Call("/exports/local?fmt=xlsx"),
+    ("GET", "/exports/ledger"): Call("/exports/ledger?fmt=xlsx"),
+    ("GET", "/reports/weekly"): Call("/reports/weekly?fmt=html", status=CITY_ONLY),
+    ("POST", "/imports"): Call("/imports", status=ADMIN_ONLY),
+    ("GET", "/imports/{ticket}/rejects.csv"): Call(
+        "/imports/" + "0" * 32 + "/rejects.csv", status={"admin": 404, **ADMIN_ONLY}
+    ),
+    ("GET", "/maps/city"): Call("/maps/city"),
+    ("GET", "/maps/upstream/{node_id}"): Call("/maps/upstream/P1?depth=10", "/maps/upstream/P2?depth=10"),
+    ("GET", "/maps/impact/{node_id}"): Call("/maps/impact/E1", "/maps/impact/E2"),
+    ("GET", "/maps/scenario"): Call("/maps/scenario?stop=E1", "/maps/scenario?stop=E2"),
+    ("GET", "/console/login"): Call("/console/login", public=True),
+    ("POST", "/console/login"): Call("/console/login", public=True, status=dict.fromkeys(ROLES, 303)),
+    ("POST", "/console/logout"): Call("/console/logout", form=True, public=True),
+    ("GET", "/console/"): Call("/console/"),
+    ("GET", "/console/blocked"): Call("/console/blocked"),
+    ("GET", "/console/coordination"): Call("/console/coordination", status=CITY_ONLY),
+    ("GET", "/console/ledger"): Call("/console/ledger"),
+    ("POST", "/console/ledger/{item_id}"): Call(
+        f"/console/ledger/{OWN_ITEM}",
+        f"/console/ledger/{FOREIGN_ITEM}",
+        body={"action": "note", "note": "已电话督促", "version": 1},
+        foreign_body={"action": "note", "note": "已电话督促", "version": 1},
+        form=True,
+        status=READ_ONLY,
+    ),
+    ("GET", "/console/import"): Call("/console/import", status=ADMIN_ONLY),
+    ("POST", "/console/import"): Call("/console/import", form=True, status=ADMIN_ONLY),
+    ("GET", "/console/firms/{node_id}"): Call("/console/firms/E1", "/console/firms/E2"),
+}
+
+
+def _served_routes(app: Any) -> set[tuple[str, str]]:
+    routes: list[BaseRoute] = [r for r in app.routes if isinstance(r, Route)]  # docs, health, …
+    routes += [r for router in ROUTERS for r in router.routes]
+    served = set()
+    for route in routes:
+        assert isinstance(route, APIRoute | Route), route
+        for method in route.methods or ():
+            if method != "HEAD":
+                served.add((method, route.path))
+    return served
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    projects: list[list[object]] = [
+        *PROJECTS,
+        ["P2", "芷江戊物流项目", "芷江侗族自治县工业园", "city", "基础设施", "9000", "3000"],
+    ]
+    # E2 also supplies S2 (a partner of 鹤城区): E2 is two tiers up from E1, not a partner.
+    links: list[list[object]] = [
+        *LINKS,
+        ["E2", "P2", "食品", "100", "yes", ""],
+        ["E2", "S2", "包装材料", "100", "no", ""],
+    ]
+    return write_canonical(tmp_path / "data", {**CANONICAL, "projects": projects, "links": links})
+
+
+@pytest.fixture
+def state(tmp_path: Path, data_dir: Path) -> Iterator[AppState]:
+    settings = Settings(store=f"sqlite:///{tmp_path}/scoping.db", auth_db=str(tmp_path / "auth.db"))
+    with SQLiteStore(settings.store) as store:
+        store.write(read_directory(data_dir, settings=SETTINGS).ledgers)
+    opened = AppState(settings)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def app_client(state: AppState) -> Iterator[TestClient]:
+    with TestClient(create_app(state.settings, state=state)) as client:
+        yield client
+
+
+@pytest.fixture
+def tokens(state: AppState) -> dict[str, str]:
+    made = {
+        role: state.users.add(role, Role(role), county=COUNTY_E1 if role == "county" else "")[1]
+        for role in ROLES
+    }
+    # One item of each county, registered by that county.
+    for county, subject, item_id in ((COUNTY_E1, "E1", OWN_ITEM), (COUNTY_E2, "E2", FOREIGN_ITEM)):
+        problems.register(
+            state,
+            state.snapshot(),
+            Visibility.of_county(county),
+            by=f"{county} 工信局",
+            subject_id=subject,
+            description="资金紧张",
+            item_id=item_id,
+        )
+    return made
+
+
+def _upload() -> dict[str, Any]:
+    return {"files": ("enterprises.csv", io.BytesIO(b"id,name\n"), "text/csv")}
+
+
+def _call(client: TestClient, method: str, call: Call, token: str, *, foreign: bool = False) -> Any:
+    path = call.foreign if foreign and call.foreign else call.own
+    body = call.foreign_body if foreign and call.foreign_body is not None else call.body
+    if path == "/console/login":
+        if method == "GET":
+            return client.get(path)
+        try:
+            return client.post(path, data={"token": token}, follow_redirects=False)
+        finally:
+            client.cookies.clear()
+    if not path.startswith("/console/"):  # the API: bearer token
+        if method == "GET":
+            return client.get(path, headers=auth(token))
+        files = _upload() if path == "/imports" else None
+        return client.post(path, json=body, files=files, headers=auth(token))
+    client.cookies.set(COOKIE, token)  # the console: login cookie, and a form's CSRF token
+    try:
+        if method == "GET":
+            return client.get(path)
+        page = client.get("/console/ledger").text
+        found = re.search(r'name="csrf" value="([0-9a-f]*)"', page)
+        form = {"csrf": found.group(1) if found else "", "version": "1", **(body or {})}
+        files = _upload() if path == "/console/import" else None
+        return client.post(path, data=form, files=files, follow_redirects=False)
+    finally:
+        client.cookies.clear()
+
+
+def _text(response: Any) -> str:
+    """Everything a person could read in an answer, workbooks included."""
+    if response.headers.get("content-type", "").startswith("application/vnd.openxmlformats"):
+        book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+        cells = [
+            str(v)
+            for sheet in book
+            for row in sheet.iter_rows(values_only=True)
+            for v in row
+            if v is not None
+        ]
+        return "\n".join(cells)
+    return str(response.text)
+
+
+def test_every_route_is_covered(app_client: TestClient) -> None:
+    served = _served_routes(app_client.app)
+    assert served - ROUTES.keys() == set(), "a route without a scoping case: add it to ROUTES"
+    assert ROUTES.keys() - served == set(), "ROUTES names a route the service no longer has"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", sorted(ROUTES), ids="{0[0]} {0[1]}".format)
+def test_roles(app_client: TestClient, tokens: dict[str, str], route: tuple[str, str], role: str) -> None:
+    method, _ = route
+    call = ROUTES[route]
+    response = _call(app_client, method, call, tokens[role])
+    expected = call.status.get(role, 200)
+    if call.form and response.status_code == 303:  # a console form answers with a redirect
+        expected = 303
+    if method == "POST" and call.own in ("/imports", "/console/import") and role == "admin":
+        expected = 422  # the empty upload is refused, with the validation report: nothing written
+    assert response.status_code == expected, response.text[:300]
+    if not call.public:
+        anonymous = app_client.request(method, call.own, follow_redirects=False)
+        assert anonymous.status_code in (401, 303, 422), f"{call.own} answered without a login"
+
+
+FOREIGN = sorted(key for key, call in ROUTES.items() if call.foreign)
+
+
+@pytest.mark.parametrize("route", FOREIGN, ids="{0[0]} {0[1]}".format)
+def test_county_gets_404_for_another_countys_entity(
+    app_client: TestClient, tokens: dict[str, str], route: tuple[str, str]
+) -> None:
+    method, _ = route
+    call = ROUTES[route]
+    response = _call(app_client, method, call, tokens["county"], foreign=True)
+    expected = call.status.get("county", 404)
+    assert response.status_code == (404 if expected in (200, 201) else expected), response.text[:300]
+    for name in FOREIGN_NAMES:
+        assert name not in response.text
+    # The same route, for the city bureau, finds the entity: the 404 is the county boundary.
+    if not call.form and "admin" not in call.status:
+        assert _call(app_client, method, call, tokens["admin"], foreign=True).status_code in (200, 201)
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES), ids="{0[0]} {0[1]}".format)
+def test_county_never_sees_another_countys_entity(
+    app_client: TestClient, tokens: dict[str, str], route: tuple[str, str]
+) -> None:
+    method, _ = route
+    call = ROUTES[route]
+    shown = _text(_call(app_client, method, call, tokens["county"]))
+    for name in FOREIGN_NAMES:
+        assert name not in shown, f"{route}: {name} shown to 鹤城区"
+    # The test can fail: the city bureau is shown the other county where the route lists it.
+    if route in {("GET", "/firms"), ("GET", "/maps/city"), ("GET", "/exports/ledger")}:
+        assert FOREIGN_NAMES[0] in _text(_call(app_client, method, call, tokens["admin"]))
+
+
+def test_what_if_by_region_shows_a_county_its_own_entities_only(
+    app_client: TestClient, tokens: dict[str, str]
+) -> None:
+    # Stopping 芷江 (431228) as a what-if is a fair question for 鹤城区; the answer names no
+    # firm of 芷江 (the city's totals before and after are aggregates).
+    body = {"stop_regions": [COUNTY_E2]}
+    county = app_client.post("/analysis/scenarios", json=body, headers=auth(tokens["county"])).json()
+    city = app_client.post("/analysis/scenarios", json=body, headers=auth(tokens["admin"])).json()
+    assert "E2" in {r["id"] for r in city["availability_changes"]}
+    assert all(r["id"] in {"E1", "P1"} for r in county["availability_changes"])
+    assert county["summary_after"] == city["summary_after"]
