@@ -21,6 +21,7 @@ import pandas as pd
 
 from chain_graph.errors import InputIssue, IssueCode
 from chain_graph.model import LedgerTables
+from chain_graph.problem_ledger import default_unit
 from chain_graph.settings import Settings
 from ingest.headers import map_headers
 from ingest.readers import RawTable
@@ -594,16 +595,11 @@ def _defaults_for_problems(problems: pd.DataFrame, firms: pd.DataFrame, settings
     problems["status"] = problems.get("status", pd.Series(dtype=object))
     problems["status"] = problems["status"].where(problems["status"].notna(), "registered")
     firm_ids = set(firms["id"]) if len(firms) else set()
-    units = settings.responsible_units
-
-    def default_unit(category: str, subject: str) -> str:
-        if category == "其他" and subject not in firm_ids:
-            return settings.project_other_unit
-        return units.get(category, units.get("其他", ""))
-
     given = problems.get("responsible_unit", pd.Series([None] * len(problems), dtype=object))
     problems["responsible_unit"] = [
-        unit if isinstance(unit, str) else default_unit(cat, subj)
+        unit
+        if isinstance(unit, str)
+        else default_unit(cat, is_project=subj not in firm_ids, settings=settings)
         for unit, cat, subj in zip(given, problems["category"], problems["subject_id"], strict=True)
     ]
     problems["extra"] = problems["_extra"]
