@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system neo4j demo test lint typecheck unit fuzz load bench bench-quick clean
+.PHONY: install system neo4j demo test check lint typecheck unit fuzz load bench bench-quick clean
 
 # Debian packages the tests need (Java 17 and Maven for Neo4j), installed only when missing.
 system:
@@ -38,6 +38,12 @@ unit: $(STAMP) neo4j
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The fast loop for a change: lint, types, and every test that needs neither Neo4j nor a
+# browser (no Java, no Chromium, no root), on every core; about 1.5 minutes on two.
+# CI runs `make test`, where nothing is left out.
+check: lint typecheck
+	$(BIN)/pytest -q -m "not neo4j and not browser" -n auto
 
 # The fuzz and property tests (schemathesis over the API, hypothesis over ingest and the
 # analysis) twenty times harder than in `make test`; about 20 minutes on two cores.

@@ -11,6 +11,22 @@ from chain_graph.store.sqlite import SQLiteStore
 from tests.ledger_files import write_canonical
 from tests.neo4j_server import Neo4jServer, free_port
 
+_NEO4J_FIXTURES = {"neo4j_url", "neo4j_store"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs a Neo4j server ``neo4j`` (``make check`` leaves them out).
+
+    A test needs one when it asks for a Neo4j fixture or lives in a ``test_neo4j*`` module;
+    fixtures that choose a backend mark their ``neo4j`` parameter, and the browser tests
+    mark themselves.
+    """
+    for item in items:
+        if set(getattr(item, "fixturenames", ())) & _NEO4J_FIXTURES or item.path.name.startswith(
+            "test_neo4j"
+        ):
+            item.add_marker(pytest.mark.neo4j)
+
 
 @pytest.fixture
 def canonical_dir(tmp_path: Path) -> Path:

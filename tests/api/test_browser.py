@@ -32,6 +32,8 @@ from tests.defaults import SETTINGS
 from tests.neo4j_server import free_port
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+pytestmark = pytest.mark.browser
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

@@ -165,8 +165,12 @@ def test_cli_reads_the_store(canonical_dir: Path, tmp_path: Path, result_json: d
     assert json.loads(result.stdout)["availability"] == pytest.approx(result_json["availability"])
 
 
-def test_cli_report_is_readable(canonical_dir: Path) -> None:
-    result = CliRunner().invoke(app, ["analyze", str(canonical_dir)], env={"COLUMNS": "200"})
+def test_cli_report_is_readable(canonical_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cli.common import console
+
+    # The console is made once, when the CLI is imported: its width does not follow COLUMNS.
+    monkeypatch.setattr(console, "width", 200)
+    result = CliRunner().invoke(app, ["analyze", str(canonical_dir)])
     assert result.exit_code == 0, result.output
     for label in ("缺口分析摘要", "堵点供应商", "跨区域协调清单", "单一来源关键物料", "长沙丙钢材"):
         assert label in result.output

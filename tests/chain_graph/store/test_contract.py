@@ -27,7 +27,7 @@ _POISON: dict[str, list[Any]] = {
 }
 
 
-@pytest.fixture(params=["sqlite", "neo4j"])
+@pytest.fixture(params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store(request: pytest.FixtureRequest) -> Store:
     """Every contract test runs once per backend; both are empty with a batch size of 3."""
     fixture = {"sqlite": "sqlite_store", "neo4j": "neo4j_store"}[request.param]
