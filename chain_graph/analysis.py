@@ -290,20 +290,56 @@ def _days_to_impact(g: SupplyGraph, firms: np.ndarray) -> list[int | None]:
     return [None if x not in smallest.index else int(smallest[x]) for x in firms]
 
 
+RANK_TIE = 1e-6
+"""万元: recovered values this close to the top of their group rank as ties (then days, id)."""
+
+
+def _tie_groups(values: np.ndarray) -> np.ndarray:
+    """Number the tie groups of ``values`` (0 = the largest group), for a descending rank.
+
+    Sorted from the largest down, a value opens a new group when it lies more than
+    :data:`RANK_TIE` below the first value of the current group; so every member of a group
+    is within the tolerance of its largest member, and the rule does not chain.
+
+    Examples
+    --------
+    >>> _tie_groups(np.array([5.0, 5.0 - 0.9e-6, 5.0 - 1.1e-6, 1.0000006, 1.0000004])).tolist()
+    [0, 0, 1, 2, 2]
+    """
+    order = np.argsort(-values, kind="stable")
+    groups = np.empty(len(values), dtype=np.int64)
+    group, top = -1, np.inf
+    for position in order.tolist():
+        value = float(values[position])
+        if value < top - RANK_TIE or group < 0:
+            group, top = group + 1, value
+        groups[position] = group
+    return groups
+
+
 def rank_blocked(table: pd.DataFrame) -> pd.DataFrame:
     """Order blocked firms: recovered value desc, days to impact asc (unknown last), id.
 
-    Recovered values equal to within 1e-6 万元 count as ties.
+    Recovered values within :data:`RANK_TIE` (1e-6 万元) of the largest of their group are
+    ties (:func:`_tie_groups`): a difference that small is rounding, not a reason to rank.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"id": ["A", "B", "C"], "recovered_value": [1.0000004, 1.0000006, 0.5],
+    ...                   "days_to_impact": [3, 7, None]})
+    >>> rank_blocked(t)[["rank", "id"]].to_dict("records")
+    [{'rank': 1, 'id': 'A'}, {'rank': 2, 'id': 'B'}, {'rank': 3, 'id': 'C'}]
     """
     key = pd.DataFrame(
         {
-            "value": -table["recovered_value"].round(6),
+            "group": _tie_groups(table["recovered_value"].to_numpy(dtype=float)),
             "days_missing": table["days_to_impact"].isna(),
             "days": pd.to_numeric(table["days_to_impact"]).fillna(0),
             "id": table["id"],
-        }
+        },
+        index=table.index,
     )
-    order = key.sort_values(["value", "days_missing", "days", "id"], kind="stable").index
+    order = key.sort_values(["group", "days_missing", "days", "id"], kind="stable").index
     ranked = table.loc[order].reset_index(drop=True)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
     return ranked

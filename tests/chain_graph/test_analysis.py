@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 
 from chain_graph.analysis import (
@@ -299,3 +300,29 @@ def test_unknown_output_and_plan_weigh_nothing() -> None:
     assert (result.losses.output, result.losses.investment) == (0.0, 0.0)
     assert list(result.blocked["id"]) == ["S1"]
     assert np.isfinite(result.restoration_order["cumulative_value"]).all()
+
+
+@pytest.mark.parametrize(
+    ("values", "first"),
+    [
+        ((10.0, 10.0 + 0.9e-6), "A"),  # within 1e-6: a tie, so the sooner stock-out (A) ranks first
+        ((10.0, 10.0 + 1.1e-6), "B"),  # beyond it: the larger value ranks first
+        ((1.0000004, 1.0000006), "A"),  # a tie, though rounding to 6 decimals would split them
+        ((1.0000014, 1.0000006), "A"),  # within 1e-6 again, where rounding would make them equal
+    ],
+)
+def test_recovered_values_within_1e_6_are_ties(values: tuple[float, float], first: str) -> None:
+    table = pd.DataFrame({"id": ["A", "B"], "recovered_value": list(values), "days_to_impact": [2, 5]})
+    assert rank_blocked(table)["id"].tolist()[0] == first
+
+
+def test_ties_do_not_chain() -> None:
+    # Each step is within 1e-6, but C is 1.2e-6 below A: A and B tie, C ranks after them.
+    table = pd.DataFrame(
+        {
+            "id": ["A", "B", "C"],
+            "recovered_value": [5.0, 5.0 - 0.6e-6, 5.0 - 1.2e-6],
+            "days_to_impact": [9, 1, 0],
+        }
+    )
+    assert rank_blocked(table)["id"].tolist() == ["B", "A", "C"]

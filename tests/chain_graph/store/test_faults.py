@@ -85,6 +85,23 @@ _UPDATE_CHILD = textwrap.dedent("""
 """)
 
 
+def _wait_until_rolled_back(url: str, *, seconds: float = 30.0) -> None:
+    """Wait until Neo4j has dropped the killed writer's transaction (no fixed sleep)."""
+    if not url.startswith("neo4j"):
+        return  # SQLite: the killed process's journal is rolled back by the next open
+    import neo4j
+
+    deadline = time.monotonic() + seconds
+    with neo4j.GraphDatabase.driver(url, notifications_min_severity="OFF") as driver:
+        while True:
+            records = driver.execute_query("SHOW TRANSACTIONS YIELD currentQuery RETURN currentQuery").records
+            others = [r for r in records if "SHOW TRANSACTIONS" not in str(r["currentQuery"])]
+            if not others:
+                return
+            assert time.monotonic() < deadline, f"Neo4j still holds the killed writer's transaction: {others}"
+            time.sleep(0.05)
+
+
 def _run_and_kill(code: str, *args: str, marker: Path) -> None:
     child = subprocess.Popen(
         [sys.executable, "-c", code, *args], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT))
@@ -145,7 +162,7 @@ def test_writer_killed_mid_import(
         str(tmp_path / "marker"),
         marker=tmp_path / "marker",
     )
-    time.sleep(0.5)  # Neo4j notices the dropped connection and rolls the transaction back
+    _wait_until_rolled_back(url)
     with open_store(url, settings=SETTINGS) as store:
         assert store.data_version() == version
         _same(store.load(), before)
@@ -161,7 +178,7 @@ def test_writer_killed_mid_ledger_update(target: tuple[str, str], tmp_path: Path
         ledger.act(item_id, Action.START, by="a")
         events = store.ledger_version()
     _run_and_kill(_UPDATE_CHILD, url, item_id, str(tmp_path / "marker"), marker=tmp_path / "marker")
-    time.sleep(0.5)  # Neo4j notices the dropped connection and rolls the transaction back
+    _wait_until_rolled_back(url)
     with open_store(url, settings=SETTINGS) as store:
         item = store.ledger_item(item_id)
         assert item is not None

@@ -24,6 +24,7 @@ from cli.main import app
 from ingest.loader import read_directory
 from ingest.synth import synthesize
 from tests.defaults import SETTINGS
+from tests.ledger_files import CANONICAL, SUPPLIERS, write_canonical
 from tests.neo4j_server import Neo4jServer, free_port
 
 runner = CliRunner()
@@ -126,13 +127,59 @@ def test_an_upsert_moves_labels_and_region(neo4j_store: Neo4jStore) -> None:
     assert rows[0]["name"] == "中方县"
 
 
-def test_the_cypher_in_the_readme_runs(neo4j_store: Neo4jStore, canonical_dir: Path) -> None:
-    neo4j_store.write(read_directory(canonical_dir, settings=SETTINGS).ledgers)
+# What each Cypher block of the README returns on the canonical ledgers with S2 (武汉, 湖北)
+# stopped, worked out by hand: S2 holds back P1 through E1 (two tiers); S1 (长沙) and S2 are
+# the stopped suppliers; E1 (机械) takes 60 % of its steel from S1 and 40 % from S2; W1 (due
+# 2026-12-31) and W2 (no deadline) are open.
+README_ROWS = [
+    [{"供应商": "武汉丁电子有限公司", "所在地": "武昌区", "重点项目": "鹤城区物流园建设项目", "层级": 2}],
+    [
+        {"行政区划代码": "420106", "县市区": "武昌区", "受阻供应商": 1},  # ties: by adcode
+        {"行政区划代码": "430111", "县市区": "雨花区", "受阻供应商": 1},
+    ],
+    [
+        {
+            "企业": "怀化甲机械有限公司",
+            "供应商": "长沙丙钢材有限公司",
+            "状态": "stopped",
+            "产能": None,
+            "物料": "钢材",
+            "占比": 60.0,
+            "库存天数": 10,
+        },
+        {
+            "企业": "怀化甲机械有限公司",
+            "供应商": "武汉丁电子有限公司",
+            "状态": "stopped",
+            "产能": None,
+            "物料": "钢材",
+            "占比": 40.0,
+            "库存天数": None,
+        },
+    ],
+    [
+        {
+            "对象": "怀化甲机械有限公司",
+            "类别": "原材料",
+            "责任单位": "市工业和信息化局",
+            "期限": "2026-12-31",
+        },
+        {"对象": "鹤城区物流园建设项目", "类别": "其他", "责任单位": "市发展改革委", "期限": ""},
+    ],
+]
+
+
+def test_the_cypher_in_the_readme_returns_what_it_says(neo4j_store: Neo4jStore, tmp_path: Path) -> None:
+    suppliers = [list(row) for row in SUPPLIERS]
+    suppliers[2][4] = "stopped"  # S2
+    data = write_canonical(tmp_path / "data", {**CANONICAL, "suppliers": suppliers})
+    neo4j_store.write(read_directory(data, settings=SETTINGS).ledgers)
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
     blocks = [b.split("```", 1)[0] for b in readme.split("```cypher\n")[1:]]
-    assert len(blocks) >= 3
-    for block in blocks:
-        _cypher(neo4j_store.url, block)  # raises on a syntax error
+    assert len(blocks) == len(README_ROWS)
+    for block, expected in zip(blocks, README_ROWS, strict=True):
+        rows = _cypher(neo4j_store.url, block)
+        assert rows == expected, block
 
 
 def test_wrong_password_is_one_clear_line(private_server: Neo4jServer) -> None:
