@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from harness import peak_mib, synthetic_set, validated_ledgers  # noqa: E402
+from harness import SETTINGS, peak_mib, synthetic_set, validated_ledgers  # noqa: E402
 
 from chain_graph.graph import build_graph  # noqa: E402
 from chain_graph.model import LedgerTables  # noqa: E402
@@ -54,7 +54,9 @@ def _pandas_read(directory: Path) -> float:
 def _views(ledgers: LedgerTables, repeat: int) -> dict[str, dict[str, Any]]:
     started = time.perf_counter()
     graph = build_graph(ledgers)
-    node_facts: NodeFacts = facts(graph, home_adcode="431200", threshold=0.9)
+    node_facts: NodeFacts = facts(
+        graph, home_adcode=SETTINGS.home_adcode, threshold=SETTINGS.blocked_threshold
+    )
     prepared = time.perf_counter() - started
     g = node_facts.graph
     buyers = ledgers.links.groupby("buyer_id").size().sort_values(ascending=False)
@@ -67,11 +69,36 @@ def _views(ledgers: LedgerTables, repeat: int) -> dict[str, dict[str, Any]]:
     chain = ledgers.firms["chain"].replace("", None).dropna().iloc[0]
     county = ledgers.firms["adcode"].iloc[0]
     views: dict[str, Callable[[], object]] = {
-        "city": lambda: render_map(city_view(node_facts, aggregate_limit=5000), title="city"),
-        "chain": lambda: render_map(city_view(node_facts, chain=chain, aggregate_limit=5000), title="chain"),
-        "county": lambda: render_map(city_view(node_facts, county=county, aggregate_limit=5000), title="c"),
-        "upstream": lambda: render_map(upstream_view(node_facts, str(enterprise), depth=3), title="up"),
-        "impact": lambda: render_map(impact_view(node_facts, str(blocked[0])), title="impact"),
+        "city": lambda: render_map(
+            city_view(node_facts, aggregate_limit=SETTINGS.map_aggregate_limit),
+            title="city",
+            physics_limit=SETTINGS.map_physics_limit,
+            aggregate_limit=SETTINGS.map_aggregate_limit,
+        ),
+        "chain": lambda: render_map(
+            city_view(node_facts, chain=chain, aggregate_limit=SETTINGS.map_aggregate_limit),
+            title="chain",
+            physics_limit=SETTINGS.map_physics_limit,
+            aggregate_limit=SETTINGS.map_aggregate_limit,
+        ),
+        "county": lambda: render_map(
+            city_view(node_facts, county=county, aggregate_limit=SETTINGS.map_aggregate_limit),
+            title="c",
+            physics_limit=SETTINGS.map_physics_limit,
+            aggregate_limit=SETTINGS.map_aggregate_limit,
+        ),
+        "upstream": lambda: render_map(
+            upstream_view(node_facts, str(enterprise), depth=3),
+            title="up",
+            physics_limit=SETTINGS.map_physics_limit,
+            aggregate_limit=SETTINGS.map_aggregate_limit,
+        ),
+        "impact": lambda: render_map(
+            impact_view(node_facts, str(blocked[0])),
+            title="impact",
+            physics_limit=SETTINGS.map_physics_limit,
+            aggregate_limit=SETTINGS.map_aggregate_limit,
+        ),
     }
     results: dict[str, dict[str, Any]] = {"graph_and_facts": {"seconds": prepared}}
     for name, action in views.items():
@@ -99,10 +126,17 @@ def main() -> None:
         baseline = _pandas_read(directory)
         if only_overview:
             started = time.perf_counter()
-            node_facts = facts(build_graph(ledgers), home_adcode="431200", threshold=0.9)
+            node_facts = facts(
+                build_graph(ledgers), home_adcode=SETTINGS.home_adcode, threshold=SETTINGS.blocked_threshold
+            )
             prepared = time.perf_counter() - started
             started = time.perf_counter()
-            page = render_map(city_view(node_facts, aggregate_limit=5000), title="overview")
+            page = render_map(
+                city_view(node_facts, aggregate_limit=SETTINGS.map_aggregate_limit),
+                title="overview",
+                physics_limit=SETTINGS.map_physics_limit,
+                aggregate_limit=SETTINGS.map_aggregate_limit,
+            )
             results: dict[str, dict[str, Any]] = {
                 "graph_and_facts": {"seconds": prepared},
                 "overview": {

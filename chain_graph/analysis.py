@@ -295,7 +295,7 @@ RANK_TIE = 1e-6
 
 
 def _tie_groups(values: np.ndarray) -> np.ndarray:
-    """Number the tie groups of ``values`` (0 = the largest group), for a descending rank.
+    """Return the tie group of each of ``values`` (0: the largest group), for a descending rank.
 
     Sorted from the largest down, a value opens a new group when it lies more than
     :data:`RANK_TIE` below the first value of the current group; so every member of a group

@@ -164,8 +164,8 @@ def render_map(
     title: str,
     assets: Literal["inline", "served"] = "inline",
     link: str | None = "/",
-    physics_limit: int = 1500,
-    aggregate_limit: int = 5000,
+    physics_limit: int,
+    aggregate_limit: int,
     note: str = "",
 ) -> MapPage:
     """Render a view as a self-contained HTML page.
@@ -183,8 +183,9 @@ def render_map(
         Prefix of the links a click opens (the console's base URL); ``None``: no links (a
         standalone file with no console to open).
     physics_limit, aggregate_limit
-        Up to ``physics_limit`` nodes: physics, stabilised then frozen; up to
-        ``aggregate_limit``: positions computed here, physics off; above: grouped overview.
+        The settings ``map_physics_limit`` and ``map_aggregate_limit``. Up to
+        ``physics_limit`` nodes: physics, stabilised then frozen; up to ``aggregate_limit``:
+        positions computed here, physics off; above: grouped overview.
     """
     mode: Literal["physics", "layout", "aggregate"]
     source_nodes = int(view.graph.get("aggregated_from", view.number_of_nodes()))

@@ -38,13 +38,26 @@ def _data(page: MapPage) -> dict[str, list[dict[str, Any]]]:
 
 
 def test_served_page_names_no_other_host(node_facts: NodeFacts) -> None:
-    page = render_map(city_view(node_facts), title="全市", assets="served")
+    page = render_map(
+        city_view(node_facts),
+        title="全市",
+        assets="served",
+        physics_limit=SETTINGS.map_physics_limit,
+        aggregate_limit=SETTINGS.map_aggregate_limit,
+    )
     assert not re.search(r"https?://", page.html)
     assert '<script src="/static/vis/vis-network.min.js"></script>' in page.html
 
 
 def test_inline_page_loads_nothing(node_facts: NodeFacts) -> None:
-    page = render_map(city_view(node_facts), title="全市", assets="inline", link=None)
+    page = render_map(
+        city_view(node_facts),
+        title="全市",
+        assets="inline",
+        link=None,
+        physics_limit=SETTINGS.map_physics_limit,
+        aggregate_limit=SETTINGS.map_aggregate_limit,
+    )
     # vis-network's licence comments name their home pages; nothing is *loaded* from anywhere:
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page.html)
     assert not re.search(r"url\(\s*[\"']?(https?:)?//", page.html)
@@ -53,7 +66,13 @@ def test_inline_page_loads_nothing(node_facts: NodeFacts) -> None:
 
 
 def test_labels_are_escaped(node_facts: NodeFacts) -> None:
-    page = render_map(city_view(node_facts), title=HOSTILE, assets="served")
+    page = render_map(
+        city_view(node_facts),
+        title=HOSTILE,
+        assets="served",
+        physics_limit=SETTINGS.map_physics_limit,
+        aggregate_limit=SETTINGS.map_aggregate_limit,
+    )
     assert "<img src=x" not in page.html
     assert "<script>alert(2)" not in page.html
     assert "&lt;img src=x onerror=alert(1)&gt;" in page.html  # the title, as text
@@ -62,7 +81,12 @@ def test_labels_are_escaped(node_facts: NodeFacts) -> None:
 
 
 def test_legend_is_on_the_page(node_facts: NodeFacts) -> None:
-    html = render_map(city_view(node_facts), title="全市").html
+    html = render_map(
+        city_view(node_facts),
+        title="全市",
+        physics_limit=SETTINGS.map_physics_limit,
+        aggregate_limit=SETTINGS.map_aggregate_limit,
+    ).html
     for label in (
         "图例",
         "重点企业",
@@ -92,27 +116,54 @@ def test_legend_is_on_the_page(node_facts: NodeFacts) -> None:
 def test_node_counts_per_view(
     node_facts: NodeFacts, build: Callable[[NodeFacts], nx.DiGraph], nodes: int, edges: int
 ) -> None:
-    page = render_map(build(node_facts), title="t")
+    page = render_map(
+        build(node_facts),
+        title="t",
+        physics_limit=SETTINGS.map_physics_limit,
+        aggregate_limit=SETTINGS.map_aggregate_limit,
+    )
     data = _data(page)
     assert (page.nodes, len(data["nodes"]), len(data["edges"])) == (nodes, nodes, edges)
     assert page.mode == "physics"
 
 
 def test_encoding(node_facts: NodeFacts) -> None:
-    nodes = {n["id"]: n for n in _data(render_map(city_view(node_facts), title="t"))["nodes"]}
+    nodes = {
+        n["id"]: n
+        for n in _data(
+            render_map(
+                city_view(node_facts),
+                title="t",
+                physics_limit=SETTINGS.map_physics_limit,
+                aggregate_limit=SETTINGS.map_aggregate_limit,
+            )
+        )["nodes"]
+    }
     assert (nodes["E1"]["shape"], nodes["P1"]["shape"], nodes["S1"]["shape"]) == ("dot", "square", "triangle")
     assert nodes["S1"]["color"]["background"] == "#D55E00"  # stopped
     assert nodes["E1"]["color"]["background"] == "#CC79A7"  # starved
     assert nodes["S2"]["borderWidth"] == 4  # out of province
     assert nodes["E1"]["size"] > nodes["E2"]["size"]  # 30000 vs 5000 万元
     assert nodes["E1"]["url"] == "/console/firms/E1"
-    edges = {(e["from"], e["to"]): e for e in _data(render_map(city_view(node_facts), title="t"))["edges"]}
+    edges = {
+        (e["from"], e["to"]): e
+        for e in _data(
+            render_map(
+                city_view(node_facts),
+                title="t",
+                physics_limit=SETTINGS.map_physics_limit,
+                aggregate_limit=SETTINGS.map_aggregate_limit,
+            )
+        )["edges"]
+    }
     assert edges["S2", "E2"]["dashes"] is True
     assert edges["S1", "E1"]["width"] > edges["S2", "E1"]["width"]  # 60 % vs 40 %
 
 
 def test_big_views_get_server_positions_then_an_overview(node_facts: NodeFacts) -> None:
-    laid = render_map(city_view(node_facts), title="t", physics_limit=3)
+    laid = render_map(
+        city_view(node_facts), title="t", physics_limit=3, aggregate_limit=SETTINGS.map_aggregate_limit
+    )
     assert laid.mode == "layout"
     assert all("x" in n and n["physics"] is False for n in _data(laid)["nodes"])
     overview = render_map(city_view(node_facts), title="t", physics_limit=2, aggregate_limit=4)
