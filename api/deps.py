@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, status
 
 from api.state import AppState
-from api.users import Role, User
+from api.users import Permission, User
 
 __all__ = ["COOKIE", "CurrentUser", "State", "optional_user", "require"]
 
@@ -47,12 +47,11 @@ async def _current_user(request: Request, state: State) -> User:
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
-def require(*roles: Role) -> Callable[[User], Coroutine[Any, Any, User]]:
-    """Return a dependency that admits only ``roles`` (403 for the others)."""
-    allowed = set(roles)
+def require(permission: Permission) -> Callable[[User], Coroutine[Any, Any, User]]:
+    """Return a dependency that admits only users with ``permission`` (403 for the others)."""
 
     async def check(user: CurrentUser) -> User:
-        if user.role not in allowed:
+        if not user.may(permission):
             raise HTTPException(status.HTTP_403_FORBIDDEN, "当前账号无权进行此操作")
         return user
 

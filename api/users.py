@@ -24,7 +24,7 @@ from application.visibility import Visibility
 from chain_graph.errors import ConfigError, NotFoundError
 from chain_graph.regions import region_name
 
-__all__ = ["TOKEN_CACHE_SECONDS", "Role", "User", "UserStore", "token_digest"]
+__all__ = ["PERMISSIONS", "TOKEN_CACHE_SECONDS", "Permission", "Role", "User", "UserStore", "token_digest"]
 
 TOKEN_CACHE_SECONDS = 5.0
 """How long a verified token is trusted without a new lookup."""
@@ -39,6 +39,25 @@ class Role(StrEnum):
     VIEWER = "viewer"
 
 
+class Permission(StrEnum):
+    """What a role may do beyond reading what its visibility shows."""
+
+    WRITE_LEDGER = "write_ledger"
+    """挂号 and 办理: register problem-ledger items and act on them."""
+    CITY_DOCUMENTS = "city_documents"
+    """The city's documents: the coordination list (for the province), its exports, the weekly report."""
+    IMPORT = "import"
+    """Import ledger tables (replace the city's data)."""
+
+
+PERMISSIONS: dict[Permission, frozenset[Role]] = {
+    Permission.WRITE_LEDGER: frozenset({Role.ADMIN, Role.COUNTY}),
+    Permission.CITY_DOCUMENTS: frozenset({Role.ADMIN, Role.PROVINCE, Role.VIEWER}),
+    Permission.IMPORT: frozenset({Role.ADMIN}),
+}
+"""Who may do what: the one table of the roles (the README's role table says the same)."""
+
+
 class User(BaseModel):
     """One user (no secret in it)."""
 
@@ -49,6 +68,10 @@ class User(BaseModel):
     county: str = ""
     created_at: dt.datetime
     revoked: bool = False
+
+    def may(self, permission: Permission) -> bool:
+        """Whether this user's role has ``permission``."""
+        return self.role in PERMISSIONS[permission]
 
     @property
     def visibility(self) -> Visibility:

@@ -83,6 +83,8 @@ def weekly(
     ``target`` defaults to the ``capacity_target`` setting. The ledger part counts the
     items ``vis`` sees.
     """
+    if target is not None and not 0 < target <= 1:
+        raise ConfigError(f"产能恢复目标应在 0 到 1 之间，当前为 {target}")
     first, last = report_period(start, end, today=today)
     ledger = ws.ledger()
     shown = visible_items(ledger.items, snap, vis)

@@ -41,12 +41,19 @@ def _render(
 
 
 def _within(snap: Snapshot, vis: Visibility, view: nx.DiGraph) -> nx.DiGraph:
-    """Return the part of ``view`` that ``vis`` may see (own entities and their direct partners)."""
-    if not vis.is_county:
-        return view
+    """Return the part of ``view`` that ``vis`` may see.
+
+    For a county: its own entities and their direct partners, and only the links with an
+    own entity at one end (a link between two partners is theirs, not the county's).
+    """
+    if not vis.is_county or "aggregated_from" in view.graph:
+        return view  # the whole city; or an overview of groups, which names no entity
     graph = snap.graph
     shown = set(graph.ids[vis.map_mask(graph)].astype(str).tolist())
-    return nx.DiGraph(view.subgraph([n for n in view.nodes if n in shown]))
+    part = nx.DiGraph(view.subgraph([n for n in view.nodes if n in shown]))
+    own = {n for n, data in part.nodes(data=True) if vis.sees(data.get("adcode"))}
+    part.remove_edges_from([(s, d) for s, d in list(part.edges) if s not in own and d not in own])
+    return part
 
 
 def _cached(snap: Snapshot, key: tuple[object, ...], assets: Assets, build: Callable[[], MapPage]) -> MapPage:
@@ -78,7 +85,7 @@ def city_map(
         view = city_view(
             snap.facts, chain=chain, county=county, aggregate_limit=snap.settings.map_aggregate_limit
         )
-        return _render(snap, view, title=title, assets=assets, link=link)
+        return _render(snap, _within(snap, vis, view), title=title, assets=assets, link=link)
 
     return _cached(snap, ("city", chain, county, vis.key), assets, build)
 

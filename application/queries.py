@@ -16,14 +16,16 @@ from application.problems import visible_events, visible_items
 from application.visibility import Visibility
 from application.workspace import Snapshot, Workspace
 from chain_graph.analysis import weighted_availability
+from chain_graph.labels import KIND_LABELS
 from chain_graph.records import plain_records
-from chain_graph.regions import region_name
+from chain_graph.regions import classify, region_name
 from chain_graph.report import weekly_trend
 
 __all__ = [
     "blocked",
     "coordination",
     "dashboard",
+    "data_summary",
     "firm",
     "firms",
     "links",
@@ -103,30 +105,45 @@ def blocked(
     snap: Snapshot, vis: Visibility, *, scope: str | None = None, county: str | None = None
 ) -> pd.DataFrame:
     """Blocked suppliers in rank order, with their routing; a county sees its own only."""
-    table = snap.analysis.blocked
-    wanted = vis.county or county
-    if wanted:
-        table = table[table["id"].map(snap.adcode_of) == wanted]
+    table = vis.rows_of(snap.analysis.blocked, snap.analysis.blocked["id"], snap.adcode_of)
+    if county:
+        table = table[table["id"].map(snap.adcode_of) == county]
     if scope:
         table = table[table["scope"] == scope]
+    if vis.is_county:  # what an own supplier holds back, as far as the county sees
+        seen = [vis.ids(ids, snap.adcode_of) for ids in table["affected"]]
+        table = table.assign(affected=pd.Series(seen, index=table.index, dtype=object))
     return table.drop(columns=["node"], errors="ignore")
 
 
 def coordination(snap: Snapshot, vis: Visibility, *, target: str | None = None) -> pd.DataFrame:
     """跨区域协调清单 rows; a county sees the rows of its own buyers only."""
-    table = snap.coordination
-    if vis.is_county:
-        table = table[table["buyer_id"].map(snap.adcode_of) == vis.county]
+    table = vis.rows_of(snap.coordination, snap.coordination["buyer_id"], snap.adcode_of)
     return table[table["target_region"] == target] if target else table
 
 
 def local(snap: Snapshot, vis: Visibility, *, county: str | None = None) -> pd.DataFrame:
     """本地配套企业督促复产清单 rows (属地: a county sees its own suppliers)."""
-    table = snap.local
-    wanted = vis.county or county
-    if wanted:
-        table = table[table["supplier_adcode"] == wanted]
-    return table
+    table = vis.rows(snap.local, column="supplier_adcode")
+    return table[table["supplier_adcode"] == county] if county else table
+
+
+def data_summary(snap: Snapshot) -> dict[str, Any]:
+    """Return what the city's tables hold: counts of entities, links and problems, suppliers by scope."""
+    firms = snap.ledgers.firms
+    suppliers = firms[firms["is_supplier"]]
+    home = snap.settings.home_adcode
+    scopes = suppliers["adcode"].map(lambda code: classify(code, home_adcode=home).scope.value).value_counts()
+    return {
+        "enterprises": int(firms["is_enterprise"].sum()),
+        "key_enterprises": int(snap.analysis.key_enterprises.sum()),
+        "projects": len(snap.ledgers.projects),
+        "suppliers": len(suppliers),
+        "links": len(snap.ledgers.links),
+        "suppliers_held": int((suppliers["status"] != "normal").sum()),
+        "problems": len(snap.ledgers.problems),
+        "suppliers_by_scope": {str(scope): int(n) for scope, n in scopes.items()},
+    }
 
 
 def summary(snap: Snapshot) -> dict[str, Any]:
@@ -153,7 +170,10 @@ def dashboard(ws: Workspace, snap: Snapshot, vis: Visibility, *, today: dt.date)
 
 
 def node_page(ws: Workspace, snap: Snapshot, vis: Visibility, node_id: str) -> dict[str, Any]:
-    """Everything the console shows of one firm or project: facts, suppliers, buyers, items."""
+    """Return everything the console shows of one firm or project: facts, suppliers, buyers, items.
+
+    Its suppliers and buyers are its direct partners: named, with the link, nothing more.
+    """
     vis.require(node_id, snap.adcode_of)
     ledgers = snap.ledgers
     found = ledgers.firms[ledgers.firms["id"] == node_id]
@@ -164,16 +184,21 @@ def node_page(ws: Workspace, snap: Snapshot, vis: Visibility, node_id: str) -> d
     position = snap.facts.position(node_id)
     graph = snap.analysis.graph
     table = ledgers.links
-    roles = (("重点企业", row.get("is_enterprise")), ("配套企业", row.get("is_supplier")))
+    roles = (
+        (KIND_LABELS["enterprise"], row.get("is_enterprise")),
+        (KIND_LABELS["supplier"], row.get("is_supplier")),
+    )
+    suppliers = table[table["buyer_id"] == node_id]
+    buyers = table[table["supplier_id"] == node_id]
     items = [i for i in ws.ledger().items if node_id in (i.subject_id, i.supplier_id)]
     return {
         "node": row,
         "county": region_name(snap.adcode_of[node_id]),
-        "kind": "重点项目" if is_project else "、".join(k for k, flag in roles if flag),
+        "kind": KIND_LABELS["project"] if is_project else "、".join(k for k, flag in roles if flag),
         "status": str(snap.facts.status[position]),
         "capacity": float(graph.capacity[position]),
         "availability": float(graph.base_availability[position]),
-        "suppliers": plain_records(table[table["buyer_id"] == node_id]),
-        "buyers": plain_records(table[table["supplier_id"] == node_id]),
+        "suppliers": plain_records(suppliers.assign(name=suppliers["supplier_id"].map(snap.name_of))),
+        "buyers": plain_records(buyers.assign(name=buyers["buyer_id"].map(snap.name_of))),
         "items": items,
     }

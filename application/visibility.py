@@ -17,7 +17,7 @@ The rule for a county:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,6 +93,14 @@ class Visibility:
         """Return the rows of ``frame`` whose ``column`` (an adcode) this caller sees in full."""
         return frame[frame[column] == self.county] if self.county else frame
 
+    def rows_of(self, frame: pd.DataFrame, ids: pd.Series, adcode_of: Mapping[str, str]) -> pd.DataFrame:
+        """Return the rows of ``frame`` whose entity (``ids``, aligned with it) this caller sees in full."""
+        return frame[ids.map(adcode_of) == self.county] if self.county else frame
+
+    def ids(self, ids: Iterable[str], adcode_of: Mapping[str, str]) -> list[str]:
+        """Return the ids (of firms or projects) this caller sees in full, in their order."""
+        return [i for i in ids if self.sees(adcode_of.get(i))] if self.county else list(ids)
+
     def links(self, links: pd.DataFrame, adcode_of: Mapping[str, str]) -> pd.DataFrame:
         """Return the supply links with an own entity at either end."""
         if not self.county:
@@ -118,10 +126,4 @@ class Visibility:
     def map_mask(self, graph: SupplyGraph) -> np.ndarray:
         """Boolean mask of the nodes a map may show: own entities and their direct partners."""
         mask = self.own_mask(graph)
-        if not self.county:
-            return mask
-        touching = mask[graph.src] | mask[graph.dst]
-        shown = mask.copy()
-        shown[graph.src[touching]] = True
-        shown[graph.dst[touching]] = True
-        return shown
+        return graph.with_direct_partners(mask) if self.county else mask

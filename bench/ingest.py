@@ -46,7 +46,10 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
         rows = sum(validation.ledgers.counts().values())
     elif name == "ingest_sqlite":
         validation = read_directory(data_dir, settings=SETTINGS)
-        with tempfile.TemporaryDirectory() as tmp, SQLiteStore(f"sqlite:///{tmp}/b.db") as store:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            SQLiteStore(f"sqlite:///{tmp}/b.db", batch_size=SETTINGS.write_batch_size) as store,
+        ):
             write_started = time.perf_counter()
             store.write(validation.ledgers)
             write_seconds = time.perf_counter() - write_started

@@ -127,6 +127,22 @@ class SupplyGraph:
         weight: np.ndarray = self.output_weight + self.investment_weight
         return weight
 
+    def with_direct_partners(self, mask: np.ndarray) -> np.ndarray:
+        """Return ``mask`` widened by every node linked to a node of it (either direction).
+
+        Examples
+        --------
+        >>> G = nx.MultiDiGraph([("S", "E", "钢"), ("E", "P", "设备"), ("T", "S", "矿")])
+        >>> g = from_networkx(G)
+        >>> g.ids[g.with_direct_partners(g.ids == "E")].tolist()
+        ['S', 'E', 'P']
+        """
+        touching = mask[self.src] | mask[self.dst]
+        widened = mask.copy()
+        widened[self.src[touching]] = True
+        widened[self.dst[touching]] = True
+        return widened
+
     def with_capacity(self, capacity: np.ndarray) -> SupplyGraph:
         """Return the same graph with other own capacities (for what-if scenarios).
 

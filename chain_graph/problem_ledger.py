@@ -21,7 +21,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from chain_graph.errors import NotFoundError, ProblemLedgerError
-from chain_graph.labels import PROBLEM_STATUS_LABELS
+from chain_graph.labels import PROBLEM_STATUS_LABELS, PRODUCTION_STATUS_LABELS
 from chain_graph.model import LedgerTables, ProblemCategory, ProblemStatus
 from chain_graph.settings import Settings
 
@@ -334,7 +334,7 @@ def items_from_analysis(
         supplier = row["id"]
         status = firms["status"].get(supplier, "")
         capacity = firms["capacity"].get(supplier)
-        state = {"stopped": "停产", "partial": "部分停产"}.get(status, "产能不足")
+        state = PRODUCTION_STATUS_LABELS[status] if status in ("stopped", "partial") else "产能不足"
         if capacity is not None and not pd.isna(capacity):
             state += f"，产能 {capacity:g}%"
         for buyer in row["affected"]:

@@ -121,7 +121,7 @@ class ScenarioResult:
     before: GapAnalysis
     after: GapAnalysis
 
-    def changes(self, *, limit: int = 50) -> list[dict[str, Any]]:
+    def changes(self, *, limit: int | None = 50) -> list[dict[str, Any]]:
         """Firms and projects whose availability changed, largest value change first."""
         g = self.before.graph
         a0, a1 = g.base_availability, self.after.graph.base_availability

@@ -90,8 +90,6 @@ def report_weekly(
     with user_errors(), workspace(store) as ws:
         first = parse_date(start, "--from") if start else None
         last = parse_date(end, "--to") if end else None
-        if target is not None and not 0 < target <= 1:
-            raise ConfigError(f"--target 应在 0 到 1 之间，当前为 {target}")
         if out.suffix.lower() not in (".xlsx", ".html"):
             raise ConfigError(f"周报告输出文件应以 .xlsx 或 .html 结尾，当前为 {out.name}")
         _output(out)

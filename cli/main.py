@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from application import queries
 from chain_graph.errors import (
     ConfigError,
     InputIssue,
     LedgerValidationError,
 )
-from chain_graph.gaps import GapAnalysis
 from chain_graph.labels import TABLE_LABELS
-from chain_graph.model import LedgerTables
 from chain_graph.scenarios import Scenario
 from chain_graph.settings import Settings
 from chain_graph.store import open_store
@@ -292,7 +291,7 @@ def demo(
             from cli.analysis_view import print_report
 
             snap = Workspace(settings, store=target).snapshot()
-            _print_summary(snap.ledgers, snap.analysis, settings)
+            _print_summary(snap)
             print_report(console, snap.analysis, top=10)
             console.print(
                 f"演示数据（虚构）已载入 {target.url}；可继续运行 chain-graph analyze --store " + target.url
@@ -313,30 +312,26 @@ def demo(
         serve(host="127.0.0.1", port=port, store=url)
 
 
-def _print_summary(ledgers: LedgerTables, analysis: GapAnalysis, settings: Settings) -> None:
-    from chain_graph.regions import classify
+def _print_summary(snap: Snapshot) -> None:
+    from chain_graph.labels import KIND_LABELS, SCOPE_LABELS
 
-    firms = ledgers.firms
-    key = analysis.key_enterprises
-    suppliers = firms[firms["is_supplier"]]
-    scopes = (
-        suppliers["adcode"]
-        .map(lambda code: classify(code, home_adcode=settings.home_adcode).scope.label)
-        .value_counts()
-    )
+    counts = queries.data_summary(snap)
     table = Table(title="演示数据摘要")
     table.add_column("项目")
     table.add_column("数量", justify="right")
     rows: list[tuple[str, int]] = [
-        ("重点企业", int(firms["is_enterprise"].sum())),
-        ("其中重点规模企业", int(key.sum())),
-        ("重点项目", len(ledgers.projects)),
-        ("供应商", len(suppliers)),
-        ("供应关系", len(ledgers.links)),
-        ("停产或部分停产的供应商", int((suppliers["status"] != "normal").sum())),
-        ("问题台账", len(ledgers.problems)),
+        (KIND_LABELS["enterprise"], counts["enterprises"]),
+        ("其中重点规模企业", counts["key_enterprises"]),
+        (KIND_LABELS["project"], counts["projects"]),
+        (KIND_LABELS["supplier"], counts["suppliers"]),
+        (TABLE_LABELS["links"], counts["links"]),
+        ("停产或部分停产的配套企业", counts["suppliers_held"]),
+        (TABLE_LABELS["problems"], counts["problems"]),
     ]
-    rows += [(f"供应商：{label}", int(count)) for label, count in scopes.items()]
+    rows += [
+        (f"{KIND_LABELS['supplier']}：{SCOPE_LABELS[scope]}", n)
+        for scope, n in counts["suppliers_by_scope"].items()
+    ]
     for label, count in rows:
         table.add_row(label, f"{count:,}")
     console.print(table)

@@ -15,6 +15,8 @@ from typing import Any
 
 import networkx as nx
 
+from chain_graph.labels import KIND_LABELS
+
 __all__ = ["aggregate", "layered_positions"]
 
 _DX, _DY = 340.0, 28.0
@@ -89,12 +91,11 @@ def aggregate(view: nx.DiGraph) -> nx.DiGraph:
         group["weighted"] += data["value"] * data["availability"]
         group["a_sum"] += data["availability"]
     overview = nx.DiGraph()
-    kinds = {"enterprise": "重点企业", "project": "重点项目", "supplier": "配套企业"}
     for key, group in groups.items():
         availability = (
             group["weighted"] / group["value"] if group["value"] > 0 else group["a_sum"] / group["count"]
         )
-        name = f"{group['region'] or '地址待核实'}·{group['chain'] or '未分链'}·{kinds[group['kind']]}"
+        name = f"{group['region'] or '地址待核实'}·{group['chain'] or '未分链'}·{KIND_LABELS[group['kind']]}"
         overview.add_node(
             key,
             name=name,

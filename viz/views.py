@@ -159,9 +159,7 @@ def city_view(
     if county:
         mask &= g.adcodes.astype(str) == county
     if chain or county:
-        touching = mask[g.src] | mask[g.dst]
-        mask[g.src[touching]] = True
-        mask[g.dst[touching]] = True
+        mask = g.with_direct_partners(mask)
     if aggregate_limit is not None and int(mask.sum()) > aggregate_limit:
         return overview(f, mask)
     return _view(f, np.flatnonzero(mask).tolist())

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from api.deps import CurrentUser, State, require
 from api.routers.common import Limit, Offset, cached_json, cached_page_async
 from api.schemas import BlockedPublic, Page, RequestRow
-from api.users import Role, User
+from api.users import Permission, User
 from application import queries
 from application.scenarios import what_if
 from chain_graph.scenarios import Scenario
@@ -30,7 +30,7 @@ router = APIRouter(tags=["analysis"])
 def summary(state: State, user: CurrentUser) -> Any:
     """全市概况：企业、项目、受阻配套企业和影响产值/投资（万元），以及各产业链。"""
     snap = state.snapshot()
-    return cached_json(snap, ("summary",), lambda: queries.summary(snap))
+    return cached_json(snap, user.visibility, ("summary",), lambda: queries.summary(snap))
 
 
 @router.get("/analysis/blocked", response_model=Page[BlockedPublic])
@@ -47,7 +47,8 @@ async def blocked(
     vis = user.visibility
     return await cached_page_async(
         snap,
-        ("blocked", vis.key, scope, county),
+        vis,
+        ("blocked", scope, county),
         lambda: queries.blocked(snap, vis, scope=scope, county=county),
         limit,
         offset,
@@ -57,7 +58,7 @@ async def blocked(
 @router.get("/coordination", response_model=Page[RequestRow])
 async def coordination(
     state: State,
-    user: Annotated[User, Depends(require(Role.ADMIN, Role.PROVINCE, Role.VIEWER))],
+    user: Annotated[User, Depends(require(Permission.CITY_DOCUMENTS))],
     limit: Limit = 100,
     offset: Offset = 0,
     target: Annotated[str | None, Query(max_length=30, description="目标省/市")] = None,
@@ -67,7 +68,8 @@ async def coordination(
     vis = user.visibility
     return await cached_page_async(
         snap,
-        ("coordination", vis.key, target),
+        vis,
+        ("coordination", target),
         lambda: queries.coordination(snap, vis, target=target),
         limit,
         offset,
@@ -87,7 +89,8 @@ async def local(
     vis = user.visibility
     return await cached_page_async(
         snap,
-        ("local", vis.key, county),
+        vis,
+        ("local", county),
         lambda: queries.local(snap, vis, county=county).drop(columns=["supplier_adcode"]),
         limit,
         offset,

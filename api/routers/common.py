@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from chain_graph.records import plain_records
 
 if TYPE_CHECKING:
+    from application.visibility import Visibility
     from application.workspace import Snapshot
 
 __all__ = ["Limit", "Offset", "cached_json", "cached_page", "cached_page_async", "page"]
@@ -30,40 +31,50 @@ def page(frame: pd.DataFrame, limit: int, offset: int) -> dict[str, Any]:
     return {"data": plain_records(frame.iloc[offset : offset + limit]), "count": len(frame)}
 
 
-def cached_page(
-    snap: Snapshot, key: tuple[object, ...], rows: Callable[[], pd.DataFrame], limit: int, offset: int
-) -> Response:
-    """Return one page of a list of ``snap`` as JSON, serialised once per data version.
-
-    ``key`` names the list, every filter and the caller's visibility (its ``key``); the rows
-    are the same for everyone with the same key, so the bytes are shared.
-    """
-    full_key = (*key, limit, offset)
-    body = snap.pages.get(full_key)
+def _cached(snap: Snapshot, key: tuple[object, ...], build: Callable[[], Any]) -> bytes:
+    body = snap.pages.get(key)
     if body is None:
         if len(snap.pages) >= PAGE_CACHE:
             snap.pages.clear()
-        body = json.dumps(
-            page(rows(), limit, offset), ensure_ascii=False, allow_nan=False, default=str
-        ).encode("utf-8")
-        snap.pages[full_key] = body
+        body = json.dumps(build(), ensure_ascii=False, allow_nan=False, default=str).encode("utf-8")
+        snap.pages[key] = body
+    return body
+
+
+def cached_page(
+    snap: Snapshot,
+    vis: Visibility,
+    key: tuple[object, ...],
+    rows: Callable[[], pd.DataFrame],
+    limit: int,
+    offset: int,
+) -> Response:
+    """Return one page of a list of ``snap`` as JSON, serialised once per data version.
+
+    ``key`` names the list and every filter; the caller's visibility is part of the cache
+    key here, so two callers share bytes only when they see the same rows.
+    """
+    body = _cached(snap, (*key, vis.key, limit, offset), lambda: page(rows(), limit, offset))
     return Response(body, media_type="application/json")
 
 
 async def cached_page_async(
-    snap: Snapshot, key: tuple[object, ...], rows: Callable[[], pd.DataFrame], limit: int, offset: int
+    snap: Snapshot,
+    vis: Visibility,
+    key: tuple[object, ...],
+    rows: Callable[[], pd.DataFrame],
+    limit: int,
+    offset: int,
 ) -> Response:
     """:func:`cached_page` for ``async`` endpoints: a cache miss is computed in a worker thread."""
-    body = snap.pages.get((*key, limit, offset))
+    body = snap.pages.get((*key, vis.key, limit, offset))
     if body is not None:
         return Response(body, media_type="application/json")
-    return await run_in_threadpool(cached_page, snap, key, rows, limit, offset)
+    return await run_in_threadpool(cached_page, snap, vis, key, rows, limit, offset)
 
 
-def cached_json(snap: Snapshot, key: tuple[object, ...], build: Callable[[], Any]) -> Response:
-    """Return ``build()`` as JSON, serialised once per data version of ``snap``."""
-    body = snap.pages.get(key)
-    if body is None:
-        body = json.dumps(build(), ensure_ascii=False, allow_nan=False, default=str).encode("utf-8")
-        snap.pages[key] = body
-    return Response(body, media_type="application/json")
+def cached_json(
+    snap: Snapshot, vis: Visibility, key: tuple[object, ...], build: Callable[[], Any]
+) -> Response:
+    """Return ``build()`` as JSON, serialised once per data version and visibility."""
+    return Response(_cached(snap, (*key, vis.key), build), media_type="application/json")

@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from api.deps import COOKIE, State
 from api.routers.imports import perform_import
 from api.state import AppState
-from api.users import Role, User
+from api.users import Permission, User
 from application import problems, queries
 from chain_graph.errors import ChainGraphError, NotFoundError
 from chain_graph.labels import (
@@ -77,6 +77,8 @@ def _render(
         "csrf": csrf_token(state, request) if user else "",
         "role_label": ROLE_LABELS[user.role] if user else "",
         "county_name": region_name(user.county) if user and user.county else "",
+        "may_city_documents": bool(user and user.may(Permission.CITY_DOCUMENTS)),
+        "may_import": bool(user and user.may(Permission.IMPORT)),
     }
     return templates.TemplateResponse(request, name, base | context, status_code=status_code)
 
@@ -181,7 +183,7 @@ def coordination(request: Request, state: State, offset: int = 0) -> Response:
     user = _user(request, state)
     if user is None:
         return _login_first()
-    if user.role == Role.COUNTY:
+    if not user.may(Permission.CITY_DOCUMENTS):
         return _render(
             request,
             state,
@@ -240,7 +242,7 @@ def _ledger_page(
         query=urlencode({"status": status, **({"overdue": "true"} if overdue else {})}),
         status=status,
         overdue=overdue,
-        can_write=user.role in (Role.ADMIN, Role.COUNTY),
+        can_write=user.may(Permission.WRITE_LEDGER),
         statuses=[(s.value, PROBLEM_STATUS_LABELS[s]) for s in ProblemStatus],
         status_labels=PROBLEM_STATUS_LABELS,
         actions=[(a.value, ACTION_LABELS[a]) for a in Action if a != Action.REGISTER],
@@ -284,7 +286,7 @@ def ledger_action(
             message_kind="error",
             status_code=403,
         )
-    if user.role not in (Role.ADMIN, Role.COUNTY):
+    if not user.may(Permission.WRITE_LEDGER):
         return _ledger_page(
             request, state, user, message="当前账号只能查看", message_kind="error", status_code=403
         )
@@ -333,7 +335,7 @@ def import_page(request: Request, state: State) -> Response:
     user = _user(request, state)
     if user is None:
         return _login_first()
-    if user.role != Role.ADMIN:
+    if not user.may(Permission.IMPORT):
         return _render(
             request,
             state,
@@ -341,7 +343,7 @@ def import_page(request: Request, state: State) -> Response:
             "base.html",
             "无权访问",
             status_code=403,
-            message="只有市工业和信息化局管理员可以导入台账",
+            message=f"只有{ROLE_LABELS['admin']}的管理员账号可以导入台账",
             message_kind="error",
         )
     return _render(request, state, user, "import.html", "导入台账", table_labels=TABLE_LABELS)
@@ -360,7 +362,7 @@ def import_upload(
     user = _user(request, state)
     if user is None:
         return _login_first()
-    if user.role != Role.ADMIN or not _csrf_ok(state, request, csrf):
+    if not user.may(Permission.IMPORT) or not _csrf_ok(state, request, csrf):
         return _render(
             request,
             state,
@@ -422,7 +424,6 @@ def firm_page(request: Request, state: State, node_id: str) -> Response:
         suppliers=facts["suppliers"],
         buyers=facts["buyers"],
         has_buyers=bool(facts["buyers"]),
-        names=snap.name_of,
         items=facts["items"],
         status_labels=PROBLEM_STATUS_LABELS,
     )

@@ -16,14 +16,14 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.deps import CurrentUser, State, require
-from api.users import Role, User
+from api.users import Permission, User
 from application import documents
 from exports.workbook import Sheet
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["exports"])
-Reader = Annotated[User, Depends(require(Role.ADMIN, Role.PROVINCE, Role.VIEWER))]
+Reader = Annotated[User, Depends(require(Permission.CITY_DOCUMENTS))]
 Format = Annotated[Literal["xlsx", "csv"], Query(description="xlsx 或 csv")]
 _TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

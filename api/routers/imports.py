@@ -20,14 +20,14 @@ from fastapi.responses import FileResponse, JSONResponse
 from api.deps import State, require
 from api.schemas import ImportIssue, ImportResult
 from api.state import AppState
-from api.users import Role, User
+from api.users import Permission, User
 from application.imports import import_directory
 from chain_graph.errors import NotFoundError
 
 __all__ = ["perform_import", "router"]
 
 router = APIRouter(prefix="/imports", tags=["imports"])
-Admin = Annotated[User, Depends(require(Role.ADMIN))]
+Admin = Annotated[User, Depends(require(Permission.IMPORT))]
 _CHUNK = 1 << 20
 _KEEP_SECONDS = 24 * 3600
 _SAFE_NAME = re.compile(r"^[^/\\\x00]{1,120}\.(xlsx|csv)$", re.IGNORECASE)

@@ -15,14 +15,14 @@ from fastapi import APIRouter, Depends, Query, status
 from api.deps import CurrentUser, State, require
 from api.routers.common import Limit, Offset
 from api.schemas import ActionRequest, LedgerCreate, LedgerEventPublic, LedgerItemPublic, Page
-from api.users import Role, User
+from api.users import Permission, User
 from application import problems
 from chain_graph.model import ProblemStatus
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
-Writer = Annotated[User, Depends(require(Role.ADMIN, Role.COUNTY))]
+Writer = Annotated[User, Depends(require(Permission.WRITE_LEDGER))]
 
 
 @router.get("", response_model=Page[LedgerItemPublic])

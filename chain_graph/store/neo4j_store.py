@@ -81,7 +81,7 @@ class Neo4jStore(Closing):
         user: str = "neo4j",
         password: str | None = None,
         database: str | None = None,
-        batch_size: int = 20000,
+        batch_size: int,
         connection_timeout: float = 5.0,
         retry_time: float = 5.0,
     ) -> None:

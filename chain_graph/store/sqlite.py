@@ -112,7 +112,7 @@ class SQLiteStore(Closing):
         Rows per ``executemany`` call.
     """
 
-    def __init__(self, url: str, *, batch_size: int = 20000, busy_timeout: float = 30.0) -> None:
+    def __init__(self, url: str, *, batch_size: int, busy_timeout: float = 30.0) -> None:
         self.url = url
         self.batch_size = batch_size
         path = _path_of(url)

@@ -27,7 +27,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def state(settings: Settings, canonical_dir: Path) -> Iterator[AppState]:
-    with SQLiteStore(settings.store) as store:
+    with SQLiteStore(settings.store, batch_size=SETTINGS.write_batch_size) as store:
         store.write(read_directory(canonical_dir, settings=SETTINGS).ledgers)
     opened = AppState(settings)
     yield opened

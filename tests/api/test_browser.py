@@ -67,7 +67,7 @@ def big_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
 
     big = Settings(store=f"sqlite:///{tmp_path}/big.db", auth_db=str(tmp_path / "big-auth.db"))
     synthesize(tmp_path / "big", firms=8000, seed=2)
-    with SQLiteStore(big.store) as store:
+    with SQLiteStore(big.store, batch_size=SETTINGS.write_batch_size) as store:
         store.write(read_directory(tmp_path / "big", settings=SETTINGS).ledgers)
     opened = AppState(big)
     token = opened.users.add("admin", Role.ADMIN)[1]

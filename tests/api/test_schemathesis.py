@@ -29,7 +29,7 @@ _TOKEN: dict[str, str] = {}
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     base = tmp_path_factory.mktemp("schemathesis")
     app_settings = Settings(store=f"sqlite:///{base}/api.db", auth_db=str(base / "auth.db"))
-    with SQLiteStore(app_settings.store) as store:
+    with SQLiteStore(app_settings.store, batch_size=SETTINGS.write_batch_size) as store:
         store.write(read_directory(write_canonical(Path(base) / "data"), settings=SETTINGS).ledgers)
     state = AppState(app_settings)
     _TOKEN["admin"] = state.users.add("admin", Role.ADMIN)[1]

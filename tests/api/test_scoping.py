@@ -11,15 +11,17 @@ here fails :func:`test_every_route_is_covered`, so no route escapes the checks:
   and checks that no entity of another county that is not a direct partner of its own
   appears anywhere in the answer (JSON, HTML, CSV or the cells of a workbook).
 
-The data: the canonical ledgers plus a project of 芷江 (P2) that E2 supplies, and E2
-supplying S2. 鹤城区 (431202) owns E1 and P1; its direct partners are S1 and S2 (they supply
-E1). E2 and P2 belong to 芷江 (431228) and are partners of nothing in 鹤城区 (E2 is two tiers
-up from E1, through S2): they must never show to 鹤城区.
+The data: the canonical ledgers plus a project of 芷江 (P2) and a stopped supplier of 鹤城区
+(S3). 鹤城区 (431202) owns E1, P1 and S3; its direct partners are S1 and S2 (they supply E1,
+S3 supplies S2). E2 and P2 belong to 芷江 (431228) and are partners of nothing in 鹤城区: E2
+is two tiers up from E1 (through S2), P2 two tiers down from S3 (through S2), and restoring
+S3 lifts P2. They must never show to 鹤城区.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,7 +45,7 @@ from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import read_directory
 from tests.api.conftest import COUNTY_E1, COUNTY_E2, auth
 from tests.defaults import SETTINGS
-from tests.ledger_files import CANONICAL, LINKS, PROJECTS, write_canonical
+from tests.ledger_files import CANONICAL, LINKS, PROJECTS, SUPPLIERS, write_canonical
 
 FOREIGN_NAMES = ("芷江乙食品有限公司", "芷江戊物流项目")
 """Names of the other county's entities (E2, P2): never in an answer to 鹤城区."""
@@ -167,15 +169,23 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         *PROJECTS,
         ["P2", "芷江戊物流项目", "芷江侗族自治县工业园", "city", "基础设施", "9000", "3000"],
     ]
-    # E2 also supplies S2 (a partner of 鹤城区): E2 is two tiers up from E1, not a partner.
+    # S3, a stopped supplier of 鹤城区, feeds S2 (a partner), which feeds P2 (芷江): P2 is held
+    # back by an own supplier two tiers down, and is no partner. E2 supplies S2: two tiers up
+    # from E1. S1 supplies S2: a link between two partners, which is not 鹤城区's.
+    suppliers: list[list[object]] = [
+        *SUPPLIERS,
+        ["S3", "鹤城己电子元件厂", "湖南省怀化市鹤城区红星路9号", "", "stopped", "", "10", "停电"],
+    ]
     links: list[list[object]] = [
         *LINKS,
         ["E2", "P2", "食品", "100", "yes", ""],
         ["E2", "S2", "包装材料", "100", "no", ""],
+        ["S3", "S2", "电子元件", "100", "yes", "3"],
+        ["S2", "P2", "芯片", "50", "yes", ""],
+        ["S1", "S2", "钢材", "100", "no", ""],
     ]
-    return write_canonical(
-        tmp_path_factory.mktemp("data"), {**CANONICAL, "projects": projects, "links": links}
-    )
+    tables = {**CANONICAL, "projects": projects, "suppliers": suppliers, "links": links}
+    return write_canonical(tmp_path_factory.mktemp("data"), tables)
 
 
 # One service for the module: the calls that write (a new item, a progress note on an item)
@@ -184,7 +194,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def state(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[AppState]:
     tmp_path = tmp_path_factory.mktemp("service")
     settings = Settings(store=f"sqlite:///{tmp_path}/scoping.db", auth_db=str(tmp_path / "auth.db"))
-    with SQLiteStore(settings.store) as store:
+    with SQLiteStore(settings.store, batch_size=SETTINGS.write_batch_size) as store:
         store.write(read_directory(data_dir, settings=SETTINGS).ledgers)
     opened = AppState(settings)
     yield opened
@@ -338,3 +348,35 @@ def test_what_if_by_region_shows_a_county_its_own_entities_only(
     assert "E2" in {r["id"] for r in city["availability_changes"]}
     assert all(r["id"] in {"E1", "P1"} for r in county["availability_changes"])
     assert county["summary_after"] == city["summary_after"]
+
+
+def _map_data(html: str) -> dict[str, list[dict[str, Any]]]:
+    found = re.search(r'<script id="map-data" type="application/json">(.*?)</script>', html, re.S)
+    assert found
+    loaded: dict[str, list[dict[str, Any]]] = json.loads(found.group(1))
+    return loaded
+
+
+@pytest.mark.parametrize("path", ["/maps/city", "/maps/upstream/E1?depth=10", "/maps/impact/S3"])
+def test_a_countys_map_shows_no_link_between_two_partners(
+    app_client: TestClient, tokens: dict[str, str], path: str
+) -> None:
+    own = {"E1", "P1", "S3"}
+    county = _map_data(app_client.get(path, headers=auth(tokens["county"])).text)
+    assert county["edges"], path
+    assert all(e["from"] in own or e["to"] in own for e in county["edges"]), path
+    # The city bureau's city map has the link S1 → S2 (two partners of 鹤城区).
+    city = _map_data(app_client.get("/maps/city", headers=auth(tokens["admin"])).text)
+    assert any((e["from"], e["to"]) == ("S1", "S2") for e in city["edges"])
+
+
+def test_what_an_own_supplier_holds_back_is_cut_to_the_county(
+    app_client: TestClient, tokens: dict[str, str]
+) -> None:
+    def affected(token: str) -> list[str]:
+        rows = app_client.get("/analysis/blocked", headers=auth(token)).json()["data"]
+        return next(r["affected"] for r in rows if r["id"] == "S3")
+
+    assert "P2" in affected(tokens["admin"])  # restoring S3 lifts 芷江's P2 through S2
+    assert "P2" not in affected(tokens["county"])
+    assert affected(tokens["county"]) == [i for i in affected(tokens["admin"]) if i in {"E1", "P1"}]

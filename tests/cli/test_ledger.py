@@ -13,6 +13,7 @@ from chain_graph.problem_ledger import Action
 from chain_graph.store.sqlite import SQLiteStore
 from cli.main import app
 from ingest.synth import synthesize
+from tests.defaults import SETTINGS
 
 runner = CliRunner()
 
@@ -37,7 +38,7 @@ def canonical_store(tmp_path: Path, canonical_dir: Path) -> str:
 def test_from_analysis_twice_registers_each_item_once(city_store: str) -> None:
     first = runner.invoke(app, ["ledger", "from-analysis", "--store", city_store, "--by", "市工信局"])
     assert first.exit_code == 0, first.output
-    with SQLiteStore(city_store) as store:
+    with SQLiteStore(city_store, batch_size=SETTINGS.write_batch_size) as store:
         items = store.ledger_items()
         ledgers = store.load()
     assert len(items) > len(ledgers.problems) > 0
@@ -46,7 +47,7 @@ def test_from_analysis_twice_registers_each_item_once(city_store: str) -> None:
     second = runner.invoke(app, ["ledger", "from-analysis", "--store", city_store])
     assert second.exit_code == 0, second.output
     assert "新挂号 0 项" in second.output
-    with SQLiteStore(city_store) as store:
+    with SQLiteStore(city_store, batch_size=SETTINGS.write_batch_size) as store:
         assert store.ledger_items() == items
 
 
@@ -86,7 +87,7 @@ def test_status_flow_through_the_cli(canonical_store: str) -> None:
     code, out = run("ledger", "show", "X1")
     assert code == 0
     assert "已协调贷款" in out
-    with SQLiteStore(canonical_store) as store:
+    with SQLiteStore(canonical_store, batch_size=SETTINGS.write_batch_size) as store:
         item = store.ledger_item("X1")
         history = store.ledger_history("X1")
     assert item is not None

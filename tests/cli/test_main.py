@@ -21,7 +21,7 @@ def _store_url(tmp_path: Path) -> str:
 
 
 def _content(url: str) -> dict[str, pd.DataFrame]:
-    with SQLiteStore(url) as store:
+    with SQLiteStore(url, batch_size=SETTINGS.write_batch_size) as store:
         loaded = store.load().canonical()
     return {name: getattr(loaded, name) for name in loaded.TABLES}
 
@@ -118,7 +118,7 @@ def test_demo_loads_and_summarises(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "演示数据摘要" in result.output
     assert "缺口分析摘要" in result.output
-    with SQLiteStore(url) as store:
+    with SQLiteStore(url, batch_size=SETTINGS.write_batch_size) as store:
         counts = store.counts()
     assert counts["projects"] == 385
     assert counts["links"] == 6000

@@ -30,7 +30,7 @@ POSTS = 16
 @pytest.fixture
 def served(tmp_path: Path, canonical_dir: Path) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
     url = f"sqlite:///{tmp_path}/served.db"
-    with SQLiteStore(url) as store:
+    with SQLiteStore(url, batch_size=SETTINGS.write_batch_size) as store:
         store.write(read_directory(canonical_dir, settings=SETTINGS).ledgers)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHAIN_GRAPH_")}
     env["CHAIN_GRAPH_AUTH_DB"] = str(tmp_path / "auth.db")

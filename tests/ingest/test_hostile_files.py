@@ -273,7 +273,7 @@ LOADED: list[tuple[str, Mutation, Check | None]] = [
 
 @pytest.fixture
 def store(tmp_path: Path) -> SQLiteStore:
-    opened = SQLiteStore(f"sqlite:///{tmp_path}/hostile.db")
+    opened = SQLiteStore(f"sqlite:///{tmp_path}/hostile.db", batch_size=SETTINGS.write_batch_size)
     opened.write(read_directory(write_canonical(tmp_path / "before"), settings=SETTINGS).ledgers)
     return opened
 

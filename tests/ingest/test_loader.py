@@ -104,7 +104,7 @@ def _chinese_twin(directory: Path) -> Path:
 
 
 def _store_content(data_dir: Path, db: Path) -> dict[str, pd.DataFrame]:
-    with SQLiteStore(f"sqlite:///{db}") as store:
+    with SQLiteStore(f"sqlite:///{db}", batch_size=SETTINGS.write_batch_size) as store:
         report = ingest_directory(data_dir, store, settings=SETTINGS)
         assert report.validation.issues == []
         loaded = store.load().canonical()
@@ -135,7 +135,7 @@ def test_chinese_workbooks_load_exactly_like_the_canonical_csv(tmp_path: Path) -
 
 
 def test_second_import_changes_nothing(tmp_path: Path, canonical_dir: Path) -> None:
-    with SQLiteStore(f"sqlite:///{tmp_path}/x.db") as store:
+    with SQLiteStore(f"sqlite:///{tmp_path}/x.db", batch_size=SETTINGS.write_batch_size) as store:
         ingest_directory(canonical_dir, store, settings=SETTINGS)
         first = store.load().canonical()
         report = ingest_directory(canonical_dir, store, settings=SETTINGS)
@@ -174,7 +174,7 @@ def test_percent_cell_and_date_cell_in_xlsx(tmp_path: Path) -> None:
 
 def test_required_table_missing_blocks_even_keep_valid(tmp_path: Path, canonical_dir: Path) -> None:
     (canonical_dir / "links.csv").unlink()
-    with SQLiteStore(f"sqlite:///{tmp_path}/x.db") as store:
+    with SQLiteStore(f"sqlite:///{tmp_path}/x.db", batch_size=SETTINGS.write_batch_size) as store:
         report = ingest_directory(canonical_dir, store, keep_valid=True, settings=SETTINGS)
         assert not report.written
         assert store.counts() == {"firms": 0, "projects": 0, "links": 0, "problems": 0}

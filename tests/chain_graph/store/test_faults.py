@@ -192,7 +192,7 @@ def test_writer_killed_mid_ledger_update(target: tuple[str, str], tmp_path: Path
 def test_a_locked_file_is_a_clear_error_and_changes_nothing(tmp_path: Path, canonical_dir: Path) -> None:
     url = f"sqlite:///{tmp_path}/locked.db"
     before = read_directory(canonical_dir, settings=SETTINGS).ledgers
-    with SQLiteStore(url) as store:
+    with SQLiteStore(url, batch_size=SETTINGS.write_batch_size) as store:
         store.write(before)
     holder = subprocess.Popen(
         [
@@ -212,14 +212,17 @@ def test_a_locked_file_is_a_clear_error_and_changes_nothing(tmp_path: Path, cano
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "locked"
-        with SQLiteStore(url, busy_timeout=0.5) as store, pytest.raises(StoreError, match="被其他程序占用"):
+        with (
+            SQLiteStore(url, busy_timeout=0.5, batch_size=SETTINGS.write_batch_size) as store,
+            pytest.raises(StoreError, match="被其他程序占用"),
+        ):
             store.write(LedgerTables(firms=before.firms.assign(name="改")))
     finally:
         holder.kill()
         holder.wait()
         if holder.stdout is not None:
             holder.stdout.close()
-    with SQLiteStore(url) as store:
+    with SQLiteStore(url, batch_size=SETTINGS.write_batch_size) as store:
         _same(store.load(), before)
 
 
@@ -228,7 +231,7 @@ def test_a_full_disk_rolls_back(tmp_path: Path, canonical_dir: Path, bigger: Pat
 
     url = f"sqlite:///{tmp_path}/full.db"
     before = read_directory(canonical_dir, settings=SETTINGS).ledgers
-    with SQLiteStore(url) as store:
+    with SQLiteStore(url, batch_size=SETTINGS.write_batch_size) as store:
         store.write(before)
         pages = store._db.execute("PRAGMA page_count").fetchone()[0]
         # SQLite's own way to run out of room: no page beyond a few more than it has.

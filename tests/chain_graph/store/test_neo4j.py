@@ -221,7 +221,7 @@ def test_server_killed_mid_import_leaves_the_previous_graph(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     before = read_directory(canonical_dir, settings=SETTINGS).ledgers
-    with Neo4jStore(private_server.url, password=PASSWORD) as store:
+    with Neo4jStore(private_server.url, password=PASSWORD, batch_size=SETTINGS.write_batch_size) as store:
         store.write(before, replace=True)
         version = store.data_version()
     real = neo4j_store._batches
@@ -245,7 +245,7 @@ def test_server_killed_mid_import_leaves_the_previous_graph(
     assert sent == 3
     monkeypatch.undo()
     private_server.start()
-    with Neo4jStore(private_server.url, password=PASSWORD) as store:
+    with Neo4jStore(private_server.url, password=PASSWORD, batch_size=SETTINGS.write_batch_size) as store:
         assert store.counts() == before.counts()
         assert store.data_version() == version
         after = store.load().canonical()
