@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
+from api.guard import BodyGuard, SecurityHeaders, page_policy
 from api.routers import analysis, console, exports, imports, ledger, maps, nodes
 from api.state import AppState
 from chain_graph.errors import StoreError
@@ -73,6 +74,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     if state is not None:
         app.state.chain_graph = state
     errors.install(app)
+    app.add_middleware(BodyGuard)  # inner: sees the request before any route reads its body
+    app.add_middleware(SecurityHeaders)  # outer: its headers reach every answer, the guard's too
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
     app.mount("/static/vis", StaticFiles(directory=vis_assets()), name="vis")
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
@@ -81,13 +84,15 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="chain-graph 接口文档",
             swagger_js_url="/static/swagger/swagger-ui-bundle.js",
             swagger_css_url="/static/swagger/swagger-ui.css",
             swagger_favicon_url="/static/swagger/favicon-32x32.png",
         )
+        html = bytes(page.body).decode("utf-8")
+        return HTMLResponse(html, headers={"Content-Security-Policy": page_policy(html)})
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -1,4 +1,4 @@
-"""Request dependencies: the app state, the current user (bearer token or login cookie), roles."""
+"""Who is asking: the app state, the current user (bearer token or console session), permissions."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, status
 
 from api.state import AppState
-from api.users import Permission, User
+from api.users import Permission, User, UserStore
 
-__all__ = ["COOKIE", "CurrentUser", "State", "optional_user", "require"]
+__all__ = ["COOKIE", "SAFE_METHODS", "CurrentUser", "State", "authenticate", "optional_user", "require"]
 
-COOKIE = "cg_token"
-"""Name of the HttpOnly login cookie of the web console."""
+COOKIE = "cg_session"
+"""Name of the HttpOnly login cookie of the web console: a server-side session id."""
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def _state(request: Request) -> AppState:
@@ -24,11 +26,33 @@ async def _state(request: Request) -> AppState:
 State = Annotated[AppState, Depends(_state)]
 
 
+def authenticate(
+    users: UserStore, *, method: str, path: str, authorization: str, session: str
+) -> User | None:
+    """Return who is asking, or ``None``: the one rule for every route and the body guard.
+
+    - A bearer token (``Authorization: Bearer cg_…``) authenticates any request.
+    - The console's session cookie authenticates the console's pages and forms (each form
+      carries a CSRF token, checked by the console) and reads elsewhere (maps, downloads);
+      it never authenticates a write to the JSON API, so a page on another site cannot make
+      a logged-in browser write through the API.
+    """
+    if authorization.lower().startswith("bearer "):
+        return users.verify(authorization[7:].strip())
+    if session and (method in SAFE_METHODS or path.startswith("/console/")):
+        return users.session_user(session)
+    return None
+
+
 def optional_user(request: Request, state: AppState) -> User | None:
-    """Return the user of the bearer token, else of the login cookie; ``None`` without one."""
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(COOKIE, "")
-    return state.users.verify(token) if token else None
+    """Return who is asking (:func:`authenticate`); ``None`` without valid credentials."""
+    return authenticate(
+        state.users,
+        method=request.method,
+        path=request.url.path,
+        authorization=request.headers.get("authorization", ""),
+        session=request.cookies.get(COOKIE, ""),
+    )
 
 
 async def _current_user(request: Request, state: State) -> User:
@@ -37,7 +61,7 @@ async def _current_user(request: Request, state: State) -> User:
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "未登录或令牌无效：请在请求头携带 Authorization: Bearer <令牌>",
+            "未登录或令牌无效：请在请求头携带 Authorization: Bearer <令牌>（接口的写操作只接受令牌）",
             headers={"WWW-Authenticate": "Bearer"},
         )
     request.state.user = user

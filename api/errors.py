@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -71,10 +74,61 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         details = [
-            {"location": ".".join(str(p) for p in e.get("loc", ())), "message": str(e.get("msg", ""))}
+            {"location": ".".join(str(p) for p in e.get("loc", ())), "message": chinese(e)}
             for e in error.errors()
         ]
-        where = "、".join(d["location"] for d in details[:5])
+        where = "；".join(f"{d['location']}：{d['message']}" for d in details[:3])
         return JSONResponse(
             {"code": "CG422", "message": f"请求参数有误：{where}", "details": details}, status_code=422
         )
+
+
+_MESSAGES = {
+    "missing": "必填",
+    "extra_forbidden": "不认识的字段",
+    "string_too_long": "文字过长：最多 {max_length} 个字",
+    "string_too_short": "不能为空",
+    "too_long": "条目过多：最多 {max_length} 项",
+    "too_short": "条目过少：至少 {min_length} 项",
+    "string_pattern_mismatch": "格式不对",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "greater_than_equal": "应不小于 {ge}",
+    "greater_than": "应大于 {gt}",
+    "less_than_equal": "应不大于 {le}",
+    "less_than": "应小于 {lt}",
+    "date_parsing": "应为日期，如 2026-12-31",
+    "date_from_datetime_parsing": "应为日期，如 2026-12-31",
+    "enum": "应为以下之一：{expected}",
+    "literal_error": "应为以下之一：{expected}",
+    "string_type": "应为文字",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "json_invalid": "不是有效的 JSON",
+}
+
+
+def chinese(error: Mapping[str, Any]) -> str:
+    """Return a pydantic validation error's message in Chinese (its own text when unknown).
+
+    Examples
+    --------
+    >>> chinese({"type": "string_too_long", "msg": "String should have at most 100 characters",
+    ...          "ctx": {"max_length": 100}})
+    '文字过长：最多 100 个字'
+    >>> chinese({"type": "value_error", "msg": "Value error, 日期应在 2000 年到 2100 年之间"})
+    '日期应在 2000 年到 2100 年之间'
+    """
+    kind = str(error.get("type", ""))
+    if kind == "value_error":  # our own validators already speak Chinese
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    template = _MESSAGES.get(kind)
+    if template is None:
+        return str(error.get("msg", ""))
+    try:
+        return template.format(**error.get("ctx", {}))
+    except (KeyError, IndexError):
+        return template.split("：")[0]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from chain_graph.model import ProblemCategory, ProblemStatus
 from chain_graph.problem_ledger import Action
+from chain_graph.report import FIRST_YEAR, LAST_YEAR
 
 T = TypeVar("T")
 
@@ -151,25 +152,42 @@ class LedgerEventPublic(BaseModel):
     detail: str
 
 
+def _in_ledger_years(day: dt.date) -> dt.date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        msg = f"日期应在 {FIRST_YEAR} 年到 {LAST_YEAR} 年之间，当前为 {day}"
+        raise ValueError(msg)
+    return day
+
+
+Deadline = Annotated[dt.date, AfterValidator(_in_ledger_years)]
+"""A deadline in the ledgers' years (2000–2100)."""
+Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+"""The name of a government unit."""
+
+
 class LedgerCreate(BaseModel):
     """A new ledger item (挂号)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     subject_id: str = Field(min_length=1, max_length=64)
     description: str = Field(min_length=1, max_length=2000)
     category: ProblemCategory = ProblemCategory.OTHER
     supplier_id: str = Field(default="", max_length=64)
-    responsible_unit: str | None = Field(default=None, max_length=100)
-    co_units: list[str] = Field(default_factory=list, max_length=10)
-    deadline: dt.date | None = None
+    responsible_unit: Unit | None = None
+    co_units: list[Unit] = Field(default_factory=list, max_length=10)
+    deadline: Deadline | None = None
 
 
 class ActionRequest(BaseModel):
     """An action on an item; ``version`` is the one the user saw (optimistic check)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     action: Action
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=1_000_000_000)
     note: str = Field(default="", max_length=2000)
-    deadline: dt.date | None = None
+    deadline: Deadline | None = None
 
 
 class ImportIssue(BaseModel):

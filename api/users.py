@@ -104,6 +104,13 @@ class UserStore:
             "county TEXT NOT NULL DEFAULT '', token_sha256 TEXT NOT NULL UNIQUE, "
             "created_at TEXT NOT NULL, revoked_at TEXT)"
         )
+        # Console sessions: the login cookie holds a random session id, never the token; only
+        # its digest is kept. Looked up on every request (no cache), so a logout or a
+        # revocation ends the session at once, in every worker.
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS sessions (id_sha256 TEXT PRIMARY KEY, "
+            "user_name TEXT NOT NULL REFERENCES users(name), expires_at REAL NOT NULL)"
+        )
 
     def close(self) -> None:
         """Close the file."""
@@ -157,6 +164,39 @@ class UserStore:
         self._verified[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, user)
         return user
 
+    def start_session(self, user: User, *, seconds: float) -> str:
+        """Open a console session for ``user``; return its id (for the cookie; kept as a digest)."""
+        session = "cgs_" + secrets.token_urlsafe(32)
+        with self._lock:
+            self._db.execute("DELETE FROM sessions WHERE expires_at < ?", (time.time(),))
+            self._db.execute(
+                "INSERT INTO sessions (id_sha256, user_name, expires_at) VALUES (?, ?, ?)",
+                (token_digest(session), user.name, time.time() + seconds),
+            )
+        return session
+
+    def session_user(self, session: str) -> User | None:
+        """Return the active user of an open session, ``None`` when ended, expired or revoked."""
+        if not session.startswith("cgs_") or len(session) > 200:
+            return None
+        with self._lock:
+            row = self._db.execute(
+                "SELECT u.name, u.role, u.county, u.created_at FROM sessions s "
+                "JOIN users u ON u.name = s.user_name "
+                "WHERE s.id_sha256 = ? AND s.expires_at >= ? AND u.revoked_at IS NULL",
+                (token_digest(session), time.time()),
+            ).fetchone()
+        if row is None:
+            return None
+        return User(
+            name=row[0], role=Role(row[1]), county=row[2], created_at=dt.datetime.fromisoformat(row[3])
+        )
+
+    def end_session(self, session: str) -> None:
+        """End a console session (logout); an unknown session is already ended."""
+        with self._lock:
+            self._db.execute("DELETE FROM sessions WHERE id_sha256 = ?", (token_digest(session),))
+
     def users(self) -> list[User]:
         """Every user, active or revoked, by name."""
         with self._lock:
@@ -175,12 +215,13 @@ class UserStore:
         ]
 
     def revoke(self, name: str) -> None:
-        """Revoke a user's token (the user stays listed, as revoked)."""
+        """Revoke a user's token and end its console sessions (the user stays listed, as revoked)."""
         with self._lock:
             cursor = self._db.execute(
                 "UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
                 (dt.datetime.now().isoformat(timespec="seconds"), name),
             )
+            self._db.execute("DELETE FROM sessions WHERE user_name = ?", (name,))
         self._verified.clear()
         if cursor.rowcount == 0:
             raise NotFoundError(f"没有有效的用户 {name}")

@@ -11,17 +11,22 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from chain_graph.errors import ConfigError
 from chain_graph.gaps import GapAnalysis, analyze
 from chain_graph.graph import SupplyGraph
 from chain_graph.settings import Settings
 
-__all__ = ["Scenario", "ScenarioResult", "apply_scenario", "load_scenario", "run_scenario"]
+__all__ = ["MOST_FIRMS", "Scenario", "ScenarioResult", "apply_scenario", "load_scenario", "run_scenario"]
+
+
+MOST_FIRMS = 1000
+"""Most firms one scenario may name in each of stop, restore and capacity."""
+FirmId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class Scenario(BaseModel):
@@ -35,13 +40,19 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = "情景"
-    stop: list[str] = Field(default_factory=list, description="firms set to capacity 0")
-    restore: list[str] = Field(default_factory=list, description="firms set to capacity 100 %")
-    capacity: dict[str, float] = Field(
-        default_factory=dict, description="firm id → capacity in percent (0–100)"
+    name: str = Field(default="情景", max_length=100)
+    stop: list[FirmId] = Field(
+        default_factory=list, max_length=MOST_FIRMS, description="firms set to capacity 0"
     )
-    stop_regions: list[str] = Field(default_factory=list, description="adcode prefixes whose firms all stop")
+    restore: list[FirmId] = Field(
+        default_factory=list, max_length=MOST_FIRMS, description="firms set to capacity 100 %"
+    )
+    capacity: dict[FirmId, float] = Field(
+        default_factory=dict, max_length=MOST_FIRMS, description="firm id → capacity in percent (0–100)"
+    )
+    stop_regions: list[str] = Field(
+        default_factory=list, max_length=50, description="adcode prefixes whose firms all stop"
+    )
 
     @field_validator("capacity")
     @classmethod

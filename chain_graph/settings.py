@@ -81,7 +81,13 @@ class Settings(BaseSettings):
     scenario_timeout_s: float = Field(default=30.0, gt=0, description="Time limit of a what-if (s).")
     map_physics_limit: int = Field(default=1500, ge=1, description="Most nodes drawn with physics.")
     map_aggregate_limit: int = Field(default=5000, ge=1, description="Above: grouped overview map.")
-    cookie_secure: bool = Field(default=False, description="Send the login cookie over HTTPS only.")
+    cookie_secure: bool = Field(
+        default=False,
+        description="Send the login cookie over HTTPS only: set it when the service is behind a TLS proxy.",
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 30, description="How long a console login lasts."
+    )
     form_key: SecretStr | None = Field(
         default=None,
         description="Key that signs the console's form tokens; shared by all workers of one "

@@ -1,7 +1,9 @@
 """The web console: Jinja2 pages in Chinese over the same state as the API.
 
-Login is by pasting a token; it is kept in an HttpOnly, SameSite=Strict cookie. Every form
-carries a CSRF token derived from the login cookie with a per-process key (HMAC), checked
+Login is by pasting a token, from this site only (a login posted from another site is
+refused); it opens a server-side session whose id is kept in an HttpOnly, SameSite=Strict
+cookie (the token itself never is), ended by logout or by revoking the user. Every form
+carries a CSRF token derived from the session cookie with the service's key (HMAC), checked
 on every POST. Pages are server-rendered, with no script and no asset from another host.
 """
 
@@ -47,9 +49,17 @@ _STATUS_OF = {"CG409": 409, "CG404": 404}
 
 
 def _user(request: Request, state: AppState) -> User | None:
-    # Console pages are for browsers: the login cookie only (a bearer header is the API's).
-    token = request.cookies.get(COOKIE, "")
-    return state.users.verify(token) if token else None
+    # Console pages are for browsers: the session cookie only (a bearer header is the API's).
+    session = request.cookies.get(COOKIE, "")
+    return state.users.session_user(session) if session else None
+
+
+def _cross_site(request: Request) -> bool:
+    """Whether a form was posted from another site (login CSRF): its Origin is not this host."""
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin != f"{request.url.scheme}://{request.headers.get('host', '')}"
+    return request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
 
 
 def csrf_token(state: AppState, request: Request) -> str:
@@ -96,6 +106,17 @@ def login_page(request: Request, state: State) -> Response:
 @router.post("/login")
 def login(request: Request, state: State, token: Annotated[str, Form(max_length=200)]) -> Response:
     """用令牌登录。"""
+    if _cross_site(request):
+        return _render(
+            request,
+            state,
+            None,
+            "login.html",
+            "登录",
+            status_code=403,
+            message="请在本系统的登录页登录",
+            message_kind="error",
+        )
     user = state.users.verify(token.strip())
     if user is None:
         return _render(
@@ -108,14 +129,15 @@ def login(request: Request, state: State, token: Annotated[str, Form(max_length=
             message="令牌无效或已停用，请向管理员确认",
             message_kind="error",
         )
+    seconds = state.settings.session_hours * 3600
     response = RedirectResponse("/console/", status_code=303)
     response.set_cookie(
         COOKIE,
-        token.strip(),
+        state.users.start_session(user, seconds=seconds),
         httponly=True,
         samesite="strict",
         secure=state.settings.cookie_secure,
-        max_age=12 * 3600,
+        max_age=int(seconds),
         path="/",
     )
     return response
@@ -126,6 +148,7 @@ def logout(request: Request, state: State, csrf: Annotated[str, Form()] = "") ->
     """退出登录。"""
     response = RedirectResponse("/console/login", status_code=303)
     if _csrf_ok(state, request, csrf):
+        state.users.end_session(request.cookies.get(COOKIE, ""))
         response.delete_cookie(COOKIE, path="/")
     return response
 

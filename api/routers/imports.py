@@ -24,10 +24,12 @@ from api.users import Permission, User
 from application.imports import import_directory
 from chain_graph.errors import NotFoundError
 
-__all__ = ["perform_import", "router"]
+__all__ = ["UPLOAD_FOLDER", "perform_import", "router"]
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 Admin = Annotated[User, Depends(require(Permission.IMPORT))]
+UPLOAD_FOLDER = "上传的台账"
+"""What an issue about the whole upload (a table missing) names as its file."""
 _CHUNK = 1 << 20
 _KEEP_SECONDS = 24 * 3600
 _SAFE_NAME = re.compile(r"^[^/\\\x00]{1,120}\.(xlsx|csv)$", re.IGNORECASE)
@@ -61,10 +63,13 @@ def perform_import(
     _expire(directory)
     ticket = uuid.uuid4().hex
     with tempfile.TemporaryDirectory() as tmp:
-        _save(files, Path(tmp), limit)
+        # Issues about the upload as a whole name this folder: a word for the user, not a temp name.
+        uploaded = Path(tmp) / UPLOAD_FOLDER
+        uploaded.mkdir()
+        _save(files, uploaded, limit)
         with state.store() as store:
             outcome = import_directory(
-                Path(tmp),
+                uploaded,
                 store,
                 settings=state.settings,
                 keep_valid=keep_valid,

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import State, optional_user
+from api.guard import page_policy
 from application import maps
 from chain_graph.errors import ConfigError
 from chain_graph.scenarios import Scenario
@@ -20,6 +21,11 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 _LOGIN = "/console/login"
+
+
+def _page(html: str) -> HTMLResponse:
+    """Return a map page, allowed to run exactly its own inline scripts (by hash) and nothing else."""
+    return HTMLResponse(html, headers={"Content-Security-Policy": page_policy(html)})
 
 
 @router.get("/city", response_class=HTMLResponse)
@@ -33,7 +39,7 @@ def city(
     user = optional_user(request, state)
     if user is None:
         return RedirectResponse(_LOGIN, status_code=303)
-    return HTMLResponse(maps.city_map(state.snapshot(), user.visibility, chain=chain, county=county).html)
+    return _page(maps.city_map(state.snapshot(), user.visibility, chain=chain, county=county).html)
 
 
 @router.get("/upstream/{node_id}", response_class=HTMLResponse)
@@ -44,7 +50,7 @@ def upstream(
     user = optional_user(request, state)
     if user is None:
         return RedirectResponse(_LOGIN, status_code=303)
-    return HTMLResponse(maps.upstream_map(state.snapshot(), user.visibility, node_id, depth=depth).html)
+    return _page(maps.upstream_map(state.snapshot(), user.visibility, node_id, depth=depth).html)
 
 
 @router.get("/impact/{node_id}", response_class=HTMLResponse)
@@ -53,7 +59,7 @@ def impact(request: Request, state: State, node_id: str) -> Response:
     user = optional_user(request, state)
     if user is None:
         return RedirectResponse(_LOGIN, status_code=303)
-    return HTMLResponse(maps.impact_map(state.snapshot(), user.visibility, node_id).html)
+    return _page(maps.impact_map(state.snapshot(), user.visibility, node_id).html)
 
 
 @router.get("/scenario", response_class=HTMLResponse)
@@ -72,4 +78,4 @@ def scenario(
         what = Scenario(stop=stop or [], restore=restore or [], stop_regions=stop_region or [])
     except ValueError as error:
         raise ConfigError(f"情景参数有误：{error}") from None
-    return HTMLResponse(maps.scenario_map(state.snapshot(), user.visibility, what).html)
+    return _page(maps.scenario_map(state.snapshot(), user.visibility, what).html)

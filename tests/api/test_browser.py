@@ -8,7 +8,6 @@ but 127.0.0.1. Screenshots go to ``test-artifacts/browser/``.
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,18 +17,16 @@ from urllib.parse import urlsplit
 
 import openpyxl
 import pytest
-import uvicorn
 from playwright.sync_api import BrowserContext, Page, Route, sync_playwright
 
-from api.app import create_app
 from api.state import AppState
 from api.users import Role
 from chain_graph.problem_ledger import LedgerItem, ProblemLedger
 from chain_graph.settings import Settings
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import read_directory
+from tests.api.conftest import serve
 from tests.defaults import SETTINGS
-from tests.neo4j_server import free_port
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 pytestmark = pytest.mark.browser
@@ -37,27 +34,9 @@ pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-def _serve(settings: Settings, state: AppState) -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings, state=state), host="127.0.0.1", port=port, log_level="warning"
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if running.started:
-            break
-        time.sleep(0.05)
-    assert running.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
-
-
 @pytest.fixture
 def server(settings: Settings, state: AppState) -> Iterator[str]:
-    yield from _serve(settings, state)
+    yield from serve(settings, state)
 
 
 @pytest.fixture
@@ -72,7 +51,7 @@ def big_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     opened = AppState(big)
     token = opened.users.add("admin", Role.ADMIN)[1]
     try:
-        for url in _serve(big, opened):
+        for url in serve(big, opened):
             yield url, token
     finally:
         opened.close()

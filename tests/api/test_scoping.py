@@ -234,8 +234,8 @@ def _upload() -> dict[str, Any]:
 def _call(client: TestClient, method: str, call: Call, token: str, *, foreign: bool = False) -> Any:
     path = call.foreign if foreign and call.foreign else call.own
     body = call.foreign_body if foreign and call.foreign_body is not None else call.body
+    state: AppState = client.app.state.chain_graph  # type: ignore[attr-defined]
     if body and "version" in body:  # the version the item has now (earlier calls added notes)
-        state: AppState = client.app.state.chain_graph  # type: ignore[attr-defined]
         with state.store() as store:
             item = store.ledger_item(FOREIGN_ITEM if foreign else OWN_ITEM)
         assert item is not None
@@ -252,7 +252,10 @@ def _call(client: TestClient, method: str, call: Call, token: str, *, foreign: b
             return client.get(path, headers=auth(token))
         files = _upload() if path == "/imports" else None
         return client.post(path, json=body, files=files, headers=auth(token))
-    client.cookies.set(COOKIE, token)  # the console: login cookie, and a form's CSRF token
+    user = state.users.verify(token)
+    assert user is not None
+    # The console: a session (as a login opens), and a form's CSRF token.
+    client.cookies.set(COOKIE, state.users.start_session(user, seconds=600))
     try:
         if method == "GET":
             return client.get(path)

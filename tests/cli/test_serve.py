@@ -20,6 +20,7 @@ import pytest
 
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import read_directory
+from tests.api.conftest import head_only
 from tests.defaults import SETTINGS
 from tests.neo4j_server import free_port
 
@@ -106,3 +107,49 @@ def test_two_workers_share_form_keys_and_one_ledger(served: tuple[str, str, subp
         version += 1
     item = httpx.get(f"{base}/ledger/{created['id']}", headers={"Authorization": f"Bearer {token}"}).json()
     assert item["version"] == created["version"] + POSTS
+
+
+def test_the_security_probe_replayed_against_chain_graph_serve(
+    served: tuple[str, str, subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    """The probe's requests, against a real ``chain-graph serve`` (two workers)."""
+    base, admin, _ = served
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHAIN_GRAPH_")}
+    env["CHAIN_GRAPH_AUTH_DB"] = str(tmp_path / "auth.db")
+    added = subprocess.run(
+        [CLI, "users", "add", "鹤城区工信局", "--role", "county", "--county", "431202"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    found = re.search(r"cg_[A-Za-z0-9_-]+", added)
+    assert found
+    county = {"Authorization": f"Bearer {found.group(0)}"}
+    # 芷江's firm (E2) is no partner of 鹤城区's entities: named nowhere, not even by a what-if.
+    with httpx.Client(base_url=base, timeout=30) as http:
+        assert http.post("/analysis/scenarios", json={"stop": ["E2"]}, headers=county).status_code == 404
+        by_region = http.post("/analysis/scenarios", json={"stop_regions": ["431228"]}, headers=county)
+        assert by_region.status_code == 200
+        for path in ("/maps/city", "/maps/upstream/P1?depth=10", "/firms", "/links", "/analysis/blocked"):
+            assert "芷江乙食品" not in http.get(path, headers=county).text, path
+        assert "芷江乙食品" not in by_region.text
+        # A logged-in browser cannot write through the API from another site.
+        version = http.get("/ready").json()["data_version"]
+        login = http.post("/console/login", data={"token": admin})
+        assert login.status_code in (200, 303)
+        files = {"files": ("enterprises.csv", b"id,name\nE9,x\n", "text/csv")}
+        hostile = http.post(
+            "/imports",
+            files=files,
+            data={"replace": "true"},
+            headers={"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
+        )
+        assert hostile.status_code == 401
+        assert http.get("/ready").json()["data_version"] == version
+    # No body is read before 401 or 413.
+    assert (
+        head_only(base, f"POST /imports HTTP/1.1\nHost: x\nContent-Length: {80 << 20}\n").split()[1] == "401"
+    )
+    too_big = f"POST /imports HTTP/1.1\nHost: x\nAuthorization: Bearer {admin}\nContent-Length: {80 << 20}\n"
+    assert head_only(base, too_big).split()[1] == "413"
