@@ -8,6 +8,7 @@ download holds what its pages show); :mod:`exports` gives them their official fo
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -25,8 +26,10 @@ from exports.workbook import Sheet, write_csv, write_xlsx
 __all__ = [
     "SheetFormat",
     "coordination_document",
+    "download",
     "ledger_document",
     "local_document",
+    "report_file",
     "weekly",
     "write_report",
     "write_sheets",
@@ -58,6 +61,39 @@ def ledger_document(
     return f"问题台账{today:%Y%m%d}", sheets
 
 
+def download(
+    ws: Workspace,
+    snap: Snapshot,
+    vis: Visibility,
+    kind: Literal["coordination", "local", "ledger"],
+    *,
+    fmt: SheetFormat,
+    today: dt.date,
+    by_region: bool = False,
+) -> tuple[str, bytes]:
+    """Return a list as a file (its name and bytes), written once per data and ledger version.
+
+    ``kind``: 跨区域协调清单, 本地配套企业督促复产清单 or 问题台账, as ``vis`` sees it.
+    """
+    ledger_version = ws.ledger().version if kind == "ledger" else None
+
+    def build() -> tuple[str, bytes]:
+        if kind == "coordination":
+            name, sheets = coordination_document(
+                snap, vis, as_of=today, by_region=by_region and fmt == "xlsx"
+            )
+        elif kind == "local":
+            name, sheets = local_document(snap, vis, as_of=today)
+        else:
+            name, sheets = ledger_document(ws, snap, vis, today=today)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"document.{fmt}"
+            write_sheets(path, sheets, fmt=fmt)
+            return f"{name}.{fmt}", path.read_bytes()
+
+    return snap.memo(("download", kind, vis.key, fmt, today, by_region, ledger_version), build)
+
+
 def write_sheets(path: Path, sheets: list[Sheet], *, fmt: SheetFormat) -> None:
     """Write ``sheets`` as one workbook, or as CSV (one table: the first sheet)."""
     if fmt == "xlsx":
@@ -87,15 +123,44 @@ def weekly(
         raise ConfigError(f"产能恢复目标应在 0 到 1 之间，当前为 {target}")
     first, last = report_period(start, end, today=today)
     ledger = ws.ledger()
-    shown = visible_items(ledger.items, snap, vis)
-    return weekly_report(
-        snap.analysis,
-        shown,
-        visible_events(ledger.events, shown),
-        start=first,
-        end=last,
-        target=ws.settings.capacity_target if target is None else target,
-    )
+    goal = ws.settings.capacity_target if target is None else target
+
+    def build() -> WeeklyReport:
+        shown = visible_items(ledger.items, snap, vis)
+        return weekly_report(
+            snap.analysis, shown, visible_events(ledger.events, shown), start=first, end=last, target=goal
+        )
+
+    return snap.memo(("weekly", vis.key, ledger.version, first, last, goal), build)
+
+
+def report_file(
+    ws: Workspace,
+    snap: Snapshot,
+    vis: Visibility,
+    *,
+    start: dt.date | None,
+    end: dt.date | None,
+    today: dt.date,
+    target: float | None = None,
+    fmt: Literal["xlsx", "html"],
+) -> tuple[str, bytes]:
+    """Return the weekly report as an ``.xlsx`` or printable ``.html`` file (name, bytes).
+
+    Written once per report: per period, target, visibility and ledger version.
+    """
+    report = weekly(ws, snap, vis, start=start, end=end, today=today, target=target)
+    version = ws.ledger().version
+
+    def build() -> tuple[str, bytes]:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"report.{fmt}"
+            write_report(ws, report, path)
+            name = f"周报告{report.start:%Y%m%d}-{report.end:%Y%m%d}.{fmt}"
+            return name, path.read_bytes()
+
+    key = ("weekly-file", vis.key, version, report.start, report.end, report.target, fmt)
+    return snap.memo(key, build)
 
 
 def write_report(ws: Workspace, report: WeeklyReport, path: Path) -> None:

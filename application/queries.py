@@ -37,12 +37,6 @@ __all__ = [
 ]
 
 
-def _with_figures(snap: Snapshot, frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(
-        county=[region_name(c) for c in frame["adcode"]], availability=frame["id"].map(snap.availability_of)
-    )
-
-
 def firms(
     snap: Snapshot,
     vis: Visibility,
@@ -53,7 +47,7 @@ def firms(
     q: str | None = None,
 ) -> pd.DataFrame:
     """Firms (enterprises and suppliers) seen by ``vis``, filtered, by id, with county and a(v)."""
-    table = vis.rows(snap.ledgers.firms)
+    table = vis.rows(snap.firm_rows)
     if county:
         table = table[table["adcode"] == county]
     if chain:
@@ -62,31 +56,29 @@ def firms(
         table = table[table["status"] == status]
     if q:
         table = table[table["name"].str.contains(q, regex=False)]
-    return _with_figures(snap, table.sort_values("id"))
+    return table
 
 
-def _one(snap: Snapshot, vis: Visibility, table: pd.DataFrame, node_id: str, what: str) -> dict[str, Any]:
+def _one(vis: Visibility, table: pd.DataFrame, node_id: str, what: str) -> dict[str, Any]:
     found = table[table["id"] == node_id]
     vis.require(node_id, dict(zip(found["id"], found["adcode"], strict=True)), what=what)
-    return plain_records(_with_figures(snap, found))[0]
+    return plain_records(found)[0]
 
 
 def firm(snap: Snapshot, vis: Visibility, firm_id: str) -> dict[str, Any]:
     """One firm with its county and a(v); not found for another county's firm."""
-    return _one(snap, vis, snap.ledgers.firms, firm_id, "企业")
+    return _one(vis, snap.firm_rows, firm_id, "企业")
 
 
 def projects(snap: Snapshot, vis: Visibility, *, county: str | None = None) -> pd.DataFrame:
     """Key projects seen by ``vis``, by id, with county and a(v)."""
-    table = vis.rows(snap.ledgers.projects)
-    if county:
-        table = table[table["adcode"] == county]
-    return _with_figures(snap, table.sort_values("id"))
+    table = vis.rows(snap.project_rows)
+    return table[table["adcode"] == county] if county else table
 
 
 def project(snap: Snapshot, vis: Visibility, project_id: str) -> dict[str, Any]:
     """One key project with its county and a(v); not found for another county's project."""
-    return _one(snap, vis, snap.ledgers.projects, project_id, "项目")
+    return _one(vis, snap.project_rows, project_id, "项目")
 
 
 def links(
@@ -158,15 +150,19 @@ def summary(snap: Snapshot) -> dict[str, Any]:
 def dashboard(ws: Workspace, snap: Snapshot, vis: Visibility, *, today: dt.date) -> dict[str, Any]:
     """Return the console's first page: headline figures, key enterprises' recovery, chains, ledger trend."""
     ledger = ws.ledger()
-    items = visible_items(ledger.items, snap, vis)
-    analysis = snap.analysis
-    return {
-        "summary": analysis.summary(),
-        "recovery": weighted_availability(analysis.graph, analysis.key_enterprises),
-        "target": snap.settings.capacity_target,
-        "chains": plain_records(analysis.chain_summary()),
-        "trend": weekly_trend(items, visible_events(ledger.events, items), end=today),
-    }
+
+    def build() -> dict[str, Any]:
+        items = visible_items(ledger.items, snap, vis)
+        analysis = snap.analysis
+        return {
+            "summary": analysis.summary(),
+            "recovery": weighted_availability(analysis.graph, analysis.key_enterprises),
+            "target": snap.settings.capacity_target,
+            "chains": plain_records(analysis.chain_summary()),
+            "trend": weekly_trend(items, visible_events(ledger.events, items), end=today),
+        }
+
+    return snap.memo(("dashboard", vis.key, ledger.version, today), build)
 
 
 def node_page(ws: Workspace, snap: Snapshot, vis: Visibility, node_id: str) -> dict[str, Any]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -23,12 +24,17 @@ from chain_graph.graph import SupplyGraph, build_graph
 from chain_graph.list_rows import coordination_rows, local_rows
 from chain_graph.model import LedgerTables
 from chain_graph.problem_ledger import LedgerEvent, LedgerItem
+from chain_graph.regions import region_name
 from chain_graph.settings import Settings
 from chain_graph.store import Store, open_store
 from viz.render import MapPage
 from viz.views import NodeFacts, facts
 
-__all__ = ["VERSION_CHECK_SECONDS", "LedgerSnapshot", "Snapshot", "Workspace"]
+__all__ = ["MEMO_LIMIT", "VERSION_CHECK_SECONDS", "LedgerSnapshot", "Snapshot", "Workspace"]
+
+T = TypeVar("T")
+MEMO_LIMIT = 512
+"""Most use-case results kept per data version."""
 
 VERSION_CHECK_SECONDS = 1.0
 """How often the store's data version is looked up (a cheap query, but one per request
@@ -53,6 +59,25 @@ class Snapshot:
 
     maps: dict[tuple[object, ...], MapPage] = field(default_factory=dict)
     """Rendered map pages of this version, keyed by view, options and visibility."""
+
+    memos: dict[tuple[object, ...], Any] = field(default_factory=dict)
+    """Results of use cases on this version (:meth:`memo`)."""
+
+    def memo(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
+        """Return ``build()``, computed once per ``key`` for this data version.
+
+        ``key`` names the use case, its options, the caller's visibility and — for what
+        depends on the problem ledger — the ledger's version, so a change there is seen at
+        once. Bounded: past ``MEMO_LIMIT`` entries the memo starts again.
+        """
+        if key in self.memos:
+            found: T = self.memos[key]
+            return found
+        if len(self.memos) >= MEMO_LIMIT:
+            self.memos.clear()
+        value = build()
+        self.memos[key] = value
+        return value
 
     @cached_property
     def graph(self) -> SupplyGraph:
@@ -95,6 +120,22 @@ class Snapshot:
     def project_ids(self) -> frozenset[str]:
         """Ids of the key projects."""
         return frozenset(self.ledgers.projects["id"])
+
+    @cached_property
+    def firm_rows(self) -> pd.DataFrame:
+        """Firms by id with their county's name and a(v): what the firm lists show."""
+        return self._with_figures(self.ledgers.firms)
+
+    @cached_property
+    def project_rows(self) -> pd.DataFrame:
+        """Key projects by id with their county's name and a(v)."""
+        return self._with_figures(self.ledgers.projects)
+
+    def _with_figures(self, table: pd.DataFrame) -> pd.DataFrame:
+        names = {code: region_name(code) for code in table["adcode"].unique()}
+        return table.sort_values("id").assign(
+            county=table["adcode"].map(names), availability=table["id"].map(self.availability_of)
+        )
 
     @cached_property
     def availability_of(self) -> dict[str, float]:

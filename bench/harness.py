@@ -83,32 +83,55 @@ def served_city_demo(user: str) -> Iterator[tuple[str, str]]:
 
     Yields the base URL and an admin token; the server and its files go away afterwards.
     """
-    import os
+    with served_demo("city", users={user: ("admin", "")}) as (base, tokens):
+        yield base, tokens[user]
+
+
+def _cli() -> str:
+    return str(Path(sys.executable).parent / "chain-graph")
+
+
+def add_user(env: dict[str, str], name: str, role: str, county: str = "") -> str:
+    """Add a user with the CLI (to the auth file of ``env``) and return its token."""
     import re
+
+    extra = ["--county", county] if county else []
+    added = subprocess.run(
+        [_cli(), "users", "add", name, "--role", role, *extra],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    found = re.search(r"cg_[A-Za-z0-9_-]+", added)
+    assert found, added
+    return found.group(0)
+
+
+@contextmanager
+def served_demo(scale: str, *, users: dict[str, tuple[str, str]]) -> Iterator[tuple[str, dict[str, str]]]:
+    """Serve a synthetic set (ledger registered from the analysis) with ``chain-graph serve``.
+
+    ``users`` maps a name to (role, county). Yields the base URL and each user's token, and
+    the environment's files go away afterwards.
+    """
+    import os
     import tempfile
     import time
     import urllib.request
 
     from tests.neo4j_server import free_port
 
-    cli = str(Path(sys.executable).parent / "chain-graph")
+    cli = _cli()
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(
-            os.environ, CHAIN_GRAPH_AUTH_DB=f"{tmp}/auth.db", CHAIN_GRAPH_STORE=f"sqlite:///{tmp}/city.db"
+            os.environ, CHAIN_GRAPH_AUTH_DB=f"{tmp}/auth.db", CHAIN_GRAPH_STORE=f"sqlite:///{tmp}/set.db"
         )
         subprocess.run(
-            [cli, "ingest", str(synthetic_set("city", 1))], env=env, check=True, capture_output=True
+            [cli, "ingest", str(synthetic_set(scale, 1))], env=env, check=True, capture_output=True
         )
         subprocess.run([cli, "ledger", "from-analysis"], env=env, check=True, capture_output=True)
-        added = subprocess.run(
-            [cli, "users", "add", user, "--role", "admin"],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        found = re.search(r"cg_[A-Za-z0-9_-]+", added)
-        assert found, added
+        tokens = {name: add_user(env, name, role, county) for name, (role, county) in users.items()}
         port = free_port()
         server = subprocess.Popen(
             [cli, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -121,7 +144,7 @@ def served_city_demo(user: str) -> Iterator[tuple[str, str]]:
                     break
                 except OSError:
                     time.sleep(0.1)
-            yield base, found.group(0)
+            yield base, tokens
         finally:
             server.terminate()
             server.wait(timeout=30)

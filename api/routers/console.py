@@ -249,8 +249,8 @@ def _ledger_page(
     today = dt.date.today()
     chosen = status if status in {s.value for s in ProblemStatus} else None
     found = problems.items(state, snap, user.visibility, today=today, status=chosen, overdue=overdue)
-    rows = [problems.public(i, snap, today=today) for i in found]
     offset = max(offset, 0)
+    rows = [problems.public(i, snap, today=today) for i in found[offset : offset + _PAGE]]
     return _render(
         request,
         state,
@@ -258,8 +258,8 @@ def _ledger_page(
         "ledger.html",
         "问题台账",
         status_code=status_code,
-        rows=rows[offset : offset + _PAGE],
-        count=len(rows),
+        rows=rows,
+        count=len(found),
         offset=offset,
         limit=_PAGE,
         query=urlencode({"status": status, **({"overdue": "true"} if overdue else {})}),

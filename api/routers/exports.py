@@ -7,8 +7,6 @@ visibility); this router names the file and sends it.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -18,7 +16,6 @@ from fastapi.responses import Response
 from api.deps import CurrentUser, State, require
 from api.users import Permission, User
 from application import documents
-from exports.workbook import Sheet
 
 __all__ = ["router"]
 
@@ -32,14 +29,6 @@ _TYPES = {
 }
 
 
-def _download(document: tuple[str, list[Sheet]], fmt: Literal["xlsx", "csv"]) -> Response:
-    name, sheets = document
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"export.{fmt}"
-        documents.write_sheets(path, sheets, fmt=fmt)
-        return _file(path.read_bytes(), f"{name}.{fmt}", fmt)
-
-
 def _file(content: bytes, filename: str, fmt: str) -> Response:
     # RFC 6266/5987: an ASCII fallback and the UTF-8 name for browsers that read it.
     disposition = f"attachment; filename=\"export.{fmt}\"; filename*=UTF-8''{quote(filename)}"
@@ -51,23 +40,34 @@ def export_coordination(
     state: State, user: Reader, fmt: Format = "xlsx", by_region: bool = False
 ) -> Response:
     """下载跨区域协调清单。"""
-    document = documents.coordination_document(
-        state.snapshot(), user.visibility, as_of=dt.date.today(), by_region=by_region and fmt == "xlsx"
+    name, content = documents.download(
+        state,
+        state.snapshot(),
+        user.visibility,
+        "coordination",
+        fmt=fmt,
+        today=dt.date.today(),
+        by_region=by_region,
     )
-    return _download(document, fmt)
+    return _file(content, name, fmt)
 
 
 @router.get("/exports/local")
 def export_local(state: State, user: CurrentUser, fmt: Format = "xlsx") -> Response:
     """下载本地配套企业督促复产清单（县市区账号只含本县市区）。"""
-    return _download(documents.local_document(state.snapshot(), user.visibility, as_of=dt.date.today()), fmt)
+    name, content = documents.download(
+        state, state.snapshot(), user.visibility, "local", fmt=fmt, today=dt.date.today()
+    )
+    return _file(content, name, fmt)
 
 
 @router.get("/exports/ledger")
 def export_ledger(state: State, user: CurrentUser, fmt: Format = "xlsx") -> Response:
     """下载问题台账（xlsx 含办理记录）。"""
-    snap = state.snapshot()
-    return _download(documents.ledger_document(state, snap, user.visibility, today=dt.date.today()), fmt)
+    name, content = documents.download(
+        state, state.snapshot(), user.visibility, "ledger", fmt=fmt, today=dt.date.today()
+    )
+    return _file(content, name, fmt)
 
 
 @router.get("/reports/weekly")
@@ -80,13 +80,16 @@ def weekly(
     target: Annotated[float | None, Query(gt=0, le=1, description="产能恢复目标（默认取设置）")] = None,
 ) -> Response:
     """周报告（HTML 可直接打印，或 xlsx）。"""
-    report = documents.weekly(
-        state, state.snapshot(), user.visibility, start=start, end=end, today=dt.date.today(), target=target
+    name, content = documents.report_file(
+        state,
+        state.snapshot(),
+        user.visibility,
+        start=start,
+        end=end,
+        today=dt.date.today(),
+        target=target,
+        fmt=fmt,
     )
-    name = f"周报告{report.start:%Y%m%d}-{report.end:%Y%m%d}"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"report.{fmt}"
-        documents.write_report(state, report, path)
-        if fmt == "html":
-            return Response(path.read_bytes(), media_type=_TYPES["html"])
-        return _file(path.read_bytes(), f"{name}.xlsx", "xlsx")
+    if fmt == "html":
+        return Response(content, media_type=_TYPES["html"])
+    return _file(content, name, "xlsx")
