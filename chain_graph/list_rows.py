@@ -64,72 +64,81 @@ def local_rows(analysis: GapAnalysis, ledgers: LedgerTables) -> pd.DataFrame:
     return _request_rows(blocked[blocked["scope"] == "local"].reset_index(drop=True), ledgers)
 
 
+_REQUEST_COLUMNS = [
+    "no",
+    "buyer_id",
+    "buyer",
+    "buyer_county",
+    "supplier_id",
+    "supplier",
+    "supplier_adcode",
+    "supplier_place",
+    "supplier_county",
+    "material",
+    "problem",
+    "request",
+    "output",
+    "investment",
+    "stock_days",
+    "recovery_days",
+    "priority",
+    "route_to",
+    "target_region",
+    "scope",
+]
+
+
 def _request_rows(blocked: pd.DataFrame, ledgers: LedgerTables) -> pd.DataFrame:
-    columns = [
-        "no",
-        "buyer_id",
-        "buyer",
-        "buyer_county",
-        "supplier_id",
-        "supplier",
-        "supplier_adcode",
-        "supplier_place",
-        "supplier_county",
-        "material",
-        "problem",
-        "request",
-        "output",
-        "investment",
-        "stock_days",
-        "recovery_days",
-        "priority",
-        "route_to",
-        "target_region",
-        "scope",
-    ]
+    """Return one row per (blocked supplier, direct buyer, material).
+
+    Suppliers in rank order, then their links by buyer and material. Built as table
+    operations: a province has thousands of blocked suppliers and tens of thousands of rows.
+    """
     if blocked.empty:
-        return pd.DataFrame(columns=columns)
-    firms = ledgers.firms.set_index("id")
+        return pd.DataFrame(columns=_REQUEST_COLUMNS)
+    firms = ledgers.firms.drop_duplicates("id").set_index("id")
     nodes = pd.concat([ledgers.firms[["id", "name", "adcode"]], ledgers.projects[["id", "name", "adcode"]]])
     node_name = dict(zip(nodes["id"], nodes["name"], strict=True))
     node_code = dict(zip(nodes["id"], nodes["adcode"], strict=True))
-    links = ledgers.links.sort_values(["buyer_id", "material"], kind="stable")
-    by_supplier = dict(iter(links.groupby("supplier_id", sort=False)))
-    rows = []
-    for supplier in blocked.to_dict("records"):
-        firm = firms.loc[supplier["id"]]
-        code = str(firm["adcode"])
-        problem = _problem(firm)
-        recovery_days = firm["recovery_days"]
-        for link in by_supplier.get(supplier["id"], links.iloc[:0]).to_dict("records"):
-            buyer_code = node_code.get(link["buyer_id"], "")
-            rows.append(
-                {
-                    "buyer_id": link["buyer_id"],
-                    "buyer": node_name.get(link["buyer_id"], link["buyer_id"]),
-                    "buyer_county": region_name(buyer_code),
-                    "supplier_id": supplier["id"],
-                    "supplier": supplier["name"],
-                    "supplier_adcode": code,
-                    "supplier_place": place_name(code),
-                    "supplier_county": region_name(code) or "县市区待核实",
-                    "material": link["material"],
-                    "problem": problem,
-                    "request": f"协调尽快恢复生产，保障{link['material'] or '配套产品'}供应",
-                    # + 0.0 turns a -0.0 left by a subtraction into 0.0
-                    "output": supplier["recovered_output"] + 0.0,
-                    "investment": supplier["recovered_investment"] + 0.0,
-                    "stock_days": link["stock_days"],
-                    "recovery_days": None if pd.isna(recovery_days) else int(recovery_days),
-                    "priority": int(supplier["rank"]),
-                    "route_to": supplier["route_to"] or "",
-                    "target_region": supplier["target_region"] or "",
-                    "scope": supplier["scope"],
-                }
-            )
-    table = pd.DataFrame(rows, columns=columns[1:])
-    table.insert(0, "no", np.arange(1, len(table) + 1))
-    return table
+    suppliers = blocked.reset_index(drop=True)
+    suppliers = suppliers.assign(_order=np.arange(len(suppliers)))
+    links = ledgers.links.sort_values(["buyer_id", "material"], kind="stable").reset_index(drop=True)
+    links = links.assign(_link=np.arange(len(links)))
+    rows = suppliers.merge(links, left_on="id", right_on="supplier_id", how="inner", suffixes=("", "_link"))
+    rows = rows.sort_values(["_order", "_link"], kind="stable").reset_index(drop=True)
+    of_supplier = firms.loc[suppliers["id"]]
+    problem = dict(zip(suppliers["id"], [_problem(firm) for _, firm in of_supplier.iterrows()], strict=True))
+    code = rows["id"].map(firms["adcode"]).astype(str)
+    names = {c: region_name(c) for c in set(code) | {node_code.get(b, "") for b in rows["buyer_id"]}}
+    places = {c: place_name(c) for c in set(code)}
+    buyer_code = rows["buyer_id"].map(lambda b: node_code.get(b, ""))
+    recovery = rows["id"].map(firms["recovery_days"])
+    table = pd.DataFrame(
+        {
+            "no": np.arange(1, len(rows) + 1),
+            "buyer_id": rows["buyer_id"],
+            "buyer": [node_name.get(b, b) for b in rows["buyer_id"]],
+            "buyer_county": buyer_code.map(names),
+            "supplier_id": rows["id"],
+            "supplier": rows["name"],
+            "supplier_adcode": code,
+            "supplier_place": code.map(places),
+            "supplier_county": [names[c] or "县市区待核实" for c in code],
+            "material": rows["material"],
+            "problem": rows["id"].map(problem),
+            "request": [f"协调尽快恢复生产，保障{m or '配套产品'}供应" for m in rows["material"]],
+            # + 0.0 turns a -0.0 left by a subtraction into 0.0
+            "output": rows["recovered_output"] + 0.0,
+            "investment": rows["recovered_investment"] + 0.0,
+            "stock_days": rows["stock_days"].astype(float),
+            "recovery_days": pd.Series([None if pd.isna(r) else int(r) for r in recovery], index=rows.index),
+            "priority": rows["rank"].astype(int),
+            "route_to": rows["route_to"].fillna(""),
+            "target_region": rows["target_region"].fillna(""),
+            "scope": rows["scope"],
+        }
+    )
+    return table[_REQUEST_COLUMNS]
 
 
 def ledger_rows(items: Sequence[LedgerItem], ledgers: LedgerTables, *, today: dt.date) -> pd.DataFrame:
