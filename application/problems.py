@@ -74,14 +74,22 @@ def items(
     overdue: bool = False,
     unit: str | None = None,
 ) -> list[LedgerItem]:
-    """Return the items ``vis`` sees, by id, filtered by status, overdue (at ``today``) and unit."""
-    return [
-        i
-        for i in visible_items(ws.ledger().items, snap, vis)
-        if (not status or i.status == status)
-        and (not overdue or overdue_days(i, today) > 0)
-        and (unit is None or i.responsible_unit == unit)
-    ]
+    """Return the items ``vis`` sees, by id, filtered by status, overdue (at ``today``) and unit.
+
+    Kept per ledger version: a list page asks again without reading the ledger again.
+    """
+    ledger = ws.ledger()
+
+    def build() -> list[LedgerItem]:
+        return [
+            i
+            for i in visible_items(ledger.items, snap, vis)
+            if (not status or i.status == status)
+            and (not overdue or overdue_days(i, today) > 0)
+            and (unit is None or i.responsible_unit == unit)
+        ]
+
+    return snap.memo(("items", vis.key, ledger.version, status, overdue, unit, today), build)
 
 
 def item(ws: Workspace, snap: Snapshot, vis: Visibility, item_id: str) -> LedgerItem:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from application.problems import visible_events, visible_items
@@ -59,15 +60,18 @@ def firms(
     return table
 
 
-def _one(vis: Visibility, table: pd.DataFrame, node_id: str, what: str) -> dict[str, Any]:
-    found = table[table["id"] == node_id]
+def _one(snap: Snapshot, vis: Visibility, table: pd.DataFrame, node_id: str, what: str) -> dict[str, Any]:
+    position = snap.row_of.get(node_id)
+    found = table.iloc[[position]] if position is not None and position < len(table) else table.iloc[:0]
+    if not found.empty and found["id"].iloc[0] != node_id:  # a project's position among the firms
+        found = table.iloc[:0]
     vis.require(node_id, dict(zip(found["id"], found["adcode"], strict=True)), what=what)
     return plain_records(found)[0]
 
 
 def firm(snap: Snapshot, vis: Visibility, firm_id: str) -> dict[str, Any]:
     """One firm with its county and a(v); not found for another county's firm."""
-    return _one(vis, snap.firm_rows, firm_id, "企业")
+    return _one(snap, vis, snap.firm_rows, firm_id, "企业")
 
 
 def projects(snap: Snapshot, vis: Visibility, *, county: str | None = None) -> pd.DataFrame:
@@ -78,19 +82,21 @@ def projects(snap: Snapshot, vis: Visibility, *, county: str | None = None) -> p
 
 def project(snap: Snapshot, vis: Visibility, project_id: str) -> dict[str, Any]:
     """One key project with its county and a(v); not found for another county's project."""
-    return _one(vis, snap.project_rows, project_id, "项目")
+    return _one(snap, vis, snap.project_rows, project_id, "项目")
 
 
 def links(
     snap: Snapshot, vis: Visibility, *, supplier_id: str | None = None, buyer_id: str | None = None
 ) -> pd.DataFrame:
     """Supply links with an own entity at either end (every link for the whole city)."""
-    table = vis.links(snap.ledgers.links, snap.adcode_of)
-    if supplier_id:
-        table = table[table["supplier_id"] == supplier_id]
-    if buyer_id:
-        table = table[table["buyer_id"] == buyer_id]
-    return table
+    links = snap.ledgers.links
+    if supplier_id or buyer_id:  # one firm's links, by the index: no scan of every link
+        column, node = ("supplier_id", supplier_id) if supplier_id else ("buyer_id", buyer_id)
+        table = links.iloc[snap.links_of[column].get(str(node), np.empty(0, dtype=np.int64))]
+        if supplier_id and buyer_id:
+            table = table[table["buyer_id"] == buyer_id]
+        return vis.links(table, snap.adcode_of)
+    return snap.memo(("links", vis.key), lambda: vis.links(links, snap.adcode_of))
 
 
 def blocked(
@@ -171,21 +177,18 @@ def node_page(ws: Workspace, snap: Snapshot, vis: Visibility, node_id: str) -> d
     Its suppliers and buyers are its direct partners: named, with the link, nothing more.
     """
     vis.require(node_id, snap.adcode_of)
-    ledgers = snap.ledgers
-    found = ledgers.firms[ledgers.firms["id"] == node_id]
-    is_project = found.empty
-    if is_project:
-        found = ledgers.projects[ledgers.projects["id"] == node_id]
-    row = plain_records(found)[0]
+    is_project = node_id in snap.project_ids
+    table = snap.project_rows if is_project else snap.firm_rows
+    row = plain_records(table.iloc[[snap.row_of[node_id]]])[0]
     position = snap.facts.position(node_id)
     graph = snap.analysis.graph
-    table = ledgers.links
     roles = (
         (KIND_LABELS["enterprise"], row.get("is_enterprise")),
         (KIND_LABELS["supplier"], row.get("is_supplier")),
     )
-    suppliers = table[table["buyer_id"] == node_id]
-    buyers = table[table["supplier_id"] == node_id]
+    whole = Visibility.whole_city()  # the node is the caller's own: all its links are
+    suppliers = links(snap, whole, buyer_id=node_id)
+    buyers = links(snap, whole, supplier_id=node_id)
     items = [i for i in ws.ledger().items if node_id in (i.subject_id, i.supplier_id)]
     return {
         "node": row,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from chain_graph.gaps import GapAnalysis, analyze
@@ -131,10 +132,32 @@ class Snapshot:
         """Key projects by id with their county's name and a(v)."""
         return self._with_figures(self.ledgers.projects)
 
+    @cached_property
+    def row_of(self) -> dict[str, int]:
+        """Position of every firm in :attr:`firm_rows` and every project in :attr:`project_rows`."""
+        return {
+            **{node: i for i, node in enumerate(self.firm_rows["id"])},
+            **{node: i for i, node in enumerate(self.project_rows["id"])},
+        }
+
+    @cached_property
+    def links_of(self) -> dict[str, dict[str, np.ndarray]]:
+        """Positions in the links table of each supplier's and each buyer's links."""
+        links = self.ledgers.links
+        return {
+            column: {
+                str(node): np.asarray(rows)
+                for node, rows in links.groupby(column, sort=False).indices.items()
+            }
+            for column in ("supplier_id", "buyer_id")
+        }
+
     def _with_figures(self, table: pd.DataFrame) -> pd.DataFrame:
         names = {code: region_name(code) for code in table["adcode"].unique()}
-        return table.sort_values("id").assign(
-            county=table["adcode"].map(names), availability=table["id"].map(self.availability_of)
+        return (
+            table.sort_values("id")
+            .assign(county=table["adcode"].map(names), availability=table["id"].map(self.availability_of))
+            .reset_index(drop=True)
         )
 
     @cached_property

@@ -39,10 +39,10 @@ class NodeFacts:
 
     def position(self, node_id: str) -> int:
         """Return the position of a node id, or raise :class:`NotFoundError`."""
-        found = np.flatnonzero(self.graph.ids == node_id)
-        if not len(found):
+        found = self.graph.index.get(node_id)
+        if found is None:
             raise NotFoundError(f"没有编号为 {node_id} 的企业或项目")
-        return int(found[0])
+        return found
 
 
 def facts(graph: SupplyGraph, *, home_adcode: str, threshold: float) -> NodeFacts:
