@@ -35,6 +35,7 @@ __all__ = [
     "history",
     "item",
     "items",
+    "items_about",
     "public",
     "register",
     "register_from_analysis",
@@ -90,6 +91,20 @@ def items(
         ]
 
     return snap.memo(("items", vis.key, ledger.version, status, overdue, unit, today), build)
+
+
+def items_about(ws: Workspace, snap: Snapshot, node_id: str) -> list[LedgerItem]:
+    """Return the items whose subject or supplier is ``node_id`` (indexed once per ledger version)."""
+    ledger = ws.ledger()
+
+    def build() -> dict[str, list[LedgerItem]]:
+        about: dict[str, list[LedgerItem]] = {}
+        for entry in ledger.items:
+            for node in {entry.subject_id, entry.supplier_id} - {""}:
+                about.setdefault(node, []).append(entry)
+        return about
+
+    return snap.memo(("items-about", ledger.version), build).get(node_id, [])
 
 
 def item(ws: Workspace, snap: Snapshot, vis: Visibility, item_id: str) -> LedgerItem:

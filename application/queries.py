@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from application import problems
 from application.problems import visible_events, visible_items
 from application.visibility import Visibility
 from application.workspace import Snapshot, Workspace
@@ -103,15 +104,20 @@ def blocked(
     snap: Snapshot, vis: Visibility, *, scope: str | None = None, county: str | None = None
 ) -> pd.DataFrame:
     """Blocked suppliers in rank order, with their routing; a county sees its own only."""
-    table = vis.rows_of(snap.analysis.blocked, snap.analysis.blocked["id"], snap.adcode_of)
-    if county:
-        table = table[table["id"].map(snap.adcode_of) == county]
-    if scope:
-        table = table[table["scope"] == scope]
-    if vis.is_county:  # what an own supplier holds back, as far as the county sees
-        seen = [vis.ids(ids, snap.adcode_of) for ids in table["affected"]]
-        table = table.assign(affected=pd.Series(seen, index=table.index, dtype=object))
-    return table.drop(columns=["node"], errors="ignore")
+
+    def build() -> pd.DataFrame:
+        blocked = snap.analysis.blocked
+        table = vis.rows_of(blocked, blocked["id"], snap.adcode_of)
+        if county:
+            table = table[[snap.adcode_of.get(i) == county for i in table["id"]]]
+        if scope:
+            table = table[table["scope"] == scope]
+        if vis.is_county:  # what an own supplier holds back, as far as the county sees
+            seen = [vis.ids(ids, snap.adcode_of) for ids in table["affected"]]
+            table = table.assign(affected=pd.Series(seen, index=table.index, dtype=object))
+        return table.drop(columns=["node"], errors="ignore")
+
+    return snap.memo(("blocked", vis.key, scope, county), build)
 
 
 def coordination(snap: Snapshot, vis: Visibility, *, target: str | None = None) -> pd.DataFrame:
@@ -171,6 +177,11 @@ def dashboard(ws: Workspace, snap: Snapshot, vis: Visibility, *, today: dt.date)
     return snap.memo(("dashboard", vis.key, ledger.version, today), build)
 
 
+def _named(snap: Snapshot, links: pd.DataFrame, column: str) -> list[dict[str, Any]]:
+    """Links as records, each with the name of the firm or project in ``column``."""
+    return [{**row, "name": snap.name_of.get(row[column], row[column])} for row in plain_records(links)]
+
+
 def node_page(ws: Workspace, snap: Snapshot, vis: Visibility, node_id: str) -> dict[str, Any]:
     """Return everything the console shows of one firm or project: facts, suppliers, buyers, items.
 
@@ -189,7 +200,7 @@ def node_page(ws: Workspace, snap: Snapshot, vis: Visibility, node_id: str) -> d
     whole = Visibility.whole_city()  # the node is the caller's own: all its links are
     suppliers = links(snap, whole, buyer_id=node_id)
     buyers = links(snap, whole, supplier_id=node_id)
-    items = [i for i in ws.ledger().items if node_id in (i.subject_id, i.supplier_id)]
+    items = problems.items_about(ws, snap, node_id)
     return {
         "node": row,
         "county": region_name(snap.adcode_of[node_id]),
@@ -197,7 +208,7 @@ def node_page(ws: Workspace, snap: Snapshot, vis: Visibility, node_id: str) -> d
         "status": str(snap.facts.status[position]),
         "capacity": float(graph.capacity[position]),
         "availability": float(graph.base_availability[position]),
-        "suppliers": plain_records(suppliers.assign(name=suppliers["supplier_id"].map(snap.name_of))),
-        "buyers": plain_records(buyers.assign(name=buyers["buyer_id"].map(snap.name_of))),
+        "suppliers": _named(snap, suppliers, "supplier_id"),
+        "buyers": _named(snap, buyers, "buyer_id"),
         "items": items,
     }

@@ -95,7 +95,7 @@ class Visibility:
 
     def rows_of(self, frame: pd.DataFrame, ids: pd.Series, adcode_of: Mapping[str, str]) -> pd.DataFrame:
         """Return the rows of ``frame`` whose entity (``ids``, aligned with it) this caller sees in full."""
-        return frame[ids.map(adcode_of) == self.county] if self.county else frame
+        return frame[[adcode_of.get(i) == self.county for i in ids]] if self.county else frame
 
     def ids(self, ids: Iterable[str], adcode_of: Mapping[str, str]) -> list[str]:
         """Return the ids (of firms or projects) this caller sees in full, in their order."""
@@ -105,9 +105,11 @@ class Visibility:
         """Return the supply links with an own entity at either end."""
         if not self.county:
             return links
-        mine = links["supplier_id"].map(adcode_of).eq(self.county) | links["buyer_id"].map(adcode_of).eq(
-            self.county
-        )
+        county = self.county
+        mine = [
+            adcode_of.get(s) == county or adcode_of.get(b) == county
+            for s, b in zip(links["supplier_id"], links["buyer_id"], strict=True)
+        ]
         return links[mine]
 
     def sees_item(self, item: LedgerItem, adcode_of: Mapping[str, str]) -> bool:
