@@ -160,7 +160,7 @@ def main() -> None:
             "admin": _bench_user(base, tokens["admin"], city=True, county=county, repeat=args.repeat),
             "county_user": _bench_user(base, tokens["county"], city=False, county=county, repeat=args.repeat),
         }
-    out = ROOT / "results" / f"pages-{args.scale}-{result['date']}.json"
+    out = ROOT / "results" / f"{result['date']}-pages-{args.scale}.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     print(_markdown(result))
     print(json.dumps({"start_s": result["start_s"], "analysis_s": result["analysis_s"]}))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ from chain_graph.analysis import weighted_availability
 from chain_graph.gaps import GapAnalysis
 from chain_graph.labels import SCOPE_LABELS
 from chain_graph.model import ProblemStatus
-from chain_graph.problem_ledger import Action, LedgerEvent, LedgerItem, overdue_days
+from chain_graph.problem_ledger import Action, LedgerEvent, LedgerItem
 
 __all__ = ["WeeklyReport", "report_period", "unit_ranking", "weekly_report", "weekly_trend"]
 
@@ -160,46 +161,7 @@ def unit_ranking(
     {'rank': 1, 'unit': '甲', 'due': 1, 'on_time': 1, 'overdue': 0, 'rate': 1.0}
     {'rank': 2, 'unit': '乙', 'due': 1, 'on_time': 0, 'overdue': 1, 'rate': 0.0}
     """
-    last_close: dict[str, dt.date] = {}
-    for event in sorted(events, key=lambda e: (e.item_id, e.seq)):
-        if event.action == Action.CLOSE:
-            last_close[event.item_id] = event.at.date()
-        elif event.action == Action.REOPEN:
-            last_close.pop(event.item_id, None)
-    rows = []
-    for item in items:
-        closed_on = last_close.get(item.id) if item.status == ProblemStatus.CLOSED else None
-        created = item.created_at.date()
-        due = (
-            item.deadline is not None
-            and item.deadline <= end
-            and not (closed_on is not None and closed_on < start)
-        )
-        on_time = bool(
-            due
-            and closed_on is not None
-            and item.deadline is not None
-            and closed_on <= item.deadline
-            and closed_on <= end
-        )
-        open_at_end = closed_on is None or closed_on > end
-        late = open_at_end and item.deadline is not None and end > item.deadline and created <= end
-        rows.append(
-            {
-                "unit": item.responsible_unit or "未指定",
-                "registered": int(start <= created <= end),
-                "closed": int(closed_on is not None and start <= closed_on <= end),
-                "open": int(open_at_end and created <= end),
-                "overdue": int(late),
-                "overdue_days": overdue_days(
-                    item.model_copy(update={"status": ProblemStatus.IN_PROGRESS}), end
-                )
-                if late
-                else 0,
-                "due": int(due),
-                "on_time": int(on_time),
-            }
-        )
+    rows = _unit_rows(items, _last_close(events), start=start, end=end)
     columns = ["registered", "closed", "open", "overdue", "overdue_days", "due", "on_time"]
     if not rows:
         return pd.DataFrame(columns=["rank", "unit", *columns, "rate"])
@@ -216,6 +178,48 @@ def unit_ranking(
     return table.reset_index(drop=True)
 
 
+def _last_close(events: Sequence[LedgerEvent]) -> dict[str, dt.date]:
+    """Return the day each item was last closed (and not reopened since)."""
+    last_close: dict[str, dt.date] = {}
+    for event in sorted(events, key=lambda e: (e.item_id, e.seq)):
+        if event.action == Action.CLOSE:
+            last_close[event.item_id] = event.at.date()
+        elif event.action == Action.REOPEN:
+            last_close.pop(event.item_id, None)
+    return last_close
+
+
+def _unit_rows(
+    items: Sequence[LedgerItem], last_close: dict[str, dt.date], *, start: dt.date, end: dt.date
+) -> list[dict[str, Any]]:
+    """Return each item's part in the period's record (the rules: the module docstring)."""
+    rows = []
+    for item in items:
+        closed_on = last_close.get(item.id) if item.status == ProblemStatus.CLOSED else None
+        created = item.created_at.date()
+        deadline = item.deadline
+        due = deadline is not None and deadline <= end and not (closed_on is not None and closed_on < start)
+        on_time = bool(
+            due and closed_on is not None and deadline is not None and closed_on <= min(deadline, end)
+        )
+        open_at_end = closed_on is None or closed_on > end
+        late = open_at_end and deadline is not None and end > deadline and created <= end
+        rows.append(
+            {
+                "unit": item.responsible_unit or "未指定",
+                "registered": int(start <= created <= end),
+                "closed": int(closed_on is not None and start <= closed_on <= end),
+                "open": int(open_at_end and created <= end),
+                "overdue": int(late),
+                # days past the deadline at the period's end, as if still open then
+                "overdue_days": (end - deadline).days if late and deadline is not None else 0,
+                "due": int(due),
+                "on_time": int(on_time),
+            }
+        )
+    return rows
+
+
 def weekly_trend(
     items: Sequence[LedgerItem], events: Sequence[LedgerEvent], *, end: dt.date, weeks: int = 8
 ) -> list[dict[str, object]]:
@@ -226,13 +230,28 @@ def weekly_trend(
     >>> weekly_trend([], [], end=dt.date(2026, 11, 29), weeks=2)[0]["start"]
     datetime.date(2026, 11, 16)
     """
+    closes = _last_close(events)
+    never = dt.date.max.toordinal()
+    created = np.array([i.created_at.date().toordinal() for i in items], dtype=np.int64)
+    closed = np.array(
+        [
+            closes[i.id].toordinal() if i.status == ProblemStatus.CLOSED and i.id in closes else never
+            for i in items
+        ],
+        dtype=np.int64,
+    )
+    deadline = np.array([i.deadline.toordinal() if i.deadline else never for i in items], dtype=np.int64)
     rows: list[dict[str, object]] = []
-    for k in range(weeks - 1, -1, -1):
+    for k in range(weeks - 1, -1, -1):  # the same rules as :func:`unit_ranking`, as array operations
         last = end - dt.timedelta(days=7 * k)
         first = last - dt.timedelta(days=6)
-        table = unit_ranking(items, events, start=first, end=last)
+        a, b = first.toordinal(), last.toordinal()
+        open_at_end = (closed > b) & (created <= b)
         totals = {
-            c: int(table[c].sum()) if len(table) else 0 for c in ("registered", "closed", "open", "overdue")
+            "registered": int(((created >= a) & (created <= b)).sum()),
+            "closed": int(((closed >= a) & (closed <= b)).sum()),
+            "open": int(open_at_end.sum()),
+            "overdue": int((open_at_end & (deadline < b)).sum()),
         }
         rows.append({"start": first, "end": last, **totals})
     return rows

@@ -6,11 +6,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chain_graph.errors import ConfigError
 from chain_graph.gaps import analyze
+from chain_graph.model import ProblemStatus
 from chain_graph.problem_ledger import Action, LedgerEvent, LedgerItem, apply, registration
-from chain_graph.report import report_period, unit_ranking, weekly_report
+from chain_graph.report import report_period, unit_ranking, weekly_report, weekly_trend
 from chain_graph.settings import Settings
 from ingest.loader import read_directory
 from tests.defaults import SETTINGS
@@ -155,3 +158,60 @@ def test_equal_rates_rank_by_fewer_overdue_then_name() -> None:
     ]
     table = unit_ranking(items, [], start=START, end=END)
     assert table["unit"].tolist() == ["丙", "乙", "甲"]  # all 0 %; 乙 and 丙 one overdue each, by name
+
+
+_DAY0 = dt.date(2026, 9, 1)
+
+
+@st.composite
+def _ledgers(draw: st.DrawFn) -> tuple[list[LedgerItem], list[LedgerEvent]]:
+    items, events = [], []
+    for n in range(draw(st.integers(0, 12))):
+        created = dt.datetime.combine(_DAY0 + dt.timedelta(days=draw(st.integers(0, 90))), dt.time(9))
+        offset = draw(st.none() | st.integers(-5, 60))
+        deadline = None if offset is None else created.date() + dt.timedelta(days=offset)
+        item = LedgerItem(
+            id=f"W{n}",
+            subject_id="E1",
+            responsible_unit=draw(st.sampled_from(["甲", "乙", ""])),
+            deadline=deadline,
+            created_at=created,
+            updated_at=created,
+        )
+        steps = draw(st.lists(st.sampled_from([Action.CLOSE, Action.REOPEN]), max_size=3))
+        status, seq, at = ProblemStatus.REGISTERED, 1, created
+        for action in steps:
+            if (action == Action.CLOSE) == (status == ProblemStatus.CLOSED):
+                continue
+            seq, at = seq + 1, at + dt.timedelta(days=draw(st.integers(0, 20)))
+            new = ProblemStatus.CLOSED if action == Action.CLOSE else ProblemStatus.IN_PROGRESS
+            events.append(
+                LedgerEvent(
+                    item_id=item.id,
+                    seq=seq,
+                    at=at,
+                    by="x",
+                    action=action,
+                    from_status=status,
+                    to_status=new,
+                    note="n",
+                )
+            )
+            status = new
+        items.append(item.model_copy(update={"status": status}))
+    return items, events
+
+
+@given(_ledgers(), st.integers(0, 120))
+@settings(max_examples=60, deadline=None)
+def test_weekly_trend_agrees_with_each_weeks_unit_record(
+    ledger: tuple[list[LedgerItem], list[LedgerEvent]], day: int
+) -> None:
+    items, events = ledger
+    end = _DAY0 + dt.timedelta(days=day)
+    for week in weekly_trend(items, events, end=end, weeks=4):
+        assert isinstance(week["start"], dt.date)
+        assert isinstance(week["end"], dt.date)
+        table = unit_ranking(items, events, start=week["start"], end=week["end"])
+        for column in ("registered", "closed", "open", "overdue"):
+            assert week[column] == (int(table[column].sum()) if len(table) else 0), column
