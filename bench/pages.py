@@ -172,7 +172,8 @@ def _markdown(result: dict[str, Any]) -> str:
     }
     lines = [
         f"{result['scale']}: one analysis {result['analysis_s']} s in this process; first page after start "
-        f"{result['start_s']} s ({result['start_s'] / result['analysis_s']:.2f}× the analysis); county {result['county']}",
+        f"{result['start_s']} s ({result['start_s'] / result['analysis_s']:.2f}× the analysis); "
+        f"county {result['county']}",
         "",
         "| route | who | status | KiB | cold ms | warm p50 ms | warm p99 ms | p50 × /health |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
