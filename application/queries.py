@@ -177,9 +177,16 @@ def dashboard(ws: Workspace, snap: Snapshot, vis: Visibility, *, today: dt.date)
     return snap.memo(("dashboard", vis.key, ledger.version, today), build)
 
 
-def _named(snap: Snapshot, links: pd.DataFrame, column: str) -> list[dict[str, Any]]:
-    """Links as records, each with the name of the firm or project in ``column``."""
-    return [{**row, "name": snap.name_of.get(row[column], row[column])} for row in plain_records(links)]
+def _named(snap: Snapshot, vis: Visibility, links: pd.DataFrame, column: str) -> list[dict[str, Any]]:
+    """Links as records, each with the partner's name (``column``) and whether ``vis`` may open it."""
+    return [
+        {
+            **row,
+            "name": snap.name_of.get(row[column], row[column]),
+            "open": vis.sees(snap.adcode_of.get(row[column])),
+        }
+        for row in plain_records(links)
+    ]
 
 
 def node_page(ws: Workspace, snap: Snapshot, vis: Visibility, node_id: str) -> dict[str, Any]:
@@ -208,7 +215,7 @@ def node_page(ws: Workspace, snap: Snapshot, vis: Visibility, node_id: str) -> d
         "status": str(snap.facts.status[position]),
         "capacity": float(graph.capacity[position]),
         "availability": float(graph.base_availability[position]),
-        "suppliers": _named(snap, suppliers, "supplier_id"),
-        "buyers": _named(snap, buyers, "buyer_id"),
+        "suppliers": _named(snap, vis, suppliers, "supplier_id"),
+        "buyers": _named(snap, vis, buyers, "buyer_id"),
         "items": items,
     }

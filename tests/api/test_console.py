@@ -110,3 +110,16 @@ def test_import_page_reports_problems_and_writes_nothing(
 def test_only_admins_import(client: TestClient, tokens: dict[str, str], role: str) -> None:
     _login(client, tokens[role])
     assert client.get("/console/import").status_code == 403
+
+
+def test_a_countys_firm_page_names_partners_without_linking_to_them(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    client.post("/console/login", data={"token": tokens["hecheng"]})
+    page = client.get("/console/firms/E1").text
+    assert "长沙丙钢材有限公司" in page  # S1 supplies E1: named
+    assert 'href="/console/firms/S1"' not in page  # but another county's page is not offered
+    assert 'href="/console/firms/P1"' in page  # an own project is
+    client.cookies.clear()
+    client.post("/console/login", data={"token": tokens["admin"]})
+    assert 'href="/console/firms/S1"' in client.get("/console/firms/E1").text
