@@ -91,7 +91,7 @@ def download(
             write_sheets(path, sheets, fmt=fmt)
             return f"{name}.{fmt}", path.read_bytes()
 
-    return snap.memo(("download", kind, vis.key, fmt, today, by_region, ledger_version), build)
+    return snap.memo(("download", kind, vis.key, fmt, today, by_region), build, ledger=ledger_version)
 
 
 def write_sheets(path: Path, sheets: list[Sheet], *, fmt: SheetFormat) -> None:
@@ -131,7 +131,7 @@ def weekly(
             snap.analysis, shown, visible_events(ledger.events, shown), start=first, end=last, target=goal
         )
 
-    return snap.memo(("weekly", vis.key, ledger.version, first, last, goal), build)
+    return snap.memo(("weekly", vis.key, first, last, goal), build, ledger=ledger.version)
 
 
 def report_file(
@@ -159,8 +159,8 @@ def report_file(
             name = f"周报告{report.start:%Y%m%d}-{report.end:%Y%m%d}.{fmt}"
             return name, path.read_bytes()
 
-    key = ("weekly-file", vis.key, version, report.start, report.end, report.target, fmt)
-    return snap.memo(key, build)
+    key = ("weekly-file", vis.key, report.start, report.end, report.target, fmt)
+    return snap.memo(key, build, ledger=version)
 
 
 def write_report(ws: Workspace, report: WeeklyReport, path: Path) -> None:

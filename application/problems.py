@@ -90,7 +90,7 @@ def items(
             and (unit is None or i.responsible_unit == unit)
         ]
 
-    return snap.memo(("items", vis.key, ledger.version, status, overdue, unit, today), build)
+    return snap.memo(("items", vis.key, status, overdue, unit, today), build, ledger=ledger.version)
 
 
 def items_about(ws: Workspace, snap: Snapshot, node_id: str) -> list[LedgerItem]:
@@ -104,7 +104,7 @@ def items_about(ws: Workspace, snap: Snapshot, node_id: str) -> list[LedgerItem]
                 about.setdefault(node, []).append(entry)
         return about
 
-    return snap.memo(("items-about", ledger.version), build).get(node_id, [])
+    return snap.memo(("items-about",), build, ledger=ledger.version).get(node_id, [])
 
 
 def item(ws: Workspace, snap: Snapshot, vis: Visibility, item_id: str) -> LedgerItem:

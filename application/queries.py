@@ -174,7 +174,7 @@ def dashboard(ws: Workspace, snap: Snapshot, vis: Visibility, *, today: dt.date)
             "trend": weekly_trend(items, visible_events(ledger.events, items), end=today),
         }
 
-    return snap.memo(("dashboard", vis.key, ledger.version, today), build)
+    return snap.memo(("dashboard", vis.key, today), build, ledger=ledger.version)
 
 
 def _named(snap: Snapshot, vis: Visibility, links: pd.DataFrame, column: str) -> list[dict[str, Any]]:

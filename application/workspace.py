@@ -61,23 +61,30 @@ class Snapshot:
     maps: dict[tuple[object, ...], MapPage] = field(default_factory=dict)
     """Rendered map pages of this version, keyed by view, options and visibility."""
 
-    memos: dict[tuple[object, ...], Any] = field(default_factory=dict)
-    """Results of use cases on this version (:meth:`memo`)."""
+    memos: dict[tuple[object, ...], tuple[int | None, Any]] = field(default_factory=dict)
+    """Results of use cases on this version (:meth:`memo`), with the ledger version they read."""
+    _ledger_seen: int = -1
 
-    def memo(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
+    def memo(self, key: tuple[object, ...], build: Callable[[], T], *, ledger: int | None = None) -> T:
         """Return ``build()``, computed once per ``key`` for this data version.
 
-        ``key`` names the use case, its options, the caller's visibility and — for what
-        depends on the problem ledger — the ledger's version, so a change there is seen at
-        once. Bounded: past ``MEMO_LIMIT`` entries the memo starts again.
+        ``key`` names the use case, its options and the caller's visibility. What reads the
+        problem ledger passes its version as ``ledger``: a newer version is a new result,
+        and the results of older versions are dropped at once (a busy day of ledger actions
+        must not pile up workbooks). Bounded: past ``MEMO_LIMIT`` entries the memo starts again.
         """
-        if key in self.memos:
-            found: T = self.memos[key]
-            return found
+        if ledger is not None and ledger > self._ledger_seen:
+            self._ledger_seen = ledger
+            self.memos = {k: v for k, v in self.memos.items() if v[0] is None or v[0] >= ledger}
+        full = (*key, ledger)
+        found = self.memos.get(full)
+        if found is not None:
+            value: T = found[1]
+            return value
         if len(self.memos) >= MEMO_LIMIT:
             self.memos.clear()
         value = build()
-        self.memos[key] = value
+        self.memos[full] = (ledger, value)
         return value
 
     @cached_property

@@ -300,3 +300,17 @@ def test_import_limits(client: TestClient, tokens: dict[str, str], tmp_path: Pat
     )
     assert wrong.status_code == 422
     assert "只接受 .xlsx 或 .csv" in wrong.json()["message"]
+
+
+def test_a_ledger_action_shows_at_once_in_lists_and_downloads(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    admin = auth(tokens["admin"])
+    before = client.get("/ledger", headers=admin).json()["count"]
+    first = client.get("/exports/ledger?fmt=csv", headers=admin).content
+    created = client.post("/ledger", json={"subject_id": "E1", "description": "用电紧张"}, headers=admin)
+    assert created.status_code == 201
+    assert client.get("/ledger", headers=admin).json()["count"] == before + 1
+    after = client.get("/exports/ledger?fmt=csv", headers=admin).content
+    assert "用电紧张" in after.decode("utf-8-sig")
+    assert "用电紧张" not in first.decode("utf-8-sig")
