@@ -256,6 +256,23 @@ class Workspace:
             self._snapshot = fresh
             return fresh
 
+    def adopt(self, ledgers: LedgerTables) -> Snapshot:
+        """Take tables that were just written over the whole store as the current data.
+
+        After an import that replaced the store's content, the store holds exactly these
+        tables (the store contract's round trip): analysing them at once, without reading
+        them back, makes the first page after the import cost the analysis alone. Requests
+        that come meanwhile wait for this snapshot instead of computing their own.
+        """
+        with self._snapshot_lock:
+            with self.store() as store:
+                version = store.data_version()
+            fresh = Snapshot(version=version, ledgers=ledgers, settings=self.settings)
+            _ = fresh.analysis
+            self._snapshot = fresh
+            self._checked_until = time.monotonic() + VERSION_CHECK_SECONDS
+            return fresh
+
     def ledger(self) -> LedgerSnapshot:
         """Return the problem ledger's items and history, read again only after it changed."""
         with self.store() as store:

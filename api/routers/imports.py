@@ -8,9 +8,12 @@ setting, counted while reading, so an oversized upload is refused without fillin
 from __future__ import annotations
 
 import re
+import sqlite3
 import tempfile
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +25,7 @@ from api.schemas import ImportIssue, ImportResult
 from api.state import AppState
 from api.users import Permission, User
 from application.imports import import_directory
-from chain_graph.errors import NotFoundError
+from chain_graph.errors import ChainGraphError, NotFoundError
 
 __all__ = ["UPLOAD_FOLDER", "perform_import", "router"]
 
@@ -78,6 +81,12 @@ def perform_import(
             )
     if outcome.written:
         state.refresh()
+        # Analyse the new data now, in the background: the first page after an import then
+        # waits at most for what is left of one analysis. A replacing import hands over the
+        # tables it wrote; an upsert merged them into the store, which is read back.
+        tables = outcome.report.validation.ledgers
+        work = (lambda: state.adopt(tables)) if replace else state.snapshot
+        threading.Thread(target=_quietly, args=(work,), name="analyse-import", daemon=True).start()
     report = outcome.report
     return ImportResult(
         written=outcome.written,
@@ -98,6 +107,17 @@ def perform_import(
             for i in report.validation.issues
         ],
     )
+
+
+def _quietly(work: Callable[[], object]) -> None:
+    """Run an optimisation that may fail (the service closing, the store gone).
+
+    The next request then computes what it needs the ordinary way, and reports any error.
+    """
+    try:
+        work()
+    except (ChainGraphError, OSError, sqlite3.Error):
+        return
 
 
 def _rejects_dir(state: AppState) -> Path:

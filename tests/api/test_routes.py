@@ -314,3 +314,27 @@ def test_a_ledger_action_shows_at_once_in_lists_and_downloads(
     after = client.get("/exports/ledger?fmt=csv", headers=admin).content
     assert "用电紧张" in after.decode("utf-8-sig")
     assert "用电紧张" not in first.decode("utf-8-sig")
+
+
+def test_a_replacing_import_is_analysed_at_once_from_the_tables_it_wrote(
+    client: TestClient, tokens: dict[str, str], state: AppState, tmp_path: Path
+) -> None:
+    import threading
+
+    from chain_graph.gaps import analyze
+    from tests.defaults import SETTINGS
+
+    data = write_canonical(tmp_path / "again")
+    files = [("files", (p.name, p.read_bytes(), "text/csv")) for p in sorted(data.iterdir())]
+    response = client.post("/imports", files=files, data={"replace": "true"}, headers=auth(tokens["admin"]))
+    assert response.status_code == 200, response.text
+    for thread in threading.enumerate():
+        if thread.name == "analyse-import":
+            thread.join(timeout=60)
+    adopted = state.fresh_snapshot()
+    assert adopted is not None
+    with state.store() as store:
+        assert adopted.version == store.data_version()
+        read_back = analyze(store.load(), settings=SETTINGS)
+    # The tables handed over give exactly the figures of the tables read back from the store.
+    assert adopted.analysis.to_json() == read_back.to_json()
