@@ -8,9 +8,11 @@ issue written to a rejects file (CSV with BOM) whose place the caller tells the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from chain_graph.model import LedgerTables
 from chain_graph.settings import Settings
 from chain_graph.store import Store
 from ingest.loader import ImportReport, Progress, ingest_directory
@@ -56,6 +58,7 @@ def import_directory(
     replace: bool = False,
     rejects: Path | None = None,
     progress: Progress | None = None,
+    before_write: Callable[[LedgerTables], None] | None = None,
 ) -> ImportOutcome:
     """Import ``data_dir`` into ``store``; write every issue to ``rejects`` (default beside it).
 
@@ -75,9 +78,17 @@ def import_directory(
         The rejects file; default :func:`default_rejects_path`.
     progress
         Called with a short Chinese line as each stage starts.
+    before_write
+        Called with the tables about to be written, once they passed validation.
     """
     report = ingest_directory(
-        data_dir, store, settings=settings, keep_valid=keep_valid, replace=replace, progress=progress
+        data_dir,
+        store,
+        settings=settings,
+        keep_valid=keep_valid,
+        replace=replace,
+        progress=progress,
+        before_write=before_write,
     )
     validation = report.validation
     if not validation.issues:

@@ -256,22 +256,27 @@ class Workspace:
             self._snapshot = fresh
             return fresh
 
-    def adopt(self, ledgers: LedgerTables) -> Snapshot:
-        """Take tables that were just written over the whole store as the current data.
+    def prepare(self, ledgers: LedgerTables) -> Snapshot:
+        """Analyse tables about to replace the whole store (while the store writes them).
 
-        After an import that replaced the store's content, the store holds exactly these
-        tables (the store contract's round trip): analysing them at once, without reading
-        them back, makes the first page after the import cost the analysis alone. Requests
-        that come meanwhile wait for this snapshot instead of computing their own.
+        The result becomes current only through :meth:`install`, after the write succeeded.
+        """
+        fresh = Snapshot(version=-1, ledgers=ledgers, settings=self.settings)
+        _ = fresh.analysis
+        return fresh
+
+    def install(self, prepared: Snapshot) -> None:
+        """Make a :meth:`prepare`-d snapshot current, as of the store's new data version.
+
+        After an import that replaced the store's content, the store holds exactly the
+        prepared tables (the store contract's round trip), so nothing is read back and the
+        first page after the import costs no analysis at all.
         """
         with self._snapshot_lock:
             with self.store() as store:
-                version = store.data_version()
-            fresh = Snapshot(version=version, ledgers=ledgers, settings=self.settings)
-            _ = fresh.analysis
-            self._snapshot = fresh
+                prepared.version = store.data_version()
+            self._snapshot = prepared
             self._checked_until = time.monotonic() + VERSION_CHECK_SECONDS
-            return fresh
 
     def ledger(self) -> LedgerSnapshot:
         """Return the problem ledger's items and history, read again only after it changed."""

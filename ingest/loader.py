@@ -114,6 +114,7 @@ def ingest_directory(
     keep_valid: bool = False,
     replace: bool = False,
     progress: Progress | None = None,
+    before_write: Callable[[LedgerTables], None] | None = None,
 ) -> ImportReport:
     """Validate a data directory and write it to ``store`` in one transaction.
 
@@ -131,6 +132,9 @@ def ingest_directory(
         Replace the store's content instead of upserting into it.
     progress
         As for :func:`read_directory`.
+    before_write
+        Called with the tables about to be written, once they passed (the web service
+        starts analysing them while the store writes).
 
     Returns
     -------
@@ -139,6 +143,8 @@ def ingest_directory(
     validation = read_directory(data_dir, settings=settings, progress=progress)
     before = store.counts()
     allowed = validation.ok or (keep_valid and not validation.blocking)
+    if allowed and before_write is not None:
+        before_write(validation.ledgers)
     if allowed:
         if progress:
             progress("写入")

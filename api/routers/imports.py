@@ -25,7 +25,9 @@ from api.schemas import ImportIssue, ImportResult
 from api.state import AppState
 from api.users import Permission, User
 from application.imports import import_directory
+from application.workspace import Snapshot
 from chain_graph.errors import ChainGraphError, NotFoundError
+from chain_graph.model import LedgerTables
 
 __all__ = ["UPLOAD_FOLDER", "perform_import", "router"]
 
@@ -65,6 +67,19 @@ def perform_import(
     directory.mkdir(exist_ok=True)
     _expire(directory)
     ticket = uuid.uuid4().hex
+    prepared: list[Snapshot] = []
+    analysing: list[threading.Thread] = []
+
+    def analyse_while_writing(tables: LedgerTables) -> None:
+        # A replacing import leaves the store holding exactly these tables: analyse them
+        # while the store writes, and nothing needs reading back afterwards.
+        if replace:
+            work = lambda: prepared.append(state.prepare(tables))  # noqa: E731
+            analysing.append(
+                threading.Thread(target=_quietly, args=(work,), name="analyse-import", daemon=True)
+            )
+            analysing[-1].start()
+
     with tempfile.TemporaryDirectory() as tmp:
         # Issues about the upload as a whole name this folder: a word for the user, not a temp name.
         uploaded = Path(tmp) / UPLOAD_FOLDER
@@ -78,15 +93,20 @@ def perform_import(
                 keep_valid=keep_valid,
                 replace=replace,
                 rejects=directory / f"{ticket}.csv",
+                before_write=analyse_while_writing,
             )
     if outcome.written:
         state.refresh()
-        # Analyse the new data now, in the background: the first page after an import then
-        # waits at most for what is left of one analysis. A replacing import hands over the
-        # tables it wrote; an upsert merged them into the store, which is read back.
-        tables = outcome.report.validation.ledgers
-        work = (lambda: state.adopt(tables)) if replace else state.snapshot
-        threading.Thread(target=_quietly, args=(work,), name="analyse-import", daemon=True).start()
+
+        def install() -> None:  # in the background: the answer does not wait for it
+            for thread in analysing:
+                thread.join()
+            if prepared:
+                state.install(prepared[0])
+            else:  # an upsert merged the tables into the store: read it back, now
+                state.snapshot()
+
+        threading.Thread(target=_quietly, args=(install,), name="install-import", daemon=True).start()
     report = outcome.report
     return ImportResult(
         written=outcome.written,

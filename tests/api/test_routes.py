@@ -329,7 +329,7 @@ def test_a_replacing_import_is_analysed_at_once_from_the_tables_it_wrote(
     response = client.post("/imports", files=files, data={"replace": "true"}, headers=auth(tokens["admin"]))
     assert response.status_code == 200, response.text
     for thread in threading.enumerate():
-        if thread.name == "analyse-import":
+        if thread.name == "install-import":
             thread.join(timeout=60)
     adopted = state.fresh_snapshot()
     assert adopted is not None
