@@ -74,7 +74,10 @@ def perform_import(
         # A replacing import leaves the store holding exactly these tables: analyse them
         # while the store writes, and nothing needs reading back afterwards.
         if replace:
-            work = lambda: prepared.append(state.prepare(tables))  # noqa: E731
+
+            def work() -> None:
+                prepared.append(state.prepare(tables))
+
             analysing.append(
                 threading.Thread(target=_quietly, args=(work,), name="analyse-import", daemon=True)
             )
