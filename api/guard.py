@@ -15,6 +15,7 @@ static files, so no page, list or export lingers in a shared browser's cache.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import re
@@ -23,6 +24,7 @@ from typing import Any
 
 from api.deps import COOKIE, SAFE_METHODS, authenticate
 from api.state import AppState
+from api.users import Permission
 
 __all__ = ["JSON_LIMIT", "UPLOADS", "BodyGuard", "SecurityHeaders", "page_policy"]
 
@@ -73,6 +75,10 @@ async def _answer(send: Send, status: int, body: dict[str, str], headers: list[t
     await send({"type": "http.response.body", "body": content})
 
 
+class _TooLargeError(Exception):
+    """A body grew past its limit while it was read."""
+
+
 class BodyGuard:
     """Refuse an oversized or unauthenticated write before reading its body."""
 
@@ -100,6 +106,9 @@ class BodyGuard:
             if user is None:
                 await _unauthorised(send, console=path.startswith("/console/"))
                 return
+            if path in UPLOADS and not user.may(Permission.IMPORT):  # not even spooled
+                await _answer(send, 403, {"code": "CG403", "message": "当前账号无权进行此操作"}, [])
+                return
         declared = _header(scope, b"content-length")
         if declared.isdigit() and int(declared) > limit:
             await _too_large(send, limit)
@@ -107,7 +116,11 @@ class BodyGuard:
         await self._capped(scope, receive, send, limit)
 
     async def _capped(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        """Pass the request on, cutting a body that grows past ``limit`` (sent without a size)."""
+        """Pass the request on; a body that grows past ``limit`` (sent without a size) stops it.
+
+        Reading past the limit raises inside the body parser, so the route never runs on a
+        cut body; whatever the framework makes of that, the answer is 413.
+        """
         seen = 0
         over = False
         started = False
@@ -119,20 +132,20 @@ class BodyGuard:
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     over = True
-                    return {"type": "http.request", "body": b"", "more_body": False}
+                    raise _TooLargeError
             return message
 
         async def answer(message: Message) -> None:
             nonlocal started
-            if over:  # whatever the route made of a cut body, the answer is: too large
-                if not started:
-                    started = True
-                    await _too_large(send, limit)
+            if over:
                 return
             started = True
             await send(message)
 
-        await self.app(scope, counted, answer)
+        with contextlib.suppress(_TooLargeError):
+            await self.app(scope, counted, answer)
+        if over and not started:
+            await _too_large(send, limit)
 
 
 async def _too_large(send: Send, limit: int) -> None:
@@ -145,7 +158,11 @@ async def _unauthorised(send: Send, *, console: bool) -> None:
             {
                 "type": "http.response.start",
                 "status": 303,
-                "headers": [(b"location", b"/console/login"), (b"content-length", b"0")],
+                "headers": [
+                    (b"location", b"/console/login"),
+                    (b"content-length", b"0"),
+                    (b"connection", b"close"),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": b""})

@@ -15,7 +15,7 @@ from typing import Literal
 from application import queries
 from application.problems import visible_events, visible_items
 from application.visibility import Visibility
-from application.workspace import Snapshot, Workspace
+from application.workspace import LedgerSnapshot, Snapshot, Workspace
 from chain_graph.errors import ConfigError
 from chain_graph.problem_ledger import ProblemLedger
 from chain_graph.report import WeeklyReport, report_period, weekly_report
@@ -119,10 +119,23 @@ def weekly(
     ``target`` defaults to the ``capacity_target`` setting. The ledger part counts the
     items ``vis`` sees.
     """
+    return _weekly(ws, snap, vis, ws.ledger(), start=start, end=end, today=today, target=target)
+
+
+def _weekly(
+    ws: Workspace,
+    snap: Snapshot,
+    vis: Visibility,
+    ledger: LedgerSnapshot,
+    *,
+    start: dt.date | None,
+    end: dt.date | None,
+    today: dt.date,
+    target: float | None,
+) -> WeeklyReport:
     if target is not None and not 0 < target <= 1:
         raise ConfigError(f"产能恢复目标应在 0 到 1 之间，当前为 {target}")
     first, last = report_period(start, end, today=today)
-    ledger = ws.ledger()
     goal = ws.settings.capacity_target if target is None else target
 
     def build() -> WeeklyReport:
@@ -149,8 +162,9 @@ def report_file(
 
     Written once per report: per period, target, visibility and ledger version.
     """
-    report = weekly(ws, snap, vis, start=start, end=end, today=today, target=target)
-    version = ws.ledger().version
+    ledger = ws.ledger()  # one read: the report and its file's key are of the same version
+    report = _weekly(ws, snap, vis, ledger, start=start, end=end, today=today, target=target)
+    version = ledger.version
 
     def build() -> tuple[str, bytes]:
         with tempfile.TemporaryDirectory() as tmp:

@@ -64,6 +64,7 @@ class Snapshot:
     memos: dict[tuple[object, ...], tuple[int | None, Any]] = field(default_factory=dict)
     """Results of use cases on this version (:meth:`memo`), with the ledger version they read."""
     _ledger_seen: int = -1
+    _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def memo(self, key: tuple[object, ...], build: Callable[[], T], *, ledger: int | None = None) -> T:
         """Return ``build()``, computed once per ``key`` for this data version.
@@ -73,18 +74,20 @@ class Snapshot:
         and the results of older versions are dropped at once (a busy day of ledger actions
         must not pile up workbooks). Bounded: past ``MEMO_LIMIT`` entries the memo starts again.
         """
-        if ledger is not None and ledger > self._ledger_seen:
-            self._ledger_seen = ledger
-            self.memos = {k: v for k, v in self.memos.items() if v[0] is None or v[0] >= ledger}
         full = (*key, ledger)
-        found = self.memos.get(full)
+        with self._memo_lock:
+            if ledger is not None and ledger > self._ledger_seen:
+                self._ledger_seen = ledger
+                self.memos = {k: v for k, v in self.memos.items() if v[0] is None or v[0] >= ledger}
+            found = self.memos.get(full)
         if found is not None:
             value: T = found[1]
             return value
-        if len(self.memos) >= MEMO_LIMIT:
-            self.memos.clear()
-        value = build()
-        self.memos[full] = (ledger, value)
+        value = build()  # outside the lock: two callers may build the same result, harmlessly
+        with self._memo_lock:
+            if len(self.memos) >= MEMO_LIMIT:
+                self.memos.clear()
+            self.memos[full] = (ledger, value)
         return value
 
     @cached_property
@@ -265,16 +268,20 @@ class Workspace:
         _ = fresh.analysis
         return fresh
 
-    def install(self, prepared: Snapshot) -> None:
-        """Make a :meth:`prepare`-d snapshot current, as of the store's new data version.
+    def install(self, prepared: Snapshot, *, version: int) -> None:
+        """Make a :meth:`prepare`-d snapshot current as data version ``version``.
 
-        After an import that replaced the store's content, the store holds exactly the
-        prepared tables (the store contract's round trip), so nothing is read back and the
-        first page after the import costs no analysis at all.
+        ``version`` is the store's data version read right after the write of the prepared
+        tables. After an import that replaced the store's content, the store holds exactly
+        those tables (the store contract's round trip), so nothing is read back and the
+        first page after the import costs no analysis at all. If another write came in
+        since, the store's version has moved on and the prepared tables are not installed.
         """
         with self._snapshot_lock:
             with self.store() as store:
-                prepared.version = store.data_version()
+                if store.data_version() != version:
+                    return
+            prepared.version = version
             self._snapshot = prepared
             self._checked_until = time.monotonic() + VERSION_CHECK_SECONDS
 

@@ -130,7 +130,9 @@ def _request_rows(blocked: pd.DataFrame, ledgers: LedgerTables) -> pd.DataFrame:
             # + 0.0 turns a -0.0 left by a subtraction into 0.0
             "output": rows["recovered_output"] + 0.0,
             "investment": rows["recovered_investment"] + 0.0,
-            "stock_days": rows["stock_days"].astype(float),
+            "stock_days": pd.Series(  # whole days or None: 7 in JSON, never 7.0
+                [None if pd.isna(d) else int(d) for d in rows["stock_days"]], index=rows.index, dtype=object
+            ),
             "recovery_days": pd.Series([None if pd.isna(r) else int(r) for r in recovery], index=rows.index),
             "priority": rows["rank"].astype(int),
             "route_to": rows["route_to"].fillna(""),

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -55,11 +55,21 @@ def _user(request: Request, state: AppState) -> User | None:
 
 
 def _cross_site(request: Request) -> bool:
-    """Whether a form was posted from another site (login CSRF): its Origin is not this host."""
+    """Whether a form was posted from another site (login CSRF).
+
+    The browser's own word (``Sec-Fetch-Site``) when it gives one; else the ``Origin``'s
+    host against the host asked for (behind a TLS proxy the scheme differs, and the proxy
+    may pass the original host as ``X-Forwarded-Host``). A client that sends neither is no
+    browser on another site.
+    """
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
     origin = request.headers.get("origin")
-    if origin is not None:
-        return origin != f"{request.url.scheme}://{request.headers.get('host', '')}"
-    return request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
+    if origin is None:
+        return False
+    hosts = {request.headers.get("host", ""), request.headers.get("x-forwarded-host", "")} - {""}
+    return urlsplit(origin).netloc not in hosts
 
 
 def csrf_token(state: AppState, request: Request) -> str:

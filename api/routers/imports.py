@@ -98,6 +98,7 @@ def perform_import(
                 rejects=directory / f"{ticket}.csv",
                 before_write=analyse_while_writing,
             )
+            written_version = store.data_version()  # the version these tables are, before any other write
     if outcome.written:
         state.refresh()
 
@@ -105,7 +106,7 @@ def perform_import(
             for thread in analysing:
                 thread.join()
             if prepared:
-                state.install(prepared[0])
+                state.install(prepared[0], version=written_version)
             else:  # an upsert merged the tables into the store: read it back, now
                 state.snapshot()
 

@@ -338,3 +338,9 @@ def test_a_replacing_import_is_analysed_at_once_from_the_tables_it_wrote(
         read_back = analyze(store.load(), settings=SETTINGS)
     # The tables handed over give exactly the figures of the tables read back from the store.
     assert adopted.analysis.to_json() == read_back.to_json()
+
+
+def test_list_rows_give_whole_stock_days(client: TestClient, tokens: dict[str, str]) -> None:
+    row = client.get("/coordination", headers=auth(tokens["province"])).json()["data"][0]
+    assert row["stock_days"] == 10
+    assert '"stock_days": 10,' in client.get("/coordination", headers=auth(tokens["province"])).text

@@ -187,6 +187,14 @@ def test_a_login_posted_from_another_site_is_refused(client: TestClient, tokens:
         )
         assert response.status_code == 403
         assert COOKIE not in response.cookies
+    # Behind a TLS proxy the browser's Origin is https, the service sees http: the host decides.
+    proxied = client.post(
+        "/console/login",
+        data={"token": tokens["admin"]},
+        headers={"Origin": "https://testserver"},
+        follow_redirects=False,
+    )
+    assert proxied.status_code == 303
     same = client.post(
         "/console/login",
         data={"token": tokens["admin"]},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from application.workspace import Snapshot
@@ -34,3 +36,29 @@ def test_a_newer_ledger_version_drops_the_results_of_older_ones(snap: Snapshot) 
     assert snap.memo(("list",), lambda: "v2", ledger=2) == "v2"
     assert sorted(v for _, v in snap.memos.values()) == ["kept", "v2"]  # v1's results are gone
     assert snap.memo(("data",), lambda: "rebuilt") == "kept"
+
+
+def test_a_prepared_import_is_not_installed_over_a_later_write(tmp_path: Path, canonical_dir: Path) -> None:
+    from application.workspace import Workspace
+    from chain_graph.settings import Settings
+    from ingest.loader import read_directory
+
+    settings = Settings(store=f"sqlite:///{tmp_path}/w.db", auth_db=str(tmp_path / "auth.db"))
+    tables = read_directory(canonical_dir, settings=SETTINGS).ledgers
+    workspace = Workspace(settings)
+    try:
+        with workspace.store() as store:
+            store.write(tables, replace=True)
+            written = store.data_version()
+        prepared = workspace.prepare(tables)
+        with workspace.store() as store:
+            store.write(tables)  # another write lands before the install
+        workspace.install(prepared, version=written)
+        assert workspace.fresh_snapshot() is None  # not installed: the next request reads the store
+        current = workspace.snapshot()
+        assert current is not prepared
+        assert current.version == written + 1
+        workspace.install(workspace.prepare(tables), version=current.version)
+        assert workspace.fresh_snapshot() is not None
+    finally:
+        workspace.close()
