@@ -537,12 +537,14 @@ def _build(tables: dict[str, _Table], settings: Settings) -> LedgerTables:
     firms = _merge_firms(_valid_frame(tables.get("enterprises")), _valid_frame(tables.get("suppliers")))
     projects = _valid_frame(tables.get("projects"))
     if len(projects):
-        projects["annual_plan"] = projects.get("annual_plan", pd.Series(dtype=float))
-        projects["annual_plan"] = pd.to_numeric(projects["annual_plan"]).fillna(0.0)
+        # A column the table does not have is a column of blanks (a Series on the table's own
+        # index: an empty default would align to NaN and skip the default below).
+        plan = projects.get("annual_plan", pd.Series(np.nan, index=projects.index))
+        projects["annual_plan"] = pd.to_numeric(plan).fillna(0.0)
         projects["extra"] = projects["_extra"]
     links = _valid_frame(tables.get("links"))
     if len(links):
-        links["share"] = pd.to_numeric(links.get("share", pd.Series(dtype=float))).fillna(100.0)
+        links["share"] = pd.to_numeric(links.get("share", pd.Series(np.nan, index=links.index))).fillna(100.0)
         critical = links.get("critical", pd.Series([None] * len(links), dtype=object))
         links["critical"] = critical.where(critical.notna(), True).astype(bool)
         links["extra"] = links["_extra"]

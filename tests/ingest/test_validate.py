@@ -121,3 +121,23 @@ def test_broken_xlsx_is_reported_not_raised(tmp_path: Path) -> None:
     validation = read_directory(directory, settings=SETTINGS)
     assert [i.code for i in validation.issues] == [IssueCode.FILE_UNREADABLE]
     assert validation.blocking
+
+
+def test_a_links_table_without_a_share_column_takes_the_default_100(tmp_path: Path) -> None:
+    # Found by the fuzzer: without the column every share was NaN (not the default), and the
+    # analysis's restoration order failed on the NaN values.
+    from chain_graph.gaps import analyze
+    from tests.ledger_files import CANONICAL, write_canonical
+
+    # No 供应占比 column (and S2's 40 % of E1's steel dropped: two defaults of 100 % would overflow).
+    links = [
+        [c for j, c in enumerate(row) if j != 3] for row in CANONICAL["links"] if row[:2] != ["S2", "E1"]
+    ]
+    projects = [[c for j, c in enumerate(row) if j != 6] for row in CANONICAL["projects"]]  # no annual plan
+    data = write_canonical(tmp_path / "d", {**CANONICAL, "links": links, "projects": projects})
+    validation = read_directory(data, settings=SETTINGS)
+    assert validation.ok, validation.issues
+    assert validation.ledgers.links["share"].tolist() == [100.0] * 3
+    assert validation.ledgers.projects["annual_plan"].tolist() == [0.0]
+    result = analyze(validation.ledgers, settings=SETTINGS)
+    assert result.availability()["E1"] == 0.0  # S1, stopped, now covers all of E1's steel
