@@ -52,10 +52,9 @@ def local_document(snap: Snapshot, vis: Visibility, *, as_of: dt.date) -> tuple[
 
 
 def ledger_document(
-    ws: Workspace, snap: Snapshot, vis: Visibility, *, today: dt.date
+    ledger: LedgerSnapshot, snap: Snapshot, vis: Visibility, *, today: dt.date
 ) -> tuple[str, list[Sheet]]:
-    """问题台账 (file stem, the items and their 办理记录)."""
-    ledger = ws.ledger()
+    """问题台账 (file stem, the items and their 办理记录), from one read of the ledger."""
     shown = visible_items(ledger.items, snap, vis)
     sheets = ledger_sheets(shown, visible_events(ledger.events, shown), snap.ledgers, today=today)
     return f"问题台账{today:%Y%m%d}", sheets
@@ -75,7 +74,8 @@ def download(
 
     ``kind``: 跨区域协调清单, 本地配套企业督促复产清单 or 问题台账, as ``vis`` sees it.
     """
-    ledger_version = ws.ledger().version if kind == "ledger" else None
+    # The ledger's workbook: one read, so the workbook and its cache key are of one version.
+    ledger = ws.ledger() if kind == "ledger" else None
 
     def build() -> tuple[str, bytes]:
         if kind == "coordination":
@@ -85,13 +85,16 @@ def download(
         elif kind == "local":
             name, sheets = local_document(snap, vis, as_of=today)
         else:
-            name, sheets = ledger_document(ws, snap, vis, today=today)
+            assert ledger is not None
+            name, sheets = ledger_document(ledger, snap, vis, today=today)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"document.{fmt}"
             write_sheets(path, sheets, fmt=fmt)
             return f"{name}.{fmt}", path.read_bytes()
 
-    return snap.memo(("download", kind, vis.key, fmt, today, by_region), build, ledger=ledger_version)
+    return snap.memo(
+        ("download", kind, vis.key, fmt, today, by_region), build, ledger=ledger.version if ledger else None
+    )
 
 
 def write_sheets(path: Path, sheets: list[Sheet], *, fmt: SheetFormat) -> None:

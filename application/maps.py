@@ -22,8 +22,6 @@ from viz.views import city_view, impact_view, scenario_view, upstream_view
 __all__ = ["Assets", "city_map", "impact_map", "scenario_map", "upstream_map"]
 
 Assets = Literal["inline", "served"]
-_CACHED = 256
-"""Most map pages kept per data version."""
 
 
 def _render(
@@ -59,13 +57,7 @@ def _within(snap: Snapshot, vis: Visibility, view: nx.DiGraph) -> nx.DiGraph:
 def _cached(snap: Snapshot, key: tuple[object, ...], assets: Assets, build: Callable[[], MapPage]) -> MapPage:
     if assets != "served":  # a standalone file is written once; nothing to share
         return build()
-    maps = snap.maps
-    page = maps.get(key)
-    if page is None:
-        if len(maps) >= _CACHED:
-            maps.clear()
-        page = maps[key] = build()
-    return page
+    return snap.memo(("map", *key), build)
 
 
 def city_map(

@@ -28,7 +28,6 @@ from chain_graph.problem_ledger import LedgerEvent, LedgerItem
 from chain_graph.regions import region_name
 from chain_graph.settings import Settings
 from chain_graph.store import Store, open_store
-from viz.render import MapPage
 from viz.views import NodeFacts, facts
 
 __all__ = ["MEMO_LIMIT", "VERSION_CHECK_SECONDS", "LedgerSnapshot", "Snapshot", "Workspace"]
@@ -57,9 +56,6 @@ class Snapshot:
     pages: dict[tuple[object, ...], bytes] = field(default_factory=dict)
     """Serialised results of this version (JSON pages), keyed by use case, options and
     visibility; cleared by the caller when it grows too large."""
-
-    maps: dict[tuple[object, ...], MapPage] = field(default_factory=dict)
-    """Rendered map pages of this version, keyed by view, options and visibility."""
 
     memos: dict[tuple[object, ...], tuple[int | None, Any]] = field(default_factory=dict)
     """Results of use cases on this version (:meth:`memo`), with the ledger version they read."""

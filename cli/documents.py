@@ -72,7 +72,7 @@ def export_local(out: OutOption, fmt: FormatOption = "xlsx", store: StoreOption 
 def export_ledger(out: OutOption, fmt: FormatOption = "xlsx", store: StoreOption = None) -> None:
     """问题台账（含办理状态；xlsx 另有办理记录工作表）。"""
     with user_errors(), workspace(store) as ws:
-        _, sheets = documents.ledger_document(ws, ws.snapshot(), CITY, today=dt.date.today())
+        _, sheets = documents.ledger_document(ws.ledger(), ws.snapshot(), CITY, today=dt.date.today())
         _write(out, fmt, sheets)
 
 
