@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.guard import BodyGuard, SecurityHeaders, page_policy
-from api.routers import analysis, console, exports, imports, ledger, maps, nodes
+from api.routers import analysis, console, console_ledger, exports, imports, ledger, maps, nodes
 from api.state import AppState
 from chain_graph.errors import StoreError
 from chain_graph.settings import Settings
@@ -36,6 +36,7 @@ ROUTERS = (
     exports.router,
     imports.router,
     console.router,
+    console_ledger.router,
     maps.router,
 )
 """Every router of the service (the route-enumerating tests walk these and the app's own routes)."""

@@ -18,6 +18,7 @@ from application.visibility import Visibility
 from application.workspace import LedgerSnapshot, Snapshot, Workspace
 from chain_graph.errors import ConfigError
 from chain_graph.problem_ledger import ProblemLedger
+from chain_graph.regions import region_name
 from chain_graph.report import WeeklyReport, report_period, weekly_report
 from exports.lists import coordination_sheets, ledger_sheets, local_sheets
 from exports.report import write_html, write_report_xlsx
@@ -144,7 +145,14 @@ def _weekly(
     def build() -> WeeklyReport:
         shown = visible_items(ledger.items, snap, vis)
         return weekly_report(
-            snap.analysis, shown, visible_events(ledger.events, shown), start=first, end=last, target=goal
+            snap.analysis,
+            shown,
+            visible_events(ledger.events, shown),
+            start=first,
+            end=last,
+            target=goal,
+            mask=vis.own_mask(snap.analysis.graph) if vis.is_county else None,
+            area=region_name(vis.county) if vis.is_county else "全市",
         )
 
     return snap.memo(("weekly", vis.key, first, last, goal), build, ledger=ledger.version)
@@ -173,7 +181,8 @@ def report_file(
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"report.{fmt}"
             write_report(ws, report, path)
-            name = f"周报告{report.start:%Y%m%d}-{report.end:%Y%m%d}.{fmt}"
+            area = "" if report.area == "全市" else report.area
+            name = f"{area}周报告{report.start:%Y%m%d}-{report.end:%Y%m%d}.{fmt}"
             return name, path.read_bytes()
 
     key = ("weekly-file", vis.key, report.start, report.end, report.target, fmt)

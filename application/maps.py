@@ -15,9 +15,10 @@ import networkx as nx
 
 from application.visibility import Visibility
 from application.workspace import Snapshot
+from chain_graph.regions import region_name
 from chain_graph.scenarios import Scenario, apply_scenario
 from viz.render import MapPage, render_map
-from viz.views import city_view, impact_view, scenario_view, upstream_view
+from viz.views import city_view, facts, impact_view, scenario_view, upstream_view
 
 __all__ = ["Assets", "city_map", "impact_map", "scenario_map", "upstream_map"]
 
@@ -71,7 +72,8 @@ def city_map(
 ) -> MapPage:
     """Return the whole city's chain map, or one chain's or county's part (a county: its own part)."""
     county = vis.county or county
-    title = "产业链图" + (f"：{chain}" if chain else "") + (f"（{county}）" if county else "")
+    area = (region_name(county) or county) if county else ""
+    title = "产业链图" + (f"：{chain}" if chain else "") + (f"（{area}）" if area else "")
 
     def build() -> MapPage:
         view = city_view(
@@ -121,13 +123,16 @@ def scenario_map(snap: Snapshot, vis: Visibility, scenario: Scenario) -> MapPage
     from application.scenarios import check_scenario
 
     check_scenario(snap, vis, scenario)
-    after = apply_scenario(snap.graph, scenario).base_availability
-    view = _within(snap, vis, scenario_view(snap.facts, after, changed=[*scenario.stop, *scenario.restore]))
+    graph = apply_scenario(snap.graph, scenario)
+    settings = snap.settings
+    status = facts(graph, home_adcode=settings.home_adcode, threshold=settings.blocked_threshold).status
+    changed = [*scenario.stop, *scenario.restore, *scenario.capacity]
+    view = scenario_view(snap.facts, graph.base_availability, status=status, changed=changed)
     return _render(
         snap,
-        view,
+        _within(snap, vis, view),
         title="情景推演：可用度变化",
         assets="served",
         link="/",
-        note="悬停查看每个节点情景前后的可用度。",
+        note="颜色为情景后的状态；悬停查看每个节点情景前后的状态和可用度。",
     )

@@ -30,6 +30,7 @@ from chain_graph.problem_ledger import (
 )
 
 __all__ = [
+    "SORTS",
     "Registered",
     "act",
     "history",
@@ -39,6 +40,7 @@ __all__ = [
     "public",
     "register",
     "register_from_analysis",
+    "units",
     "visible_events",
     "visible_items",
 ]
@@ -46,7 +48,7 @@ __all__ = [
 
 def visible_items(all_items: Iterable[LedgerItem], snap: Snapshot, vis: Visibility) -> list[LedgerItem]:
     """Return the items ``vis`` may see (a county: those whose subject or supplier is its own)."""
-    return [i for i in all_items if vis.sees_item(i, snap.adcode_of)]
+    return [i for i in all_items if vis.sees_item(i, snap.adcode_of, supplies=snap.supplies)]
 
 
 def visible_events(events: Iterable[LedgerEvent], shown: Sequence[LedgerItem]) -> list[LedgerEvent]:
@@ -65,6 +67,11 @@ def public(entry: LedgerItem, snap: Snapshot, *, today: dt.date) -> dict[str, An
     }
 
 
+SORTS = ("id", "deadline", "overdue", "updated")
+"""How an item list may be ordered: by id, by deadline (soonest first, none last), by days
+overdue (most first), by last change (latest first); ties by id."""
+
+
 def items(
     ws: Workspace,
     snap: Snapshot,
@@ -74,23 +81,60 @@ def items(
     status: str | None = None,
     overdue: bool = False,
     unit: str | None = None,
+    county: str | None = None,
+    query: str | None = None,
+    sort: str = "id",
 ) -> list[LedgerItem]:
-    """Return the items ``vis`` sees, by id, filtered by status, overdue (at ``today``) and unit.
+    """Return the items ``vis`` sees, filtered and ordered.
 
-    Kept per ledger version: a list page asks again without reading the ledger again.
+    Filters: status, overdue (at ``today``), responsible unit, the county of the subject,
+    and ``query`` — text found in the id, the subject's or supplier's name, the
+    description or the unit. ``sort`` is one of :data:`SORTS`. Kept per ledger version: a
+    list page asks again without reading the ledger again.
     """
     ledger = ws.ledger()
+    text = (query or "").strip()
 
     def build() -> list[LedgerItem]:
-        return [
+        found = [
             i
             for i in visible_items(ledger.items, snap, vis)
             if (not status or i.status == status)
             and (not overdue or overdue_days(i, today) > 0)
             and (unit is None or i.responsible_unit == unit)
+            and (not county or snap.adcode_of.get(i.subject_id) == county)
+            and (not text or text in _searchable(i, snap))
         ]
+        return _sorted(found, sort, today=today)
 
-    return snap.memo(("items", vis.key, status, overdue, unit, today), build, ledger=ledger.version)
+    key = ("items", vis.key, status, overdue, unit, county, text, sort, today)
+    return snap.memo(key, build, ledger=ledger.version)
+
+
+def _searchable(entry: LedgerItem, snap: Snapshot) -> str:
+    names = (snap.name_of.get(entry.subject_id, ""), snap.name_of.get(entry.supplier_id, ""))
+    return " ".join((entry.id, *names, entry.description, entry.responsible_unit))
+
+
+def _sorted(found: list[LedgerItem], sort: str, *, today: dt.date) -> list[LedgerItem]:
+    by_id = sorted(found, key=lambda i: i.id)
+    if sort == "deadline":
+        return sorted(by_id, key=lambda i: (i.deadline is None, i.deadline or today))
+    if sort == "overdue":
+        return sorted(by_id, key=lambda i: -overdue_days(i, today))
+    if sort == "updated":
+        return sorted(by_id, key=lambda i: i.updated_at, reverse=True)
+    return by_id
+
+
+def units(ws: Workspace, snap: Snapshot, vis: Visibility) -> list[str]:
+    """Return the responsible units of the items ``vis`` sees, by name (a filter's choices)."""
+    ledger = ws.ledger()
+
+    def build() -> list[str]:
+        return sorted({i.responsible_unit for i in visible_items(ledger.items, snap, vis)} - {""})
+
+    return snap.memo(("units", vis.key), build, ledger=ledger.version)
 
 
 def items_about(ws: Workspace, snap: Snapshot, node_id: str) -> list[LedgerItem]:
@@ -111,7 +155,7 @@ def item(ws: Workspace, snap: Snapshot, vis: Visibility, item_id: str) -> Ledger
     """One item; not found when it does not exist or concerns no entity ``vis`` sees."""
     with ws.store() as store:
         found = store.ledger_item(item_id)
-    if found is None or not vis.sees_item(found, snap.adcode_of):
+    if found is None or not vis.sees_item(found, snap.adcode_of, supplies=snap.supplies):
         raise NotFoundError(f"问题台账中没有编号为 {item_id} 的事项")
     return found
 
@@ -201,11 +245,14 @@ class Registered:
     existing: int
 
 
-def register_from_analysis(ws: Workspace, snap: Snapshot, *, by: str, days: int) -> Registered:
+def register_from_analysis(
+    ws: Workspace, snap: Snapshot, vis: Visibility, *, by: str, days: int
+) -> Registered:
     """挂号 from the data: the imported problems, and the analysis's blocked suppliers.
 
     One item per (blocked supplier, affected key buyer) without an open item, due ``days``
-    from now. Existing items are left alone.
+    from now. Existing items are left alone. A county registers the items of its own
+    entities only (:meth:`Visibility.sees_item`).
     """
     with ws.store() as store:
         ledger = ProblemLedger(store)
@@ -213,11 +260,17 @@ def register_from_analysis(ws: Workspace, snap: Snapshot, *, by: str, days: int)
         known = {e.id for e in existing}
         now = ledger.now()
         imported = [
-            i for i in items_from_problems(snap.ledgers, at=now, settings=ws.settings) if i.id not in known
+            i
+            for i in items_from_problems(snap.ledgers, at=now, settings=ws.settings)
+            if i.id not in known and vis.sees_item(i, snap.adcode_of, supplies=snap.supplies)
         ]
-        found = items_from_analysis(
-            snap.analysis, snap.ledgers, existing, at=now, settings=ws.settings, days=days
-        )
+        found = [
+            i
+            for i in items_from_analysis(
+                snap.analysis, snap.ledgers, existing, at=now, settings=ws.settings, days=days
+            )
+            if vis.sees_item(i, snap.adcode_of, supplies=snap.supplies)
+        ]
         new = set(ledger.register([*imported, *found], by=by))
     from_problems = sum(i.id in new for i in imported)
     return Registered(

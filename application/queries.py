@@ -8,6 +8,7 @@ with English names; the front doors page, serialise and label them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,13 +20,18 @@ from application.visibility import Visibility
 from application.workspace import Snapshot, Workspace
 from chain_graph.analysis import weighted_availability
 from chain_graph.labels import KIND_LABELS
+from chain_graph.problem_ledger import LedgerItem, overdue_days
 from chain_graph.records import plain_records
 from chain_graph.regions import classify, region_name
 from chain_graph.report import weekly_trend
 
+PROBLEM_STATUSES = ("registered", "in_progress", "closed")
+
 __all__ = [
     "blocked",
     "coordination",
+    "coordination_targets",
+    "counties",
     "dashboard",
     "data_summary",
     "firm",
@@ -100,36 +106,107 @@ def links(
     return snap.memo(("links", vis.key), lambda: vis.links(links, snap.adcode_of))
 
 
+BLOCKED_SORTS = {
+    "rank": (["rank"], [True]),
+    "value": (["recovered_value", "rank"], [False, True]),
+    "days": (["days_to_impact", "rank"], [True, True]),
+}
+"""How the blocked list may be ordered: by rank, by value held back, by days to impact."""
+
+
 def blocked(
-    snap: Snapshot, vis: Visibility, *, scope: str | None = None, county: str | None = None
+    snap: Snapshot,
+    vis: Visibility,
+    *,
+    scope: str | None = None,
+    county: str | None = None,
+    query: str | None = None,
+    sort: str = "rank",
 ) -> pd.DataFrame:
-    """Blocked suppliers in rank order, with their routing; a county sees its own only."""
+    """Blocked suppliers with their routing; a county sees its own only.
+
+    For a county, what each holds back is cut to what the county sees. ``query`` is text
+    in the supplier's name or its id; ``sort`` a key of :data:`BLOCKED_SORTS` (days to
+    impact: unknown last).
+    """
+    text = (query or "").strip()
 
     def build() -> pd.DataFrame:
         blocked = snap.analysis.blocked
         table = vis.rows_of(blocked, blocked["id"], snap.adcode_of)
+        if vis.is_county:  # what an own supplier holds back, as far as the county sees
+            seen = [vis.ids(ids, snap.adcode_of) for ids in table["affected"]]
+            table = table.assign(affected=pd.Series(seen, index=table.index, dtype=object))
         if county:
             table = table[[snap.adcode_of.get(i) == county for i in table["id"]]]
         if scope:
             table = table[table["scope"] == scope]
-        if vis.is_county:  # what an own supplier holds back, as far as the county sees
-            seen = [vis.ids(ids, snap.adcode_of) for ids in table["affected"]]
-            table = table.assign(affected=pd.Series(seen, index=table.index, dtype=object))
+        if text:
+            table = table[table["name"].str.contains(text, regex=False) | (table["id"] == text)]
+        columns, ascending = BLOCKED_SORTS.get(sort, BLOCKED_SORTS["rank"])
+        table = table.sort_values(columns, ascending=ascending, kind="stable", na_position="last")
         return table.drop(columns=["node"], errors="ignore")
 
-    return snap.memo(("blocked", vis.key, scope, county), build)
+    return snap.memo(("blocked", vis.key, scope, county, text, sort), build)
 
 
-def coordination(snap: Snapshot, vis: Visibility, *, target: str | None = None) -> pd.DataFrame:
-    """跨区域协调清单 rows; a county sees the rows of its own buyers only."""
+def _matching(table: pd.DataFrame, text: str, columns: Sequence[str]) -> pd.DataFrame:
+    """Rows of ``table`` with ``text`` in one of ``columns``."""
+    found = np.zeros(len(table), dtype=bool)
+    for column in columns:
+        found |= table[column].astype(str).str.contains(text, regex=False).to_numpy()
+    return table[found]
+
+
+def coordination(
+    snap: Snapshot,
+    vis: Visibility,
+    *,
+    target: str | None = None,
+    county: str | None = None,
+    query: str | None = None,
+) -> pd.DataFrame:
+    """跨区域协调清单 rows; a county sees the rows of its own buyers only.
+
+    Filters: the target region (province or city the request goes to), the buyer's county,
+    and text in the buyer's, the supplier's or the material's name.
+    """
     table = vis.rows_of(snap.coordination, snap.coordination["buyer_id"], snap.adcode_of)
-    return table[table["target_region"] == target] if target else table
+    if target:
+        table = table[table["target_region"] == target]
+    if county:
+        table = table[table["buyer_id"].map(snap.adcode_of) == county]
+    text = (query or "").strip()
+    return _matching(table, text, ("buyer", "supplier", "material")) if text else table
 
 
-def local(snap: Snapshot, vis: Visibility, *, county: str | None = None) -> pd.DataFrame:
-    """本地配套企业督促复产清单 rows (属地: a county sees its own suppliers)."""
+def coordination_targets(snap: Snapshot, vis: Visibility) -> list[str]:
+    """Return the regions the coordination requests ``vis`` sees go to, in adcode order."""
+    table = coordination(snap, vis)
+    codes = table.groupby("target_region")["supplier_adcode"].min().sort_values()
+    return [str(region) for region in codes.index if region]
+
+
+def local(
+    snap: Snapshot, vis: Visibility, *, county: str | None = None, query: str | None = None
+) -> pd.DataFrame:
+    """本地配套企业督促复产清单 rows (属地: a county sees its own suppliers).
+
+    Filters: the supplier's county, and text in the supplier's, the buyer's or the
+    material's name.
+    """
     table = vis.rows(snap.local, column="supplier_adcode")
-    return table[table["supplier_adcode"] == county] if county else table
+    if county:
+        table = table[table["supplier_adcode"] == county]
+    text = (query or "").strip()
+    return _matching(table, text, ("supplier", "buyer", "material")) if text else table
+
+
+def counties(snap: Snapshot, vis: Visibility) -> list[tuple[str, str]]:
+    """Return the home city's counties ``vis`` sees, as (adcode, name), in adcode order."""
+    home = snap.settings.home_adcode[:4]
+    codes = sorted({c for c in snap.adcode_of.values() if c.startswith(home) and c != home + "00"})
+    return [(c, region_name(c) or c) for c in codes if vis.sees(c)]
 
 
 def data_summary(snap: Snapshot) -> dict[str, Any]:
@@ -160,21 +237,78 @@ def summary(snap: Snapshot) -> dict[str, Any]:
 
 
 def dashboard(ws: Workspace, snap: Snapshot, vis: Visibility, *, today: dt.date) -> dict[str, Any]:
-    """Return the console's first page: headline figures, key enterprises' recovery, chains, ledger trend."""
+    """Return the console's first page for ``vis``: the whole city's, or one county's.
+
+    Headline figures, the key enterprises' recovery against the target, the chains, the
+    ledger's weekly trend, and what the charts draw: blocked suppliers by scope (for a
+    county: those holding its entities back) and by county (the city's local ones), and
+    the ledger's items by status and by responsible unit.
+    """
     ledger = ws.ledger()
 
     def build() -> dict[str, Any]:
         items = visible_items(ledger.items, snap, vis)
         analysis = snap.analysis
+        own = vis.own_mask(analysis.graph)
+        key = analysis.key_enterprises & own
         return {
-            "summary": analysis.summary(),
-            "recovery": weighted_availability(analysis.graph, analysis.key_enterprises),
+            "area": region_name(vis.county) if vis.is_county else "全市",
+            "summary": analysis.summary_of(own) if vis.is_county else analysis.summary(),
+            "key_enterprises": int(key.sum()),
+            "recovery": weighted_availability(analysis.graph, key),
             "target": snap.settings.capacity_target,
-            "chains": plain_records(analysis.chain_summary()),
+            "chains": plain_records(analysis.chain_summary(mask=own if vis.is_county else None)),
             "trend": weekly_trend(items, visible_events(ledger.events, items), end=today),
+            "by_scope": _blocked_by_scope(snap, vis),
+            "by_county": [] if vis.is_county else _blocked_by_county(snap),
+            "by_status": _items_by(items, lambda i: str(i.status)),
+            "by_unit": _items_by(items, lambda i: i.responsible_unit or "未指定", today=today),
         }
 
     return snap.memo(("dashboard", vis.key, today), build, ledger=ledger.version)
+
+
+def _blocked_by_scope(snap: Snapshot, vis: Visibility) -> list[dict[str, Any]]:
+    """Blocked suppliers per scope: for a county, those holding back one of its own entities."""
+    table = snap.analysis.blocked
+    if vis.is_county:
+        held = [bool(vis.ids(ids, snap.adcode_of)) for ids in table["affected"]]
+        table = table[held]
+    counts = table.groupby("scope").agg(suppliers=("id", "size"), value=("recovered_value", "sum"))
+    return [
+        {"scope": scope, "suppliers": int(row.suppliers), "value": float(row.value)}
+        for scope, row in counts.iterrows()
+    ]
+
+
+def _blocked_by_county(snap: Snapshot) -> list[dict[str, Any]]:
+    """Return the city's blocked local suppliers per county (属地), most first, then by adcode."""
+    table = snap.analysis.local_list()
+    counties = table["id"].map(snap.adcode_of)
+    counts = (
+        table.assign(county=counties)
+        .groupby("county")
+        .agg(suppliers=("id", "size"), value=("recovered_value", "sum"))
+    )
+    counts = counts.reset_index().sort_values(["suppliers", "county"], ascending=[False, True])
+    return [
+        {"county": c, "name": region_name(c) or c, "suppliers": int(n), "value": float(v)}
+        for c, n, v in zip(counts["county"], counts["suppliers"], counts["value"], strict=True)
+    ]
+
+
+def _items_by(
+    items: Sequence[LedgerItem], key: Callable[[LedgerItem], str], *, today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """Items per ``key`` and status (and overdue at ``today``), largest group first, then by name."""
+    groups: dict[str, dict[str, int]] = {}
+    for i in items:
+        group = groups.setdefault(key(i), {"registered": 0, "in_progress": 0, "closed": 0, "overdue": 0})
+        group[str(i.status)] += 1
+        if today is not None and overdue_days(i, today) > 0:
+            group["overdue"] += 1
+    ordered = sorted(groups.items(), key=lambda kv: (-sum(kv[1][s] for s in PROBLEM_STATUSES), kv[0]))
+    return [{"name": name, **counts} for name, counts in ordered]
 
 
 def _named(snap: Snapshot, vis: Visibility, links: pd.DataFrame, column: str) -> list[dict[str, Any]]:

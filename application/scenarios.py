@@ -10,13 +10,17 @@ for everyone, so the map and the JSON what-if agree.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from application.visibility import Visibility
 from application.workspace import Snapshot
+from chain_graph.errors import ConfigError, NotFoundError
 from chain_graph.scenarios import Scenario, run_scenario
 
-__all__ = ["CHANGES_SHOWN", "check_scenario", "what_if"]
+__all__ = ["CHANGES_SHOWN", "check_scenario", "resolve_firms", "what_if"]
+
+_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 CHANGES_SHOWN = 50
 """Most changed entities a what-if lists (the largest changes in value first)."""
@@ -26,6 +30,39 @@ def check_scenario(snap: Snapshot, vis: Visibility, scenario: Scenario) -> None:
     """Refuse a scenario that names a firm ``vis`` does not see: not found, as an unknown id."""
     for firm in [*scenario.stop, *scenario.restore, *scenario.capacity]:
         vis.require(firm, snap.adcode_of, what="企业")
+
+
+def resolve_firms(snap: Snapshot, vis: Visibility, text: str) -> list[str]:
+    """Return the firm ids named in ``text``: ids or exact names, separated by 、，; or spaces.
+
+    A name found more than once, or a firm ``vis`` does not see, is refused with a message
+    naming it (an unseen firm: not found, as an unknown name).
+    """
+    ids: list[str] = []
+    by_name = snap.memo(("firm-by-name", vis.key), lambda: _names(snap, vis))
+    for token in _SEPARATORS.split(text.strip()):
+        if not token:
+            continue
+        if token in snap.adcode_of and token not in snap.project_ids:
+            found = vis.require(token, snap.adcode_of, what="企业")
+        else:
+            matches = by_name.get(token, [])
+            if not matches:
+                raise NotFoundError(f"没有编号或名称为“{token}”的企业")
+            if len(matches) > 1:
+                raise ConfigError(f"名称“{token}”对应多家企业（{'、'.join(matches)}），请填写编号")
+            found = matches[0]
+        if found not in ids:
+            ids.append(found)
+    return ids
+
+
+def _names(snap: Snapshot, vis: Visibility) -> dict[str, list[str]]:
+    firms = vis.rows(snap.firm_rows)
+    names: dict[str, list[str]] = {}
+    for firm_id, name in zip(firms["id"], firms["name"], strict=True):
+        names.setdefault(str(name), []).append(str(firm_id))
+    return names
 
 
 def what_if(snap: Snapshot, vis: Visibility, scenario: Scenario) -> dict[str, Any]:

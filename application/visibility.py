@@ -17,7 +17,7 @@ The rule for a county:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,12 +112,20 @@ class Visibility:
         ]
         return links[mine]
 
-    def sees_item(self, item: LedgerItem, adcode_of: Mapping[str, str]) -> bool:
-        """Whether a problem-ledger item concerns an own entity (as subject or supplier)."""
-        return not self.county or self.county in (
-            adcode_of.get(item.subject_id),
-            adcode_of.get(item.supplier_id),
-        )
+    def sees_item(
+        self, item: LedgerItem, adcode_of: Mapping[str, str], *, supplies: Callable[[str, str], bool]
+    ) -> bool:
+        """Whether a problem-ledger item is the county's.
+
+        Its subject is an own entity; or its supplier is, and the subject is one of that
+        supplier's direct buyers (a partner, which the county may see by name). An item
+        about an own supplier holding back an entity further down, in another county,
+        is that county's to see: it would name an entity beyond the boundary.
+        ``supplies(supplier, buyer)`` says whether a link joins two entities.
+        """
+        if not self.county or adcode_of.get(item.subject_id) == self.county:
+            return True
+        return adcode_of.get(item.supplier_id) == self.county and supplies(item.supplier_id, item.subject_id)
 
     def own_mask(self, graph: SupplyGraph) -> np.ndarray:
         """Boolean mask of the nodes of ``graph`` seen in full."""

@@ -158,6 +158,13 @@ class Snapshot:
             for column in ("supplier_id", "buyer_id")
         }
 
+    def supplies(self, supplier_id: str, buyer_id: str) -> bool:
+        """Whether ``supplier_id`` supplies ``buyer_id`` directly (a link between them)."""
+        rows = self.links_of["supplier_id"].get(supplier_id)
+        if rows is None:
+            return False
+        return bool((self.ledgers.links["buyer_id"].to_numpy()[rows] == buyer_id).any())
+
     def _with_figures(self, table: pd.DataFrame) -> pd.DataFrame:
         names = {code: region_name(code) for code in table["adcode"].unique()}
         return (

@@ -68,6 +68,30 @@ class GapAnalysis:
             "value_at_risk": self.losses.value,
         }
 
+    def summary_of(self, mask: np.ndarray) -> dict[str, Any]:
+        """Headline figures of the nodes in ``mask`` (a county's own firms and projects).
+
+        ``blocked`` counts the blocked suppliers among them; ``holding_back`` the blocked
+        suppliers, wherever they are, that hold back at least one of them; the values at
+        risk are theirs alone. ``links`` counts the links with an end among them.
+        """
+        g = self.graph
+        gap = 1.0 - g.base_availability
+        own_ids = set(g.ids[mask].astype(str).tolist())
+        held = self.blocked["affected"].map(lambda ids: any(i in own_ids for i in ids))
+        output = float(np.sum(np.where(mask, g.output_weight * gap, 0.0)))
+        investment = float(np.sum(np.where(mask, g.investment_weight * gap, 0.0)))
+        return {
+            "firms": int((mask & ~g.is_project).sum()),
+            "projects": int((mask & g.is_project).sum()),
+            "links": int((mask[g.src] | mask[g.dst]).sum()),
+            "blocked": int(mask[self.blocked["node"].to_numpy(dtype=np.int64)].sum()),
+            "holding_back": int(held.sum()),
+            "output_at_risk": output + 0.0,
+            "investment_at_risk": investment + 0.0,
+            "value_at_risk": output + investment + 0.0,
+        }
+
     def local_list(self) -> pd.DataFrame:
         """本地配套企业督促复产清单: blocked local suppliers, in rank order, with county."""
         return self.blocked[self.blocked["scope"] == "local"].reset_index(drop=True)
@@ -77,11 +101,12 @@ class GapAnalysis:
         outside = self.blocked["scope"].isin(["in_province", "out_of_province"])
         return self.blocked[outside].reset_index(drop=True)
 
-    def chain_summary(self) -> pd.DataFrame:
+    def chain_summary(self, *, mask: np.ndarray | None = None) -> pd.DataFrame:
         """Summarise per industry chain (产业链).
 
         Enterprises, output-weighted availability, blocked suppliers holding its
-        enterprises back, and value at risk (万元).
+        enterprises back, and value at risk (万元); of the enterprises in ``mask`` only,
+        when given (a county's own).
         """
         g = self.graph
         firms = pd.DataFrame(
@@ -93,8 +118,8 @@ class GapAnalysis:
                 "a": g.base_availability,
             }
         )
-        firms = firms[firms["enterprise"]]
-        return self._summary_by(firms, "chain", value="output")
+        keep = firms["enterprise"] if mask is None else firms["enterprise"] & mask
+        return self._summary_by(firms[keep], "chain", value="output")
 
     def county_summary(self, *, home_adcode: str) -> pd.DataFrame:
         """Summarise per county of the home city, for its enterprises and projects."""

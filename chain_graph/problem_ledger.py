@@ -35,6 +35,7 @@ __all__ = [
     "LedgerItem",
     "ProblemLedger",
     "apply",
+    "available_actions",
     "default_unit",
     "event_from_row",
     "event_to_row",
@@ -144,6 +145,32 @@ def overdue_days(item: LedgerItem, today: dt.date) -> int:
     if item.status == ProblemStatus.CLOSED or item.deadline is None or today <= item.deadline:
         return 0
     return (today - item.deadline).days
+
+
+def available_actions(item: LedgerItem, today: dt.date) -> list[Action]:
+    """Return the actions the status rules of :func:`apply` allow on ``item`` at ``today``.
+
+    Examples
+    --------
+    >>> now = dt.datetime(2026, 11, 1)
+    >>> item = LedgerItem(id="W1", subject_id="E1", deadline=dt.date(2026, 11, 20),
+    ...                   created_at=now, updated_at=now)
+    >>> [a.value for a in available_actions(item, dt.date(2026, 11, 23))]
+    ['start', 'close', 'extend', 'escalate', 'note']
+    >>> closed = item.model_copy(update={"status": ProblemStatus.CLOSED})
+    >>> [a.value for a in available_actions(closed, dt.date(2026, 11, 23))]
+    ['reopen', 'note']
+    """
+    closed = item.status == ProblemStatus.CLOSED
+    allowed = {
+        Action.START: item.status == ProblemStatus.REGISTERED,
+        Action.CLOSE: not closed,
+        Action.REOPEN: closed,
+        Action.EXTEND: not closed,
+        Action.ESCALATE: overdue_days(item, today) > 0,
+        Action.NOTE: True,
+    }
+    return [action for action, ok in allowed.items() if ok]
 
 
 def apply(

@@ -11,7 +11,8 @@ Figures for a period ``[start, end]`` (dates, both included):
   overdue at ``end``, and the on-time closure rate. An item *counts* for a unit when its
   deadline falls on or before ``end`` and it was not closed before ``start``; it is *on
   time* when it was closed on or before its deadline (and by ``end``). Units are ranked by
-  rate (highest first), then fewer overdue, then name; units with nothing due come last.
+  rate (highest first), then fewer overdue, then name; units with nothing due come last,
+  unranked (their rank is empty: there is no rate to rank them by).
 
 The report is a value object of tables; :mod:`exports.report` writes it as xlsx and HTML.
 """
@@ -51,6 +52,8 @@ class WeeklyReport:
     investment_at_risk: float
     blocked_by_scope: pd.DataFrame
     units: pd.DataFrame
+    area: str = "全市"
+    """Whose report it is: the whole city, or a county's name."""
 
     @property
     def target_met(self) -> bool:
@@ -96,6 +99,8 @@ def weekly_report(
     start: dt.date,
     end: dt.date,
     target: float,
+    mask: np.ndarray | None = None,
+    area: str = "全市",
 ) -> WeeklyReport:
     """Compute the weekly report of ``[start, end]``.
 
@@ -109,14 +114,23 @@ def weekly_report(
         The period, both days included.
     target
         Capacity recovery target of key enterprises (share of output, 0–1).
+    mask, area
+        A county's report: its own nodes, and its name. The figures are of the key
+        enterprises and projects in ``mask``; the blocked suppliers are those holding one
+        of them back. ``items`` should be the county's already.
     """
     if end < start:
         from chain_graph.errors import ConfigError
 
         raise ConfigError(f"报告期结束日 {end} 早于开始日 {start}")
     g = analysis.graph
-    key = analysis.key_enterprises
+    own = np.ones(g.n, dtype=bool) if mask is None else mask
+    key = analysis.key_enterprises & own
     blocked = analysis.blocked
+    if mask is not None:
+        own_ids = set(g.ids[own].astype(str).tolist())
+        blocked = blocked[[any(i in own_ids for i in ids) for ids in blocked["affected"]]]
+    gap = 1.0 - g.base_availability
     by_scope = (
         blocked.groupby("scope")
         .agg(suppliers=("id", "size"), value=("recovered_value", "sum"))
@@ -131,12 +145,13 @@ def weekly_report(
         enterprises=int(key.sum()),
         enterprises_below_target=int((key & (g.base_availability < target - 1e-12)).sum()),
         recovery=weighted_availability(g, key),
-        output_at_risk=analysis.losses.output,
-        projects=int(g.is_project.sum()),
-        annual_plan=float(g.investment_weight.sum()),
-        investment_at_risk=analysis.losses.investment,
+        output_at_risk=float(np.sum(np.where(own, g.output_weight * gap, 0.0))) + 0.0,
+        projects=int((g.is_project & own).sum()),
+        annual_plan=float(np.where(own, g.investment_weight, 0.0).sum()),
+        investment_at_risk=float(np.sum(np.where(own, g.investment_weight * gap, 0.0))) + 0.0,
         blocked_by_scope=by_scope,
         units=unit_ranking(items, events, start=start, end=end),
+        area=area,
     )
 
 
@@ -174,7 +189,9 @@ def unit_ranking(
         .sort_values(["_none", "_rate", "overdue", "unit"], kind="stable")
         .drop(columns=["_none", "_rate"])
     )
-    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    ranked = table["rate"].notna().to_numpy()
+    rank = [int(k) if r else None for k, r in zip(np.cumsum(ranked), ranked, strict=True)]
+    table.insert(0, "rank", pd.Series(rank, index=table.index, dtype=object))  # none: nothing to rank by
     return table.reset_index(drop=True)
 
 

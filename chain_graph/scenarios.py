@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
+from chain_graph.analysis import weighted_availability
 from chain_graph.errors import ConfigError
 from chain_graph.gaps import GapAnalysis, analyze
 from chain_graph.graph import SupplyGraph
@@ -155,6 +156,8 @@ class ScenarioResult:
     def to_json(self) -> dict[str, Any]:
         """Return the difference from the current state, as a JSON object."""
         before, after = self.before.summary(), self.after.summary()
+        for summary, analysis in ((before, self.before), (after, self.after)):
+            summary["key_recovery"] = weighted_availability(analysis.graph, analysis.key_enterprises)
         was = set(self.before.blocked["id"])
         now = set(self.after.blocked["id"])
         return {
@@ -163,7 +166,13 @@ class ScenarioResult:
             "summary_after": after,
             "delta": {
                 key: after[key] - before[key]
-                for key in ("blocked", "output_at_risk", "investment_at_risk", "value_at_risk")
+                for key in (
+                    "blocked",
+                    "output_at_risk",
+                    "investment_at_risk",
+                    "value_at_risk",
+                    "key_recovery",
+                )
             },
             "blocked_added": sorted(now - was),
             "blocked_removed": sorted(was - now),

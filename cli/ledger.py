@@ -236,7 +236,7 @@ def from_analysis(
 ) -> None:
     """按缺口分析登记事项：每个受阻配套企业及其影响的重点企业/项目各一项（已有未销号事项的不重复登记）。"""
     with user_errors(), workspace(store) as ws:
-        done = problems.register_from_analysis(ws, ws.snapshot(), by=_by(by), days=days)
+        done = problems.register_from_analysis(ws, ws.snapshot(), CITY, by=_by(by), days=days)
         console.print(
             f"新挂号 {done.from_problems + done.from_analysis} 项（其中导入问题台账 {done.from_problems} 项，"
             f"缺口分析 {done.from_analysis} 项）；原有 {done.existing} 项未变。"

@@ -48,7 +48,8 @@ SCOPE_COLUMNS = (
 
 
 def _title(report: WeeklyReport) -> str:
-    return f"产业链供应链保障工作周报告（{report.start:%Y年%m月%d日}—{report.end:%m月%d日}）"
+    area = "" if report.area == "全市" else report.area
+    return f"{area}产业链供应链保障工作周报告（{report.start:%Y年%m月%d日}—{report.end:%m月%d日}）"
 
 
 def _summary(report: WeeklyReport) -> pd.DataFrame:

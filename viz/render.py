@@ -65,10 +65,21 @@ def _tooltip(data: dict[str, Any]) -> str:
     if "count" in data:
         lines.append(f"{data['count']} 家，其中停产或部分停产 {data['stopped']} 家")
     else:
-        lines.append(f"状态：{NODE_STATUS_LABELS[data['status']]}　产能 {_percent(data['capacity'])}")
+        state = NODE_STATUS_LABELS[data["status"]]
+        if data.get("status_before") is not None:
+            state = (
+                f"{data.get('after_label', '')} {state}（此前 {NODE_STATUS_LABELS[data['status_before']]}）"
+            )
+            lines.append(f"状态：{state}")
+        else:
+            lines.append(f"状态：{state}　产能 {_percent(data['capacity'])}")
     lines.append(
         f"可用度 {_percent(data['availability'])}"
-        + (f" → 恢复后 {_percent(data['after'])}" if data.get("after") is not None else "")
+        + (
+            f" → {data.get('after_label', '恢复后')} {_percent(data['after'])}"
+            if data.get("after") is not None
+            else ""
+        )
     )
     if data.get("value"):
         lines.append(f"{'年度计划投资' if data['kind'] == 'project' else '产值'} {data['value']:,.0f} 万元")

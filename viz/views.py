@@ -77,7 +77,13 @@ def _region_label(code: str, scope: str) -> str:
 
 
 def _view(
-    f: NodeFacts, nodes: Iterable[int], *, after: np.ndarray | None = None, focus: int | None = None
+    f: NodeFacts,
+    nodes: Iterable[int],
+    *,
+    after: np.ndarray | None = None,
+    focus: int | None = None,
+    status: np.ndarray | None = None,
+    after_label: str = "恢复后",
 ) -> nx.DiGraph:
     g = f.graph
     chosen = np.unique(np.fromiter(nodes, dtype=np.int64))
@@ -89,7 +95,9 @@ def _view(
             str(g.ids[x]),
             name=str(g.names[x]),
             kind=f.kind[x],
-            status=f.status[x],
+            status=f.status[x] if status is None else status[x],
+            status_before=None if status is None else f.status[x],
+            after_label=after_label,
             scope=f.scope[x],
             county=f.county[x],
             region=f.region[x],
@@ -250,9 +258,15 @@ def impact_view(f: NodeFacts, node_id: str) -> nx.DiGraph:
     return _view(f, _reach(g, x, forward=True, depth=None), after=after, focus=x)
 
 
-def scenario_view(f: NodeFacts, after: np.ndarray, *, changed: Iterable[str] = ()) -> nx.DiGraph:
-    """Return the nodes a scenario changes (availability moved by over 1e-9), before and after."""
+def scenario_view(
+    f: NodeFacts, after: np.ndarray, *, status: np.ndarray, changed: Iterable[str] = ()
+) -> nx.DiGraph:
+    """Return the nodes a scenario changes (availability moved by over 1e-9), before and after.
+
+    Nodes are drawn in ``status``, their state in the scenario (the facts of the scenario's
+    graph); the state before stays in ``status_before`` for the tooltip.
+    """
     g = f.graph
     moved = set(np.flatnonzero(np.abs(after - g.base_availability) > 1e-9).tolist())
     moved |= {f.position(node) for node in changed}
-    return _view(f, moved, after=after)
+    return _view(f, moved, after=after, status=status, after_label="情景后")

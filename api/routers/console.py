@@ -2,56 +2,47 @@
 
 Login is by pasting a token, from this site only (a login posted from another site is
 refused); it opens a server-side session whose id is kept in an HttpOnly, SameSite=Strict
-cookie (the token itself never is), ended by logout or by revoking the user. Every form
-carries a CSRF token derived from the session cookie with the service's key (HMAC), checked
-on every POST. Pages are server-rendered, with no script and no asset from another host.
+cookie (the token itself never is), ended by logout or by revoking the user. Pages are
+server-rendered, with no script and no asset from another host; charts are inline SVG.
+This module holds the login, the dashboard, the lists, the firm page, the what-if and the
+glossary; the problem ledger's pages are :mod:`api.routers.console_ledger`, what every page
+shares :mod:`api.routers.pages`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from api.deps import COOKIE, State
 from api.routers.imports import perform_import
-from api.state import AppState
-from api.users import Permission, User
-from application import problems, queries
+from api.routers.pages import PAGE, csrf_ok, login_first, page_user, refuse, render
+from api.users import Permission
+from application import queries, scenarios
+from application.workspace import Snapshot
 from chain_graph.errors import ChainGraphError, NotFoundError
 from chain_graph.labels import (
-    ACTION_LABELS,
     NODE_STATUS_LABELS,
     PROBLEM_STATUS_LABELS,
     ROLE_LABELS,
     SCOPE_LABELS,
     TABLE_LABELS,
 )
-from chain_graph.model import ProblemStatus
-from chain_graph.problem_ledger import Action
+from chain_graph.model import ProblemCategory
 from chain_graph.records import plain_records
 from chain_graph.regions import region_name
+from chain_graph.scenarios import Scenario
+from viz.charts import Bar, Series, bar_chart, stacked_bar_chart, trend_chart
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
-_PAGE = 50
-_STATUS_OF = {"CG409": 409, "CG404": 404}
-"""HTTP status of a ledger action refused with these codes (others: 422)."""
-
-
-def _user(request: Request, state: AppState) -> User | None:
-    # Console pages are for browsers: the session cookie only (a bearer header is the API's).
-    session = request.cookies.get(COOKIE, "")
-    return state.users.session_user(session) if session else None
+_user, _render, _csrf_ok, _login_first = page_user, render, csrf_ok, login_first
 
 
 def _cross_site(request: Request) -> bool:
@@ -70,41 +61,6 @@ def _cross_site(request: Request) -> bool:
         return False
     hosts = {request.headers.get("host", ""), request.headers.get("x-forwarded-host", "")} - {""}
     return urlsplit(origin).netloc not in hosts
-
-
-def csrf_token(state: AppState, request: Request) -> str:
-    """Return the CSRF token of the login cookie of ``request``."""
-    cookie = request.cookies.get(COOKIE, "")
-    return hmac.new(state.csrf_key, cookie.encode(), hashlib.sha256).hexdigest()[:40]
-
-
-def _csrf_ok(state: AppState, request: Request, sent: str) -> bool:
-    return bool(request.cookies.get(COOKIE)) and hmac.compare_digest(csrf_token(state, request), sent)
-
-
-def _render(
-    request: Request,
-    state: AppState,
-    user: User | None,
-    name: str,
-    title: str,
-    status_code: int = 200,
-    **context: Any,
-) -> HTMLResponse:
-    base = {
-        "title": title,
-        "user": user,
-        "csrf": csrf_token(state, request) if user else "",
-        "role_label": ROLE_LABELS[user.role] if user else "",
-        "county_name": region_name(user.county) if user and user.county else "",
-        "may_city_documents": bool(user and user.may(Permission.CITY_DOCUMENTS)),
-        "may_import": bool(user and user.may(Permission.IMPORT)),
-    }
-    return templates.TemplateResponse(request, name, base | context, status_code=status_code)
-
-
-def _login_first() -> RedirectResponse:
-    return RedirectResponse("/console/login", status_code=303)
 
 
 @router.get("/login")
@@ -176,190 +132,288 @@ def dashboard(request: Request, state: State) -> Response:
         user,
         "dashboard.html",
         "概况",
+        area=figures["area"],
         s=figures["summary"],
+        key_enterprises=figures["key_enterprises"],
         recovery=figures["recovery"],
         target=figures["target"],
         chains=figures["chains"],
         trend=figures["trend"],
+        charts=_dashboard_charts(figures, county=user.visibility.is_county),
     )
 
 
+_STATUS_COLORS = {"registered": "#d6604d", "in_progress": "#f4a582", "closed": "#4393c3"}
+
+
+def _dashboard_charts(figures: dict[str, Any], *, county: bool) -> dict[str, Markup]:
+    """Return the dashboard's charts (SVG) drawn from its figures."""
+    trend = figures["trend"]
+    weeks = [f"{w['end']:%m-%d}" for w in trend]
+    scopes = {row["scope"]: row for row in figures["by_scope"]}
+    by_scope = [
+        Bar(label, scopes[s]["suppliers"], f"{scopes[s]['suppliers']} 家", f"/console/blocked?scope={s}")
+        for s, label in SCOPE_LABELS.items()
+        if s in scopes
+    ]
+    by_county = [
+        Bar(c["name"], c["suppliers"], f"{c['suppliers']} 家", f"/console/local?county={c['county']}")
+        for c in figures["by_county"]
+    ]
+    statuses = [(s, PROBLEM_STATUS_LABELS[s]) for s in ("registered", "in_progress", "closed")]
+    units = figures["by_unit"][:12]
+    return {
+        "trend": trend_chart(
+            weeks,
+            [
+                Series("挂号", "#d6604d", [w["registered"] for w in trend]),
+                Series("销号", "#4393c3", [w["closed"] for w in trend]),
+                Series("周末未销号", "#762a83", [w["open"] for w in trend]),
+                Series("周末逾期", "#b2182b", [w["overdue"] for w in trend]),
+            ],
+            title="问题台账周趋势",
+        ),
+        "by_scope": bar_chart(
+            by_scope,
+            title="影响本县的受阻配套企业（按所在地）" if county else "受阻配套企业（按所在地）",
+            empty="没有受阻配套企业",
+        ),
+        "by_county": bar_chart(by_county, title="本地受阻配套企业（按县市区）", empty="没有本地受阻配套企业"),
+        "by_unit": stacked_bar_chart(
+            [u["name"] for u in units],
+            [Series(label, _STATUS_COLORS[s], [u[s] for u in units]) for s, label in statuses],
+            title="问题台账（按责任单位和状态）",
+            empty="问题台账暂无事项",
+        ),
+    }
+
+
+_BLOCKED_SORTS = {"rank": "排序（综合）", "value": "影响产值与投资", "days": "距影响天数"}
+
+
 @router.get("/blocked")
-def blocked(request: Request, state: State, scope: str = "", offset: int = 0) -> Response:
-    """受阻配套企业。"""
-    user = _user(request, state)
+def blocked(
+    request: Request,
+    state: State,
+    scope: str = "",
+    county: str = "",
+    q: str = "",
+    sort: str = "rank",
+    offset: int = 0,
+) -> Response:
+    """受阻配套企业：按所在地、县市区筛选，按名称搜索，排序。"""
+    user = page_user(request, state)
     if user is None:
-        return _login_first()
-    chosen = scope if scope in SCOPE_LABELS else None
-    table = queries.blocked(state.snapshot(), user.visibility, scope=chosen)
+        return login_first()
+    snap = state.snapshot()
+    order = sort if sort in _BLOCKED_SORTS else "rank"
+    table = queries.blocked(
+        snap,
+        user.visibility,
+        scope=scope if scope in SCOPE_LABELS else None,
+        county=county or None,
+        query=q[:100],
+        sort=order,
+    )
     offset = max(offset, 0)
-    return _render(
+    rows = plain_records(table.iloc[offset : offset + PAGE])
+    contacts = _contacts(snap, [r["id"] for r in rows])
+    filters = {"scope": scope, "county": county, "q": q, "sort": order}
+    return render(
         request,
         state,
         user,
         "blocked.html",
         "受阻配套企业",
-        rows=plain_records(table.iloc[offset : offset + _PAGE]),
+        rows=[r | contacts[r["id"]] for r in rows],
         count=len(table),
         offset=offset,
-        limit=_PAGE,
-        query=urlencode({"scope": scope}),
-        scope=scope,
+        limit=PAGE,
+        query=urlencode(filters),
+        filters=filters,
         scopes=list(SCOPE_LABELS.items()),
         scope_labels=SCOPE_LABELS,
+        counties=[] if user.county else queries.counties(snap, user.visibility),
+        sorts=list(_BLOCKED_SORTS.items()),
     )
 
 
+def _contacts(snap: Snapshot, ids: list[str]) -> dict[str, dict[str, str]]:
+    """联系人 and 联系电话 of the given firms, as the ledgers give them (blank when not)."""
+    firms = snap.firm_rows
+    found: dict[str, dict[str, str]] = {}
+    for node in ids:
+        position = snap.row_of.get(node)
+        row = firms.iloc[position] if position is not None and position < len(firms) else None
+        found[node] = {
+            "contact": str(row.get("contact") or "") if row is not None else "",
+            "phone": str(row.get("phone") or "") if row is not None else "",
+        }
+    return found
+
+
 @router.get("/coordination")
-def coordination(request: Request, state: State, offset: int = 0) -> Response:
-    """跨区域协调清单。"""
-    user = _user(request, state)
+def coordination(
+    request: Request,
+    state: State,
+    target: str = "",
+    county: str = "",
+    q: str = "",
+    offset: int = 0,
+) -> Response:
+    """跨区域协调清单：按协调去向、需求方县市区筛选，按名称搜索。"""
+    user = page_user(request, state)
     if user is None:
-        return _login_first()
+        return login_first()
     if not user.may(Permission.CITY_DOCUMENTS):
-        return _render(
+        return refuse(
             request,
             state,
             user,
-            "base.html",
-            "无权访问",
-            status_code=403,
-            message="县市区账号请查看本地配套企业清单",
-            message_kind="error",
+            "跨区域协调清单由市工业和信息化局报省工业和信息化厅；县市区请查看本地配套企业清单和问题台账",
         )
-    rows = queries.coordination(state.snapshot(), user.visibility)
+    snap = state.snapshot()
+    rows = queries.coordination(
+        snap, user.visibility, target=target or None, county=county or None, query=q[:100]
+    )
     offset = max(offset, 0)
-    return _render(
+    filters = {"target": target, "county": county, "q": q}
+    return render(
         request,
         state,
         user,
         "coordination.html",
         "跨区域协调清单",
-        rows=plain_records(rows.iloc[offset : offset + _PAGE]),
+        rows=plain_records(rows.iloc[offset : offset + PAGE]),
         count=len(rows),
         offset=offset,
-        limit=_PAGE,
-        query="",
+        limit=PAGE,
+        query=urlencode(filters),
+        filters=filters,
+        targets=queries.coordination_targets(snap, user.visibility),
+        counties=queries.counties(snap, user.visibility),
     )
 
 
-def _ledger_page(
-    request: Request,
-    state: AppState,
-    user: User,
-    *,
-    status: str = "",
-    overdue: bool = False,
-    offset: int = 0,
-    message: str = "",
-    message_kind: str = "info",
-    status_code: int = 200,
-) -> Response:
+@router.get("/local")
+def local(request: Request, state: State, county: str = "", q: str = "", offset: int = 0) -> Response:
+    """本地配套企业督促复产清单（属地：县市区账号只含本县市区）。"""
+    user = page_user(request, state)
+    if user is None:
+        return login_first()
     snap = state.snapshot()
-    today = dt.date.today()
-    chosen = status if status in {s.value for s in ProblemStatus} else None
-    found = problems.items(state, snap, user.visibility, today=today, status=chosen, overdue=overdue)
+    rows = queries.local(snap, user.visibility, county=county or None, query=q[:100])
     offset = max(offset, 0)
-    rows = [problems.public(i, snap, today=today) for i in found[offset : offset + _PAGE]]
-    return _render(
+    shown = plain_records(rows.iloc[offset : offset + PAGE])
+    contacts = _contacts(snap, [r["supplier_id"] for r in shown])
+    filters = {"county": county, "q": q}
+    return render(
         request,
         state,
         user,
-        "ledger.html",
-        "问题台账",
-        status_code=status_code,
-        rows=rows,
-        count=len(found),
+        "local.html",
+        "本地配套企业督促复产清单",
+        rows=[r | contacts[r["supplier_id"]] for r in shown],
+        count=len(rows),
+        suppliers=rows["supplier_id"].nunique(),
         offset=offset,
-        limit=_PAGE,
-        query=urlencode({"status": status, **({"overdue": "true"} if overdue else {})}),
-        status=status,
-        overdue=overdue,
-        can_write=user.may(Permission.WRITE_LEDGER),
-        statuses=[(s.value, PROBLEM_STATUS_LABELS[s]) for s in ProblemStatus],
-        status_labels=PROBLEM_STATUS_LABELS,
-        actions=[(a.value, ACTION_LABELS[a]) for a in Action if a != Action.REGISTER],
-        message=message,
-        message_kind=message_kind,
+        limit=PAGE,
+        query=urlencode(filters),
+        filters=filters,
+        counties=[] if user.county else queries.counties(snap, user.visibility),
     )
 
 
-@router.get("/ledger")
-def ledger_page(
-    request: Request, state: State, status: str = "", overdue: bool = False, offset: int = 0
-) -> Response:
-    """问题台账。"""
-    user = _user(request, state)
+@router.get("/glossary")
+def glossary(request: Request, state: State) -> Response:
+    """指标说明：每个数字是什么、怎么算。"""
+    user = page_user(request, state)
     if user is None:
-        return _login_first()
-    return _ledger_page(request, state, user, status=status, overdue=overdue, offset=offset)
+        return login_first()
+    settings = state.settings
+    return render(
+        request,
+        state,
+        user,
+        "glossary.html",
+        "指标说明",
+        target=settings.capacity_target,
+        threshold=settings.blocked_threshold,
+        output_threshold=settings.key_output_threshold,
+        tax_threshold=settings.key_tax_threshold,
+    )
 
 
-@router.post("/ledger/{item_id}")
-def ledger_action(
+@router.get("/whatif")
+def whatif(
     request: Request,
     state: State,
-    item_id: str,
-    action: Annotated[str, Form()],
-    version: Annotated[int, Form()],
-    csrf: Annotated[str, Form()] = "",
-    note: Annotated[str, Form(max_length=2000)] = "",
-    deadline: Annotated[str, Form()] = "",
+    stop: Annotated[str, Query(max_length=2000)] = "",
+    restore: Annotated[list[str] | None, Query(max_length=50)] = None,
+    restore_more: Annotated[str, Query(max_length=2000)] = "",
+    stop_region: Annotated[str, Query(max_length=6)] = "",
 ) -> Response:
-    """办理一个事项。"""
-    user = _user(request, state)
+    """假设分析：某些企业停产或复产、某地区停产，会怎样。"""
+    user = page_user(request, state)
     if user is None:
-        return _login_first()
-    if not _csrf_ok(state, request, csrf):
-        return _ledger_page(
-            request,
-            state,
-            user,
-            message="表单已过期，请刷新页面后重试",
-            message_kind="error",
-            status_code=403,
-        )
-    if not user.may(Permission.WRITE_LEDGER):
-        return _ledger_page(
-            request, state, user, message="当前账号只能查看", message_kind="error", status_code=403
-        )
-    chosen = Action(action) if action in {a.value for a in Action} else None
-    if chosen is None:
-        return _ledger_page(
-            request, state, user, message="未知的办理操作", message_kind="error", status_code=422
-        )
-    try:
-        new_deadline = dt.date.fromisoformat(deadline) if deadline else None
-        new = problems.act(
-            state,
-            state.snapshot(),
-            user.visibility,
-            item_id,
-            chosen,
-            by=user.name,
-            note=note,
-            deadline=new_deadline,
-            expected_version=version,
-        )
-    except ValueError:
-        return _ledger_page(
-            request, state, user, message="期限格式应为 2026-12-31", message_kind="error", status_code=422
-        )
-    except ChainGraphError as error:
-        return _ledger_page(
-            request,
-            state,
-            user,
-            message=error.message,
-            message_kind="error",
-            status_code=_STATUS_OF.get(error.code, 422),
-        )
-    return _ledger_page(
-        request,
-        state,
-        user,
-        message=f"{item_id}：{ACTION_LABELS[chosen]}完成，当前状态：{PROBLEM_STATUS_LABELS[new.status]}",
-    )
+        return login_first()
+    snap = state.snapshot()
+    vis = user.visibility
+    candidates = plain_records(queries.blocked(snap, vis).iloc[:20])
+    chosen = restore or []
+    context: dict[str, Any] = {
+        "form": {"stop": stop, "restore": chosen, "restore_more": restore_more, "stop_region": stop_region},
+        "candidates": candidates,
+        "regions": _regions(snap),
+        "result": None,
+    }
+    if stop.strip() or chosen or restore_more.strip() or stop_region:
+        try:
+            stopped = scenarios.resolve_firms(snap, vis, stop)
+            restored = scenarios.resolve_firms(snap, vis, " ".join([*chosen, restore_more]))
+            scenario = Scenario(
+                stop=stopped, restore=restored, stop_regions=[stop_region] if stop_region else []
+            )
+            result = scenarios.what_if(snap, vis, scenario)
+        except ChainGraphError as error:
+            return render(
+                request,
+                state,
+                user,
+                "whatif.html",
+                "假设分析",
+                status_code=404 if isinstance(error, NotFoundError) else 422,
+                message=error.message,
+                message_kind="error",
+                **context,
+            )
+        except ValueError as error:
+            return render(
+                request,
+                state,
+                user,
+                "whatif.html",
+                "假设分析",
+                status_code=422,
+                message=f"情景参数有误：{error}",
+                message_kind="error",
+                **context,
+            )
+        query = [("stop", x) for x in stopped] + [("restore", x) for x in restored]
+        query += [("stop_region", stop_region)] if stop_region else []
+        context |= {
+            "result": result,
+            "names": snap.name_of,
+            "map_url": "/maps/scenario?" + urlencode(query),
+        }
+    return render(request, state, user, "whatif.html", "假设分析", **context)
+
+
+def _regions(snap: Snapshot) -> list[tuple[str, str]]:
+    """Provinces other than the home one where the city's suppliers are (a what-if's choices)."""
+    home = snap.settings.home_adcode[:2]
+    codes = sorted({c[:2] for c in snap.adcode_of.values() if len(c) == 6 and c[:2] != home})
+    return [(code, region_name(code + "0000") or code) for code in codes]
 
 
 @router.get("/import")
@@ -459,4 +513,6 @@ def firm_page(request: Request, state: State, node_id: str) -> Response:
         has_buyers=bool(facts["buyers"]),
         items=facts["items"],
         status_labels=PROBLEM_STATUS_LABELS,
+        categories=[c.value for c in ProblemCategory],
+        today=dt.date.today(),
     )

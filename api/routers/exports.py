@@ -73,13 +73,13 @@ def export_ledger(state: State, user: CurrentUser, fmt: Format = "xlsx") -> Resp
 @router.get("/reports/weekly")
 def weekly(
     state: State,
-    user: Reader,
+    user: CurrentUser,
     start: Annotated[dt.date | None, Query(description="报告期开始日（默认 7 天前）")] = None,
     end: Annotated[dt.date | None, Query(description="报告期结束日（默认今天）")] = None,
     fmt: Annotated[Literal["xlsx", "html"], Query()] = "html",
     target: Annotated[float | None, Query(gt=0, le=1, description="产能恢复目标（默认取设置）")] = None,
 ) -> Response:
-    """周报告（HTML 可直接打印，或 xlsx）。"""
+    """周报（HTML 可直接打印，或 xlsx）；县市区账号得到本县市区的周报。"""
     name, content = documents.report_file(
         state,
         state.snapshot(),

@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chain_graph.errors import ProblemLedgerError
 from chain_graph.gaps import analyze
@@ -14,6 +16,7 @@ from chain_graph.problem_ledger import (
     Action,
     LedgerItem,
     apply,
+    available_actions,
     item_from_row,
     item_to_row,
     items_from_analysis,
@@ -169,3 +172,26 @@ def test_a_city_overrides_the_responsible_units(monkeypatch: pytest.MonkeyPatch)
     assert default_unit("资金", is_project=False, settings=settings) == "某市金融工作局"
     assert default_unit("用工", is_project=False, settings=settings) == "某市工信局"  # not listed: 其他
     assert default_unit("其他", is_project=True, settings=settings) == "市发展改革委"
+
+
+@given(
+    status=st.sampled_from(list(ProblemStatus)),
+    deadline=st.none() | st.dates(dt.date(2026, 11, 1), dt.date(2026, 12, 31)),
+    today=st.dates(dt.date(2026, 11, 1), dt.date(2026, 12, 31)),
+)
+def test_the_actions_offered_are_exactly_those_the_rules_allow(
+    status: ProblemStatus, deadline: dt.date | None, today: dt.date
+) -> None:
+    item = _item(status, deadline)
+    at = dt.datetime.combine(today, dt.time(10))
+    offered = available_actions(item, today)
+    for action in Action:
+        if action == Action.REGISTER:
+            continue
+        new_deadline = max(deadline or today, today) + dt.timedelta(days=7)
+        try:  # every input an action may need, given: only the status rules can refuse
+            apply(item, action, by="x", at=at, note="说明", deadline=new_deadline)
+        except ProblemLedgerError:
+            assert action not in offered, action
+        else:
+            assert action in offered, action

@@ -128,7 +128,7 @@ def test_unit_ranking_by_hand() -> None:
         events += history
     table = unit_ranking(items, events, start=START, end=END).set_index("unit")
     assert list(table.index) == ["乙", "甲", "丙", "丁"]
-    assert list(table["rank"]) == [1, 2, 3, 4]
+    assert list(table["rank"]) == [1, 2, 3, None]  # 丁 had nothing due: no rate, no rank
     assert list(table.loc["甲", ["registered", "closed", "due", "on_time", "overdue"]]) == [0, 2, 2, 1, 0]
     assert table.loc["甲", "rate"] == 0.5
     assert list(table.loc["乙", ["closed", "due", "on_time"]]) == [1, 1, 1]

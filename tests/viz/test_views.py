@@ -80,10 +80,15 @@ def test_scenario_view_holds_what_moved(node_facts: NodeFacts) -> None:
     g = node_facts.graph
     capacity = g.capacity.copy()
     capacity[node_facts.position("S2")] = 0.0
-    view = scenario_view(node_facts, g.with_capacity(capacity).base_availability, changed=["S2"])
+    after = g.with_capacity(capacity)
+    status = facts(after, home_adcode="431200", threshold=0.9).status
+    view = scenario_view(node_facts, after.base_availability, status=status, changed=["S2"])
     # S2 stops: E1 loses its other 40 % of steel (0.4 → 0), P1 follows; E2's chips are not critical.
     assert sorted(view.nodes) == ["E1", "P1", "S2"]
     assert view.nodes["E1"]["after"] == pytest.approx(0.0)
+    # drawn as the scenario leaves them (S2 was normal before), the state before kept for the tooltip
+    assert (view.nodes["S2"]["status"], view.nodes["S2"]["status_before"]) == ("stopped", "normal")
+    assert view.nodes["S2"]["after_label"] == "情景后"
 
 
 def test_unknown_node(node_facts: NodeFacts) -> None:

@@ -1,0 +1,31 @@
+"""The county boundary on problem-ledger items (:meth:`Visibility.sees_item`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from application.visibility import Visibility
+from chain_graph.problem_ledger import LedgerItem
+
+ADCODE = {"E1": "431202", "S3": "431202", "S2": "420106", "P2": "431228"}
+LINKS = {("S3", "S2"), ("S2", "P2"), ("S3", "E1")}
+NOW = dt.datetime(2026, 11, 20, 9)
+
+
+@pytest.mark.parametrize(
+    ("subject", "supplier", "seen"),
+    [
+        ("E1", "", True),  # an own subject
+        ("E1", "S2", True),  # an own subject, whatever its supplier
+        ("S2", "S3", True),  # an own supplier and its direct buyer (a partner, named)
+        ("P2", "S3", False),  # an own supplier holding back another county's project further down
+        ("P2", "S2", False),  # nothing of the county's
+    ],
+)
+def test_a_county_sees_items_of_its_own_and_its_partners(subject: str, supplier: str, seen: bool) -> None:
+    item = LedgerItem(id="W", subject_id=subject, supplier_id=supplier, created_at=NOW, updated_at=NOW)
+    supplies = lambda s, b: (s, b) in LINKS  # noqa: E731
+    assert Visibility.of_county("431202").sees_item(item, ADCODE, supplies=supplies) is seen
+    assert Visibility.whole_city().sees_item(item, ADCODE, supplies=supplies)
