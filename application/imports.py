@@ -94,5 +94,8 @@ def import_directory(
     if not validation.issues:
         return ImportOutcome(report, None, 0)
     path = rejects or default_rejects_path(data_dir)
-    lines = write_rejects(path, validation.rejected, [i for i in validation.issues if not i.row])
+    in_rows = {id(issue) for row in validation.rejected for issue in row.issues}
+    # Every issue not listed with its row: a table's, a file's, and a refused file's first bad cell.
+    others = [i for i in validation.issues if id(i) not in in_rows]
+    lines = write_rejects(path, validation.rejected, others)
     return ImportOutcome(report, path, lines)
