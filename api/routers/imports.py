@@ -64,7 +64,7 @@ def upload_name(filename: str) -> str:
     if not _SAFE_NAME.match(name):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"文件名“{name[:60]}”不可用：只接受名称不超过 120 个字符的 .xlsx 或 .csv 文件",
+            f"文件名“{name[:60]}”不可用：只接受 .xlsx 或 .csv 文件（文件名不超过 120 个字符）",
         )
     return name
 
