@@ -4,10 +4,13 @@ One function for the command line (``chain-graph ingest``, ``demo``) and the web
 (``POST /imports``, the console's import page): all or nothing unless ``keep_valid`` (then
 only the rows that passed, never when a required table is missing or unreadable), and every
 issue written to a rejects file (CSV with BOM) whose place the caller tells the user.
+What an importer needs to know beforehand — which tables, by which names
+(:func:`table_guide`), and the blank template (:func:`template_workbook`) — is here too.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +20,51 @@ from chain_graph.settings import Settings
 from chain_graph.store import Store
 from ingest.loader import ImportReport, Progress, ingest_directory
 from ingest.rejects import write_rejects
+from ingest.schema import TABLES
+from ingest.template import write_template
 
-__all__ = ["ImportOutcome", "default_rejects_path", "import_directory"]
+__all__ = [
+    "TEMPLATE_NAME",
+    "ImportOutcome",
+    "TableGuide",
+    "default_rejects_path",
+    "import_directory",
+    "table_guide",
+    "template_workbook",
+]
+
+TEMPLATE_NAME = "台账模板.xlsx"
+"""The template workbook's file name as downloaded."""
+
+
+@dataclass(frozen=True, slots=True)
+class TableGuide:
+    """One ledger table as an importer must name it."""
+
+    label: str
+    """Its Chinese name."""
+    names: tuple[str, ...]
+    """Every name a file or sheet may have to be read as this table."""
+    required: bool
+
+
+def table_guide() -> list[TableGuide]:
+    """Return the ledger tables in order, with the file or sheet names each is known by.
+
+    Examples
+    --------
+    >>> table_guide()[0]
+    TableGuide(label='重点企业', names=('重点企业', '重点规模企业', 'enterprises'), required=True)
+    """
+    return [TableGuide(spec.label, (*spec.names, spec.name), spec.required) for spec in TABLES.values()]
+
+
+def template_workbook() -> bytes:
+    """Return the blank template workbook (one sheet per table, and a guide sheet)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / TEMPLATE_NAME
+        write_template(path)
+        return path.read_bytes()
 
 
 @dataclass(frozen=True)
@@ -94,5 +140,8 @@ def import_directory(
     if not validation.issues:
         return ImportOutcome(report, None, 0)
     path = rejects or default_rejects_path(data_dir)
-    lines = write_rejects(path, validation.rejected, [i for i in validation.issues if not i.row])
+    in_rows = {id(issue) for row in validation.rejected for issue in row.issues}
+    # Every issue not listed with its row: a table's, a file's, and a refused file's first bad cell.
+    others = [i for i in validation.issues if id(i) not in in_rows]
+    lines = write_rejects(path, validation.rejected, others)
     return ImportOutcome(report, path, lines)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from chain_graph.errors import ConfigError
+from chain_graph.errors import ConfigError, IssueCode
 from chain_graph.model import LedgerTables
 from chain_graph.regions import resolve_addresses
 from chain_graph.settings import Settings
@@ -26,6 +26,9 @@ from ingest.validate import Validation, validate
 __all__ = ["ImportReport", "ingest_directory", "read_directory", "with_adcodes"]
 
 Progress = Callable[[str], None]
+
+_DISCOVERY_OF_TABLES = {IssueCode.TABLE_MISSING, IssueCode.TABLE_DUPLICATE}
+"""Discovery's issues about tables; its others are about files it could not read."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ def read_directory(data_dir: Path, *, settings: Settings, progress: Progress | N
         raise ConfigError(msg)
     report = progress or (lambda _line: None)
     sources, issues = discover(data_dir)
+    # A file left unread (not recognised, or not a workbook) may hold any table not found.
+    files_unread = any(i.code not in _DISCOVERY_OF_TABLES for i in issues)
     raws: list[RawTable] = []
     blocking = False
     for source in sources:
@@ -74,8 +79,12 @@ def read_directory(data_dir: Path, *, settings: Settings, progress: Progress | N
         except ReadProblem as problem:
             issues.append(problem.issue)
             blocking = blocking or TABLES[source.table].required
+    read = {raw.source.table for raw in raws}
+    unread = {
+        name for name, spec in TABLES.items() if name not in read and (files_unread or spec.required)
+    } | {source.table for source in sources if source.table not in read}
     report("校验")
-    validation = validate(raws, settings=settings, issues=issues, blocking=blocking)
+    validation = validate(raws, settings=settings, issues=issues, blocking=blocking, unread=unread)
     report("解析地址")
     validation.ledgers = with_adcodes(validation.ledgers)
     return validation

@@ -34,8 +34,8 @@ import pandas as pd
 from defusedxml import DefusedXmlException
 
 from chain_graph.errors import InputIssue, IssueCode
-from ingest.headers import HEADER_SEARCH_ROWS, find_header_row
-from ingest.schema import TABLES, table_for_name
+from ingest.headers import HEADER_SEARCH_ROWS, find_header_row, map_headers
+from ingest.schema import TABLES, table_for_name, tables_like
 
 __all__ = ["RawTable", "Source", "discover", "read_table"]
 
@@ -78,6 +78,10 @@ class RawTable:
         One column per header position, all text, empty rows dropped.
     rows
         Excel row number of each row of ``cells``.
+    problems
+        What makes the table unfit to write although it could be read (formulas saved
+        without their value): reported with the table's other issues, and none of its
+        rows is written.
     """
 
     source: Source
@@ -85,6 +89,7 @@ class RawTable:
     headers: list[str]
     cells: pd.DataFrame
     rows: list[int]
+    problems: tuple[InputIssue, ...] = ()
 
 
 class ReadProblem(Exception):
@@ -98,6 +103,12 @@ class ReadProblem(Exception):
 def discover(data_dir: Path) -> tuple[list[Source], list[InputIssue]]:
     """Find the ledger tables in a data directory.
 
+    A file is a table when its name is a table name, or a workbook holding sheets named
+    after tables. Any other ``.csv`` / ``.xlsx`` file is reported (``FILE_UNRECOGNISED``),
+    with the tables its name, sheet names or header row suggest; it is never silently left
+    out. A sheet not named after a table, in a workbook that has table sheets (the
+    template's 填写说明), is left out, but named where a missing table may be in it.
+
     Parameters
     ----------
     data_dir
@@ -106,10 +117,11 @@ def discover(data_dir: Path) -> tuple[list[Source], list[InputIssue]]:
     Returns
     -------
     sources, issues
-        One source per table found; issues for tables found twice or required tables
-        missing.
+        One source per table found; issues for files not recognised, tables found twice,
+        or required tables missing.
     """
     found: dict[str, list[Source]] = {}
+    maybe: dict[str, list[str]] = {}  # table → places (file, file[sheet]) that may hold it
     issues: list[InputIssue] = []
     files = sorted(
         p
@@ -120,11 +132,23 @@ def discover(data_dir: Path) -> tuple[list[Source], list[InputIssue]]:
         table = table_for_name(path.stem)
         if table is not None:
             found.setdefault(table, []).append(Source(table, path))
-        elif path.suffix.lower() != ".csv":
-            for sheet in _sheet_names(path, issues):
-                sheet_table = table_for_name(sheet)
-                if sheet_table is not None:
-                    found.setdefault(sheet_table, []).append(Source(sheet_table, path, sheet))
+            continue
+        sheets: list[str] | None = [] if path.suffix.lower() == ".csv" else _sheet_names(path, issues)
+        if sheets is None:
+            continue  # not readable as a workbook: reported as such
+        named = [(sheet, table_for_name(sheet)) for sheet in sheets]
+        for sheet, sheet_table in named:
+            if sheet_table is not None:
+                found.setdefault(sheet_table, []).append(Source(sheet_table, path, sheet))
+        if any(sheet_table is not None for _, sheet_table in named):
+            for sheet, _ in named:
+                for like in tables_like(sheet):
+                    maybe.setdefault(like, []).append(f"{path.name}[{sheet}]")
+            continue
+        likely = _likely_tables(path, sheets)
+        for like in likely:
+            maybe.setdefault(like, []).append(path.name)
+        issues.append(_unrecognised(path, likely, workbook=bool(sheets)))
     sources: list[Source] = []
     for name, spec in TABLES.items():
         candidates = found.get(name, [])
@@ -142,24 +166,85 @@ def discover(data_dir: Path) -> tuple[list[Source], list[InputIssue]]:
             sources.append(candidates[0])
         elif spec.required:
             names = "、".join(spec.names)
+            hint = "；它可能在未识别的 " + "、".join(maybe[name]) + " 中" if name in maybe else ""
             issues.append(
                 InputIssue(
                     IssueCode.TABLE_MISSING,
                     f"缺少必需的“{spec.label}”表：请提供名为 {names} 或 {spec.name} 的 "
-                    ".xlsx/.csv 文件，或同名工作表",
+                    f".xlsx/.csv 文件，或同名工作表{hint}",
                     file=str(data_dir.name),
                 )
             )
     return sources, issues
 
 
-def _sheet_names(path: Path, issues: list[InputIssue]) -> list[str]:
+def _likely_tables(path: Path, sheets: list[str]) -> list[str]:
+    """Return the tables a file not named after one may be: by its name, its sheets', its header."""
+    by_name = [like for name in (path.stem, *sheets) for like in tables_like(name)]
+    return list(dict.fromkeys([*by_name, *_tables_by_header(path)]))
+
+
+def _tables_by_header(path: Path) -> list[str]:
+    """Return the tables whose header the file's first rows hold most of (best effort: ``[]``)."""
     try:
-        names: list[str] = _open_workbook(path).sheetnames
-        return names
+        head = _head_rows(path)
+    except (ReadProblem, DefusedXmlException, UnicodeDecodeError, *_XML_ERRORS):
+        return []
+    scores: dict[str, int] = {}
+    for spec in TABLES.values():
+        index = find_header_row(spec, head)
+        if index is not None:
+            scores[spec.name] = len(set(map_headers(spec, head[index]).values()))
+    best = max(scores.values(), default=0)
+    return [name for name, score in scores.items() if score == best]
+
+
+def _head_rows(path: Path) -> list[list[str]]:
+    """Return the first rows of a CSV or of a workbook's first sheet, as text."""
+    if path.suffix.lower() == ".csv":
+        encoding = _detect_encoding(path)
+        with path.open("rb") as handle:
+            sample = handle.read(_SNIFF_BYTES)
+        return list(_first_rows(codecs.getincrementaldecoder(encoding)().decode(sample, final=False)))
+    workbook = _open_workbook(path)
+    try:
+        rows = workbook.worksheets[0].iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=_HEADER_COLUMNS)
+        return [[_cell_text(cell) for cell in row] for row in rows]
+    finally:
+        workbook.close()
+
+
+def _unrecognised(path: Path, likely: list[str], *, workbook: bool) -> InputIssue:
+    what = (
+        f"工作簿“{path.name}”的文件名和各工作表名都不是表名" if workbook else f"文件名“{path.name}”不是表名"
+    )
+    if likely:
+        labels = "".join(f"“{TABLES[name].label}”" for name in likely)
+        best = TABLES[likely[0]].label
+        rename = f"请把文件改名为“{best}{path.suffix}”" + (f"，或把工作表改名为“{best}”" if workbook else "")
+        advice = f"它可能是{labels}表：{rename}。"
+    else:
+        labels = "、".join(spec.label for spec in TABLES.values())
+        advice = f"请按所装的表改名，表名为：{labels}（别名见导入说明）。"
+    return InputIssue(
+        IssueCode.FILE_UNRECOGNISED,
+        f"{what}，不知道是哪张表，此文件未读取。{advice}",
+        file=path.name,
+    )
+
+
+def _sheet_names(path: Path, issues: list[InputIssue]) -> list[str] | None:
+    """Return a workbook's sheet names, or ``None`` (and the issue) when it cannot be opened."""
+    try:
+        workbook = _open_workbook(path)
     except ReadProblem as problem:
         issues.append(problem.issue)
-        return []
+        return None
+    try:
+        names: list[str] = workbook.sheetnames
+        return names
+    finally:
+        workbook.close()
 
 
 def _open_workbook(path: Path) -> Any:
@@ -380,11 +465,13 @@ def _read_xlsx(source: Source) -> RawTable:
         width = len(headers)
         first_data_row = header_index + 2
         last_row: int | None = None
+        problems: tuple[InputIssue, ...] = ()
         part = getattr(sheet, "_worksheet_path", None)  # openpyxl's read-only sheet: its XML
         if part:
             scan = _scan_sheet(source.path, part, first_row=first_data_row, width=width)
             if scan.first_uncached is not None:
-                raise _uncached_problem(source, scan, headers)
+                # Read on (those cells as empty) so every other issue of the table is listed too.
+                problems = (_uncached_problem(source, scan, headers),)
             if scan.beyond is not None:
                 raise _beyond_header(source, scan.beyond, width)
             last_row = scan.last_row
@@ -412,7 +499,7 @@ def _read_xlsx(source: Source) -> RawTable:
     finally:
         workbook.close()
     cells = pd.DataFrame([(r + [""] * width)[:width] for r in rows], columns=range(width), dtype=str)
-    return _finish(source, title if source.sheet else "", headers, cells, numbers)
+    return _finish(source, title if source.sheet else "", headers, cells, numbers, problems=problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,20 +573,18 @@ def _beyond_header(source: Source, cell: tuple[int, int], width: int) -> ReadPro
     )
 
 
-def _uncached_problem(source: Source, scan: _SheetScan, headers: list[str]) -> ReadProblem:
+def _uncached_problem(source: Source, scan: _SheetScan, headers: list[str]) -> InputIssue:
     assert scan.first_uncached is not None
     row, column = scan.first_uncached
-    return ReadProblem(
-        InputIssue(
-            IssueCode.FORMULA_WITHOUT_VALUE,
-            f"有 {scan.uncached} 个公式单元格没有保存计算结果"
-            f"（第一个在第 {row} 行“{headers[column - 1]}”列），"
-            "读入将变成空值：请在 Excel 中打开此文件并保存后再导入，或把公式改为数值",
-            file=source.path.name,
-            sheet=source.sheet_label,
-            row=row,
-            column=headers[column - 1],
-        )
+    return InputIssue(
+        IssueCode.FORMULA_WITHOUT_VALUE,
+        f"有 {scan.uncached} 个公式单元格没有保存计算结果"
+        f"（第一个在第 {row} 行“{headers[column - 1]}”列），"
+        "读入将变成空值：请在 Excel 中打开此文件并保存后再导入，或把公式改为数值",
+        file=source.path.name,
+        sheet=source.sheet_label,
+        row=row,
+        column=headers[column - 1],
     )
 
 
@@ -525,13 +610,21 @@ def _cell_text(cell: Any) -> str:
 # --- common ----------------------------------------------------------------------------
 
 
-def _finish(source: Source, sheet: str, headers: list[str], cells: pd.DataFrame, rows: list[int]) -> RawTable:
+def _finish(
+    source: Source,
+    sheet: str,
+    headers: list[str],
+    cells: pd.DataFrame,
+    rows: list[int],
+    *,
+    problems: tuple[InputIssue, ...] = (),
+) -> RawTable:
     if len(cells):
         cells = cells.apply(lambda col: col.str.strip())
     keep: list[bool] = (cells != "").any(axis=1).tolist() if len(cells.columns) else []
     kept_rows = [n for n, k in zip(rows, keep, strict=True) if k]
     cells = cells.loc[np.asarray(keep, dtype=bool)].reset_index(drop=True)
-    return RawTable(source, sheet, headers, cells, kept_rows)
+    return RawTable(source, sheet, headers, cells, kept_rows, problems)
 
 
 def _no_header(source: Source, sheet: str) -> ReadProblem:

@@ -7,10 +7,11 @@ header, the Chinese headers officials use, a value kind (how a cell is parsed, s
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["TABLES", "ColumnSpec", "Kind", "TableSpec", "table_for_name"]
+__all__ = ["TABLES", "ColumnSpec", "Kind", "TableSpec", "table_for_name", "tables_like"]
 
 Kind = Literal[
     "id",
@@ -163,3 +164,45 @@ def table_for_name(name: str) -> str | None:
         if key == spec.name or key in {normalize_header(n) for n in spec.names}:
             return spec.name
     return None
+
+
+_CLOSE = 0.5
+"""How alike (difflib's ratio) a name must be to a table name to be offered as that table."""
+
+
+def tables_like(name: str) -> list[str]:
+    """Return the tables a file or sheet name that is no table name may stand for, closest first.
+
+    A name that contains a table's name (``broken_重点企业``, ``重点项目2024``) stands for that
+    table, the longest name contained first; otherwise the tables whose names difflib finds
+    close (a typo such as ``供应关糸``, a name such as ``企业台账``), most alike first.
+
+    Parameters
+    ----------
+    name
+        A file name without its suffix, or a sheet name.
+
+    Returns
+    -------
+    list of str
+        Canonical table names; empty when nothing is alike.
+
+    Examples
+    --------
+    >>> tables_like("broken_重点企业"), tables_like("供应关糸"), tables_like("月报")
+    (['enterprises'], ['links', 'suppliers'], [])
+    >>> tables_like("企业台账（修订）")
+    ['enterprises', 'suppliers', 'problems']
+    """
+    from ingest.headers import normalize_header
+
+    key = normalize_header(name)
+    names = [(normalize_header(n), spec.name) for spec in TABLES.values() for n in (*spec.names, spec.name)]
+    contained = sorted((n for n in names if n[0] in key), key=lambda n: -len(n[0]))
+    if contained:
+        return list(dict.fromkeys(table for _, table in contained))
+    alike = sorted(
+        ((difflib.SequenceMatcher(None, key, n).ratio(), table) for n, table in names),
+        key=lambda scored: -scored[0],
+    )
+    return list(dict.fromkeys(table for ratio, table in alike if ratio >= _CLOSE))

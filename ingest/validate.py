@@ -118,6 +118,7 @@ def validate(
     settings: Settings,
     issues: Iterable[InputIssue] = (),
     blocking: bool = False,
+    unread: Iterable[str] = (),
 ) -> Validation:
     """Validate raw tables and build the canonical ledgers from the rows that pass.
 
@@ -131,10 +132,17 @@ def validate(
         Issues found before (discovery, unreadable files); carried into the result.
     blocking
         Whether those issues already stop any import (a required table unreadable).
+    unread
+        Tables that may hold ids but were not read (missing, unreadable, or perhaps in a
+        file that was not recognised). When the import is stopped anyway, an id found in no
+        table is not reported as unknown if its table is among these: it may well be in the
+        file the user is told to fix, and hundreds of such issues would bury that cause.
 
     Returns
     -------
     Validation
+        Its issues in order: files not recognised first (the likeliest cause of the rest),
+        then by table, file, sheet and row.
     """
     found = list(issues)
     blocking = blocking or any(i.code in _BLOCKING for i in found)
@@ -143,22 +151,37 @@ def validate(
         found.extend(_parse(table))
         if table.unusable and table.spec.required:
             blocking = True
+    unknown = _unknown_kinds(set(unread)) if blocking else frozenset()
     found.extend(_check_firms(tables.get("enterprises"), tables.get("suppliers")))
     firm_ids = _valid_ids(tables, ("enterprises", "suppliers"))
     found.extend(_check_projects(tables.get("projects"), firm_ids))
     project_ids = _valid_ids(tables, ("projects",))
     all_firm_ids = _all_ids(tables, ("enterprises", "suppliers"))
     all_project_ids = _all_ids(tables, ("projects",))
-    found.extend(_check_links(tables.get("links"), all_firm_ids, all_project_ids))
-    found.extend(_check_problems(tables.get("problems"), all_firm_ids | all_project_ids))
-    _cascade(tables, firm_ids, project_ids)
+    found.extend(_check_links(tables.get("links"), all_firm_ids, all_project_ids, unknown=unknown))
+    found.extend(_check_problems(tables.get("problems"), all_firm_ids | all_project_ids, unknown=unknown))
+    _cascade(tables, firm_ids, project_ids, unjudged=all_firm_ids | all_project_ids if unknown else None)
     ledgers = _build(tables, settings)
     rejected = [
         Rejected(t.raw, pos, t.row_issues[pos]) for t in tables.values() for pos in sorted(t.row_issues)
     ]
     order = {name: i for i, name in enumerate(TABLES)}
-    found.sort(key=lambda i: (order.get(_table_of(i, tables), -1), i.file, i.sheet, i.row))
+    found.sort(
+        key=lambda i: (
+            i.code is not IssueCode.FILE_UNRECOGNISED,
+            order.get(_table_of(i, tables), -1),
+            i.file,
+            i.sheet,
+            i.row,
+        )
+    )
     return Validation(ledgers, found, rejected, blocking)
+
+
+def _unknown_kinds(unread: set[str]) -> frozenset[str]:
+    """Which kinds of id (``firm``, ``project``) may be in a table that was not read."""
+    kinds = {"firm"} if unread & {"enterprises", "suppliers"} else set()
+    return frozenset(kinds | ({"project"} if "projects" in unread else set()))
 
 
 def _table_of(issue: InputIssue, tables: dict[str, _Table]) -> str:
@@ -168,7 +191,8 @@ def _table_of(issue: InputIssue, tables: dict[str, _Table]) -> str:
     return ""
 
 
-_BLOCKING = {IssueCode.TABLE_MISSING, IssueCode.TABLE_DUPLICATE}
+_BLOCKING = {IssueCode.TABLE_MISSING, IssueCode.TABLE_DUPLICATE, IssueCode.FILE_UNRECOGNISED}
+"""Issues that stop any import, even of the valid rows: which table holds what is unsure."""
 
 
 # --- cells -----------------------------------------------------------------------------
@@ -176,7 +200,11 @@ _BLOCKING = {IssueCode.TABLE_MISSING, IssueCode.TABLE_DUPLICATE}
 
 def _parse(table: _Table) -> list[InputIssue]:
     raw, spec = table.raw, table.spec
-    issues: list[InputIssue] = []
+    issues: list[InputIssue] = list(raw.problems)
+    table.unusable = bool(raw.problems)
+    for problem in raw.problems:  # in the rejects file with its row, where it has one
+        if problem.row in raw.rows:
+            table.row_issues.setdefault(raw.rows.index(problem.row), []).append(problem)
     mapping = map_headers(spec, raw.headers)
     seen: dict[str, int] = {}
     for position, name in mapping.items():
@@ -372,13 +400,15 @@ def _check_projects(projects: _Table | None, firm_ids: set[str]) -> list[InputIs
     return issues
 
 
-def _check_links(links: _Table | None, firm_ids: set[str], project_ids: set[str]) -> list[InputIssue]:
+def _check_links(
+    links: _Table | None, firm_ids: set[str], project_ids: set[str], *, unknown: frozenset[str]
+) -> list[InputIssue]:
     if links is None:
         return []
     issues: list[InputIssue] = []
     supplier, buyer = links.column("supplier_id"), links.column("buyer_id")
     for position, (s, b) in enumerate(zip(supplier, buyer, strict=True)):
-        if isinstance(s, str) and s not in firm_ids:
+        if isinstance(s, str) and s not in firm_ids and "firm" not in unknown:
             issues.append(
                 links.issue(
                     position,
@@ -388,7 +418,7 @@ def _check_links(links: _Table | None, firm_ids: set[str], project_ids: set[str]
                     f"供应商编号“{s}”在重点企业表和供应商表中都找不到",
                 )
             )
-        if isinstance(b, str) and b not in firm_ids and b not in project_ids:
+        if isinstance(b, str) and b not in firm_ids and b not in project_ids and not unknown:
             issues.append(
                 links.issue(
                     position,
@@ -440,12 +470,14 @@ def _share_sums(links: _Table) -> list[InputIssue]:
     return issues
 
 
-def _check_problems(problems: _Table | None, subject_ids: set[str]) -> list[InputIssue]:
+def _check_problems(
+    problems: _Table | None, subject_ids: set[str], *, unknown: frozenset[str]
+) -> list[InputIssue]:
     if problems is None:
         return []
     issues = _duplicates(problems, ["id"], IssueCode.DUPLICATE_ID, "问题编号")
     for position, subject in enumerate(problems.column("subject_id")):
-        if isinstance(subject, str) and subject not in subject_ids:
+        if isinstance(subject, str) and subject not in subject_ids and not unknown:
             issues.append(
                 problems.issue(
                     position,
@@ -475,8 +507,14 @@ def _all_ids(tables: dict[str, _Table], names: tuple[str, ...]) -> set[str]:
     return set().union(*(_ids(tables.get(n), valid_only=False) for n in names))
 
 
-def _cascade(tables: dict[str, _Table], firm_ids: set[str], project_ids: set[str]) -> None:
-    """Reject rows that point at rejected rows, so what is kept is self-consistent."""
+def _cascade(
+    tables: dict[str, _Table], firm_ids: set[str], project_ids: set[str], *, unjudged: set[str] | None
+) -> None:
+    """Reject rows that point at rejected rows, so what is kept is self-consistent.
+
+    With ``unjudged`` (the ids of every row read, when a table was not read), a row pointing
+    at an id in none of them is left alone: whether that id exists is not known.
+    """
     # A firm rejected in one table is rejected as a whole.
     bad_firms = _all_ids(tables, ("enterprises", "suppliers")) - firm_ids
     for name in ("enterprises", "suppliers"):
@@ -502,7 +540,7 @@ def _cascade(tables: dict[str, _Table], firm_ids: set[str], project_ids: set[str
             if position in links.row_issues:
                 continue
             for column, node in (("supplier_id", s), ("buyer_id", b)):
-                if node not in nodes:
+                if node not in nodes and (unjudged is None or node in unjudged):
                     links.issue(
                         position,
                         column,
@@ -514,7 +552,11 @@ def _cascade(tables: dict[str, _Table], firm_ids: set[str], project_ids: set[str
     problems = tables.get("problems")
     if problems is not None:
         for position, subject in enumerate(problems.column("subject_id")):
-            if position not in problems.row_issues and subject not in nodes:
+            if (
+                position not in problems.row_issues
+                and subject not in nodes
+                and (unjudged is None or subject in unjudged)
+            ):
                 problems.issue(
                     position,
                     "subject_id",

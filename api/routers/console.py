@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
@@ -24,6 +24,7 @@ from api.routers.imports import perform_import
 from api.routers.pages import PAGE, csrf_ok, login_first, page_user, refuse, render
 from api.users import Permission
 from application import queries, scenarios
+from application.imports import table_guide
 from application.workspace import Snapshot
 from chain_graph.errors import ChainGraphError, NotFoundError
 from chain_graph.labels import (
@@ -433,7 +434,11 @@ def import_page(request: Request, state: State) -> Response:
             message=f"只有{ROLE_LABELS['admin']}的管理员账号可以导入台账",
             message_kind="error",
         )
-    return _render(request, state, user, "import.html", "导入台账", table_labels=TABLE_LABELS)
+    return _render(request, state, user, "import.html", "导入台账", **_import_context())
+
+
+def _import_context() -> dict[str, Any]:
+    return {"table_labels": TABLE_LABELS, "ledger_tables": table_guide(), "template_url": "/exports/template"}
 
 
 @router.post("/import")
@@ -459,9 +464,22 @@ def import_upload(
             status_code=403,
             message="无权导入或表单已过期",
             message_kind="error",
-            table_labels=TABLE_LABELS,
+            **_import_context(),
         )
-    result = perform_import(state, files, keep_valid=keep_valid, replace=replace)
+    try:
+        result = perform_import(state, files, keep_valid=keep_valid, replace=replace)
+    except HTTPException as refused:  # a file name or size refused before reading: say so on the page
+        return _render(
+            request,
+            state,
+            user,
+            "import.html",
+            "导入台账",
+            status_code=refused.status_code,
+            message=f"{refused.detail}；未写入任何数据",
+            message_kind="error",
+            **_import_context(),
+        )
     return _render(
         request,
         state,
@@ -469,10 +487,10 @@ def import_upload(
         "import.html",
         "导入台账",
         result=result.model_dump(),
-        table_labels=TABLE_LABELS,
         status_code=200 if result.written else 422,
         message="导入完成" if result.written else "台账有问题，未写入任何数据",
         message_kind="info" if result.written else "error",
+        **_import_context(),
     )
 
 

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from api.deps import CurrentUser, State, require
 from api.users import Permission, User
 from application import documents
+from application.imports import TEMPLATE_NAME, template_workbook
 
 __all__ = ["router"]
 
@@ -93,3 +94,9 @@ def weekly(
     if fmt == "html":
         return Response(content, media_type=_TYPES["html"])
     return _file(content, name, "xlsx")
+
+
+@router.get("/exports/template")
+def export_template(user: CurrentUser) -> Response:
+    """下载空白台账模板（每张表一个工作表，附填写说明）。"""
+    return _file(template_workbook(), TEMPLATE_NAME, "xlsx")

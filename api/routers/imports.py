@@ -12,6 +12,7 @@ import sqlite3
 import tempfile
 import threading
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +30,7 @@ from application.workspace import Snapshot
 from chain_graph.errors import ChainGraphError, NotFoundError
 from chain_graph.model import LedgerTables
 
-__all__ = ["UPLOAD_FOLDER", "perform_import", "router"]
+__all__ = ["UPLOAD_FOLDER", "perform_import", "router", "upload_name"]
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 Admin = Annotated[User, Depends(require(Permission.IMPORT))]
@@ -40,14 +41,44 @@ _KEEP_SECONDS = 24 * 3600
 _SAFE_NAME = re.compile(r"^[^/\\\x00]{1,120}\.(xlsx|csv)$", re.IGNORECASE)
 
 
+def upload_name(filename: str) -> str:
+    r"""Return an uploaded file's name as it is saved and shown in the import report.
+
+    The name the user's computer gave the file, less what a name must not carry: any folder
+    part (some browsers send ``C:\…\name``), control and invisible format characters
+    (a right-to-left override can make ``exe.csv`` read ``vsc.exe``), and surrounding spaces.
+    The report shows it as text (templates escape it).
+
+    Raises
+    ------
+    HTTPException
+        422 when what is left is no ``.xlsx`` / ``.csv`` name of at most 120 characters.
+
+    Examples
+    --------
+    >>> upload_name("C:\\台账\\ 重点企业.csv "), upload_name("供应\u202e商.xlsx")
+    ('重点企业.csv', '供应商.xlsx')
+    """
+    name = unicodedata.normalize("NFC", re.split(r"[/\\]", filename)[-1])
+    name = "".join(c for c in name if unicodedata.category(c) not in {"Cc", "Cf"}).strip()
+    if not _SAFE_NAME.match(name):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"文件名“{name[:60]}”不可用：只接受 .xlsx 或 .csv 文件（文件名不超过 120 个字符）",
+        )
+    return name
+
+
 def _save(files: list[UploadFile], target: Path, limit: int) -> None:
     total = 0
+    saved: set[str] = set()
     for upload in files:
-        name = Path(upload.filename or "").name
-        if not _SAFE_NAME.match(name):
+        name = upload_name(upload.filename or "")
+        if name.casefold() in saved:
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, f"文件名 {name!r} 不可用：只接受 .xlsx 或 .csv 文件"
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"上传了两个同名文件“{name}”：请只保留一个"
             )
+        saved.add(name.casefold())
         with (target / name).open("wb") as out:
             while chunk := upload.file.read(_CHUNK):
                 total += len(chunk)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
@@ -123,3 +125,89 @@ def test_a_countys_firm_page_names_partners_without_linking_to_them(
     client.cookies.clear()
     client.post("/console/login", data={"token": tokens["admin"]})
     assert 'href="/console/firms/S1"' in client.get("/console/firms/E1").text
+
+
+def _issue_rows(page: str) -> list[tuple[str, str]]:
+    """The import report's issues as (文件, 代码), in the order shown."""
+    return re.findall(
+        r"<tr><td>([^<]*)</td><td>[^<]*</td><td[^>]*>[^<]*</td><td>[^<]*</td>\s*<td>[^<]*</td><td>(E\d{3})</td>",
+        page,
+    )
+
+
+def test_import_page_says_which_files_it_reads_and_offers_the_template(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    _login(client, tokens["admin"])
+    page = client.get("/console/import").text
+    guide = page[page.index('id="import-guide"') : page.index("</section>")]
+    for names in (
+        "重点企业、重点规模企业、enterprises",
+        "供应关系、配套关系、links",
+        "问题台账、问题清单、problems",
+    ):
+        assert names in guide
+    for words in (".csv", ".xlsx", "工作表名", "不写入任何数据", "有问题时仍导入无误的行", "替换原有数据"):
+        assert words in guide
+    link = re.search(r'<a class="button" id="download-template" href="([^"]+)"', guide)
+    assert link
+    template = client.get(link.group(1))
+    assert template.status_code == 200
+    assert "%E5%8F%B0%E8%B4%A6%E6%A8%A1%E6%9D%BF.xlsx" in template.headers["content-disposition"]  # 台账模板
+    book = openpyxl.load_workbook(io.BytesIO(template.content), read_only=True)
+    assert book.sheetnames == ["填写说明", "重点企业", "重点项目", "供应商", "供应关系", "问题台账"]
+
+
+def test_the_blank_template_uploaded_back_is_read_table_by_table(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    csrf = _login(client, tokens["admin"])
+    template = client.get("/exports/template").content
+    files = [("files", ("我们的台账.xlsx", template, "application/octet-stream"))]
+    page = client.post("/console/import", data={"csrf": csrf}, files=files).text
+    codes = {code for _, code in _issue_rows(page)}
+    assert codes == {"E005"}  # every table found, each without data rows; no file unrecognised
+
+
+def test_import_report_names_each_file_as_uploaded_and_the_misnamed_one_first(
+    client: TestClient, tokens: dict[str, str], tmp_path: Path, state: AppState
+) -> None:
+    csrf = _login(client, tokens["admin"])
+    directory = write_canonical(tmp_path / "upload")
+    names = {p.name: p.name for p in directory.glob("*.csv")}
+    names["enterprises.csv"] = "broken_重点企业.csv"
+    names["problems.csv"] = "<img src=x onerror=alert(1)>.csv"  # user input, shown as text
+    files = [("files", (names[p.name], p.read_bytes(), "text/csv")) for p in sorted(directory.glob("*.csv"))]
+    response = client.post("/console/import", data={"csrf": csrf}, files=files)
+    assert response.status_code == 422
+    rows = _issue_rows(response.text)
+    # The two files named after no table come first (by name), then what they cause.
+    assert rows[:3] == [
+        ("&lt;img src=x onerror=alert(1)&gt;.csv", "E008"),
+        ("broken_重点企业.csv", "E008"),
+        ("上传的台账", "E003"),
+    ]
+    assert "它可能是“重点企业”表" in response.text
+    assert "<img src=x" not in response.text
+    assert "tmp" not in "".join(file for file, _ in rows)  # no temporary name anywhere
+    assert {file for file, _ in rows} <= {
+        *(n.replace("<", "&lt;").replace(">", "&gt;") for n in names.values()),
+        "上传的台账",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("企业台账.xls", "只接受 .xlsx 或 .csv 文件"), ("a" * 130 + ".csv", "不可用")],
+)
+def test_a_refused_file_name_is_said_on_the_page(
+    client: TestClient, tokens: dict[str, str], name: str, shown: str
+) -> None:
+    csrf = _login(client, tokens["admin"])
+    response = client.post(
+        "/console/import", data={"csrf": csrf}, files=[("files", (name, b"id,name\n", "text/csv"))]
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    assert shown in response.text
+    assert "未写入任何数据" in response.text

@@ -28,12 +28,16 @@ S3 = "鹤城己电子元件厂"
 
 @pytest.fixture
 def state(tmp_path: Path) -> Iterator[AppState]:
-    suppliers = [
+    suppliers: list[list[object]] = [
         [*SUPPLIERS[0], "contact", "phone"],
         *[[*row, "", ""] for row in SUPPLIERS[1:]],
         ["S3", S3, "湖南省怀化市鹤城区红星路9号", "", "stopped", "", "10", "停电", "王五", "0745-1234567"],
     ]
-    links = [*LINKS, ["S3", "E1", "电子元件", "100", "yes", "3"], ["S3", "E2", "电子元件", "100", "yes", "8"]]
+    links: list[list[object]] = [
+        *LINKS,
+        ["S3", "E1", "电子元件", "100", "yes", "3"],
+        ["S3", "E2", "电子元件", "100", "yes", "8"],
+    ]
     data = write_canonical(tmp_path / "data", {**CANONICAL, "suppliers": suppliers, "links": links})
     settings = Settings(store=f"sqlite:///{tmp_path}/api.db", auth_db=str(tmp_path / "auth.db"))
     with SQLiteStore(settings.store, batch_size=SETTINGS.write_batch_size) as store:

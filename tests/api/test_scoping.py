@@ -121,6 +121,7 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/exports/coordination"): Call("/exports/coordination?fmt=xlsx", status=CITY_ONLY),
     ("GET", "/exports/local"): Call("/exports/local?fmt=xlsx"),
     ("GET", "/exports/ledger"): Call("/exports/ledger?fmt=xlsx"),
+    ("GET", "/exports/template"): Call("/exports/template"),
     ("GET", "/reports/weekly"): Call("/reports/weekly?fmt=html"),  # a county's: its own figures
     ("POST", "/imports"): Call("/imports", status=ADMIN_ONLY),
     ("GET", "/imports/{ticket}/rejects.csv"): Call(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,7 @@ from chain_graph.errors import ConfigError, IssueCode
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import ingest_directory, read_directory
 from tests.defaults import SETTINGS
-from tests.ledger_files import write_canonical, write_csv, write_xlsx
+from tests.ledger_files import CANONICAL, write_canonical, write_csv, write_xlsx
 
 TITLE = ["怀化市重点企业上游供应商复工需求清单"]
 
@@ -179,3 +180,104 @@ def test_required_table_missing_blocks_even_keep_valid(tmp_path: Path, canonical
         assert not report.written
         assert store.counts() == {"firms": 0, "projects": 0, "links": 0, "problems": 0}
     assert [i.code for i in report.validation.issues] == [IssueCode.TABLE_MISSING]
+
+
+def _misnamed_csv(directory: Path, table: str, name: str) -> str:
+    (directory / f"{table}.csv").rename(directory / name)
+    return name
+
+
+def _misnamed_workbook(directory: Path, table: str, name: str) -> str:
+    (directory / f"{table}.csv").unlink()
+    write_xlsx(directory / name, {"Sheet1": CANONICAL[table]})
+    return name
+
+
+MISNAMED = [
+    # (how, table, file name, the table offered first)
+    (_misnamed_csv, "enterprises", "broken_重点企业.csv", "重点企业"),
+    (_misnamed_workbook, "enterprises", "企业台账（修订）.xlsx", "重点企业"),
+    (_misnamed_csv, "links", "数据.csv", "供应关系"),  # by its header only
+    (_misnamed_csv, "projects", "项目清单_v2.csv", "重点项目"),  # an optional table
+]
+
+
+@pytest.mark.parametrize(("misname", "table", "name", "offered"), MISNAMED, ids=[m[2] for m in MISNAMED])
+def test_a_file_named_after_no_table_is_the_first_issue_and_names_the_table(
+    tmp_path: Path,
+    canonical_dir: Path,
+    misname: Callable[[Path, str, str], str],
+    table: str,
+    name: str,
+    offered: str,
+) -> None:
+    misname(canonical_dir, table, name)
+    with SQLiteStore(f"sqlite:///{tmp_path}/x.db", batch_size=SETTINGS.write_batch_size) as store:
+        report = ingest_directory(canonical_dir, store, keep_valid=True, settings=SETTINGS)
+        assert store.counts() == {"firms": 0, "projects": 0, "links": 0, "problems": 0}
+    issues = report.validation.issues
+    first = issues[0]
+    assert (first.code, first.file, first.row, first.column) == (IssueCode.FILE_UNRECOGNISED, name, 0, "")
+    assert f"它可能是“{offered}”" in first.message
+    assert not report.written  # not even the valid rows: which table the file holds is unsure
+    # The knock-on issues of the table not read are not listed: no id is called unknown.
+    assert IssueCode.UNKNOWN_REFERENCE not in {i.code for i in issues}
+    missing = [i for i in issues if i.code is IssueCode.TABLE_MISSING]
+    if table == "projects":
+        assert issues == [first]
+    else:
+        assert len(missing) == 1
+        assert f"可能在未识别的 {name} 中" in missing[0].message
+        assert issues == [first, missing[0]]
+
+
+def test_a_file_like_nothing_lists_every_table_name(tmp_path: Path, canonical_dir: Path) -> None:
+    write_csv(canonical_dir / "月报.csv", [["日期", "备注"], ["2026-11-30", "无"]])
+    issues = read_directory(canonical_dir, settings=SETTINGS).issues
+    assert [(i.code, i.file) for i in issues] == [(IssueCode.FILE_UNRECOGNISED, "月报.csv")]
+    assert "表名为：重点企业、重点项目、供应商、供应关系、问题台账" in issues[0].message
+
+
+def test_an_unknown_id_is_still_reported_when_every_table_was_read(canonical_dir: Path) -> None:
+    links = canonical_dir / "links.csv"
+    links.write_text(links.read_text(encoding="utf-8") + "S404,E1,螺栓,10,yes,\r\n", encoding="utf-8")
+    issues = read_directory(canonical_dir, settings=SETTINGS).issues
+    assert [(i.code, i.file, i.row, i.value) for i in issues] == [
+        (IssueCode.UNKNOWN_REFERENCE, "links.csv", 6, "S404")
+    ]
+
+
+def test_a_sheet_named_after_no_table_beside_table_sheets_is_left_out(tmp_path: Path) -> None:
+    # The template's 填写说明 sheet (and the twin's Sheet说明) are no tables, and no issue.
+    validation = read_directory(_chinese_twin(tmp_path / "t"), settings=SETTINGS)
+    assert validation.issues == []
+
+
+def _with_formula(rows: list[list[object]]) -> list[list[object]]:
+    rows = [list(r) for r in rows]
+    rows[1][5] = "=30000"  # E1's output value as a formula; openpyxl saves no value for it
+    rows[2][8] = "六成"  # E2's capacity: not a number
+    return [*rows, ["E1", "怀化甲机械有限公司重复", "湖南省怀化市鹤城区迎丰路1号"]]  # E1 twice
+
+
+@pytest.mark.parametrize("keep_valid", [False, True])
+def test_a_formula_without_value_is_listed_with_every_other_issue_of_its_file(
+    tmp_path: Path, canonical_dir: Path, keep_valid: bool
+) -> None:
+    (canonical_dir / "enterprises.csv").unlink()
+    write_xlsx(canonical_dir / "enterprises.xlsx", {"enterprises": _with_formula(CANONICAL["enterprises"])})
+    with SQLiteStore(f"sqlite:///{tmp_path}/x.db", batch_size=SETTINGS.write_batch_size) as store:
+        report = ingest_directory(canonical_dir, store, keep_valid=keep_valid, settings=SETTINGS)
+        assert store.counts() == {"firms": 0, "projects": 0, "links": 0, "problems": 0}
+    assert not report.written
+    found = {(i.code, i.file, i.row, i.column) for i in report.validation.issues}
+    assert found >= {
+        (IssueCode.FORMULA_WITHOUT_VALUE, "enterprises.xlsx", 2, "output_value"),
+        (IssueCode.NOT_A_NUMBER, "enterprises.xlsx", 3, "capacity"),
+        (IssueCode.DUPLICATE_ID, "enterprises.xlsx", 2, "id"),
+        (IssueCode.DUPLICATE_ID, "enterprises.xlsx", 4, "id"),
+    }
+    # The rest of the directory is checked too, and its ids are known: nothing is unknown.
+    assert IssueCode.UNKNOWN_REFERENCE not in {i.code for i in report.validation.issues}
+    rejected = {(r.table.source.path.name, i.code) for r in report.validation.rejected for i in r.issues}
+    assert ("enterprises.xlsx", IssueCode.FORMULA_WITHOUT_VALUE) in rejected
