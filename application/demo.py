@@ -140,7 +140,7 @@ def seed_ledger(
         steps += _fate(rng, entry.id, registered=0, deadline=ANALYSIS_DAYS, last=last_day, start=start)
     subjects = sorted({buyer for affected in snap.analysis.blocked["affected"] for buyer in affected})
     categories = list(_ISSUES)
-    for week in range(weeks):
+    for week in range(weeks if subjects else 0):  # new difficulties of the key buyers held back
         for number in range(int(rng.integers(4, 9))):
             day = 7 * week + int(rng.integers(0, 5))
             at = _time(start, day, rng)
