@@ -1,8 +1,8 @@
 """The FastAPI application: routers, error handlers, the console, local docs, health checks.
 
 ``create_app(settings)`` builds it; ``chain-graph serve`` runs it with uvicorn. Every asset
-is served from this process (the OpenAPI docs page included, from the swagger-ui-bundle
-package), so the service works on an intranet with no internet access.
+is served from this process (the OpenAPI docs page included: :mod:`api.docs`), so the
+service works on an intranet with no internet access.
 """
 
 from __future__ import annotations
@@ -12,14 +12,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import swagger_ui_bundle
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
-from api.guard import BodyGuard, SecurityHeaders, page_policy
+from api import docs, errors
+from api.guard import BodyGuard, SecurityHeaders
 from api.routers import analysis, console, console_ledger, exports, imports, ledger, maps, nodes
 from api.state import AppState
 from chain_graph.errors import StoreError
@@ -77,23 +75,11 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     errors.install(app)
     app.add_middleware(BodyGuard)  # inner: sees the request before any route reads its body
     app.add_middleware(SecurityHeaders)  # outer: its headers reach every answer, the guard's too
-    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+    docs.install(app)  # /docs, and its files under /static/swagger/ (before /static itself)
     app.mount("/static/vis", StaticFiles(directory=vis_assets()), name="vis")
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     for router in ROUTERS:
         app.include_router(router)
-
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        page = get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="chain-graph 接口文档",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/swagger/favicon-32x32.png",
-        )
-        html = bytes(page.body).decode("utf-8")
-        return HTMLResponse(html, headers={"Content-Security-Policy": page_policy(html)})
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

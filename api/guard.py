@@ -178,8 +178,16 @@ _BASE_POLICY = (
 )
 
 
-def page_policy(html: str) -> str:
+def page_policy(html: str, *, script_files: bool = False) -> str:
     """Return the Content-Security-Policy of a page: its own inline scripts (by hash) and no other.
+
+    Parameters
+    ----------
+    html
+        The page; each inline script in it is allowed by its hash.
+    script_files
+        Whether the page loads script files of this service (``<script src="/static/…">``);
+        without it, a page with no inline script may run no script at all.
 
     Examples
     --------
@@ -187,12 +195,15 @@ def page_policy(html: str) -> str:
     True
     >>> "script-src 'none'" in page_policy("<p>no script</p>")
     True
+    >>> page_policy('<script src="/static/a.js"></script>', script_files=True).endswith("script-src 'self'")
+    True
     """
     hashes = [
         "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
         for body in _INLINE_SCRIPT.findall(html)
     ]
-    scripts = f"script-src 'self' {' '.join(hashes)}" if hashes else "script-src 'none'"
+    allowed = " ".join(["'self'", *hashes])
+    scripts = f"script-src {allowed}" if hashes or script_files else "script-src 'none'"
     return f"{_BASE_POLICY}; {scripts}"
 
 

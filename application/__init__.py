@@ -11,7 +11,8 @@ or the :class:`~application.workspace.Snapshot` of the current data version) and
 - :mod:`application.scenarios` — what-if scenarios;
 - :mod:`application.documents` — the lists, the ledger and the weekly report as files;
 - :mod:`application.maps` — chain maps;
-- :mod:`application.imports` — importing a directory of ledger tables.
+- :mod:`application.imports` — importing a directory of ledger tables;
+- :mod:`application.demo` — the demo's problem ledger, worked through these use cases.
 
 It may use the core (:mod:`chain_graph`), ingest, exports and viz; it knows nothing of HTTP
 or the terminal. The core knows nothing of it.

@@ -28,6 +28,7 @@ from chain_graph.problem_ledger import (
     items_from_problems,
     overdue_days,
 )
+from chain_graph.store import Store
 
 __all__ = [
     "SORTS",
@@ -181,12 +182,14 @@ def register(
     co_units: Sequence[str] = (),
     deadline: dt.date | None = None,
     item_id: str | None = None,
+    now: dt.datetime | None = None,
 ) -> LedgerItem:
     """挂号: register a new item about an own entity.
 
     The subject must be a firm or project ``vis`` sees; a supplier, when given, must supply
     the subject (one of its links). The responsible unit defaults to the category's (the
-    settings' table). Without ``item_id`` the id is ``W<time>-<random>``.
+    settings' table). Without ``item_id`` the id is ``W<time>-<random>``. ``now`` is when it
+    is registered (default: the clock's time; the demo backdates its history).
     """
     vis.require(subject_id, snap.adcode_of)
     if supplier_id:
@@ -196,7 +199,7 @@ def register(
             subject = snap.name_of.get(subject_id, subject_id)
             raise NotFoundError(f"{subject} 的配套企业中没有编号为 {supplier_id} 的企业")
     with ws.store() as store:
-        ledger = ProblemLedger(store)
+        ledger = _ledger(store, now)
         now = ledger.now()
         entry = LedgerItem(
             id=item_id or f"W{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}",
@@ -227,13 +230,22 @@ def act(
     note: str = "",
     deadline: dt.date | None = None,
     expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> LedgerItem:
-    """办理: apply an action to an item ``vis`` sees (stale versions are refused)."""
+    """办理: apply an action to an item ``vis`` sees (stale versions are refused).
+
+    ``now`` is when it is done (default: the clock's time).
+    """
     item(ws, snap, vis, item_id)
     with ws.store() as store:
-        return ProblemLedger(store).act(
+        return _ledger(store, now).act(
             item_id, action, by=by, note=note, deadline=deadline, expected_version=expected_version
         )
+
+
+def _ledger(store: Store, now: dt.datetime | None) -> ProblemLedger:
+    """Return the store's ledger, on the clock, or fixed at ``now`` when given."""
+    return ProblemLedger(store) if now is None else ProblemLedger(store, clock=lambda: now)
 
 
 @dataclass(frozen=True)
@@ -246,16 +258,22 @@ class Registered:
 
 
 def register_from_analysis(
-    ws: Workspace, snap: Snapshot, vis: Visibility, *, by: str, days: int
+    ws: Workspace,
+    snap: Snapshot,
+    vis: Visibility,
+    *,
+    by: str,
+    days: int,
+    now: dt.datetime | None = None,
 ) -> Registered:
     """挂号 from the data: the imported problems, and the analysis's blocked suppliers.
 
     One item per (blocked supplier, affected key buyer) without an open item, due ``days``
-    from now. Existing items are left alone. A county registers the items of its own
-    entities only (:meth:`Visibility.sees_item`).
+    from ``now`` (default: the clock's time). Existing items are left alone. A county
+    registers the items of its own entities only (:meth:`Visibility.sees_item`).
     """
     with ws.store() as store:
-        ledger = ProblemLedger(store)
+        ledger = _ledger(store, now)
         existing = ledger.items()
         known = {e.id for e in existing}
         now = ledger.now()

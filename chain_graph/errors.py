@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = [
+    "AddressInUseError",
     "ChainGraphError",
     "ConfigError",
     "InputIssue",
@@ -122,6 +123,12 @@ class ConfigError(ChainGraphError):
     """A setting or a command-line option is wrong."""
 
     code = "CG100"
+
+
+class AddressInUseError(ConfigError):
+    """The address the web service should listen on is taken (another program holds the port)."""
+
+    code = "CG101"
 
 
 class StoreError(ChainGraphError):

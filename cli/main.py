@@ -20,13 +20,15 @@ from chain_graph.errors import (
     InputIssue,
     LedgerValidationError,
 )
-from chain_graph.labels import TABLE_LABELS
+from chain_graph.labels import PROBLEM_STATUS_LABELS, TABLE_LABELS
+from chain_graph.model import ProblemStatus
 from chain_graph.scenarios import Scenario
 from chain_graph.settings import Settings
 from chain_graph.store import open_store
 
 if TYPE_CHECKING:
-    from application.workspace import Snapshot
+    from application.workspace import Snapshot, Workspace
+    from chain_graph.store import Store
 from cli.common import StoreOption, console, errors, load_settings, user_errors
 from cli.documents import export_app, report_app
 from cli.ledger import ledger_app
@@ -271,45 +273,80 @@ def template(
 def demo(
     data_dir: Annotated[Path, typer.Option("--dir", help="演示数据目录")] = Path("demo-data"),
     store: StoreOption = None,
-    then_serve: Annotated[bool, typer.Option("--serve/--no-serve", help="最后启动 Web 控制台")] = True,
-    port: Annotated[int, typer.Option(help="控制台端口")] = 8000,
+    then_serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="最后启动 Web 控制台（按 Ctrl-C 停止）")
+    ] = True,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="控制台端口")] = 8000,
 ) -> None:
-    """演示：生成怀化市规模的合成台账，导入内置存储，打印摘要和缺口分析，然后启动 Web 控制台。"""
+    """演示：合成台账、问题台账与各角色账号，然后启动 Web 控制台（按 Ctrl-C 停止）。
+
+    生成怀化市规模的合成台账（虚构数据）并导入，打印摘要和缺口分析，登记近七周的问题台账，
+    创建各角色的演示账号并显示令牌。存储与账号在演示目录的 console/ 下，每次重新生成。
+    """
+    from api.state import AppState
+    from application.demo import busiest_county
+    from application.workspace import Workspace
+    from cli.analysis_view import print_report
+    from cli.demo import add_users, fresh_files, print_logins
+    from cli.serve import listen, run_service
+
+    host = "127.0.0.1"
+    with user_errors():
+        sock = listen(host, port) if then_serve else None  # a taken port stops the demo before it starts
+        try:
+            url, users_file = fresh_files(data_dir, store=store)
+            settings = load_settings().model_copy(update={"store": url, "auth_db": str(users_file)})
+            with open_store(url, settings=settings) as target:
+                _demo_data(data_dir, target, settings=settings)
+                ws = Workspace(settings, store=target)
+                snap = ws.snapshot()
+                _print_summary(snap)
+                print_report(console, snap.analysis, top=10)
+                console.print(f"演示数据（虚构）已载入 {url}；可继续运行 chain-graph analyze --store {url}")
+                _demo_ledger(ws, snap)
+                logins = add_users(users_file, county=busiest_county(snap))
+        except BaseException:
+            if sock is not None:
+                sock.close()
+            raise
+    start = f"CHAIN_GRAPH_AUTH_DB={users_file} chain-graph serve --store {url} --port {port}"
+    print_logins(logins, console_url=f"http://{host}:{port}/console/", start="" if then_serve else start)
+    if sock is not None:
+        with user_errors():
+            state = AppState(settings)
+        run_service(sock, settings, state=state, host=host, port=port)
+
+
+def _demo_data(data_dir: Path, target: Store, *, settings: Settings) -> None:
+    """Synthesise the city's ledgers into ``data_dir`` and import them into ``target``."""
     from application.imports import import_directory
     from ingest.synth import SCALES, synthesize
 
-    with user_errors():
-        settings = load_settings()
-        with console.status("生成演示数据"):
-            synthesize(data_dir, firms=SCALES["city"], seed=1)
-        with open_store(store, settings=settings) as target, _stages(data_dir) as advance:
-            outcome = import_directory(data_dir, target, settings=settings, replace=True, progress=advance)
-            if not outcome.written:
-                console.print(_issue_table(outcome.report.validation.issues))
-                raise typer.Exit(1)
-            from application.workspace import Workspace
-            from cli.analysis_view import print_report
+    with console.status("生成演示数据"):
+        synthesize(data_dir, firms=SCALES["city"], seed=1)
+    with _stages(data_dir) as advance:
+        outcome = import_directory(data_dir, target, settings=settings, replace=True, progress=advance)
+    if not outcome.written:
+        console.print(_issue_table(outcome.report.validation.issues))
+        raise typer.Exit(1)
 
-            snap = Workspace(settings, store=target).snapshot()
-            _print_summary(snap)
-            print_report(console, snap.analysis, top=10)
-            console.print(
-                f"演示数据（虚构）已载入 {target.url}；可继续运行 chain-graph analyze --store " + target.url
-            )
-            url = target.url
-    if then_serve:
-        import datetime as dt
 
-        from api.users import Role, UserStore
+def _demo_ledger(ws: Workspace, snap: Snapshot) -> None:
+    """Seed the demo's problem ledger (when it is empty) and say what it holds."""
+    import datetime as dt
 
-        users = UserStore(settings.auth_db)
-        try:
-            _, token = users.add(f"demo-{dt.datetime.now():%Y%m%d%H%M%S}", Role.ADMIN)
-        finally:
-            users.close()
-        console.print(f"控制台：http://127.0.0.1:{port}/console/login　登录令牌（只显示这一次）：")
-        console.print(f"  {token}", soft_wrap=True)
-        serve(host="127.0.0.1", port=port, store=url)
+    from application.demo import seed_ledger
+    from cli.demo import ADMIN
+
+    if ws.ledger().items:
+        console.print("问题台账中已有事项：未登记演示事项（换一个新的存储可得到完整的演示台账）。")
+        return
+    made = seed_ledger(ws, snap, by=ADMIN, today=dt.date.today(), seed=1)
+    states = "、".join(f"{PROBLEM_STATUS_LABELS[s]} {made.by_status.get(s.value, 0)}" for s in ProblemStatus)
+    console.print(
+        f"问题台账（演示）：{made.first} 至 {made.last} 共登记 {made.items} 项（{states}），"
+        f"今天逾期 {made.overdue} 项。"
+    )
 
 
 def _print_summary(snap: Snapshot) -> None:

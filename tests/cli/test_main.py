@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import re
+import socket
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from api.users import Role, UserStore
+from chain_graph.model import ProblemStatus
+from chain_graph.problem_ledger import overdue_days
+from chain_graph.regions import region_name
 from chain_graph.store.sqlite import SQLiteStore
 from cli.main import app
 from ingest.rejects import REJECT_HEADERS
@@ -120,8 +127,56 @@ def test_demo_loads_and_summarises(tmp_path: Path) -> None:
     assert "缺口分析摘要" in result.output
     with SQLiteStore(url, batch_size=SETTINGS.write_batch_size) as store:
         counts = store.counts()
+        items = store.ledger_items()
+        events = store.ledger_history()
     assert counts["projects"] == 385
     assert counts["links"] == 6000
+    # A ledger a newcomer can explore: every state, several weeks, overdue items.
+    today = dt.date.today()
+    assert {i.status for i in items} == set(ProblemStatus)
+    assert len({i.created_at.date().isocalendar()[:2] for i in items}) >= 3
+    assert (today - min(e.at for e in events).date()).days >= 21
+    assert any(overdue_days(i, today) > 0 for i in items)
+    # One user per role, each token printed once, with where and how to log in.
+    users = UserStore(tmp_path / "demo" / "console" / "users.db")
+    try:
+        made = users.users()
+    finally:
+        users.close()
+    assert {u.role for u in made} == set(Role)
+    assert "市工信局管理员" in {u.name for u in made}
+    county = next(u for u in made if u.role == Role.COUNTY)
+    assert county.name == f"{region_name(county.county)}工信局"
+    tokens = re.findall(r"cg_[A-Za-z0-9_-]{43}", result.output)
+    assert len(tokens) == len(set(tokens)) == len(made)
+    assert "令牌只显示这一次" in result.output
+    assert "http://127.0.0.1:8000/console/" in result.output
+    assert "demo-20" not in result.output
+
+
+def test_demo_starts_afresh_in_its_own_directory(tmp_path: Path) -> None:
+    """Without --store, the demo's store and users live in its directory, made anew each run."""
+    directory = tmp_path / "demo"
+    for _ in range(2):
+        result = runner.invoke(app, ["demo", "--dir", str(directory), "--no-serve"])
+        assert result.exit_code == 0, result.output
+        assert "已存在" not in result.output
+    with SQLiteStore(f"sqlite:///{directory}/console/demo.db", batch_size=SETTINGS.write_batch_size) as store:
+        again = store.ledger_items()
+    registered = re.search(r"共登记 (\d+) 项", result.output)
+    assert registered
+    assert len(again) == int(registered.group(1))
+
+
+def test_demo_stops_at_once_when_its_port_is_taken(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo"), "--port", port])
+    assert result.exit_code == 2
+    assert "CG101" in result.output
+    assert not (tmp_path / "demo").exists()  # nothing generated for a console that cannot start
 
 
 def test_template_round_trips_through_the_reader(tmp_path: Path) -> None:

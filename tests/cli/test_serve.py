@@ -1,14 +1,17 @@
-"""``chain-graph serve --workers 2``: a real multi-process service behind one SQLite store.
+"""``chain-graph serve``: its port, and a real multi-process service behind one SQLite store.
 
-Every console form is posted on a fresh connection, so the kernel spreads them over both
-workers: a form token signed by one worker must be accepted by the other, and each update
-must land exactly once in the shared ledger.
+A taken port is a clear error before anything starts; 已启动 means the service answers.
+With ``--workers 2`` every console form is posted on a fresh connection, so the kernel
+spreads them over both workers: a form token signed by one worker must be accepted by the
+other, and each update must land exactly once in the shared ledger.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+from typer.testing import CliRunner
 
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import read_directory
@@ -26,6 +30,67 @@ from tests.neo4j_server import free_port
 
 CLI = str(Path(sys.executable).parent / "chain-graph")
 POSTS = 16
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_taken_port_is_a_clear_error_before_anything_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    from cli.main import app
+
+    auth = tmp_path / "auth.db"
+    monkeypatch.setenv("CHAIN_GRAPH_AUTH_DB", str(auth))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = CliRunner().invoke(
+            app, ["serve", "--port", port, "--workers", workers, "--store", f"sqlite:///{tmp_path}/s.db"]
+        )
+    assert result.exit_code == 2, result.output
+    assert f"错误（CG101）：端口 {port} 已被占用" in result.output
+    assert "--port 换一个端口" in result.output
+    assert "已启动" not in result.output
+    assert "Traceback" not in result.output
+    assert not auth.exists()  # no first admin created (and its token shown) for a service that never ran
+
+
+def test_started_is_printed_once_the_service_answers(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHAIN_GRAPH_")}
+    env |= {"CHAIN_GRAPH_AUTH_DB": str(tmp_path / "auth.db"), "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "serve",
+            "--port",
+            str(port),
+            "--store",
+            f"sqlite:///{tmp_path}/s.db",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        lines = []
+        for line in server.stdout:
+            lines.append(line)
+            if "已启动" in line:
+                break
+        assert any("已启动" in line for line in lines), "".join(lines)
+        # No retry: once 已启动 is printed, the service answers.
+        assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json() == {"status": "ok"}
+        assert sum("已启动" in line for line in lines) == 1
+    finally:
+        server.send_signal(signal.SIGINT)  # Ctrl-C
+        rest, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, rest  # Ctrl-C ends it quietly
+    assert "Traceback" not in rest
 
 
 @pytest.fixture
