@@ -153,7 +153,12 @@ def _dashboard_charts(figures: dict[str, Any], *, county: bool) -> dict[str, Mar
     weeks = [f"{w['end']:%m-%d}" for w in trend]
     scopes = {row["scope"]: row for row in figures["by_scope"]}
     by_scope = [
-        Bar(label, scopes[s]["suppliers"], f"{scopes[s]['suppliers']} 家", f"/console/blocked?scope={s}")
+        Bar(
+            label,
+            scopes[s]["suppliers"],
+            f"{scopes[s]['suppliers']} 家",
+            "" if county else f"/console/blocked?scope={s}",  # a county's list holds its own only
+        )
         for s, label in SCOPE_LABELS.items()
         if s in scopes
     ]

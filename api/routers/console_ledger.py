@@ -130,7 +130,7 @@ def _item_page(
         status_code=status_code,
         item=problems.public(entry, snap, today=today),
         supplier=snap.name_of.get(entry.supplier_id, entry.supplier_id),
-        subject_open=entry.subject_id in snap.adcode_of,
+        subject_open=user.visibility.sees(snap.adcode_of.get(entry.subject_id)),
         history=history,
         actions=[(a.value, ACTION_LABELS[a]) for a in allowed],
         action_labels=ACTION_LABELS,
