@@ -20,7 +20,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import FloatRect, Page
 
 from api.state import AppState
 from api.users import Role
@@ -80,7 +80,7 @@ def _shoot(page: Page, name: str) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         height = min(int(page.evaluate("document.documentElement.scrollHeight")), TALLEST)
-        clip = {"x": 0, "y": 0, "width": width, "height": height}
+        clip: FloatRect = {"x": 0, "y": 0, "width": width, "height": height}
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True, clip=clip)
     page.set_viewport_size({"width": WIDTHS[0], "height": 900})
 
@@ -148,9 +148,7 @@ def test_the_city_officials_monday(demo: tuple[str, dict[str, str], str], tmp_pa
         page.locator("input[name=restore]").first.check()
         page.click("form.whatif button[type=submit]")
         page.wait_for_selector("table.compare")
-        before, after = (
-            page.locator("table.compare tr:nth-child(2) td").nth(k).inner_text() for k in (0, 1)
-        )
+        before, after = (page.locator("table.compare tr:nth-child(2) td").nth(k).inner_text() for k in (0, 1))
         assert int(after) < int(before)  # one blocked supplier fewer (or more freed)
         _shoot(page, "09-whatif-result")
         page.click("text=查看变化链图")
