@@ -71,6 +71,11 @@ def what_if(snap: Snapshot, vis: Visibility, scenario: Scenario) -> dict[str, An
     For a county, the changed entities and the blocked suppliers added or removed are its own.
     """
     check_scenario(snap, vis, scenario)
+    key = ("what-if", vis.key, scenario.model_dump_json())
+    return snap.memo(key, lambda: _what_if(snap, vis, scenario))  # asked again: not analysed again
+
+
+def _what_if(snap: Snapshot, vis: Visibility, scenario: Scenario) -> dict[str, Any]:
     outcome = run_scenario(snap.graph, scenario, settings=snap.settings, before=snap.analysis)
     result = outcome.to_json()
     if vis.is_county:

@@ -43,6 +43,14 @@ ROUTES: list[tuple[str, str]] = [
     ("/console/coordination", "city"),
     ("/console/ledger", "all"),
     ("/console/ledger?overdue=true", "all"),
+    ("/console/ledger?q=停产&sort=overdue", "all"),
+    ("/console/ledger/{item}", "all"),
+    ("/console/local", "all"),
+    ("/console/blocked?q=有限公司&sort=days", "all"),
+    ("/console/coordination?q=有限公司", "city"),
+    ("/console/glossary", "all"),
+    ("/console/whatif", "all"),
+    ("/console/whatif?restore={supplier}", "all"),
     ("/console/firms/{enterprise}", "all"),
     ("/maps/city", "all"),
     ("/maps/upstream/{enterprise}?depth=3", "all"),
@@ -65,8 +73,8 @@ ROUTES: list[tuple[str, str]] = [
     ("/exports/coordination?fmt=xlsx", "city"),
     ("/exports/local?fmt=xlsx", "all"),
     ("/exports/ledger?fmt=xlsx", "all"),
-    ("/reports/weekly?fmt=html", "city"),
-    ("/reports/weekly?fmt=xlsx", "city"),
+    ("/reports/weekly?fmt=html", "all"),
+    ("/reports/weekly?fmt=xlsx", "all"),
 ]
 
 

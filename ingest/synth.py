@@ -416,7 +416,7 @@ def _problems(rng: np.random.Generator, suppliers: pd.DataFrame, links: pd.DataF
 
 
 def _write(out_dir: Path, name: str, frame: pd.DataFrame, fmt: str) -> None:
-    title = f"怀化市{name}台账（{NOTE}）"
+    title = f"怀化市{name}{'' if name.endswith('台账') else '台账'}（{NOTE}）"  # never 问题台账台账
     for stale in (out_dir / f"{name}.xlsx", out_dir / f"{name}.csv"):
         stale.unlink(missing_ok=True)
     if fmt == "csv":

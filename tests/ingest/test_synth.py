@@ -67,3 +67,12 @@ def test_larger_scales_write_csv_and_say_they_are_synthetic(tmp_path: Path) -> N
     assert "虚构" in (tmp_path / "供应关系.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert counts["供应关系"] == 60000
     assert read_directory(tmp_path, settings=SETTINGS).ok
+
+
+def test_titles_say_each_word_once(city: Path) -> None:
+    from openpyxl import load_workbook
+
+    for path in sorted(city.glob("*.xlsx")):
+        title = str(load_workbook(path, read_only=True).worksheets[0]["A1"].value)
+        assert "台账台账" not in title, path.name
+        assert title.startswith("怀化市"), path.name
