@@ -43,7 +43,6 @@ from viz.charts import Bar, Series, bar_chart, stacked_bar_chart, trend_chart
 __all__ = ["router"]
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-_user, _render, _csrf_ok, _login_first = page_user, render, csrf_ok, login_first
 
 
 def _cross_site(request: Request) -> bool:
@@ -67,14 +66,14 @@ def _cross_site(request: Request) -> bool:
 @router.get("/login")
 def login_page(request: Request, state: State) -> Response:
     """登录页。"""
-    return _render(request, state, None, "login.html", "登录")
+    return render(request, state, None, "login.html", "登录")
 
 
 @router.post("/login")
 def login(request: Request, state: State, token: Annotated[str, Form(max_length=200)]) -> Response:
     """用令牌登录。"""
     if _cross_site(request):
-        return _render(
+        return render(
             request,
             state,
             None,
@@ -86,7 +85,7 @@ def login(request: Request, state: State, token: Annotated[str, Form(max_length=
         )
     user = state.users.verify(token.strip())
     if user is None:
-        return _render(
+        return render(
             request,
             state,
             None,
@@ -114,7 +113,7 @@ def login(request: Request, state: State, token: Annotated[str, Form(max_length=
 def logout(request: Request, state: State, csrf: Annotated[str, Form()] = "") -> Response:
     """退出登录。"""
     response = RedirectResponse("/console/login", status_code=303)
-    if _csrf_ok(state, request, csrf):
+    if csrf_ok(state, request, csrf):
         state.users.end_session(request.cookies.get(COOKIE, ""))
         response.delete_cookie(COOKIE, path="/")
     return response
@@ -123,11 +122,11 @@ def logout(request: Request, state: State, csrf: Annotated[str, Form()] = "") ->
 @router.get("/")
 def dashboard(request: Request, state: State) -> Response:
     """概况。"""
-    user = _user(request, state)
+    user = page_user(request, state)
     if user is None:
-        return _login_first()
+        return login_first()
     figures = queries.dashboard(state, state.snapshot(), user.visibility, today=dt.date.today())
-    return _render(
+    return render(
         request,
         state,
         user,
@@ -425,11 +424,11 @@ def _regions(snap: Snapshot) -> list[tuple[str, str]]:
 @router.get("/import")
 def import_page(request: Request, state: State) -> Response:
     """导入台账。"""
-    user = _user(request, state)
+    user = page_user(request, state)
     if user is None:
-        return _login_first()
+        return login_first()
     if not user.may(Permission.IMPORT):
-        return _render(
+        return render(
             request,
             state,
             user,
@@ -439,7 +438,7 @@ def import_page(request: Request, state: State) -> Response:
             message=f"只有{ROLE_LABELS['admin']}的管理员账号可以导入台账",
             message_kind="error",
         )
-    return _render(request, state, user, "import.html", "导入台账", **_import_context())
+    return render(request, state, user, "import.html", "导入台账", **_import_context())
 
 
 def _import_context() -> dict[str, Any]:
@@ -456,11 +455,11 @@ def import_upload(
     replace: Annotated[bool, Form()] = False,
 ) -> Response:
     """上传并校验。"""
-    user = _user(request, state)
+    user = page_user(request, state)
     if user is None:
-        return _login_first()
-    if not user.may(Permission.IMPORT) or not _csrf_ok(state, request, csrf):
-        return _render(
+        return login_first()
+    if not user.may(Permission.IMPORT) or not csrf_ok(state, request, csrf):
+        return render(
             request,
             state,
             user,
@@ -474,7 +473,7 @@ def import_upload(
     try:
         result = perform_import(state, files, keep_valid=keep_valid, replace=replace)
     except HTTPException as refused:  # a file name or size refused before reading: say so on the page
-        return _render(
+        return render(
             request,
             state,
             user,
@@ -485,7 +484,7 @@ def import_upload(
             message_kind="error",
             **_import_context(),
         )
-    return _render(
+    return render(
         request,
         state,
         user,
@@ -502,14 +501,14 @@ def import_upload(
 @router.get("/firms/{node_id}")
 def firm_page(request: Request, state: State, node_id: str) -> Response:
     """一家企业或项目：上下游、问题台账和链图入口。"""
-    user = _user(request, state)
+    user = page_user(request, state)
     if user is None:
-        return _login_first()
+        return login_first()
     snap = state.snapshot()
     try:
         facts = queries.node_page(state, snap, user.visibility, node_id)
     except NotFoundError as error:
-        return _render(
+        return render(
             request,
             state,
             user,
@@ -519,7 +518,7 @@ def firm_page(request: Request, state: State, node_id: str) -> Response:
             message=error.message,
             message_kind="error",
         )
-    return _render(
+    return render(
         request,
         state,
         user,
