@@ -115,7 +115,7 @@ def blocked(
         if vis.is_county:  # what an own supplier holds back, as far as the county sees
             seen = [vis.ids(ids, snap.adcode_of) for ids in table["affected"]]
             table = table.assign(affected=pd.Series(seen, index=table.index, dtype=object))
-        return table.drop(columns=["node"], errors="ignore")
+        return table.drop(columns=["node", "gains"], errors="ignore")
 
     return snap.memo(("blocked", vis.key, scope, county), build)
 
