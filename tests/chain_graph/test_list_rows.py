@@ -98,7 +98,9 @@ def test_a_buyer_with_two_materials_from_one_supplier_counts_once(canonical_dir:
         [{"supplier_id": "S2", "buyer_id": "E2", "material": "芯片封装", "share": 100.0, "critical": True}]
     )
     links = pd.concat([ledgers.links, second.astype({"share": float})], ignore_index=True)
-    ledgers = LedgerTables(firms=ledgers.firms, projects=ledgers.projects, links=links, problems=ledgers.problems)
+    ledgers = LedgerTables(
+        firms=ledgers.firms, projects=ledgers.projects, links=links, problems=ledgers.problems
+    )
     rows = coordination_rows(analyze(ledgers, settings=SETTINGS), ledgers)
     s2 = rows[rows["supplier_id"] == "S2"]
     assert list(zip(s2["material"], s2["output"].round(6), strict=True)) == [
