@@ -108,7 +108,10 @@ class RequestRow(BaseModel):
     problem: str
     request: str
     output: float
+    """What restoring the supplier gives this row's buyer (万元): a column sum counts no one twice."""
     investment: float
+    total: float
+    """The supplier's whole recovered value through every tier (万元), the same on its rows."""
     stock_days: int | None
     recovery_days: int | None
     priority: int

@@ -42,9 +42,14 @@ SheetFormat = Literal["xlsx", "csv"]
 def coordination_document(
     snap: Snapshot, vis: Visibility, *, as_of: dt.date, by_region: bool = False
 ) -> tuple[str, list[Sheet]]:
-    """跨区域协调清单 (file stem, sheets); ``by_region`` adds a sheet per target province/city."""
+    """跨区域协调清单 (file stem, sheets); ``by_region`` adds a sheet per target province/city.
+
+    The two workbooks have different stems (``跨区域协调清单按地区分表…`` with the regions'
+    sheets), so that both can be downloaded into one folder.
+    """
     rows = queries.coordination(snap, vis)
-    return f"跨区域协调清单{as_of:%Y%m%d}", coordination_sheets(rows, as_of=as_of, by_region=by_region)
+    stem = f"跨区域协调清单{'按地区分表' if by_region else ''}{as_of:%Y%m%d}"
+    return stem, coordination_sheets(rows, as_of=as_of, by_region=by_region)
 
 
 def local_document(snap: Snapshot, vis: Visibility, *, as_of: dt.date) -> tuple[str, list[Sheet]]:
@@ -192,11 +197,11 @@ def report_file(
 def write_report(ws: Workspace, report: WeeklyReport, path: Path) -> None:
     """Write the weekly report as ``.xlsx`` or printable ``.html`` (by the file's suffix)."""
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        write_report_xlsx(path, report)
-    elif suffix == ".html":
-        with ws.store() as store:
-            generated = ProblemLedger(store).now()
-        write_html(path, report, generated=generated)
-    else:
+    if suffix not in (".xlsx", ".html"):
         raise ConfigError(f"周报告输出文件应以 .xlsx 或 .html 结尾，当前为 {path.name}")
+    with ws.store() as store:
+        generated = ProblemLedger(store).now()
+    if suffix == ".xlsx":
+        write_report_xlsx(path, report, exported=generated.date())
+    else:
+        write_html(path, report, generated=generated)

@@ -145,7 +145,7 @@ def blocked(
             table = table[table["name"].str.contains(text, regex=False) | (table["id"] == text)]
         columns, ascending = BLOCKED_SORTS.get(sort, BLOCKED_SORTS["rank"])
         table = table.sort_values(columns, ascending=ascending, kind="stable", na_position="last")
-        return table.drop(columns=["node"], errors="ignore")
+        return table.drop(columns=["node", "gains"], errors="ignore")
 
     return snap.memo(("blocked", vis.key, scope, county, text, sort), build)
 

@@ -226,7 +226,8 @@ def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFram
         One row per firm, in the given order: ``id``, ``recovered_value``,
         ``recovered_output``, ``recovered_investment`` (万元), ``affected`` (ids of the
         enterprises and projects whose availability rises by more than 1e-9, largest gain
-        first, then by id), ``days_to_impact`` and ``inventory_covers``.
+        first, then by id), ``gains`` (their rises of availability, in the order of
+        ``affected``), ``days_to_impact`` and ``inventory_covers``.
 
     Examples
     --------
@@ -234,14 +235,15 @@ def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFram
     >>> row = recovery(g, blocked(g, threshold=0.9)).iloc[0]
     >>> row["id"], float(row["recovered_value"]), row["affected"], row["days_to_impact"]
     ('S', 900.0, ['E', 'P'], 5)
-    >>> row["inventory_covers"]
-    False
+    >>> [round(x, 6) for x in row["gains"]], row["inventory_covers"]
+    ([0.6, 0.6], False)
     """
     g = _graph(graph)
     firms = np.asarray(firms, dtype=np.int64)
     output = np.zeros(len(firms))
     investment = np.zeros(len(firms))
     affected: list[list[str]] = [[] for _ in firms]
+    gains: list[list[float]] = [[] for _ in firms]
     valued = g.is_enterprise | g.is_project
     changes = [{int(x): 1.0} for x in firms]
     for start, count, pairs in _evaluate_chunked(g, changes):
@@ -250,8 +252,9 @@ def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFram
         investment[start : start + count] = -lost_investment
         gain = pairs.value - g.base_availability[pairs.node]
         hit = (gain > AFFECTED_EPSILON) & valued[pairs.node]
-        for k, ids in _affected(g, pairs.scenario[hit], pairs.node[hit], gain[hit]):
+        for k, ids, rises in _affected(g, pairs.scenario[hit], pairs.node[hit], gain[hit]):
             affected[start + k] = ids
+            gains[start + k] = rises
     days = _days_to_impact(g, firms)
     recovery_days = g.recovery_days[firms]
     covers: list[bool | None] = [
@@ -264,6 +267,7 @@ def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFram
             "recovered_output": output,
             "recovered_investment": investment,
             "affected": affected,
+            "gains": gains,
             "days_to_impact": pd.Series(days, dtype=object),
             "inventory_covers": pd.Series(covers, dtype=object),
         }
@@ -272,15 +276,16 @@ def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFram
 
 def _affected(
     g: SupplyGraph, scenario: np.ndarray, node: np.ndarray, gain: np.ndarray
-) -> Iterable[tuple[int, list[str]]]:
-    """Per scenario, the ids of its gaining nodes: largest gain first, then by id."""
+) -> Iterable[tuple[int, list[str], list[float]]]:
+    """Per scenario, the ids of its gaining nodes and their gains: largest gain first, then by id."""
     if scenario.size == 0:
         return
     order = np.lexsort((g.id_rank[node], -gain, scenario))
-    scenario, ids = scenario[order], g.ids[node[order]]
+    scenario, ids, gain = scenario[order], g.ids[node[order]], gain[order]
     cuts = np.flatnonzero(np.r_[True, scenario[1:] != scenario[:-1]])
-    for k, part in zip(scenario[cuts], np.split(ids, cuts[1:]), strict=True):
-        yield int(k), [str(x) for x in part]
+    parts = zip(scenario[cuts], np.split(ids, cuts[1:]), np.split(gain, cuts[1:]), strict=True)
+    for k, part, rises in parts:
+        yield int(k), [str(x) for x in part], rises.tolist()
 
 
 def _days_to_impact(g: SupplyGraph, firms: np.ndarray) -> list[int | None]:

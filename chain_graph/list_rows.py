@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from chain_graph.gaps import GapAnalysis
+from chain_graph.graph import SupplyGraph
 from chain_graph.labels import ACTION_LABELS, PROBLEM_STATUS_LABELS, PRODUCTION_STATUS_LABELS
 from chain_graph.model import LedgerTables, ProblemStatus
 from chain_graph.problem_ledger import LedgerEvent, LedgerItem, overdue_days
@@ -52,16 +53,22 @@ def coordination_rows(analysis: GapAnalysis, ledgers: LedgerTables) -> pd.DataFr
     """跨区域协调清单: one row per (blocked supplier, direct buyer, material), rank order.
 
     Suppliers with scope ``in_province`` or ``out_of_province``. ``output`` and
-    ``investment`` are the supplier's recovered value (the same on each of its rows).
+    ``investment`` are what restoring the supplier gives that row's buyer, ``total`` the
+    supplier's whole recovered value (every row of it), ``priority`` the supplier's
+    position in the list (1…n). See :func:`_request_rows`.
     """
-    outside = analysis.coordination_list()
-    return _request_rows(outside, ledgers)
+    return _request_rows(analysis.coordination_list(), ledgers, analysis.graph)
 
 
 def local_rows(analysis: GapAnalysis, ledgers: LedgerTables) -> pd.DataFrame:
-    """本地配套企业督促复产清单: the same rows for local suppliers, with their county."""
-    blocked = analysis.blocked
-    return _request_rows(blocked[blocked["scope"] == "local"].reset_index(drop=True), ledgers)
+    """本地配套企业督促复产清单: the same rows for local suppliers, with their county.
+
+    The list goes to each county (属地) for its own suppliers, so ``priority`` is the
+    supplier's position among the blocked suppliers of its county (1…n in each county).
+    """
+    rows = _request_rows(analysis.local_list(), ledgers, analysis.graph)
+    by_county = rows.groupby("supplier_county", sort=False)["priority"].rank(method="dense")
+    return rows.assign(priority=by_county.astype(int))
 
 
 _REQUEST_COLUMNS = [
@@ -79,6 +86,7 @@ _REQUEST_COLUMNS = [
     "request",
     "output",
     "investment",
+    "total",
     "stock_days",
     "recovery_days",
     "priority",
@@ -88,11 +96,17 @@ _REQUEST_COLUMNS = [
 ]
 
 
-def _request_rows(blocked: pd.DataFrame, ledgers: LedgerTables) -> pd.DataFrame:
+def _request_rows(blocked: pd.DataFrame, ledgers: LedgerTables, graph: SupplyGraph) -> pd.DataFrame:
     """Return one row per (blocked supplier, direct buyer, material).
 
-    Suppliers in rank order, then their links by buyer and material. Built as table
-    operations: a province has thousands of blocked suppliers and tens of thousands of rows.
+    Suppliers in rank order, then their links by buyer and material. ``output`` and
+    ``investment`` are the buyer's output value or annual plan × the rise of its
+    availability when the supplier alone is restored (:func:`chain_graph.analysis.recovery`'s
+    ``gains``), on the first row of each (supplier, buyer) and 0 on the others, so that
+    a column's sum counts no buyer twice. ``total`` is the supplier's whole recovered
+    value, through every tier: at least the sum of its rows. ``priority`` is the
+    supplier's position in ``blocked``, 1…n. Built as table operations: a province has
+    thousands of blocked suppliers and tens of thousands of rows.
     """
     if blocked.empty:
         return pd.DataFrame(columns=_REQUEST_COLUMNS)
@@ -113,6 +127,7 @@ def _request_rows(blocked: pd.DataFrame, ledgers: LedgerTables) -> pd.DataFrame:
     places = {c: place_name(c) for c in set(code)}
     buyer_code = rows["buyer_id"].map(lambda b: node_code.get(b, ""))
     recovery = rows["id"].map(firms["recovery_days"])
+    output, investment = _buyer_gains(suppliers, rows, graph)
     table = pd.DataFrame(
         {
             "no": np.arange(1, len(rows) + 1),
@@ -128,19 +143,43 @@ def _request_rows(blocked: pd.DataFrame, ledgers: LedgerTables) -> pd.DataFrame:
             "problem": rows["id"].map(problem),
             "request": [f"协调尽快恢复生产，保障{m or '配套产品'}供应" for m in rows["material"]],
             # + 0.0 turns a -0.0 left by a subtraction into 0.0
-            "output": rows["recovered_output"] + 0.0,
-            "investment": rows["recovered_investment"] + 0.0,
+            "output": output + 0.0,
+            "investment": investment + 0.0,
+            "total": rows["recovered_value"] + 0.0,
             "stock_days": pd.Series(  # whole days or None: 7 in JSON, never 7.0
                 [None if pd.isna(d) else int(d) for d in rows["stock_days"]], index=rows.index, dtype=object
             ),
             "recovery_days": pd.Series([None if pd.isna(r) else int(r) for r in recovery], index=rows.index),
-            "priority": rows["rank"].astype(int),
+            # rows are in supplier order: the k-th supplier with rows has priority k
+            "priority": pd.factorize(rows["_order"])[0] + 1,
             "route_to": rows["route_to"].fillna(""),
             "target_region": rows["target_region"].fillna(""),
             "scope": rows["scope"],
         }
     )
     return table[_REQUEST_COLUMNS]
+
+
+def _buyer_gains(
+    suppliers: pd.DataFrame, rows: pd.DataFrame, graph: SupplyGraph
+) -> tuple[pd.Series, pd.Series]:
+    """Output and investment (万元) each row's buyer regains when the row's supplier is restored.
+
+    On the first row of each (supplier, buyer) only: a buyer with several materials from
+    one supplier gains once.
+    """
+    long = suppliers[["id", "affected", "gains"]].explode(["affected", "gains"]).dropna(subset=["affected"])
+    gain_of = pd.Series(
+        long["gains"].to_numpy(dtype=float),
+        index=pd.MultiIndex.from_arrays([long["id"].astype(str), long["affected"].astype(str)]),
+    )
+    pair = pd.MultiIndex.from_arrays([rows["id"].astype(str), rows["buyer_id"].astype(str)])
+    gain = gain_of.reindex(pair).fillna(0.0).to_numpy() * ~rows.duplicated(["id", "buyer_id"]).to_numpy()
+    position = rows["buyer_id"].map(graph.index).fillna(-1).astype(int).to_numpy()
+    known = position >= 0
+    output = np.where(known, gain * graph.output_weight[position], 0.0)
+    investment = np.where(known, gain * graph.investment_weight[position], 0.0)
+    return pd.Series(output, index=rows.index), pd.Series(investment, index=rows.index)
 
 
 def ledger_rows(items: Sequence[LedgerItem], ledgers: LedgerTables, *, today: dt.date) -> pd.DataFrame:

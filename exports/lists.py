@@ -12,39 +12,63 @@ from chain_graph.model import LedgerTables
 from chain_graph.problem_ledger import LedgerEvent, LedgerItem
 from exports.workbook import Column, Sheet
 
-__all__ = ["coordination_sheets", "ledger_sheets", "local_sheets"]
+__all__ = [
+    "COORDINATION_COLUMNS",
+    "LOCAL_COLUMNS",
+    "TOTAL_COLUMN",
+    "coordination_sheets",
+    "ledger_sheets",
+    "local_sheets",
+]
+
+TOTAL_COLUMN = Column("total", "合计（万元）", "float", 12, merge_by="supplier_id")
+"""合计: the supplier's whole recovered value (万元, through every tier), once per supplier.
+
+影响产值/影响投资 on a row are what restoring the supplier gives that row's buyer, so their
+column sums count no supplier twice; 合计 also counts the buyers further down the chain,
+so it is at least the sum of the supplier's rows. It is shown once per supplier: one cell
+merged over the supplier's rows in xlsx, on the supplier's first row in CSV (the others
+empty), so that this column too sums to the suppliers' total.
+"""
 
 COORDINATION_COLUMNS = (
-    Column("no", "序号", "int", 6),
-    Column("buyer", "需求企业/项目", width=28),
-    Column("buyer_county", "所在县市区", width=12),
-    Column("supplier", "配套企业", width=28),
-    Column("supplier_place", "配套企业所在地（省/市/县）", width=24),
-    Column("material", "配套产品", width=16),
-    Column("problem", "存在问题", width=30),
-    Column("request", "协调诉求", width=30),
-    Column("output", "影响产值（万元）", "float", 14),
-    Column("investment", "影响投资（万元）", "float", 14),
-    Column("stock_days", "库存可用天数", "int", 10),
-    Column("recovery_days", "预计恢复天数", "int", 10),
-    Column("priority", "优先级", "int", 8),
-    Column("route_to", "建议协调单位", width=22),
+    Column("no", "序号", "int", 5),
+    Column("buyer", "需求企业/项目", width=30),
+    Column("buyer_county", "所在县市区", width=19),
+    Column("supplier", "配套企业", width=30),
+    Column("supplier_place", "配套企业所在地（省/市/县）", width=40),
+    Column("material", "配套产品", width=14),
+    Column("problem", "存在问题", width=44),
+    Column("request", "协调诉求", width=40),
+    Column("output", "影响产值（万元）", "float", 12),
+    Column("investment", "影响投资（万元）", "float", 12),
+    TOTAL_COLUMN,
+    Column("stock_days", "库存可用天数", "int", 7),
+    Column("recovery_days", "预计恢复天数", "int", 7),
+    Column("priority", "优先级", "int", 5),
+    Column("route_to", "建议协调单位", width=18),
 )
-"""The columns of the analysis spec, in its order."""
+"""The columns of the analysis spec, in its order, with 合计 after the values it totals.
+
+Wide enough for a CJK character of two width units (as Excel and WPS show one), so that
+most rows take one line: printed one page wide, a table of one-line rows takes the fewest
+pages.
+"""
 
 LOCAL_COLUMNS = (
-    Column("no", "序号", "int", 6),
-    Column("supplier", "配套企业", width=28),
-    Column("supplier_county", "所在县市区", width=12),
-    Column("problem", "存在问题", width=30),
-    Column("buyer", "影响企业/项目", width=28),
-    Column("material", "配套产品", width=16),
-    Column("output", "影响产值（万元）", "float", 14),
-    Column("investment", "影响投资（万元）", "float", 14),
-    Column("stock_days", "库存可用天数", "int", 10),
-    Column("recovery_days", "预计恢复天数", "int", 10),
-    Column("priority", "优先级", "int", 8),
-    Column("route_to", "责任单位（属地）", width=22),
+    Column("no", "序号", "int", 5),
+    Column("supplier", "配套企业", width=30),
+    Column("supplier_county", "所在县市区", width=19),
+    Column("problem", "存在问题", width=44),
+    Column("buyer", "影响企业/项目", width=30),
+    Column("material", "配套产品", width=14),
+    Column("output", "影响产值（万元）", "float", 12),
+    Column("investment", "影响投资（万元）", "float", 12),
+    TOTAL_COLUMN,
+    Column("stock_days", "库存可用天数", "int", 7),
+    Column("recovery_days", "预计恢复天数", "int", 7),
+    Column("priority", "优先级", "int", 5),
+    Column("route_to", "责任单位（属地）", width=18),
 )
 
 LEDGER_COLUMNS = (
@@ -80,30 +104,45 @@ HISTORY_COLUMNS = (
 def coordination_sheets(rows: pd.DataFrame, *, as_of: dt.date, by_region: bool = False) -> list[Sheet]:
     """跨区域协调清单: one sheet, and with ``by_region`` one more per target province/city.
 
-    ``rows`` are those of :func:`chain_graph.list_rows.coordination_rows` (as the caller may see them).
+    ``rows`` are those of :func:`chain_graph.list_rows.coordination_rows` (as the caller may
+    see them). The regions' sheets follow in adcode order (a region without one last); on
+    them 优先级 stays the supplier's place in the whole list.
     """
     title = f"跨区域协调清单（{as_of:%Y年%m月%d日}）"
-    sheets = [Sheet("跨区域协调清单", title, COORDINATION_COLUMNS, rows)]
+    sheets = [Sheet("跨区域协调清单", title, COORDINATION_COLUMNS, rows, exported=as_of)]
     if by_region:
-        for region, part in rows.groupby("target_region", sort=True):
+        for region, part in sorted(rows.groupby("target_region", sort=False), key=_region_order):
             numbered = part.assign(no=range(1, len(part) + 1))
             name = str(region) or "地区待核实"
-            sheets.append(Sheet(name, f"{title}—{region}", COORDINATION_COLUMNS, numbered))
+            sheets.append(Sheet(name, f"{title}—{name}", COORDINATION_COLUMNS, numbered, exported=as_of))
     return sheets
 
 
+def _region_order(group: tuple[object, pd.DataFrame]) -> tuple[bool, str]:
+    """Sort key of a region (a county, a city, a province): its suppliers' smallest adcode.
+
+    A region without a name or without codes comes last. A target is a county, a city of
+    the province or another province, so the smallest county code of its suppliers orders
+    the regions as their own adcodes do.
+    """
+    region, part = group
+    codes = sorted(c for c in part["supplier_adcode"].astype(str) if c)
+    return (not region or not codes, codes[0] if codes else "")
+
+
 def local_sheets(rows: pd.DataFrame, *, as_of: dt.date) -> list[Sheet]:
-    """本地配套企业督促复产清单: one sheet per county (属地), counties by name.
+    """本地配套企业督促复产清单: one sheet per county (属地), counties in adcode order.
 
     ``rows`` are those of :func:`chain_graph.list_rows.local_rows` (as the caller may see them).
     """
     title = f"本地配套企业督促复产清单（{as_of:%Y年%m月%d日}）"
     if rows.empty:
-        return [Sheet("本地配套企业", title, LOCAL_COLUMNS, rows, notes=("本期无受阻的本地配套企业。",))]
+        notes = ("本期无受阻的本地配套企业。",)
+        return [Sheet("本地配套企业", title, LOCAL_COLUMNS, rows, notes=notes, exported=as_of)]
     sheets = []
-    for name, part in rows.groupby("supplier_county", sort=True):
+    for name, part in sorted(rows.groupby("supplier_county", sort=False), key=_region_order):
         numbered = part.assign(no=range(1, len(part) + 1))
-        sheets.append(Sheet(str(name), f"{title}—{name}", LOCAL_COLUMNS, numbered))
+        sheets.append(Sheet(str(name), f"{title}—{name}", LOCAL_COLUMNS, numbered, exported=as_of))
     return sheets
 
 
@@ -117,6 +156,7 @@ def ledger_sheets(
             f"问题台账（截至{today:%Y年%m月%d日}）",
             LEDGER_COLUMNS,
             ledger_rows(items, ledgers, today=today),
+            exported=today,
         ),
-        Sheet("办理记录", "问题台账办理记录", HISTORY_COLUMNS, history_rows(events)),
+        Sheet("办理记录", "问题台账办理记录", HISTORY_COLUMNS, history_rows(events), exported=today),
     ]

@@ -14,12 +14,12 @@ from typing import cast
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
-from openpyxl import load_workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from chain_graph.report import WeeklyReport
-from exports.workbook import Column, Sheet, atomic_path, write_xlsx
+from exports.workbook import Column, Sheet, atomic_path, build_workbook
 
 __all__ = ["render_html", "write_html", "write_report_xlsx"]
 
@@ -33,13 +33,14 @@ UNIT_COLUMNS = (
     Column("overdue_days", "逾期天数合计", "int", 12),
     Column("due", "应办结", "int", 9),
     Column("on_time", "按期办结", "int", 10),
-    Column("rate_percent", "按期办结率（%）", "float", 14),
+    Column("rate", "按期办结率", "percent", 12),
 )
 SUMMARY_COLUMNS = (
     Column("item", "指标", width=30),
-    Column("value", "数值", "float", 18),
+    Column("value", "数值", "float", 18, kind_key="kind"),
     Column("unit", "单位", width=10),
 )
+"""概况: one figure a row, each with its own kind (a count, a rate, a sum of money)."""
 SCOPE_COLUMNS = (
     Column("label", "所在地", width=14),
     Column("suppliers", "受阻企业数", "int", 12),
@@ -55,25 +56,31 @@ def _title(report: WeeklyReport) -> str:
 def _summary(report: WeeklyReport) -> pd.DataFrame:
     return pd.DataFrame(
         [
-            ("重点规模企业数", report.enterprises, "家"),
-            ("产值加权产能恢复率", round(report.recovery * 100, 2), "%"),
-            ("恢复目标", round(report.target * 100, 2), "%"),
-            ("低于目标的重点企业", report.enterprises_below_target, "家"),
-            ("影响产值", report.output_at_risk, "万元"),
-            ("重点建设项目数", report.projects, "个"),
-            ("年度计划投资", report.annual_plan, "万元"),
-            ("受影响投资", report.investment_at_risk, "万元"),
+            ("重点规模企业数", report.enterprises, "家", "int"),
+            ("产值加权产能恢复率", report.recovery, "", "percent"),
+            ("恢复目标", report.target, "", "percent"),
+            ("低于目标的重点企业", report.enterprises_below_target, "家", "int"),
+            ("影响产值", report.output_at_risk, "万元", "float"),
+            ("重点建设项目数", report.projects, "个", "int"),
+            ("年度计划投资", report.annual_plan, "万元", "float"),
+            ("受影响投资", report.investment_at_risk, "万元", "float"),
         ],
-        columns=["item", "value", "unit"],
+        columns=["item", "value", "unit", "kind"],
     )
 
 
-def write_report_xlsx(path: Path, report: WeeklyReport) -> None:
-    """Write the report: 概况, 受阻配套企业, 责任单位考核排名 (with a bar chart of the rates)."""
-    units = report.units.assign(rate_percent=report.units["rate"] * 100)
+_CM_PER_ROW = 0.53
+"""Height of a default row (15 pt) in centimetres: how many rows a chart covers."""
+
+
+def write_report_xlsx(path: Path, report: WeeklyReport, *, exported: dt.date) -> None:
+    """Write the report: 概况, 受阻配套企业, 责任单位考核排名 (with a bar chart of the rates).
+
+    ``exported`` (the export date) is printed in every page's footer. The chart stands
+    below the ranking, inside its print area, so that it prints with it.
+    """
     title = _title(report)
-    write_xlsx(
-        path,
+    book = build_workbook(
         [
             Sheet(
                 "概况",
@@ -81,26 +88,41 @@ def write_report_xlsx(path: Path, report: WeeklyReport) -> None:
                 SUMMARY_COLUMNS,
                 _summary(report),
                 notes=(f"结论：产能恢复{'已' if report.target_met else '未'}达到目标。",),
+                exported=exported,
             ),
-            Sheet("受阻配套企业", f"{title}—受阻配套企业", SCOPE_COLUMNS, report.blocked_by_scope),
-            Sheet("责任单位考核排名", f"{title}—责任单位考核排名", UNIT_COLUMNS, units),
-        ],
+            Sheet(
+                "受阻配套企业",
+                f"{title}—受阻配套企业",
+                SCOPE_COLUMNS,
+                report.blocked_by_scope,
+                exported=exported,
+            ),
+            Sheet(
+                "责任单位考核排名", f"{title}—责任单位考核排名", UNIT_COLUMNS, report.units, exported=exported
+            ),
+        ]
     )
+    units = report.units
     if len(units):
-        book = load_workbook(path)
-        ws = cast(Worksheet, book["责任单位考核排名"])  # written above as a worksheet
+        ws = cast(Worksheet, book["责任单位考核排名"])  # built above as a worksheet
         chart = BarChart()
         chart.type = "bar"
-        chart.title = "按期办结率（%）"
-        chart.y_axis.title = "%"
+        chart.title = "按期办结率"
+        chart.y_axis.number_format = "0%"
+        chart.y_axis.scaling.min = 0
+        chart.y_axis.scaling.max = 1
         last = len(units) + 2
-        chart.add_data(Reference(ws, min_col=10, min_row=2, max_row=last), titles_from_data=True)
+        chart.add_data(
+            Reference(ws, min_col=len(UNIT_COLUMNS), min_row=2, max_row=last), titles_from_data=True
+        )
         chart.set_categories(Reference(ws, min_col=2, min_row=3, max_row=last))
         chart.height = max(6.0, 0.6 * len(units) + 3)
         chart.width = 18
-        ws.add_chart(chart, "L2")
-        with atomic_path(path) as tmp:
-            book.save(tmp)
+        ws.add_chart(chart, f"B{last + 2}")
+        bottom = last + 2 + math.ceil(chart.height / _CM_PER_ROW)
+        ws.print_area = f"A1:{get_column_letter(len(UNIT_COLUMNS))}{bottom}"
+    with atomic_path(path) as tmp:
+        book.save(tmp)
 
 
 def _svg_bars(units: pd.DataFrame) -> str:

@@ -2,7 +2,8 @@
 # Install the Debian packages chain-graph's tests need, when they are missing:
 #   Java 17 and Maven (the local Neo4j 5.26 runs from Maven Central jars);
 #   Chromium (browser tests, driven by Playwright) and a CJK font so that pages render Chinese;
-#   wrk (the API latency benchmark).
+#   wrk (the API latency benchmark);
+#   LibreOffice Calc and poppler (print tests: exports converted to PDF and read back).
 # Runs apt-get only when something is missing (as root, or through sudo).
 set -euo pipefail
 
@@ -13,6 +14,9 @@ command -v mvn >/dev/null || missing+=(maven)
 command -v chromium >/dev/null || missing+=(chromium)
 [[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]] || missing+=(fonts-wqy-microhei)
 command -v wrk >/dev/null || missing+=(wrk)  # bench/api.py
+command -v soffice >/dev/null || missing+=(libreoffice-calc-nogui)  # tests/exports/test_print.py
+command -v pdftotext >/dev/null || missing+=(poppler-utils)
+command -v pdfinfo >/dev/null || missing+=(poppler-utils)
 
 if ((${#missing[@]} == 0)); then
     exit 0

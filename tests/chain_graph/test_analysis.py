@@ -326,3 +326,12 @@ def test_ties_do_not_chain() -> None:
         }
     )
     assert rank_blocked(table)["id"].tolist() == ["B", "A", "C"]
+
+
+def test_recovery_gains_follow_affected(three_tiers: nx.MultiDiGraph) -> None:
+    # T3 stopped: T2 = T1 = 0.5, E = 1 − 0.8·0.5 = 0.6. Restored: E = 1, a rise of 0.4;
+    # T2 and T1 rise too but carry no value, so only E is affected.
+    [row] = recovery(three_tiers, blocked(three_tiers, threshold=0.9)).to_dict("records")
+    assert row["affected"] == ["E"]
+    assert row["gains"] == pytest.approx([0.4])
+    assert row["recovered_value"] == pytest.approx(1000.0 * 0.4)

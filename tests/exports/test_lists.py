@@ -56,10 +56,15 @@ def test_coordination_workbook(tmp_path: Path, ledgers: LedgerTables, analysis: 
     assert row["配套企业所在地（省/市/县）"] == "湖南省 长沙市 雨花区"
     assert row["配套产品"] == "钢材"
     assert row["库存可用天数"] == 10
-    assert row["影响产值（万元）"] == pytest.approx(s1["recovered_output"])
+    # Restoring S1 lifts E1 from 0 to 0.6 (30000 · 0.6 = 18000) and P1, a tier further,
+    # from 0 to 0.6 (20000 · 0.6 = 12000): the row holds E1's gain, 合计 both.
+    assert row["影响产值（万元）"] == pytest.approx(18000.0)
+    assert row["影响投资（万元）"] == 0.0
+    assert row["合计（万元）"] == pytest.approx(30000.0) == s1["recovered_value"]
     assert ws.cell(row=3, column=9).data_type == "n"  # a number, not text
     assert ws.cell(row=3, column=9).number_format == "#,##0.00"
-    assert row["优先级"] == s1["rank"]
+    assert ws.cell(row=3, column=1).number_format == "#,##0"
+    assert row["优先级"] == 1
     assert row["建议协调单位"] == "省工业和信息化厅"
     # The injected formula is text: a string cell, shown as written, never evaluated.
     supplier = ws.cell(row=3, column=4)
@@ -88,6 +93,41 @@ def test_coordination_csv_neutralises_formulas(
     assert rows[1][3] == "'" + INJECTED
 
 
+def test_coordination_csv_shows_the_total_once_per_supplier(
+    tmp_path: Path, ledgers: LedgerTables, analysis: GapAnalysis
+) -> None:
+    # S2 outside the province and stopped: two rows (E1 steel, E2 chips) after S1's one.
+    firms = ledgers.firms.copy()
+    firms.loc[firms["id"] == "S2", "adcode"] = "440106"
+    moved = LedgerTables(
+        firms=firms, projects=ledgers.projects, links=ledgers.links, problems=ledgers.problems
+    )
+    path = tmp_path / "c.csv"
+    write_csv(
+        path, coordination_sheets(coordination_rows(analyze(moved, settings=SETTINGS), moved), as_of=TODAY)
+    )
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["配套企业"], r["影响产值（万元）"], r["合计（万元）"], r["优先级"]) for r in rows] == [
+        ("'" + INJECTED, "18000.00", "30000.00", "1"),
+        ("武汉丁电子有限公司", "12000.00", "20000.00", "2"),
+        ("武汉丁电子有限公司", "0.00", "", "2"),
+    ]
+
+
+def test_region_sheets_in_adcode_order(tmp_path: Path, ledgers: LedgerTables) -> None:
+    # 广东省 (44) sorts before 长沙市 (4301) by name, after it by adcode.
+    firms = ledgers.firms.copy()
+    firms.loc[firms["id"] == "S2", "adcode"] = "440106"
+    moved = LedgerTables(
+        firms=firms, projects=ledgers.projects, links=ledgers.links, problems=ledgers.problems
+    )
+    rows = coordination_rows(analyze(moved, settings=SETTINGS), moved)
+    path = tmp_path / "c.xlsx"
+    write_xlsx(path, coordination_sheets(rows, as_of=TODAY, by_region=True))
+    assert openpyxl.load_workbook(path).sheetnames == ["跨区域协调清单", "长沙市", "广东省"]
+
+
 def test_local_workbook_has_one_sheet_per_county(
     tmp_path: Path, ledgers: LedgerTables, analysis: GapAnalysis
 ) -> None:
@@ -102,7 +142,11 @@ def test_local_workbook_has_one_sheet_per_county(
         ("武汉丁电子有限公司", "怀化甲机械有限公司", "钢材"),
         ("武汉丁电子有限公司", "芷江乙食品有限公司", "芯片"),
     ]
-    assert all(r[11] == "中方县人民政府" for r in rows)
+    assert all(r[12] == "中方县人民政府" for r in rows)
+    # S2 alone lifts E1 to 0.4 (12000) and P1 to 0.4 (8000); E2's chips are not critical.
+    assert [(r[6], r[8]) for r in rows] == [(pytest.approx(12000.0), pytest.approx(20000.0)), (0.0, None)]
+    assert sorted(str(m) for m in ws.merged_cells.ranges) == ["A1:M1", "I3:I4"]  # 合计 once for S2
+    assert [r[11] for r in rows] == [1, 1]
 
 
 def test_ledger_workbook_dates_statuses_and_history(tmp_path: Path, ledgers: LedgerTables) -> None:

@@ -52,12 +52,18 @@ def report(canonical_dir: Path) -> WeeklyReport:
 
 def test_workbook_sheets_figures_and_chart(tmp_path: Path, report: WeeklyReport) -> None:
     path = tmp_path / "周报.xlsx"
-    write_report_xlsx(path, report)
+    write_report_xlsx(path, report, exported=dt.date(2026, 11, 29))
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["概况", "受阻配套企业", "责任单位考核排名"]
-    summary = {r[0]: r[1] for r in book["概况"].iter_rows(min_row=3, max_row=10, values_only=True)}
-    assert summary["产值加权产能恢复率"] == pytest.approx(round(15000 / 35000 * 100, 2))
-    assert summary["受影响投资"] == pytest.approx(12000)
+    summary = {r[0].value: r[1] for r in book["概况"].iter_rows(min_row=3, max_row=10)}
+    assert summary["产值加权产能恢复率"].value == pytest.approx(15000 / 35000)
+    assert summary["受影响投资"].value == pytest.approx(12000)
+    # Counts print as integers (2 家, never 2.00 家), rates as percentages, money with cents.
+    formats = {item: cell.number_format for item, cell in summary.items()}
+    assert formats["重点规模企业数"] == formats["重点建设项目数"] == "#,##0"
+    assert summary["重点建设项目数"].value == 1
+    assert formats["产值加权产能恢复率"] == formats["恢复目标"] == "0.00%"
+    assert formats["影响产值"] == formats["受影响投资"] == "#,##0.00"
     ranking = book["责任单位考核排名"]
     assert ranking.cell(row=3, column=2).value == HOSTILE  # text, as written
     assert ranking.cell(row=3, column=10).value == 0  # W1 due and open: 0 %

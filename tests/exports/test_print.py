@@ -1,0 +1,118 @@
+"""The exports as printed: converted to PDF by LibreOffice headless, read back with poppler.
+
+What an official gets from the printer: every column on the first page, the title whole
+and on every page, and no more pages than fitting the columns to one page width gives.
+LibreOffice (``libreoffice-calc-nogui``) and poppler (``poppler-utils``) come from
+``scripts/system-deps.sh``; in CI (``CI`` set) their absence fails the test, elsewhere it
+skips it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from chain_graph.gaps import GapAnalysis, analyze
+from chain_graph.list_rows import coordination_rows
+from chain_graph.model import LedgerTables
+from chain_graph.report import weekly_report
+from exports.lists import COORDINATION_COLUMNS, coordination_sheets
+from exports.report import write_report_xlsx
+from exports.workbook import write_xlsx
+from ingest.loader import read_directory
+from ingest.synth import synthesize
+from tests.defaults import SETTINGS
+
+TODAY = dt.date(2026, 11, 29)
+ROWS_PER_PAGE = 40
+"""At least this many one-line rows fit an A4 landscape page once the columns fit its width
+(a portrait page at 100 % held 28, and only 4 of the 15 columns)."""
+
+
+def _tools() -> dict[str, str]:
+    found = {name: shutil.which(name) for name in ("soffice", "pdfinfo", "pdftotext")}
+    missing = sorted(name for name, path in found.items() if path is None)
+    if missing:
+        reason = f"{', '.join(missing)} missing: run scripts/system-deps.sh"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return {name: str(path) for name, path in found.items()}
+
+
+def _to_pdf(tools: dict[str, str], files: list[Path], out: Path) -> None:
+    profile = out / "profile"  # a profile of its own: parallel conversions do not collide
+    subprocess.run(
+        [
+            tools["soffice"],
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            *map(str, files),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def _pages(tools: dict[str, str], pdf: Path) -> int:
+    info = subprocess.run([tools["pdfinfo"], str(pdf)], check=True, capture_output=True, text=True).stdout
+    match = re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE)
+    assert match, info
+    return int(match.group(1))
+
+
+def _text(tools: dict[str, str], pdf: Path, page: int) -> str:
+    """Text of one page in drawing order (a wrapped cell's lines together), without spaces."""
+    args = [tools["pdftotext"], "-raw", "-f", str(page), "-l", str(page), str(pdf), "-"]
+    return re.sub(r"\s+", "", subprocess.run(args, check=True, capture_output=True, text=True).stdout)
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[LedgerTables, GapAnalysis]:
+    data = tmp_path_factory.mktemp("city")
+    synthesize(data, firms=1200, seed=3)
+    ledgers = read_directory(data, settings=SETTINGS).ledgers
+    return ledgers, analyze(ledgers, settings=SETTINGS)
+
+
+def test_coordination_list_and_weekly_report_print_whole(
+    tmp_path: Path, city: tuple[LedgerTables, GapAnalysis]
+) -> None:
+    tools = _tools()
+    ledgers, analysis = city
+    rows = coordination_rows(analysis, ledgers)
+    assert len(rows) >= 2 * ROWS_PER_PAGE  # more than one page, so that flowing is tested
+    sheets = coordination_sheets(rows, as_of=TODAY)
+    write_xlsx(tmp_path / "coordination.xlsx", sheets)
+    report = weekly_report(analysis, [], [], start=TODAY - dt.timedelta(days=6), end=TODAY, target=0.9)
+    write_report_xlsx(tmp_path / "report.xlsx", report, exported=TODAY)
+    _to_pdf(tools, [tmp_path / "coordination.xlsx", tmp_path / "report.xlsx"], tmp_path)
+
+    coordination = tmp_path / "coordination.pdf"
+    pages = _pages(tools, coordination)
+    assert pages <= math.ceil(len(rows) / ROWS_PER_PAGE)
+    first = _text(tools, coordination, 1)
+    for column in COORDINATION_COLUMNS:
+        assert column.header in first, column.header
+    title = sheets[0].title
+    for page in range(1, pages + 1):
+        text = _text(tools, coordination, page)
+        assert title in text  # the title row repeats, whole
+        assert f"第{page}页共{pages}页" in text
+
+    weekly = _text(tools, tmp_path / "report.pdf", 1)
+    assert f"产业链供应链保障工作周报告（{report.start:%Y年%m月%d日}—{report.end:%m月%d日}）" in weekly
+    assert f"{report.enterprises}家" in weekly  # a count, not "128.00 家"
+    assert f"{report.recovery * 100:.2f}%" in weekly
