@@ -7,10 +7,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.routers.pages import page_user, refuse
 from chain_graph.errors import (
+    BusyError,
     ChainGraphError,
     ConfigError,
     LedgerValidationError,
@@ -18,6 +20,7 @@ from chain_graph.errors import (
     ProblemLedgerError,
     StaleItemError,
     StoreError,
+    TimeLimitError,
 )
 
 __all__ = ["install"]
@@ -29,6 +32,8 @@ _STATUS: list[tuple[type[ChainGraphError], int]] = [
     (LedgerValidationError, 422),
     (ConfigError, 422),
     (StoreError, 503),
+    (BusyError, 503),
+    (TimeLimitError, 504),
 ]
 _HTTP_CODES = {
     400: "CG400",
@@ -72,15 +77,26 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+    def _invalid(request: Request, error: RequestValidationError) -> Response:
         details = [
             {"location": ".".join(str(p) for p in e.get("loc", ())), "message": chinese(e)}
             for e in error.errors()
         ]
         where = "；".join(f"{d['location']}：{d['message']}" for d in details[:3])
+        if request.url.path.startswith("/console/"):  # a browser's form: a page, not JSON
+            return _console_page(request, f"表单内容有误：{where}")
         return JSONResponse(
             {"code": "CG422", "message": f"请求参数有误：{where}", "details": details}, status_code=422
         )
+
+
+def _console_page(request: Request, message: str) -> Response:
+    """Show a console form refused before its route ran as the console's message page."""
+    state = request.app.state.chain_graph
+    user = page_user(request, state)
+    if user is None:
+        return JSONResponse({"code": "CG422", "message": message}, status_code=422)
+    return refuse(request, state, user, message, status_code=422, title="请求未完成")
 
 
 _MESSAGES = {

@@ -11,11 +11,16 @@ from __future__ import annotations
 import concurrent.futures
 import secrets
 import threading
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
 from api.users import UserStore
+from application.scenarios import what_if
+from application.visibility import Visibility
 from application.workspace import Snapshot, Workspace
+from chain_graph.errors import BusyError, TimeLimitError
+from chain_graph.scenarios import Scenario
 from chain_graph.settings import Settings
 
 __all__ = ["AppState"]
@@ -43,6 +48,27 @@ class AppState(Workspace):
         """:meth:`snapshot` for ``async`` endpoints: computing happens in a worker thread."""
         fresh = self.fresh_snapshot()
         return fresh if fresh is not None else await run_in_threadpool(self.snapshot)
+
+    def what_if(self, snap: Snapshot, vis: Visibility, scenario: Scenario) -> dict[str, Any]:
+        """Run a what-if in the pool: at most two at a time, within ``scenario_timeout_s``.
+
+        Raises
+        ------
+        BusyError
+            Two what-ifs are running already.
+        TimeLimitError
+            This one outlived the time limit (it still frees its slot when it ends: a
+            thread cannot be killed).
+        """
+        if not self.scenario_slots.acquire(blocking=False):
+            raise BusyError("情景推演繁忙，请稍后再试")
+        future = self.workers.submit(what_if, snap, vis, scenario)
+        future.add_done_callback(lambda _: self.scenario_slots.release())
+        limit = self.settings.scenario_timeout_s
+        try:
+            return future.result(timeout=limit)
+        except concurrent.futures.TimeoutError:
+            raise TimeLimitError(f"情景推演超过 {limit:g} 秒未完成，请缩小情景范围") from None
 
     def close(self) -> None:
         """Release the store, the users file and the what-if workers."""

@@ -157,6 +157,7 @@ def _weekly(
             end=last,
             target=goal,
             mask=vis.own_mask(snap.analysis.graph) if vis.is_county else None,
+            shown=vis.map_mask(snap.analysis.graph) if vis.is_county else None,
             area=region_name(vis.county) if vis.is_county else "全市",
         )
 

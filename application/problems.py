@@ -189,18 +189,21 @@ def register(
     The subject must be a firm or project ``vis`` sees; a supplier, when given, must supply
     the subject (one of its links). The responsible unit defaults to the category's (the
     settings' table). Without ``item_id`` the id is ``W<time>-<random>``. ``now`` is when it
-    is registered (default: the clock's time; the demo backdates its history).
+    is registered (default: the clock's time; the demo backdates its history). The
+    description must say something, and the deadline may not lie before the day of ``now``.
     """
     vis.require(subject_id, snap.adcode_of)
-    if supplier_id:
-        links = snap.ledgers.links
-        supplies = ((links["supplier_id"] == supplier_id) & (links["buyer_id"] == subject_id)).any()
-        if not supplies:
-            subject = snap.name_of.get(subject_id, subject_id)
-            raise NotFoundError(f"{subject} 的配套企业中没有编号为 {supplier_id} 的企业")
+    description = description.strip()
+    if not description:
+        raise ConfigError("问题描述不能为空")
+    if supplier_id and not snap.supplies(supplier_id, subject_id):
+        subject = snap.name_of.get(subject_id, subject_id)
+        raise NotFoundError(f"{subject} 的配套企业中没有编号为 {supplier_id} 的企业")
     with ws.store() as store:
         ledger = _ledger(store, now)
         now = ledger.now()
+        if deadline is not None and deadline < now.date():
+            raise ConfigError(f"办理期限 {deadline} 早于今天（{now.date()}），请填今天或以后的日期")
         entry = LedgerItem(
             id=item_id or f"W{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}",
             subject_id=subject_id,

@@ -20,12 +20,11 @@ from application.visibility import Visibility
 from application.workspace import Snapshot, Workspace
 from chain_graph.analysis import weighted_availability
 from chain_graph.labels import KIND_LABELS
+from chain_graph.model import ProblemStatus
 from chain_graph.problem_ledger import LedgerItem, overdue_days
 from chain_graph.records import plain_records
 from chain_graph.regions import classify, region_name
 from chain_graph.report import weekly_trend
-
-PROBLEM_STATUSES = ("registered", "in_progress", "closed")
 
 __all__ = [
     "blocked",
@@ -253,7 +252,11 @@ def dashboard(ws: Workspace, snap: Snapshot, vis: Visibility, *, today: dt.date)
         key = analysis.key_enterprises & own
         return {
             "area": region_name(vis.county) if vis.is_county else "全市",
-            "summary": analysis.summary_of(own) if vis.is_county else analysis.summary(),
+            "summary": (
+                analysis.summary_of(own, shown=vis.map_mask(analysis.graph))
+                if vis.is_county
+                else analysis.summary()
+            ),
             "key_enterprises": int(key.sum()),
             "recovery": weighted_availability(analysis.graph, key),
             "target": snap.settings.capacity_target,
@@ -261,7 +264,6 @@ def dashboard(ws: Workspace, snap: Snapshot, vis: Visibility, *, today: dt.date)
             "trend": weekly_trend(items, visible_events(ledger.events, items), end=today),
             "by_scope": _blocked_by_scope(snap, vis),
             "by_county": [] if vis.is_county else _blocked_by_county(snap),
-            "by_status": _items_by(items, lambda i: str(i.status)),
             "by_unit": _items_by(items, lambda i: i.responsible_unit or "未指定", today=today),
         }
 
@@ -269,12 +271,17 @@ def dashboard(ws: Workspace, snap: Snapshot, vis: Visibility, *, today: dt.date)
 
 
 def _blocked_by_scope(snap: Snapshot, vis: Visibility) -> list[dict[str, Any]]:
-    """Blocked suppliers per scope: for a county, those holding back one of its own entities."""
-    table = snap.analysis.blocked
+    """Blocked suppliers per scope and the value they hold back.
+
+    For a county: its own and its partners that hold one of its own entities back, and the
+    value they hold back from its own (:meth:`GapAnalysis.held_back`).
+    """
+    analysis = snap.analysis
+    table = analysis.blocked.rename(columns={"recovered_value": "value"})
     if vis.is_county:
-        held = [bool(vis.ids(ids, snap.adcode_of)) for ids in table["affected"]]
-        table = table[held]
-    counts = table.groupby("scope").agg(suppliers=("id", "size"), value=("recovered_value", "sum"))
+        graph = analysis.graph
+        table = analysis.held_back(vis.own_mask(graph), shown=vis.map_mask(graph))
+    counts = table.groupby("scope").agg(suppliers=("id", "size"), value=("value", "sum"))
     return [
         {"scope": scope, "suppliers": int(row.suppliers), "value": float(row.value)}
         for scope, row in counts.iterrows()
@@ -298,16 +305,17 @@ def _blocked_by_county(snap: Snapshot) -> list[dict[str, Any]]:
 
 
 def _items_by(
-    items: Sequence[LedgerItem], key: Callable[[LedgerItem], str], *, today: dt.date | None = None
+    items: Sequence[LedgerItem], key: Callable[[LedgerItem], str], *, today: dt.date
 ) -> list[dict[str, Any]]:
-    """Items per ``key`` and status (and overdue at ``today``), largest group first, then by name."""
+    """Count items per ``key`` and status, and overdue at ``today``; largest group first, then by name."""
+    statuses = [s.value for s in ProblemStatus]
     groups: dict[str, dict[str, int]] = {}
     for i in items:
-        group = groups.setdefault(key(i), {"registered": 0, "in_progress": 0, "closed": 0, "overdue": 0})
+        group = groups.setdefault(key(i), dict.fromkeys([*statuses, "overdue"], 0))
         group[str(i.status)] += 1
-        if today is not None and overdue_days(i, today) > 0:
+        if overdue_days(i, today) > 0:
             group["overdue"] += 1
-    ordered = sorted(groups.items(), key=lambda kv: (-sum(kv[1][s] for s in PROBLEM_STATUSES), kv[0]))
+    ordered = sorted(groups.items(), key=lambda kv: (-sum(kv[1][s] for s in statuses), kv[0]))
     return [{"name": name, **counts} for name, counts in ordered]
 
 
@@ -341,7 +349,7 @@ def node_page(ws: Workspace, snap: Snapshot, vis: Visibility, node_id: str) -> d
     whole = Visibility.whole_city()  # the node is the caller's own: all its links are
     suppliers = links(snap, whole, buyer_id=node_id)
     buyers = links(snap, whole, supplier_id=node_id)
-    items = problems.items_about(ws, snap, node_id)
+    items = visible_items(problems.items_about(ws, snap, node_id), snap, vis)  # not every item about it
     return {
         "node": row,
         "county": region_name(snap.adcode_of[node_id]),

@@ -43,9 +43,9 @@ def resolve_firms(snap: Snapshot, vis: Visibility, text: str) -> list[str]:
     for token in _SEPARATORS.split(text.strip()):
         if not token:
             continue
-        if token in snap.adcode_of and token not in snap.project_ids:
-            found = vis.require(token, snap.adcode_of, what="企业")
-        else:
+        if token in snap.adcode_of and token not in snap.project_ids and vis.sees(snap.adcode_of[token]):
+            found = token
+        else:  # another county's id answers as an unknown name: no way to tell which ids exist
             matches = by_name.get(token, [])
             if not matches:
                 raise NotFoundError(f"没有编号或名称为“{token}”的企业")

@@ -117,15 +117,22 @@ class Visibility:
     ) -> bool:
         """Whether a problem-ledger item is the county's.
 
-        Its subject is an own entity; or its supplier is, and the subject is one of that
-        supplier's direct buyers (a partner, which the county may see by name). An item
-        about an own supplier holding back an entity further down, in another county,
-        is that county's to see: it would name an entity beyond the boundary.
+        One of its two entities (subject, supplier) is own, and the other is own too, or a
+        direct partner of the first (a link joins them: the county may see it by name), or
+        absent (an item without a supplier). An item that joins an own entity to one
+        further away — a supplier two tiers up, a buyer two tiers down — would name an
+        entity beyond the boundary: it is the other county's (or the city's) to see.
         ``supplies(supplier, buyer)`` says whether a link joins two entities.
         """
-        if not self.county or adcode_of.get(item.subject_id) == self.county:
+        if not self.county:
             return True
-        return adcode_of.get(item.supplier_id) == self.county and supplies(item.supplier_id, item.subject_id)
+        subject_own = adcode_of.get(item.subject_id) == self.county
+        supplier_own = adcode_of.get(item.supplier_id) == self.county
+        if not (subject_own or supplier_own):
+            return False
+        if not item.supplier_id or (subject_own and supplier_own):
+            return True
+        return supplies(item.supplier_id, item.subject_id)
 
     def own_mask(self, graph: SupplyGraph) -> np.ndarray:
         """Boolean mask of the nodes of ``graph`` seen in full."""

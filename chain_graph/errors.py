@@ -159,6 +159,18 @@ class StaleItemError(ProblemLedgerError):
     code = "CG409"
 
 
+class BusyError(ChainGraphError):
+    """Too many what-ifs at once: try again in a moment."""
+
+    code = "CG503"
+
+
+class TimeLimitError(ChainGraphError):
+    """A computation outlived its time limit (a what-if too large): ask for less."""
+
+    code = "CG504"
+
+
 class NotFoundError(ChainGraphError):
     """The ledger item, firm or project asked for does not exist (or is not visible)."""
 

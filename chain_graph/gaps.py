@@ -68,17 +68,34 @@ class GapAnalysis:
             "value_at_risk": self.losses.value,
         }
 
-    def summary_of(self, mask: np.ndarray) -> dict[str, Any]:
+    def held_back(self, own: np.ndarray, *, shown: np.ndarray) -> pd.DataFrame:
+        """Return the blocked suppliers in ``shown`` that hold back a node in ``own``.
+
+        Columns ``id``, ``scope`` and ``value``: what restoring the supplier gives the nodes
+        in ``own`` (万元), and no one else. For a county, ``own`` is its own entities and
+        ``shown`` those and their direct partners: a supplier further away stays unnamed
+        and uncounted (the county boundary), even when it holds a county's firm back.
+        """
+        g = self.graph
+        table = self.blocked
+        table = table[shown[table["node"].to_numpy(dtype=np.int64)]] if len(table) else table
+        values = []
+        for affected, gains in zip(table["affected"], table["gains"], strict=True):
+            nodes = g.index_of(affected)
+            inside = own[nodes]
+            values.append(float(np.sum(g.weight[nodes[inside]] * np.asarray(gains)[inside])))
+        found = table.assign(value=pd.Series(values, index=table.index, dtype=float))
+        return found[found["value"] > 0][["id", "scope", "value"]].reset_index(drop=True)
+
+    def summary_of(self, mask: np.ndarray, *, shown: np.ndarray) -> dict[str, Any]:
         """Headline figures of the nodes in ``mask`` (a county's own firms and projects).
 
         ``blocked`` counts the blocked suppliers among them; ``holding_back`` the blocked
-        suppliers, wherever they are, that hold back at least one of them; the values at
-        risk are theirs alone. ``links`` counts the links with an end among them.
+        suppliers in ``shown`` that hold back at least one of them (:meth:`held_back`); the
+        values at risk are theirs alone. ``links`` counts the links with an end among them.
         """
         g = self.graph
         gap = 1.0 - g.base_availability
-        own_ids = set(g.ids[mask].astype(str).tolist())
-        held = self.blocked["affected"].map(lambda ids: any(i in own_ids for i in ids))
         output = float(np.sum(np.where(mask, g.output_weight * gap, 0.0)))
         investment = float(np.sum(np.where(mask, g.investment_weight * gap, 0.0)))
         return {
@@ -86,7 +103,7 @@ class GapAnalysis:
             "projects": int((mask & g.is_project).sum()),
             "links": int((mask[g.src] | mask[g.dst]).sum()),
             "blocked": int(mask[self.blocked["node"].to_numpy(dtype=np.int64)].sum()),
-            "holding_back": int(held.sum()),
+            "holding_back": len(self.held_back(mask, shown=shown)),
             "output_at_risk": output + 0.0,
             "investment_at_risk": investment + 0.0,
             "value_at_risk": output + investment + 0.0,

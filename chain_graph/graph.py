@@ -15,6 +15,7 @@ Edge attributes: ``material``, ``w`` (share / 100), ``critical``, ``stock_days``
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +83,11 @@ class SupplyGraph:
     def index(self) -> dict[str, int]:
         """Position of each node id."""
         return {str(node): i for i, node in enumerate(self.ids)}
+
+    def index_of(self, ids: Iterable[str]) -> np.ndarray:
+        """Return the positions of the given node ids (each must be a node)."""
+        index = self.index
+        return np.fromiter((index[str(i)] for i in ids), dtype=np.int64)
 
     @functools.cached_property
     def id_rank(self) -> np.ndarray:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 __all__ = [
     "ACTION_LABELS",
+    "BLOCKED_SORT_LABELS",
+    "ITEM_SORT_LABELS",
     "KIND_LABELS",
     "NODE_STATUS_LABELS",
     "PROBLEM_STATUS_LABELS",
@@ -56,6 +58,21 @@ ROLE_LABELS: dict[str, str] = {
     "viewer": "只读",
 }
 """Who a user of the web service is."""
+
+BLOCKED_SORT_LABELS: dict[str, str] = {
+    "rank": "排序（综合）",
+    "value": "影响产值与投资",
+    "days": "距影响天数",
+}
+"""How the blocked suppliers may be ordered (keys: ``application.queries.BLOCKED_SORTS``)."""
+
+ITEM_SORT_LABELS: dict[str, str] = {
+    "id": "编号",
+    "deadline": "期限（最近的在前）",
+    "overdue": "逾期天数（最多的在前）",
+    "updated": "最近办理",
+}
+"""How ledger items may be ordered (keys: ``application.problems.SORTS``)."""
 
 TABLE_LABELS: dict[str, str] = {
     "firms": "企业（含配套企业）",

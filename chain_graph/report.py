@@ -100,6 +100,7 @@ def weekly_report(
     end: dt.date,
     target: float,
     mask: np.ndarray | None = None,
+    shown: np.ndarray | None = None,
     area: str = "全市",
 ) -> WeeklyReport:
     """Compute the weekly report of ``[start, end]``.
@@ -114,10 +115,12 @@ def weekly_report(
         The period, both days included.
     target
         Capacity recovery target of key enterprises (share of output, 0–1).
-    mask, area
-        A county's report: its own nodes, and its name. The figures are of the key
-        enterprises and projects in ``mask``; the blocked suppliers are those holding one
-        of them back. ``items`` should be the county's already.
+    mask, shown, area
+        A county's report: its own nodes, those it may see (its own and their direct
+        partners), and its name. The figures are of the key enterprises and projects in
+        ``mask``; the blocked suppliers are those in ``shown`` holding one of them back,
+        with the value they hold back from them (:meth:`GapAnalysis.held_back`). ``items``
+        should be the county's already.
     """
     if end < start:
         from chain_graph.errors import ConfigError
@@ -126,14 +129,13 @@ def weekly_report(
     g = analysis.graph
     own = np.ones(g.n, dtype=bool) if mask is None else mask
     key = analysis.key_enterprises & own
-    blocked = analysis.blocked
+    blocked = analysis.blocked.rename(columns={"recovered_value": "value"})
     if mask is not None:
-        own_ids = set(g.ids[own].astype(str).tolist())
-        blocked = blocked[[any(i in own_ids for i in ids) for ids in blocked["affected"]]]
+        blocked = analysis.held_back(own, shown=own if shown is None else shown)
     gap = 1.0 - g.base_availability
     by_scope = (
         blocked.groupby("scope")
-        .agg(suppliers=("id", "size"), value=("recovered_value", "sum"))
+        .agg(suppliers=("id", "size"), value=("value", "sum"))
         .reindex(list(SCOPE_LABELS), fill_value=0)
         .reset_index()
     )

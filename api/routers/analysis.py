@@ -8,17 +8,15 @@ handing any computation to a worker thread; the other endpoints are plain ``def`
 
 from __future__ import annotations
 
-import concurrent.futures
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query
 
 from api.deps import CurrentUser, State, require
 from api.routers.common import Limit, Offset, cached_json, cached_page_async
 from api.schemas import BlockedPublic, Page, RequestRow
 from api.users import Permission, User
 from application import queries
-from application.scenarios import what_if
 from chain_graph.scenarios import Scenario
 
 __all__ = ["router"]
@@ -100,17 +98,4 @@ async def local(
 @router.post("/analysis/scenarios")
 def scenario(body: Scenario, state: State, user: CurrentUser) -> dict[str, Any]:
     """情景推演：停产/复产/设定产能/停某地区，返回与当前状态的差异。有时限（设置 scenario_timeout_s）。"""
-    snap = state.snapshot()
-    # At most two what-ifs at a time; a slot frees when its computation ends, even one that
-    # outlived its request's time limit (a thread cannot be killed).
-    if not state.scenario_slots.acquire(blocking=False):
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "情景推演繁忙，请稍后再试")
-    future = state.workers.submit(what_if, snap, user.visibility, body)
-    future.add_done_callback(lambda _: state.scenario_slots.release())
-    try:
-        return future.result(timeout=state.settings.scenario_timeout_s)
-    except concurrent.futures.TimeoutError:
-        limit = state.settings.scenario_timeout_s
-        raise HTTPException(
-            status.HTTP_504_GATEWAY_TIMEOUT, f"情景推演超过 {limit:g} 秒未完成，请缩小情景范围"
-        ) from None
+    return state.what_if(state.snapshot(), user.visibility, body)  # 503 when busy, 504 when too slow

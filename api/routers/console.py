@@ -28,6 +28,7 @@ from application.imports import table_guide
 from application.workspace import Snapshot
 from chain_graph.errors import ChainGraphError, NotFoundError
 from chain_graph.labels import (
+    BLOCKED_SORT_LABELS,
     NODE_STATUS_LABELS,
     PROBLEM_STATUS_LABELS,
     ROLE_LABELS,
@@ -193,7 +194,8 @@ def _dashboard_charts(figures: dict[str, Any], *, county: bool) -> dict[str, Mar
     }
 
 
-_BLOCKED_SORTS = {"rank": "排序（综合）", "value": "影响产值与投资", "days": "距影响天数"}
+_CONSOLE_STATUS = {"CG404": 404, "CG503": 503, "CG504": 504}
+"""HTTP status of a what-if refused with these codes (others: 422)."""
 
 
 @router.get("/blocked")
@@ -211,7 +213,7 @@ def blocked(
     if user is None:
         return login_first()
     snap = state.snapshot()
-    order = sort if sort in _BLOCKED_SORTS else "rank"
+    order = sort if sort in queries.BLOCKED_SORTS else "rank"
     table = queries.blocked(
         snap,
         user.visibility,
@@ -239,7 +241,7 @@ def blocked(
         scopes=list(SCOPE_LABELS.items()),
         scope_labels=SCOPE_LABELS,
         counties=[] if user.county else queries.counties(snap, user.visibility),
-        sorts=list(_BLOCKED_SORTS.items()),
+        sorts=[(key, BLOCKED_SORT_LABELS[key]) for key in queries.BLOCKED_SORTS],
     )
 
 
@@ -250,6 +252,8 @@ def _contacts(snap: Snapshot, ids: list[str]) -> dict[str, dict[str, str]]:
     for node in ids:
         position = snap.row_of.get(node)
         row = firms.iloc[position] if position is not None and position < len(firms) else None
+        if row is not None and row["id"] != node:  # a project's position among the firms
+            row = None
         found[node] = {
             "contact": str(row.get("contact") or "") if row is not None else "",
             "phone": str(row.get("phone") or "") if row is not None else "",
@@ -379,7 +383,7 @@ def whatif(
             scenario = Scenario(
                 stop=stopped, restore=restored, stop_regions=[stop_region] if stop_region else []
             )
-            result = scenarios.what_if(snap, vis, scenario)
+            result = state.what_if(snap, vis, scenario)
         except ChainGraphError as error:
             return render(
                 request,
@@ -387,7 +391,7 @@ def whatif(
                 user,
                 "whatif.html",
                 "假设分析",
-                status_code=404 if isinstance(error, NotFoundError) else 422,
+                status_code=_CONSOLE_STATUS.get(error.code, 422),
                 message=error.message,
                 message_kind="error",
                 **context,

@@ -21,7 +21,7 @@ from api.state import AppState
 from api.users import Permission, User
 from application import problems, queries
 from chain_graph.errors import ChainGraphError, NotFoundError
-from chain_graph.labels import ACTION_LABELS, PROBLEM_STATUS_LABELS
+from chain_graph.labels import ACTION_LABELS, ITEM_SORT_LABELS, PROBLEM_STATUS_LABELS
 from chain_graph.model import ProblemCategory, ProblemStatus
 from chain_graph.problem_ledger import Action, available_actions
 
@@ -99,7 +99,7 @@ def ledger_page(
         status_labels=PROBLEM_STATUS_LABELS,
         units=problems.units(state, snap, user.visibility),
         counties=[] if user.county else queries.counties(snap, user.visibility),
-        sorts=list(_SORT_LABELS.items()),
+        sorts=[(key, ITEM_SORT_LABELS[key]) for key in problems.SORTS],
         message=message,
     )
 
@@ -189,6 +189,17 @@ def ledger_action(
         )
     try:
         new_deadline = dt.date.fromisoformat(deadline) if deadline else None
+    except ValueError:
+        return _item_page(
+            request,
+            state,
+            user,
+            item_id,
+            message="期限格式应为 2026-12-31",
+            message_kind="error",
+            status_code=422,
+        )
+    try:
         problems.act(
             state,
             state.snapshot(),
@@ -199,16 +210,6 @@ def ledger_action(
             note=note,
             deadline=new_deadline,
             expected_version=version,
-        )
-    except ValueError:
-        return _item_page(
-            request,
-            state,
-            user,
-            item_id,
-            message="期限格式应为 2026-12-31",
-            message_kind="error",
-            status_code=422,
         )
     except ChainGraphError as error:
         code = _STATUS_OF.get(error.code, 422)
@@ -239,20 +240,22 @@ def register_item(
         return refuse(request, state, user, refusal)
     chosen = category if category in {c.value for c in ProblemCategory} else None
     try:
+        day = dt.date.fromisoformat(deadline) if deadline else None
+    except ValueError:
+        return refuse(request, state, user, "期限格式应为 2026-12-31", status_code=422, title="挂号未完成")
+    try:
         entry = problems.register(
             state,
             state.snapshot(),
             user.visibility,
             by=user.name,
             subject_id=subject_id,
-            description=description.strip(),
+            description=description,
             category=ProblemCategory(chosen or ProblemCategory.OTHER),
             supplier_id=supplier_id,
             responsible_unit=responsible_unit.strip() or None,
-            deadline=dt.date.fromisoformat(deadline) if deadline else None,
+            deadline=day,
         )
-    except ValueError:
-        return refuse(request, state, user, "期限格式应为 2026-12-31", status_code=422, title="挂号未完成")
     except ChainGraphError as error:
         code = _STATUS_OF.get(error.code, 422)
         return refuse(request, state, user, error.message, status_code=code, title="挂号未完成")

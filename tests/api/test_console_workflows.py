@@ -219,3 +219,49 @@ def test_a_countys_map_title_names_the_county(client: TestClient, state: AppStat
     page = client.get("/maps/city").text
     assert "（鹤城区）" in page
     assert "（431202）" not in page
+
+
+def test_a_firm_page_lists_only_the_items_the_county_sees(client: TestClient, state: AppState) -> None:
+    from chain_graph.problem_ledger import LedgerItem, ProblemLedger
+
+    with state.store() as store:  # an item about 鹤城区's S3 and 长沙's S1, which S3 does not supply
+        ledger = ProblemLedger(store)
+        now = ledger.now()
+        far = LedgerItem(id="GA-S3-FAR", subject_id="S1", supplier_id="S3", created_at=now, updated_at=now)
+        ledger.register([far], by="市工信局")
+    _login(client, state, Role.COUNTY, COUNTY_E1)
+    # S1 is no partner of S3: the item would name an entity beyond 鹤城区's boundary.
+    assert "GA-S3-FAR" not in client.get("/console/firms/S3").text
+    assert client.get("/console/ledger/GA-S3-FAR").status_code == 404
+
+
+def test_what_if_tells_another_countys_id_from_no_id(client: TestClient, state: AppState) -> None:
+    _login(client, state, Role.COUNTY, COUNTY_E2)
+    foreign = client.get("/console/whatif?stop=E1")  # E1 exists, in 鹤城区
+    unknown = client.get("/console/whatif?stop=E9")  # no such firm
+    assert foreign.status_code == unknown.status_code == 404
+    assert "没有编号或名称为“E1”的企业" in foreign.text
+    assert "没有编号或名称为“E9”的企业" in unknown.text
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"description": "   "}, "问题描述不能为空"),
+        ({"description": "缺工", "deadline": "2020-01-01"}, "早于今天"),
+        ({"description": "缺工", "deadline": "明天"}, "期限格式应为"),
+        ({"description": "缺工", "responsible_unit": "局" * 200}, "表单内容有误"),
+    ],
+)
+def test_a_bad_registration_gets_a_page_that_says_why(
+    client: TestClient, state: AppState, form: dict[str, str], message: str
+) -> None:
+    csrf = _login(client, state, Role.ADMIN)
+    with state.store() as store:
+        before = len(store.ledger_items())
+    refused = client.post("/console/ledger", data={"csrf": csrf, "subject_id": "E1", **form})
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("text/html")
+    assert message in refused.text
+    with state.store() as store:
+        assert len(store.ledger_items()) == before

@@ -134,16 +134,21 @@ def test_scenario_time_limit(
 ) -> None:
     import time
 
-    from api.routers import analysis
+    import api.state
 
     def slow(*args: object, **kwargs: object) -> None:
         time.sleep(1.0)
 
-    monkeypatch.setattr(analysis, "what_if", slow)
+    monkeypatch.setattr(api.state, "what_if", slow)
     state.settings = state.settings.model_copy(update={"scenario_timeout_s": 0.2})
     response = client.post("/analysis/scenarios", json={"stop": ["S2"]}, headers=auth(tokens["admin"]))
     assert response.status_code == 504
     assert "秒未完成" in response.json()["message"]
+    # The console's what-if form goes through the same slots and time limit.
+    client.post("/console/login", data={"token": tokens["admin"]})
+    page = client.get("/console/whatif?stop=S2")
+    assert page.status_code in (503, 504)  # the first slow one may still hold a slot
+    assert "请稍后再试" in page.text or "秒未完成" in page.text
 
 
 def _register(client: TestClient, token: str, subject: str = "E1") -> dict[str, object]:
