@@ -60,7 +60,7 @@ def _summary(report: WeeklyReport) -> pd.DataFrame:
             ("产值加权产能恢复率", report.recovery, "", "percent"),
             ("恢复目标", report.target, "", "percent"),
             ("低于目标的重点企业", report.enterprises_below_target, "家", "int"),
-            ("影响产值", report.output_at_risk, "万元", "float"),
+            ("影响产值（全部企业）", report.output_at_risk, "万元", "float"),
             ("重点建设项目数", report.projects, "个", "int"),
             ("年度计划投资", report.annual_plan, "万元", "float"),
             ("受影响投资", report.investment_at_risk, "万元", "float"),

@@ -20,11 +20,12 @@ from pathlib import Path
 import pytest
 
 from chain_graph.gaps import GapAnalysis, analyze
-from chain_graph.list_rows import coordination_rows
+from chain_graph.list_rows import coordination_rows, local_rows
 from chain_graph.model import LedgerTables
+from chain_graph.problem_ledger import items_from_analysis, registration
 from chain_graph.report import weekly_report
-from exports.lists import COORDINATION_COLUMNS, coordination_sheets
-from exports.report import write_report_xlsx
+from exports.lists import COORDINATION_COLUMNS, coordination_sheets, ledger_sheets, local_sheets
+from exports.report import write_html, write_report_xlsx
 from exports.workbook import write_xlsx
 from ingest.loader import read_directory
 from ingest.synth import synthesize
@@ -116,3 +117,89 @@ def test_coordination_list_and_weekly_report_print_whole(
     assert f"产业链供应链保障工作周报告（{report.start:%Y年%m月%d日}—{report.end:%m月%d日}）" in weekly
     assert f"{report.enterprises}家" in weekly  # a count, not "128.00 家"
     assert f"{report.recovery * 100:.2f}%" in weekly
+
+
+PRINT_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "print"
+
+
+def _first_page_png(pdf: Path, name: str) -> None:
+    """Keep the first page as a PNG under docs/screenshots/print/ (to look at, and to review)."""
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "pdftoppm missing: run scripts/system-deps.sh"
+    PRINT_SHOTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            pdftoppm,
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(pdf),
+            str(PRINT_SHOTS / name),
+        ],
+        check=True,
+        timeout=60,
+    )
+
+
+def test_local_list_and_ledger_print_whole(tmp_path: Path, city: tuple[LedgerTables, GapAnalysis]) -> None:
+    tools = _tools()
+    ledgers, analysis = city
+    local = local_sheets(local_rows(analysis, ledgers), as_of=TODAY)
+    write_xlsx(tmp_path / "local.xlsx", local)
+    now = dt.datetime.combine(TODAY, dt.time(9))
+    items = items_from_analysis(analysis, ledgers, [], at=now, settings=SETTINGS, days=7)
+    events = [registration(i, by="市工信局") for i in items]
+    ledger = ledger_sheets(items, events, ledgers, today=TODAY)
+    write_xlsx(tmp_path / "ledger.xlsx", ledger)
+    _to_pdf(tools, [tmp_path / "local.xlsx", tmp_path / "ledger.xlsx"], tmp_path)
+    for name, sheets in (("local", local), ("ledger", ledger)):
+        pdf = tmp_path / f"{name}.pdf"
+        pages = _pages(tools, pdf)
+        first = _text(tools, pdf, 1)
+        for column in sheets[0].columns:
+            assert column.header in first, (name, column.header)
+        for page in range(1, pages + 1):
+            assert f"共{pages}页" in _text(tools, pdf, page), (name, page)
+        _first_page_png(pdf, name)
+
+
+@pytest.mark.browser
+def test_the_printable_weekly_report_prints_on_a4_with_page_numbers(
+    tmp_path: Path, city: tuple[LedgerTables, GapAnalysis]
+) -> None:
+    tools = _tools()
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is missing: run scripts/system-deps.sh"
+    ledgers, analysis = city
+    now = dt.datetime.combine(TODAY, dt.time(9))
+    items = items_from_analysis(analysis, ledgers, [], at=now, settings=SETTINGS, days=3)
+    report = weekly_report(analysis, items, [], start=TODAY - dt.timedelta(days=6), end=TODAY, target=0.9)
+    write_html(tmp_path / "report.html", report, generated=now)
+    pdf = tmp_path / "report-html.pdf"
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            (tmp_path / "report.html").as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    info = subprocess.run([tools["pdfinfo"], str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert re.search(r"Page size:.*\(A4\)", info), info
+    pages = _pages(tools, pdf)
+    first = _text(tools, pdf, 1)
+    assert f"产业链供应链保障工作周报告（{report.start:%Y年%m月%d日}—{report.end:%m月%d日}）" in first
+    for page in range(1, pages + 1):
+        assert f"第{page}页共{pages}页" in _text(tools, pdf, page)
+    _first_page_png(pdf, "weekly-report-html")

@@ -63,7 +63,7 @@ def test_workbook_sheets_figures_and_chart(tmp_path: Path, report: WeeklyReport)
     assert formats["重点规模企业数"] == formats["重点建设项目数"] == "#,##0"
     assert summary["重点建设项目数"].value == 1
     assert formats["产值加权产能恢复率"] == formats["恢复目标"] == "0.00%"
-    assert formats["影响产值"] == formats["受影响投资"] == "#,##0.00"
+    assert formats["影响产值（全部企业）"] == formats["受影响投资"] == "#,##0.00"
     ranking = book["责任单位考核排名"]
     assert ranking.cell(row=3, column=2).value == HOSTILE  # text, as written
     assert ranking.cell(row=3, column=10).value == 0  # W1 due and open: 0 %
