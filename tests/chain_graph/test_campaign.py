@@ -9,6 +9,7 @@ chips from S2 (not critical); P1 (鹤城区, annual plan 20000) takes machinery 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import numpy as np
@@ -110,7 +111,7 @@ def test_county_series_and_ranking(ledgers: LedgerTables) -> None:
     rows = by_county.set_index(["round", "group"])
     assert rows.loc[(ROUND_1, "431202"), "recovery"] == pytest.approx(1.0)  # E1 alone
     assert rows.loc[(ROUND_1, "431228"), "recovery"] == pytest.approx(0.6)  # E2 alone
-    assert np.isnan(rows.loc[(ROUND_1, "430111"), "recovery"])  # 长沙: S1, no key enterprise
+    assert math.isnan(float(rows["recovery"].loc[(ROUND_1, "430111")]))  # 长沙: S1, no key enterprise
     ranked = county_ranking(by_county)
     first = ranked[ranked["round"] == ROUND_1]
     assert first[["group", "rank"]].values.tolist() == [["431202", 1], ["431228", 2]]
@@ -145,7 +146,7 @@ def test_rounds_and_compliance() -> None:
     reports = pd.DataFrame({"id": ["E1", "E2", "P1"], "as_of": ["2026-11-21", "2026-11-20", "2026-11-28"]})
     table = compliance(reports, end=ROUND_3, due=due).set_index("county")
     # The round ending 11-27 covers 11-21 … 11-27: E1 reported; E2 a day early, P1 a day late.
-    assert table.loc["431202", ["due", "reported", "compliance"]].tolist() == [2, 1, 0.5]
+    assert list(table.loc["431202", ["due", "reported", "compliance"]]) == [2, 1, 0.5]
     assert table.loc["431202", "missing"] == ["P1"]
     assert table.loc["431228", "compliance"] == 0.0
 
@@ -217,7 +218,7 @@ def test_the_state_at_a_date_is_every_report_up_to_it_applied_in_turn(
     for firm, state in _oracle(ledgers, reports, cut).items():
         assert found.loc[firm, "status"] == state["status"]
         assert found.loc[firm, "problem"] == state["problem"]
-        capacity = float(found.loc[firm, "capacity"])
+        capacity = float(found["capacity"].astype(float).loc[firm])
         expected = float(state["capacity"])  # type: ignore[arg-type]
         assert (np.isnan(capacity) and np.isnan(expected)) or capacity == expected
     # Figures at a date do not depend on the reports dated after it.
