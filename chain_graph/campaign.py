@@ -39,6 +39,7 @@ __all__ = [
     "county_ranking",
     "round_ends",
     "series",
+    "series_by_groups",
     "state_at",
     "target_states",
 ]
@@ -153,6 +154,21 @@ def _groups(graph: SupplyGraph, group: str) -> np.ndarray:
     return graph.chains.astype(str).astype(object)
 
 
+_COLUMNS = [
+    "round",
+    "group",
+    "recovery",
+    "availability",
+    "at_target",
+    "blocked",
+    "value_at_risk",
+    "started",
+    "completed",
+    "planned_to_date",
+    "progress",
+]
+
+
 def series(
     graph: SupplyGraph,
     ledgers: LedgerTables,
@@ -163,6 +179,7 @@ def series(
     output_threshold: float,
     tax_threshold: float,
     threshold: float,
+    mask: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Return the campaign's series: one row per round end and group (city, county or chain).
 
@@ -175,76 +192,148 @@ def series(
     A group without key enterprises has recovery and availability NaN; chains have no
     projects (their project figures are 0 and progress NaN).
 
-    ``graph`` is the base ledgers' graph; each round is a capacity scenario on it.
+    ``graph`` is the base ledgers' graph; each round is a capacity scenario on it. With
+    ``mask`` only the nodes in it count (a county's own: its chains, its city line).
     """
-    key = key_enterprises(graph, output_threshold=output_threshold, tax_threshold=tax_threshold)
-    labels = _groups(graph, group)
-    codes, names = pd.factorize(pd.Series(labels))
-    size = len(names)
+    found = series_by_groups(
+        graph,
+        ledgers,
+        reports,
+        ends=ends,
+        groups=[group],
+        output_threshold=output_threshold,
+        tax_threshold=tax_threshold,
+        threshold=threshold,
+        mask=mask,
+    )
+    return found[group]
+
+
+def series_by_groups(
+    graph: SupplyGraph,
+    ledgers: LedgerTables,
+    reports: pd.DataFrame,
+    *,
+    ends: Sequence[dt.date],
+    groups: Sequence[Literal["city", "county", "chain"]],
+    output_threshold: float,
+    tax_threshold: float,
+    threshold: float,
+    mask: np.ndarray | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Return :func:`series` for several groups at once: each round is propagated once for all."""
+    inside = np.ones(graph.n, dtype=bool) if mask is None else mask
+    key = key_enterprises(graph, output_threshold=output_threshold, tax_threshold=tax_threshold) & inside
+    factorized = {group: pd.factorize(pd.Series(_groups(graph, group))) for group in groups}
     has_buyers = np.zeros(graph.n, dtype=bool)
     has_buyers[graph.src] = True
     output = np.where(key, graph.output_weight, 0.0)
-    project_rows = graph.index_of(ledgers.projects["id"])
-    firm_rows = graph.index_of(ledgers.firms["id"])  # the state keeps the base's rows and order
-    rows = []
-    for end in ends:
-        state = state_at(ledgers, reports, as_of=end)
-        capacity = graph.capacity.copy()
-        capacity[firm_rows] = own_capacity(state.firms)
+    planned = np.zeros(graph.n)
+    planned[graph.index_of(ledgers.projects["id"])] = np.nan_to_num(
+        ledgers.projects["annual_plan"].to_numpy(dtype=float)
+    )
+    rows: dict[str, list[dict[str, object]]] = {group: [] for group in groups}
+    for end, state in zip(ends, _rounds(graph, ledgers, reports, ends=ends), strict=True):
+        capacity = state.capacity
         a = graph.with_capacity(capacity).base_availability
-        started = np.zeros(graph.n)
-        completed = np.zeros(graph.n)
-        planned = np.zeros(graph.n)
-        if len(project_rows):
-            started[project_rows] = (state.projects["started"].to_numpy(dtype=float) == 1.0).astype(float)
-            completed[project_rows] = np.nan_to_num(state.projects["completed"].to_numpy(dtype=float))
-            planned[project_rows] = np.nan_to_num(state.projects["annual_plan"].to_numpy(dtype=float))
         months = _months_elapsed(end)
-        sums = {
-            "output": np.bincount(codes, weights=output, minlength=size),
-            "recovered": np.bincount(codes, weights=output * capacity, minlength=size),
-            "available": np.bincount(codes, weights=output * a, minlength=size),
-            "at_target": np.bincount(codes, weights=key & (capacity >= threshold), minlength=size),
-            "blocked": np.bincount(
-                codes, weights=has_buyers & ~graph.is_project & (capacity < threshold), minlength=size
-            ),
-            "value_at_risk": np.bincount(codes, weights=graph.weight * (1.0 - a), minlength=size),
-            "started": np.bincount(codes, weights=started, minlength=size),
-            "completed": np.bincount(codes, weights=completed, minlength=size),
-            "planned": np.bincount(codes, weights=planned * months / 12.0, minlength=size),
+        weights = {
+            "output": output,
+            "recovered": output * capacity,
+            "available": output * a,
+            "at_target": (key & (capacity >= threshold)).astype(float),
+            "blocked": (inside & has_buyers & ~graph.is_project & (capacity < threshold)).astype(float),
+            "value_at_risk": inside * graph.weight * (1.0 - a),
+            "started": inside * (state.started == 1.0),
+            "completed": inside * np.nan_to_num(state.completed),
+            "planned": inside * planned * months / 12.0,
         }
-        for k, name in enumerate(names):
-            total = sums["output"][k]
-            plan = sums["planned"][k]
-            rows.append(
-                {
-                    "round": end,
-                    "group": str(name),
-                    "recovery": sums["recovered"][k] / total if total > 0 else np.nan,
-                    "availability": sums["available"][k] / total if total > 0 else np.nan,
-                    "at_target": int(sums["at_target"][k]),
-                    "blocked": int(sums["blocked"][k]),
-                    "value_at_risk": float(sums["value_at_risk"][k]) + 0.0,
-                    "started": int(sums["started"][k]),
-                    "completed": float(sums["completed"][k]),
-                    "planned_to_date": float(plan),
-                    "progress": sums["completed"][k] / plan if plan > 0 else np.nan,
-                }
-            )
-    columns = [
-        "round",
-        "group",
-        "recovery",
-        "availability",
-        "at_target",
-        "blocked",
-        "value_at_risk",
-        "started",
-        "completed",
-        "planned_to_date",
-        "progress",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+        for group, (codes, names) in factorized.items():
+            sums = {k: np.bincount(codes, weights=w, minlength=len(names)) for k, w in weights.items()}
+            rows[group] += _rows(end, names, sums)
+    return {group: pd.DataFrame(rows[group], columns=_COLUMNS) for group in groups}
+
+
+def _rows(end: dt.date, names: pd.Index, sums: dict[str, np.ndarray]) -> list[dict[str, object]]:
+    found: list[dict[str, object]] = []
+    for k, name in enumerate(names):
+        total = sums["output"][k]
+        plan = sums["planned"][k]
+        found.append(
+            {
+                "round": end,
+                "group": str(name),
+                "recovery": sums["recovered"][k] / total if total > 0 else np.nan,
+                "availability": sums["available"][k] / total if total > 0 else np.nan,
+                "at_target": int(sums["at_target"][k]),
+                "blocked": int(sums["blocked"][k]),
+                "value_at_risk": float(sums["value_at_risk"][k]) + 0.0,
+                "started": int(sums["started"][k]),
+                "completed": float(sums["completed"][k]),
+                "planned_to_date": float(plan),
+                "progress": sums["completed"][k] / plan if plan > 0 else np.nan,
+            }
+        )
+    return found
+
+
+@dataclass
+class _State:
+    """The reported state of every node at a round's end, as arrays by node position."""
+
+    status: np.ndarray
+    capacity_given: np.ndarray
+    started: np.ndarray
+    completed: np.ndarray
+
+    @property
+    def capacity(self) -> np.ndarray:
+        """Own capacity c(v) (firms by :func:`own_capacity`; projects 1)."""
+        frame = pd.DataFrame({"status": self.status, "capacity": self.capacity_given})
+        found: np.ndarray = np.where(self.status == "", 1.0, own_capacity(frame))
+        return found
+
+
+def _rounds(
+    graph: SupplyGraph, ledgers: LedgerTables, reports: pd.DataFrame, *, ends: Sequence[dt.date]
+) -> list[_State]:
+    """Return the state at each of ``ends`` (ascending), applying each week's reports once.
+
+    The same overlay as :func:`state_at` (property-tested against it), incrementally: the
+    reports are sorted once, and each round applies only those dated since the last.
+    """
+    firm_rows = graph.index_of(ledgers.firms["id"])
+    project_rows = graph.index_of(ledgers.projects["id"])
+    status = np.full(graph.n, "", dtype=object)
+    status[firm_rows] = ledgers.firms["status"].to_numpy(dtype=object)
+    given = np.full(graph.n, np.nan)
+    given[firm_rows] = ledgers.firms["capacity"].to_numpy(dtype=float)
+    started = np.full(graph.n, np.nan)
+    completed = np.full(graph.n, np.nan)
+    completed[project_rows] = ledgers.projects["completed"].to_numpy(dtype=float)
+    shown = _reports(reports, max(ends)) if len(ends) else reports.iloc[:0]
+    known = shown["id"].isin(graph.index) if len(shown) else shown["id"]
+    shown = shown[known] if len(shown) else shown
+    positions = graph.index_of(shown["id"]) if len(shown) else np.zeros(0, dtype=np.int64)
+    dates = shown["as_of"].to_numpy(dtype=object) if len(shown) else np.zeros(0, dtype=object)
+    states = []
+    done = 0
+    for end in ends:
+        upto = int(np.searchsorted(dates, end.isoformat(), side="right"))
+        if upto > done:
+            batch = shown.iloc[done:upto].assign(_node=positions[done:upto])
+            last = batch.groupby("_node", sort=False).last()  # per column, the last value given
+            nodes = last.index.to_numpy(dtype=np.int64)
+            for column, target in (("status", status), ("started", started), ("completed", completed)):
+                values = last[column].to_numpy(dtype=object)
+                present = pd.notna(values)
+                target[nodes[present]] = values[present]
+            capacity = last["capacity"].to_numpy(dtype=float)
+            present = ~np.isnan(capacity)
+            given[nodes[present]] = np.where(capacity[present] == _RESET, np.nan, capacity[present])
+            done = upto
+        states.append(_State(status.copy(), given.copy(), started.copy(), completed.copy()))
+    return states
 
 
 def _months_elapsed(day: dt.date) -> int:

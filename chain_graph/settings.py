@@ -68,6 +68,12 @@ class Settings(BaseSettings):
         le=1,
         description="The plan's target for the key enterprises' recovery (share of output).",
     )
+    report_weekday: int = Field(
+        default=4, ge=0, le=6, description="The weekday a reporting round ends on (0 Monday … 6 Sunday)."
+    )
+    targets_file: str | None = Field(
+        default=None, description="The campaign's targets (targets.yaml); none: no targets."
+    )
     single_source_threshold: float = Field(default=0.8, gt=0, le=1)
     restoration_candidates: int = Field(default=50, ge=1)
     exposure_top: int = Field(default=20, ge=1)

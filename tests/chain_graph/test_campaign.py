@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from chain_graph.campaign import (
     REPORT_COLUMNS,
     Target,
+    _rounds,
     compliance,
     county_ranking,
     round_ends,
@@ -28,7 +29,7 @@ from chain_graph.campaign import (
     state_at,
     target_states,
 )
-from chain_graph.graph import build_graph
+from chain_graph.graph import build_graph, own_capacity
 from chain_graph.model import LedgerTables
 from ingest.loader import read_directory
 from tests.defaults import SETTINGS
@@ -221,6 +222,12 @@ def test_the_state_at_a_date_is_every_report_up_to_it_applied_in_turn(
         capacity = float(found["capacity"].astype(float).loc[firm])
         expected = float(state["capacity"])  # type: ignore[arg-type]
         assert (np.isnan(capacity) and np.isnan(expected)) or capacity == expected
+    # The series' incremental rounds agree with the state at the date.
+    graph = build_graph(ledgers)
+    (at_day,) = _rounds(graph, ledgers, reports, ends=[day])
+    firm_rows = graph.index_of(ledgers.firms["id"])
+    expected_capacity = own_capacity(state_at(ledgers, reports, as_of=day).firms)
+    assert np.allclose(at_day.capacity[firm_rows], expected_capacity)
     # Figures at a date do not depend on the reports dated after it.
     later_ones_dropped = reports[reports["as_of"] <= cut]
     assert _series(ledgers, reports, "county", day).equals(
