@@ -45,6 +45,7 @@ def _steps(quick: bool) -> list[tuple[str, list[str], str]]:
         ("api (city)", ["api.py", "--seconds", "10"], "api-city"),
         ("pages (city)", ["pages.py", "--scale", "city"], "pages-city"),
         ("pages (province)", ["pages.py", "--scale", "province"], "pages-province"),
+        ("campaign (province)", ["campaign.py", "--scale", "province"], "campaign-province"),
         ("maps", ["maps.py", *([] if quick else ["--big", "national"])], "maps"),
     ]
     return steps
