@@ -33,7 +33,7 @@ from chain_graph.labels import SCOPE_LABELS
 from chain_graph.model import ProblemStatus
 from chain_graph.problem_ledger import Action, LedgerEvent, LedgerItem
 
-__all__ = ["WeeklyReport", "report_period", "unit_ranking", "weekly_report", "weekly_trend"]
+__all__ = ["WeeklyReport", "item_record", "report_period", "unit_ranking", "weekly_report", "weekly_trend"]
 
 
 @dataclass(frozen=True)
@@ -195,6 +195,32 @@ def unit_ranking(
     rank = [int(k) if r else None for k, r in zip(np.cumsum(ranked), ranked, strict=True)]
     table.insert(0, "rank", pd.Series(rank, index=table.index, dtype=object))  # none: nothing to rank by
     return table.reset_index(drop=True)
+
+
+def item_record(
+    items: Sequence[LedgerItem], events: Sequence[LedgerEvent], *, start: dt.date, end: dt.date
+) -> pd.DataFrame:
+    """Return each item's part in the record of ``[start, end]``, one row per item, in order.
+
+    Columns: ``id``, ``unit`` and the counts of :func:`unit_ranking` (``registered``,
+    ``closed``, ``open``, ``overdue``, ``overdue_days``, ``due``, ``on_time``), each 0 or 1
+    but ``overdue_days``; by the rules of the module docstring, so that a county's or a
+    unit's totals are sums of these rows.
+
+    Examples
+    --------
+    >>> t = dt.datetime(2026, 11, 2, 9)
+    >>> a = LedgerItem(id="A", subject_id="E1", responsible_unit="甲", deadline=dt.date(2026, 11, 5),
+    ...                created_at=t, updated_at=t)
+    >>> row = item_record([a], [], start=dt.date(2026, 11, 2), end=dt.date(2026, 11, 8)).iloc[0]
+    >>> int(row["registered"]), int(row["open"]), int(row["overdue"]), int(row["overdue_days"])
+    (1, 1, 1, 3)
+    """
+    rows = _unit_rows(items, _last_close(events), start=start, end=end)
+    columns = ["unit", "registered", "closed", "open", "overdue", "overdue_days", "due", "on_time"]
+    table = pd.DataFrame(rows, columns=columns)
+    table.insert(0, "id", [item.id for item in items])
+    return table
 
 
 def _last_close(events: Sequence[LedgerEvent]) -> dict[str, dt.date]:

@@ -1,4 +1,4 @@
-"""``chain-graph export …`` and ``chain-graph report weekly``: the documents officials exchange.
+"""``chain-graph export …`` and ``chain-graph report …``: the documents officials exchange.
 
 The same use cases as the console's downloads (:mod:`application.documents`), for the whole
 city, written to a file.
@@ -24,7 +24,9 @@ __all__ = ["export_app", "report_app"]
 export_app = typer.Typer(
     help="导出协调清单、本地督促复产清单和问题台账（xlsx 或 CSV）。", no_args_is_help=True
 )
-report_app = typer.Typer(help="周报告（xlsx 或可打印的 HTML）。", no_args_is_help=True)
+report_app = typer.Typer(
+    help="周报告（xlsx 或可打印的 HTML）；月调度、季督查通报（xlsx、HTML 或 Word）。", no_args_is_help=True
+)
 CITY = Visibility.whole_city()
 
 OutOption = Annotated[Path, typer.Option("-o", "--output", help="输出文件")]
@@ -98,3 +100,45 @@ def report_weekly(
         )
         documents.write_report(ws, report, out)
         errors.print(f"已生成周报告 {out}（{report.start} 至 {report.end}）")
+
+
+NoticeOutOption = Annotated[Path, typer.Option("-o", "--output", help="输出文件（.xlsx、.html 或 .docx）")]
+IssuerOption = Annotated[str | None, typer.Option("--issuer", help="落款单位（默认：本市工业和信息化局）")]
+
+
+def _notice(out: Path, period_text: str, *, quarterly: bool, issuer: str | None, store: str | None) -> None:
+    from application import notices
+    from chain_graph.scorecard import parse_month, parse_quarter
+
+    with user_errors(), workspace(store) as ws:
+        period = parse_quarter(period_text) if quarterly else parse_month(period_text)
+        if out.suffix.lower() not in notices.NOTICE_SUFFIXES:
+            raise ConfigError(f"通报输出文件应以 .xlsx、.html 或 .docx 结尾，当前为 {out.name}")
+        _output(out)
+        card = notices.notice(ws, ws.snapshot(), period=period, today=dt.date.today())
+        notices.write_notice_file(ws, card, out, issuer=issuer or notices.default_issuer(ws.settings))
+        errors.print(
+            f"已生成{period.label}{'季督查' if quarterly else '月调度'}通报 {out}（截至 {card.last_round}）"
+        )
+
+
+@report_app.command("monthly")
+def report_monthly(
+    out: NoticeOutOption,
+    month: Annotated[str, typer.Option("--month", help="月份，如 2026-11")],
+    issuer: IssuerOption = None,
+    store: StoreOption = None,
+) -> None:
+    """月调度通报：各县市区记分卡（产能恢复、排名、问题台账、报送率）和全市突出问题。"""
+    _notice(out, month, quarterly=False, issuer=issuer, store=store)
+
+
+@report_app.command("quarterly")
+def report_quarterly(
+    out: NoticeOutOption,
+    quarter: Annotated[str, typer.Option("--quarter", help="季度，如 2026Q4")],
+    issuer: IssuerOption = None,
+    store: StoreOption = None,
+) -> None:
+    """季督查通报：各县市区记分卡（产能恢复、排名、问题台账、报送率）和全市突出问题。"""
+    _notice(out, quarter, quarterly=True, issuer=issuer, store=store)

@@ -3,7 +3,8 @@
 #   Java 17 and Maven (the local Neo4j 5.26 runs from Maven Central jars);
 #   Chromium (browser tests, driven by Playwright) and a CJK font so that pages render Chinese;
 #   wrk (the API latency benchmark);
-#   LibreOffice Calc and poppler (print tests: exports converted to PDF and read back).
+#   LibreOffice Calc and Writer and poppler (print tests: workbooks and Word notices converted
+#   to PDF and read back).
 # Runs apt-get only when something is missing (as root, or through sudo).
 set -euo pipefail
 
@@ -15,6 +16,7 @@ command -v chromium >/dev/null || missing+=(chromium)
 [[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]] || missing+=(fonts-wqy-microhei)
 command -v wrk >/dev/null || missing+=(wrk)  # bench/api.py
 command -v soffice >/dev/null || missing+=(libreoffice-calc-nogui)  # tests/exports/test_print.py
+[[ -e /usr/lib/libreoffice/program/libswlo.so ]] || missing+=(libreoffice-writer-nogui)  # .docx notices
 command -v pdftotext >/dev/null || missing+=(poppler-utils)
 command -v pdfinfo >/dev/null || missing+=(poppler-utils)
 

@@ -2,9 +2,9 @@
 
 What an official gets from the printer: every column on the first page, the title whole
 and on every page, and no more pages than fitting the columns to one page width gives.
-LibreOffice (``libreoffice-calc-nogui``) and poppler (``poppler-utils``) come from
-``scripts/system-deps.sh``; in CI (``CI`` set) their absence fails the test, elsewhere it
-skips it.
+LibreOffice (``libreoffice-calc-nogui``, ``libreoffice-writer-nogui`` for Word) and poppler
+(``poppler-utils``) come from ``scripts/system-deps.sh``; in CI (``CI`` set) their absence
+fails the test, elsewhere it skips it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,15 @@ from chain_graph.list_rows import coordination_rows, local_rows
 from chain_graph.model import LedgerTables
 from chain_graph.problem_ledger import items_from_analysis, registration
 from chain_graph.report import weekly_report
+from chain_graph.scorecard import Scorecard, month_period, scorecard
 from exports.lists import COORDINATION_COLUMNS, coordination_sheets, ledger_sheets, local_sheets
+from exports.notice import (
+    SCORECARD_COLUMNS,
+    notice_title,
+    write_notice_docx,
+    write_notice_html,
+    write_notice_xlsx,
+)
 from exports.report import write_html, write_report_xlsx
 from exports.workbook import write_xlsx
 from ingest.loader import read_directory
@@ -203,3 +211,120 @@ def test_the_printable_weekly_report_prints_on_a4_with_page_numbers(
     for page in range(1, pages + 1):
         assert f"第{page}页共{pages}页" in _text(tools, pdf, page)
     _first_page_png(pdf, "weekly-report-html")
+
+
+def _campaign(ledgers: LedgerTables, analysis: GapAnalysis) -> Scorecard:
+    """November 2026 of the synthetic city: some key enterprises fall back, some report."""
+    import numpy as np
+    import pandas as pd
+
+    from chain_graph.campaign import REPORT_COLUMNS
+
+    g = analysis.graph
+    key = g.ids[analysis.key_enterprises].astype(str)
+    rows = [
+        {
+            "id": firm,
+            "as_of": "2026-11-10" if k % 2 else "2026-11-25",
+            "status": "partial",
+            "capacity": float(40 + 7 * (k % 8)),
+            "seq": k + 1,
+        }
+        for k, firm in enumerate(key[::3])
+    ]
+    blank = {
+        "status": "",
+        "problem": "",
+        "reporter": "",
+        "recovery_days": np.nan,
+        "started": np.nan,
+        "completed": np.nan,
+        "workers": np.nan,
+    }
+    reports = pd.DataFrame([blank | row for row in rows], columns=list(REPORT_COLUMNS))
+    now = dt.datetime(2026, 11, 3, 9)
+    items = items_from_analysis(analysis, ledgers, [], at=now, settings=SETTINGS, days=7)
+    events = [registration(i, by="市工信局") for i in items]
+    return scorecard(
+        analysis.graph,
+        ledgers,
+        reports,
+        items,
+        events,
+        period=month_period(2026, 11),
+        settings=SETTINGS,
+        weekday=4,
+    )
+
+
+def test_the_monthly_notice_prints_on_a4_as_word_and_workbook(
+    tmp_path: Path, city: tuple[LedgerTables, GapAnalysis]
+) -> None:
+    tools = _tools()
+    card = _campaign(*city)
+    issued = dt.date(2026, 12, 1)
+    write_notice_docx(tmp_path / "notice.docx", card, issuer="怀化市工业和信息化局", issued=issued)
+    write_notice_xlsx(tmp_path / "notice-book.xlsx", card, exported=issued)
+    _to_pdf(tools, [tmp_path / "notice.docx", tmp_path / "notice-book.xlsx"], tmp_path)
+    title = notice_title(card)
+    recovery = f"{card.city['recovery'] * 100:.1f}%"
+    for name in ("notice", "notice-book"):
+        pdf = tmp_path / f"{name}.pdf"
+        info = subprocess.run([tools["pdfinfo"], str(pdf)], check=True, capture_output=True, text=True).stdout
+        assert re.search(r"Page size:.*\(A4\)", info), (name, info)
+        pages = _pages(tools, pdf)
+        first = _text(tools, pdf, 1)
+        assert title in first, name
+        for column in SCORECARD_COLUMNS:
+            assert column.header in first, (name, column.header)
+        for page in range(1, pages + 1):
+            assert f"第{page}页共{pages}页" in _text(tools, pdf, page), (name, page)
+        _first_page_png(pdf, name)
+    word = _text(tools, tmp_path / "notice.pdf", 1)
+    assert f"产能恢复率为{recovery}" in word  # the city's figure, as the body prints it
+    assert f"全市{card.city['recovery'] * 100:.1f}%" in "".join(
+        _text(tools, tmp_path / "notice.pdf", p) for p in range(1, _pages(tools, tmp_path / "notice.pdf") + 1)
+    )
+    everything = "".join(_text(tools, tmp_path / "notice.pdf", p) for p in range(1, 5))
+    assert "怀化市工业和信息化局2026年12月1日" in everything  # 落款 and date
+    book = _text(tools, tmp_path / "notice-book.pdf", 1)
+    assert f"{card.city['recovery'] * 100:.2f}%" in book
+
+
+@pytest.mark.browser
+def test_the_printable_notice_prints_on_a4_with_page_numbers(
+    tmp_path: Path, city: tuple[LedgerTables, GapAnalysis]
+) -> None:
+    tools = _tools()
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is missing: run scripts/system-deps.sh"
+    card = _campaign(*city)
+    write_notice_html(
+        tmp_path / "notice.html", card, issuer="怀化市工业和信息化局", issued=dt.date(2026, 12, 1)
+    )
+    pdf = tmp_path / "notice-html.pdf"
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            (tmp_path / "notice.html").as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    info = subprocess.run([tools["pdfinfo"], str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert re.search(r"Page size:.*\(A4\)", info), info
+    pages = _pages(tools, pdf)
+    first = _text(tools, pdf, 1)
+    assert notice_title(card) in first
+    assert f"产能恢复率为{card.city['recovery'] * 100:.1f}%" in first
+    for column in SCORECARD_COLUMNS:
+        assert column.header in first, column.header
+    for page in range(1, pages + 1):
+        assert f"第{page}页共{pages}页" in _text(tools, pdf, page)
+    _first_page_png(pdf, "notice-html")

@@ -1,0 +1,90 @@
+"""The monthly dispatch (月调度) and quarterly inspection (季督查) notices of the whole city.
+
+The scorecard (:mod:`chain_graph.scorecard`) of the current ledgers, the status reports and
+the problem ledger, written by :mod:`exports.notice` as ``.xlsx``, ``.html`` or ``.docx``.
+The status reports and the round's weekday are read in one place each (:func:`status_reports`,
+:func:`round_weekday`), the two points where this module meets the campaign's store and
+settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from application.workspace import Snapshot, Workspace
+from chain_graph.campaign import REPORT_COLUMNS
+from chain_graph.errors import ConfigError
+from chain_graph.problem_ledger import ProblemLedger
+from chain_graph.regions import region_name
+from chain_graph.scorecard import Period, Scorecard, scorecard
+from chain_graph.settings import Settings
+from exports.notice import write_notice
+
+__all__ = [
+    "NOTICE_SUFFIXES",
+    "default_issuer",
+    "notice",
+    "round_weekday",
+    "status_reports",
+    "write_notice_file",
+]
+
+NOTICE_SUFFIXES = (".xlsx", ".html", ".docx")
+_FRIDAY = 4
+"""The campaign spec's default round weekday, used only while the setting is not there."""
+
+
+def status_reports(ws: Workspace) -> pd.DataFrame:
+    """Return every status report (:data:`~chain_graph.campaign.REPORT_COLUMNS`).
+
+    The store's ``reports()`` when it has one; a store without it has none (an empty table).
+    """
+    with ws.store() as store:
+        read = getattr(store, "reports", None)  # Store.reports(): the campaign's store, being merged
+        if read is not None:
+            return pd.DataFrame(read())
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in REPORT_COLUMNS})
+
+
+def round_weekday(settings: Settings) -> int:
+    """Return the weekday reporting rounds end on: the setting ``report_weekday`` (spec: Friday)."""
+    return int(getattr(settings, "report_weekday", _FRIDAY))
+
+
+def default_issuer(settings: Settings) -> str:
+    """Return the notice's issuing unit (落款): the home city's bureau of industry.
+
+    Examples
+    --------
+    >>> default_issuer(Settings(home_adcode="431200"))
+    '怀化市工业和信息化局'
+    """
+    return f"{region_name(settings.home_adcode) or '市'}工业和信息化局"
+
+
+def notice(ws: Workspace, snap: Snapshot, *, period: Period, today: dt.date) -> Scorecard:
+    """Return the city's scorecard of ``period``, counted up to ``today`` while it runs."""
+    ledger = ws.ledger()
+    return scorecard(
+        snap.graph,
+        snap.ledgers,
+        status_reports(ws),
+        ledger.items,
+        ledger.events,
+        period=period,
+        settings=ws.settings,
+        weekday=round_weekday(ws.settings),
+        until=today,
+    )
+
+
+def write_notice_file(ws: Workspace, card: Scorecard, path: Path, *, issuer: str) -> None:
+    """Write the notice as ``.xlsx``, ``.html`` or ``.docx`` (by suffix), dated today."""
+    if path.suffix.lower() not in NOTICE_SUFFIXES:
+        raise ConfigError(f"通报输出文件应以 .xlsx、.html 或 .docx 结尾，当前为 {path.name}")
+    with ws.store() as store:
+        issued = ProblemLedger(store).now().date()
+    write_notice(path, card, issuer=issuer, issued=issued)
