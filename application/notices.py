@@ -2,9 +2,7 @@
 
 The scorecard (:mod:`chain_graph.scorecard`) of the current ledgers, the status reports and
 the problem ledger, written by :mod:`exports.notice` as ``.xlsx``, ``.html`` or ``.docx``.
-The status reports and the round's weekday are read in one place each (:func:`status_reports`,
-:func:`round_weekday`), the two points where this module meets the campaign's store and
-settings.
+The status reports are read in one place (:func:`status_reports`).
 """
 
 from __future__ import annotations
@@ -27,13 +25,11 @@ __all__ = [
     "NOTICE_SUFFIXES",
     "default_issuer",
     "notice",
-    "round_weekday",
     "status_reports",
     "write_notice_file",
 ]
 
 NOTICE_SUFFIXES = (".xlsx", ".html", ".docx")
-_FRIDAY = 4
 """The campaign spec's default round weekday, used only while the setting is not there."""
 
 
@@ -47,11 +43,6 @@ def status_reports(ws: Workspace) -> pd.DataFrame:
         if read is not None:
             return pd.DataFrame(read())
     return pd.DataFrame({c: pd.Series(dtype=object) for c in REPORT_COLUMNS})
-
-
-def round_weekday(settings: Settings) -> int:
-    """Return the weekday reporting rounds end on: the setting ``report_weekday`` (spec: Friday)."""
-    return int(getattr(settings, "report_weekday", _FRIDAY))
 
 
 def default_issuer(settings: Settings) -> str:
@@ -76,7 +67,7 @@ def notice(ws: Workspace, snap: Snapshot, *, period: Period, today: dt.date) -> 
         ledger.events,
         period=period,
         settings=ws.settings,
-        weekday=round_weekday(ws.settings),
+        weekday=ws.settings.report_weekday,
         until=today,
     )
 
