@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import docs, errors
 from api.guard import BodyGuard, SecurityHeaders
-from api.routers import analysis, console, console_ledger, exports, imports, ledger, maps, nodes
+from api.routers import analysis, console, console_ledger, exports, imports, ledger, maps, nodes, reports
 from api.state import AppState
 from chain_graph.errors import StoreError
 from chain_graph.settings import Settings
@@ -33,6 +33,7 @@ ROUTERS = (
     ledger.router,
     exports.router,
     imports.router,
+    reports.router,
     console.router,
     console_ledger.router,
     maps.router,

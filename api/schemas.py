@@ -25,6 +25,8 @@ __all__ = [
     "LinkPublic",
     "Page",
     "ProjectPublic",
+    "ReportImportResult",
+    "ReportPublic",
     "RequestRow",
 ]
 
@@ -214,3 +216,31 @@ class ImportResult(BaseModel):
     counts_before: dict[str, int]
     counts_after: dict[str, int]
     rejects_url: str | None
+
+
+class ReportPublic(BaseModel):
+    """A recorded status report (状态填报): an observation of a firm or project at a date."""
+
+    seq: int = Field(
+        description="Order of recording: of two reports of one id and date, the later is the correction."
+    )
+    id: str
+    as_of: str = Field(description="填报日期 (ISO date).")
+    status: str = Field(description="生产状态: normal, partial, stopped, or empty (not given).")
+    capacity: float | None = Field(description="产能恢复率 (%).")
+    recovery_days: float | None
+    problem: str
+    started: bool | None = Field(description="是否开复工 (projects).")
+    completed: float | None = Field(description="累计完成投资 (万元, projects).")
+    workers: float | None
+    reporter: str
+    recorded_by: str
+    recorded_at: str
+
+
+class ReportImportResult(BaseModel):
+    """What an import of status reports did (or why it recorded nothing)."""
+
+    written: bool
+    appended: int
+    issues: list[ImportIssue]

@@ -48,12 +48,15 @@ class Permission(StrEnum):
     """The city's documents: the coordination list (for the province), its exports, the weekly report."""
     IMPORT = "import"
     """Import ledger tables (replace the city's data)."""
+    REPORT = "report"
+    """Record status reports (状态填报): a county those of its own firms and projects."""
 
 
 PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.WRITE_LEDGER: frozenset({Role.ADMIN, Role.COUNTY}),
     Permission.CITY_DOCUMENTS: frozenset({Role.ADMIN, Role.PROVINCE, Role.VIEWER}),
     Permission.IMPORT: frozenset({Role.ADMIN}),
+    Permission.REPORT: frozenset({Role.ADMIN, Role.COUNTY}),
 }
 """Who may do what: the one table of the roles (the README's role table says the same)."""
 

@@ -213,6 +213,7 @@ class Workspace:
         self._snapshot: Snapshot | None = None
         self._checked_until = 0.0
         self._ledger: LedgerSnapshot | None = None
+        self._reports: tuple[int, pd.DataFrame] | None = None
 
     @contextmanager
     def store(self) -> Iterator[Store]:
@@ -302,3 +303,18 @@ class Workspace:
             )
         self._ledger = fresh
         return fresh
+
+    def reports(self) -> pd.DataFrame:
+        """Return every recorded status report (状态填报), read again only after an append.
+
+        The store's frame (``chain_graph.store.base.RECORDED_COLUMNS``, in ``seq`` order),
+        shared by every caller until the reports version changes: treat it as read-only.
+        """
+        with self.store() as store:
+            version = store.reports_version()
+            current = self._reports
+            if current is not None and current[0] == version:
+                return current[1]
+            frame = store.reports()
+        self._reports = (version, frame)
+        return frame

@@ -57,6 +57,8 @@ class IssueCode(StrEnum):
     SHARE_SUM_EXCEEDED = "E036"
     REJECTED_REFERENCE = "E037"
     ADDRESS_REQUIRED = "E038"
+    DATE_IN_FUTURE = "E039"
+    FIELD_NOT_APPLICABLE = "E040"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,13 +8,26 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from application.workspace import Workspace
-from chain_graph.errors import ChainGraphError, ConfigError, NotFoundError, StoreError
+from chain_graph.errors import ChainGraphError, ConfigError, InputIssue, NotFoundError, StoreError
 from chain_graph.settings import Settings
 from chain_graph.store import open_store
 
-__all__ = ["StoreOption", "console", "errors", "load_settings", "user_errors", "workspace"]
+__all__ = [
+    "SHOWN_ISSUES",
+    "StoreOption",
+    "console",
+    "errors",
+    "issue_table",
+    "load_settings",
+    "user_errors",
+    "workspace",
+]
+
+SHOWN_ISSUES = 200
+"""Most issues printed; the rest are in the rejects file."""
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -57,3 +70,21 @@ def load_settings() -> Settings:
         return Settings()
     except ValueError as error:
         raise ConfigError(f"配置有误：{error}") from error
+
+
+def issue_table(issues: list[InputIssue]) -> Table:
+    """Return located issues as a table: file, sheet, row, column, value, code, message."""
+    table = Table(title=f"台账问题（共 {len(issues)} 个）", show_lines=False)
+    for header in ("文件", "工作表", "行", "列", "值", "代码", "说明"):
+        table.add_column(header, overflow="fold")
+    for issue in issues[:SHOWN_ISSUES]:
+        table.add_row(
+            issue.file,
+            issue.sheet,
+            str(issue.row or ""),
+            issue.column,
+            issue.value,
+            issue.code.value,
+            issue.message,
+        )
+    return table

@@ -17,7 +17,6 @@ from rich.table import Table
 from application import queries
 from chain_graph.errors import (
     ConfigError,
-    InputIssue,
     LedgerValidationError,
 )
 from chain_graph.labels import PROBLEM_STATUS_LABELS, TABLE_LABELS
@@ -29,10 +28,11 @@ from chain_graph.store import open_store
 if TYPE_CHECKING:
     from application.workspace import Snapshot, Workspace
     from chain_graph.store import Store
-from cli.common import StoreOption, console, errors, load_settings, user_errors
+from cli.common import SHOWN_ISSUES, StoreOption, console, errors, issue_table, load_settings, user_errors
 from cli.documents import export_app, report_app
 from cli.ledger import ledger_app
 from cli.maps import map_command
+from cli.reports import reports_app, write_prefilled
 from cli.serve import serve, users_app
 
 app = typer.Typer(
@@ -46,10 +46,9 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
 app.add_typer(users_app, name="users")
+app.add_typer(reports_app, name="reports")
 app.command()(serve)
 app.command("map")(map_command)
-
-_SHOWN_ISSUES = 200
 
 
 @contextmanager
@@ -71,23 +70,6 @@ def _stages(data_dir: Path) -> Iterator[Callable[[str], None]]:
 
         yield advance
         bar.update(task, completed=files + 3)
-
-
-def _issue_table(issues: list[InputIssue]) -> Table:
-    table = Table(title=f"台账问题（共 {len(issues)} 个）", show_lines=False)
-    for header in ("文件", "工作表", "行", "列", "值", "代码", "说明"):
-        table.add_column(header, overflow="fold")
-    for issue in issues[:_SHOWN_ISSUES]:
-        table.add_row(
-            issue.file,
-            issue.sheet,
-            str(issue.row or ""),
-            issue.column,
-            issue.value,
-            issue.code.value,
-            issue.message,
-        )
-    return table
 
 
 def _counts_table(before: dict[str, int], after: dict[str, int]) -> Table:
@@ -136,9 +118,9 @@ def ingest(
         report = outcome.report
         validation = report.validation
         if validation.issues:
-            console.print(_issue_table(validation.issues))
-            if len(validation.issues) > _SHOWN_ISSUES:
-                console.print(f"（只显示前 {_SHOWN_ISSUES} 个，全部见 {outcome.rejects}）")
+            console.print(issue_table(validation.issues))
+            if len(validation.issues) > SHOWN_ISSUES:
+                console.print(f"（只显示前 {SHOWN_ISSUES} 个，全部见 {outcome.rejects}）")
             console.print(f"问题清单已写入 {outcome.rejects}（{outcome.rejects_lines} 行）")
         console.print(_counts_table(report.before, report.after))
         if report.written and validation.issues:
@@ -222,7 +204,7 @@ def load_snapshot(data_dir: Path | None, store: str | None, settings: Settings) 
 
     validation = read_directory(data_dir, settings=settings)
     if not validation.ok:
-        errors.print(_issue_table(validation.issues))
+        errors.print(issue_table(validation.issues))
         raise LedgerValidationError(validation.issues)
     return Snapshot(version=0, ledgers=validation.ledgers, settings=settings)
 
@@ -260,13 +242,27 @@ def synth(
 @app.command()
 def template(
     out: Annotated[Path, typer.Argument(help="模板文件路径（.xlsx）")] = Path("台账模板.xlsx"),
+    reports: Annotated[
+        bool, typer.Option("--reports", help="生成预填的状态填报表（下发），而非空白台账模板；需 --county")
+    ] = False,
+    county: Annotated[str | None, typer.Option("--county", help="县市区行政区划代码（6 位）")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="输出文件（.xlsx），优先于位置参数")
+    ] = None,
+    store: StoreOption = None,
 ) -> None:
-    """生成空白台账模板（一个工作簿，每张表一个工作表，含填写说明）。"""
+    """生成空白台账模板；或用 --reports --county 生成某县市区预填的状态填报表（下发）。"""
     from ingest.template import write_template
 
     with user_errors():
-        write_template(out)
-        console.print(f"已生成台账模板：{out}")
+        if reports or county:
+            if not (reports and county):
+                raise ConfigError("预填的状态填报表需同时指定 --reports 和 --county 县市区代码")
+            write_prefilled(output or Path(f"复产填报_{county}.xlsx"), county=county, store=store)
+            return
+        target = output or out
+        write_template(target)
+        console.print(f"已生成台账模板：{target}")
 
 
 @app.command()
@@ -327,7 +323,7 @@ def _demo_data(data_dir: Path, target: Store, *, settings: Settings) -> None:
     with _stages(data_dir) as advance:
         outcome = import_directory(data_dir, target, settings=settings, replace=True, progress=advance)
     if not outcome.written:
-        console.print(_issue_table(outcome.report.validation.issues))
+        console.print(issue_table(outcome.report.validation.issues))
         raise typer.Exit(1)
 
 

@@ -35,9 +35,9 @@ from defusedxml import DefusedXmlException
 
 from chain_graph.errors import InputIssue, IssueCode
 from ingest.headers import HEADER_SEARCH_ROWS, find_header_row, map_headers
-from ingest.schema import TABLES, table_for_name, tables_like
+from ingest.schema import TABLES, is_reports_name, spec_of, table_for_name, tables_like
 
-__all__ = ["RawTable", "Source", "discover", "read_table"]
+__all__ = ["RawTable", "Source", "discover", "read_table", "reports_source"]
 
 _SNIFF_BYTES = 1 << 20
 _MAX_UNPACKED = 1 << 30  # a full 1,048,576-row ledger sheet unpacks to a few hundred MB
@@ -107,7 +107,9 @@ def discover(data_dir: Path) -> tuple[list[Source], list[InputIssue]]:
     after tables. Any other ``.csv`` / ``.xlsx`` file is reported (``FILE_UNRECOGNISED``),
     with the tables its name, sheet names or header row suggest; it is never silently left
     out. A sheet not named after a table, in a workbook that has table sheets (the
-    template's 填写说明), is left out, but named where a missing table may be in it.
+    template's 填写说明), is left out, but named where a missing table may be in it. Status
+    reports (a file or sheet named 复产填报, 状态填报, 周报表 or ``reports``) are recognised
+    and passed by: they are a separate import (:func:`ingest.reports.read_reports`).
 
     Parameters
     ----------
@@ -129,6 +131,8 @@ def discover(data_dir: Path) -> tuple[list[Source], list[InputIssue]]:
         if p.is_file() and p.suffix.lower() in _SUFFIXES and not p.name.startswith(("~$", "."))
     )
     for path in files:
+        if is_reports_name(path.stem):
+            continue  # status reports: imported on their own (ingest.reports), never with the ledgers
         table = table_for_name(path.stem)
         if table is not None:
             found.setdefault(table, []).append(Source(table, path))
@@ -136,7 +140,9 @@ def discover(data_dir: Path) -> tuple[list[Source], list[InputIssue]]:
         sheets: list[str] | None = [] if path.suffix.lower() == ".csv" else _sheet_names(path, issues)
         if sheets is None:
             continue  # not readable as a workbook: reported as such
-        named = [(sheet, table_for_name(sheet)) for sheet in sheets]
+        if any(map(is_reports_name, sheets)) and not any(map(table_for_name, sheets)):
+            continue  # a workbook of status reports (the pre-filled 复产填报 template)
+        named = [(sheet, table_for_name(sheet)) for sheet in sheets if not is_reports_name(sheet)]
         for sheet, sheet_table in named:
             if sheet_table is not None:
                 found.setdefault(sheet_table, []).append(Source(sheet_table, path, sheet))
@@ -176,6 +182,26 @@ def discover(data_dir: Path) -> tuple[list[Source], list[InputIssue]]:
                 )
             )
     return sources, issues
+
+
+def reports_source(path: Path) -> Source:
+    """Return where the status reports are in a file given as a reports file.
+
+    A CSV is the table; in a workbook, the sheet named after the reports (复产填报,
+    状态填报, 周报表), else the first sheet.
+
+    Raises
+    ------
+    ReadProblem
+        When the workbook cannot be opened.
+    """
+    if path.suffix.lower() == ".csv":
+        return Source("reports", path)
+    issues: list[InputIssue] = []
+    sheets = _sheet_names(path, issues)
+    if sheets is None:
+        raise ReadProblem(issues[0])
+    return Source("reports", path, next((s for s in sheets if is_reports_name(s)), None))
 
 
 def _likely_tables(path: Path, sheets: list[str]) -> list[str]:
@@ -353,7 +379,7 @@ def _detect_encoding(path: Path) -> str:
 
 def _read_csv(source: Source) -> RawTable:
     path = source.path
-    spec = TABLES[source.table]
+    spec = spec_of(source.table)
     encoding = _detect_encoding(path)
     with path.open("rb") as handle:
         head_bytes = handle.read(_SNIFF_BYTES)
@@ -447,7 +473,7 @@ def _first_rows(text: str) -> Iterator[list[str]]:
 
 
 def _read_xlsx(source: Source) -> RawTable:
-    spec = TABLES[source.table]
+    spec = spec_of(source.table)
     workbook = _open_workbook(source.path)
     try:
         sheet = workbook[source.sheet] if source.sheet else workbook.worksheets[0]
@@ -628,7 +654,7 @@ def _finish(
 
 
 def _no_header(source: Source, sheet: str) -> ReadProblem:
-    spec = TABLES[source.table]
+    spec = spec_of(source.table)
     expected = "、".join(c.headers[0] for c in spec.columns if c.required)
     return ReadProblem(
         InputIssue(

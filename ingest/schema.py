@@ -11,7 +11,17 @@ import difflib
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["TABLES", "ColumnSpec", "Kind", "TableSpec", "table_for_name", "tables_like"]
+__all__ = [
+    "REPORTS",
+    "TABLES",
+    "ColumnSpec",
+    "Kind",
+    "TableSpec",
+    "is_reports_name",
+    "spec_of",
+    "table_for_name",
+    "tables_like",
+]
 
 Kind = Literal[
     "id",
@@ -19,6 +29,7 @@ Kind = Literal[
     "money",
     "percent",
     "int",
+    "count",
     "bool",
     "date",
     "adcode",
@@ -147,6 +158,52 @@ TABLES: dict[str, TableSpec] = {
         ),
     ),
 }
+
+
+REPORTS = TableSpec(
+    "reports",
+    ("复产填报", "状态填报", "周报表"),
+    False,
+    (
+        ColumnSpec("id", ("对象编号", "企业编号", "项目编号"), "id", required=True),
+        ColumnSpec("as_of", ("填报日期", "截至日期", "日期"), "date", required=True),
+        _STATUS,
+        ColumnSpec("capacity", ("产能恢复率",), "percent"),
+        ColumnSpec("recovery_days", ("预计恢复天数",), "int"),
+        ColumnSpec("problem", ("存在问题",)),
+        ColumnSpec("started", ("是否开复工",), "bool"),
+        ColumnSpec("completed", ("累计完成投资",), "money"),
+        ColumnSpec("workers", ("在岗人数",), "count"),
+        ColumnSpec("reporter", ("填报人", "填报单位")),
+    ),
+)
+"""The status reports (状态填报, campaign spec): a separate kind of import, never one of the
+base ledgers of :data:`TABLES` (reading a directory of ledgers passes a reports file by)."""
+
+
+def spec_of(table: str) -> TableSpec:
+    """Return the spec of a base table or of the reports.
+
+    Examples
+    --------
+    >>> spec_of("links").label, spec_of("reports").label
+    ('供应关系', '复产填报')
+    """
+    return REPORTS if table == REPORTS.name else TABLES[table]
+
+
+def is_reports_name(name: str) -> bool:
+    """Whether a file or sheet name is a name of the status reports.
+
+    Examples
+    --------
+    >>> is_reports_name("状态填报"), is_reports_name(" Reports "), is_reports_name("重点企业")
+    (True, True, False)
+    """
+    from ingest.headers import normalize_header
+
+    key = normalize_header(name)
+    return key in {normalize_header(n) for n in (*REPORTS.names, REPORTS.name)}
 
 
 def table_for_name(name: str) -> str | None:

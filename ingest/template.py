@@ -6,16 +6,20 @@ workbook as it is (sheets named after the tables).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ingest.schema import TABLES
+from chain_graph.labels import PRODUCTION_STATUS_LABELS
+from ingest.schema import REPORTS, TABLES
 
-__all__ = ["write_template"]
+__all__ = ["write_reports_template", "write_template"]
 
 _HINTS = {
     "id": "必填，同一表内不能重复；全角字符会自动转为半角",
@@ -23,6 +27,7 @@ _HINTS = {
     "money": "万元；可写 1,200.5 或 1.2亿元",
     "percent": "0–100，可写 85 或 85%",
     "int": "不小于 0 的整数（天）",
+    "count": "不小于 0 的整数（人）",
     "bool": "是/否",
     "date": "如 2026-04-30 或 2026年4月30日",
     "adcode": "6 位行政区划代码，如 431202；填写后优先于地址",
@@ -61,3 +66,57 @@ def write_template(path: Path) -> None:
     guide.column_dimensions["B"].width = 20
     guide.column_dimensions["D"].width = 60
     workbook.save(path)
+
+
+_NAME = "名称"
+"""The reports workbook's column of names: for the reader of the sheet, ignored on import."""
+
+
+def write_reports_template(path: Path, rows: pd.DataFrame, *, title: str) -> None:
+    """Write a pre-filled status-reports workbook (下发) to ``path`` (``.xlsx``).
+
+    One sheet named 复产填报: a title row, the Chinese headers (required ones shaded, each
+    with its hint), then ``rows`` as an official reads them (生产状态 in words, 是否开复工
+    是/否, blanks empty). ``rows`` has the report columns but ``seq``, and ``name``. A
+    guide sheet says how to fill it in. The filled workbook imports back as it is.
+    """
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = REPORTS.label
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    columns = [REPORTS.columns[0], None, *REPORTS.columns[1:]]
+    headers = [_NAME if c is None else c.headers[0] + _UNITS.get(c.kind, "") for c in columns]
+    sheet.append(headers)
+    for index, column in enumerate(columns, start=1):
+        cell = sheet.cell(row=2, column=index)
+        cell.font = Font(bold=True)
+        if column is not None and column.required:
+            cell.fill = PatternFill("solid", fgColor="FFF2CC")
+        cell.comment = Comment(_HINTS[column.kind] if column else "仅供对照，导入时不读取", "chain-graph")
+        sheet.column_dimensions[get_column_letter(index)].width = 30 if column is None else 14
+    for row in rows.to_dict("records"):
+        sheet.append([_shown(row, "name" if c is None else c.name) for c in columns])
+    sheet.freeze_panes = "C3"
+    guide = workbook.create_sheet("填写说明")
+    for line in (
+        "请核对并更新每一行（截至填报日期的实际情况），改完后原样交回；不要改表头、不要增删列。",
+        "生产状态、产能恢复率、预计恢复天数只填企业；是否开复工、累计完成投资只填项目（万元，本年累计）。",
+        "留空表示没有变化；同一对象同一日期只填一行。",
+    ):
+        guide.append([line])
+    workbook.save(path)
+
+
+def _shown(row: Mapping[Hashable, object], name: str) -> object:
+    value = row.get(name)
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return None
+    if name == "status":
+        return PRODUCTION_STATUS_LABELS.get(str(value), str(value))
+    if name == "started":
+        return "是" if value == 1.0 else "否"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

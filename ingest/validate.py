@@ -12,8 +12,9 @@ table costs little more than reading it.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,10 +26,10 @@ from chain_graph.problem_ledger import default_unit
 from chain_graph.settings import Settings
 from ingest.headers import map_headers
 from ingest.readers import RawTable
-from ingest.schema import TABLES, TableSpec
+from ingest.schema import TABLES, TableSpec, spec_of
 from ingest.values import PARSERS, ValueProblem
 
-__all__ = ["Rejected", "Validation", "validate"]
+__all__ = ["Rejected", "ReportValidation", "Validation", "validate", "validate_reports"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class _Table:
 
     def __init__(self, raw: RawTable) -> None:
         self.raw = raw
-        self.spec: TableSpec = TABLES[raw.source.table]
+        self.spec: TableSpec = spec_of(raw.source.table)
         self.n = len(raw.cells)
         self.values = pd.DataFrame(index=range(self.n))
         self.text: dict[str, pd.Series] = {}
@@ -648,3 +649,176 @@ def _defaults_for_problems(problems: pd.DataFrame, firms: pd.DataFrame, settings
     ]
     problems["extra"] = problems["_extra"]
     return problems
+
+
+# --- status reports (状态填报) --------------------------------------------------------------
+
+_REPORT_OUT = (
+    "id",
+    "as_of",
+    "status",
+    "capacity",
+    "recovery_days",
+    "problem",
+    "started",
+    "completed",
+    "workers",
+    "reporter",
+)
+_FIRM_ONLY = ("status", "capacity", "recovery_days")
+_PROJECT_ONLY = ("started", "completed")
+_REPORT_TEXT = ("id", "as_of", "status", "problem", "reporter")
+
+
+@dataclass
+class ReportValidation:
+    """The outcome of validating status reports: the rows that passed, and every issue."""
+
+    reports: pd.DataFrame
+    """The valid rows in the columns of ``chain_graph.campaign.REPORT_COLUMNS`` but ``seq``
+    (the store assigns it): ``as_of`` ISO text, ``started`` 1.0 / 0.0 / NaN, blanks ``""``."""
+    issues: list[InputIssue] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no issue at all (only then is anything recorded)."""
+        return not self.issues
+
+
+def validate_reports(
+    raw_tables: Iterable[RawTable],
+    *,
+    ledgers: LedgerTables,
+    today: dt.date,
+    county: str = "",
+    issues: Iterable[InputIssue] = (),
+) -> ReportValidation:
+    """Validate status reports (状态填报) against the base ledgers.
+
+    Besides each cell (as for the ledgers), a report must name a firm or project of
+    ``ledgers``, be dated no later than ``today``, and give each field only to what it
+    applies to: 生产状态, 产能恢复率 and 预计恢复天数 to firms, 是否开复工 and 累计完成投资 to
+    projects (``FIELD_NOT_APPLICABLE``; a value the overlay would drop is refused rather than
+    silently ignored). One id and date twice in one import is ``DUPLICATE_ID``: which one is
+    meant is unsure (a later import of the same id and date is a correction).
+
+    Parameters
+    ----------
+    raw_tables
+        The reports tables read, one per file.
+    ledgers
+        The store's base ledgers: which ids exist, which are projects, where they are.
+    today
+        No report may be dated after it.
+    county
+        A county's adcode: a report about an entity of any other county (or of none) is an
+        unknown id, answered exactly as an id that does not exist. ``""``: the whole city.
+    issues
+        Issues found before (files that could not be read); carried into the result.
+
+    Returns
+    -------
+    ReportValidation
+        Its issues by file, sheet and row.
+    """
+    found = list(issues)
+    adcode_of = dict(zip(ledgers.firms["id"], ledgers.firms["adcode"], strict=True))
+    projects = dict(zip(ledgers.projects["id"], ledgers.projects["adcode"], strict=True))
+    known = {**adcode_of, **projects}
+    tables = [_Table(raw) for raw in raw_tables]
+    seen: dict[tuple[str, str], tuple[int, str]] = {}
+    for table in tables:
+        found.extend(_parse(table))
+        found.extend(_duplicates(table, ["id", "as_of"], IssueCode.DUPLICATE_ID, "同一对象同一日期的填报"))
+        found.extend(_check_reports(table, known, frozenset(projects), today=today, county=county))
+        found.extend(_repeated_across_files(table, seen))
+    found.sort(key=lambda i: (i.file, i.sheet, i.row))
+    frames = [_report_frame(_valid_frame(t)) for t in tables]
+    rejected = [Rejected(t.raw, pos, t.row_issues[pos]) for t in tables for pos in sorted(t.row_issues)]
+    valid = pd.concat(frames, ignore_index=True) if frames else _report_frame(pd.DataFrame())
+    return ReportValidation(valid, found, rejected)
+
+
+def _check_reports(
+    table: _Table, known: Mapping[str, str], projects: frozenset[str], *, today: dt.date, county: str
+) -> list[InputIssue]:
+    issues: list[InputIssue] = []
+    ids, dates = table.column("id"), table.column("as_of")
+    for position, (given, day) in enumerate(zip(ids, dates, strict=True)):
+        node = given if isinstance(given, str) else None
+        if node is not None and (node not in known or (county and known[node] != county)):
+            issues.append(
+                table.issue(
+                    position,
+                    "id",
+                    node,
+                    IssueCode.UNKNOWN_REFERENCE,
+                    f"对象编号“{node}”在企业、供应商和项目表中都找不到",
+                )
+            )
+            node = None
+        if isinstance(day, str) and day > today.isoformat():
+            issues.append(
+                table.issue(
+                    position,
+                    "as_of",
+                    day,
+                    IssueCode.DATE_IN_FUTURE,
+                    f"填报日期 {day} 晚于今天（{today.isoformat()}）：只能填报已经发生的情况",
+                )
+            )
+        if node is None:
+            continue
+        is_project = node in projects
+        for name in _PROJECT_ONLY if not is_project else _FIRM_ONLY:
+            value = table.column(name).iloc[position]
+            if value is not None:
+                header = table.header_of.get(name, name)
+                what, other = ("项目", "企业") if is_project else ("企业", "重点项目")
+                issues.append(
+                    table.issue(
+                        position,
+                        name,
+                        table.text[name].iloc[position],
+                        IssueCode.FIELD_NOT_APPLICABLE,
+                        f"“{header}”只适用于{other}，“{node}”是{what}：请留空",
+                    )
+                )
+    return issues
+
+
+def _repeated_across_files(table: _Table, seen: dict[tuple[str, str], tuple[int, str]]) -> list[InputIssue]:
+    """Flag an id and date given already by an earlier file of the same import."""
+    issues: list[InputIssue] = []
+    here = table.raw.source.path.name + (f"[{table.raw.sheet}]" if table.raw.sheet else "")
+    for position, key in enumerate(zip(table.column("id"), table.column("as_of"), strict=True)):
+        if not (isinstance(key[0], str) and isinstance(key[1], str)):
+            continue
+        first = seen.setdefault(key, (id(table), f"{here} 第 {table.excel_row(position)} 行"))
+        if first[0] != id(table):  # within one table, the duplicate check has said it
+            issues.append(
+                table.issue(
+                    position,
+                    "id",
+                    key[0],
+                    IssueCode.DUPLICATE_ID,
+                    f"“{key[0]}”在 {key[1]} 的填报已在 {first[1]} 出现：同一对象同一日期只能填报一次",
+                )
+            )
+    return issues
+
+
+def _report_frame(valid: pd.DataFrame) -> pd.DataFrame:
+    """Return the valid rows as reports: blanks ``""`` in text, NaN in numbers, 是/否 as 1.0 / 0.0."""
+    return pd.DataFrame({name: _report_column(valid, name, len(valid)) for name in _REPORT_OUT})
+
+
+def _report_column(valid: pd.DataFrame, name: str, n: int) -> pd.Series:
+    values = valid[name] if name in valid else pd.Series([None] * n, dtype=object)
+    values = values.reset_index(drop=True)
+    if name in _REPORT_TEXT:
+        return values.where(values.notna(), "").astype(str).astype(object)
+    if name == "started":
+        return values.map(lambda v: np.nan if v is None else float(bool(v))).astype(float)
+    return pd.to_numeric(values.where(values.notna(), np.nan)).astype(float)

@@ -123,6 +123,17 @@ def _int(text: str) -> int:
     return int(number)
 
 
+def _count(text: str) -> int:
+    """Parse a head count (在岗人数): a whole number, not negative."""
+    value = unicodedata.normalize("NFKC", text).strip().removesuffix("人").strip()
+    number = _number(value)
+    if number != int(number):
+        raise ValueProblem(IssueCode.NOT_AN_INTEGER, "应为整数（人数）")
+    if number < 0:
+        raise ValueProblem(IssueCode.OUT_OF_RANGE, "人数不能为负数")
+    return int(number)
+
+
 def _words(table: dict[str, Any], what: str) -> Callable[[str], Any]:
     allowed = "、".join(k for k in table if not k.isascii())
 
@@ -221,6 +232,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "money": _money,
     "percent": _percent,
     "int": _int,
+    "count": _count,
     "bool": _words(_BOOLEANS, "是/否"),
     "date": _date,
     "adcode": _adcode,

@@ -30,7 +30,7 @@ from application.workspace import Snapshot
 from chain_graph.errors import ChainGraphError, NotFoundError
 from chain_graph.model import LedgerTables
 
-__all__ = ["UPLOAD_FOLDER", "perform_import", "router", "upload_name"]
+__all__ = ["UPLOAD_FOLDER", "perform_import", "router", "save_uploads", "upload_name"]
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 Admin = Annotated[User, Depends(require(Permission.IMPORT))]
@@ -69,7 +69,14 @@ def upload_name(filename: str) -> str:
     return name
 
 
-def _save(files: list[UploadFile], target: Path, limit: int) -> None:
+def save_uploads(files: list[UploadFile], target: Path, limit: int) -> None:
+    """Save uploaded files under their :func:`upload_name` in ``target``, ``limit`` bytes in all.
+
+    Raises
+    ------
+    HTTPException
+        422 for two files of one name or a name refused, 413 past ``limit``.
+    """
     total = 0
     saved: set[str] = set()
     for upload in files:
@@ -118,7 +125,7 @@ def perform_import(
         # Issues about the upload as a whole name this folder: a word for the user, not a temp name.
         uploaded = Path(tmp) / UPLOAD_FOLDER
         uploaded.mkdir()
-        _save(files, uploaded, limit)
+        save_uploads(files, uploaded, limit)
         with state.store() as store:
             outcome = import_directory(
                 uploaded,

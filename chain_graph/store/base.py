@@ -2,16 +2,47 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
+import numpy as np
+import pandas as pd
+
+from chain_graph.campaign import REPORT_COLUMNS
 from chain_graph.model import LedgerTables
 
 if TYPE_CHECKING:
     from chain_graph.problem_ledger import LedgerEvent, LedgerItem
 
-__all__ = ["Closing", "Store"]
+__all__ = ["RECORDED_COLUMNS", "Closing", "Store", "conform_reports"]
+
+RECORDED_COLUMNS: dict[str, str] = {**REPORT_COLUMNS, "recorded_by": "text", "recorded_at": "text"}
+"""A recorded report: the report's columns, who recorded it and when (ISO date and time)."""
+
+
+def conform_reports(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` in the columns of :data:`RECORDED_COLUMNS` that it has, typed.
+
+    Text is ``""`` where absent, numbers NaN, ``seq`` an integer; a missing column is blank.
+
+    Examples
+    --------
+    >>> conform_reports(pd.DataFrame({"id": ["E1"], "seq": [1]})).dtypes["capacity"]
+    dtype('float64')
+    """
+    n = len(frame)
+    columns: dict[str, pd.Series] = {}
+    for name, kind in RECORDED_COLUMNS.items():
+        values = frame[name].reset_index(drop=True) if name in frame else pd.Series([None] * n, dtype=object)
+        if kind == "text":
+            columns[name] = values.where(values.notna(), "").astype(str).astype(object)
+        elif kind == "int":
+            columns[name] = pd.to_numeric(values).fillna(0).astype(np.int64)
+        else:
+            columns[name] = pd.to_numeric(values.where(values.notna(), np.nan)).astype(float)
+    return pd.DataFrame(columns, index=range(n))
 
 
 class Closing:
@@ -96,6 +127,24 @@ class Store(Protocol):
 
     def ledger_history(self, item_id: str | None = None) -> list[LedgerEvent]:
         """Return an item's events (``None``: every item's), by item and oldest first."""
+        ...
+
+    def append_reports(self, frame: pd.DataFrame, *, by: str, at: dt.datetime) -> int:
+        """Append status reports (状态填报) in one transaction; return how many were appended.
+
+        ``frame`` has the report columns but ``seq``; the store numbers the rows on, after
+        every row recorded before (``seq`` grows across all appends), and records ``by`` and
+        ``at``. Reports are append-only: nothing changes or deletes a recorded row (a
+        correction is a later row), and imports of the ledgers never touch them.
+        """
+        ...
+
+    def reports(self) -> pd.DataFrame:
+        """Return every recorded report in ``seq`` order (:data:`RECORDED_COLUMNS`)."""
+        ...
+
+    def reports_version(self) -> int:
+        """Return a number that changes with every append of reports (0: none yet); cheap."""
         ...
 
     def close(self) -> None:

@@ -31,6 +31,10 @@ __all__ = [
     "NEIGHBOURS",
     "READ",
     "READ_IN",
+    "REPORTS",
+    "REPORTS_APPEND",
+    "REPORTS_VERSION",
+    "REPORT_CONSTRAINTS",
     "UPSERT_DATA_VERSION",
     "UPSERT_LINKS",
     "UPSERT_NODES",
@@ -55,7 +59,7 @@ DELETE_BATCH = (
 )
 DELETE_ALL = (
     "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:ChainGraphMeta OR n:LedgerItem "
-    "OR n:LedgerEvent DETACH DELETE n"
+    "OR n:LedgerEvent OR n:Report DETACH DELETE n"
 )
 
 
@@ -188,3 +192,29 @@ LEDGER_VERSION_ALL = "MATCH (e:LedgerEvent) RETURN {events: count(e)} AS row"
 LEDGER_ITEMS = "MATCH (i:LedgerItem) RETURN properties(i) AS row ORDER BY i.id"
 LEDGER_ITEM = "MATCH (i:LedgerItem {id: $id}) RETURN properties(i) AS row"
 LEDGER_HISTORY = "MATCH (e:LedgerEvent {item_id: $id}) RETURN properties(e) AS row ORDER BY e.seq"
+
+# --- status reports (状态填报) --------------------------------------------------------------
+# (:Report {seq, id, as_of, …, recorded_by, recorded_at}), standing alone (no relationship: a
+# replacing import detach-deletes entities and must not reach a report). Only ever CREATEd;
+# ``seq`` is unique, numbered from a counter node whose update locks it for the transaction,
+# so two appends at once are numbered one after the other.
+
+REPORT_CONSTRAINTS = (
+    # MERGE of the counter is safe under concurrency only with a unique key to lock on.
+    "CREATE CONSTRAINT chain_graph_meta_key IF NOT EXISTS FOR (n:ChainGraphMeta) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT chain_graph_report_seq IF NOT EXISTS FOR (n:Report) REQUIRE n.seq IS UNIQUE",
+    "CREATE INDEX chain_graph_report_id IF NOT EXISTS FOR (n:Report) ON (n.id)",
+)
+
+REPORTS_APPEND = (
+    "MERGE (m:ChainGraphMeta {key: 'reports_seq'}) ON CREATE SET m.value = 0 "
+    "SET m.value = m.value + size($rows) "
+    "WITH m.value - size($rows) AS last "
+    "UNWIND range(0, size($rows) - 1) AS i "
+    "CREATE (r:Report) SET r = $rows[i], r.seq = last + i + 1 "
+    "RETURN count(r) AS appended"
+)
+"""Append ``$rows`` (property maps without ``seq``), numbered on from the last ``seq``."""
+
+REPORTS = "MATCH (r:Report) RETURN properties(r) AS row ORDER BY r.seq"
+REPORTS_VERSION = "MATCH (m:ChainGraphMeta {key: 'reports_seq'}) RETURN {value: m.value} AS row"

@@ -8,6 +8,7 @@ visible. Reads are routed as reads (they go to followers in a cluster).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -35,7 +36,7 @@ from chain_graph.problem_ledger import (
 )
 from chain_graph.regions import region_name
 from chain_graph.store import cypher
-from chain_graph.store.base import Closing
+from chain_graph.store.base import RECORDED_COLUMNS, Closing, conform_reports
 
 __all__ = ["NEO4J_SCHEMES", "Neo4jStore"]
 
@@ -107,7 +108,7 @@ class Neo4jStore(Closing):
             raise StoreError(f"Neo4j 地址 {url!r} 无效：{error}") from error
         try:
             self._driver.verify_connectivity()
-            for statement in (*cypher.CONSTRAINTS, *cypher.LEDGER_CONSTRAINTS):
+            for statement in (*cypher.CONSTRAINTS, *cypher.LEDGER_CONSTRAINTS, *cypher.REPORT_CONSTRAINTS):
                 self._driver.execute_query(statement, database_=database)
         except BaseException as error:
             self._driver.close()
@@ -199,6 +200,40 @@ class Neo4jStore(Closing):
         if item_id is None:
             return [event_from_row(r) for r in self._rows(cypher.LEDGER_HISTORY_ALL)]
         return [event_from_row(r) for r in self._rows(cypher.LEDGER_HISTORY, id=item_id)]
+
+    # --- status reports ----------------------------------------------------------------------
+
+    def append_reports(self, frame: pd.DataFrame, *, by: str, at: dt.datetime) -> int:
+        """Append reports in one transaction, numbered on after every report recorded."""
+        if frame.empty:
+            return 0
+        rows = conform_reports(frame.assign(recorded_by=by, recorded_at=at.isoformat(timespec="seconds")))
+        stored = [c for c in RECORDED_COLUMNS if c != "seq"]
+        values = [_plain_column(rows[c], RECORDED_COLUMNS[c]) for c in stored]
+        maps = [
+            {c: v for c, v in zip(stored, row, strict=True) if v is not None}
+            for row in zip(*values, strict=True)
+        ]
+        appended = 0
+        try:
+            with self._driver.session(database=self.database) as session, session.begin_transaction() as tx:
+                for start in range(0, len(maps), self.batch_size):
+                    batch = maps[start : start + self.batch_size]
+                    appended += int(tx.run(cypher.REPORTS_APPEND, rows=batch).single(strict=True)[0])
+                tx.commit()
+        except BaseException as error:
+            raise _store_error(error, self.url, doing="写入") from error
+        return appended
+
+    def reports(self) -> pd.DataFrame:
+        """Return every recorded report in ``seq`` order."""
+        rows = self._rows(cypher.REPORTS)
+        return conform_reports(pd.DataFrame.from_records(rows, columns=list(RECORDED_COLUMNS)))
+
+    def reports_version(self) -> int:
+        """Return the last ``seq`` (the counter every append moves)."""
+        rows = self._rows(cypher.REPORTS_VERSION)
+        return int(rows[0]["value"]) if rows else 0
 
     def _rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
         try:

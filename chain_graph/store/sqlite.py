@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -31,7 +32,7 @@ from chain_graph.problem_ledger import (
     item_from_row,
     item_to_row,
 )
-from chain_graph.store.base import Closing
+from chain_graph.store.base import RECORDED_COLUMNS, Closing, conform_reports
 
 __all__ = ["SQLiteStore"]
 
@@ -70,11 +71,21 @@ def _create_statements() -> list[str]:
         "BEGIN SELECT RAISE(ABORT, 'ledger history is append-only'); END",
         "CREATE TRIGGER IF NOT EXISTS ledger_history_no_delete BEFORE DELETE ON ledger_history "
         "BEGIN SELECT RAISE(ABORT, 'ledger history is append-only'); END",
+        # Status reports (状态填报): append-only as well; imports never touch them either.
+        "CREATE TABLE IF NOT EXISTS reports ("
+        + ", ".join(f"{c} {_REPORT_TYPES[k]}" for c, k in RECORDED_COLUMNS.items())
+        + ", PRIMARY KEY (seq))",
+        "CREATE INDEX IF NOT EXISTS reports_by_id ON reports (id, as_of)",
+        "CREATE TRIGGER IF NOT EXISTS reports_no_update BEFORE UPDATE ON reports "
+        "BEGIN SELECT RAISE(ABORT, 'status reports are append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS reports_no_delete BEFORE DELETE ON reports "
+        "BEGIN SELECT RAISE(ABORT, 'status reports are append-only'); END",
     ]
     return statements
 
 
 _INT_FIELDS = {"escalations", "version", "seq"}
+_REPORT_TYPES = {"text": "TEXT NOT NULL DEFAULT ''", "float": "REAL", "int": "INTEGER NOT NULL"}
 
 
 def _insert(table: str, fields: Sequence[str], *, ignore: bool = False) -> str:
@@ -258,6 +269,33 @@ class SQLiteStore(Closing):
             self._db.execute("COMMIT")
         except sqlite3.Error as error:
             raise StoreError(f"写入数据库失败，已回滚：{error}") from error
+
+    # --- status reports ----------------------------------------------------------------------
+
+    def append_reports(self, frame: pd.DataFrame, *, by: str, at: dt.datetime) -> int:
+        """Append reports in one transaction, numbered on after every report recorded."""
+        if frame.empty:
+            return 0
+        rows = conform_reports(frame.assign(recorded_by=by, recorded_at=at.isoformat(timespec="seconds")))
+        with self._transaction():
+            last = int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM reports").fetchone()[0])
+            rows["seq"] = range(last + 1, last + 1 + len(rows))
+            values = [
+                [None if isinstance(v, float) and np.isnan(v) else v for v in row]
+                for row in rows.astype(object).itertuples(index=False)
+            ]
+            self._db.executemany(_insert("reports", list(RECORDED_COLUMNS)), values)
+        return len(rows)
+
+    def reports(self) -> pd.DataFrame:
+        """Return every recorded report in ``seq`` order."""
+        columns = list(RECORDED_COLUMNS)
+        rows = self._db.execute(f"SELECT {', '.join(columns)} FROM reports ORDER BY seq").fetchall()
+        return conform_reports(pd.DataFrame.from_records(rows, columns=columns))
+
+    def reports_version(self) -> int:
+        """Return the last ``seq`` (reports only grow: every append moves it)."""
+        return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM reports").fetchone()[0])
 
     # --- reading -----------------------------------------------------------------------
 

@@ -6,7 +6,9 @@ here fails :func:`test_every_route_is_covered`, so no route escapes the checks:
 - :func:`test_roles` calls each route with an own entity as every role and checks the
   status the README's role table promises;
 - :func:`test_county_gets_404_for_another_countys_entity` calls each route that names an
-  entity with one of another county, as a county user: 404, as for an id that does not exist;
+  entity with one of another county, as a county user: 404, as for an id that does not exist
+  (an upload naming one, status reports, is refused with its located issues, 422, exactly
+  as one naming an id that does not exist: ``foreign_status``);
 - :func:`test_county_never_sees_another_countys_entity` calls each route as a county user
   and checks that no entity of another county that is not a direct partner of its own
   appears anywhere in the answer (JSON, HTML, CSV or the cells of a workbook).
@@ -20,6 +22,7 @@ S3 lifts P2. They must never show to 鹤城区.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -75,6 +78,13 @@ class Call:
     """Expected status per role when not 200."""
     public: bool = False
     """Answers without a login (and tells nothing of the data)."""
+    upload: str | None = None
+    """A CSV to upload (multipart ``files``) naming an own entity."""
+    foreign_upload: str | None = None
+    """The same upload naming another county's entity."""
+    foreign_status: int | None = None
+    """What a county gets for another county's entity when that is not 404: an upload is
+    refused with its located issues (422), exactly as one naming an id that does not exist."""
 
 
 READ_ONLY = {"province": 403, "viewer": 403}
@@ -124,6 +134,15 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/exports/template"): Call("/exports/template"),
     ("GET", "/reports/weekly"): Call("/reports/weekly?fmt=html"),  # a county's: its own figures
     ("POST", "/imports"): Call("/imports", status=ADMIN_ONLY),
+    ("POST", "/reports"): Call(
+        "/reports",
+        "/reports",
+        upload=f"对象编号,填报日期,产能恢复率\nE1,{dt.date.today()},60\n",
+        foreign_upload=f"对象编号,填报日期,产能恢复率\nE2,{dt.date.today()},60\n",
+        foreign_status=422,
+        status=READ_ONLY,
+    ),
+    ("GET", "/reports"): Call("/reports", "/reports?id=E2"),
     ("GET", "/imports/{ticket}/rejects.csv"): Call(
         "/imports/" + "0" * 32 + "/rejects.csv", status={"admin": 404, **ADMIN_ONLY}
     ),
@@ -268,7 +287,10 @@ def _call(client: TestClient, method: str, call: Call, token: str, *, foreign: b
     if not path.startswith("/console/"):  # the API: bearer token
         if method == "GET":
             return client.get(path, headers=auth(token))
+        upload = call.foreign_upload if foreign and call.foreign_upload else call.upload
         files = _upload() if path == "/imports" else None
+        if upload is not None:
+            files = {"files": ("复产填报.csv", io.BytesIO(upload.encode("utf-8")), "text/csv")}
         return client.post(path, json=body, files=files, headers=auth(token))
     user = state.users.verify(token)
     assert user is not None
@@ -334,7 +356,7 @@ def test_county_gets_404_for_another_countys_entity(
     method, _ = route
     call = ROUTES[route]
     response = _call(app_client, method, call, tokens["county"], foreign=True)
-    expected = call.status.get("county", 404)
+    expected = call.foreign_status or call.status.get("county", 404)
     assert response.status_code == (404 if expected in (200, 201, 303) else expected), response.text[:300]
     for name in FOREIGN_NAMES:
         assert name not in response.text

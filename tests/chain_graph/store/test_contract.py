@@ -12,10 +12,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from chain_graph.campaign import state_at
 from chain_graph.errors import NotFoundError, StaleItemError, StoreError
 from chain_graph.model import LedgerTables
 from chain_graph.problem_ledger import Action, LedgerItem, ProblemLedger, apply
 from chain_graph.store import Store, open_store
+from chain_graph.store.base import RECORDED_COLUMNS
 from ingest.loader import read_directory
 from tests.defaults import SETTINGS
 
@@ -301,3 +303,118 @@ def test_ledger_version_counts_changes_and_whole_history(store: Store) -> None:
     ledger.act("W1", Action.START, by="b")
     assert store.ledger_version() > first
     assert [(e.item_id, e.seq) for e in store.ledger_history()] == [("W1", 1), ("W1", 2), ("W2", 1)]
+
+
+# --- status reports (状态填报) ----------------------------------------------------------------
+
+_NAN = float("nan")
+
+
+def _reports(*rows: tuple[str, str, str, float, float]) -> pd.DataFrame:
+    """Reports of (id, as_of, status, capacity, started), the other fields blank."""
+    return pd.DataFrame(
+        {
+            "id": [r[0] for r in rows],
+            "as_of": [r[1] for r in rows],
+            "status": [r[2] for r in rows],
+            "capacity": [r[3] for r in rows],
+            "recovery_days": _NAN,
+            "problem": "",
+            "started": [r[4] for r in rows],
+            "completed": _NAN,
+            "workers": 12.0,
+            "reporter": "鹤城区工信局“复产专班”",
+        }
+    )
+
+
+def test_reports_are_appended_in_order_with_who_and_when(store: Store) -> None:
+    assert store.reports_version() == 0
+    assert list(store.reports().columns) == list(RECORDED_COLUMNS)
+    assert store.reports().empty
+    first = _reports(("E1", "2026-11-02", "partial", 40.0, _NAN), ("P1", "2026-11-02", "", _NAN, 1.0))
+    assert store.append_reports(first, by="鹤城区", at=_NOW) == 2
+    version = store.reports_version()
+    assert version > 0
+    later = _NOW + dt.timedelta(hours=1)
+    assert store.append_reports(_reports(("E2", "2026-11-09", "normal", _NAN, 0.0)), by="市局", at=later) == 1
+    assert store.reports_version() != version
+    found = store.reports()
+    assert list(found.columns) == list(RECORDED_COLUMNS)
+    assert list(found["seq"]) == sorted(found["seq"])
+    assert found["seq"].is_unique
+    assert list(found["id"]) == ["E1", "P1", "E2"]
+    assert list(found["recorded_by"]) == ["鹤城区", "鹤城区", "市局"]
+    assert list(found["recorded_at"]) == [_NOW.isoformat(timespec="seconds")] * 2 + [
+        later.isoformat(timespec="seconds")
+    ]
+    expected = pd.concat([first, _reports(("E2", "2026-11-09", "normal", _NAN, 0.0))], ignore_index=True)
+    pd.testing.assert_frame_equal(found[list(expected.columns)], expected, check_dtype=False)
+    assert found["started"].isna()[0]
+    assert found.at[2, "started"] == 0.0
+
+
+def test_appending_nothing_changes_nothing(store: Store) -> None:
+    assert store.append_reports(_reports(), by="a", at=_NOW) == 0
+    assert store.reports_version() == 0
+
+
+def test_a_correction_is_a_later_row_and_the_replaced_row_stays(store: Store, ledgers: LedgerTables) -> None:
+    store.write(ledgers)
+    store.append_reports(_reports(("E2", "2026-11-02", "partial", 40.0, _NAN)), by="芷江", at=_NOW)
+    store.append_reports(_reports(("E2", "2026-11-02", "partial", 65.0, _NAN)), by="芷江", at=_NOW)
+    history = store.reports()
+    assert list(history["capacity"]) == [40.0, 65.0]
+    at = state_at(store.load(), history, as_of=dt.date(2026, 11, 2)).firms.set_index("id")
+    assert at.at["E2", "capacity"] == 65.0
+
+
+def test_imports_never_touch_the_reports(store: Store, ledgers: LedgerTables) -> None:
+    store.append_reports(_reports(("E1", "2026-11-02", "stopped", 0.0, _NAN)), by="a", at=_NOW)
+    recorded, version = store.reports(), store.reports_version()
+    store.write(ledgers, replace=True)
+    store.write(LedgerTables.from_frames(), replace=True)
+    pd.testing.assert_frame_equal(store.reports(), recorded)
+    assert store.reports_version() == version
+
+
+def test_reports_are_append_only_in_the_store_itself(store: Store) -> None:
+    store.append_reports(_reports(("E1", "2026-11-02", "stopped", 0.0, _NAN)), by="a", at=_NOW)
+    if store.url.startswith("sqlite"):  # triggers refuse a change or a deletion
+        import sqlite3
+
+        db: sqlite3.Connection = store._db  # type: ignore[attr-defined]
+        for statement in ("UPDATE reports SET capacity = 100", "DELETE FROM reports"):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                db.execute(statement)
+    else:  # a second report under a recorded number is refused (the number is unique)
+        import neo4j.exceptions
+
+        with pytest.raises(neo4j.exceptions.ConstraintError):
+            store._driver.execute_query("CREATE (:Report {seq: 1, id: 'E9'})")  # type: ignore[attr-defined]
+    assert list(store.reports()["capacity"]) == [0.0]
+
+
+def test_two_appends_at_once_are_numbered_one_after_the_other(
+    store: Store, request: pytest.FixtureRequest
+) -> None:
+    stores = [open_store(store.url, settings=SETTINGS) for _ in range(2)]
+    for opened in stores:
+        request.addfinalizer(opened.close)
+    barrier = threading.Barrier(2)
+
+    def append(target: Store, who: str) -> None:
+        rows = _reports(*[(f"{who}{i}", "2026-11-02", "normal", _NAN, _NAN) for i in range(5)])
+        barrier.wait()
+        target.append_reports(rows, by=who, at=_NOW)
+
+    threads = [threading.Thread(target=append, args=(s, who)) for s, who in zip(stores, "AB", strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    found = store.reports()
+    assert sorted(found["seq"]) == list(range(1, 11))
+    for who in "AB":  # each append is one block of numbers
+        seqs = found.loc[found["recorded_by"] == who, "seq"].tolist()
+        assert seqs == list(range(seqs[0], seqs[0] + 5))
