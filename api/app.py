@@ -18,7 +18,18 @@ from fastapi.staticfiles import StaticFiles
 
 from api import docs, errors
 from api.guard import BodyGuard, SecurityHeaders
-from api.routers import analysis, console, console_ledger, exports, imports, ledger, maps, nodes, reports
+from api.routers import (
+    analysis,
+    campaign,
+    console,
+    console_ledger,
+    exports,
+    imports,
+    ledger,
+    maps,
+    nodes,
+    reports,
+)
 from api.state import AppState
 from chain_graph.errors import StoreError
 from chain_graph.settings import Settings
@@ -31,6 +42,7 @@ ROUTERS = (
     nodes.router,
     analysis.router,
     ledger.router,
+    campaign.router,
     exports.router,
     imports.router,
     reports.router,

@@ -78,7 +78,7 @@ def series(
         mask = vis.own_mask(graph) if vis.is_county and group == "chain" else None
         table = campaign.series(
             graph,
-            snap.ledgers,
+            snap.base_ledgers,  # each round overlays the reports up to it on the base
             reports,
             ends=ends,
             group=group,

@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 
 from application.workspace import Snapshot, Workspace
-from chain_graph.campaign import REPORT_COLUMNS
 from chain_graph.errors import ConfigError
 from chain_graph.problem_ledger import ProblemLedger
 from chain_graph.regions import region_name
@@ -38,11 +37,7 @@ def status_reports(ws: Workspace) -> pd.DataFrame:
 
     The store's ``reports()`` when it has one; a store without it has none (an empty table).
     """
-    with ws.store() as store:
-        read = getattr(store, "reports", None)  # Store.reports(): the campaign's store, being merged
-        if read is not None:
-            return pd.DataFrame(read())
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in REPORT_COLUMNS})
+    return ws.reports()
 
 
 def default_issuer(settings: Settings) -> str:
@@ -61,7 +56,7 @@ def notice(ws: Workspace, snap: Snapshot, *, period: Period, today: dt.date) -> 
     ledger = ws.ledger()
     return scorecard(
         snap.graph,
-        snap.ledgers,
+        snap.base_ledgers,
         status_reports(ws),
         ledger.items,
         ledger.events,

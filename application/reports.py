@@ -74,11 +74,12 @@ def import_reports(
     ConfigError
         When a path is no reports file (see :func:`ingest.reports.read_reports`).
     """
-    validation = read_reports(paths, ledgers=snap.ledgers, today=today, county=vis.county)
+    validation = read_reports(paths, ledgers=snap.base_ledgers, today=today, county=vis.county)
     if not validation.ok:
         return ReportImport(validation, 0)
     with ws.store() as store:
         appended = store.append_reports(validation.reports, by=by, at=at)
+    ws.refresh()  # the next page is the state with these reports, at once
     return ReportImport(validation, appended)
 
 
@@ -136,7 +137,7 @@ def prefilled(ws: Workspace, snap: Snapshot, *, county: str, today: dt.date) -> 
     """
     Visibility.of_county(county)  # checks the adcode
     reports = ws.reports()
-    state = state_at(snap.ledgers, reports, as_of=today)
+    state = state_at(snap.base_ledgers, reports, as_of=today)
     settings = snap.settings
     firms = state.firms
     key = firms["is_enterprise"].astype(bool) & (

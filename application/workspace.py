@@ -9,6 +9,7 @@ is read again only when its version changed. Calls into the store are serialised
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +21,8 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from chain_graph.campaign import state_at
+from chain_graph.errors import ConfigError
 from chain_graph.gaps import GapAnalysis, analyze
 from chain_graph.graph import SupplyGraph, build_graph
 from chain_graph.list_rows import coordination_rows, local_rows
@@ -30,7 +33,10 @@ from chain_graph.settings import Settings
 from chain_graph.store import Store, open_store
 from viz.views import NodeFacts, facts
 
-__all__ = ["MEMO_LIMIT", "VERSION_CHECK_SECONDS", "LedgerSnapshot", "Snapshot", "Workspace"]
+__all__ = ["AS_OF_KEPT", "MEMO_LIMIT", "VERSION_CHECK_SECONDS", "LedgerSnapshot", "Snapshot", "Workspace"]
+
+AS_OF_KEPT = 8
+"""Past dates whose analysed state is kept (``--as-of``, the console's date picker)."""
 
 T = TypeVar("T")
 MEMO_LIMIT = 512
@@ -52,6 +58,12 @@ class Snapshot:
     version: int
     ledgers: LedgerTables
     settings: Settings
+    reports_version: int = 0
+    """The status reports' version overlaid on the store's ledgers (0: none)."""
+    day: dt.date | None = None
+    """The date whose state :attr:`ledgers` are (the base overlaid with every report up to it)."""
+    base: LedgerTables | None = None
+    """The store's ledgers without the reports (the same as :attr:`ledgers` when there are none)."""
 
     pages: dict[tuple[object, ...], bytes] = field(default_factory=dict)
     """Serialised results of this version (JSON pages), keyed by use case, options and
@@ -85,6 +97,11 @@ class Snapshot:
                 self.memos.clear()
             self.memos[full] = (ledger, value)
         return value
+
+    @property
+    def base_ledgers(self) -> LedgerTables:
+        """The store's ledgers without the status reports: what a series or a date overlays."""
+        return self.base if self.base is not None else self.ledgers
 
     @cached_property
     def graph(self) -> SupplyGraph:
@@ -184,6 +201,10 @@ class Snapshot:
         return pd.concat([self.ledgers.firms[columns], self.ledgers.projects[columns]])
 
 
+def _key(snap: Snapshot) -> tuple[int, int, dt.date | None]:
+    return snap.version, snap.reports_version, snap.day
+
+
 @dataclass(frozen=True, eq=False)
 class LedgerSnapshot:
     """The problem ledger at one ledger version: items by id, and every event."""
@@ -214,6 +235,7 @@ class Workspace:
         self._checked_until = 0.0
         self._ledger: LedgerSnapshot | None = None
         self._reports: tuple[int, pd.DataFrame] | None = None
+        self._as_of: dict[tuple[int, int, dt.date], Snapshot] = {}
 
     @contextmanager
     def store(self) -> Iterator[Store]:
@@ -247,28 +269,70 @@ class Workspace:
         if current is not None and time.monotonic() < self._checked_until:
             return current
         with self.store() as store:
-            version = store.data_version()
+            key = (store.data_version(), store.reports_version(), dt.date.today())
         self._checked_until = time.monotonic() + VERSION_CHECK_SECONDS
-        if current is not None and current.version == version:
+        if current is not None and _key(current) == key:
             return current
         with self._snapshot_lock:
             current = self._snapshot
-            if current is not None and current.version == version:
+            if current is not None and _key(current) == key:
                 return current
-            with self.store() as store:
-                version = store.data_version()
-                ledgers = store.load()
-            fresh = Snapshot(version=version, ledgers=ledgers, settings=self.settings)
+            if current is not None and current.version == key[0] and current.base is not None:
+                base = current.base  # only the reports or the day moved: no reading again
+            else:
+                with self.store() as store:
+                    base = store.load()
+            fresh = self._at(base, version=key[0], day=key[2])
             _ = fresh.analysis  # computed here, under the lock, once per version
             self._snapshot = fresh
             return fresh
+
+    def _at(self, base: LedgerTables, *, version: int, day: dt.date) -> Snapshot:
+        """Return a snapshot of ``base`` as it stood at ``day``, every status report up to it overlaid.
+
+        "Now" is the state at today (campaign spec): the figures of every page take the
+        counties' latest reports into account, and the base ledgers stay untouched.
+        """
+        with self.store() as store:
+            reports_version = store.reports_version()
+        reports = self.reports()
+        ledgers = state_at(base, reports, as_of=day) if len(reports) else base
+        return Snapshot(
+            version=version,
+            ledgers=ledgers,
+            settings=self.settings,
+            reports_version=reports_version,
+            day=day,
+            base=base,
+        )
+
+    def snapshot_at(self, day: dt.date) -> Snapshot:
+        """Return the snapshot of the state at ``day`` (``--as-of``): the current one for today.
+
+        A few past dates are kept per version (:data:`AS_OF_KEPT`); each costs one analysis.
+        """
+        current = self.snapshot()
+        if day == current.day:
+            return current
+        if current.day is not None and day > current.day:
+            raise ConfigError(f"截至日期 {day} 晚于今天（{current.day}），只能查今天或以前的状态")
+        key = (current.version, current.reports_version, day)
+        with self._snapshot_lock:
+            found = self._as_of.get(key)
+            if found is None:
+                base = current.base if current.base is not None else current.ledgers
+                found = self._at(base, version=current.version, day=day)
+                if len(self._as_of) >= AS_OF_KEPT:
+                    self._as_of.pop(next(iter(self._as_of)))
+                self._as_of[key] = found
+        return found
 
     def prepare(self, ledgers: LedgerTables) -> Snapshot:
         """Analyse tables about to replace the whole store (while the store writes them).
 
         The result becomes current only through :meth:`install`, after the write succeeded.
         """
-        fresh = Snapshot(version=-1, ledgers=ledgers, settings=self.settings)
+        fresh = self._at(ledgers, version=-1, day=dt.date.today())
         _ = fresh.analysis
         return fresh
 

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from chain_graph.analysis import blocked, key_enterprises, rank_blocked, recovery
-from chain_graph.campaign import compliance, county_ranking, round_ends, series, state_at
+from chain_graph.campaign import compliance, county_ranking, round_ends, series_by_groups, state_at
 from chain_graph.errors import ConfigError
 from chain_graph.graph import SupplyGraph, own_capacity
 from chain_graph.model import LedgerTables
@@ -242,15 +242,19 @@ def scorecard(
     if not rounds:
         raise ConfigError(f"{period.label}截至 {end} 尚无已结束的填报轮次，无法生成调度通报")
     base = rounds[0] - dt.timedelta(days=7)
-    thresholds = {
-        "output_threshold": settings.key_output_threshold,
-        "tax_threshold": settings.key_tax_threshold,
-        "threshold": settings.blocked_threshold,
-    }
     codes = _counties(graph, home_adcode=settings.home_adcode)
-    by_county = series(graph, ledgers, reports, ends=[base, rounds[-1]], group="county", **thresholds)
-    by_county = by_county[by_county["group"].isin(codes)]
-    city_series = series(graph, ledgers, reports, ends=[base, rounds[-1]], group="city", **thresholds)
+    both = series_by_groups(
+        graph,
+        ledgers,
+        reports,
+        ends=[base, rounds[-1]],
+        groups=["county", "city"],
+        output_threshold=settings.key_output_threshold,
+        tax_threshold=settings.key_tax_threshold,
+        threshold=settings.blocked_threshold,
+    )
+    by_county = both["county"][both["county"]["group"].isin(codes)]
+    city_series = both["city"]
     table = _round_figures(by_county, base=base, last=rounds[-1]).reindex(codes)
     ranked = county_ranking(by_county)
     ranked = ranked[ranked["round"] == rounds[-1]].set_index("group")

@@ -6,7 +6,8 @@ configuration error, 3 the store failed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -147,12 +148,21 @@ def analyze(
     stop_region: Annotated[
         list[str] | None, typer.Option(help="情景：该行政区划代码前缀内的企业全部停产，如 42")
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="分析某日的状态（如 2026-11-27）：叠加截至该日的状态填报；默认今天"),
+    ] = None,
+    reports: Annotated[
+        list[Path] | None,
+        typer.Option("--reports", help="状态填报文件（分析台账目录时叠加；存储中的填报自动叠加）"),
+    ] = None,
 ) -> None:
     """缺口分析：堵点供应商、影响产值与投资、属地与跨区域协调、协调顺序。"""
     import json
 
     with user_errors():
-        snap = load_snapshot(data_dir, store, load_settings())
+        day = _day(as_of)
+        snap = load_snapshot(data_dir, store, load_settings(), as_of=day, reports=reports or [])
         what_if = _scenario(scenario, stop or [], restore or [], stop_region or [])
         if what_if is not None:
             from application.scenarios import what_if as run_what_if
@@ -193,20 +203,62 @@ def _scenario(path: Path | None, stop: list[str], restore: list[str], regions: l
         raise ConfigError(f"情景参数有误：{error}") from error
 
 
-def load_snapshot(data_dir: Path | None, store: str | None, settings: Settings) -> Snapshot:
-    """Return the tables of ``data_dir`` (validated; every issue shown) or of the store, to analyse."""
-    from application.workspace import Snapshot
+def _day(text: str | None) -> dt.date:
+    """Return the date of ``--as-of`` (default today); say so when it is no date."""
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"--as-of 应为日期，如 2026-11-27，当前为 {text!r}") from None
 
+
+def load_snapshot(
+    data_dir: Path | None,
+    store: str | None,
+    settings: Settings,
+    *,
+    as_of: dt.date | None = None,
+    reports: Sequence[Path] = (),
+) -> Snapshot:
+    """Return the tables of ``data_dir`` (validated; every issue shown) or of the store, to analyse.
+
+    The state at ``as_of`` (default today): the store's status reports, or the ``reports``
+    files given with a directory, overlaid up to that day (campaign spec).
+    """
+    from application.workspace import Snapshot
+    from chain_graph.campaign import state_at
+
+    day = as_of or dt.date.today()
     if data_dir is None:
         with open_store(store, settings=settings) as source:
-            return Snapshot(version=source.data_version(), ledgers=source.load(), settings=settings)
+            base, recorded = source.load(), source.reports()
+            return Snapshot(
+                version=source.data_version(),
+                ledgers=state_at(base, recorded, as_of=day) if len(recorded) else base,
+                settings=settings,
+                day=day,
+                base=base,
+            )
     from ingest.loader import read_directory
 
     validation = read_directory(data_dir, settings=settings)
     if not validation.ok:
         errors.print(issue_table(validation.issues))
         raise LedgerValidationError(validation.issues)
-    return Snapshot(version=0, ledgers=validation.ledgers, settings=settings)
+    base = validation.ledgers
+    if not reports:
+        return Snapshot(version=0, ledgers=base, settings=settings, day=day, base=base)
+    from ingest.reports import read_reports
+
+    found = read_reports(list(reports), ledgers=base, today=dt.date.today())
+    if not found.ok:
+        errors.print(issue_table(found.issues))
+        raise LedgerValidationError(found.issues)
+    frame = found.reports.assign(seq=range(1, len(found.reports) + 1))
+    return Snapshot(
+        version=0, ledgers=state_at(base, frame, as_of=day), settings=settings, day=day, base=base
+    )
 
 
 @app.command()
@@ -291,7 +343,10 @@ def demo(
         sock = listen(host, port) if then_serve else None  # a taken port stops the demo before it starts
         try:
             url, users_file = fresh_files(data_dir, store=store)
-            settings = load_settings().model_copy(update={"store": url, "auth_db": str(users_file)})
+            targets = data_dir / "targets.yaml"
+            settings = load_settings().model_copy(
+                update={"store": url, "auth_db": str(users_file), "targets_file": str(targets)}
+            )
             with open_store(url, settings=settings) as target:
                 _demo_data(data_dir, target, settings=settings)
                 ws = Workspace(settings, store=target)
@@ -300,17 +355,33 @@ def demo(
                 print_report(console, snap.analysis, top=10)
                 console.print(f"演示数据（虚构）已载入 {url}；可继续运行 chain-graph analyze --store {url}")
                 _demo_ledger(ws, snap)
+                _demo_campaign(ws, snap, targets=targets)
                 logins = add_users(users_file, county=busiest_county(snap))
         except BaseException:
             if sock is not None:
                 sock.close()
             raise
-    start = f"CHAIN_GRAPH_AUTH_DB={users_file} chain-graph serve --store {url} --port {port}"
+    start = (
+        f"CHAIN_GRAPH_AUTH_DB={users_file} CHAIN_GRAPH_TARGETS_FILE={targets} "
+        f"chain-graph serve --store {url} --port {port}"
+    )
     print_logins(logins, console_url=f"http://{host}:{port}/console/", start="" if then_serve else start)
     if sock is not None:
         with user_errors():
             state = AppState(settings)
         run_service(sock, settings, state=state, host=host, port=port)
+
+
+def _demo_campaign(ws: Workspace, snap: Snapshot, *, targets: Path) -> None:
+    """Twelve weeks of county status reports, and the plan's targets (演示复工复产填报)."""
+    import datetime as dt
+
+    from application.demo_campaign import seed_reports, write_targets
+
+    today = dt.date.today()
+    rows = seed_reports(ws, snap, today=today)
+    write_targets(targets, start=today - dt.timedelta(days=7 * 12), recovery=ws.settings.capacity_target)
+    console.print(f"已生成 12 周的县市区复工复产填报（{rows} 条）和目标文件 {targets}")
 
 
 def _demo_data(data_dir: Path, target: Store, *, settings: Settings) -> None:

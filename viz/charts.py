@@ -65,7 +65,13 @@ def _empty(width: int, title: str, note: str) -> Markup:
 
 
 def bar_chart(
-    bars: Sequence[Bar], *, title: str, color: str = "#b2182b", width: int = 560, empty: str = "暂无数据"
+    bars: Sequence[Bar],
+    *,
+    title: str,
+    color: str = "#b2182b",
+    width: int = 560,
+    empty: str = "暂无数据",
+    label_width: int = 130,
 ) -> Markup:
     """Horizontal bars, one per row, longest scaled to the width; each value written beside it.
 
@@ -79,7 +85,7 @@ def bar_chart(
     """
     if not bars:
         return _empty(width, title, empty)
-    label_width, row, top = 130, 24, 8
+    row, top = 24, 8
     room = width - label_width - 90
     largest = max((b.value for b in bars), default=0.0) or 1.0
     body: list[str] = []
@@ -190,18 +196,18 @@ def trend_chart(
 
 
 def _nice_step(largest: float) -> float:
-    """Return a round grid step so that four steps cover ``largest`` (1, 2 or 5 × a power of ten).
+    """Return a round grid step so that four steps cover ``largest`` (1, 2, 2.5 or 5 × a power of ten).
 
     Examples
     --------
-    >>> _nice_step(0), _nice_step(7), _nice_step(37), _nice_step(1234)
-    (1.0, 2.0, 10.0, 500.0)
+    >>> _nice_step(0), _nice_step(7), _nice_step(37), _nice_step(100), _nice_step(1234)
+    (1.0, 2.0, 10.0, 25.0, 500.0)
     """
     if largest <= 0:
         return 1.0
     rough = largest / 4
     power = 10.0 ** len(str(int(rough))) / 10 if rough >= 1 else 1.0
-    for factor in (1, 2, 5, 10):
+    for factor in (1, 2, 2.5, 5, 10):
         if factor * power >= rough:
             return float(factor * power)
     return float(10 * power)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import CurrentUser, State, require
-from api.routers.common import Limit, Offset, cached_json, cached_page_async
+from api.routers.common import AsOf, Limit, Offset, cached_json, cached_page_async, snapshot_for
 from api.schemas import BlockedPublic, Page, RequestRow
 from api.users import Permission, User
 from application import queries
@@ -25,9 +25,9 @@ router = APIRouter(tags=["analysis"])
 
 
 @router.get("/analysis/summary")
-def summary(state: State, user: CurrentUser) -> Any:
-    """全市概况：企业、项目、受阻配套企业和影响产值/投资（万元），以及各产业链。"""
-    snap = state.snapshot()
+async def summary(state: State, user: CurrentUser, as_of: AsOf = None) -> Any:
+    """全市概况：企业、项目、受阻配套企业和影响产值/投资（万元），以及各产业链。可查某日的状态。"""
+    snap = await snapshot_for(state, as_of)
     return cached_json(snap, user.visibility, ("summary",), lambda: queries.summary(snap))
 
 
@@ -39,9 +39,10 @@ async def blocked(
     offset: Offset = 0,
     scope: Annotated[str | None, Query(pattern="^(local|in_province|out_of_province|unknown)$")] = None,
     county: Annotated[str | None, Query(max_length=6)] = None,
+    as_of: AsOf = None,
 ) -> Any:
-    """受阻配套企业（按排序），含属地/跨区域路由。县市区账号只看本县市区的。"""
-    snap = await state.snapshot_async()
+    """受阻配套企业（按排序），含属地/跨区域路由。县市区账号只看本县市区的。可查某日的状态。"""
+    snap = await snapshot_for(state, as_of)
     vis = user.visibility
     return await cached_page_async(
         snap,
@@ -60,9 +61,10 @@ async def coordination(
     limit: Limit = 100,
     offset: Offset = 0,
     target: Annotated[str | None, Query(max_length=30, description="目标省/市")] = None,
+    as_of: AsOf = None,
 ) -> Any:
-    """跨区域协调清单：每行一个（受阻配套企业, 直接采购方, 配套产品）。"""
-    snap = await state.snapshot_async()
+    """跨区域协调清单：每行一个（受阻配套企业, 直接采购方, 配套产品）。可查某日的状态。"""
+    snap = await snapshot_for(state, as_of)
     vis = user.visibility
     return await cached_page_async(
         snap,
@@ -81,9 +83,10 @@ async def local(
     limit: Limit = 100,
     offset: Offset = 0,
     county: Annotated[str | None, Query(max_length=6)] = None,
+    as_of: AsOf = None,
 ) -> Any:
-    """本地配套企业督促复产清单。县市区账号只看本县市区的。"""
-    snap = await state.snapshot_async()
+    """本地配套企业督促复产清单。县市区账号只看本县市区的。可查某日的状态。"""
+    snap = await snapshot_for(state, as_of)
     vis = user.visibility
     return await cached_page_async(
         snap,

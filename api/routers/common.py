@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,16 +15,34 @@ from starlette.concurrency import run_in_threadpool
 from chain_graph.records import plain_records
 
 if TYPE_CHECKING:
+    from api.state import AppState
     from application.visibility import Visibility
     from application.workspace import Snapshot
 
-__all__ = ["Limit", "Offset", "cached_json", "cached_page", "cached_page_async", "page"]
+__all__ = [
+    "AsOf",
+    "Limit",
+    "Offset",
+    "cached_json",
+    "cached_page",
+    "cached_page_async",
+    "page",
+    "snapshot_for",
+]
 
 PAGE_CACHE = 512
 """Most list pages kept per data version."""
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="Rows per page (1–1000).")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
+AsOf = Annotated[dt.date | None, Query(description="某日的状态（叠加截至该日的状态填报）；默认今天")]
+
+
+async def snapshot_for(state: AppState, as_of: dt.date | None) -> Snapshot:
+    """Return the current snapshot, or the state at ``as_of`` (computed in a worker thread)."""
+    if as_of is None:
+        return await state.snapshot_async()
+    return await run_in_threadpool(state.snapshot_at, as_of)
 
 
 def page(frame: pd.DataFrame, limit: int, offset: int) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from api.deps import COOKIE, State
 from api.routers.imports import perform_import
 from api.routers.pages import PAGE, csrf_ok, login_first, page_user, refuse, render
 from api.users import Permission
-from application import queries, scenarios
+from application import campaign, queries, scenarios
 from application.imports import table_guide
 from application.workspace import Snapshot
 from chain_graph.errors import ChainGraphError, NotFoundError
@@ -121,12 +121,21 @@ def logout(request: Request, state: State, csrf: Annotated[str, Form()] = "") ->
 
 
 @router.get("/")
-def dashboard(request: Request, state: State) -> Response:
-    """概况。"""
+def dashboard(request: Request, state: State, as_of: str = "") -> Response:
+    """概况（可查看以前某日的状态）。"""
     user = page_user(request, state)
     if user is None:
         return login_first()
-    figures = queries.dashboard(state, state.snapshot(), user.visibility, today=dt.date.today())
+    today = dt.date.today()
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else today
+        snap = state.snapshot_at(day)
+    except ValueError:
+        return refuse(request, state, user, "日期格式应为 2026-11-27", status_code=422, title="请求未完成")
+    except ChainGraphError as error:
+        return refuse(request, state, user, error.message, status_code=422, title="请求未完成")
+    figures = queries.dashboard(state, snap, user.visibility, today=day)
+    progress = campaign.overview(snap, user.visibility, state.reports(), today=day)
     return render(
         request,
         state,
@@ -141,7 +150,50 @@ def dashboard(request: Request, state: State) -> Response:
         chains=figures["chains"],
         trend=figures["trend"],
         charts=_dashboard_charts(figures, county=user.visibility.is_county),
+        campaign=progress,
+        settings_weekday=state.settings.report_weekday,
+        day=day,
+        today=today,
+        campaign_charts=_campaign_charts(progress, county=user.visibility.county),
     )
+
+
+def _campaign_charts(progress: dict[str, Any], *, county: str) -> dict[str, Markup]:
+    """Return the campaign panel's charts: recovery against the target, the counties' ranks."""
+    if not progress["rounds"]:
+        return {}
+    weeks = [f"{day:%m-%d}" for day in progress["rounds"]]
+    lines = [
+        Series("全市产能恢复率（%）", "#0b3d91", [100 * (r["recovery"] or 0) for r in progress["city"]]),
+        Series("目标（%）", "#b2182b", [100 * progress["target"]] * len(weeks)),
+    ]
+    if progress["own"]:
+        name = region_name(county) or county
+        lines.insert(
+            1, Series(f"{name}（%）", "#1a9850", [100 * (r["recovery"] or 0) for r in progress["own"]])
+        )
+    ranks = progress["ranks"].get("all", [])
+    bars = [
+        Bar(
+            f"{r['rank']}. {region_name(r['group']) or r['group']}" + _move(r["rank_change"]),
+            100 * r["recovery"],
+            f"{100 * r['recovery']:.1f}%",
+        )
+        for r in ranks
+    ]
+    return {
+        "recovery": trend_chart(weeks, lines, title="重点规模企业产能恢复率（按轮次）"),
+        "ranks": bar_chart(
+            bars, title="各县市区产能恢复率排名（最近一轮）", color="#0b3d91", label_width=180
+        ),
+    }
+
+
+def _move(change: float | None) -> str:
+    """Write a rank's change as an arrow: ↑2, ↓1, or nothing."""
+    if change is None or change == 0:
+        return ""
+    return f" ↑{int(change)}" if change > 0 else f" ↓{int(-change)}"
 
 
 _STATUS_COLORS = {"registered": "#d6604d", "in_progress": "#f4a582", "closed": "#4393c3"}

@@ -25,6 +25,7 @@ from playwright.sync_api import FloatRect, Page
 from api.state import AppState
 from api.users import Role
 from application.demo import busiest_county, seed_ledger
+from application.demo_campaign import seed_reports, write_targets
 from chain_graph.regions import region_name
 from chain_graph.settings import Settings
 from chain_graph.store.sqlite import SQLiteStore
@@ -45,7 +46,10 @@ TALLEST = 1800
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str], str]]:
     """The demo city (synthetic, 2,300 firms) with a seeded ledger: URL, tokens, the county."""
     tmp = tmp_path_factory.mktemp("walk")
-    settings = Settings(store=f"sqlite:///{tmp}/walk.db", auth_db=str(tmp / "auth.db"))
+    targets = write_targets(tmp / "targets.yaml", start=dt.date.today() - dt.timedelta(days=84), recovery=0.9)
+    settings = Settings(
+        store=f"sqlite:///{tmp}/walk.db", auth_db=str(tmp / "auth.db"), targets_file=str(targets)
+    )
     synthesize(tmp / "data", seed=1)
     with SQLiteStore(settings.store, batch_size=SETTINGS.write_batch_size) as store:
         store.write(read_directory(tmp / "data", settings=SETTINGS).ledgers)
@@ -53,6 +57,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
     try:
         snap = state.snapshot()
         seed_ledger(state, snap, by="市工信局管理员", today=dt.date.today())
+        seed_reports(state, snap, today=dt.date.today())
         county = busiest_county(snap)
         tokens = {
             "admin": state.users.add("市工信局管理员", Role.ADMIN)[1],
@@ -104,6 +109,7 @@ def test_the_city_officials_monday(demo: tuple[str, dict[str, str], str], tmp_pa
         _shoot(page, "01-login")
         _login(page, base, tokens["admin"])
         assert "全市概况" in page.content()
+        assert "复工复产进度" in page.content()  # the campaign leads
         assert page.locator("svg.chart").count() >= 3  # trend, by scope, by county, by unit
         _shoot(page, "02-dashboard")
 
@@ -176,6 +182,7 @@ def test_a_county_officials_day(demo: tuple[str, dict[str, str], str], tmp_path:
         page = _offline_page(context, problems)
         _login(page, base, tokens["county"])
         assert f"{name}概况" in page.content()
+        assert "本县市区排名" in page.content()
         assert "跨区域协调清单" not in page.locator("header nav").inner_text()
         _shoot(page, "21-county-dashboard")
 

@@ -80,3 +80,40 @@ def test_a_date_after_today_and_a_workbook(
 def test_readers_may_not_record(client: TestClient, tokens: dict[str, str]) -> None:
     for role in ("province", "viewer"):
         assert _post(client, tokens[role], "E1,2026-01-05,正常,\n").status_code == 403
+
+
+def test_now_is_the_state_at_today_and_any_past_date_can_be_asked(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    admin = auth(tokens["admin"])
+
+    def blocked(query: str = "") -> list[str]:
+        response = client.get(f"/analysis/blocked{query}", headers=admin)
+        assert response.status_code == 200, response.text
+        return [row["id"] for row in response.json()["data"]]
+
+    assert blocked() == ["S1"]
+    assert _post(client, tokens["admin"], f"S1,{dt.date.today().isoformat()},正常,\n").status_code == 200
+    assert blocked() == []  # S1 reported back today: no longer blocked, on every page
+    assert blocked(f"?as_of={yesterday}") == ["S1"]  # the state before the report
+    future = client.get("/analysis/summary?as_of=2999-01-01", headers=admin)
+    assert future.status_code == 422
+    assert "晚于今天" in future.json()["message"]
+
+
+def test_the_campaign_as_a_county_sees_it(client: TestClient, tokens: dict[str, str]) -> None:
+    today = dt.date.today().isoformat()
+    assert _post(client, tokens["admin"], f"E1,{today},部分停产,70%\n").status_code == 200
+    county = auth(tokens["hecheng"])
+    series = client.get("/campaign/series?group=county&rounds=3", headers=county).json()
+    assert {row["group"] for row in series["data"]} == {"431202"}
+    ranking = client.get("/campaign/ranking", headers=county).json()
+    assert ranking["counties"] == 2
+    assert {row["group"] for row in ranking["data"]} == {"431202"}
+    compliance = client.get("/campaign/compliance", headers=county).json()
+    assert [row["county"] for row in compliance["data"]] == ["431202"]
+    client.post("/console/login", data={"token": tokens["hecheng"]})
+    page = client.get("/console/").text
+    assert "复工复产进度" in page
+    assert "本县市区排名" in page

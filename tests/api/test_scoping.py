@@ -143,6 +143,10 @@ ROUTES: dict[tuple[str, str], Call] = {
         status=READ_ONLY,
     ),
     ("GET", "/reports"): Call("/reports", "/reports?id=E2"),
+    ("GET", "/campaign/series"): Call("/campaign/series?group=county"),
+    ("GET", "/campaign/compliance"): Call("/campaign/compliance"),
+    ("GET", "/campaign/ranking"): Call("/campaign/ranking"),
+    ("GET", "/campaign/targets"): Call("/campaign/targets"),
     ("GET", "/imports/{ticket}/rejects.csv"): Call(
         "/imports/" + "0" * 32 + "/rejects.csv", status={"admin": 404, **ADMIN_ONLY}
     ),

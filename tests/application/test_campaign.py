@@ -107,3 +107,18 @@ def test_targets_from_the_file(snap: Snapshot, tmp_path: Path) -> None:
     path.write_text("- {metric: recovery, value: 0.9}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="第 1 项 by"):
         campaign.targets(snap, Visibility.whole_city(), REPORTS, ends=ends)
+
+
+def test_past_rounds_start_from_the_base_not_from_todays_state(tmp_path: Path, canonical_dir: Path) -> None:
+    settings = Settings(store=f"sqlite:///{tmp_path}/r.db")
+    with SQLiteStore(settings.store, batch_size=SETTINGS.write_batch_size) as store:
+        store.write(read_directory(canonical_dir, settings=SETTINGS).ledgers)
+        store.append_reports(REPORTS.drop(columns=["seq"]), by="鹤城区", at=dt.datetime(2026, 11, 26, 17))
+        ws = Workspace(settings, store=store)
+        snap = ws.snapshot()  # today's state: E1 at 80 %
+        assert snap.ledgers.firms.set_index("id").loc["E1", "capacity"] == 80.0
+        city = campaign.series(
+            snap, Visibility.whole_city(), ws.reports(), ends=[dt.date(2026, 11, 20)], group="city"
+        )
+        # 11-20: E1 had not reported yet (100 % as the ledgers say); E2 at 90 % since 11-19
+        assert city["recovery"].iloc[0] == pytest.approx((30000 * 1.0 + 5000 * 0.9) / 35000)

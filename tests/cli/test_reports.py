@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import openpyxl
@@ -122,3 +123,21 @@ def test_usage_errors_exit_2(tmp_path: Path, store_url: str, args: list[str]) ->
     result = runner.invoke(app, [*args, "--store", store_url])
     assert result.exit_code == 2, result.output
     assert not (tmp_path / "复产填报_4312.xlsx").exists()
+
+
+def test_analyze_as_of_a_date_overlays_the_reports_up_to_it(tmp_path: Path, canonical_dir: Path) -> None:
+    reports = write_csv(
+        tmp_path / "复产填报.csv", [["企业编号", "截至日期", "生产状态"], ["S1", "2026-11-20", "正常"]]
+    )
+
+    def blocked(*options: str) -> list[str]:
+        result = runner.invoke(app, ["analyze", str(canonical_dir), "--json", *options])
+        assert result.exit_code == 0, result.output
+        return [row["id"] for row in json.loads(result.stdout)["blocked"]]
+
+    assert blocked() == ["S1"]  # no reports: the ledgers as they are
+    assert blocked("--reports", str(reports), "--as-of", "2026-11-19") == ["S1"]  # before S1's report
+    assert blocked("--reports", str(reports), "--as-of", "2026-11-25") == []  # S1 reported back
+    bad = runner.invoke(app, ["analyze", str(canonical_dir), "--as-of", "上周五"])
+    assert bad.exit_code == 2
+    assert "--as-of 应为日期" in bad.output
