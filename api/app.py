@@ -23,6 +23,7 @@ from api.routers import (
     campaign,
     console,
     console_ledger,
+    console_reports,
     exports,
     imports,
     ledger,
@@ -48,6 +49,7 @@ ROUTERS = (
     reports.router,
     console.router,
     console_ledger.router,
+    console_reports.router,
     maps.router,
 )
 """Every router of the service (the route-enumerating tests walk these and the app's own routes)."""

@@ -228,13 +228,15 @@ def targets(
 def overview(snap: Snapshot, vis: Visibility, reports: pd.DataFrame, *, today: dt.date) -> dict[str, Any]:
     """Return what the console's campaign panel shows at ``today``.
 
-    The recovery line of the last rounds (the city's; a county's own too), the target,
-    counties ranked at the last round with their change (a county: its own rank of how
-    many), who has not reported in the last round, and what changed since the round before.
+    The recovery line of the last rounds and of today, in the round still open (the
+    city's; a county's own too), the target, counties ranked at the last point with their
+    change (a county: its own rank of how many), who has not reported in the last closed
+    round, and what changed since the point before.
     """
-    ends = rounds(snap.settings, end=today)
-    if not ends:
+    closed = rounds(snap.settings, end=today)
+    if not closed:
         return {"rounds": []}
+    ends = closed if closed[-1] == today else [*closed, today]  # the open round so far: today's point
     city = series(snap, vis, reports, ends=ends, group="city")
     counties = series(snap, Visibility.whole_city(), reports, ends=ends, group="county")
     ranked = campaign.county_ranking(counties)
@@ -252,7 +254,8 @@ def overview(snap: Snapshot, vis: Visibility, reports: pd.DataFrame, *, today: d
         "own": None if own is None else _records(own),
         "target": snap.settings.capacity_target,
         "ranks": ranks,
-        "compliance": _records(compliance(snap, vis, reports, end=ends[-1]).drop(columns=["missing"])),
+        "closed": closed[-1],
+        "compliance": _records(compliance(snap, vis, reports, end=closed[-1]).drop(columns=["missing"])),
         "change": {
             column: float(now[column] - before[column])
             for column in ("recovery", "availability", "at_target", "blocked", "value_at_risk")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,21 @@ import pandas as pd
 from application.visibility import Visibility
 from application.workspace import Snapshot, Workspace
 from chain_graph.campaign import state_at
-from chain_graph.errors import ConfigError
+from chain_graph.errors import ConfigError, StaleItemError
+from ingest.readers import RawTable, Source
 from ingest.reports import read_reports
-from ingest.validate import ReportValidation
+from ingest.validate import ReportValidation, validate_reports
 
-__all__ = ["ReportImport", "import_reports", "prefilled", "public", "recorded"]
+__all__ = [
+    "FORM_COLUMNS",
+    "ReportImport",
+    "import_reports",
+    "prefilled",
+    "public",
+    "record_form",
+    "recorded",
+    "version",
+]
 
 
 @dataclass(frozen=True)
@@ -183,3 +193,68 @@ def _last_given(reports: pd.DataFrame, column: str, today: dt.date) -> dict[str,
     shown = reports[(reports["as_of"] <= today.isoformat()) & reports[column].notna()]
     last = shown.sort_values(["as_of", "seq"], kind="stable").groupby("id")[column].last()
     return {str(k): float(v) for k, v in last.items()}
+
+
+FORM_COLUMNS = (
+    ("id", "对象编号"),
+    ("as_of", "填报日期"),
+    ("status", "生产状态"),
+    ("capacity", "产能恢复率"),
+    ("recovery_days", "预计恢复天数"),
+    ("problem", "存在问题"),
+    ("started", "是否开复工"),
+    ("completed", "累计完成投资"),
+    ("workers", "在岗人数"),
+    ("reporter", "填报人"),
+)
+"""The fields of a county's console form (its pre-filled rows), with the headers they are
+validated under: the same checks and messages as a reports file."""
+
+
+def record_form(
+    ws: Workspace,
+    snap: Snapshot,
+    vis: Visibility,
+    rows: Sequence[Mapping[str, str]],
+    *,
+    by: str,
+    today: dt.date,
+    version: int,
+    at: dt.datetime,
+) -> ReportImport:
+    """Record a county's weekly form: each row an entity's state as of ``today``.
+
+    The rows are validated exactly as a reports file (as the table 在线填报, each row
+    located by its place in the form). ``version`` is the reports version the form was
+    shown with: if anything was recorded since, the form is refused (:class:`StaleItemError`,
+    "refresh and try again"), as a ledger action is.
+    """
+    with ws.store() as store:
+        if store.reports_version() != version:
+            raise StaleItemError("填报数据已被他人更新，请刷新页面后重新填写")
+    cells = pd.DataFrame(  # one column per header position, all text, as a reader gives them
+        {
+            k: [today.isoformat() if key == "as_of" else str(row.get(key, "") or "") for row in rows]
+            for k, (key, _) in enumerate(FORM_COLUMNS)
+        }
+    )
+    table = RawTable(
+        source=Source("reports", Path("在线填报")),
+        sheet="",
+        headers=[header for _, header in FORM_COLUMNS],
+        cells=cells,
+        rows=list(range(1, len(rows) + 1)),
+    )
+    validation = validate_reports([table], ledgers=snap.base_ledgers, today=today, county=vis.county)
+    if not validation.ok:
+        return ReportImport(validation, 0)
+    with ws.store() as store:
+        appended = store.append_reports(validation.reports, by=by, at=at)
+    ws.refresh()
+    return ReportImport(validation, appended)
+
+
+def version(ws: Workspace) -> int:
+    """Return the store's reports version (what a form carries to detect a later change)."""
+    with ws.store() as store:
+        return store.reports_version()

@@ -85,6 +85,7 @@ def render(
         "may_city_documents": bool(user and user.may(Permission.CITY_DOCUMENTS)),
         "may_import": bool(user and user.may(Permission.IMPORT)),
         "may_write": bool(user and user.may(Permission.WRITE_LEDGER)),
+        "may_report": bool(user and user.may(Permission.REPORT)),
     }
     return templates.TemplateResponse(request, name, base | context, status_code=status_code)
 

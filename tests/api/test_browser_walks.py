@@ -186,6 +186,16 @@ def test_a_county_officials_day(demo: tuple[str, dict[str, str], str], tmp_path:
         assert "跨区域协调清单" not in page.locator("header nav").inner_text()
         _shoot(page, "21-county-dashboard")
 
+        before = page.locator("svg.chart").first.inner_html()
+        _nav(page, "状态填报")
+        _shoot(page, "24-county-report-form")
+        page.locator("input[name=capacity]").first.fill("5")  # a key enterprise stopped this week
+        page.click("form.report-form button[type=submit]")
+        page.wait_for_url(f"{base}/console/?reported=*")
+        after = page.locator("svg.chart").first.inner_html()
+        assert after != before  # the county's recovery line took the new report at once
+        assert f"{dt.date.today():%m-%d}" in after  # as today's point
+
         _nav(page, "本地配套企业清单")
         counties = set(page.locator("table tr td:nth-child(3)").all_inner_texts())
         assert counties == {name}

@@ -265,3 +265,56 @@ def test_a_bad_registration_gets_a_page_that_says_why(
     assert message in refused.text
     with state.store() as store:
         assert len(store.ledger_items()) == before
+
+
+def _form_fields(page: str) -> tuple[str, list[tuple[str, str]]]:
+    """The report form's key and fields as a browser would send them (inputs and selections)."""
+    version = re.search(r'name="reports_version" value="(-?\d+)"', page)
+    assert version
+    fields: list[tuple[str, str]] = []
+    for match in re.finditer(
+        r'<input (?:type="hidden" )?name="(\w+)" value="([^"]*)"|<select name="(\w+)">(.*?)</select>',
+        page,
+        re.S,
+    ):
+        if match.group(1):
+            fields.append((match.group(1), match.group(2)))
+        else:
+            chosen = re.search(r'<option value="([^"]*)" selected', match.group(4))
+            fields.append((match.group(3), chosen.group(1) if chosen else ""))
+    return version.group(1), [f for f in fields if f[0] not in ("csrf", "reports_version", "county")]
+
+
+def _as_form(csrf: str, version: str, fields: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """The fields as a form body: each name with its values in row order."""
+    body: dict[str, str | list[str]] = {"csrf": csrf, "reports_version": version}
+    for name, value in fields:
+        values = body.setdefault(name, [])
+        assert isinstance(values, list)
+        values.append(value)
+    return body
+
+
+def test_a_county_sends_its_weekly_report_from_the_console(client: TestClient, state: AppState) -> None:
+    csrf = _login(client, state, Role.COUNTY, COUNTY_E1)
+    page = client.get("/console/reports").text
+    assert "怀化甲机械有限公司" in page  # E1, its key enterprise
+    assert "芷江乙食品有限公司" not in page
+    version, fields = _form_fields(page)
+    # E1 back to 95 %: the capacity field of E1's row (the first row)
+    at = fields.index(("capacity", ""))
+    fields[at] = ("capacity", "95")
+    bad = [*fields]
+    bad[at] = ("capacity", "150")
+    refused = client.post("/console/reports", data=_as_form(csrf, version, bad))
+    assert refused.status_code == 422
+    assert "怀化甲机械有限公司" in refused.text  # the row is named
+    assert 'value="150"' in refused.text  # what was typed stays in the form
+    sent = client.post("/console/reports", data=_as_form(csrf, version, fields), follow_redirects=False)
+    assert sent.status_code == 303
+    stale = client.post("/console/reports", data=_as_form(csrf, version, fields))
+    assert stale.status_code == 409  # someone recorded since this form was shown
+    with state.store() as store:
+        recorded = store.reports()
+    assert recorded.set_index("id").loc["E1", "capacity"] == 95.0
+    assert recorded.set_index("id").loc["E1", "recorded_by"] == f"{Role.COUNTY}-{COUNTY_E1}"

@@ -144,6 +144,13 @@ ROUTES: dict[tuple[str, str], Call] = {
     ),
     ("GET", "/reports"): Call("/reports", "/reports?id=E2"),
     ("GET", "/campaign/series"): Call("/campaign/series?group=county"),
+    ("GET", "/console/reports"): Call("/console/reports", status={"admin": 200, **READ_ONLY}),
+    ("POST", "/console/reports"): Call(
+        "/console/reports",
+        body={"reports_version": "-1"},  # a form shown before a later report: refused, to refresh
+        form=True,
+        status={"admin": 409, "county": 409, **READ_ONLY},
+    ),
     ("GET", "/campaign/compliance"): Call("/campaign/compliance"),
     ("GET", "/campaign/ranking"): Call("/campaign/ranking"),
     ("GET", "/campaign/targets"): Call("/campaign/targets"),
