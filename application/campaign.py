@@ -111,12 +111,16 @@ def due(snap: Snapshot) -> pd.DataFrame:
 def compliance(snap: Snapshot, vis: Visibility, reports: pd.DataFrame, *, end: dt.date) -> pd.DataFrame:
     """Return who has reported in the round ending ``end``, per county (a county: its own row).
 
-    Columns of :func:`chain_graph.campaign.compliance`, plus ``name``; ``missing`` holds
-    the ids not reported and ``missing_names`` their names.
+    Columns of :func:`chain_graph.campaign.compliance`, plus ``name``, ``rank`` (counties
+    ranked by compliance, highest first, then by adcode; a county's rank is among all
+    counties) and ``missing_names``, the names of the ids in ``missing``.
     """
 
     def build() -> pd.DataFrame:
         table = campaign.compliance(reports, end=end, due=due(snap))
+        table = table[table["county"].str.startswith(snap.settings.home_adcode[:4])]
+        order = table.sort_values(["compliance", "county"], ascending=[False, True], kind="stable").index
+        table = table.assign(rank=pd.Series(range(1, len(order) + 1), index=order))
         if vis.is_county:
             table = table[table["county"] == vis.county]
         names = pd.Series([[snap.name_of.get(i, i) for i in ids] for ids in table["missing"]], dtype=object)

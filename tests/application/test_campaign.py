@@ -76,6 +76,7 @@ def test_compliance_and_ranking_as_a_county_sees_them(snap: Snapshot) -> None:
     county = Visibility.of_county(ZHIJIANG)
     table = campaign.compliance(snap, county, REPORTS, end=dt.date(2026, 11, 27))
     assert list(table["county"]) == [ZHIJIANG]
+    assert table["rank"].iloc[0] == 2  # 鹤城区 reported half, 芷江 nothing: 2nd of 2
     # E2 reported 11-19, before the round (11-21 … 11-27): missing, by name
     assert table["missing_names"].iloc[0] == ["芷江乙食品有限公司"]
     everyone = campaign.compliance(snap, Visibility.whole_city(), REPORTS, end=dt.date(2026, 11, 27))
