@@ -24,6 +24,7 @@ from api.routers import (
     console,
     console_ledger,
     console_reports,
+    console_targets,
     exports,
     imports,
     ledger,
@@ -50,6 +51,7 @@ ROUTERS = (
     console.router,
     console_ledger.router,
     console_reports.router,
+    console_targets.router,
     maps.router,
 )
 """Every router of the service (the route-enumerating tests walk these and the app's own routes)."""

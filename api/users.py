@@ -48,6 +48,8 @@ class Permission(StrEnum):
     """The city's documents: the coordination list (for the province), its exports, the weekly report."""
     IMPORT = "import"
     """Import ledger tables (replace the city's data)."""
+    SET_TARGETS = "set_targets"
+    """Set the campaign's targets (目标)."""
     REPORT = "report"
     """Record status reports (状态填报): a county those of its own firms and projects."""
 
@@ -56,6 +58,7 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.WRITE_LEDGER: frozenset({Role.ADMIN, Role.COUNTY}),
     Permission.CITY_DOCUMENTS: frozenset({Role.ADMIN, Role.PROVINCE, Role.VIEWER}),
     Permission.IMPORT: frozenset({Role.ADMIN}),
+    Permission.SET_TARGETS: frozenset({Role.ADMIN}),
     Permission.REPORT: frozenset({Role.ADMIN, Role.COUNTY}),
 }
 """Who may do what: the one table of the roles (the README's role table says the same)."""

@@ -35,6 +35,7 @@ __all__ = [
     "overview",
     "ranking",
     "rounds",
+    "save_targets",
     "series",
     "targets",
 ]
@@ -191,6 +192,33 @@ def load_targets(path: Path) -> list[Target]:
             )
             raise ConfigError(f"目标文件 {path.name} 第 {k} 项 {where}：{message}") from None
         found.append(Target(item.metric, item.value, item.by, item.scope))
+    return found
+
+
+def save_targets(path: Path, entries: list[dict[str, str]]) -> list[Target]:
+    """Validate targets typed in the console and write them as the targets file, atomically.
+
+    ``entries`` are rows of text (``metric``, ``value``, ``by``, ``scope``; a row left all
+    blank is dropped). A mistake is refused, located by row, and nothing is written.
+    """
+    found: list[Target] = []
+    for k, entry in enumerate(entries, start=1):
+        if not any(str(v).strip() for v in entry.values()):
+            continue
+        fields = {key: str(value).strip() for key, value in entry.items() if str(value).strip()}
+        try:
+            item = _TargetEntry.model_validate(fields)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "内容"
+            label = {"metric": "指标", "value": "目标值", "by": "期限", "scope": "范围"}.get(where, where)
+            raise ConfigError(f"第 {k} 行“{label}”有误：{first.get('msg', '')}") from None
+        found.append(Target(item.metric, item.value, item.by, item.scope))
+    rows = [{"metric": t.metric, "value": t.value, "by": t.by, "scope": t.scope} for t in found]
+    text = "# 复工复产目标（在控制台设置）\n" + yaml.safe_dump(rows, allow_unicode=True, sort_keys=False)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)  # whole or not at all
     return found
 
 

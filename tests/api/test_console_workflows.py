@@ -318,3 +318,31 @@ def test_a_county_sends_its_weekly_report_from_the_console(client: TestClient, s
         recorded = store.reports()
     assert recorded.set_index("id").loc["E1", "capacity"] == 95.0
     assert recorded.set_index("id").loc["E1", "recorded_by"] == f"{Role.COUNTY}-{COUNTY_E1}"
+
+
+def test_the_city_sets_targets_and_everyone_sees_their_state(
+    client: TestClient, state: AppState, tmp_path: Path
+) -> None:
+    state.settings = state.settings.model_copy(update={"targets_file": str(tmp_path / "targets.yaml")})
+    csrf = _login(client, state, Role.ADMIN)
+    assert "尚未设置目标" in client.get("/console/targets").text
+    bad = client.post(
+        "/console/targets",
+        data={"csrf": csrf, "metric": "recovery", "value": "很多", "by": "2027-04-30", "scope": ""},
+    )
+    assert bad.status_code == 422
+    assert "第 1 行“目标值”有误" in bad.text
+    assert not (tmp_path / "targets.yaml").exists()  # nothing written
+    done = client.post(
+        "/console/targets",
+        data={"csrf": csrf, "metric": "recovery", "value": "0.9", "by": "2099-04-30", "scope": ""},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    page = client.get("/console/targets").text
+    assert "产能恢复率（0–1）" in page
+    assert "2099-04-30" in page
+    _login(client, state, Role.COUNTY, COUNTY_E1)
+    page = client.get("/console/targets").text
+    assert "2099-04-30" in page  # the city's target, for everyone
+    assert "保存目标" not in page  # but only the city sets them

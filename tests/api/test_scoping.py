@@ -145,6 +145,13 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/reports"): Call("/reports", "/reports?id=E2"),
     ("GET", "/campaign/series"): Call("/campaign/series?group=county"),
     ("GET", "/console/reports"): Call("/console/reports", status={"admin": 200, **READ_ONLY}),
+    ("GET", "/console/targets"): Call("/console/targets"),
+    ("POST", "/console/targets"): Call(
+        "/console/targets",
+        body={"metric": "recovery", "value": "0.9", "by": "2027-04-30", "scope": ""},
+        form=True,
+        status={"admin": 422, "county": 403, "province": 403, "viewer": 403},  # no targets file set
+    ),
     ("POST", "/console/reports"): Call(
         "/console/reports",
         body={"reports_version": "-1"},  # a form shown before a later report: refused, to refresh
