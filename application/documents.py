@@ -7,12 +7,13 @@ download holds what its pages show); :mod:`exports` gives them their official fo
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Literal
 
-from application import queries
+from application import campaign, queries
 from application.problems import visible_events, visible_items
 from application.visibility import Visibility
 from application.workspace import LedgerSnapshot, Snapshot, Workspace
@@ -131,6 +132,31 @@ def weekly(
     return _weekly(ws, snap, vis, ws.ledger(), start=start, end=end, today=today, target=target)
 
 
+def _with_campaign(ws: Workspace, snap: Snapshot, vis: Visibility, report: WeeklyReport) -> WeeklyReport:
+    """Add the campaign to a weekly report: the rounds up to its end, the targets, who has not reported.
+
+    A county's report carries its own county's line and rows (the city's line otherwise).
+    """
+    reports = ws.reports()
+    ends = campaign.rounds(ws.settings, end=report.end)
+    if not ends:
+        return report
+    group: campaign.Group = "county" if vis.is_county else "city"
+    trend = campaign.series(snap, vis, reports, ends=ends, group=group)
+    compliance = campaign.compliance(snap, vis, reports, end=ends[-1])
+    targets = tuple(
+        {"metric": t["metric"], "value": t["value"], "by": t["by"], "scope": t["scope"], **t["rounds"][-1]}
+        for t in campaign.targets(snap, vis, reports, ends=ends)
+        if t["rounds"]
+    )
+    return dataclasses.replace(
+        report,
+        trend=trend[["round", "recovery", "availability", "at_target"]].reset_index(drop=True),
+        targets=targets,
+        unreported=compliance[compliance["compliance"] < 1].reset_index(drop=True),
+    )
+
+
 def _weekly(
     ws: Workspace,
     snap: Snapshot,
@@ -149,7 +175,7 @@ def _weekly(
 
     def build() -> WeeklyReport:
         shown = visible_items(ledger.items, snap, vis)
-        return weekly_report(
+        report = weekly_report(
             snap.analysis,
             shown,
             visible_events(ledger.events, shown),
@@ -160,6 +186,7 @@ def _weekly(
             shown=vis.map_mask(snap.analysis.graph) if vis.is_county else None,
             area=region_name(vis.county) if vis.is_county else "全市",
         )
+        return _with_campaign(ws, snap, vis, report)
 
     return snap.memo(("weekly", vis.key, first, last, goal), build, ledger=ledger.version)
 

@@ -54,6 +54,14 @@ class WeeklyReport:
     units: pd.DataFrame
     area: str = "全市"
     """Whose report it is: the whole city, or a county's name."""
+    trend: pd.DataFrame | None = None
+    """The campaign's rounds up to the period's end (``round``, ``recovery``,
+    ``availability``, ``at_target``), when the report carries them."""
+    targets: tuple[dict[str, Any], ...] = ()
+    """Each target with its value, day, last actual and state."""
+    unreported: pd.DataFrame | None = None
+    """Counties that had not all reported in the period's last round (``name``, ``due``,
+    ``reported``, ``compliance``, ``missing_names``)."""
 
     @property
     def target_met(self) -> bool:

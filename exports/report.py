@@ -41,6 +41,12 @@ SUMMARY_COLUMNS = (
     Column("unit", "单位", width=10),
 )
 """概况: one figure a row, each with its own kind (a count, a rate, a sum of money)."""
+PROGRESS_COLUMNS = (
+    Column("round", "轮次（截至）", "date", 14),
+    Column("recovery", "产能恢复率", "percent", 12),
+    Column("availability", "产值加权可用度", "percent", 14),
+    Column("at_target", "产能达标的重点企业（家）", "int", 22),
+)
 SCOPE_COLUMNS = (
     Column("label", "所在地", width=14),
     Column("suppliers", "受阻企业数", "int", 12),
@@ -99,6 +105,19 @@ def write_report_xlsx(path: Path, report: WeeklyReport, *, exported: dt.date) ->
             ),
             Sheet(
                 "责任单位考核排名", f"{title}—责任单位考核排名", UNIT_COLUMNS, report.units, exported=exported
+            ),
+            *(
+                []
+                if report.trend is None
+                else [
+                    Sheet(
+                        "复工复产进度",
+                        f"{title}—复工复产进度（各轮）",
+                        PROGRESS_COLUMNS,
+                        report.trend,
+                        exported=exported,
+                    )
+                ]
             ),
         ]
     )
@@ -163,7 +182,17 @@ def render_html(report: WeeklyReport, *, generated: dt.datetime) -> str:
         scopes=report.blocked_by_scope.to_dict("records"),
         units=units.to_dict("records"),
         chart=_svg_bars(report.units),
+        trend=[] if report.trend is None else _records(report.trend),
+        targets=list(report.targets),
+        unreported=[] if report.unreported is None else _records(report.unreported),
     )
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, object]]:
+    return [
+        {str(k): v for k, v in row.items()}
+        for row in table.astype(object).where(table.notna(), None).to_dict("records")
+    ]
 
 
 def write_html(path: Path, report: WeeklyReport, *, generated: dt.datetime) -> None:

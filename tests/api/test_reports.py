@@ -117,3 +117,18 @@ def test_the_campaign_as_a_county_sees_it(client: TestClient, tokens: dict[str, 
     page = client.get("/console/").text
     assert "复工复产进度" in page
     assert "本县市区排名" in page
+
+
+def test_the_weekly_report_carries_the_campaign(client: TestClient, tokens: dict[str, str]) -> None:
+    import openpyxl
+
+    assert (
+        _post(client, tokens["admin"], f"E1,{dt.date.today().isoformat()},部分停产,70%\n").status_code == 200
+    )
+    admin = auth(tokens["admin"])
+    page = client.get("/reports/weekly", headers=admin).text
+    assert "五、复工复产进度（各轮）" in page
+    assert "最近一轮未按时报送" in page
+    book = client.get("/reports/weekly?fmt=xlsx", headers=admin)
+    sheets = openpyxl.load_workbook(io.BytesIO(book.content), read_only=True).sheetnames
+    assert "复工复产进度" in sheets
