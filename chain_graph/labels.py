@@ -12,12 +12,14 @@ __all__ = [
     "BLOCKED_SORT_LABELS",
     "ITEM_SORT_LABELS",
     "KIND_LABELS",
+    "METRIC_LABELS",
     "NODE_STATUS_LABELS",
     "PROBLEM_STATUS_LABELS",
     "PRODUCTION_STATUS_LABELS",
     "ROLE_LABELS",
     "SCOPE_LABELS",
     "TABLE_LABELS",
+    "TARGET_STATE_LABELS",
 ]
 
 SCOPE_LABELS: dict[str, str] = {
@@ -73,6 +75,24 @@ ITEM_SORT_LABELS: dict[str, str] = {
     "updated": "最近办理",
 }
 """How ledger items may be ordered (keys: ``application.problems.SORTS``)."""
+
+METRIC_LABELS: dict[str, str] = {
+    "recovery": "产能恢复率（0–1）",
+    "availability": "产值加权可用度（0–1）",
+    "at_target": "达到目标产能的重点企业（家）",
+    "started": "开复工项目（个）",
+    "completed": "累计完成投资（万元）",
+    "progress": "时序进度（0–1）",
+}
+"""What a campaign target is set on (campaign spec, Targets)."""
+
+TARGET_STATE_LABELS: dict[str, str] = {
+    "reached": "已达成",
+    "on_track": "进度正常",
+    "behind": "落后",
+    "missed": "未完成",
+}
+"""The state of a target at a round."""
 
 TABLE_LABELS: dict[str, str] = {
     "firms": "企业（含配套企业）",

@@ -18,6 +18,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from chain_graph.labels import METRIC_LABELS, TARGET_STATE_LABELS
 from chain_graph.report import WeeklyReport
 from exports.workbook import Column, Sheet, atomic_path, build_workbook
 
@@ -184,6 +185,8 @@ def render_html(report: WeeklyReport, *, generated: dt.datetime) -> str:
         chart=_svg_bars(report.units),
         trend=[] if report.trend is None else _records(report.trend),
         targets=list(report.targets),
+        metric_labels=METRIC_LABELS,
+        state_labels=TARGET_STATE_LABELS,
         unreported=[] if report.unreported is None else _records(report.unreported),
     )
 

@@ -21,19 +21,11 @@ from api.users import Permission, User
 from application import campaign
 from chain_graph.campaign import METRICS
 from chain_graph.errors import ChainGraphError
+from chain_graph.labels import METRIC_LABELS, TARGET_STATE_LABELS
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-METRIC_LABELS = {
-    "recovery": "产能恢复率（0–1）",
-    "availability": "产值加权可用度（0–1）",
-    "at_target": "达到目标产能的重点企业（家）",
-    "started": "开复工项目（个）",
-    "completed": "累计完成投资（万元）",
-    "progress": "时序进度（0–1）",
-}
-STATE_LABELS = {"reached": "已达成", "on_track": "进度正常", "behind": "落后", "missed": "未完成"}
 _BLANK_ROWS = 2
 
 
@@ -56,7 +48,7 @@ def _page(
         targets=shown,
         metrics=[(m, METRIC_LABELS[m]) for m in METRICS],
         metric_labels=METRIC_LABELS,
-        state_labels=STATE_LABELS,
+        state_labels=TARGET_STATE_LABELS,
         may_set=user.may(Permission.SET_TARGETS) and bool(state.settings.targets_file),
         file=state.settings.targets_file or "",
         blank_rows=_BLANK_ROWS,
