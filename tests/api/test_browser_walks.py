@@ -20,7 +20,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from playwright.sync_api import FloatRect, Page
+from playwright.sync_api import Browser, FloatRect, Page
 
 from api.state import AppState
 from api.users import Role
@@ -88,6 +88,22 @@ def _shoot(page: Page, name: str) -> None:
         clip: FloatRect = {"x": 0, "y": 0, "width": width, "height": height}
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True, clip=clip)
     page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+
+
+def _city_point(browser: Browser | None, base: str, token: str) -> float:
+    """The city's recovery at today's point on the city bureau's dashboard, in its own context."""
+    assert browser is not None
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = _offline_page(context, [])
+        _login(page, base, token)
+        points = page.locator("svg.chart").first.locator("circle title")  # the city's line, then the target
+        text = points.nth(points.count() // 2 - 1).text_content() or ""
+    finally:
+        context.close()
+    found = re.search(r"：([0-9.]+)$", text)
+    assert found, text
+    return float(found.group(1))
 
 
 def _real(problems: list[str]) -> list[str]:
@@ -187,6 +203,7 @@ def test_a_county_officials_day(demo: tuple[str, dict[str, str], str], tmp_path:
         _shoot(page, "21-county-dashboard")
 
         before = page.locator("svg.chart").first.inner_html()
+        city_before = _city_point(context.browser, base, tokens["admin"])
         _nav(page, "状态填报")
         _shoot(page, "24-county-report-form")
         page.locator("input[name=capacity]").first.fill("5")  # a key enterprise stopped this week
@@ -195,6 +212,7 @@ def test_a_county_officials_day(demo: tuple[str, dict[str, str], str], tmp_path:
         after = page.locator("svg.chart").first.inner_html()
         assert after != before  # the county's recovery line took the new report at once
         assert f"{dt.date.today():%m-%d}" in after  # as today's point
+        assert _city_point(context.browser, base, tokens["admin"]) < city_before  # the city's took it too
 
         _nav(page, "本地配套企业清单")
         counties = set(page.locator("table tr td:nth-child(3)").all_inner_texts())
