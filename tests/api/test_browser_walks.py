@@ -145,7 +145,7 @@ def test_the_city_officials_monday(demo: tuple[str, dict[str, str], str], tmp_pa
             page.click("#download-xlsx")
         saved = tmp_path / "coordination.xlsx"
         download.value.save_as(saved)
-        assert openpyxl.load_workbook(saved, read_only=True).sheetnames[0] == "跨区域协调清单"
+        assert openpyxl.load_workbook(saved).sheetnames[0] == "跨区域协调清单"
 
         _nav(page, "本地配套企业清单")
         _shoot(page, "05-local")
@@ -221,7 +221,7 @@ def test_a_county_officials_day(demo: tuple[str, dict[str, str], str], tmp_path:
             page.click("#download-local")
         saved = tmp_path / "local.xlsx"
         download.value.save_as(saved)
-        assert openpyxl.load_workbook(saved, read_only=True).sheetnames
+        assert openpyxl.load_workbook(saved).sheetnames
 
         _nav(page, "问题台账")
         page.select_option("select[name=status]", "registered")

@@ -73,6 +73,8 @@ def test_titles_say_each_word_once(city: Path) -> None:
     from openpyxl import load_workbook
 
     for path in sorted(city.glob("*.xlsx")):
-        title = str(load_workbook(path, read_only=True).worksheets[0]["A1"].value)
+        book = load_workbook(path, read_only=True)  # read-only keeps the file open until closed
+        title = str(book.worksheets[0]["A1"].value)
+        book.close()
         assert "台账台账" not in title, path.name
         assert title.startswith("怀化市"), path.name
