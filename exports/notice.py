@@ -28,14 +28,9 @@ from typing import Any, cast
 
 import pandas as pd
 from docx import Document
-from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
-from docx.table import Table
-from docx.text.paragraph import Paragraph
 from jinja2 import Environment, PackageLoader, select_autoescape
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
@@ -44,6 +39,19 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from chain_graph.records import plain
 from chain_graph.scorecard import Scorecard
+from exports.docx import (
+    BODY_FONT,
+    BODY_SIZE,
+    HEADING_FONT,
+    TITLE_FONT,
+    TITLE_SIZE,
+    body,
+    cell_paragraph,
+    font,
+    narrow_margins,
+    page_setup,
+    repeat_header,
+)
 from exports.workbook import Column, Sheet, atomic_path, build_workbook
 
 __all__ = [
@@ -405,84 +413,6 @@ def write_notice_html(path: Path, card: Scorecard, *, issuer: str, issued: dt.da
         tmp.write_text(render_notice_html(card, issuer=issuer, issued=issued), encoding="utf-8")
 
 
-_BODY_FONT, _TITLE_FONT, _HEADING_FONT = "仿宋_GB2312", "方正小标宋简体", "黑体"
-_BODY_SIZE, _TITLE_SIZE, _TABLE_SIZE = Pt(16), Pt(22), Pt(9)
-"""三号 text, 二号 title (GB/T 9704); the tables in 小五 so that twelve columns fit a page."""
-
-
-def _font(run_or_style: Any, name: str, size: Pt | None = None, *, bold: bool = False) -> None:
-    """Set a run's or style's font, the East Asian one too (python-docx sets only the Latin)."""
-    font = run_or_style.font
-    font.name = name
-    font.bold = bold
-    if size is not None:
-        font.size = size
-    element = run_or_style.element
-    properties = element.get_or_add_rPr()
-    fonts = properties.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        properties.append(fonts)
-    fonts.set(qn("w:eastAsia"), name)
-
-
-def _field(paragraph: Paragraph, instruction: str) -> None:
-    """Append a Word field (PAGE, NUMPAGES) that Word and LibreOffice fill in when printing."""
-    run = paragraph.add_run()
-    for kind, text in (
-        ("begin", None),
-        ("instr", instruction),
-        ("separate", None),
-        ("text", "1"),
-        ("end", None),
-    ):
-        if kind == "instr":
-            element = OxmlElement("w:instrText")
-            element.set(qn("xml:space"), "preserve")
-            element.text = f" {text} "
-        elif kind == "text":
-            element = OxmlElement("w:t")
-            element.text = text
-        else:
-            element = OxmlElement("w:fldChar")
-            element.set(qn("w:fldCharType"), kind)
-        run._r.append(element)
-
-
-def _page_setup(document: Any) -> None:
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(30)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    section.footer_distance = Mm(15)
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.add_run("第 ")
-    _field(footer, "PAGE")
-    footer.add_run(" 页 共 ")
-    _field(footer, "NUMPAGES")
-    footer.add_run(" 页")
-    for run in footer.runs:
-        _font(run, _BODY_FONT, Pt(12))
-
-
-def _body(document: Any, heading: str, text: str) -> None:
-    paragraph = document.add_paragraph()
-    paragraph.paragraph_format.first_line_indent = Pt(32)  # two characters
-    if heading:
-        _font(paragraph.add_run(heading), _HEADING_FONT, _BODY_SIZE)
-    _font(paragraph.add_run(text), _BODY_FONT, _BODY_SIZE)
-
-
-def _repeat_header(table: Table) -> None:
-    """Mark the first row as the header that Word and LibreOffice repeat on every page."""
-    properties = table.rows[0]._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    properties.append(header)
-
-
 _DOCX_WIDTHS_MM = {
     "表1": (8, 17, 15, 13, 11, 11, 24, 10, 10, 10, 14, 10),
     "表2": (9, 26, 16, 12, 38, 20, 21, 11),
@@ -492,75 +422,56 @@ _DOCX_WIDTHS_MM = {
 wide enough for the largest figure at 9 pt, so that figures never wrap."""
 
 
-def _cell_paragraph(paragraph: Paragraph, text: str, *, font: str, align: Any) -> None:
-    paragraph.alignment = align
-    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    paragraph.paragraph_format.line_spacing = Pt(12)
-    paragraph.paragraph_format.first_line_indent = Pt(0)
-    _font(paragraph.add_run(text), font, _TABLE_SIZE)
-
-
-def _narrow_margins(table: Table) -> None:
-    """Cell margins of 1 mm left and right (Word's default 1.9 mm wraps the figures)."""
-    margins = OxmlElement("w:tblCellMar")
-    for side in ("left", "right"):
-        element = OxmlElement(f"w:{side}")
-        element.set(qn("w:w"), "57")
-        element.set(qn("w:type"), "dxa")
-        margins.append(element)
-    table._tbl.tblPr.append(margins)
-
-
 def _docx_table(
     document: Any, caption: str, columns: Sequence[Column], cells: list[list[tuple[str, bool]]], empty: str
 ) -> None:
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.paragraph_format.keep_with_next = True
-    _font(title.add_run(caption), _HEADING_FONT, Pt(12))
+    font(title.add_run(caption), HEADING_FONT, Pt(12))
     if not cells:
-        _body(document, "", empty)
+        body(document, "", empty)
         return
     table = document.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    _narrow_margins(table)
+    narrow_margins(table)
     widths = [Mm(w) for w in _DOCX_WIDTHS_MM[caption.split(maxsplit=1)[0]]]
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width
     for cell, column, width in zip(table.rows[0].cells, columns, widths, strict=True):
         cell.width = width
-        _cell_paragraph(
-            cell.paragraphs[0], column.header, font=_HEADING_FONT, align=WD_ALIGN_PARAGRAPH.CENTER
+        cell_paragraph(
+            cell.paragraphs[0], column.header, typeface=HEADING_FONT, align=WD_ALIGN_PARAGRAPH.CENTER
         )
-    _repeat_header(table)
+    repeat_header(table)
     for values in cells:
         row = table.add_row()
         for cell, width, (text, figure) in zip(row.cells, widths, values, strict=True):
             cell.width = width
             align = WD_ALIGN_PARAGRAPH.RIGHT if figure else WD_ALIGN_PARAGRAPH.LEFT
-            _cell_paragraph(cell.paragraphs[0], text, font=_BODY_FONT, align=align)
+            cell_paragraph(cell.paragraphs[0], text, typeface=BODY_FONT, align=align)
 
 
 def build_notice_docx(card: Scorecard, *, issuer: str, issued: dt.date) -> Any:
     """Return the notice as a python-docx ``Document`` (title, 主送, body, tables, 落款, date)."""
     document = Document()
     normal = document.styles["Normal"]
-    _font(normal, _BODY_FONT, _BODY_SIZE)
+    font(normal, BODY_FONT, BODY_SIZE)
     normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     normal.paragraph_format.line_spacing = Pt(28)
     normal.paragraph_format.space_after = Pt(0)
-    _page_setup(document)
+    page_setup(document)
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.paragraph_format.line_spacing = Pt(36)
     title.paragraph_format.space_after = Pt(16)
-    _font(title.add_run(notice_title(card)), _TITLE_FONT, _TITLE_SIZE)
-    _font(document.add_paragraph().add_run(ADDRESSEES), _BODY_FONT, _BODY_SIZE)
+    font(title.add_run(notice_title(card)), TITLE_FONT, TITLE_SIZE)
+    font(document.add_paragraph().add_run(ADDRESSEES), BODY_FONT, BODY_SIZE)
     tables = _tables(card)
     for heading, text, after in paragraphs(card, issuer=issuer):
-        _body(document, heading, text)
+        body(document, heading, text)
         for table in tables[:1] if after == "scorecard" else tables[1:] if after == "problems" else []:
             _docx_table(document, *table)
     for text in ("", issuer, _signed(issued)):
@@ -568,7 +479,7 @@ def build_notice_docx(card: Scorecard, *, issuer: str, issued: dt.date) -> Any:
         signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         signature.paragraph_format.right_indent = Pt(32)
         if text:
-            _font(signature.add_run(text), _BODY_FONT, _BODY_SIZE)
+            font(signature.add_run(text), BODY_FONT, BODY_SIZE)
     return document
 
 

@@ -1,0 +1,136 @@
+"""Word documents in the official form (公文): fonts, an A4 page with page numbers, paragraphs, tables.
+
+What every ``.docx`` the product writes shares (GB/T 9704 proportions): 仿宋 三号 body text
+with 黑体 headings and a 小标宋 title, A4 portrait with the standard margins, ``第 N 页 共 M
+页`` in the footer (Word fields, filled in when printed), first-line indents of two
+characters, and tables with a header row repeated on every page. The notices
+(:mod:`exports.notice`) and the weekly report (:mod:`exports.report`) build on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+__all__ = [
+    "BODY_FONT",
+    "BODY_SIZE",
+    "HEADING_FONT",
+    "TABLE_SIZE",
+    "TITLE_FONT",
+    "TITLE_SIZE",
+    "body",
+    "cell_paragraph",
+    "field",
+    "font",
+    "narrow_margins",
+    "page_setup",
+    "repeat_header",
+]
+
+
+BODY_FONT, TITLE_FONT, HEADING_FONT = "仿宋_GB2312", "方正小标宋简体", "黑体"
+BODY_SIZE, TITLE_SIZE, TABLE_SIZE = Pt(16), Pt(22), Pt(9)
+"""三号 text, 二号 title (GB/T 9704); the tables in 小五 so that twelve columns fit a page."""
+
+
+def font(run_or_style: Any, name: str, size: Pt | None = None, *, bold: bool = False) -> None:
+    """Set a run's or style's font, the East Asian one too (python-docx sets only the Latin)."""
+    font = run_or_style.font
+    font.name = name
+    font.bold = bold
+    if size is not None:
+        font.size = size
+    element = run_or_style.element
+    properties = element.get_or_add_rPr()
+    fonts = properties.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        properties.append(fonts)
+    fonts.set(qn("w:eastAsia"), name)
+
+
+def field(paragraph: Paragraph, instruction: str) -> None:
+    """Append a Word field (PAGE, NUMPAGES) that Word and LibreOffice fill in when printing."""
+    run = paragraph.add_run()
+    for kind, text in (
+        ("begin", None),
+        ("instr", instruction),
+        ("separate", None),
+        ("text", "1"),
+        ("end", None),
+    ):
+        if kind == "instr":
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = f" {text} "
+        elif kind == "text":
+            element = OxmlElement("w:t")
+            element.text = text
+        else:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        run._r.append(element)
+
+
+def page_setup(document: Any) -> None:
+    """Set A4 portrait, the standard margins and the ``第 N 页 共 M 页`` footer."""
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(30)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.footer_distance = Mm(15)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("第 ")
+    field(footer, "PAGE")
+    footer.add_run(" 页 共 ")
+    field(footer, "NUMPAGES")
+    footer.add_run(" 页")
+    for run in footer.runs:
+        font(run, BODY_FONT, Pt(12))
+
+
+def body(document: Any, heading: str, text: str) -> None:
+    """Add a body paragraph (first line indented two characters), its lead-in in 黑体."""
+    paragraph = document.add_paragraph()
+    paragraph.paragraph_format.first_line_indent = Pt(32)  # two characters
+    if heading:
+        font(paragraph.add_run(heading), HEADING_FONT, BODY_SIZE)
+    font(paragraph.add_run(text), BODY_FONT, BODY_SIZE)
+
+
+def repeat_header(table: Table) -> None:
+    """Mark the first row as the header that Word and LibreOffice repeat on every page."""
+    properties = table.rows[0]._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    properties.append(header)
+
+
+def cell_paragraph(paragraph: Paragraph, text: str, *, typeface: str, align: Any) -> None:
+    """Fill a table cell's paragraph: exact 12 pt lines, no indent, the table's size."""
+    paragraph.alignment = align
+    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    paragraph.paragraph_format.line_spacing = Pt(12)
+    paragraph.paragraph_format.first_line_indent = Pt(0)
+    font(paragraph.add_run(text), typeface, TABLE_SIZE)
+
+
+def narrow_margins(table: Table) -> None:
+    """Cell margins of 1 mm left and right (Word's default 1.9 mm wraps the figures)."""
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        element = OxmlElement(f"w:{side}")
+        element.set(qn("w:w"), "57")
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+    table._tbl.tblPr.append(margins)
