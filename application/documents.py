@@ -22,7 +22,7 @@ from chain_graph.problem_ledger import ProblemLedger
 from chain_graph.regions import region_name
 from chain_graph.report import WeeklyReport, report_period, weekly_report
 from exports.lists import coordination_sheets, ledger_sheets, local_sheets
-from exports.report import write_html, write_report_xlsx
+from exports.report import write_html, write_report_docx, write_report_xlsx
 from exports.workbook import Sheet, write_csv, write_xlsx
 
 __all__ = [
@@ -200,7 +200,7 @@ def report_file(
     end: dt.date | None,
     today: dt.date,
     target: float | None = None,
-    fmt: Literal["xlsx", "html"],
+    fmt: Literal["xlsx", "html", "docx"],
 ) -> tuple[str, bytes]:
     """Return the weekly report as an ``.xlsx`` or printable ``.html`` file (name, bytes).
 
@@ -223,13 +223,19 @@ def report_file(
 
 
 def write_report(ws: Workspace, report: WeeklyReport, path: Path) -> None:
-    """Write the weekly report as ``.xlsx`` or printable ``.html`` (by the file's suffix)."""
+    """Write the weekly report as ``.xlsx``, printable ``.html`` or Word ``.docx`` (by the suffix).
+
+    The Word report is signed by the city's bureau of industry, or the county's.
+    """
     suffix = path.suffix.lower()
-    if suffix not in (".xlsx", ".html"):
-        raise ConfigError(f"周报告输出文件应以 .xlsx 或 .html 结尾，当前为 {path.name}")
+    if suffix not in (".xlsx", ".html", ".docx"):
+        raise ConfigError(f"周报告输出文件应以 .xlsx、.html 或 .docx 结尾，当前为 {path.name}")
     with ws.store() as store:
         generated = ProblemLedger(store).now()
     if suffix == ".xlsx":
         write_report_xlsx(path, report, exported=generated.date())
+    elif suffix == ".docx":
+        area = (region_name(ws.settings.home_adcode) or "市") if report.area == "全市" else report.area
+        write_report_docx(path, report, issuer=f"{area}工业和信息化局", issued=generated.date())
     else:
         write_html(path, report, generated=generated)

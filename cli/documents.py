@@ -80,7 +80,7 @@ def export_ledger(out: OutOption, fmt: FormatOption = "xlsx", store: StoreOption
 
 @report_app.command("weekly")
 def report_weekly(
-    out: Annotated[Path, typer.Option("-o", "--output", help="输出文件（.xlsx 或 .html）")],
+    out: Annotated[Path, typer.Option("-o", "--output", help="输出文件（.xlsx、.html 或 Word .docx）")],
     start: Annotated[str | None, typer.Option("--from", help="报告期开始日（默认 7 天前）")] = None,
     end: Annotated[str | None, typer.Option("--to", help="报告期结束日（默认今天）")] = None,
     target: Annotated[
@@ -92,8 +92,8 @@ def report_weekly(
     with user_errors(), workspace(store) as ws:
         first = parse_date(start, "--from") if start else None
         last = parse_date(end, "--to") if end else None
-        if out.suffix.lower() not in (".xlsx", ".html"):
-            raise ConfigError(f"周报告输出文件应以 .xlsx 或 .html 结尾，当前为 {out.name}")
+        if out.suffix.lower() not in (".xlsx", ".html", ".docx"):
+            raise ConfigError(f"周报告输出文件应以 .xlsx、.html 或 .docx 结尾，当前为 {out.name}")
         _output(out)
         report = documents.weekly(
             ws, ws.snapshot(), CITY, start=first, end=last, today=dt.date.today(), target=target

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -28,11 +30,14 @@ __all__ = [
     "TITLE_SIZE",
     "body",
     "cell_paragraph",
+    "document_with_title",
     "field",
     "font",
     "narrow_margins",
     "page_setup",
     "repeat_header",
+    "signature",
+    "table",
 ]
 
 
@@ -134,3 +139,67 @@ def narrow_margins(table: Table) -> None:
         element.set(qn("w:type"), "dxa")
         margins.append(element)
     table._tbl.tblPr.append(margins)
+
+
+def table(
+    document: Any,
+    caption: str,
+    headers: list[str],
+    rows: list[list[tuple[str, bool]]],
+    *,
+    widths_mm: list[float],
+) -> None:
+    """Add a captioned table: a header row repeated on every page, figures right-aligned.
+
+    ``rows`` hold each cell's text and whether it is a figure; ``widths_mm`` the columns'
+    widths (their sum at most the 156 mm between the margins).
+    """
+    title = document.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.keep_with_next = True
+    font(title.add_run(caption), HEADING_FONT, Pt(12))
+    grid = document.add_table(rows=1, cols=len(headers))
+    grid.style = "Table Grid"
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    narrow_margins(grid)
+    widths = [Mm(w) for w in widths_mm]
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = width
+    for cell, header, width in zip(grid.rows[0].cells, headers, widths, strict=True):
+        cell.width = width
+        cell_paragraph(cell.paragraphs[0], header, typeface=HEADING_FONT, align=WD_ALIGN_PARAGRAPH.CENTER)
+    repeat_header(grid)
+    for values in rows:
+        row = grid.add_row()
+        for cell, width, (text, figure) in zip(row.cells, widths, values, strict=True):
+            cell.width = width
+            align = WD_ALIGN_PARAGRAPH.RIGHT if figure else WD_ALIGN_PARAGRAPH.LEFT
+            cell_paragraph(cell.paragraphs[0], text, typeface=BODY_FONT, align=align)
+
+
+def document_with_title(title: str) -> Any:
+    """Return a new A4 document in the official form with ``title`` centred at its top."""
+    document = Document()
+    normal = document.styles["Normal"]
+    font(normal, BODY_FONT, BODY_SIZE)
+    normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    normal.paragraph_format.line_spacing = Pt(28)
+    normal.paragraph_format.space_after = Pt(0)
+    page_setup(document)
+    heading = document.add_paragraph()
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    heading.paragraph_format.line_spacing = Pt(36)
+    heading.paragraph_format.space_after = Pt(16)
+    font(heading.add_run(title), TITLE_FONT, TITLE_SIZE)
+    return document
+
+
+def signature(document: Any, lines: list[str]) -> None:
+    """Add the 落款 (issuer, date) right-aligned under a blank line."""
+    for text in ["", *lines]:
+        paragraph = document.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        paragraph.paragraph_format.right_indent = Pt(32)
+        if text:
+            font(paragraph.add_run(text), BODY_FONT, BODY_SIZE)

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from html import escape
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -20,9 +20,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from chain_graph.labels import METRIC_LABELS, TARGET_STATE_LABELS
 from chain_graph.report import WeeklyReport
+from exports import docx
 from exports.workbook import Column, Sheet, atomic_path, build_workbook
 
-__all__ = ["render_html", "write_html", "write_report_xlsx"]
+__all__ = ["build_report_docx", "render_html", "write_html", "write_report_docx", "write_report_xlsx"]
 
 UNIT_COLUMNS = (
     Column("rank", "排名", "int", 6),
@@ -202,3 +203,94 @@ def write_html(path: Path, report: WeeklyReport, *, generated: dt.datetime) -> N
     """Write the HTML page (UTF-8) atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(render_html(report, generated=generated), encoding="utf-8")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value * 100:.1f}%"
+
+
+def build_report_docx(report: WeeklyReport, *, issuer: str, issued: dt.date) -> Any:
+    """Return the weekly report as a Word document in the official form (python-docx ``Document``).
+
+    Title, body paragraphs with the figures (recovery against the target, projects, blocked
+    suppliers by scope, the ledger, the campaign's rounds and who has not reported), the
+    units' ranking and the rounds as tables with a repeated header, 落款 and date.
+    """
+    document = docx.document_with_title(_title(report))
+    met = "已达到" if report.target_met else "未达到"
+    docx.body(
+        document,
+        "一、重点规模企业产能恢复。",
+        f"重点规模企业 {report.enterprises} 家，产值加权产能恢复率 {_pct(report.recovery)}，{met}"
+        f" {_pct(report.target)} 的目标；低于目标的 {report.enterprises_below_target} 家；"
+        f"影响产值（全部企业）{report.output_at_risk:,.2f} 万元。",
+    )
+    docx.body(
+        document,
+        "二、重点建设项目。",
+        f"重点项目 {report.projects} 个，年度计划投资 {report.annual_plan:,.2f} 万元，"
+        f"受影响投资 {report.investment_at_risk:,.2f} 万元。",
+    )
+    scopes = "；".join(
+        f"{row['label']} {int(row['suppliers'])} 家（影响产值与投资 {row['value']:,.2f} 万元）"
+        for row in report.blocked_by_scope.to_dict("records")
+        if row["suppliers"]
+    )
+    docx.body(document, "三、受阻配套企业。", (scopes or "没有受阻配套企业") + "。")
+    units = report.units.astype(object).where(report.units.notna(), None).to_dict("records")
+    docx.body(document, "四、问题台账办理情况。", "各责任单位办理情况和按期办结率排名见表1。")
+    docx.table(
+        document,
+        "表1 责任单位考核排名",
+        ["排名", "责任单位", "本期挂号", "本期销号", "未销号", "逾期", "应办结", "按期办结", "按期办结率"],
+        [
+            [
+                ("—" if u["rank"] is None else str(u["rank"]), True),
+                (str(u["unit"]), False),
+                *(
+                    (str(int(u[k])), True)
+                    for k in ("registered", "closed", "open", "overdue", "due", "on_time")
+                ),
+                (_pct(u["rate"]), True),
+            ]
+            for u in units
+        ],
+        widths_mm=[10, 40, 14, 14, 14, 12, 14, 14, 18],
+    )
+    if report.trend is not None and len(report.trend):
+        last = report.trend.iloc[-1]
+        unreported = [] if report.unreported is None else list(report.unreported["name"])
+        docx.body(
+            document,
+            "五、复工复产进度。",
+            f"截至 {last['round']}，产能恢复率 {_pct(last['recovery'])}，"
+            f"产值加权可用度 {_pct(last['availability'])}，"
+            f"产能达标的重点企业 {int(last['at_target'])} 家；各轮见表2。"
+            + (
+                f"最近一轮未按时报送的有{'、'.join(unreported)}。" if unreported else "最近一轮全部按时报送。"
+            ),
+        )
+        docx.table(
+            document,
+            "表2 复工复产进度（各轮）",
+            ["轮次（截至）", "产能恢复率", "产值加权可用度", "产能达标的重点企业（家）"],
+            [
+                [
+                    (str(r["round"]), False),
+                    (_pct(r["recovery"]), True),
+                    (_pct(r["availability"]), True),
+                    (str(int(r["at_target"])), True),
+                ]
+                for r in report.trend.to_dict("records")
+            ],
+            widths_mm=[40, 36, 40, 40],
+        )
+    docx.signature(document, [issuer, f"{issued:%Y年%m月%d日}".replace("年0", "年").replace("月0", "月")])
+    return document
+
+
+def write_report_docx(path: Path, report: WeeklyReport, *, issuer: str, issued: dt.date) -> None:
+    """Write the weekly report as a Word document (.docx), atomically."""
+    document = build_report_docx(report, issuer=issuer, issued=issued)
+    with atomic_path(path) as tmp:
+        document.save(str(tmp))

@@ -27,6 +27,7 @@ _TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
     "html": "text/html; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
@@ -77,7 +78,7 @@ def weekly(
     user: CurrentUser,
     start: Annotated[dt.date | None, Query(description="报告期开始日（默认 7 天前）")] = None,
     end: Annotated[dt.date | None, Query(description="报告期结束日（默认今天）")] = None,
-    fmt: Annotated[Literal["xlsx", "html"], Query()] = "html",
+    fmt: Annotated[Literal["xlsx", "html", "docx"], Query()] = "html",
     target: Annotated[float | None, Query(gt=0, le=1, description="产能恢复目标（默认取设置）")] = None,
 ) -> Response:
     """周报（HTML 可直接打印，或 xlsx）；县市区账号得到本县市区的周报。"""
@@ -93,7 +94,7 @@ def weekly(
     )
     if fmt == "html":
         return Response(content, media_type=_TYPES["html"])
-    return _file(content, name, "xlsx")
+    return _file(content, name, fmt)
 
 
 @router.get("/exports/template")

@@ -132,3 +132,14 @@ def test_the_weekly_report_carries_the_campaign(client: TestClient, tokens: dict
     book = client.get("/reports/weekly?fmt=xlsx", headers=admin)
     sheets = openpyxl.load_workbook(io.BytesIO(book.content), read_only=True).sheetnames
     assert "复工复产进度" in sheets
+
+
+def test_the_weekly_report_downloads_as_word(client: TestClient, tokens: dict[str, str]) -> None:
+    import docx
+
+    response = client.get("/reports/weekly?fmt=docx", headers=auth(tokens["hecheng"]))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.word")
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(response.content)).paragraphs)
+    assert "鹤城区产业链供应链保障工作周报告" in text  # a county's own report
+    assert "鹤城区工业和信息化局" in text  # signed by the county's bureau

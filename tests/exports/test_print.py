@@ -33,7 +33,7 @@ from exports.notice import (
     write_notice_html,
     write_notice_xlsx,
 )
-from exports.report import write_html, write_report_xlsx
+from exports.report import write_html, write_report_docx, write_report_xlsx
 from exports.workbook import write_xlsx
 from ingest.loader import read_directory
 from ingest.synth import synthesize
@@ -328,3 +328,26 @@ def test_the_printable_notice_prints_on_a4_with_page_numbers(
     for page in range(1, pages + 1):
         assert f"第{page}页共{pages}页" in _text(tools, pdf, page)
     _first_page_png(pdf, "notice-html")
+
+
+def test_the_weekly_report_in_word_prints_on_a4_with_its_figures(
+    tmp_path: Path, city: tuple[LedgerTables, GapAnalysis]
+) -> None:
+    tools = _tools()
+    ledgers, analysis = city
+    now = dt.datetime.combine(TODAY, dt.time(9))
+    items = items_from_analysis(analysis, ledgers, [], at=now, settings=SETTINGS, days=3)
+    report = weekly_report(analysis, items, [], start=TODAY - dt.timedelta(days=6), end=TODAY, target=0.9)
+    write_report_docx(tmp_path / "weekly.docx", report, issuer="怀化市工业和信息化局", issued=TODAY)
+    _to_pdf(tools, [tmp_path / "weekly.docx"], tmp_path)
+    pdf = tmp_path / "weekly.pdf"
+    info = subprocess.run([tools["pdfinfo"], str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert re.search(r"Page size:.*\(A4\)", info), info
+    pages = _pages(tools, pdf)
+    first = _text(tools, pdf, 1)
+    assert "产业链供应链保障工作周报告" in first  # the title (it wraps at its dash: the dates apart)
+    assert f"{report.end:%m月%d日}）" in first
+    assert f"{report.recovery * 100:.1f}%" in first  # the figure, as printed
+    assert f"第1页共{pages}页" in first
+    assert "怀化市工业和信息化局" in _text(tools, pdf, pages)  # 落款 on the last page
+    _first_page_png(pdf, "weekly-report-docx")
