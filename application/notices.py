@@ -8,6 +8,7 @@ The status reports are read in one place (:func:`status_reports`).
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +25,7 @@ __all__ = [
     "NOTICE_SUFFIXES",
     "default_issuer",
     "notice",
+    "notice_file",
     "status_reports",
     "write_notice_file",
 ]
@@ -74,3 +76,26 @@ def write_notice_file(ws: Workspace, card: Scorecard, path: Path, *, issuer: str
     with ws.store() as store:
         issued = ProblemLedger(store).now().date()
     write_notice(path, card, issuer=issuer, issued=issued)
+
+
+def notice_file(
+    ws: Workspace, snap: Snapshot, *, period: Period, fmt: str, today: dt.date
+) -> tuple[str, bytes]:
+    """Return the city's notice of ``period`` as a file (name, bytes): ``xlsx``, ``html`` or ``docx``.
+
+    Written once per period, format and data, ledger and reports version.
+    """
+    if f".{fmt}" not in NOTICE_SUFFIXES:
+        raise ConfigError(f"通报格式应为 xlsx、html 或 docx，当前为 {fmt!r}")
+    ledger = ws.ledger()
+    kind = "月调度" if period.kind == "month" else "季督查"
+
+    def build() -> tuple[str, bytes]:
+        card = notice(ws, snap, period=period, today=today)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"notice.{fmt}"
+            write_notice_file(ws, card, path, issuer=default_issuer(ws.settings))
+            return f"{period.label}{kind}通报.{fmt}", path.read_bytes()
+
+    key = ("notice-file", period, fmt, today, len(ws.reports()))
+    return snap.memo(key, build, ledger=ledger.version)

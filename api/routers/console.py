@@ -154,8 +154,22 @@ def dashboard(request: Request, state: State, as_of: str = "") -> Response:
         settings_weekday=state.settings.report_weekday,
         day=day,
         today=today,
+        last_month=today.replace(day=1) - dt.timedelta(days=1),
+        last_quarter=_last_quarter(today),
         campaign_charts=_campaign_charts(progress, county=user.visibility.county),
     )
+
+
+def _last_quarter(today: dt.date) -> str:
+    """Return the quarter before ``today``'s, as ``2026Q3``.
+
+    Examples
+    --------
+    >>> _last_quarter(dt.date(2026, 12, 1)), _last_quarter(dt.date(2026, 2, 1))
+    ('2026Q3', '2025Q4')
+    """
+    quarter = (today.month - 1) // 3  # the current one, counted from 0
+    return f"{today.year}Q{quarter}" if quarter else f"{today.year - 1}Q4"
 
 
 def _campaign_charts(progress: dict[str, Any], *, county: str) -> dict[str, Markup]:

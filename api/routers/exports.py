@@ -15,8 +15,9 @@ from fastapi.responses import Response
 
 from api.deps import CurrentUser, State, require
 from api.users import Permission, User
-from application import documents
+from application import documents, notices
 from application.imports import TEMPLATE_NAME, template_workbook
+from chain_graph.scorecard import parse_month, parse_quarter
 
 __all__ = ["router"]
 
@@ -69,6 +70,26 @@ def export_ledger(state: State, user: CurrentUser, fmt: Format = "xlsx") -> Resp
     name, content = documents.download(
         state, state.snapshot(), user.visibility, "ledger", fmt=fmt, today=dt.date.today()
     )
+    return _file(content, name, fmt)
+
+
+@router.get("/reports/notice")
+def notice(
+    state: State,
+    user: Reader,
+    period: Annotated[
+        str, Query(max_length=10, description="月份如 2026-11（月调度），季度如 2026Q4（季督查）")
+    ],
+    fmt: Annotated[Literal["docx", "xlsx", "html"], Query()] = "docx",
+) -> Response:
+    """月调度、季督查通报（Word 公文、xlsx 或可打印的 HTML）：各县市区记分卡和全市突出问题。"""
+    text = period.strip().upper()
+    chosen = parse_quarter(text) if "Q" in text else parse_month(text)
+    name, content = notices.notice_file(
+        state, state.snapshot(), period=chosen, fmt=fmt, today=dt.date.today()
+    )
+    if fmt == "html":
+        return Response(content, media_type=_TYPES["html"])
     return _file(content, name, fmt)
 
 

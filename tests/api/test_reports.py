@@ -143,3 +143,21 @@ def test_the_weekly_report_downloads_as_word(client: TestClient, tokens: dict[st
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(response.content)).paragraphs)
     assert "鹤城区产业链供应链保障工作周报告" in text  # a county's own report
     assert "鹤城区工业和信息化局" in text  # signed by the county's bureau
+
+
+def test_the_city_downloads_its_monthly_and_quarterly_notices(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    import docx
+
+    last_month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    admin = auth(tokens["admin"])
+    monthly = client.get(f"/reports/notice?period={last_month:%Y-%m}", headers=admin)
+    assert monthly.status_code == 200, monthly.text
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(monthly.content)).paragraphs)
+    assert "月调度" in text
+    quarter = f"{last_month.year}Q{(last_month.month - 1) // 3 + 1}"
+    assert client.get(f"/reports/notice?period={quarter}&fmt=xlsx", headers=admin).status_code == 200
+    assert client.get("/reports/notice?period=上个月", headers=admin).status_code == 422
+    county = auth(tokens["hecheng"])
+    assert client.get(f"/reports/notice?period={last_month:%Y-%m}", headers=county).status_code == 403

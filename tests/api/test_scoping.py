@@ -133,6 +133,7 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/exports/ledger"): Call("/exports/ledger?fmt=xlsx"),
     ("GET", "/exports/template"): Call("/exports/template"),
     ("GET", "/reports/weekly"): Call("/reports/weekly?fmt=html"),  # a county's: its own figures
+    ("GET", "/reports/notice"): Call("/reports/notice?period=2026-11&fmt=xlsx", status=CITY_ONLY),
     ("POST", "/imports"): Call("/imports", status=ADMIN_ONLY),
     ("POST", "/reports"): Call(
         "/reports",
