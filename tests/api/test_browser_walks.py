@@ -178,6 +178,9 @@ def test_the_city_officials_monday(demo: tuple[str, dict[str, str], str], tmp_pa
         assert "情景推演" in page.title() or "情景推演" in page.content()
 
         page.goto(f"{base}/console/")
+        _nav(page, "目标")
+        assert "进度正常" in page.content() or "落后" in page.content() or "已达成" in page.content()
+        _shoot(page, "13-targets")
         _nav(page, "指标说明")
         _shoot(page, "10-glossary")
         _nav(page, "导入台账")
@@ -235,6 +238,7 @@ def test_a_county_officials_day(demo: tuple[str, dict[str, str], str], tmp_path:
         _nav(page, "本地配套企业清单")
         page.locator("table tr td:nth-child(2) a").first.click()  # an own supplier's page
         page.wait_for_load_state()
+        _shoot(page, "25-county-firm-page")
         page.select_option("form.register select[name=category]", "用工")
         page.fill("form.register input[name=description]", "春节后返岗缺工 30 人")
         page.click("form.register button[type=submit]")
