@@ -9,6 +9,8 @@ characters, and tables with a header row repeated on every page. The notices
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from docx import Document
@@ -37,6 +39,7 @@ __all__ = [
     "page_setup",
     "repeat_header",
     "signature",
+    "signed",
     "table",
 ]
 
@@ -147,17 +150,22 @@ def table(
     headers: list[str],
     rows: list[list[tuple[str, bool]]],
     *,
-    widths_mm: list[float],
+    widths_mm: Sequence[float],
+    empty: str = "",
 ) -> None:
     """Add a captioned table: a header row repeated on every page, figures right-aligned.
 
     ``rows`` hold each cell's text and whether it is a figure; ``widths_mm`` the columns'
-    widths (their sum at most the 156 mm between the margins).
+    widths (their sum at most the 156 mm between the margins). Without rows, ``empty``
+    (when given) is written under the caption instead of an empty table.
     """
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.paragraph_format.keep_with_next = True
     font(title.add_run(caption), HEADING_FONT, Pt(12))
+    if not rows and empty:
+        body(document, "", empty)
+        return
     grid = document.add_table(rows=1, cols=len(headers))
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -195,9 +203,20 @@ def document_with_title(title: str) -> Any:
     return document
 
 
-def signature(document: Any, lines: list[str]) -> None:
-    """Add the 落款 (issuer, date) right-aligned under a blank line."""
-    for text in ["", *lines]:
+def signed(day: dt.date) -> str:
+    """Write a 落款 date as official documents do: no leading zeros.
+
+    Examples
+    --------
+    >>> signed(dt.date(2026, 11, 9))
+    '2026年11月9日'
+    """
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def signature(document: Any, issuer: str, issued: dt.date) -> None:
+    """Add the 落款 (issuer, then the date) right-aligned under a blank line."""
+    for text in ["", issuer, signed(issued)]:
         paragraph = document.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         paragraph.paragraph_format.right_indent = Pt(32)

@@ -27,10 +27,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import pandas as pd
-from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.shared import Mm, Pt
 from jinja2 import Environment, PackageLoader, select_autoescape
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
@@ -39,18 +35,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from chain_graph.records import plain
 from chain_graph.scorecard import Scorecard
+from exports import docx
 from exports.docx import (
     BODY_FONT,
     BODY_SIZE,
-    HEADING_FONT,
-    TITLE_FONT,
-    TITLE_SIZE,
     body,
-    cell_paragraph,
     font,
-    narrow_margins,
-    page_setup,
-    repeat_header,
 )
 from exports.workbook import Column, Sheet, atomic_path, build_workbook
 
@@ -389,10 +379,6 @@ def _tables(card: Scorecard) -> list[tuple[str, Sequence[Column], list[list[tupl
     ]
 
 
-def _signed(issued: dt.date) -> str:
-    return f"{issued.year}年{issued.month}月{issued.day}日"
-
-
 def render_notice_html(card: Scorecard, *, issuer: str, issued: dt.date) -> str:
     """Return the printable HTML page of the notice."""
     env = Environment(loader=PackageLoader("exports", "templates"), autoescape=select_autoescape(["html"]))
@@ -403,7 +389,7 @@ def render_notice_html(card: Scorecard, *, issuer: str, issued: dt.date) -> str:
         tables=_tables(card),
         chart=_svg_bars(card),
         issuer=issuer,
-        issued=_signed(issued),
+        issued=docx.signed(issued),
     )
 
 
@@ -425,61 +411,20 @@ wide enough for the largest figure at 9 pt, so that figures never wrap."""
 def _docx_table(
     document: Any, caption: str, columns: Sequence[Column], cells: list[list[tuple[str, bool]]], empty: str
 ) -> None:
-    title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title.paragraph_format.keep_with_next = True
-    font(title.add_run(caption), HEADING_FONT, Pt(12))
-    if not cells:
-        body(document, "", empty)
-        return
-    table = document.add_table(rows=1, cols=len(columns))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    narrow_margins(table)
-    widths = [Mm(w) for w in _DOCX_WIDTHS_MM[caption.split(maxsplit=1)[0]]]
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = width
-    for cell, column, width in zip(table.rows[0].cells, columns, widths, strict=True):
-        cell.width = width
-        cell_paragraph(
-            cell.paragraphs[0], column.header, typeface=HEADING_FONT, align=WD_ALIGN_PARAGRAPH.CENTER
-        )
-    repeat_header(table)
-    for values in cells:
-        row = table.add_row()
-        for cell, width, (text, figure) in zip(row.cells, widths, values, strict=True):
-            cell.width = width
-            align = WD_ALIGN_PARAGRAPH.RIGHT if figure else WD_ALIGN_PARAGRAPH.LEFT
-            cell_paragraph(cell.paragraphs[0], text, typeface=BODY_FONT, align=align)
+    widths = _DOCX_WIDTHS_MM[caption.split(maxsplit=1)[0]]
+    docx.table(document, caption, [c.header for c in columns], cells, widths_mm=widths, empty=empty)
 
 
 def build_notice_docx(card: Scorecard, *, issuer: str, issued: dt.date) -> Any:
     """Return the notice as a python-docx ``Document`` (title, 主送, body, tables, 落款, date)."""
-    document = Document()
-    normal = document.styles["Normal"]
-    font(normal, BODY_FONT, BODY_SIZE)
-    normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    normal.paragraph_format.line_spacing = Pt(28)
-    normal.paragraph_format.space_after = Pt(0)
-    page_setup(document)
-    title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title.paragraph_format.line_spacing = Pt(36)
-    title.paragraph_format.space_after = Pt(16)
-    font(title.add_run(notice_title(card)), TITLE_FONT, TITLE_SIZE)
+    document = docx.document_with_title(notice_title(card))
     font(document.add_paragraph().add_run(ADDRESSEES), BODY_FONT, BODY_SIZE)
     tables = _tables(card)
     for heading, text, after in paragraphs(card, issuer=issuer):
         body(document, heading, text)
         for table in tables[:1] if after == "scorecard" else tables[1:] if after == "problems" else []:
             _docx_table(document, *table)
-    for text in ("", issuer, _signed(issued)):
-        signature = document.add_paragraph()
-        signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        signature.paragraph_format.right_indent = Pt(32)
-        if text:
-            font(signature.add_run(text), BODY_FONT, BODY_SIZE)
+    docx.signature(document, issuer, issued)
     return document
 
 

@@ -285,7 +285,7 @@ def build_report_docx(report: WeeklyReport, *, issuer: str, issued: dt.date) -> 
             ],
             widths_mm=[40, 36, 40, 40],
         )
-    docx.signature(document, [issuer, f"{issued:%Y年%m月%d日}".replace("年0", "年").replace("月0", "月")])
+    docx.signature(document, issuer, issued)
     return document
 
 
