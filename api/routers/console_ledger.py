@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import State
-from api.routers.pages import PAGE, csrf_ok, login_first, page_user, refuse, render
+from api.routers.pages import PAGE, form_refusal, login_first, page_user, refuse, render
 from api.state import AppState
 from api.users import Permission, User
 from application import problems, queries
@@ -154,12 +154,10 @@ def item_page(request: Request, state: State, item_id: str, done: str = "") -> R
 
 
 def _refusal(user: User, state: AppState, request: Request, csrf: str) -> str:
-    """Why a change may not go ahead (an empty string: it may)."""
-    if not csrf_ok(state, request, csrf):
-        return "表单已过期，请刷新页面后重试"
-    if not user.may(Permission.WRITE_LEDGER):
-        return "当前账号只能查看"
-    return ""
+    """Why a ledger change may not go ahead (an empty string: it may)."""
+    return form_refusal(
+        state, request, user, csrf, permission=Permission.WRITE_LEDGER, denied="当前账号只能查看"
+    )
 
 
 @router.post("/ledger/{item_id}")

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import State
-from api.routers.pages import csrf_ok, login_first, page_user, refuse, render
+from api.routers.pages import form_refusal, login_first, page_user, refuse, render
 from api.state import AppState
 from api.users import Permission, User
 from application import queries, reports
@@ -29,6 +29,7 @@ from chain_graph.regions import region_name
 __all__ = ["router"]
 
 router = APIRouter(prefix="/console", include_in_schema=False)
+_READ_ONLY = "当前账号不能填报，只能查看"
 
 
 def _county(user: User, asked: str) -> str:
@@ -106,7 +107,7 @@ def form(request: Request, state: State, county: str = "") -> Response:
     if user is None:
         return login_first()
     if not user.may(Permission.REPORT):
-        return refuse(request, state, user, "当前账号不能填报，只能查看")
+        return refuse(request, state, user, _READ_ONLY)
     return _form_page(request, state, user, _county(user, county))
 
 
@@ -130,10 +131,9 @@ def send(
     user = page_user(request, state)
     if user is None:
         return login_first()
-    if not csrf_ok(state, request, csrf):
-        return refuse(request, state, user, "表单已过期，请刷新页面后重试")
-    if not user.may(Permission.REPORT):
-        return refuse(request, state, user, "当前账号不能填报，只能查看")
+    refusal = form_refusal(state, request, user, csrf, permission=Permission.REPORT, denied=_READ_ONLY)
+    if refusal:
+        return refuse(request, state, user, refusal)
     fields = {
         "id": id or [],
         "status": status or [],

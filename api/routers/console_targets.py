@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import State
-from api.routers.pages import csrf_ok, login_first, page_user, refuse, render
+from api.routers.pages import form_refusal, login_first, page_user, refuse, render
 from api.state import AppState
 from api.users import Permission, User
 from application import campaign
@@ -80,10 +80,10 @@ def save(
     user = page_user(request, state)
     if user is None:
         return login_first()
-    if not csrf_ok(state, request, csrf):
-        return refuse(request, state, user, "表单已过期，请刷新页面后重试")
-    if not user.may(Permission.SET_TARGETS):
-        return refuse(request, state, user, "只有市工业和信息化局的管理员账号可以设置目标")
+    denied = "只有市工业和信息化局的管理员账号可以设置目标"
+    refusal = form_refusal(state, request, user, csrf, permission=Permission.SET_TARGETS, denied=denied)
+    if refusal:
+        return refuse(request, state, user, refusal)
     path = state.settings.targets_file
     if not path:
         return refuse(

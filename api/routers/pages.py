@@ -24,7 +24,17 @@ from api.users import Permission, User
 from chain_graph.labels import ROLE_LABELS
 from chain_graph.regions import region_name
 
-__all__ = ["PAGE", "csrf_ok", "csrf_token", "login_first", "page_user", "refuse", "render", "templates"]
+__all__ = [
+    "PAGE",
+    "csrf_ok",
+    "csrf_token",
+    "form_refusal",
+    "login_first",
+    "page_user",
+    "refuse",
+    "render",
+    "templates",
+]
 
 PAGE = 50
 """Rows per page of a console list."""
@@ -88,6 +98,20 @@ def render(
         "may_report": bool(user and user.may(Permission.REPORT)),
     }
     return templates.TemplateResponse(request, name, base | context, status_code=status_code)
+
+
+def form_refusal(
+    state: AppState, request: Request, user: User, csrf: str, *, permission: Permission, denied: str
+) -> str:
+    """Return why a posted form may not go ahead ("" when it may).
+
+    A stale form key, or ``denied`` when the user lacks ``permission``.
+    """
+    if not csrf_ok(state, request, csrf):
+        return "表单已过期，请刷新页面后重试"
+    if not user.may(permission):
+        return denied
+    return ""
 
 
 def refuse(
