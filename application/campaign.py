@@ -25,6 +25,7 @@ from chain_graph.analysis import key_enterprises
 from chain_graph.campaign import Target
 from chain_graph.errors import ConfigError
 from chain_graph.regions import region_name
+from chain_graph.report import FIRST_YEAR, LAST_YEAR
 from chain_graph.settings import Settings
 
 __all__ = [
@@ -59,7 +60,13 @@ def rounds(settings: Settings, *, end: dt.date, count: int = ROUNDS_SHOWN) -> li
     >>> from chain_graph.settings import Settings
     >>> [str(d) for d in rounds(Settings(), end=dt.date(2026, 12, 1), count=2)]
     ['2026-11-20', '2026-11-27']
+    >>> rounds(Settings(), end=dt.date(1, 1, 1))
+    Traceback (most recent call last):
+    ...
+    chain_graph.errors.ConfigError: 截至日期 0001-01-01 应在 2000 年到 2100 年之间
     """
+    if not FIRST_YEAR <= end.year <= LAST_YEAR:
+        raise ConfigError(f"截至日期 {end} 应在 {FIRST_YEAR} 年到 {LAST_YEAR} 年之间")
     return campaign.round_ends(end - dt.timedelta(days=7 * count - 1), end, weekday=settings.report_weekday)
 
 

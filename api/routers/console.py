@@ -130,12 +130,12 @@ def dashboard(request: Request, state: State, as_of: str = "") -> Response:
     try:
         day = dt.date.fromisoformat(as_of) if as_of else today
         snap = state.snapshot_at(day)
+        progress = campaign.overview(snap, user.visibility, state.reports(), today=day)
     except ValueError:
         return refuse(request, state, user, "日期格式应为 2026-11-27", status_code=422, title="请求未完成")
     except ChainGraphError as error:
         return refuse(request, state, user, error.message, status_code=422, title="请求未完成")
     figures = queries.dashboard(state, snap, user.visibility, today=day)
-    progress = campaign.overview(snap, user.visibility, state.reports(), today=day)
     return render(
         request,
         state,

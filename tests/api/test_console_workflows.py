@@ -346,3 +346,13 @@ def test_the_city_sets_targets_and_everyone_sees_their_state(
     page = client.get("/console/targets").text
     assert "2099-04-30" in page  # the city's target, for everyone
     assert "保存目标" not in page  # but only the city sets them
+
+
+def test_a_date_out_of_the_ledgers_years_gets_a_page_that_says_so(
+    client: TestClient, state: AppState
+) -> None:
+    _login(client, state, Role.ADMIN)
+    page = client.get("/console/?as_of=0001-01-01")
+    assert page.status_code == 422
+    assert page.headers["content-type"].startswith("text/html")
+    assert "应在 2000 年到 2100 年之间" in page.text
