@@ -9,7 +9,10 @@ goes back, so small graphs can be written by hand with networkx.
 Node attributes: ``kind`` (``firm``/``project``), ``name``, ``adcode``, ``capacity``
 (own capacity c(v) in [0, 1], see :func:`own_capacity`), ``is_enterprise``,
 ``output_value`` and ``tax`` (enterprises, 万元), ``annual_plan`` (projects, 万元), ``recovery_days``.
-Edge attributes: ``material``, ``w`` (share / 100), ``critical``, ``stock_days``.
+Edge attributes: ``material``, ``w`` (share / 100), ``critical``, ``stock_days``,
+``annual_value`` (万元 a year, NaN when unknown) and ``material_code``. Each link also has a
+*material key*, its material identity (:mod:`chain_graph.materials`): links of one buyer
+with equal keys form one (buyer, material) group of the availability rule.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from chain_graph.materials import Catalogue, identities
 from chain_graph.model import LedgerTables
 
 if TYPE_CHECKING:
@@ -73,6 +77,8 @@ class SupplyGraph:
     critical: np.ndarray
     stock_days: np.ndarray
     material: np.ndarray
+    material_key: np.ndarray
+    annual_value: np.ndarray
 
     @property
     def n(self) -> int:
@@ -219,6 +225,12 @@ def build_graph(ledgers: LedgerTables) -> SupplyGraph:
         critical=links["critical"].to_numpy(dtype=bool),
         stock_days=links["stock_days"].to_numpy(dtype=float, na_value=np.nan),
         material=links["material"].to_numpy(dtype=object),
+        material_key=identities(
+            links["material"].to_numpy(dtype=object),
+            links["material_code"].to_numpy(dtype=object),
+            catalogue=Catalogue(ledgers.materials),
+        ),
+        annual_value=links["annual_value"].to_numpy(dtype=float),
     )
 
 
@@ -263,6 +275,8 @@ def to_networkx(graph: SupplyGraph) -> nx.MultiDiGraph:
             w=float(graph.w[e]),
             critical=bool(graph.critical[e]),
             stock_days=_nan_to_none(graph.stock_days[e]),
+            annual_value=_nan_to_none(graph.annual_value[e]),
+            material_key=str(graph.material_key[e]),
         )
     return G
 
@@ -271,8 +285,10 @@ def from_networkx(G: nx.MultiDiGraph | nx.DiGraph) -> SupplyGraph:
     """Build a :class:`SupplyGraph` from a networkx graph with the attributes above.
 
     Missing attributes take the defaults: a firm with capacity 1, not an enterprise,
-    no value; an edge with ``w = 1``, critical, unknown stock days. On a ``DiGraph``
-    the material is the ``material`` attribute (default ``""``).
+    no value; an edge with ``w = 1``, critical, unknown stock days and annual value. On a
+    ``DiGraph`` the material is the ``material`` attribute (default ``""``). An edge's
+    material key is its ``material_key`` attribute, else the identity of its
+    ``material_code`` and material (no catalogue).
     """
     nodes = list(G.nodes)
     data = [G.nodes[v] for v in nodes]
@@ -308,4 +324,17 @@ def from_networkx(G: nx.MultiDiGraph | nx.DiGraph) -> SupplyGraph:
             [np.nan if d.get("stock_days") is None else d["stock_days"] for *_, d in edges], dtype=float
         ),
         material=np.array([str(m) for _, _, m, _ in edges], dtype=object),
+        material_key=_edge_keys(edges),
+        annual_value=np.array(
+            [np.nan if d.get("annual_value") is None else d["annual_value"] for *_, d in edges], dtype=float
+        ),
     )
+
+
+def _edge_keys(edges: list[tuple[Any, Any, Any, dict[str, Any]]]) -> np.ndarray:
+    """Material keys of networkx edges: given, else the identity of code and material."""
+    computed = identities(
+        [str(m) for _, _, m, _ in edges], [str(d.get("material_code") or "") for *_, d in edges]
+    )
+    keys = [d.get("material_key") for *_, d in edges]
+    return np.array([computed[i] if k is None else str(k) for i, k in enumerate(keys)], dtype=object)

@@ -22,6 +22,7 @@ __all__ = [
     "FIRM_COLUMNS",
     "LINK_COLUMNS",
     "LINK_KEY",
+    "MATERIAL_COLUMNS",
     "PROBLEM_COLUMNS",
     "PROJECT_COLUMNS",
     "LedgerTables",
@@ -111,6 +112,15 @@ LINK_COLUMNS: dict[str, str] = {
     "share": "float",
     "critical": "bool",
     "stock_days": "int",
+    "annual_value": "float",
+    "material_code": "text",
+    "extra": "text",
+}
+MATERIAL_COLUMNS: dict[str, str] = {
+    "code": "text",
+    "name": "text",
+    "aliases": "text",
+    "chain": "text",
     "extra": "text",
 }
 PROBLEM_COLUMNS: dict[str, str] = {
@@ -131,12 +141,14 @@ _SCHEMAS = {
     "projects": PROJECT_COLUMNS,
     "links": LINK_COLUMNS,
     "problems": PROBLEM_COLUMNS,
+    "materials": MATERIAL_COLUMNS,
 }
 _KEYS: dict[str, list[str]] = {
     "firms": ["id"],
     "projects": ["id"],
     "links": list(LINK_KEY),
     "problems": ["id"],
+    "materials": ["code"],
 }
 
 
@@ -148,7 +160,7 @@ def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     frame
         A table with at least the canonical columns (missing ones are filled empty).
     table
-        One of ``firms``, ``projects``, ``links``, ``problems``.
+        One of ``firms``, ``projects``, ``links``, ``problems``, ``materials``.
 
     Returns
     -------
@@ -189,25 +201,27 @@ def _empty(table: str) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class LedgerTables:
-    """The four canonical tables of one city's data.
+    """The canonical tables of one city's data.
 
     Attributes
     ----------
-    firms, projects, links, problems
+    firms, projects, links, problems, materials
         Tables with the columns of ``FIRM_COLUMNS``, ``PROJECT_COLUMNS``,
-        ``LINK_COLUMNS`` and ``PROBLEM_COLUMNS``.
+        ``LINK_COLUMNS``, ``PROBLEM_COLUMNS`` and ``MATERIAL_COLUMNS`` (the optional
+        物料目录 of the supply spec; empty when the city keeps none).
     """
 
     firms: pd.DataFrame = field(default_factory=lambda: _empty("firms"))
     projects: pd.DataFrame = field(default_factory=lambda: _empty("projects"))
     links: pd.DataFrame = field(default_factory=lambda: _empty("links"))
     problems: pd.DataFrame = field(default_factory=lambda: _empty("problems"))
+    materials: pd.DataFrame = field(default_factory=lambda: _empty("materials"))
 
-    TABLES = ("firms", "projects", "links", "problems")
+    TABLES = ("firms", "projects", "links", "problems", "materials")
 
     @classmethod
     def from_frames(cls, **frames: pd.DataFrame) -> LedgerTables:
-        """Build from any subset of the four tables, conforming each one."""
+        """Build from any subset of the tables, conforming each one."""
         unknown = set(frames) - set(cls.TABLES)
         if unknown:
             msg = f"unknown tables: {sorted(unknown)}"

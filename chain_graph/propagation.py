@@ -92,7 +92,7 @@ class Structure:
         n = graph.n
         crit = np.flatnonzero(graph.critical)
         src, dst, w = graph.src[crit], graph.dst[crit], graph.w[crit]
-        material_code, _ = pd.factorize(graph.material[crit])
+        material_code, _ = pd.factorize(graph.material_key[crit])
         order = np.lexsort((material_code, dst))
         in_src, in_dst, in_mat, in_w = src[order], dst[order], material_code[order], w[order]
         del material_code

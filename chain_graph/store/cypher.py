@@ -10,14 +10,21 @@ Graph model
 ``(:Entity:Project {id, ...})``; ``(:Region {adcode, name})`` with
 ``(:Firm|:Project)-[:LOCATED_IN]->(:Region)``;
 ``(:Firm)-[:SUPPLIES {material, share, critical, stock_days, extra}]->(:Firm|:Project)``;
-``(:Problem {id, ...})-[:CONCERNS]->(:Firm|:Project)``; one ``(:ChainGraphMeta)`` node with
+``(:Problem {id, ...})-[:CONCERNS]->(:Firm|:Project)``; ``(:Material {code, name, aliases,
+chain})`` for the materials catalogue (物料目录); one ``(:ChainGraphMeta)`` node with
 the data version. ``:Entity`` (firms and projects share one id space) carries the id
 constraint every ``MERGE`` and lookup uses.
 """
 
 from __future__ import annotations
 
-from chain_graph.model import FIRM_COLUMNS, LINK_COLUMNS, PROBLEM_COLUMNS, PROJECT_COLUMNS
+from chain_graph.model import (
+    FIRM_COLUMNS,
+    LINK_COLUMNS,
+    MATERIAL_COLUMNS,
+    PROBLEM_COLUMNS,
+    PROJECT_COLUMNS,
+)
 
 __all__ = [
     "CONSTRAINTS",
@@ -37,6 +44,7 @@ __all__ = [
     "REPORT_CONSTRAINTS",
     "UPSERT_DATA_VERSION",
     "UPSERT_LINKS",
+    "UPSERT_MATERIALS",
     "UPSERT_NODES",
     "UPSERT_PROBLEMS",
 ]
@@ -45,6 +53,7 @@ CONSTRAINTS = (
     "CREATE CONSTRAINT chain_graph_entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT chain_graph_problem_id IF NOT EXISTS FOR (n:Problem) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT chain_graph_region_adcode IF NOT EXISTS FOR (n:Region) REQUIRE n.adcode IS UNIQUE",
+    "CREATE CONSTRAINT chain_graph_material_code IF NOT EXISTS FOR (n:Material) REQUIRE n.code IS UNIQUE",
     "CREATE INDEX chain_graph_firm_adcode IF NOT EXISTS FOR (n:Firm) ON (n.adcode)",
     "CREATE INDEX chain_graph_problem_subject IF NOT EXISTS FOR (n:Problem) ON (n.subject_id)",
 )
@@ -54,11 +63,11 @@ transaction in Neo4j)."""
 # Nodes carrying one label per table; deleting them (and their relationships) in batches
 # keeps a replace of a province graph inside the transaction's memory.
 DELETE_BATCH = (
-    "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region "
+    "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:Material "
     "WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
 )
 DELETE_ALL = (
-    "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:ChainGraphMeta OR n:LedgerItem "
+    "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:Material OR n:ChainGraphMeta OR n:LedgerItem "
     "OR n:LedgerEvent OR n:Report DETACH DELETE n"
 )
 
@@ -112,6 +121,11 @@ UPSERT_PROBLEMS = (
 )
 """Batched problem upserts with their ``CONCERNS`` link to the subject."""
 
+UPSERT_MATERIALS = (
+    "UNWIND $rows AS row MERGE (n:Material {code: row.code}) SET n = row.props, n.code = row.code"
+)
+"""Batched upserts of the materials catalogue, keyed by code."""
+
 UPSERT_DATA_VERSION = (
     "MERGE (m:ChainGraphMeta {key: 'data_version'}) "
     "SET m.value = coalesce(m.value, 0) + 1 RETURN m.value AS value"
@@ -132,6 +146,7 @@ READ = {
     "projects": f"MATCH (n:Project) RETURN {_projection('n', PROJECT_COLUMNS)}",
     "links": f"MATCH (s:Firm)-[r:SUPPLIES]->(b:Entity) {_LINK_RETURN}",
     "problems": f"MATCH (n:Problem) RETURN {_projection('n', PROBLEM_COLUMNS)}",
+    "materials": f"MATCH (n:Material) RETURN {_projection('n', MATERIAL_COLUMNS)}",
 }
 """Whole tables, one row per node or relationship, columns named as in the model."""
 
@@ -150,7 +165,8 @@ COUNTS = (
     "CALL () { MATCH (n:Project) RETURN count(n) AS projects } "
     "CALL () { MATCH (:Firm)-[r:SUPPLIES]->() RETURN count(r) AS links } "
     "CALL () { MATCH (n:Problem) RETURN count(n) AS problems } "
-    "RETURN firms, projects, links, problems"
+    "CALL () { MATCH (n:Material) RETURN count(n) AS materials } "
+    "RETURN firms, projects, links, problems, materials"
 )
 
 # --- the problem ledger ------------------------------------------------------------------

@@ -21,6 +21,7 @@ from chain_graph.errors import ChainGraphError, NotFoundError, StaleItemError, S
 from chain_graph.model import (
     FIRM_COLUMNS,
     LINK_COLUMNS,
+    MATERIAL_COLUMNS,
     PROBLEM_COLUMNS,
     PROJECT_COLUMNS,
     LedgerTables,
@@ -48,6 +49,7 @@ _COLUMNS = {
     "projects": PROJECT_COLUMNS,
     "links": LINK_COLUMNS,
     "problems": PROBLEM_COLUMNS,
+    "materials": MATERIAL_COLUMNS,
 }
 _DELETE_BATCH = 10_000
 _HOW_TO_START = "本机开发可运行 services/neo4j/neo4j.sh start；或用 --store / CHAIN_GRAPH_STORE 指定其他地址"
@@ -298,6 +300,7 @@ class Neo4jStore(Closing):
             projects=self._read(cypher.READ_IN["projects"], PROJECT_COLUMNS, "projects", ids=ids),
             links=self._read(cypher.LINKS_AMONG, LINK_COLUMNS, "links", ids=ids),
             problems=self._read(cypher.READ_IN["problems"], PROBLEM_COLUMNS, "problems", ids=ids),
+            materials=self._read(cypher.READ["materials"], MATERIAL_COLUMNS, "materials"),
         )
 
     def clear(self) -> None:
@@ -361,6 +364,8 @@ def _statements(tables: dict[str, pd.DataFrame], size: int) -> Iterator[tuple[st
         yield cypher.UPSERT_LINKS, {"rows": rows}
     for rows in _batches(tables["problems"], "problems", size):
         yield cypher.UPSERT_PROBLEMS, {"rows": rows}
+    for rows in _batches(tables["materials"], "materials", size):
+        yield cypher.UPSERT_MATERIALS, {"rows": rows}
 
 
 def _batches(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:
@@ -369,9 +374,11 @@ def _batches(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[s
     Absent values (NaN, NA) are left out of ``props``: Neo4j has no null properties.
     """
     columns = _COLUMNS[table]
-    keys = {"links": ("supplier_id", "buyer_id", "material"), "problems": ("id", "subject_id")}.get(
-        table, ("id",)
-    )
+    keys = {
+        "links": ("supplier_id", "buyer_id", "material"),
+        "problems": ("id", "subject_id"),
+        "materials": ("code",),
+    }.get(table, ("id",))
     stored = [c for c in columns if c not in ("supplier_id", "buyer_id")]
     for start in range(0, len(frame), size):
         part = frame.iloc[start : start + size]

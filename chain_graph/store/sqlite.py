@@ -17,6 +17,7 @@ from chain_graph.model import (
     FIRM_COLUMNS,
     LINK_COLUMNS,
     LINK_KEY,
+    MATERIAL_COLUMNS,
     PROBLEM_COLUMNS,
     PROJECT_COLUMNS,
     LedgerTables,
@@ -41,6 +42,7 @@ _SCHEMAS = {
     "projects": (PROJECT_COLUMNS, ("id",)),
     "links": (LINK_COLUMNS, LINK_KEY),
     "problems": (PROBLEM_COLUMNS, ("id",)),
+    "materials": (MATERIAL_COLUMNS, ("code",)),
 }
 _SQL_TYPES = {
     "text": "TEXT NOT NULL DEFAULT ''",
@@ -144,8 +146,17 @@ class SQLiteStore(Closing):
             self._db.execute("PRAGMA temp_store = MEMORY")
             for statement in _create_statements():
                 self._db.execute(statement)
+            self._add_missing_columns()
         except sqlite3.Error as error:
             raise StoreError(f"无法打开数据库 {path}：{error}") from error
+
+    def _add_missing_columns(self) -> None:
+        """Bring a file written by an older version up to the current columns (all optional)."""
+        for table, (columns, _) in _SCHEMAS.items():
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for column, kind in columns.items():
+                if column not in present:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {_SQL_TYPES[kind]}")
 
     def close(self) -> None:
         """Close the connection."""
@@ -340,6 +351,7 @@ class SQLiteStore(Closing):
             projects=self._select_in("projects", "id", ids),
             links=conform(links, "links"),
             problems=self._select_in("problems", "subject_id", ids),
+            materials=self._select("materials", "", ()),
         )
 
     def _select_in(self, table: str, column: str, ids: Sequence[str]) -> pd.DataFrame:

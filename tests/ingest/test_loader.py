@@ -178,7 +178,7 @@ def test_required_table_missing_blocks_even_keep_valid(tmp_path: Path, canonical
     with SQLiteStore(f"sqlite:///{tmp_path}/x.db", batch_size=SETTINGS.write_batch_size) as store:
         report = ingest_directory(canonical_dir, store, keep_valid=True, settings=SETTINGS)
         assert not report.written
-        assert store.counts() == {"firms": 0, "projects": 0, "links": 0, "problems": 0}
+        assert store.counts() == {"firms": 0, "projects": 0, "links": 0, "problems": 0, "materials": 0}
     assert [i.code for i in report.validation.issues] == [IssueCode.TABLE_MISSING]
 
 
@@ -214,7 +214,7 @@ def test_a_file_named_after_no_table_is_the_first_issue_and_names_the_table(
     misname(canonical_dir, table, name)
     with SQLiteStore(f"sqlite:///{tmp_path}/x.db", batch_size=SETTINGS.write_batch_size) as store:
         report = ingest_directory(canonical_dir, store, keep_valid=True, settings=SETTINGS)
-        assert store.counts() == {"firms": 0, "projects": 0, "links": 0, "problems": 0}
+        assert store.counts() == {"firms": 0, "projects": 0, "links": 0, "problems": 0, "materials": 0}
     issues = report.validation.issues
     first = issues[0]
     assert (first.code, first.file, first.row, first.column) == (IssueCode.FILE_UNRECOGNISED, name, 0, "")
@@ -268,7 +268,7 @@ def test_a_formula_without_value_is_listed_with_every_other_issue_of_its_file(
     write_xlsx(canonical_dir / "enterprises.xlsx", {"enterprises": _with_formula(CANONICAL["enterprises"])})
     with SQLiteStore(f"sqlite:///{tmp_path}/x.db", batch_size=SETTINGS.write_batch_size) as store:
         report = ingest_directory(canonical_dir, store, keep_valid=keep_valid, settings=SETTINGS)
-        assert store.counts() == {"firms": 0, "projects": 0, "links": 0, "problems": 0}
+        assert store.counts() == {"firms": 0, "projects": 0, "links": 0, "problems": 0, "materials": 0}
     assert not report.written
     found = {(i.code, i.file, i.row, i.column) for i in report.validation.issues}
     assert found >= {

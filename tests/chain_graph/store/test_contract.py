@@ -41,7 +41,23 @@ def store(request: pytest.FixtureRequest) -> Store:
 def ledgers(canonical_dir: Path) -> LedgerTables:
     validation = read_directory(canonical_dir, settings=SETTINGS)
     assert validation.ok
-    return validation.ledgers
+    read = validation.ledgers
+    # The supply spec's optional link columns and the materials catalogue (物料目录).
+    links = read.links.assign(
+        annual_value=[1200.5, float("nan"), *[300.0] * (len(read.links) - 2)],
+        material_code=["7208", "", *[""] * (len(read.links) - 2)],
+    )
+    materials = pd.DataFrame(
+        {
+            "code": ["7208", "M-02"],
+            "name": ["热轧钢板", "轴承"],
+            "aliases": ["钢板；热轧板", ""],
+            "chain": ["装备", ""],
+        }
+    )
+    return LedgerTables.from_frames(
+        firms=read.firms, projects=read.projects, links=links, problems=read.problems, materials=materials
+    )
 
 
 def _assert_same(a: LedgerTables, b: LedgerTables) -> None:
@@ -125,9 +141,10 @@ def test_replace_drops_what_is_not_in_the_new_data(store: Store, ledgers: Ledger
         projects=ledgers.projects.iloc[:0],
         links=ledgers.links.iloc[:0],
         problems=ledgers.problems.iloc[:0],
+        materials=ledgers.materials.iloc[:1],
     )
     store.write(smaller, replace=True)
-    assert store.counts() == {"firms": 1, "projects": 0, "links": 0, "problems": 0}
+    assert store.counts() == {"firms": 1, "projects": 0, "links": 0, "problems": 0, "materials": 1}
 
 
 def test_neighbourhood(store: Store, ledgers: LedgerTables) -> None:
@@ -138,6 +155,8 @@ def test_neighbourhood(store: Store, ledgers: LedgerTables) -> None:
     assert sorted(near.projects["id"]) == ["P1"]
     assert len(near.links) == 3  # S1→E1, S2→E1, E1→P1 (S2→E2 leaves the neighbourhood)
     assert sorted(near.problems["id"]) == ["W1", "W2"]
+    # The whole catalogue comes along: material identity needs it (supply spec).
+    assert sorted(near.materials["code"]) == ["7208", "M-02"]
     far = store.neighbourhood("E1", depth=2)
     assert sorted(far.firms["id"]) == ["E1", "E2", "S1", "S2"]
     assert len(far.links) == 4
@@ -418,3 +437,25 @@ def test_two_appends_at_once_are_numbered_one_after_the_other(
     for who in "AB":  # each append is one block of numbers
         seqs = found.loc[found["recorded_by"] == who, "seq"].tolist()
         assert seqs == list(range(seqs[0], seqs[0] + 5))
+
+
+def test_an_older_sqlite_file_gains_the_new_columns(tmp_path: Path, ledgers: LedgerTables) -> None:
+    """A file written before the supply columns existed opens, reads and takes them."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE TABLE links (supplier_id TEXT NOT NULL DEFAULT '', buyer_id TEXT NOT NULL DEFAULT '', "
+        "material TEXT NOT NULL DEFAULT '', share REAL, critical INTEGER NOT NULL DEFAULT 0, "
+        "stock_days INTEGER, extra TEXT NOT NULL DEFAULT '', PRIMARY KEY (supplier_id, buyer_id, material))"
+    )
+    db.execute("INSERT INTO links VALUES ('S1', 'E1', '钢', 60.0, 1, 5, '')")
+    db.commit()
+    db.close()
+    with open_store(f"sqlite:///{path}", settings=SETTINGS) as store:
+        old = store.load().links
+        assert old["annual_value"].isna().all()
+        assert old["material_code"].tolist() == [""]
+        store.write(ledgers, replace=True)
+        _assert_same(store.load(), ledgers)
