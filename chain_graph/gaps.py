@@ -2,11 +2,13 @@
 
 :func:`analyze` runs the analysis functions of :mod:`chain_graph.analysis` on the city's
 ledgers and adds the routing of every blocked supplier (:mod:`chain_graph.regions`).
-:meth:`GapAnalysis.to_json` is the ``chain-graph analyze --json`` object of the spec.
+:meth:`GapAnalysis.to_json` is the ``chain-graph analyze --json`` object of the spec. The
+supply spec's figures (local supply, the gap list, substitutes) are computed on first use.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +32,8 @@ from chain_graph.model import LedgerTables
 from chain_graph.records import plain, plain_records
 from chain_graph.regions import classify, region_name
 from chain_graph.settings import Settings
+from chain_graph.substitutes import substitutes
+from chain_graph.supply import LocalSupply, gap_list, local_supply, node_regions
 
 __all__ = ["GapAnalysis", "analyze"]
 
@@ -48,6 +52,38 @@ class GapAnalysis:
     links: int
     key_enterprises: np.ndarray
     """Mask of the key scale enterprises (the settings' output and tax thresholds)."""
+    settings: Settings
+
+    @functools.cached_property
+    def regions(self) -> pd.DataFrame:
+        """Each node's ``scope`` and ``region`` against the home city."""
+        return node_regions(self.graph, home_adcode=self.settings.home_adcode)
+
+    @functools.cached_property
+    def local_supply(self) -> LocalSupply:
+        """本地配套率 city-wide, per chain, per county and per enterprise (supply spec)."""
+        return local_supply(self.graph, home_adcode=self.settings.home_adcode)
+
+    @functools.cached_property
+    def gap_list(self) -> pd.DataFrame:
+        """补链清单: materials the city's buyers get mostly from outside (supply spec)."""
+        return gap_list(
+            self.graph, home_adcode=self.settings.home_adcode, threshold=self.settings.local_gap_threshold
+        )
+
+    @functools.cached_property
+    def substitutes(self) -> pd.DataFrame:
+        """Ranked substitute suppliers for every link of every blocked supplier (supply spec).
+
+        Computed on first use (a batch of scenarios, about as much as the analysis).
+        """
+        return substitutes(
+            self.graph,
+            self.blocked["node"].to_numpy(dtype=np.int64),
+            threshold=self.settings.blocked_threshold,
+            top=self.settings.substitute_top,
+            scope=self.regions["scope"].to_numpy(dtype=object),
+        )
 
     def availability(self) -> dict[str, float]:
         """a(v) of every firm and project."""
@@ -169,17 +205,39 @@ class GapAnalysis:
         table = table.drop(columns=["weighted"]).rename(columns={"at_risk": "value_at_risk"})
         return table.sort_values("value_at_risk", ascending=False).reset_index()
 
+    def substitutes_by_supplier(self) -> dict[str, list[dict[str, Any]]]:
+        """Per blocked supplier, its links with their ranked candidates (the JSON form)."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        table = self.substitutes
+        for (supplier, buyer, material), part in table.groupby(
+            ["supplier_id", "buyer_id", "material"], sort=False
+        ):
+            found.setdefault(str(supplier), []).append(
+                {
+                    "buyer_id": str(buyer),
+                    "material": str(material),
+                    "candidates": plain_records(part[list(_CANDIDATE_KEYS)].rename(columns=_CANDIDATE_NAMES)),
+                }
+            )
+        return found
+
     def to_json(self) -> dict[str, Any]:
         """Return the spec's machine-readable result (plus ``starved``)."""
+        per_link = self.substitutes_by_supplier()
         return {
             "summary": self.summary(),
             "availability": self.availability(),
-            "blocked": [_blocked_record(row) for row in self.blocked.to_dict("records")],
+            "blocked": [
+                _blocked_record(row) | {"substitutes": per_link.get(str(row["id"]), [])}
+                for row in self.blocked.to_dict("records")
+            ],
             "single_source": self.single_source.to_dict("records"),
             "restoration_order": self.restoration_order.to_dict("records"),
             "exposure": self.exposure.to_dict("records"),
             "starved": self.starved,
             "chains": plain_records(self.chain_summary()),
+            "local_supply": self.local_supply.to_json(),
+            "gap_list": plain_records(self.gap_list),
         }
 
 
@@ -197,6 +255,10 @@ _BLOCKED_KEYS = (
     "inventory_covers",
     "affected",
 )
+
+
+_CANDIDATE_KEYS = ("rank", "candidate_id", "candidate_name", "scope", "gain", "buyers", "availability")
+_CANDIDATE_NAMES = {"candidate_id": "id", "candidate_name": "name"}
 
 
 def _blocked_record(row: dict[Any, Any]) -> dict[str, Any]:
@@ -242,4 +304,5 @@ def analyze(source: LedgerTables | SupplyGraph, *, settings: Settings) -> GapAna
         key_enterprises=key_enterprises(
             graph, output_threshold=settings.key_output_threshold, tax_threshold=settings.key_tax_threshold
         ),
+        settings=settings,
     )

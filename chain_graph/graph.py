@@ -79,6 +79,8 @@ class SupplyGraph:
     material: np.ndarray
     material_key: np.ndarray
     annual_value: np.ndarray
+    catalogue: pd.DataFrame | None = None
+    """The materials catalogue (物料目录) the keys were made with, for names and chains."""
 
     @property
     def n(self) -> int:
@@ -168,6 +170,30 @@ class SupplyGraph:
                 changed.__dict__[name] = self.__dict__[name]
         return changed
 
+    def with_sources(self, links: np.ndarray, sources: np.ndarray) -> SupplyGraph:
+        """Return the graph with the given links supplied by other nodes (substitutes).
+
+        Each link keeps its buyer, material, share and flags; only its supplier changes.
+        The structure is rebuilt (the graph's shape changed).
+
+        Examples
+        --------
+        >>> G = nx.MultiDiGraph([("S", "E", "钢"), ("U", "F", "钢")])
+        >>> g = from_networkx(G)
+        >>> h = g.with_sources(np.array([0]), g.index_of(["U"]))
+        >>> [(str(h.ids[s]), str(h.ids[d])) for s, d in zip(h.src, h.dst)]
+        [('U', 'E'), ('U', 'F')]
+        """
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        src = self.src.copy()
+        src[np.asarray(links, dtype=np.int64)] = np.asarray(sources, dtype=np.int64)
+        fields["src"] = src
+        changed = SupplyGraph(**fields)
+        for name in ("index", "id_rank", "output_weight", "investment_weight"):
+            if name in self.__dict__:
+                changed.__dict__[name] = self.__dict__[name]
+        return changed
+
 
 def build_graph(ledgers: LedgerTables) -> SupplyGraph:
     """Build the supply graph of a city's ledgers.
@@ -231,6 +257,7 @@ def build_graph(ledgers: LedgerTables) -> SupplyGraph:
             catalogue=Catalogue(ledgers.materials),
         ),
         annual_value=links["annual_value"].to_numpy(dtype=float),
+        catalogue=ledgers.materials,
     )
 
 

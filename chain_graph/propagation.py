@@ -219,6 +219,7 @@ def evaluate(
     *,
     base: np.ndarray | None = None,
     deficit: np.ndarray | None = None,
+    forced: Sequence[Mapping[int, float]] | None = None,
 ) -> Pairs:
     """Availability of every node (``base=None``), or where each scenario changes it.
 
@@ -233,6 +234,10 @@ def evaluate(
         (:func:`group_deficits`; computed from ``base`` when not given). ``base=None``
         computes the base itself: then ``changes`` must be ``[{}]`` and every node is
         evaluated.
+    forced
+        Per scenario (aligned with ``changes``): node position → its new availability,
+        whatever its inputs (what a changed in-link gives a node; see
+        :mod:`chain_graph.substitutes`). Only nodes off cycles may be forced.
 
     Returns
     -------
@@ -243,12 +248,29 @@ def evaluate(
     """
     n = structure.n
     if base is not None:
-        seeds = np.array([k * n + v for k, ch in enumerate(changes) for v in ch], dtype=np.int64)
-        seed_capacity = np.array([c for ch in changes for c in ch.values()], dtype=float)
+        fixed = list(forced) if forced is not None else [{} for _ in changes]
+        seeds = np.array(
+            [k * n + v for k, ch in enumerate(changes) for v in ch]
+            + [k * n + v for k, ch in enumerate(fixed) for v in ch],
+            dtype=np.int64,
+        )
+        seed_capacity = np.array(
+            [c for ch in changes for c in ch.values()] + [c for ch in fixed for c in ch.values()], dtype=float
+        )
+        is_forced = np.r_[np.zeros(sum(map(len, changes)), bool), np.ones(sum(map(len, fixed)), bool)]
+        if structure.cyclic[seeds[is_forced] % n].any():
+            msg = "only nodes off cycles may be forced"
+            raise ValueError(msg)
         if deficit is None:
             deficit = group_deficits(structure, base)
         return _evaluate_changes(
-            graph, structure, seeds, seed_capacity=seed_capacity, base=base, deficit=deficit
+            graph,
+            structure,
+            seeds,
+            seed_capacity=seed_capacity,
+            base=base,
+            deficit=deficit,
+            forced=is_forced,
         )
     keys = np.arange(n, dtype=np.int64)
     capacity = graph.capacity.copy()
@@ -347,6 +369,7 @@ def _evaluate_changes(
     seed_capacity: np.ndarray,
     base: np.ndarray,
     deficit: np.ndarray,
+    forced: np.ndarray,
 ) -> Pairs:
     """Evaluate scenarios level by level, following only the pairs whose value changed.
 
@@ -364,11 +387,11 @@ def _evaluate_changes(
     """
     n = structure.n
     seed_order = np.argsort(seeds, kind="stable")
-    seeds, seed_capacity = seeds[seed_order], seed_capacity[seed_order]
+    seeds, seed_capacity, forced = seeds[seed_order], seed_capacity[seed_order], forced[seed_order]
     scenarios = int(seeds.max(initial=-1)) // n + 1 if seeds.size else 0
     lowering = np.ones(scenarios, dtype=bool)  # lowers only (or changes nothing)
     raising = np.ones(scenarios, dtype=bool)  # raises only
-    now = graph.capacity[seeds % n]
+    now = np.where(forced, base[seeds % n], graph.capacity[seeds % n])
     lowering[seeds[seed_capacity > now] // n] = False
     raising[seeds[seed_capacity < now] // n] = False
     queued: list[list[np.ndarray]] = [[] for _ in range(structure.levels)]
@@ -395,6 +418,7 @@ def _evaluate_changes(
             seeds=seeds,
             seed_capacity=seed_capacity,
             deficit=deficit,
+            forced=forced,
         )
         delta = new_values - base[keys % n]
         moved = np.abs(delta) > CHANGE_EPSILON
@@ -449,6 +473,7 @@ def _settle_level(
     seeds: np.ndarray,
     seed_capacity: np.ndarray,
     deficit: np.ndarray,
+    forced: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Compute one level's pairs; returns the keys (cycle members added), values, seed mask."""
     n = structure.n
@@ -486,6 +511,9 @@ def _settle_level(
         plain = np.flatnonzero(~cyclic)
         if plain.size:
             value[plain] = rule(plain).apply(value, capacity)
+        pinned = np.flatnonzero(at >= 0)
+        pinned = pinned[forced[at[pinned]]]
+        value[pinned] = seed_capacity[at[pinned]]  # forced pairs (off cycles) take their value
         _iterate(keys, np.flatnonzero(cyclic), n=n, value=value, capacity=capacity, rule=rule)
         moved = walked & (np.abs(value - base[node]) > CHANGE_EPSILON)
         fresh = _same_level_successors(structure, keys[moved], keys)

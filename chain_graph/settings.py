@@ -75,6 +75,10 @@ class Settings(BaseSettings):
         default=None, description="The campaign's targets (targets.yaml); none: no targets."
     )
     single_source_threshold: float = Field(default=0.8, gt=0, le=1)
+    local_gap_threshold: float = Field(
+        default=0.3, gt=0, le=1, description="A material bought locally below this share is a 补链 gap."
+    )
+    substitute_top: int = Field(default=5, ge=1, le=50, description="Substitute suppliers kept per link.")
     restoration_candidates: int = Field(default=50, ge=1)
     exposure_top: int = Field(default=20, ge=1)
     write_batch_size: int = Field(default=20000, ge=1)

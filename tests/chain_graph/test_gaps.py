@@ -78,6 +78,25 @@ def test_blocked_records(result_json: dict[str, object]) -> None:
         "days_to_impact": 10,
         "inventory_covers": False,
         "affected": ["E1", "P1"],
+        # The only other maker of 钢材 is S2 (Wuhan, running), already E1's other supplier:
+        # moving S1's 60 % to it lifts E1 and P1 as restoring S1 does.
+        "substitutes": [
+            {
+                "buyer_id": "E1",
+                "material": "钢材",
+                "candidates": [
+                    {
+                        "rank": 1,
+                        "id": "S2",
+                        "name": "武汉丁电子有限公司",
+                        "scope": "out_of_province",
+                        "gain": pytest.approx(30000.0),
+                        "buyers": 1,
+                        "availability": 1.0,
+                    }
+                ],
+            }
+        ],
     }
     for record in blocked:
         assert list(record) == [
@@ -93,6 +112,7 @@ def test_blocked_records(result_json: dict[str, object]) -> None:
             "days_to_impact",
             "inventory_covers",
             "affected",
+            "substitutes",
         ]
 
 

@@ -1,0 +1,498 @@
+"""Substitute suppliers (替代供应商, 供需对接) for blocked suppliers, ranked by what they give.
+
+For a blocked supplier X and each of its links X → b of material m, the supply spec
+(``docs/spec/supply.md``) names as candidates every firm Y ≠ X, b that already supplies m
+to some buyer with own capacity c(Y) ≥ ``blocked_threshold``. A candidate's *gain* is the
+value at risk now minus the value at risk once the link's share moves from X to Y (Y's
+own availability a(Y) applies). Candidates are ranked by scope (local first), gain, the
+number of buyers Y already supplies with m, and id.
+
+How the gains are computed without one analysis per candidate:
+
+* Moving the link changes only b's in-links, so only b and what lies downstream of b can
+  change. When b is off cycles and Y is not downstream of b (the usual case), a(X) and
+  a(Y) stay as they are, and b's new availability follows directly from its groups:
+  ``min(c(b), other groups, max(0, 1 − D_m + w·(a(Y) − a(X))))``. The rest is one
+  scenario of the propagation engine in which b is *forced* to that value — and
+  candidates that give b the same value give the same gain, so one scenario serves them
+  all. Scenarios are evaluated in batches, in rounds: for each link and scope only as
+  many distinct values as the ranking can still need (the gain never falls as b's value
+  rises, so a value whose gain is below the last needed one ends the search).
+* When b sits on a cycle, or Y is downstream of b (the move closes a new cycle, which may
+  sustain itself), the moved graph is solved exactly on b's downstream cone, with
+  everything upstream held at its current availability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order
+
+from chain_graph.graph import SupplyGraph
+from chain_graph.propagation import Pairs, evaluate
+from chain_graph.regions import Scope
+
+__all__ = ["SUBSTITUTE_COLUMNS", "substitutes"]
+
+SUBSTITUTE_COLUMNS = (
+    "supplier_id",
+    "buyer_id",
+    "material",
+    "rank",
+    "candidate_id",
+    "candidate_name",
+    "scope",
+    "gain",
+    "gain_output",
+    "gain_investment",
+    "buyers",
+    "availability",
+)
+GAIN_TIE = 1e-6
+"""万元: gains this close rank as equal (then buyers, then id)."""
+_SCOPE_RANK = {s.value: i for i, s in enumerate((Scope.LOCAL, Scope.IN_PROVINCE, Scope.OUT_OF_PROVINCE))}
+_CHUNK = 4096
+
+
+@dataclass(frozen=True, eq=False)
+class _Pool:
+    """Candidates per material key: firms with c ≥ threshold supplying it, and to how many buyers."""
+
+    key: np.ndarray
+    node: np.ndarray
+    buyers: np.ndarray
+
+    @classmethod
+    def of(cls, graph: SupplyGraph, *, threshold: float) -> _Pool:
+        able = graph.capacity[graph.src] >= threshold - 1e-12
+        frame = pd.DataFrame(
+            {"key": graph.material_key[able], "node": graph.src[able], "buyer": graph.dst[able]}
+        ).drop_duplicates()
+        counted = frame.groupby(["key", "node"], sort=True)["buyer"].size().reset_index()
+        return cls(
+            counted["key"].to_numpy(dtype=object),
+            counted["node"].to_numpy(dtype=np.int64),
+            counted["buyer"].to_numpy(dtype=np.int64),
+        )
+
+
+def substitutes(
+    graph: SupplyGraph,
+    suppliers: Iterable[int] | np.ndarray,
+    *,
+    threshold: float,
+    top: int,
+    scope: np.ndarray,
+) -> pd.DataFrame:
+    """Rank the substitutes for every link of the given (blocked) suppliers.
+
+    Parameters
+    ----------
+    graph
+        The supply graph.
+    suppliers
+        Node positions of the suppliers (usually the blocked ones), in output order.
+    threshold
+        ``blocked_threshold``: a candidate's own capacity must reach it.
+    top
+        ``substitute_top``: candidates kept per link.
+    scope
+        Each node's scope (``local``, ``in_province``, ``out_of_province``, ``unknown``;
+        :func:`chain_graph.supply.node_regions`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``SUBSTITUTE_COLUMNS``: per link (supplier, buyer, material as written)
+        its candidates ranked 1…``top``; ``gain`` = ``gain_output`` +
+        ``gain_investment`` (万元), ``buyers`` the buyers the candidate supplies with the
+        material, ``availability`` its a(Y). Links without candidates have no rows.
+
+    Examples
+    --------
+    Stopped S supplies 60 % of E's steel; U (normal) and V (own capacity 95 %, but its own
+    ore supplier is at half) also make steel::
+
+        S(c=0) ─钢 60%─▶ E(1000)        U ─钢─▶ F      V ─钢─▶ F     M(c=.5) ─矿─▶ V
+
+    >>> import networkx as nx
+    >>> from chain_graph.graph import from_networkx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("S", capacity=0.0); G.add_node("M", capacity=0.5); G.add_node("V", capacity=0.95)
+    >>> G.add_node("E", is_enterprise=True, output_value=1000.0)
+    >>> G.add_node("F", is_enterprise=True, output_value=10.0)
+    >>> _ = G.add_edge("S", "E", key="钢", w=0.6)
+    >>> _ = G.add_edge("U", "F", key="钢", w=0.5); _ = G.add_edge("V", "F", key="钢", w=0.5)
+    >>> _ = G.add_edge("M", "V", key="矿", w=1.0)
+    >>> g = from_networkx(G)
+    >>> t = substitutes(g, [0], threshold=0.9, top=5, scope=np.full(g.n, "local", dtype=object))
+    >>> t[["candidate_id", "gain", "availability"]].round(6).values.tolist()
+    [['U', 600.0, 1.0], ['V', 300.0, 0.5]]
+    """
+    suppliers = np.asarray(list(suppliers) if not isinstance(suppliers, np.ndarray) else suppliers, np.int64)
+    links = _links_of(graph, suppliers)
+    if links.size == 0:
+        return _empty()
+    pool = _Pool.of(graph, threshold=threshold)
+    solver = _Solver(graph, scope=np.asarray(scope, dtype=object))
+    parts = [solver.rank(links[i : i + _CHUNK], pool, top=top) for i in range(0, links.size, _CHUNK)]
+    found = [p for p in parts if len(p)]
+    return pd.concat(found, ignore_index=True) if found else _empty()
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in SUBSTITUTE_COLUMNS})
+
+
+def _links_of(graph: SupplyGraph, suppliers: np.ndarray) -> np.ndarray:
+    """Out-links of the suppliers: in the suppliers' order, then by buyer id and material."""
+    order = np.full(graph.n, -1, dtype=np.int64)
+    order[suppliers] = np.arange(suppliers.size)
+    links = np.flatnonzero(order[graph.src] >= 0)
+    material_rank = pd.Series(graph.material[links].astype(str)).rank(method="dense").to_numpy()
+    keys = np.lexsort((material_rank, graph.id_rank[graph.dst[links]], order[graph.src[links]]))
+    ordered: np.ndarray = links[keys]
+    return ordered
+
+
+class _Solver:
+    """Gains of moves on one graph, memoised; exact cone solves where the engine cannot."""
+
+    def __init__(self, graph: SupplyGraph, *, scope: np.ndarray) -> None:
+        self.g = graph
+        self.base = graph.base_availability
+        self.scope_rank = np.array([_SCOPE_RANK.get(str(s), 3) for s in scope], dtype=np.int64)
+        self.scope = scope
+        structure = graph.structure
+        self.cyclic = structure.cyclic
+        crit = graph.critical
+        self.matrix = csr_matrix(
+            (np.ones(int(crit.sum())), (graph.src[crit], graph.dst[crit])), shape=(graph.n, graph.n)
+        )
+        self._descendants: dict[int, np.ndarray] = {}
+        self._forced: dict[tuple[int, float], tuple[float, float]] = {}
+        self._groups = _GroupSupply(graph, self.base)
+
+    # --- the downstream cone of a buyer ------------------------------------------------------
+
+    def descendants(self, b: int) -> np.ndarray:
+        """Sorted nodes reachable from b along critical links (b itself excluded unless on a cycle)."""
+        found = self._descendants.get(b)
+        if found is None:
+            reached = breadth_first_order(self.matrix, b, directed=True, return_predecessors=False)
+            found = np.sort(reached[1:]) if not self.cyclic[b] else np.sort(reached)
+            self._descendants[b] = found
+        return found
+
+    # --- ranking --------------------------------------------------------------------------
+
+    def rank(self, links: np.ndarray, pool: _Pool, *, top: int) -> pd.DataFrame:
+        g = self.g
+        pairs = _pairs(g, links, pool)
+        if pairs.empty:
+            return _empty()
+        e = pairs["link"].to_numpy()
+        y = pairs["candidate"].to_numpy()
+        b = g.dst[e]
+        pairs["scope_rank"] = self.scope_rank[y]
+        pairs["down"] = self._downstream(b, y)
+        critical = g.critical[e]
+        fast = critical & ~self.cyclic[b] & ~pairs["down"].to_numpy()
+        pairs["value"] = np.nan
+        pairs.loc[fast, "value"] = self._groups.moved_value(e[fast], y[fast], self.base)
+        pairs["gain_output"] = np.where(critical, np.nan, 0.0)
+        pairs["gain_investment"] = pairs["gain_output"]
+        self._exact(pairs, individually=critical & pairs["down"].to_numpy())
+        self._search(
+            pairs, fast=fast, cyclic_buyer=critical & self.cyclic[b] & ~pairs["down"].to_numpy(), top=top
+        )
+        return self._top(pairs, top=top)
+
+    def _downstream(self, b: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Whether each candidate lies downstream of its link's buyer (along critical links)."""
+        level = self.g.structure.level
+        maybe = np.flatnonzero(level[y] >= level[b])
+        down = np.zeros(b.size, dtype=bool)
+        for i in maybe:
+            reach = self.descendants(int(b[i]))
+            at = np.searchsorted(reach, y[i])
+            down[i] = at < reach.size and reach[at] == y[i]
+        return down
+
+    def _exact(self, pairs: pd.DataFrame, *, individually: np.ndarray) -> None:
+        """Solve the moves whose candidate is downstream of the buyer on the cone, one by one."""
+        rows = np.flatnonzero(individually)
+        links, candidates = pairs["link"].to_numpy()[rows], pairs["candidate"].to_numpy()[rows]
+        for i, link, y in zip(rows, links.tolist(), candidates.tolist(), strict=True):
+            output, investment = self._cone(link, new_source=y, source_value=None)
+            pairs.at[i, "gain_output"], pairs.at[i, "gain_investment"] = output, investment
+
+    def _search(self, pairs: pd.DataFrame, *, fast: np.ndarray, cyclic_buyer: np.ndarray, top: int) -> None:
+        """Evaluate level by level (distinct values, highest first) until the ranking is settled.
+
+        A *level* of a link is a distinct value the move gives b (fast path) or a distinct
+        a(Y) (buyer on a cycle); the gain never falls as the level rises.
+        """
+        level_value = np.where(fast, pairs["value"].to_numpy(), self.base[pairs["candidate"].to_numpy()])
+        pending = fast | cyclic_buyer
+        pairs["level"] = np.round(level_value, 12)
+        known = ~np.isnan(pairs["gain_output"].to_numpy())
+        undecided = pairs[pending & ~known]
+        if undecided.empty:
+            return
+        # Per (link, scope): levels from the highest down; how many candidates each holds.
+        levels = (
+            undecided.groupby(["link", "scope_rank", "level"], sort=True)
+            .size()
+            .rename("count")
+            .reset_index()
+            .sort_values(["link", "scope_rank", "level"], ascending=[True, True, False])
+        )
+        levels["depth"] = levels.groupby(["link", "scope_rank"]).cumcount()
+        before = pairs.assign(n=1).groupby(["link", "scope_rank"])["n"].sum()
+        earlier = before.groupby(level="link").cumsum() - before
+        need = (top - earlier).clip(lower=0)
+        levels["need"] = need.reindex(pd.MultiIndex.from_frame(levels[["link", "scope_rank"]])).to_numpy()
+        levels = levels[levels["need"] > 0]
+        covered = levels.groupby(["link", "scope_rank"])["count"].cumsum() - levels["count"]
+        levels["wanted"] = covered < levels["need"]  # the levels that fill the need, plus one
+        levels["wanted"] |= levels.groupby(["link", "scope_rank"])["wanted"].shift(1, fill_value=True)
+        gains: dict[tuple[int, float], tuple[float, float]] = {}
+        while True:
+            ask = levels[levels["wanted"] & ~levels["done"]] if "done" in levels else levels[levels["wanted"]]
+            if ask.empty:
+                break
+            self._evaluate_levels(ask, fast_links=set(pairs.loc[fast, "link"].tolist()), gains=gains)
+            levels["done"] = levels["wanted"]
+            levels["gain"] = [
+                sum(gains.get((int(k), float(v)), (np.nan, np.nan)))
+                for k, v in zip(levels["link"], levels["level"], strict=True)
+            ]
+            more = self._unsettled(levels)
+            if not more.any():
+                break
+            levels.loc[more, "wanted"] = True
+        rows = np.flatnonzero(pending & ~known)
+        links, values = pairs["link"].to_numpy()[rows].tolist(), pairs["level"].to_numpy()[rows].tolist()
+        found = [gains.get((link, value)) for link, value in zip(links, values, strict=True)]
+        output = np.array([np.nan if f is None else f[0] for f in found])
+        investment = np.array([np.nan if f is None else f[1] for f in found])
+        pairs.loc[rows, "gain_output"] = output
+        pairs.loc[rows, "gain_investment"] = investment
+
+    def _unsettled(self, levels: pd.DataFrame) -> np.ndarray:
+        """Mark the next level of each (link, scope) whose ranking may still change."""
+        more = np.zeros(len(levels), dtype=bool)
+        rows = levels.reset_index(drop=True)
+        for (_, _), part in rows.groupby(["link", "scope_rank"], sort=False):
+            done = part[part["done"]]
+            rest = part[~part["done"]]
+            if rest.empty:
+                continue
+            counts = done["count"].to_numpy()
+            gains = done["gain"].to_numpy()
+            need = int(part["need"].iloc[0])
+            expanded = np.repeat(gains, counts)
+            if expanded.size < need:
+                more[rest.index[0]] = True
+                continue
+            threshold = np.sort(expanded)[::-1][need - 1]
+            if gains[-1] >= threshold - GAIN_TIE:
+                more[rest.index[0]] = True
+        return more
+
+    def _evaluate_levels(
+        self, ask: pd.DataFrame, *, fast_links: set[int], gains: dict[tuple[int, float], tuple[float, float]]
+    ) -> None:
+        g = self.g
+        forced: list[tuple[int, float]] = []
+        owners: list[tuple[int, float]] = []
+        for link, level in zip(ask["link"].tolist(), ask["level"].tolist(), strict=True):
+            if (int(link), float(level)) in gains:
+                continue
+            if int(link) in fast_links:
+                b = int(g.dst[int(link)])
+                memo = self._forced.get((b, float(level)))
+                if memo is not None:
+                    gains[(int(link), float(level))] = memo
+                    continue
+                forced.append((b, float(level)))
+                owners.append((int(link), float(level)))
+            else:
+                gains[(int(link), float(level))] = self._cone(int(link), new_source=None, source_value=level)
+        unique = list(dict.fromkeys(forced))
+        results = self._forced_gains(unique)
+        for (b, v), result in zip(unique, results, strict=True):
+            self._forced[(b, v)] = result
+        for (b, v), owner in zip(forced, owners, strict=True):
+            gains[owner] = self._forced[(b, v)]
+
+    def _forced_gains(self, forced: list[tuple[int, float]]) -> list[tuple[float, float]]:
+        """Gain (output, investment) of forcing each (node, value): one engine batch per chunk."""
+        g = self.g
+        out: list[tuple[float, float]] = []
+        for start in range(0, len(forced), _CHUNK):
+            part = forced[start : start + _CHUNK]
+            pairs = evaluate(
+                g,
+                g.structure,
+                [{} for _ in part],
+                base=self.base,
+                deficit=g.group_deficit,
+                forced=[{b: v} for b, v in part],
+            )
+            output, investment = _totals(g, pairs, len(part), self.base)
+            out += list(zip(output.tolist(), investment.tolist(), strict=True))
+        return out
+
+    def _cone(self, link: int, *, new_source: int | None, source_value: float | None) -> tuple[float, float]:
+        """Gain of moving ``link`` to ``new_source``, solved exactly on the buyer's downstream cone.
+
+        With ``new_source=None`` the new supplier is a node outside the cone of availability
+        ``source_value``.
+        """
+        g = self.g
+        b = int(g.dst[link])
+        cone = np.union1d(self.descendants(b), [b])
+        inside = np.zeros(g.n, dtype=bool)
+        inside[cone] = True
+        into = np.flatnonzero(g.critical & inside[g.dst])
+        into = into[into != link]
+        src = g.src[into]
+        boundary = np.setdiff1d(src[~inside[src]], cone)
+        nodes = np.r_[cone, boundary]
+        local = np.full(g.n, -1, dtype=np.int64)
+        local[nodes] = np.arange(nodes.size)
+        capacity = np.r_[g.capacity[cone], self.base[boundary]]
+        new_src: int
+        if new_source is not None and inside[new_source]:
+            new_src = int(local[new_source])
+        else:
+            value = self.base[new_source] if new_source is not None else float(source_value or 0.0)
+            capacity = np.r_[capacity, value]
+            new_src = nodes.size
+            nodes = np.r_[nodes, -1]
+        m = nodes.size
+        zeros = np.zeros(m)
+        sub = SupplyGraph(
+            ids=np.array([str(i) for i in range(m)], dtype=object),
+            names=np.full(m, "", dtype=object),
+            adcodes=np.full(m, "", dtype=object),
+            is_project=np.zeros(m, bool),
+            is_enterprise=np.zeros(m, bool),
+            capacity=capacity,
+            output_value=zeros,
+            tax=zeros,
+            annual_plan=zeros,
+            recovery_days=np.full(m, np.nan),
+            chains=np.full(m, "", dtype=object),
+            src=np.r_[local[src], new_src].astype(np.int64),
+            dst=np.r_[local[g.dst[into]], local[b]].astype(np.int64),
+            w=np.r_[g.w[into], g.w[link]],
+            critical=np.ones(into.size + 1, bool),
+            stock_days=np.full(into.size + 1, np.nan),
+            material=np.append(g.material_key[into], g.material_key[link]).astype(object),
+            material_key=np.append(g.material_key[into], g.material_key[link]).astype(object),
+            annual_value=np.full(into.size + 1, np.nan),
+        )
+        moved = sub.base_availability[: cone.size] - self.base[cone]
+        return float(np.sum(g.output_weight[cone] * moved)), float(np.sum(g.investment_weight[cone] * moved))
+
+    def _top(self, pairs: pd.DataFrame, *, top: int) -> pd.DataFrame:
+        g = self.g
+        pairs = pairs[pairs["gain_output"].notna()].copy()
+        pairs["gain"] = pairs["gain_output"] + pairs["gain_investment"]
+        pairs["gain_key"] = -np.round(pairs["gain"].to_numpy() / GAIN_TIE) * GAIN_TIE
+        pairs["id_rank"] = g.id_rank[pairs["candidate"].to_numpy()]
+        pairs = pairs.sort_values(
+            ["order", "scope_rank", "gain_key", "buyers", "id_rank"],
+            ascending=[True, True, True, False, True],
+        )
+        pairs["rank"] = pairs.groupby("order").cumcount() + 1
+        pairs = pairs[pairs["rank"] <= top]
+        e = pairs["link"].to_numpy()
+        y = pairs["candidate"].to_numpy()
+        return pd.DataFrame(
+            {
+                "supplier_id": g.ids[g.src[e]].astype(str),
+                "buyer_id": g.ids[g.dst[e]].astype(str),
+                "material": g.material[e].astype(str),
+                "rank": pairs["rank"].to_numpy(dtype=np.int64),
+                "candidate_id": g.ids[y].astype(str),
+                "candidate_name": g.names[y].astype(str),
+                "scope": self.scope[y].astype(str),
+                "gain": pairs["gain"].to_numpy(dtype=float) + 0.0,
+                "gain_output": pairs["gain_output"].to_numpy(dtype=float) + 0.0,
+                "gain_investment": pairs["gain_investment"].to_numpy(dtype=float) + 0.0,
+                "buyers": pairs["buyers"].to_numpy(dtype=np.int64),
+                "availability": self.base[y],
+            }
+        )
+
+
+def _pairs(g: SupplyGraph, links: np.ndarray, pool: _Pool) -> pd.DataFrame:
+    """Every (link, candidate) of the links: same material key, candidate ≠ supplier, buyer."""
+    frame = pd.DataFrame({"order": np.arange(links.size), "link": links, "key": g.material_key[links]})
+    candidates = pd.DataFrame({"key": pool.key, "candidate": pool.node, "buyers": pool.buyers})
+    pairs = frame.merge(candidates, on="key", how="inner").drop(columns="key")
+    e = pairs["link"].to_numpy()
+    y = pairs["candidate"].to_numpy()
+    keep = (y != g.src[e]) & (y != g.dst[e])
+    kept: pd.DataFrame = pairs[keep].reset_index(drop=True)
+    return kept
+
+
+class _GroupSupply:
+    """Each critical (buyer, material) group's deficit, and each buyer's other groups' minimum."""
+
+    def __init__(self, g: SupplyGraph, base: np.ndarray) -> None:
+        crit = np.flatnonzero(g.critical)
+        frame = pd.DataFrame(
+            {
+                "buyer": g.dst[crit],
+                "key": g.material_key[crit],
+                "deficit": g.w[crit] * (1.0 - base[g.src[crit]]),
+            }
+        )
+        deficit = frame.groupby(["buyer", "key"], sort=False)["deficit"].sum()
+        self.deficit = deficit
+        supply = (1.0 - deficit).clip(lower=0.0)
+        ranked = supply.sort_values(kind="stable").reset_index()
+        ranked.columns = ["buyer", "key", "supply"]
+        first = ranked.drop_duplicates("buyer")
+        second = ranked[~ranked.index.isin(first.index)].drop_duplicates("buyer")
+        self.lowest = pd.Series(first["supply"].to_numpy(), index=first["buyer"].to_numpy())
+        self.lowest_key = pd.Series(first["key"].to_numpy(), index=first["buyer"].to_numpy())
+        self.second = pd.Series(second["supply"].to_numpy(), index=second["buyer"].to_numpy())
+        self.g = g
+
+    def moved_value(self, links: np.ndarray, candidates: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """Return b's availability once each link's share moves to its candidate.
+
+        Valid where b is off cycles and the candidate is not downstream of b.
+        """
+        g = self.g
+        b = g.dst[links]
+        key = g.material_key[links]
+        index = pd.MultiIndex.from_arrays([b, key])
+        deficit = self.deficit.reindex(index).to_numpy()
+        is_lowest = self.lowest_key.reindex(b).to_numpy() == key
+        others = np.where(
+            is_lowest, self.second.reindex(b).fillna(1.0).to_numpy(), self.lowest.reindex(b).to_numpy()
+        )
+        moved = np.maximum(0.0, 1.0 - deficit + g.w[links] * (base[candidates] - base[g.src[links]]))
+        value: np.ndarray = np.minimum(np.minimum(g.capacity[b], others), moved)
+        return value
+
+
+def _totals(g: SupplyGraph, pairs: Pairs, count: int, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    rise = pairs.value - base[pairs.node]
+    return (
+        np.bincount(pairs.scenario, weights=g.output_weight[pairs.node] * rise, minlength=count),
+        np.bincount(pairs.scenario, weights=g.investment_weight[pairs.node] * rise, minlength=count),
+    )
