@@ -1,7 +1,9 @@
 """What-if scenarios (情景推演): the analysis after hypothetical changes, as a difference.
 
-A :class:`Scenario` stops or restores given firms, sets capacities, or stops every firm
-in a region (an adcode prefix: ``42`` is 湖北省, ``4301`` 长沙市). :func:`run_scenario`
+A :class:`Scenario` stops or restores given firms, sets capacities, stops every firm in a
+region (an adcode prefix: ``42`` is 湖北省, ``4301`` 长沙市), or moves links to substitute
+suppliers (the supply spec's ``substitute``: a buyer's material from one supplier to
+another, share and flags kept). :func:`run_scenario`
 analyses the changed graph and :class:`ScenarioResult` reports what changed against the
 current state.
 """
@@ -9,6 +11,7 @@ current state.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,14 +23,38 @@ from chain_graph.analysis import weighted_availability
 from chain_graph.errors import ConfigError
 from chain_graph.gaps import GapAnalysis, analyze
 from chain_graph.graph import SupplyGraph
+from chain_graph.materials import Catalogue, identities
 from chain_graph.settings import Settings
 
-__all__ = ["MOST_FIRMS", "Scenario", "ScenarioResult", "apply_scenario", "load_scenario", "run_scenario"]
+__all__ = [
+    "MOST_FIRMS",
+    "Scenario",
+    "ScenarioResult",
+    "Substitution",
+    "apply_scenario",
+    "load_scenario",
+    "run_scenario",
+]
 
 
 MOST_FIRMS = 1000
 """Most firms one scenario may name in each of stop, restore and capacity."""
 FirmId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class Substitution(BaseModel):
+    """One moved link: ``buyer``'s ``material`` from supplier ``from`` to supplier ``to``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    buyer: FirmId
+    material: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    from_: FirmId = Field(alias="from")
+    to: FirmId
+
+    def label(self) -> str:
+        """Return the move as officials read it."""
+        return f"{self.buyer} 的“{self.material}”由 {self.from_} 改由 {self.to} 供应"
 
 
 class Scenario(BaseModel):
@@ -53,6 +80,11 @@ class Scenario(BaseModel):
     )
     stop_regions: list[str] = Field(
         default_factory=list, max_length=50, description="adcode prefixes whose firms all stop"
+    )
+    substitute: list[Substitution] = Field(
+        default_factory=list,
+        max_length=MOST_FIRMS,
+        description="links moved to substitute suppliers: {buyer, material, from, to}",
     )
 
     @field_validator("capacity")
@@ -96,12 +128,12 @@ def load_scenario(path: Path) -> Scenario:
 
 
 def apply_scenario(graph: SupplyGraph, scenario: Scenario) -> SupplyGraph:
-    """Return the graph with the scenario's capacities.
+    """Return the graph with the scenario's capacities and moved links.
 
     Raises
     ------
     ConfigError
-        For an id that is not a firm of the graph.
+        For an id that is not a firm of the graph, or a moved link that does not exist.
     """
     capacity = graph.capacity.copy()
     index = graph.index
@@ -122,7 +154,37 @@ def apply_scenario(graph: SupplyGraph, scenario: Scenario) -> SupplyGraph:
         capacity[position(firm)] = 1.0
     for firm, percent in scenario.capacity.items():
         capacity[position(firm)] = percent / 100.0
-    return graph.with_capacity(capacity)
+    changed = graph.with_capacity(capacity)
+    if not scenario.substitute:
+        return changed
+    links, sources = _moved_links(graph, scenario.substitute, position=position)
+    return changed.with_sources(links, sources)
+
+
+def _moved_links(
+    graph: SupplyGraph, moves: list[Substitution], *, position: Callable[[str], int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The links the moves name (by material identity) and their new suppliers."""
+    catalogue = Catalogue(graph.catalogue)
+    links: list[int] = []
+    sources: list[int] = []
+    for move in moves:
+        supplier, target = position(move.from_), position(move.to)
+        buyer = graph.index.get(move.buyer)
+        if buyer is None:
+            raise ConfigError(f"替代推演中的需求方“{move.buyer}”不存在")
+        key = identities([move.material], catalogue=catalogue)[0]
+        found = np.flatnonzero((graph.src == supplier) & (graph.dst == buyer) & (graph.material_key == key))
+        if found.size == 0:
+            msg = f"替代推演：{move.from_} 并不向 {move.buyer} 供应“{move.material}”，无法替代"
+            raise ConfigError(msg)
+        if target == buyer:
+            raise ConfigError(f"替代推演：{move.to} 就是需求方本身，不能作为替代供应商")
+        links.append(int(found[0]))
+        sources.append(target)
+    if len(set(links)) < len(links):
+        raise ConfigError("替代推演中同一供应关系被替代了两次")
+    return np.array(links, dtype=np.int64), np.array(sources, dtype=np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,7 +223,7 @@ class ScenarioResult:
         was = set(self.before.blocked["id"])
         now = set(self.after.blocked["id"])
         return {
-            "scenario": self.scenario.model_dump(),
+            "scenario": self.scenario.model_dump(by_alias=True),
             "summary_before": before,
             "summary_after": after,
             "delta": {

@@ -34,7 +34,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
 from chain_graph.graph import SupplyGraph
-from chain_graph.propagation import Pairs, evaluate
+from chain_graph.propagation import Pairs, _ranges, evaluate
 from chain_graph.regions import Scope
 
 __all__ = ["SUBSTITUTE_COLUMNS", "substitutes"]
@@ -176,6 +176,7 @@ class _Solver:
         )
         self._descendants: dict[int, np.ndarray] = {}
         self._forced: dict[tuple[int, float], tuple[float, float]] = {}
+        self._split: dict[tuple[int, float], tuple[float, float]] = {}  # (link, level) → gains
         self._groups = _GroupSupply(graph, self.base)
 
     # --- the downstream cone of a buyer ------------------------------------------------------
@@ -218,10 +219,12 @@ class _Solver:
         level = self.g.structure.level
         maybe = np.flatnonzero(level[y] >= level[b])
         down = np.zeros(b.size, dtype=bool)
-        for i in maybe:
-            reach = self.descendants(int(b[i]))
-            at = np.searchsorted(reach, y[i])
-            down[i] = at < reach.size and reach[at] == y[i]
+        if maybe.size == 0:
+            return down
+        order = maybe[np.argsort(b[maybe], kind="stable")]
+        cuts = np.flatnonzero(np.r_[True, b[order][1:] != b[order][:-1]])
+        for part in np.split(order, cuts[1:]):
+            down[part] = np.isin(y[part], self.descendants(int(b[part[0]])))
         return down
 
     def _exact(self, pairs: pd.DataFrame, *, individually: np.ndarray) -> None:
@@ -233,104 +236,142 @@ class _Solver:
             pairs.at[i, "gain_output"], pairs.at[i, "gain_investment"] = output, investment
 
     def _search(self, pairs: pd.DataFrame, *, fast: np.ndarray, cyclic_buyer: np.ndarray, top: int) -> None:
-        """Evaluate level by level (distinct values, highest first) until the ranking is settled.
+        """Evaluate only the levels the ranking needs; fill ``gain_*`` of the pairs that can rank.
 
         A *level* of a link is a distinct value the move gives b (fast path) or a distinct
-        a(Y) (buyer on a cycle); the gain never falls as the level rises.
+        a(Y) (buyer on a cycle); the gain never falls as the level rises. Per (link, scope),
+        with levels from the highest down: every level until the candidates fill the
+        scope's free places (the *cut* level, gain G), then the first level whose gain
+        falls below G, found by bisection (levels in between tie with G, whatever their
+        number). Levels below it cannot rank; levels tying with G are ranked with G and
+        evaluated exactly if they make the top.
         """
         level_value = np.where(fast, pairs["value"].to_numpy(), self.base[pairs["candidate"].to_numpy()])
-        pending = fast | cyclic_buyer
         pairs["level"] = np.round(level_value, 12)
-        known = ~np.isnan(pairs["gain_output"].to_numpy())
-        undecided = pairs[pending & ~known]
-        if undecided.empty:
+        pending = (fast | cyclic_buyer) & np.isnan(pairs["gain_output"].to_numpy())
+        if not pending.any():
             return
-        # Per (link, scope): levels from the highest down; how many candidates each holds.
+        table = pairs[pending]
         levels = (
-            undecided.groupby(["link", "scope_rank", "level"], sort=True)
-            .size()
-            .rename("count")
+            table.groupby(["order", "scope_rank", "level"], sort=False)
+            .agg(link=("link", "first"), count=("candidate", "size"))
             .reset_index()
-            .sort_values(["link", "scope_rank", "level"], ascending=[True, True, False])
+            .sort_values(["order", "scope_rank", "level"], ascending=[True, True, False], kind="stable")
+            .reset_index(drop=True)
         )
-        levels["depth"] = levels.groupby(["link", "scope_rank"]).cumcount()
-        before = pairs.assign(n=1).groupby(["link", "scope_rank"])["n"].sum()
-        earlier = before.groupby(level="link").cumsum() - before
-        need = (top - earlier).clip(lower=0)
-        levels["need"] = need.reindex(pd.MultiIndex.from_frame(levels[["link", "scope_rank"]])).to_numpy()
-        levels = levels[levels["need"] > 0]
-        covered = levels.groupby(["link", "scope_rank"])["count"].cumsum() - levels["count"]
-        levels["wanted"] = covered < levels["need"]  # the levels that fill the need, plus one
-        levels["wanted"] |= levels.groupby(["link", "scope_rank"])["wanted"].shift(1, fill_value=True)
-        gains: dict[tuple[int, float], tuple[float, float]] = {}
+        before = pairs.groupby(["order", "scope_rank"]).size()
+        earlier = before.groupby(level="order").cumsum() - before
+        wanted = pd.MultiIndex.from_frame(levels[["order", "scope_rank"]])
+        need = (top - earlier).clip(lower=0).reindex(wanted).to_numpy()
+        keep = need > 0
+        levels, need = levels[keep].reset_index(drop=True), need[keep]
+        if levels.empty:
+            return
+        group = (
+            levels[["order", "scope_rank"]].ne(levels[["order", "scope_rank"]].shift()).any(axis=1).cumsum()
+            - 1
+        ).to_numpy()
+        first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        last = np.r_[first[1:], group.size] - 1
+        counts = levels["count"].to_numpy()
+        covered = np.cumsum(counts) - np.repeat(
+            np.cumsum(counts)[first] - counts[first], np.diff(np.r_[first, group.size])
+        )
+        need_of = need[first]
+        # the cut: the first level at which the group's candidates reach its need (else its last)
+        reached = covered >= np.repeat(need_of, np.diff(np.r_[first, group.size]))
+        reached[last] = True
+        position = np.where(reached, np.arange(group.size), group.size)
+        cut = np.minimum.accumulate(position[::-1])[::-1][first]
+        is_fast = np.isin(levels["link"].to_numpy(), pairs.loc[fast, "link"].to_numpy())
+        gain = np.full(len(levels), np.nan)
+        upto = np.zeros(len(levels), dtype=bool)
+        upto[_ranges(first, cut - first + 1)] = True
+        self._fill(levels, gain, upto | np.isin(np.arange(len(levels)), last), is_fast)
+        lo, hi = cut.copy(), last.copy()
+        g_cut = gain[cut]
+        ties_to_end = gain[last] >= g_cut - GAIN_TIE
+        lo[ties_to_end] = last[ties_to_end]
         while True:
-            ask = levels[levels["wanted"] & ~levels["done"]] if "done" in levels else levels[levels["wanted"]]
-            if ask.empty:
+            open_ = hi - lo > 1
+            if not open_.any():
                 break
-            self._evaluate_levels(ask, fast_links=set(pairs.loc[fast, "link"].tolist()), gains=gains)
-            levels["done"] = levels["wanted"]
-            levels["gain"] = [
-                sum(gains.get((int(k), float(v)), (np.nan, np.nan)))
-                for k, v in zip(levels["link"], levels["level"], strict=True)
+            mid = (lo + hi) // 2
+            ask = np.zeros(len(levels), dtype=bool)
+            ask[mid[open_]] = True
+            self._fill(levels, gain, ask & np.isnan(gain), is_fast)
+            tie = gain[mid] >= g_cut - GAIN_TIE
+            lo = np.where(open_ & tie, mid, lo)
+            hi = np.where(open_ & ~tie, mid, hi)
+        # levels in (cut, lo] tie with the cut: ranked with its gain, made exact if chosen
+        end = np.where(ties_to_end, last, lo)
+        tied = np.zeros(len(levels), dtype=bool)
+        tied[_ranges(cut + 1, end - cut)] = True
+        estimate = gain.copy()
+        estimate[tied & np.isnan(gain)] = np.repeat(g_cut, np.diff(np.r_[first, group.size]))[
+            tied & np.isnan(gain)
+        ]
+        self._assign(pairs, levels, estimate, pending)
+        chosen = self._chosen_levels(pairs, levels, top=top)
+        exact = chosen & np.isnan(gain)
+        if exact.any():
+            self._fill(levels, gain, exact, is_fast)
+            self._assign(pairs, levels, np.where(np.isnan(gain), estimate, gain), pending)
+
+    def _fill(self, levels: pd.DataFrame, gain: np.ndarray, ask: np.ndarray, is_fast: np.ndarray) -> None:
+        """Evaluate the asked levels into ``gain`` (total, 万元), keeping output and investment apart."""
+        rows = np.flatnonzero(ask & np.isnan(gain))
+        if rows.size == 0:
+            return
+        links = levels["link"].to_numpy()[rows]
+        values = levels["level"].to_numpy()[rows]
+        fast_rows = is_fast[rows]
+        b = self.g.dst[links[fast_rows]]
+        forced = list(zip(b.tolist(), values[fast_rows].tolist(), strict=True))
+        missing = list(dict.fromkeys(f for f in forced if f not in self._forced))
+        for key, result in zip(missing, self._forced_gains(missing), strict=True):
+            self._forced[key] = result
+        split = np.zeros((rows.size, 2))
+        split[fast_rows] = [self._forced[f] for f in forced] if forced else np.zeros((0, 2))
+        for i in np.flatnonzero(~fast_rows):
+            split[i] = self._cone(int(links[i]), new_source=None, source_value=float(values[i]))
+        gain[rows] = split.sum(axis=1)
+        self._split.update(
+            zip(zip(links.tolist(), values.tolist(), strict=True), map(tuple, split), strict=True)
+        )
+
+    def _assign(
+        self, pairs: pd.DataFrame, levels: pd.DataFrame, gain: np.ndarray, pending: np.ndarray
+    ) -> None:
+        """Give the pending pairs their level's gain (NaN where the level cannot rank)."""
+        key = pd.MultiIndex.from_arrays([levels["order"], levels["scope_rank"], levels["level"]])
+        lookup = pd.Series(gain, index=key)
+        rows = np.flatnonzero(pending)
+        at = pd.MultiIndex.from_arrays(
+            [
+                pairs["order"].to_numpy()[rows],
+                pairs["scope_rank"].to_numpy()[rows],
+                pairs["level"].to_numpy()[rows],
             ]
-            more = self._unsettled(levels)
-            if not more.any():
-                break
-            levels.loc[more, "wanted"] = True
-        rows = np.flatnonzero(pending & ~known)
-        links, values = pairs["link"].to_numpy()[rows].tolist(), pairs["level"].to_numpy()[rows].tolist()
-        found = [gains.get((link, value)) for link, value in zip(links, values, strict=True)]
-        output = np.array([np.nan if f is None else f[0] for f in found])
-        investment = np.array([np.nan if f is None else f[1] for f in found])
+        )
+        total = lookup.reindex(at).to_numpy()
+        links = pairs["link"].to_numpy()[rows].tolist()
+        values = pairs["level"].to_numpy()[rows].tolist()
+        exact = [self._split.get((k, v)) for k, v in zip(links, values, strict=True)]
+        output = np.array([t if e is None else e[0] for t, e in zip(total, exact, strict=True)], dtype=float)
+        investment = np.array([0.0 if e is None else e[1] for e in exact], dtype=float)
+        investment[np.isnan(total)] = np.nan
+        output[np.isnan(total)] = np.nan
         pairs.loc[rows, "gain_output"] = output
         pairs.loc[rows, "gain_investment"] = investment
 
-    def _unsettled(self, levels: pd.DataFrame) -> np.ndarray:
-        """Mark the next level of each (link, scope) whose ranking may still change."""
-        more = np.zeros(len(levels), dtype=bool)
-        rows = levels.reset_index(drop=True)
-        for (_, _), part in rows.groupby(["link", "scope_rank"], sort=False):
-            done = part[part["done"]]
-            rest = part[~part["done"]]
-            if rest.empty:
-                continue
-            counts = done["count"].to_numpy()
-            gains = done["gain"].to_numpy()
-            need = int(part["need"].iloc[0])
-            expanded = np.repeat(gains, counts)
-            if expanded.size < need:
-                more[rest.index[0]] = True
-                continue
-            threshold = np.sort(expanded)[::-1][need - 1]
-            if gains[-1] >= threshold - GAIN_TIE:
-                more[rest.index[0]] = True
-        return more
-
-    def _evaluate_levels(
-        self, ask: pd.DataFrame, *, fast_links: set[int], gains: dict[tuple[int, float], tuple[float, float]]
-    ) -> None:
-        g = self.g
-        forced: list[tuple[int, float]] = []
-        owners: list[tuple[int, float]] = []
-        for link, level in zip(ask["link"].tolist(), ask["level"].tolist(), strict=True):
-            if (int(link), float(level)) in gains:
-                continue
-            if int(link) in fast_links:
-                b = int(g.dst[int(link)])
-                memo = self._forced.get((b, float(level)))
-                if memo is not None:
-                    gains[(int(link), float(level))] = memo
-                    continue
-                forced.append((b, float(level)))
-                owners.append((int(link), float(level)))
-            else:
-                gains[(int(link), float(level))] = self._cone(int(link), new_source=None, source_value=level)
-        unique = list(dict.fromkeys(forced))
-        results = self._forced_gains(unique)
-        for (b, v), result in zip(unique, results, strict=True):
-            self._forced[(b, v)] = result
-        for (b, v), owner in zip(forced, owners, strict=True):
-            gains[owner] = self._forced[(b, v)]
+    def _chosen_levels(self, pairs: pd.DataFrame, levels: pd.DataFrame, *, top: int) -> np.ndarray:
+        """Which levels hold a pair that makes its link's top."""
+        ranked = self._ranking(pairs)
+        chosen = ranked[ranked["rank"] <= top]
+        key = pd.MultiIndex.from_arrays([levels["order"], levels["scope_rank"], levels["level"]])
+        picked = pd.MultiIndex.from_arrays([chosen["order"], chosen["scope_rank"], chosen["level"]])
+        return np.asarray(key.isin(picked), dtype=bool)
 
     def _forced_gains(self, forced: list[tuple[int, float]]) -> list[tuple[float, float]]:
         """Gain (output, investment) of forcing each (node, value): one engine batch per chunk."""
@@ -403,17 +444,23 @@ class _Solver:
         moved = sub.base_availability[: cone.size] - self.base[cone]
         return float(np.sum(g.output_weight[cone] * moved)), float(np.sum(g.investment_weight[cone] * moved))
 
-    def _top(self, pairs: pd.DataFrame, *, top: int) -> pd.DataFrame:
-        g = self.g
-        pairs = pairs[pairs["gain_output"].notna()].copy()
-        pairs["gain"] = pairs["gain_output"] + pairs["gain_investment"]
-        pairs["gain_key"] = -np.round(pairs["gain"].to_numpy() / GAIN_TIE) * GAIN_TIE
-        pairs["id_rank"] = g.id_rank[pairs["candidate"].to_numpy()]
-        pairs = pairs.sort_values(
+    def _ranking(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        """Return the pairs with a gain, ranked per link: scope, gain (to ``GAIN_TIE``), buyers, id."""
+        ranked = pairs[pairs["gain_output"].notna()].copy()
+        ranked["gain"] = ranked["gain_output"] + ranked["gain_investment"]
+        ranked["gain_key"] = -np.round(ranked["gain"].to_numpy() / GAIN_TIE)
+        ranked["id_rank"] = self.g.id_rank[ranked["candidate"].to_numpy()]
+        ranked = ranked.sort_values(
             ["order", "scope_rank", "gain_key", "buyers", "id_rank"],
             ascending=[True, True, True, False, True],
+            kind="stable",
         )
-        pairs["rank"] = pairs.groupby("order").cumcount() + 1
+        ranked["rank"] = ranked.groupby("order").cumcount() + 1
+        return ranked
+
+    def _top(self, pairs: pd.DataFrame, *, top: int) -> pd.DataFrame:
+        g = self.g
+        pairs = self._ranking(pairs)
         pairs = pairs[pairs["rank"] <= top]
         e = pairs["link"].to_numpy()
         y = pairs["candidate"].to_numpy()

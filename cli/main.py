@@ -193,7 +193,7 @@ def _scenario(path: Path | None, stop: list[str], restore: list[str], regions: l
     try:
         return Scenario.model_validate(
             {
-                **base.model_dump(),
+                **base.model_dump(by_alias=True),
                 "stop": [*base.stop, *stop],
                 "restore": [*base.restore, *restore],
                 "stop_regions": [*base.stop_regions, *regions],

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from chain_graph.errors import ConfigError
 from chain_graph.graph import SupplyGraph, build_graph
-from chain_graph.scenarios import Scenario, load_scenario, run_scenario
+from chain_graph.scenarios import Scenario, apply_scenario, load_scenario, run_scenario
 from cli.main import app
 from ingest.loader import read_directory
 from tests.defaults import SETTINGS
@@ -90,3 +90,40 @@ def test_cli_scenario_file_and_options(canonical_dir: Path, tmp_path: Path) -> N
     wrong = runner.invoke(app, ["analyze", str(canonical_dir), "--stop", "nobody"])
     assert wrong.exit_code == 2
     assert "nobody" in wrong.output
+
+
+def test_a_substitute_move_gives_what_the_substitutes_table_says() -> None:
+    from chain_graph.analysis import example_graph
+    from chain_graph.graph import from_networkx
+
+    G = example_graph()
+    G.add_edge("V", "F", key="钢", w=1.0)  # V makes steel for someone else
+    g = from_networkx(G)
+    scenario = Scenario.model_validate(
+        {"substitute": [{"buyer": "E", "material": " 钢 ", "from": "S", "to": "V"}]}
+    )
+    result = run_scenario(g, scenario, settings=SETTINGS).to_json()
+    # E's 60 % of steel now comes from V (running): E and P back to 1, 900 万元 recovered
+    assert result["delta"]["value_at_risk"] == pytest.approx(-900.0)
+    assert result["scenario"]["substitute"] == [{"buyer": "E", "material": " 钢 ", "from": "S", "to": "V"}]
+    table = run_scenario(g, Scenario(), settings=SETTINGS).before.substitutes
+    row = table[(table["supplier_id"] == "S") & (table["candidate_id"] == "V")].iloc[0]
+    assert float(row["gain"]) == pytest.approx(-result["delta"]["value_at_risk"])
+
+
+@pytest.mark.parametrize(
+    ("move", "message"),
+    [
+        ({"buyer": "E", "material": "铜", "from": "S", "to": "U"}, "并不向 E 供应“铜”"),
+        ({"buyer": "E", "material": "钢", "from": "S", "to": "E"}, "就是需求方本身"),
+        ({"buyer": "X", "material": "钢", "from": "S", "to": "U"}, "需求方“X”不存在"),
+        ({"buyer": "E", "material": "钢", "from": "S", "to": "P"}, "企业编号“P”不存在"),
+    ],
+)
+def test_a_substitute_move_that_cannot_be_made_is_refused(move: dict[str, str], message: str) -> None:
+    from chain_graph.analysis import example_graph
+    from chain_graph.graph import from_networkx
+
+    g = from_networkx(example_graph())
+    with pytest.raises(ConfigError, match=message):
+        apply_scenario(g, Scenario.model_validate({"substitute": [move]}))
