@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -107,12 +107,12 @@ def state_at(ledgers: LedgerTables, reports: pd.DataFrame, *, as_of: dt.date) ->
     firms = ledgers.firms.copy()
     projects = ledgers.projects.assign(started=np.nan)
     if shown.empty:
-        return LedgerTables(firms=firms, projects=projects, links=ledgers.links, problems=ledgers.problems)
+        return replace(ledgers, firms=firms, projects=projects)
     last = shown.groupby("id", sort=False).last()  # per column, the last value given
     firms = _overlay(firms, last, _FIRM_FIELDS)
     firms["capacity"] = firms["capacity"].where(firms["capacity"] != _RESET, np.nan)
     projects = _overlay(projects, last, _PROJECT_FIELDS)
-    return LedgerTables(firms=firms, projects=projects, links=ledgers.links, problems=ledgers.problems)
+    return replace(ledgers, firms=firms, projects=projects)
 
 
 def _overlay(table: pd.DataFrame, last: pd.DataFrame, fields: Sequence[str]) -> pd.DataFrame:

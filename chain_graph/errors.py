@@ -59,6 +59,8 @@ class IssueCode(StrEnum):
     ADDRESS_REQUIRED = "E038"
     DATE_IN_FUTURE = "E039"
     FIELD_NOT_APPLICABLE = "E040"
+    MATERIAL_CODE_DUPLICATE = "E041"
+    MATERIAL_NAME_CONFLICT = "E042"
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,5 +99,6 @@ TABLE_LABELS: dict[str, str] = {
     "projects": "重点项目",
     "links": "供应关系",
     "problems": "问题台账",
+    "materials": "物料目录",
 }
 """The tables of a store, as import reports count them."""

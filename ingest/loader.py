@@ -8,6 +8,7 @@ only the rows that passed (and never when a required table is missing or unreada
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,12 +108,7 @@ def with_adcodes(ledgers: LedgerTables) -> LedgerTables:
         frame.loc[frame["adcode"] == "", "adcode_source"] = ""
         return frame
 
-    return LedgerTables(
-        firms=fill(ledgers.firms),
-        projects=fill(ledgers.projects),
-        links=ledgers.links,
-        problems=ledgers.problems,
-    )
+    return dataclasses.replace(ledgers, firms=fill(ledgers.firms), projects=fill(ledgers.projects))
 
 
 def ingest_directory(

@@ -1,8 +1,9 @@
 """The ledger tables as officials keep them: table names, headers and value kinds.
 
-This is ``../shared/spec/ledgers.md`` as data. Each column has its canonical English
-header, the Chinese headers officials use, a value kind (how a cell is parsed, see
-:mod:`ingest.values`) and whether a value is required.
+This is ``../shared/spec/ledgers.md`` (and the optional columns and 物料目录 of
+``supply.md``) as data. Each column has its canonical English header, the Chinese headers
+officials use, a value kind (how a cell is parsed, see :mod:`ingest.values`) and whether a
+value is required.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ class ColumnSpec:
     headers: tuple[str, ...]
     kind: Kind = "text"
     required: bool = False
+    hint: str = ""
+    """What the template says about the column, where its kind's hint says too little."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,7 @@ _STATUS = ColumnSpec("status", ("生产状态", "状态"), "status")
 _CAPACITY = ColumnSpec("capacity", ("产能恢复率", "产能利用率"), "percent")
 _CONTACT = ColumnSpec("contact", ("联系人",))
 _PHONE = ColumnSpec("phone", ("联系电话", "电话"))
+_CODE_HINT = "物料编码（HS 编码、国民经济行业分类或本市编码均可）；全角半角、大小写、空格不影响比对"
 
 TABLES: dict[str, TableSpec] = {
     "enterprises": TableSpec(
@@ -137,10 +141,22 @@ TABLES: dict[str, TableSpec] = {
         (
             ColumnSpec("supplier_id", ("供应商编号", "配套企业编号"), "id", required=True),
             ColumnSpec("buyer_id", ("采购方编号", "需求方编号"), "id", required=True),
-            ColumnSpec("material", ("物料", "配套产品", "供应产品"), required=True),
+            ColumnSpec(
+                "material",
+                ("物料", "配套产品", "供应产品"),
+                required=True,
+                hint="必填；全角半角、大小写、空格不影响比对，同一物料的其他叫法可登记在物料目录的别名中",
+            ),
             ColumnSpec("share", ("供应占比",), "percent"),
             ColumnSpec("critical", ("关键物料", "是否关键"), "bool"),
             ColumnSpec("stock_days", ("库存可用天数",), "int"),
+            ColumnSpec(
+                "annual_value",
+                ("年采购额", "采购金额"),
+                "money",
+                hint="万元：需求方一年向该供应商采购该物料的金额；可写 1,200.5 或 1.2亿元",
+            ),
+            ColumnSpec("material_code", ("物料编码", "产品编码"), hint=_CODE_HINT),
         ),
     ),
     "problems": TableSpec(
@@ -155,6 +171,26 @@ TABLES: dict[str, TableSpec] = {
             ColumnSpec("responsible_unit", ("责任单位",)),
             ColumnSpec("deadline", ("完成时限",), "date"),
             ColumnSpec("status", ("办理状态",), "problem_status"),
+        ),
+    ),
+    "materials": TableSpec(
+        "materials",
+        ("物料目录", "产品目录", "物料编码表"),
+        False,
+        (
+            ColumnSpec(
+                "code",
+                ("物料编码", "产品编码"),
+                required=True,
+                hint="必填，不能重复（全角半角、大小写、空格不同的也算重复）；供应关系表的物料编码填这里的编码",
+            ),
+            ColumnSpec("name", ("物料名称", "产品名称")),
+            ColumnSpec(
+                "aliases",
+                ("别名", "其他名称"),
+                hint="同一物料的其他叫法，多个用 ；、， 分隔；一个名称只能属于一个编码",
+            ),
+            ColumnSpec("chain", ("所属产业链", "产业链")),
         ),
     ),
 }

@@ -1,16 +1,25 @@
 """Synthetic ledgers: deterministic, realistic data for a city like Huaihua (虚构数据).
 
-:func:`synthesize` writes the five ledgers as a bureau keeps them (Chinese headers, a
-title row above the header, XLSX for small sets, CSV for large ones). The shape follows
-the city's own work: ~300 key enterprises, 385 key projects (44 infrastructure), ~2,000
-suppliers (40 % local, 35 % elsewhere in Hunan, 25 % in other provinces), ~6,000 supply
-links, ~10 % of suppliers stopped or partly stopped. Larger scales keep the shape.
-Everything is generated with numpy from one seed, so a seed always gives the same files.
-All names are invented; the files say so.
+:func:`synthesize` writes the ledgers as a bureau keeps them (Chinese headers, a title row
+above the header, XLSX for small sets, CSV for large ones). The shape follows the city's
+own work: ~300 key enterprises, 385 key projects (44 infrastructure), ~2,000 suppliers
+(40 % local, 35 % elsewhere in Hunan, 25 % in other provinces), ~6,000 supply links, ~10 %
+of suppliers stopped or partly stopped. Larger scales keep the shape. Everything is
+generated with numpy from one seed, so a seed always gives the same files. All names are
+invented; the files say so.
+
+The supply spec's data come last, from the same seed (so the other columns are what they
+were before them): a 物料目录 of the chains' materials with codes, aliases and chains, and
+for each link its 年采购额 (a part of what the buyer produces or invests, by its share; some
+left blank) and, for most links of a catalogued material, its 物料编码 — some full-width or
+in lower case, as officials type them; the rest are matched by name, and a name is
+sometimes an alias or has a space in it. Every material is bought from many suppliers, so a
+blocked supplier's material is almost always made by someone else too (substitutes).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,6 +117,29 @@ _PROBLEMS = [
     "订单不足",
 ]
 _CATEGORIES = ["用工", "原材料", "物流运输", "资金", "审批", "电力燃气", "其他"]
+_ALIASES = {
+    "钢材": "钢板；热轧钢板",
+    "特种钢材": "特钢",
+    "钢筋": "螺纹钢；螺纹钢筋",
+    "芯片": "集成电路；IC",
+    "线路板": "PCB板；印制电路板",
+    "覆铜板": "CCL",
+    "电子元器件": "电子元件、元器件",
+    "锂电池": "锂离子电池",
+    "原料药": "化学原料药",
+    "铝型材": "铝材",
+    "混凝土外加剂": "外加剂；减水剂",
+    "砂石骨料": "砂石、骨料",
+    "包装材料": "包材",
+    "数控系统": "CNC系统",
+    "电缆": "电线电缆",
+    "管材": "PE管；管道",
+    "食用油": "植物油",
+    "正极材料": "正极",
+}
+"""Other names of catalogued materials, as 别名 cells are written (several separators)."""
+_UNCATALOGUED = frozenset({"沥青", "预制构件", "冷链运输"})
+"""Materials the catalogue leaves out: their links are matched by name alone."""
 
 
 @dataclass(frozen=True)
@@ -152,12 +184,15 @@ def synthesize(out_dir: Path, *, firms: int = 2300, seed: int = 1, fmt: str | No
     projects = _projects(rng, shape, places)
     links = _links(rng, shape, enterprises, suppliers, projects)
     problems = _problems(rng, suppliers, links)
+    catalogue = _catalogue()
+    links = _with_supply_columns(rng, links, catalogue, enterprises=enterprises, projects=projects)
     tables = {
         "重点企业": enterprises,
         "供应商": suppliers,
         "重点项目": projects,
         "供应关系": links,
         "问题台账": problems,
+        "物料目录": catalogue,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     fmt = fmt or ("xlsx" if firms <= 10000 else "csv")
@@ -349,7 +384,7 @@ def _links(
             supplier_ids[buyer_index % n_sup],
         ),
     )
-    all_materials = sorted({m for ms in _CHAINS.values() for m in ms} | set(_PROJECT_MATERIALS))
+    all_materials = _all_materials()
     material = np.array(rng.choice(all_materials, groups), dtype=object)
     for i in np.flatnonzero(kind != 2):
         pool = _PROJECT_MATERIALS if kind[i] == 1 else _CHAINS[chain_of[buyer[i]]]
@@ -415,8 +450,86 @@ def _problems(rng: np.random.Generator, suppliers: pd.DataFrame, links: pd.DataF
     )
 
 
+def _all_materials() -> list[str]:
+    return sorted({m for ms in _CHAINS.values() for m in ms} | set(_PROJECT_MATERIALS))
+
+
+def _catalogue() -> pd.DataFrame:
+    """Return the city's 物料目录: every material but :data:`_UNCATALOGUED`, coded WL001…, with its chains."""
+    names = [m for m in _all_materials() if m not in _UNCATALOGUED]
+    chains = ["、".join(c for c, ms in _CHAINS.items() if name in ms) for name in names]
+    return pd.DataFrame(
+        {
+            "物料编码": [f"WL{i:03d}" for i in range(1, len(names) + 1)],
+            "物料名称": names,
+            "别名": [_ALIASES.get(name, "") for name in names],
+            "所属产业链": chains,
+        }
+    )
+
+
+def _full_width(text: np.ndarray) -> np.ndarray:
+    """Each text with its ASCII letters and digits in full width (``WL001`` → ``ＷＬ００１``)."""
+    table = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
+    return np.array([str(t).translate(table) for t in text], dtype=object)
+
+
+def _with_supply_columns(
+    rng: np.random.Generator,
+    links: pd.DataFrame,
+    catalogue: pd.DataFrame,
+    *,
+    enterprises: pd.DataFrame,
+    projects: pd.DataFrame,
+) -> pd.DataFrame:
+    """Add 年采购额 and 物料编码 to the links, and type some materials as officials do.
+
+    Computed per distinct material or buyer, then spread over the links with numpy, so it
+    costs little at national scale.
+    """
+    n = len(links)
+    inverse, material = pd.factorize(links["配套产品"])
+    by_name = dict(zip(catalogue["物料名称"], range(len(catalogue)), strict=True))
+    row = np.array([by_name.get(str(m), -1) for m in material])
+    coded = (row >= 0)[inverse]
+    code = catalogue["物料编码"].to_numpy(dtype=object)[np.maximum(row, 0)]
+    forms = np.stack([code, _full_width(code), np.char.lower(code.astype(str)).astype(object)])
+    form = np.select([rng.random(n) < 0.08, rng.random(n) < 0.06], [1, 2], 0)
+    given = coded & (rng.random(n) < 0.8)
+    codes = np.where(given, forms[form, inverse], "")
+    # The name as typed: mostly the catalogue's, else one of its aliases or with a space in it.
+    aliases = [[a for a in re.split("[；、]", _ALIASES.get(str(m), "")) if a] or [str(m)] for m in material]
+    count = np.array([len(a) for a in aliases])
+    flat = np.array([a for group in aliases for a in group], dtype=object)
+    flat = np.stack([flat, _full_width(flat)])  # PCB板 and ＰＣＢ板
+    start = np.concatenate([[0], np.cumsum(count)[:-1]])
+    pick = start[inverse] + (rng.random(n) * count[inverse]).astype(int)
+    alias = flat[(rng.random(n) < 0.3).astype(int), pick]
+    name = material.to_numpy(dtype=object)
+    spaced = np.array([f"{m[:1]} {m[1:]}" for m in name], dtype=object)
+    draw = rng.random(n)
+    typed = np.where(coded & (draw < 0.12), alias, np.where(draw < 0.2, spaced[inverse], name[inverse]))
+    # What the buyer buys of it in a year: a part of its output (or plan), by this link's share.
+    base = pd.concat(
+        [
+            pd.Series(enterprises["年产值(万元)"].to_numpy(), index=enterprises["企业编号"]),
+            pd.Series(projects["年度计划投资(万元)"].to_numpy(), index=projects["项目编号"]),
+        ]
+    )
+    buyer = links["需求方编号"]
+    output = buyer.map(base).to_numpy(dtype=float)
+    output = np.where(np.isnan(output), rng.lognormal(np.log(3000), 0.8, n), output)  # a supplier buyer
+    share = links["供应占比"].str.rstrip("%").astype(float).to_numpy()
+    value = np.round(output * rng.uniform(0.02, 0.15, n) * share / 100, 1)
+    return links.assign(
+        配套产品=typed,
+        **{"年采购额(万元)": np.where(rng.random(n) < 0.88, value.astype(object), ""), "物料编码": codes},
+    )
+
+
 def _write(out_dir: Path, name: str, frame: pd.DataFrame, fmt: str) -> None:
-    title = f"怀化市{name}{'' if name.endswith('台账') else '台账'}（{NOTE}）"  # never 问题台账台账
+    suffix = "" if name.endswith(("台账", "目录")) else "台账"  # never 问题台账台账
+    title = f"怀化市{name}{suffix}（{NOTE}）"
     for stale in (out_dir / f"{name}.xlsx", out_dir / f"{name}.csv"):
         stale.unlink(missing_ok=True)
     if fmt == "csv":

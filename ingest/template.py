@@ -1,5 +1,9 @@
 """The blank ledger template: one workbook, one sheet per table, with a guide sheet.
 
+The sheets follow :data:`ingest.schema.TABLES`, optional ones included (重点项目, 问题台账,
+and the 物料目录 of the supply spec): a sheet left empty is reported as an empty table, not
+an error that stops the import.
+
 Officials download it, fill it in and hand it back; :mod:`ingest.readers` reads the
 workbook as it is (sheets named after the tables).
 """
@@ -56,11 +60,10 @@ def write_template(path: Path) -> None:
             cell.font = Font(bold=True)
             if column.required:
                 cell.fill = PatternFill("solid", fgColor="FFF2CC")
-            cell.comment = Comment(_HINTS[column.kind], "chain-graph")
+            hint = column.hint or _HINTS[column.kind]
+            cell.comment = Comment(hint, "chain-graph")
             sheet.column_dimensions[get_column_letter(index)].width = max(12, len(headers[index - 1]) * 2 + 2)
-            guide.append(
-                [spec.label, headers[index - 1], "是" if column.required else "", _HINTS[column.kind]]
-            )
+            guide.append([spec.label, headers[index - 1], "是" if column.required else "", hint])
         sheet.freeze_panes = "A2"
     guide.column_dimensions["A"].width = 14
     guide.column_dimensions["B"].width = 20

@@ -6,6 +6,11 @@ every :class:`~chain_graph.errors.InputIssue` and the :class:`~chain_graph.model
 built from the rows that passed. Rows that depend on a rejected row (a link to a firm
 whose row is rejected) are rejected too, with code ``REJECTED_REFERENCE``.
 
+Links are compared by material identity (:mod:`chain_graph.materials`, supply spec): the
+duplicate-link and share-sum checks group ``钢板``, ``钢 板`` and a catalogue alias of
+the same code as one material, with the catalogue (物料目录) rows that passed their own checks
+— the catalogue that is written.
+
 Cells are parsed once per distinct text (see :mod:`ingest.values`), so a large, regular
 table costs little more than reading it.
 """
@@ -21,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from chain_graph.errors import InputIssue, IssueCode
-from chain_graph.model import LedgerTables
+from chain_graph.materials import Catalogue, identities, normalise, split_aliases
+from chain_graph.model import LedgerTables, conform
 from chain_graph.problem_ledger import default_unit
 from chain_graph.settings import Settings
 from ingest.headers import map_headers
@@ -159,7 +165,11 @@ def validate(
     project_ids = _valid_ids(tables, ("projects",))
     all_firm_ids = _all_ids(tables, ("enterprises", "suppliers"))
     all_project_ids = _all_ids(tables, ("projects",))
-    found.extend(_check_links(tables.get("links"), all_firm_ids, all_project_ids, unknown=unknown))
+    found.extend(_check_materials(tables.get("materials")))
+    catalogue = _catalogue(tables.get("materials"))
+    found.extend(
+        _check_links(tables.get("links"), all_firm_ids, all_project_ids, unknown=unknown, catalogue=catalogue)
+    )
     found.extend(_check_problems(tables.get("problems"), all_firm_ids | all_project_ids, unknown=unknown))
     _cascade(tables, firm_ids, project_ids, unjudged=all_firm_ids | all_project_ids if unknown else None)
     ledgers = _build(tables, settings)
@@ -240,7 +250,9 @@ def _parse(table: _Table) -> list[InputIssue]:
             )
         )
         table.unusable = True
-    if table.n == 0:
+    # An optional ledger table with only its header (the template's 物料目录 left blank) has
+    # nothing to import and nothing wrong; an empty required table or reports file has.
+    if table.n == 0 and (spec.required or spec.name not in TABLES):
         issues.append(table.table_issue(IssueCode.TABLE_EMPTY, f"“{spec.label}”表没有数据行"))
         table.unusable = table.unusable or spec.required
     for column in spec.columns:
@@ -314,9 +326,7 @@ def _duplicates(table: _Table, keys: list[str], code: IssueCode, what: str) -> l
     groups = frame[present][dup].groupby(by, sort=False).groups
     for key, index in groups.items():
         positions = sorted(int(i) for i in index)
-        rows = "、".join(str(table.excel_row(p)) for p in positions[:5])
-        if len(positions) > 5:
-            rows += f" 等 {len(positions)}"
+        rows = _rows(table, positions)
         shown = key if isinstance(key, str) else " / ".join(str(k) for k in key)  # type: ignore[attr-defined]
         for position in positions:
             issues.append(
@@ -325,6 +335,25 @@ def _duplicates(table: _Table, keys: list[str], code: IssueCode, what: str) -> l
                 )
             )
     return issues
+
+
+def _rows(table: _Table, positions: list[int]) -> str:
+    """Name the Excel rows of ``positions`` (sorted): the first five, then how many in all."""
+    rows = "、".join(str(table.excel_row(p)) for p in positions[:5])
+    return rows + (f" 等 {len(positions)}" if len(positions) > 5 else "")
+
+
+def _repeated(keys: pd.DataFrame) -> list[list[int]]:
+    """Return the positions of each key (a row of ``keys``) given more than once, in order.
+
+    Rows with a missing part (``None``) are left out.
+    """
+    given = keys[keys.notna().all(axis=1)]
+    repeated = given[given.duplicated(keep=False)]
+    if repeated.empty:
+        return []
+    groups = repeated.groupby(list(repeated.columns), sort=False).indices
+    return [sorted(int(p) for p in repeated.index[index]) for index in groups.values()]
 
 
 def _check_firms(enterprises: _Table | None, suppliers: _Table | None) -> list[InputIssue]:
@@ -401,8 +430,105 @@ def _check_projects(projects: _Table | None, firm_ids: set[str]) -> list[InputIs
     return issues
 
 
+def _check_materials(materials: _Table | None) -> list[InputIssue]:
+    """Check the catalogue (物料目录): codes unique once normalised, each name or alias of one code."""
+    if materials is None:
+        return []
+    return _material_code_duplicates(materials) + _material_name_conflicts(materials)
+
+
+def _material_code_duplicates(materials: _Table) -> list[InputIssue]:
+    codes = materials.column("code")
+    keys = codes.map(lambda code: normalise(code) if isinstance(code, str) else None)
+    issues: list[InputIssue] = []
+    for positions in _repeated(keys.to_frame()):
+        rows = _rows(materials, positions)
+        typed = list(dict.fromkeys(str(codes.iloc[p]) for p in positions))
+        alike = (
+            f"（{''.join(f'“{c}”' for c in typed[:5])}只差全角半角、大小写或空格，是同一编码）"
+            if len(typed) > 1
+            else ""
+        )
+        for position in positions:
+            code = str(codes.iloc[position])
+            message = f"物料编码“{code}”重复出现在第 {rows} 行{alike}：每个编码只能有一行，请合并为一行"
+            issues.append(materials.issue(position, "code", code, IssueCode.MATERIAL_CODE_DUPLICATE, message))
+    return issues
+
+
+def _material_name_conflicts(materials: _Table) -> list[InputIssue]:
+    """Report a name or alias already given to another code, at the later entry."""
+    issues: list[InputIssue] = []
+    owner: dict[str, tuple[str, str, int]] = {}  # spelling → (code's key, code as typed, position)
+    rows = zip(materials.column("code"), materials.column("name"), materials.column("aliases"), strict=True)
+    for position, (code, name, aliases) in enumerate(rows):
+        if not isinstance(code, str):
+            continue
+        spellings = [("name", name)] if isinstance(name, str) else []
+        if isinstance(aliases, str):
+            spellings += [("aliases", alias) for alias in split_aliases(aliases)]
+        said: set[str] = set()
+        for column, spelling in spellings:
+            key = normalise(spelling)
+            if not key:
+                continue
+            first = owner.setdefault(key, (normalise(code), code, position))
+            if first[0] == normalise(code) or key in said:
+                continue
+            said.add(key)
+            message = (
+                f"“{spelling}”在第 {materials.excel_row(first[2])} 行已是物料编码“{first[1]}”的名称或别名，"
+                f"本行又归入编码“{code}”：一个名称只能对应一个编码，请删去其中一处"
+            )
+            issues.append(
+                materials.issue(position, column, spelling, IssueCode.MATERIAL_NAME_CONFLICT, message)
+            )
+    return issues
+
+
+def _catalogue(materials: _Table | None) -> Catalogue:
+    """Return the catalogue as it will be written: its rows that passed their checks."""
+    if materials is None:
+        return Catalogue()
+    return Catalogue(conform(_valid_frame(materials), "materials"))
+
+
+def _material_identities(links: _Table, catalogue: Catalogue) -> pd.Series:
+    """Each link's material identity (``None`` where its material is missing or unreadable)."""
+    material = links.column("material")
+    named = material.notna().to_numpy()
+    codes = links.column("material_code")
+    found = identities(
+        material[named].astype(str).to_numpy(),
+        codes[named].where(codes[named].notna(), "").astype(str).to_numpy(),
+        catalogue=catalogue,
+    )
+    identity = pd.Series([None] * links.n, dtype=object)
+    identity[named] = found
+    return identity
+
+
+def _same_material(links: _Table, positions: list[int], identity: str, catalogue: Catalogue) -> str:
+    """Say why differently typed materials of ``positions`` are one material (``""`` when typed alike)."""
+    spellings = list(dict.fromkeys(str(links.column("material").iloc[p]) for p in positions))
+    if len(spellings) < 2:
+        return ""
+    shown = "".join(f"“{s}”" for s in spellings[:5]) + ("等" if len(spellings) > 5 else "")
+    if not identity.startswith("#"):
+        return f"（{shown}只差全角半角、大小写或空格，是同一物料）"
+    given = next((c for p in positions if isinstance(c := links.column("material_code").iloc[p], str)), None)
+    if given is not None:
+        return f"（{shown}同属物料编码“{given}”，是同一物料）"
+    return f"（{shown}在物料目录中同属编码“{catalogue.code_of(spellings[0])}”，是同一物料）"
+
+
 def _check_links(
-    links: _Table | None, firm_ids: set[str], project_ids: set[str], *, unknown: frozenset[str]
+    links: _Table | None,
+    firm_ids: set[str],
+    project_ids: set[str],
+    *,
+    unknown: frozenset[str],
+    catalogue: Catalogue,
 ) -> list[InputIssue]:
     if links is None:
         return []
@@ -433,41 +559,79 @@ def _check_links(
             issues.append(
                 links.issue(position, "buyer_id", b, IssueCode.SELF_LINK, "供应商与需求方是同一编号")
             )
-    issues += _duplicates(
-        links, ["supplier_id", "buyer_id", "material"], IssueCode.DUPLICATE_LINK, "供应关系"
-    )
-    issues += _share_sums(links)
+    identity = _material_identities(links, catalogue)
+    issues += _link_duplicates(links, identity, catalogue)
+    issues += _share_sums(links, identity, catalogue)
     return issues
 
 
-def _share_sums(links: _Table) -> list[InputIssue]:
+def _link_duplicates(links: _Table, identity: pd.Series, catalogue: Catalogue) -> list[InputIssue]:
+    """One supplier, buyer and material (by identity) twice; and one material name twice.
+
+    The second case — two rows between one supplier and buyer with the same material name but
+    different identities (different codes) — would be one row in the stores, which key a
+    link on its material name.
+    """
+    supplier, buyer = links.column("supplier_id"), links.column("buyer_id")
+    material = links.column("material")
+    by_identity = pd.DataFrame({"supplier": supplier, "buyer": buyer, "identity": identity})
+    issues: list[InputIssue] = []
+    flagged: list[int] = []
+    for positions in _repeated(by_identity):
+        flagged += positions
+        rows = _rows(links, positions)
+        same = _same_material(links, positions, str(identity.iloc[positions[0]]), catalogue)
+        for position in positions:
+            s, b, m = supplier.iloc[position], buyer.iloc[position], material.iloc[position]
+            message = f"供应关系“{s} / {b} / {m}”重复出现在第 {rows} 行{same}，请合并为一行"
+            issues.append(links.issue(position, "material", m, IssueCode.DUPLICATE_LINK, message))
+    by_name = pd.DataFrame({"supplier": supplier, "buyer": buyer, "material": material}).drop(index=flagged)
+    for positions in _repeated(by_name):
+        rows = _rows(links, positions)
+        for position in positions:
+            s, b, m = supplier.iloc[position], buyer.iloc[position], material.iloc[position]
+            message = (
+                f"供应商“{s}”到需求方“{b}”的物料“{m}”出现在第 {rows} 行，物料编码却不同："
+                "同一物料请合并为一行并统一编码；不同物料请在物料名称上加以区分"
+            )
+            issues.append(links.issue(position, "material", m, IssueCode.DUPLICATE_LINK, message))
+    return issues
+
+
+def _share_sums(links: _Table, identity: pd.Series, catalogue: Catalogue) -> list[InputIssue]:
     parsed = pd.to_numeric(links.column("share"), errors="coerce")
     text = links.text.get("share", pd.Series("", index=parsed.index, dtype=str))
     blank = text.reindex(parsed.index).fillna("").astype(str).str.strip() == ""
     frame = pd.DataFrame(
         {
             "buyer": links.column("buyer_id"),
-            "material": links.column("material"),
+            "identity": identity,
             # A blank share counts as 100 %; a share that did not parse has its own issue and
             # is left out of the sum rather than counted as 100 % (that would blame its peers).
             "share": parsed.where(parsed.notna() | ~blank, 100.0),
         }
     )
-    frame = frame[frame["buyer"].notna() & frame["material"].notna() & frame["share"].notna()]
-    totals = frame.groupby(["buyer", "material"], sort=False)["share"].transform("sum")
+    frame = frame[frame["buyer"].notna() & frame["identity"].notna() & frame["share"].notna()]
+    keys = ["buyer", "identity"]
+    totals = frame.groupby(keys, sort=False)["share"].transform("sum")
+    over = frame.loc[totals > 100.5, keys]
     issues = []
-    for position in frame.index[totals > 100.5]:
-        b, m = str(frame.at[position, "buyer"]), str(frame.at[position, "material"])
-        total = totals.at[position]
-        issues.append(
-            links.issue(
-                int(position),
-                "share",
-                links.text.get("share", pd.Series(dtype=str)).get(position, ""),
-                IssueCode.SHARE_SUM_EXCEEDED,
-                f"需求方“{b}”的物料“{m}”各供应商供应占比合计 {total:g}%，超过 100%",
+    for index in over.groupby(keys, sort=False).indices.values():
+        positions = sorted(int(p) for p in over.index[index])
+        b = str(frame.at[positions[0], "buyer"])
+        same = _same_material(links, positions, str(frame.at[positions[0], "identity"]), catalogue)
+        total = totals.at[positions[0]]
+        for position in positions:
+            m = links.column("material").iloc[position]
+            issues.append(
+                links.issue(
+                    position,
+                    "share",
+                    text.get(position, ""),
+                    IssueCode.SHARE_SUM_EXCEEDED,
+                    f"需求方“{b}”的物料“{m}”{same}各供应商供应占比合计 {total:g}%，超过 100%",
+                )
             )
-        )
     return issues
 
 
@@ -592,7 +756,12 @@ def _build(tables: dict[str, _Table], settings: Settings) -> LedgerTables:
         links["critical"] = critical.where(critical.notna(), True).astype(bool)
         links["extra"] = links["_extra"]
     problems = _defaults_for_problems(_valid_frame(tables.get("problems")), firms, settings)
-    return LedgerTables.from_frames(firms=firms, projects=projects, links=links, problems=problems)
+    materials = _valid_frame(tables.get("materials"))
+    if len(materials):
+        materials["extra"] = materials["_extra"]
+    return LedgerTables.from_frames(
+        firms=firms, projects=projects, links=links, problems=problems, materials=materials
+    )
 
 
 def _merge_firms(enterprises: pd.DataFrame, suppliers: pd.DataFrame) -> pd.DataFrame:

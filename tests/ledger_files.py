@@ -53,16 +53,30 @@ PROJECTS: list[list[object]] = [
     ["P1", "鹤城区物流园建设项目", "怀化市鹤城区", "city", "基础设施", "80000", "20000"],
 ]
 LINKS: list[list[object]] = [
-    ["supplier_id", "buyer_id", "material", "share", "critical", "stock_days"],
-    ["S1", "E1", "钢材", "60", "yes", "10"],
-    ["S2", "E1", "钢材", "40", "yes", ""],
-    ["S2", "E2", "芯片", "100", "no", "5"],
-    ["E1", "P1", "机电设备", "100", "yes", "30"],
+    [
+        "supplier_id",
+        "buyer_id",
+        "material",
+        "share",
+        "critical",
+        "stock_days",
+        "annual_value",
+        "material_code",
+    ],
+    ["S1", "E1", "钢材", "60", "yes", "10", "1200.5", ""],  # 钢材 is 7208 by the catalogue
+    ["S2", "E1", "钢材", "40", "yes", "", "", ""],
+    ["S2", "E2", "芯片", "100", "no", "5", "300", ""],  # in no catalogue: its name is its identity
+    ["E1", "P1", "机电设备", "100", "yes", "30", "450", "8479"],  # a code in no catalogue (HS)
 ]
 PROBLEMS: list[list[object]] = [
     ["id", "subject_id", "category", "description", "deadline", "status"],
     ["W1", "E1", "原材料", "钢材断供", "2026-12-31", "registered"],
     ["W2", "P1", "其他", "征地未完成", "", ""],
+]
+MATERIALS: list[list[object]] = [
+    ["code", "name", "aliases", "chain"],
+    ["7208", "钢材", "钢板；热轧钢板", "装备制造"],
+    ["M-02", "轴承", "", ""],
 ]
 CANONICAL = {
     "enterprises": ENTERPRISES,
@@ -70,6 +84,7 @@ CANONICAL = {
     "projects": PROJECTS,
     "links": LINKS,
     "problems": PROBLEMS,
+    "materials": MATERIALS,
 }
 
 

@@ -145,6 +145,7 @@ def test_import_page_says_which_files_it_reads_and_offers_the_template(
         "重点企业、重点规模企业、enterprises",
         "供应关系、配套关系、links",
         "问题台账、问题清单、problems",
+        "物料目录、产品目录、物料编码表、materials",
     ):
         assert names in guide
     for words in (".csv", ".xlsx", "工作表名", "不写入任何数据", "有问题时仍导入无误的行", "替换原有数据"):
@@ -155,7 +156,8 @@ def test_import_page_says_which_files_it_reads_and_offers_the_template(
     assert template.status_code == 200
     assert "%E5%8F%B0%E8%B4%A6%E6%A8%A1%E6%9D%BF.xlsx" in template.headers["content-disposition"]  # 台账模板
     book = openpyxl.load_workbook(io.BytesIO(template.content), read_only=True)
-    assert book.sheetnames == ["填写说明", "重点企业", "重点项目", "供应商", "供应关系", "问题台账"]
+    tables = ["重点企业", "重点项目", "供应商", "供应关系", "问题台账", "物料目录"]
+    assert book.sheetnames == ["填写说明", *tables]
 
 
 def test_the_blank_template_uploaded_back_is_read_table_by_table(

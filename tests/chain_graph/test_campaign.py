@@ -140,6 +140,18 @@ def test_state_at_a_date(ledgers: LedgerTables) -> None:
     assert ledgers.firms.set_index("id").loc["S1", "status"] == "stopped"  # the base is untouched
 
 
+@pytest.mark.parametrize("reports", [REPORTS, REPORTS.iloc[:0]], ids=["reports", "none"])
+def test_state_at_a_date_keeps_the_links_problems_and_catalogue(
+    ledgers: LedgerTables, reports: pd.DataFrame
+) -> None:
+    # The catalogue decides which links are one material (钢材 is 7208): dropping it would
+    # split a buyer's groups at a date.
+    at = state_at(ledgers, reports, as_of=ROUND_3)
+    assert len(ledgers.materials) == 2
+    for name in ("links", "problems", "materials"):
+        pd.testing.assert_frame_equal(getattr(at, name), getattr(ledgers, name), obj=name)
+
+
 def test_rounds_and_compliance() -> None:
     assert round_ends(dt.date(2026, 11, 21), dt.date(2026, 11, 26), weekday=4) == []
     assert round_ends(dt.date(2026, 11, 20), dt.date(2026, 11, 20), weekday=4) == [dt.date(2026, 11, 20)]

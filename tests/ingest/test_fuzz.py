@@ -1,7 +1,8 @@
 """Fuzzing the whole path ledgers → validation → analysis with hypothesis.
 
-Valid ledgers (random firms, projects and links between them) always load, with every row,
-and the analysis' invariants hold. Corrupted ledgers (random cells replaced by hostile
+Valid ledgers (random firms, projects and links between them, a materials catalogue, and
+materials typed as officials type them: spaced, full-width, an alias, a code) always load,
+with every row, and the analysis' invariants hold. Corrupted ledgers (random cells replaced by hostile
 text) never raise: every problem comes back as a located issue with a stable code, and
 whatever does load analyses without error.
 """
@@ -14,12 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chain_graph.errors import IssueCode
 from chain_graph.gaps import analyze
 from chain_graph.graph import build_graph
+from chain_graph.materials import Catalogue, identities
 from ingest.loader import read_directory
 from tests.defaults import SETTINGS
 from tests.fuzzing import examples
@@ -34,7 +37,28 @@ ADDRESSES = [
     "新晃县工业园",
 ]
 STATUSES = ["normal", "partial", "stopped", "", "正常", "部分停产", "停产"]
-MATERIALS = ["钢材", "芯片", "包装材料", "木材"]
+MATERIALS = [
+    "钢材",
+    "钢 材",
+    "钢板",
+    "热轧钢板",
+    "芯片",
+    "集成电路",
+    "ＩＣ",
+    "包装材料",
+    "木材",
+    "Ｗood",
+    "wood",
+]
+"""Materials as typed: spaced, full-width, in another case, or a catalogue alias."""
+CATALOGUE = [
+    (["M01", "ｍ０１", "m01"], "钢材", "钢板；热轧钢板"),
+    (["M02", "Ｍ02"], "芯片", "集成电路、IC"),
+    (["M03"], "包装材料", ""),
+]
+"""Catalogue entries a data set may have: its code in any form, its name and aliases."""
+CODES = ["", "", "", "M01", "ｍ０１", "7208", "HS 8542"]
+VALUES = ["", "0", "300", "1,200.5", "0.5亿元"]
 HOSTILE = st.one_of(
     st.sampled_from(
         [
@@ -116,27 +140,44 @@ def ledgers(draw: st.DrawFn) -> dict[str, list[list[Any]]]:
         )
     firms = [f"E{i}" for i in range(n_ent)] + [f"S{i}" for i in range(n_sup)]
     buyers = [f"E{i}" for i in range(n_ent)] + [f"P{i}" for i in range(n_proj)]
+    entries = draw(st.lists(st.sampled_from(CATALOGUE), unique_by=lambda entry: entry[1], max_size=3))
+    materials = [["code", "name", "aliases", "chain"]]
+    materials += [[draw(st.sampled_from(codes)), name, aliases, "装备"] for codes, name, aliases in entries]
+    catalogue = Catalogue(pd.DataFrame(materials[1:], columns=materials[0]))
     links = [
-        ["supplier_id", "buyer_id", "material", "share", "critical", "stock_days"],
-        ["E0", "P0", "机电设备", "100", "yes", ""],
+        [
+            "supplier_id",
+            "buyer_id",
+            "material",
+            "share",
+            "critical",
+            "stock_days",
+            "annual_value",
+            "material_code",
+        ],
+        ["E0", "P0", "机电设备", "100", "yes", "", "", ""],
     ]
+    # Kept valid by material identity, as validation judges: one link per supplier, buyer and
+    # material (and per material as typed: the stores' key), shares to one buyer's material ≤ 100.
     used: dict[tuple[str, str], int] = {("P0", "机电设备"): 100}
     seen: set[tuple[str, str, str]] = {("E0", "P0", "机电设备")}
     for _ in range(draw(st.integers(0, 15))):
-        supplier, buyer, material = (
+        supplier, buyer, material, code = (
             draw(st.sampled_from(firms)),
             draw(st.sampled_from(buyers)),
             draw(st.sampled_from(MATERIALS)),
+            draw(st.sampled_from(CODES)),
         )
+        [identity] = identities([material], [code], catalogue=catalogue)
         share = draw(st.integers(1, 100))
         if (
             supplier == buyer
-            or (supplier, buyer, material) in seen
-            or used.get((buyer, material), 0) + share > 100
+            or {(supplier, buyer, identity), (supplier, buyer, material)} & seen
+            or used.get((buyer, identity), 0) + share > 100
         ):
             continue
-        seen.add((supplier, buyer, material))
-        used[(buyer, material)] = used.get((buyer, material), 0) + share
+        seen |= {(supplier, buyer, identity), (supplier, buyer, material)}
+        used[(buyer, identity)] = used.get((buyer, identity), 0) + share
         links.append(
             [
                 supplier,
@@ -145,9 +186,17 @@ def ledgers(draw: st.DrawFn) -> dict[str, list[list[Any]]]:
                 str(share),
                 draw(st.sampled_from(["yes", "no", "是", ""])),
                 draw(st.sampled_from(["", "0", "15"])),
+                draw(st.sampled_from(VALUES)),
+                code,
             ]
         )
-    return {"enterprises": enterprises, "suppliers": suppliers, "projects": projects, "links": links}
+    return {
+        "enterprises": enterprises,
+        "suppliers": suppliers,
+        "projects": projects,
+        "links": links,
+        "materials": materials,
+    }
 
 
 @settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -159,6 +208,7 @@ def test_valid_ledgers_always_load_and_analyse(tables: dict[str, list[list[Any]]
     counts = validation.ledgers.counts()
     assert counts["links"] == len(tables["links"]) - 1
     assert counts["projects"] == len(tables["projects"]) - 1
+    assert counts["materials"] == len(tables["materials"]) - 1
     firm_ids = {row[0] for name in ("enterprises", "suppliers") for row in tables[name][1:]}
     assert set(validation.ledgers.firms["id"]) == firm_ids
     result = analyze(validation.ledgers, settings=SETTINGS)
@@ -175,7 +225,7 @@ def test_valid_ledgers_always_load_and_analyse(tables: dict[str, list[list[Any]]
 @given(
     tables=ledgers(),
     hits=st.lists(
-        st.tuples(st.integers(0, 3), st.integers(0, 40), st.integers(0, 8), HOSTILE), min_size=1, max_size=6
+        st.tuples(st.integers(0, 4), st.integers(0, 40), st.integers(0, 8), HOSTILE), min_size=1, max_size=6
     ),
 )
 def test_corrupted_ledgers_never_raise(

@@ -135,7 +135,7 @@ REFUSED: list[tuple[str, Mutation, set[str]]] = [
     (
         "row wider than the header",
         lambda d: (d / "links.csv").write_text(
-            (d / "links.csv").read_text(encoding="utf-8") + "S1,E2,钢材,10,yes,1,extra,more\r\n",
+            (d / "links.csv").read_text(encoding="utf-8") + "S1,E2,钢材,10,yes,1,,,extra,more\r\n",
             encoding="utf-8",
         ),
         {"E001"},
@@ -199,6 +199,25 @@ REFUSED: list[tuple[str, Mutation, set[str]]] = [
         "a table given twice (CSV and XLSX)",
         lambda d: write_xlsx(d / "enterprises.xlsx", {"enterprises": CANONICAL["enterprises"]}),
         {"E004"},
+    ),
+    ("a negative annual value", _set("links", 1, 6, "-1200"), {"E022"}),
+    ("an annual value in 元 not 万元", _set("links", 1, 6, "1200元"), {"E027"}),
+    ("an annual value in words", _set("links", 1, 6, "一千二百"), {"E021"}),
+    ("a material code of 1M characters", _set("links", 1, 7, "码" * 1_000_000), {"E028"}),
+    (
+        "the same link with spaces in its material",
+        _append("links", ["S1", "E1", "钢 材", "10", "yes"]),
+        {"E035"},
+    ),
+    ("the same link by a catalogue alias", _append("links", ["S1", "E1", "热轧钢板", "10", "yes"]), {"E035"}),
+    ("shares over 100 % across spellings", _append("links", ["E2", "E1", "钢板", "50", "yes"]), {"E036"}),
+    ("a catalogue code twice, once full-width", _append("materials", ["７２０８", "钢", "", ""]), {"E041"}),
+    ("a catalogue alias of two codes", _append("materials", ["M-03", "板材", "钢板", ""]), {"E042"}),
+    ("a catalogue row without a code", _append("materials", ["", "螺栓", "", ""]), {"E020"}),
+    (
+        "a catalogue without its code column",
+        _rows("materials", lambda rows: [r.pop(0) for r in rows]),
+        {"E010"},
     ),
     ("a password-protected workbook (OLE container)", _ole_container, {"E001"}),
     ("a NUL byte in a cell", lambda d: _append_bytes(d / "links.csv", b"S1,E2,\x00,10,yes,\r\n"), {"E001"}),
@@ -268,6 +287,15 @@ LOADED: list[tuple[str, Mutation, Check | None]] = [
     ),
     ("a formula as a name (kept as text)", _set("enterprises", 2, 1, "=1+2"), _firm("E2", "name", "=1+2")),
     ("a capacity of 0 %", _set("suppliers", 2, 5, "0"), _firm("S2", "capacity", 0)),
+    ("no materials catalogue", lambda d: (d / "materials.csv").unlink(), _link_from("S1", "E1")),
+    (
+        "a catalogue with only its header",
+        _rows("materials", lambda rows: rows.__delitem__(slice(1, None))),
+        None,
+    ),
+    ("a material code in no catalogue (an HS code)", _set("links", 2, 7, "7208.51"), _link_from("S2", "E1")),
+    ("an annual value in 亿元", _set("links", 1, 6, "0.12亿元"), _link_from("S1", "E1")),
+    ("a formula as a material code (kept as text)", _set("links", 1, 7, "=A1"), _link_from("S1", "E1")),
 ]
 
 

@@ -83,11 +83,25 @@ def _chinese_twin(directory: Path) -> Path:
         {
             "供应关系": [
                 TITLE,
-                ["供应商编号", "需求方编号", "配套产品", "供应占比", "是否关键", "库存可用天数"],
-                ["S1", "E1", "钢材", "60%", "是", 10],
-                ["S2", "Ｅ１", "钢材", "40 %", "是", None],
-                ["S2", "E2", "芯片", "100%", "否", "5"],
-                ["E1", "P1", "机电设备", 100, "是", 30],
+                [
+                    "供应商编号",
+                    "需求方编号",
+                    "配套产品",
+                    "供应占比",
+                    "是否关键",
+                    "库存可用天数",
+                    "年采购额（万元）",
+                    "物料编码",
+                ],
+                ["S1", "E1", "钢材", "60%", "是", 10, "1,200.5", None],
+                ["S2", "Ｅ１", "钢材", "40 %", "是", None, None, None],
+                ["S2", "E2", "芯片", "100%", "否", "5", 300, None],
+                ["E1", "P1", "机电设备", 100, "是", 30, "450万元", "8479"],
+            ],
+            "物料目录": [
+                ["物料编码", "物料名称", "别名", "所属产业链"],
+                ["7208", "钢材", "钢板；热轧钢板", "装备制造"],
+                ["M-02", "轴承", None, None],
             ],
             "重点建设项目": [
                 ["项目编号", "项目名称", "建设地点", "项目级别", "项目类别", "总投资", "年度计划投资(万元)"],
@@ -235,7 +249,7 @@ def test_a_file_like_nothing_lists_every_table_name(tmp_path: Path, canonical_di
     write_csv(canonical_dir / "月报.csv", [["日期", "备注"], ["2026-11-30", "无"]])
     issues = read_directory(canonical_dir, settings=SETTINGS).issues
     assert [(i.code, i.file) for i in issues] == [(IssueCode.FILE_UNRECOGNISED, "月报.csv")]
-    assert "表名为：重点企业、重点项目、供应商、供应关系、问题台账" in issues[0].message
+    assert "表名为：重点企业、重点项目、供应商、供应关系、问题台账、物料目录" in issues[0].message
 
 
 def test_an_unknown_id_is_still_reported_when_every_table_was_read(canonical_dir: Path) -> None:
