@@ -25,6 +25,7 @@ How the gains are computed without one analysis per candidate:
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -59,26 +60,80 @@ _SCOPE_RANK = {s.value: i for i, s in enumerate((Scope.LOCAL, Scope.IN_PROVINCE,
 _CHUNK = 4096
 
 
+_ITERATIONS = 50
+"""Steps of the fixed-point descent for candidates downstream of the buyer (then: cone solve)."""
+_SPARE = 2
+"""Candidates kept per (material, scope) beyond ``top``: the supplier and the buyer (:class:`_Pool`)."""
+
+
 @dataclass(frozen=True, eq=False)
 class _Pool:
-    """Candidates per material key: firms with c ≥ threshold supplying it, and to how many buyers."""
+    """Candidates per material key: firms with c ≥ threshold supplying it, and to how many buyers.
+
+    ``kept`` marks the few that can rank for some link. Call Z *above* Y when a(Z) ≥ a(Y)
+    and Z comes first by buyers and id: Z's gain is then at least Y's — also when Z lies
+    downstream of the buyer, whose gain is at least what its current availability gives
+    (the fast formula is a lower bound there) — so Z ranks first. A candidate with
+    ``top + _SPARE`` others above it can therefore rank only where more than ``_SPARE``
+    of those are excluded, and only the link's supplier and buyer are.
+    """
 
     key: np.ndarray
     node: np.ndarray
     buyers: np.ndarray
+    scope_rank: np.ndarray
+    level: np.ndarray
+    kept: np.ndarray
 
     @classmethod
-    def of(cls, graph: SupplyGraph, *, threshold: float) -> _Pool:
+    def of(cls, graph: SupplyGraph, *, threshold: float, scope_rank: np.ndarray, top: int) -> _Pool:
         able = graph.capacity[graph.src] >= threshold - 1e-12
         frame = pd.DataFrame(
             {"key": graph.material_key[able], "node": graph.src[able], "buyer": graph.dst[able]}
         ).drop_duplicates()
         counted = frame.groupby(["key", "node"], sort=True)["buyer"].size().reset_index()
-        return cls(
-            counted["key"].to_numpy(dtype=object),
-            counted["node"].to_numpy(dtype=np.int64),
-            counted["buyer"].to_numpy(dtype=np.int64),
+        key = counted["key"].to_numpy(dtype=object)
+        node = counted["node"].to_numpy(dtype=np.int64)
+        buyers = counted["buyer"].to_numpy(dtype=np.int64)
+        group = pd.factorize(pd.Series(key).astype(str) + "\x00" + pd.Series(scope_rank[node]).astype(str))[0]
+        tiebreak = np.empty(node.size, dtype=np.int64)
+        tiebreak[np.lexsort((graph.id_rank[node], -buyers))] = np.arange(node.size)
+        kept = _skyline(group, graph.base_availability[node], tiebreak, keep=top + _SPARE)
+        return cls(key, node, buyers, scope_rank[node], graph.structure.level[node], kept)
+
+    def frame(self, *, kept_only: bool) -> pd.DataFrame:
+        """Return the pool as a table (``key``, ``candidate``, ``buyers``)."""
+        mask = self.kept if kept_only else np.ones(self.key.size, dtype=bool)
+        return pd.DataFrame(
+            {"key": self.key[mask], "candidate": self.node[mask], "buyers": self.buyers[mask]}
         )
+
+
+def _skyline(group: np.ndarray, value: np.ndarray, tiebreak: np.ndarray, *, keep: int) -> np.ndarray:
+    """Mark, per group, the members with fewer than ``keep`` others above them (a superset).
+
+    *Above*: a value at least as high and a smaller tiebreak. A member is kept when fewer
+    than ``keep`` of its own value class come first and its tiebreak beats the
+    ``keep``-th best of all higher classes.
+    """
+    order = np.lexsort((tiebreak, -value, group))
+    kept = np.zeros(group.size, dtype=bool)
+    g_sorted, v_sorted, t_sorted = group[order], value[order], tiebreak[order]
+    best: list[int] = []  # max-heap (negated) of the `keep` smallest tiebreaks of higher classes
+    class_start = 0
+    for i in range(order.size):
+        if i == 0 or g_sorted[i] != g_sorted[i - 1]:
+            best, class_start = [], i
+        elif v_sorted[i] != v_sorted[i - 1]:
+            for t in t_sorted[class_start:i].tolist():
+                if len(best) < keep:
+                    heapq.heappush(best, -t)
+                elif t < -best[0]:
+                    heapq.heapreplace(best, -t)
+            class_start = i
+        if i - class_start < keep and (len(best) < keep or t_sorted[i] < -best[0]):
+            kept[order[i]] = True
+    return kept
 
 
 def substitutes(
@@ -138,8 +193,8 @@ def substitutes(
     links = _links_of(graph, suppliers)
     if links.size == 0:
         return _empty()
-    pool = _Pool.of(graph, threshold=threshold)
     solver = _Solver(graph, scope=np.asarray(scope, dtype=object))
+    pool = _Pool.of(graph, threshold=threshold, scope_rank=solver.scope_rank, top=top)
     parts = [solver.rank(links[i : i + _CHUNK], pool, top=top) for i in range(0, links.size, _CHUNK)]
     found = [p for p in parts if len(p)]
     return pd.concat(found, ignore_index=True) if found else _empty()
@@ -194,46 +249,162 @@ class _Solver:
 
     def rank(self, links: np.ndarray, pool: _Pool, *, top: int) -> pd.DataFrame:
         g = self.g
-        pairs = _pairs(g, links, pool)
+        down = self._down_pairs(links, pool)
+        pairs = _pairs(g, links, pool.frame(kept_only=True), orders=np.arange(links.size))
+        marked = down[["order", "candidate"]].assign(down=True)
+        pairs = pairs.merge(marked, on=["order", "candidate"], how="left")
+        pairs["down"] = pairs["down"].astype("boolean").fillna(False).astype(bool)
+        extra = down.merge(
+            pairs[["order", "candidate"]], on=["order", "candidate"], how="left", indicator=True
+        )
+        extra = extra[extra["_merge"] == "left_only"].drop(columns=["_merge", "scope_rank"])
+        pairs = pd.concat([pairs, extra.assign(down=True)], ignore_index=True)
         if pairs.empty:
             return _empty()
         e = pairs["link"].to_numpy()
         y = pairs["candidate"].to_numpy()
         b = g.dst[e]
         pairs["scope_rank"] = self.scope_rank[y]
-        pairs["down"] = self._downstream(b, y)
         critical = g.critical[e]
         fast = critical & ~self.cyclic[b] & ~pairs["down"].to_numpy()
         pairs["value"] = np.nan
         pairs.loc[fast, "value"] = self._groups.moved_value(e[fast], y[fast], self.base)
         pairs["gain_output"] = np.where(critical, np.nan, 0.0)
         pairs["gain_investment"] = pairs["gain_output"]
-        self._exact(pairs, individually=critical & pairs["down"].to_numpy())
-        self._search(
-            pairs, fast=fast, cyclic_buyer=critical & self.cyclic[b] & ~pairs["down"].to_numpy(), top=top
-        )
+        is_down = critical & pairs["down"].to_numpy()
+        self._search(pairs, fast=fast, cyclic_buyer=critical & self.cyclic[b] & ~is_down, top=top)
+        self._exact(pairs, individually=is_down & self._may_rank(pairs, is_down, top=top))
         return self._top(pairs, top=top)
 
-    def _downstream(self, b: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Whether each candidate lies downstream of its link's buyer (along critical links)."""
-        level = self.g.structure.level
-        maybe = np.flatnonzero(level[y] >= level[b])
-        down = np.zeros(b.size, dtype=bool)
-        if maybe.size == 0:
-            return down
-        order = maybe[np.argsort(b[maybe], kind="stable")]
-        cuts = np.flatnonzero(np.r_[True, b[order][1:] != b[order][:-1]])
-        for part in np.split(order, cuts[1:]):
-            down[part] = np.isin(y[part], self.descendants(int(b[part[0]])))
-        return down
+    def _may_rank(self, pairs: pd.DataFrame, down: np.ndarray, *, top: int) -> np.ndarray:
+        """Which downstream candidates could still make their link's top.
+
+        Such a candidate gives at most what a perfect supplier (a = 1) would, the forced
+        value ``min(c(b), other groups, 1 − D + w·(1 − a(X)))`` at b (its own value can
+        only be lower). It may rank when that bound, with its buyers and id, beats the
+        last place the other candidates already fill in its scope.
+        """
+        g = self.g
+        rows = np.flatnonzero(down)
+        result = down.copy()
+        if rows.size == 0:
+            return result
+        links = pairs["link"].to_numpy()[rows]
+        on_cycle = self.cyclic[g.dst[links]]
+        bound = np.zeros(rows.size)
+        plain = np.flatnonzero(~on_cycle)
+        ideal = self._groups.moved_value(links[plain], np.full(plain.size, -1), np.r_[self.base, 1.0])
+        forced = list(zip(g.dst[links[plain]].tolist(), np.round(ideal, 12).tolist(), strict=True))
+        missing = list(dict.fromkeys(f for f in forced if f not in self._forced))
+        for key, found in zip(missing, self._forced_gains(missing), strict=True):
+            self._forced[key] = found
+        bound[plain] = [sum(self._forced[f]) for f in forced]
+        perfect: dict[int, float] = {}
+        for i in np.flatnonzero(on_cycle).tolist():  # a buyer on a cycle: a cone solve per link
+            link = int(links[i])
+            if link not in perfect:
+                perfect[link] = sum(self._cone(link, new_source=None, source_value=1.0))
+            bound[i] = perfect[link]
+        known = self._ranking(pairs.iloc[np.flatnonzero(~down)])
+        before = pairs.groupby(["order", "scope_rank"]).size()
+        earlier = before.groupby(level="order").cumsum() - before
+        need = (top - earlier).clip(lower=0)
+        known = known.assign(place=known.groupby(["order", "scope_rank"]).cumcount() + 1)
+        at = pd.MultiIndex.from_frame(known[["order", "scope_rank"]])
+        last = known[known["place"].to_numpy() == need.reindex(at).to_numpy()].set_index(
+            ["order", "scope_rank"]
+        )
+        where = pd.MultiIndex.from_arrays(
+            [pairs["order"].to_numpy()[rows], pairs["scope_rank"].to_numpy()[rows]]
+        )
+        cut_gain = last["gain_key"].reindex(where).to_numpy()
+        cut_buyers = last["buyers"].reindex(where).to_numpy()
+        cut_id = last["id_rank"].reindex(where).to_numpy()
+        gain_key = -np.round(bound / GAIN_TIE)
+        buyers = pairs["buyers"].to_numpy()[rows]
+        id_rank = g.id_rank[pairs["candidate"].to_numpy()[rows]]
+        beats = (gain_key < cut_gain) | (
+            (gain_key == cut_gain) & ((buyers > cut_buyers) | ((buyers == cut_buyers) & (id_rank < cut_id)))
+        )
+        open_place = np.isnan(cut_gain)  # fewer candidates than places: every one may rank
+        no_place = need.reindex(where).fillna(0).to_numpy() <= 0
+        result[rows] = (beats | open_place) & ~no_place
+        return result
+
+    def _down_pairs(self, links: np.ndarray, pool: _Pool) -> pd.DataFrame:
+        """Every pool candidate downstream of its link's buyer (critical links only).
+
+        Only a candidate at the buyer's level or later can be downstream, so the buyer's
+        cone is walked only where the pool holds such a candidate.
+        """
+        g = self.g
+        columns = ["order", "link", "candidate", "buyers", "scope_rank"]
+        critical = np.flatnonzero(g.critical[links])
+        if critical.size == 0 or pool.key.size == 0:
+            return pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in columns})
+        by_key = pd.Series(np.arange(pool.key.size)).groupby(pool.key).agg(list)
+        top_level = pd.Series(pool.level).groupby(pool.key).max()
+        b = g.dst[links[critical]]
+        keys = g.material_key[links[critical]]
+        maybe = top_level.reindex(keys).fillna(-1).to_numpy() >= g.structure.level[b]
+        found: list[tuple[int, int, int, int, int]] = []
+        for i, buyer, key in zip(
+            critical[maybe].tolist(), b[maybe].tolist(), keys[maybe].tolist(), strict=True
+        ):
+            members = np.asarray(by_key[key], dtype=np.int64)
+            below = members[np.isin(pool.node[members], self.descendants(buyer))]
+            link = int(links[i])
+            for m in below.tolist():
+                if pool.node[m] not in (g.src[link], buyer):
+                    found.append((i, link, int(pool.node[m]), int(pool.buyers[m]), int(pool.scope_rank[m])))
+        return pd.DataFrame(found, columns=columns).astype(np.int64)
 
     def _exact(self, pairs: pd.DataFrame, *, individually: np.ndarray) -> None:
-        """Solve the moves whose candidate is downstream of the buyer on the cone, one by one."""
+        """Solve the moves whose candidate is downstream of the buyer.
+
+        Off cycles, b's new value v is the greatest fixed point of v = h(φ(v)), where φ(v)
+        is Y's availability with b forced to v (one engine scenario) and h gives b's value
+        from Y's (:meth:`_GroupSupply.moved_value`); h∘φ never falls as v rises, so iterating
+        from the bound h(1) descends to it, all pairs in one batch per step. What has not
+        settled after ``_ITERATIONS`` steps, and every buyer on a cycle, is solved on the
+        cone one by one.
+        """
+        g = self.g
         rows = np.flatnonzero(individually)
         links, candidates = pairs["link"].to_numpy()[rows], pairs["candidate"].to_numpy()[rows]
-        for i, link, y in zip(rows, links.tolist(), candidates.tolist(), strict=True):
-            output, investment = self._cone(link, new_source=y, source_value=None)
-            pairs.at[i, "gain_output"], pairs.at[i, "gain_investment"] = output, investment
+        output = np.full(rows.size, np.nan)
+        investment = np.full(rows.size, np.nan)
+        active = np.flatnonzero(~self.cyclic[g.dst[links]])
+        extended = np.r_[self.base, 1.0]
+        value = self._groups.moved_value(links, np.full(links.size, -1), extended)
+        for _ in range(_ITERATIONS):
+            if active.size == 0:
+                break
+            forced = list(
+                zip(g.dst[links[active]].tolist(), np.round(value[active], 12).tolist(), strict=True)
+            )
+            unique = list(dict.fromkeys(forced))
+            gains, result = self._forced_run(unique)
+            slot = {f: k for k, f in enumerate(unique)}
+            scenario = np.array([slot[f] for f in forced], dtype=np.int64)
+            changed = pd.Series(result.value, index=result.scenario * g.n + result.node)
+            seen = changed.reindex(scenario * g.n + candidates[active]).to_numpy()
+            supplied = np.where(np.isnan(seen), self.base[candidates[active]], seen)
+            new = self._groups.moved_value(
+                links[active], np.arange(active.size) + g.n + 1, np.r_[self.base, 1.0, supplied]
+            )
+            settled = np.abs(new - value[active]) <= 1e-12
+            for i, k in zip(active[settled].tolist(), scenario[settled].tolist(), strict=True):
+                output[i], investment[i] = gains[k]
+            value[active] = new
+            active = active[~settled]
+        del extended
+        for i in np.flatnonzero(np.isnan(output)):
+            output[i], investment[i] = self._cone(
+                int(links[i]), new_source=int(candidates[i]), source_value=None
+            )
+        pairs.loc[rows, "gain_output"] = output
+        pairs.loc[rows, "gain_investment"] = investment
 
     def _search(self, pairs: pd.DataFrame, *, fast: np.ndarray, cyclic_buyer: np.ndarray, top: int) -> None:
         """Evaluate only the levels the ranking needs; fill ``gain_*`` of the pairs that can rank.
@@ -373,6 +544,23 @@ class _Solver:
         picked = pd.MultiIndex.from_arrays([chosen["order"], chosen["scope_rank"], chosen["level"]])
         return np.asarray(key.isin(picked), dtype=bool)
 
+    def _forced_run(self, forced: list[tuple[int, float]]) -> tuple[list[tuple[float, float]], Pairs]:
+        """Evaluate forcing each (node, value) in one batch: the gains and the changed pairs."""
+        g = self.g
+        pairs = evaluate(
+            g,
+            g.structure,
+            [{} for _ in forced],
+            base=self.base,
+            deficit=g.group_deficit,
+            forced=[{b: v} for b, v in forced],
+        )
+        output, investment = _totals(g, pairs, len(forced), self.base)
+        gains = list(zip(output.tolist(), investment.tolist(), strict=True))
+        for key, found in zip(forced, gains, strict=True):
+            self._forced[key] = found
+        return gains, pairs
+
     def _forced_gains(self, forced: list[tuple[int, float]]) -> list[tuple[float, float]]:
         """Gain (output, investment) of forcing each (node, value): one engine batch per chunk."""
         g = self.g
@@ -482,10 +670,14 @@ class _Solver:
         )
 
 
-def _pairs(g: SupplyGraph, links: np.ndarray, pool: _Pool) -> pd.DataFrame:
-    """Every (link, candidate) of the links: same material key, candidate ≠ supplier, buyer."""
-    frame = pd.DataFrame({"order": np.arange(links.size), "link": links, "key": g.material_key[links]})
-    candidates = pd.DataFrame({"key": pool.key, "candidate": pool.node, "buyers": pool.buyers})
+def _pairs(
+    g: SupplyGraph, links: np.ndarray, candidates: pd.DataFrame, *, orders: np.ndarray
+) -> pd.DataFrame:
+    """Return the (link, candidate) pairs of the links at ``orders``.
+
+    Same material key; the candidate is neither the link's supplier nor its buyer.
+    """
+    frame = pd.DataFrame({"order": orders, "link": links[orders], "key": g.material_key[links[orders]]})
     pairs = frame.merge(candidates, on="key", how="inner").drop(columns="key")
     e = pairs["link"].to_numpy()
     y = pairs["candidate"].to_numpy()
