@@ -164,7 +164,7 @@ def apply_scenario(graph: SupplyGraph, scenario: Scenario) -> SupplyGraph:
 def _moved_links(
     graph: SupplyGraph, moves: list[Substitution], *, position: Callable[[str], int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The links the moves name (by material identity) and their new suppliers."""
+    """Return the links the moves name (by material identity) and their new suppliers."""
     catalogue = Catalogue(graph.catalogue)
     links: list[int] = []
     sources: list[int] = []

@@ -127,7 +127,7 @@ def test_console_in_chromium(server: str, state: AppState, tokens: dict[str, str
             page.click("#download-xlsx")
         saved = tmp_path / "协调清单.xlsx"
         download_info.value.save_as(saved)
-        assert openpyxl.load_workbook(saved).sheetnames == ["跨区域协调清单"]
+        assert openpyxl.load_workbook(saved).sheetnames == ["跨区域协调清单", "替代供应商"]
 
         page.click("header nav >> text=问题台账")
         page.click("#item-W-BROWSER a")

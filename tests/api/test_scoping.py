@@ -107,6 +107,13 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/analysis/scenarios"): Call(
         "/analysis/scenarios", "/analysis/scenarios", body={"stop": ["E1"]}, foreign_body={"stop": ["E2"]}
     ),
+    ("GET", "/analysis/blocked/{supplier_id}/substitutes"): Call(
+        "/analysis/blocked/S3/substitutes", "/analysis/blocked/E2/substitutes"
+    ),
+    ("GET", "/supply/local"): Call("/supply/local?limit=1000"),
+    ("GET", "/supply/gaps"): Call("/supply/gaps", status=CITY_ONLY),
+    ("GET", "/exports/gaps"): Call("/exports/gaps?fmt=xlsx", status=CITY_ONLY),
+    ("GET", "/console/supply"): Call("/console/supply"),
     ("GET", "/coordination"): Call("/coordination", status=CITY_ONLY),
     ("GET", "/local"): Call("/local"),
     ("GET", "/ledger"): Call("/ledger"),
