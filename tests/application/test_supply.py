@@ -27,8 +27,11 @@ HECHENG, ZHIJIANG = "431202", "431228"
 
 @pytest.fixture
 def snap(tmp_path: Path) -> Snapshot:
-    suppliers = [*SUPPLIERS, ["S4", "芷江庚钢铁厂", "芷江侗族自治县工业园", "431228", "normal", "", "", ""]]
-    links = [*LINKS, ["S4", "E2", "钢材", "50", "yes", "", "100", ""]]
+    suppliers: list[list[object]] = [
+        *SUPPLIERS,
+        ["S4", "芷江庚钢铁厂", "芷江侗族自治县工业园", "431228", "normal", "", "", ""],
+    ]
+    links: list[list[object]] = [*LINKS, ["S4", "E2", "钢材", "50", "yes", "", "100", ""]]
     directory = write_canonical(tmp_path / "data", {**CANONICAL, "suppliers": suppliers, "links": links})
     ledgers = read_directory(directory, settings=SETTINGS).ledgers
     return Snapshot(version=1, ledgers=ledgers, settings=SETTINGS)
