@@ -126,7 +126,7 @@ def scenario_map(snap: Snapshot, vis: Visibility, scenario: Scenario) -> MapPage
     graph = apply_scenario(snap.graph, scenario)
     settings = snap.settings
     status = facts(graph, home_adcode=settings.home_adcode, threshold=settings.blocked_threshold).status
-    changed = [*scenario.stop, *scenario.restore, *scenario.capacity]
+    changed = [*scenario.stop, *scenario.restore, *scenario.capacity, *(m.buyer for m in scenario.substitute)]
     view = scenario_view(snap.facts, graph.base_availability, status=status, changed=changed)
     return _render(
         snap,

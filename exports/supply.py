@@ -55,11 +55,14 @@ SUBSTITUTE_COLUMNS = (
 
 
 def _regions(regions: Any) -> str:
-    """Write the top regions as ``长沙市 1,200.50 万元（1 条）；湖北省 …``."""
+    """Write the top regions as ``长沙市 1,200.50 万元（1 条）；湖北省（1 条）``.
+
+    A region whose links carry no value (the analysis counts them as 0) shows its links only.
+    """
     parts = []
     for r in regions or []:
         value = plain(r.get("value"))
-        amount = f" {value:,.2f} 万元" if value is not None else ""
+        amount = f" {value:,.2f} 万元" if value else ""
         parts.append(f"{r['region'] or '地区待核实'}{amount}（{r['links']} 条）")
     return "；".join(parts)
 

@@ -69,13 +69,23 @@ def scenario(
     stop: Annotated[list[str] | None, Query(max_length=200)] = None,
     restore: Annotated[list[str] | None, Query(max_length=200)] = None,
     stop_region: Annotated[list[str] | None, Query(max_length=20)] = None,
+    sub_buyer: Annotated[list[str] | None, Query(max_length=20)] = None,
+    sub_material: Annotated[list[str] | None, Query(max_length=20)] = None,
+    sub_from: Annotated[list[str] | None, Query(max_length=20)] = None,
+    sub_to: Annotated[list[str] | None, Query(max_length=20)] = None,
 ) -> Response:
-    """情景推演的差异图：可用度发生变化的企业和项目（前后对比）。"""
+    """情景推演的差异图：可用度发生变化的企业和项目（前后对比）；可含替代供应（sub_* 四项一组）。"""
     user = optional_user(request, state)
     if user is None:
         return RedirectResponse(_LOGIN, status_code=303)
+    columns = [sub_buyer or [], sub_material or [], sub_from or [], sub_to or []]
+    if len({len(c) for c in columns}) > 1:
+        raise ConfigError("替代供应的 sub_buyer、sub_material、sub_from、sub_to 应一一对应")
+    moves = [{"buyer": b, "material": m, "from": f, "to": t} for b, m, f, t in zip(*columns, strict=True)]
     try:
-        what = Scenario(stop=stop or [], restore=restore or [], stop_regions=stop_region or [])
+        what = Scenario(
+            stop=stop or [], restore=restore or [], stop_regions=stop_region or [], substitute=moves
+        )
     except ValueError as error:
         raise ConfigError(f"情景参数有误：{error}") from None
     return _page(maps.scenario_map(state.snapshot(), user.visibility, what).html)
