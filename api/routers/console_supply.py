@@ -74,7 +74,18 @@ def supply_page(request: Request, state: State, as_of: str = "") -> Response:
     return render(request, state, user, "supply.html", "本地配套与补链", **context)
 
 
-_CHAIN_COLORS = ("#b2182b", "#2166ac", "#1a9850", "#762a83", "#e08214", "#4d4d4d")
+_CHAIN_COLORS = (
+    "#b2182b",
+    "#2166ac",
+    "#1a9850",
+    "#762a83",
+    "#e08214",
+    "#4d4d4d",
+    "#8c510a",
+    "#01665e",
+    "#c51b7d",
+    "#5e3c99",
+)
 """One colour per chain, in turn (the bars of a chain are together)."""
 
 
