@@ -1,4 +1,4 @@
-"""Chain maps as console pages (same login): city, upstream, impact, a scenario's difference.
+"""Chain maps as console pages (same login): city, upstream, impact, a scenario's difference, gaps.
 
 Which nodes a caller's map may show and the page cache are the application's
 (:mod:`application.maps`); this router reads the login cookie and sends the page.
@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import State, optional_user
 from api.guard import page_policy
+from api.users import Permission
 from application import maps
 from chain_graph.errors import ConfigError
 from chain_graph.scenarios import Scenario
@@ -34,12 +35,27 @@ def city(
     state: State,
     chain: Annotated[str | None, Query(max_length=50)] = None,
     county: Annotated[str | None, Query(max_length=6)] = None,
+    colour: Annotated[
+        maps.Colour, Query(description="status：按状态着色；local：按本地配套率着色")
+    ] = "status",
 ) -> Response:
-    """全市产业链图（可按产业链、县市区筛选）。"""
+    """全市产业链图（可按产业链、县市区筛选；可按状态或本地配套率着色）。"""
     user = optional_user(request, state)
     if user is None:
         return RedirectResponse(_LOGIN, status_code=303)
-    return _page(maps.city_map(state.snapshot(), user.visibility, chain=chain, county=county).html)
+    page = maps.city_map(state.snapshot(), user.visibility, chain=chain, county=county, colour=colour)
+    return _page(page.html)
+
+
+@router.get("/gaps", response_class=HTMLResponse)
+def gaps(request: Request, state: State, top: Annotated[int, Query(ge=1, le=50)] = 10) -> Response:
+    """补链清单图：本地配套不足的物料（空心），连接供应它的市外企业和采购它的本市企业。"""
+    user = optional_user(request, state)
+    if user is None:
+        return RedirectResponse(_LOGIN, status_code=303)
+    if not user.may(Permission.CITY_DOCUMENTS):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "补链清单是全市的招商方向，由市工业和信息化局查看")
+    return _page(maps.gap_map(state.snapshot(), user.visibility, top=top).html)
 
 
 @router.get("/upstream/{node_id}", response_class=HTMLResponse)

@@ -162,3 +162,18 @@ def test_the_coordination_workbook_names_the_substitutes(client: TestClient, tok
     assert row["替代供应商所在地"] == "省外"
     assert row["可挽回产值与投资（万元）"] == 30000.0
     assert row["替代供应商可用度"] == 1.0
+
+
+def test_the_supply_maps(client: TestClient, tokens: dict[str, str]) -> None:
+    local = client.get("/maps/city?colour=local", headers=auth(tokens["hecheng"]))
+    assert local.status_code == 200
+    assert "本地配套率（颜色）" in local.text
+    assert "芷江" not in local.text
+    gaps = client.get("/maps/gaps?top=5", headers=auth(tokens["viewer"]))
+    assert gaps.status_code == 200
+    assert "补链清单：本地配套不足的物料（前 5 种）" in gaps.text
+    assert client.get("/maps/gaps", headers=auth(tokens["hecheng"])).status_code == 403
+    _login(client, tokens["admin"])
+    page = client.get("/console/supply").text
+    assert 'href="/maps/gaps"' in page
+    assert "/maps/city?chain=%E8%A3%85%E5%A4%87%E5%88%B6%E9%80%A0&amp;colour=local" in page

@@ -159,3 +159,33 @@ def test_a_substitute_firm_may_be_named_by_name_when_a_partner(snap: Snapshot) -
     assert resolve_firms(snap, vis, "武汉丁电子有限公司", partners=True) == ["S2"]
     with pytest.raises(NotFoundError):
         resolve_firms(snap, vis, "武汉丁电子有限公司")  # to stop or restore: own firms only
+
+
+def test_a_countys_impact_map_shows_only_the_candidates_it_may_see(tmp_path: Path) -> None:
+    import json
+    import re
+
+    from application.maps import impact_map
+
+    # S1 moves to 鹤城区 (an own supplier); its candidates: S4 (芷江's) and S2 (a partner of E1)
+    suppliers: list[list[object]] = [
+        SUPPLIERS[0],
+        ["S1", "鹤城丙钢材有限公司", "", "431202", "stopped", "", "20", "停电"],
+        *SUPPLIERS[2:],
+        ["S4", "芷江庚钢铁厂", "芷江侗族自治县工业园", "431228", "normal", "", "", ""],
+    ]
+    links: list[list[object]] = [*LINKS, ["S4", "E2", "钢材", "50", "yes", "", "100", ""]]
+    directory = write_canonical(tmp_path / "own", {**CANONICAL, "suppliers": suppliers, "links": links})
+    snap = Snapshot(
+        version=1, ledgers=read_directory(directory, settings=SETTINGS).ledgers, settings=SETTINGS
+    )
+
+    def substitute_edges(vis: Visibility) -> list[tuple[str, str]]:
+        html = impact_map(snap, vis, "S1").html
+        found = re.search(r'<script id="map-data" type="application/json">(.*?)</script>', html, re.S)
+        assert found
+        edges = json.loads(found.group(1))["edges"]
+        return sorted((e["from"], e["to"]) for e in edges if e.get("dashes") == [10, 6])
+
+    assert substitute_edges(Visibility.whole_city()) == [("S2", "E1"), ("S4", "E1")]
+    assert substitute_edges(Visibility.of_county(HECHENG)) == [("S2", "E1")]
