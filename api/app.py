@@ -24,6 +24,7 @@ from api.routers import (
     console,
     console_ledger,
     console_reports,
+    console_supply,
     console_targets,
     exports,
     imports,
@@ -31,6 +32,7 @@ from api.routers import (
     maps,
     nodes,
     reports,
+    supply,
 )
 from api.state import AppState
 from chain_graph.errors import StoreError
@@ -48,9 +50,11 @@ ROUTERS = (
     exports.router,
     imports.router,
     reports.router,
+    supply.router,
     console.router,
     console_ledger.router,
     console_reports.router,
+    console_supply.router,
     console_targets.router,
     maps.router,
 )

@@ -17,6 +17,7 @@ __all__ = [
     "ActionRequest",
     "BlockedPublic",
     "FirmPublic",
+    "GapPublic",
     "ImportIssue",
     "ImportResult",
     "LedgerCreate",
@@ -120,6 +121,34 @@ class RequestRow(BaseModel):
     route_to: str
     target_region: str
     scope: str
+
+
+class GapRegion(BaseModel):
+    """A region supplying a gap material from outside the city: what it supplies (万元), by how many links."""
+
+    region: str
+    value: float | None
+    links: int
+
+
+class GapPublic(BaseModel):
+    """One row of the 补链清单: a material the city's buyers get mostly from outside (supply spec)."""
+
+    rank: int
+    material: str
+    code: str | None
+    chains: list[str]
+    buyers: int
+    buyers_output: float | None
+    value_total: float | None
+    value_outside: float | None
+    local_share: float
+    share_basis: str = Field(description="value（按采购额）或 groups（按采购方-物料组）")
+    suppliers_local: int
+    suppliers_in_province: int
+    suppliers_out_of_province: int
+    suppliers_unknown: int
+    top_regions: list[GapRegion]
 
 
 class LedgerItemPublic(BaseModel):

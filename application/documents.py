@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
-from application import campaign, queries
+from application import campaign, queries, supply
 from application.problems import visible_events, visible_items
 from application.visibility import Visibility
 from application.workspace import LedgerSnapshot, Snapshot, Workspace
@@ -23,12 +23,14 @@ from chain_graph.regions import region_name
 from chain_graph.report import WeeklyReport, report_period, weekly_report
 from exports.lists import coordination_sheets, ledger_sheets, local_sheets
 from exports.report import write_html, write_report_docx, write_report_xlsx
+from exports.supply import gap_sheets
 from exports.workbook import Sheet, write_csv, write_xlsx
 
 __all__ = [
     "SheetFormat",
     "coordination_document",
     "download",
+    "gap_document",
     "ledger_document",
     "local_document",
     "report_file",
@@ -45,17 +47,26 @@ def coordination_document(
 ) -> tuple[str, list[Sheet]]:
     """跨区域协调清单 (file stem, sheets); ``by_region`` adds a sheet per target province/city.
 
+    The last sheet, 替代供应商, gives each row's link its ranked substitute suppliers.
+
     The two workbooks have different stems (``跨区域协调清单按地区分表…`` with the regions'
     sheets), so that both can be downloaded into one folder.
     """
     rows = queries.coordination(snap, vis)
     stem = f"跨区域协调清单{'按地区分表' if by_region else ''}{as_of:%Y%m%d}"
-    return stem, coordination_sheets(rows, as_of=as_of, by_region=by_region)
+    substitutes = supply.substitute_rows(snap, vis, rows)
+    return stem, coordination_sheets(rows, as_of=as_of, by_region=by_region, substitutes=substitutes)
 
 
 def local_document(snap: Snapshot, vis: Visibility, *, as_of: dt.date) -> tuple[str, list[Sheet]]:
     """本地配套企业督促复产清单 (file stem, one sheet per county)."""
     return f"本地配套企业督促复产清单{as_of:%Y%m%d}", local_sheets(queries.local(snap, vis), as_of=as_of)
+
+
+def gap_document(snap: Snapshot, *, as_of: dt.date) -> tuple[str, list[Sheet]]:
+    """补链清单 (file stem, one sheet): the city's investment-attraction plan, the same for every reader."""
+    sheets = gap_sheets(supply.gap_list(snap), as_of=as_of, threshold=snap.settings.local_gap_threshold)
+    return f"产业链补链清单{as_of:%Y%m%d}", sheets
 
 
 def ledger_document(
@@ -71,7 +82,7 @@ def download(
     ws: Workspace,
     snap: Snapshot,
     vis: Visibility,
-    kind: Literal["coordination", "local", "ledger"],
+    kind: Literal["coordination", "local", "ledger", "gaps"],
     *,
     fmt: SheetFormat,
     today: dt.date,
@@ -79,7 +90,7 @@ def download(
 ) -> tuple[str, bytes]:
     """Return a list as a file (its name and bytes), written once per data and ledger version.
 
-    ``kind``: 跨区域协调清单, 本地配套企业督促复产清单 or 问题台账, as ``vis`` sees it.
+    ``kind``: 跨区域协调清单, 本地配套企业督促复产清单, 问题台账 or 补链清单, as ``vis`` sees it.
     """
     # The ledger's workbook: one read, so the workbook and its cache key are of one version.
     ledger = ws.ledger() if kind == "ledger" else None
@@ -91,6 +102,8 @@ def download(
             )
         elif kind == "local":
             name, sheets = local_document(snap, vis, as_of=today)
+        elif kind == "gaps":
+            name, sheets = gap_document(snap, as_of=today)
         else:
             assert ledger is not None
             name, sheets = ledger_document(ledger, snap, vis, today=today)

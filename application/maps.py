@@ -12,17 +12,28 @@ from collections.abc import Callable
 from typing import Literal
 
 import networkx as nx
+import pandas as pd
 
 from application.visibility import Visibility
 from application.workspace import Snapshot
 from chain_graph.regions import region_name
 from chain_graph.scenarios import Scenario, apply_scenario
 from viz.render import MapPage, render_map
-from viz.views import city_view, facts, impact_view, scenario_view, upstream_view
+from viz.views import (
+    city_view,
+    facts,
+    gap_view,
+    impact_view,
+    scenario_view,
+    upstream_view,
+    with_local_share,
+)
 
-__all__ = ["Assets", "city_map", "impact_map", "scenario_map", "upstream_map"]
+__all__ = ["Assets", "Colour", "city_map", "gap_map", "impact_map", "scenario_map", "upstream_map"]
 
 Assets = Literal["inline", "served"]
+Colour = Literal["status", "local"]
+"""What colours a chain map's nodes: their state, or their local share (本地配套率)."""
 
 
 def _render(
@@ -52,6 +63,12 @@ def _within(snap: Snapshot, vis: Visibility, view: nx.DiGraph) -> nx.DiGraph:
     part = nx.DiGraph(view.subgraph([n for n in view.nodes if n in shown]))
     own = {n for n, data in part.nodes(data=True) if vis.sees(data.get("adcode"))}
     part.remove_edges_from([(s, d) for s, d in list(part.edges) if s not in own and d not in own])
+    if "substitute_edges" in view.graph:  # a candidate for an own buyer, both shown
+        part.graph["substitute_edges"] = [
+            e
+            for e in view.graph["substitute_edges"]
+            if e["from"] in part and e["to"] in part and (e["from"] in own or e["to"] in own)
+        ]
     return part
 
 
@@ -67,21 +84,56 @@ def city_map(
     *,
     chain: str | None = None,
     county: str | None = None,
+    colour: Colour = "status",
     assets: Assets = "served",
     link: str | None = "/",
 ) -> MapPage:
-    """Return the whole city's chain map, or one chain's or county's part (a county: its own part)."""
+    """Return the whole city's chain map, or one chain's or county's part (a county: its own part).
+
+    ``colour="local"`` colours the enterprises and projects by their local share (本地配套率:
+    by value, else by groups) instead of their state; a grouped overview keeps the states.
+    """
     county = vis.county or county
     area = (region_name(county) or county) if county else ""
     title = "产业链图" + (f"：{chain}" if chain else "") + (f"（{area}）" if area else "")
+    title += "·本地配套率" if colour == "local" else ""
 
     def build() -> MapPage:
         view = city_view(
             snap.facts, chain=chain, county=county, aggregate_limit=snap.settings.map_aggregate_limit
         )
-        return _render(snap, _within(snap, vis, view), title=title, assets=assets, link=link)
+        note = ""
+        if colour == "local" and "aggregated_from" not in view.graph:
+            view = with_local_share(view, _local_shares(snap))
+        elif colour == "local":
+            note = "节点较多，按汇总显示状态；选择一条产业链或一个县市区查看各企业的本地配套率。"
+        return _render(snap, _within(snap, vis, view), title=title, assets=assets, link=link, note=note)
 
-    return _cached(snap, ("city", chain, county, vis.key), assets, build)
+    return _cached(snap, ("city", chain, county, colour, vis.key), assets, build)
+
+
+def _local_shares(snap: Snapshot) -> dict[str, float]:
+    """Each home buyer's local share: by value where its links carry values, else by groups."""
+    table = snap.analysis.local_supply.enterprises
+    share = table["local_rate_value"].fillna(table["local_rate_groups"])
+    return {str(i): float(v) for i, v in zip(table["id"], share, strict=True) if pd.notna(v)}
+
+
+def gap_map(snap: Snapshot, vis: Visibility, *, top: int, assets: Assets = "served") -> MapPage:
+    """Return the first ``top`` materials of the 补链清单 between their outside suppliers and home buyers."""
+
+    def build() -> MapPage:
+        view = gap_view(snap.facts, snap.analysis.gap_list, top=top)
+        return _render(
+            snap,
+            _within(snap, vis, view),
+            title=f"补链清单：本地配套不足的物料（前 {top} 种）",
+            assets=assets,
+            link="/",
+            note="空心菱形为本地配套不足的物料：左侧是供应它的市外企业，右侧是本市采购它的企业和项目。",
+        )
+
+    return _cached(snap, ("gaps", top, vis.key), assets, build)
 
 
 def upstream_map(
@@ -112,7 +164,9 @@ def impact_map(
     name = snap.name_of[node_id]
 
     def build() -> MapPage:
-        view = _within(snap, vis, impact_view(snap.facts, node_id))
+        table = snap.analysis.substitutes
+        candidates = table[table["supplier_id"] == node_id]
+        view = _within(snap, vis, impact_view(snap.facts, node_id, substitutes=candidates))
         return _render(snap, view, title=f"{name}：影响范围（复产前后可用度）", assets=assets, link=link)
 
     return _cached(snap, ("impact", node_id, vis.key), assets, build)
@@ -126,7 +180,7 @@ def scenario_map(snap: Snapshot, vis: Visibility, scenario: Scenario) -> MapPage
     graph = apply_scenario(snap.graph, scenario)
     settings = snap.settings
     status = facts(graph, home_adcode=settings.home_adcode, threshold=settings.blocked_threshold).status
-    changed = [*scenario.stop, *scenario.restore, *scenario.capacity]
+    changed = [*scenario.stop, *scenario.restore, *scenario.capacity, *(m.buyer for m in scenario.substitute)]
     view = scenario_view(snap.facts, graph.base_availability, status=status, changed=changed)
     return _render(
         snap,

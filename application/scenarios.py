@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from application.supply import shown_ids
 from application.visibility import Visibility
 from application.workspace import Snapshot
 from chain_graph.errors import ConfigError, NotFoundError
@@ -27,23 +28,40 @@ CHANGES_SHOWN = 50
 
 
 def check_scenario(snap: Snapshot, vis: Visibility, scenario: Scenario) -> None:
-    """Refuse a scenario that names a firm ``vis`` does not see: not found, as an unknown id."""
+    """Refuse a scenario that names a firm ``vis`` does not see: not found, as an unknown id.
+
+    A substitute move (替代) names a link and a new supplier: for a county, the link has an
+    own entity at one end (a link between two partners is refused as one that does not
+    exist), and each firm it names is own or a direct partner.
+    """
     for firm in [*scenario.stop, *scenario.restore, *scenario.capacity]:
         vis.require(firm, snap.adcode_of, what="企业")
+    if not vis.is_county or not scenario.substitute:
+        return
+    shown = shown_ids(snap, vis)
+    for move in scenario.substitute:
+        for firm in (move.buyer, move.from_, move.to):
+            if firm not in shown:
+                raise NotFoundError(f"没有编号为 {firm} 的企业")
+        if not (vis.sees(snap.adcode_of.get(move.buyer)) or vis.sees(snap.adcode_of.get(move.from_))):
+            raise ConfigError(f"替代推演：{move.from_} 并不向 {move.buyer} 供应“{move.material}”，无法替代")
 
 
-def resolve_firms(snap: Snapshot, vis: Visibility, text: str) -> list[str]:
+def resolve_firms(snap: Snapshot, vis: Visibility, text: str, *, partners: bool = False) -> list[str]:
     """Return the firm ids named in ``text``: ids or exact names, separated by 、，; or spaces.
 
     A name found more than once, or a firm ``vis`` does not see, is refused with a message
-    naming it (an unseen firm: not found, as an unknown name).
+    naming it (an unseen firm: not found, as an unknown name). With ``partners``, a
+    county's direct partners may be named too (the firms of a substitute move).
     """
     ids: list[str] = []
-    by_name = snap.memo(("firm-by-name", vis.key), lambda: _names(snap, vis))
+    by_name = snap.memo(("firm-by-name", vis.key, partners), lambda: _names(snap, vis, partners=partners))
+    shown = shown_ids(snap, vis) if partners else frozenset()
     for token in _SEPARATORS.split(text.strip()):
         if not token:
             continue
-        if token in snap.adcode_of and token not in snap.project_ids and vis.sees(snap.adcode_of[token]):
+        seen = token in snap.adcode_of and (vis.sees(snap.adcode_of[token]) or token in shown)
+        if seen and token not in snap.project_ids:
             found = token
         else:  # another county's id answers as an unknown name: no way to tell which ids exist
             matches = by_name.get(token, [])
@@ -57,8 +75,10 @@ def resolve_firms(snap: Snapshot, vis: Visibility, text: str) -> list[str]:
     return ids
 
 
-def _names(snap: Snapshot, vis: Visibility) -> dict[str, list[str]]:
-    firms = vis.rows(snap.firm_rows)
+def _names(snap: Snapshot, vis: Visibility, *, partners: bool) -> dict[str, list[str]]:
+    firms = snap.firm_rows
+    if vis.is_county:
+        firms = firms[firms["id"].isin(shown_ids(snap, vis))] if partners else vis.rows(firms)
     names: dict[str, list[str]] = {}
     for firm_id, name in zip(firms["id"], firms["name"], strict=True):
         names.setdefault(str(name), []).append(str(firm_id))

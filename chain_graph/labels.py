@@ -18,6 +18,7 @@ __all__ = [
     "PRODUCTION_STATUS_LABELS",
     "ROLE_LABELS",
     "SCOPE_LABELS",
+    "SHARE_BASIS_LABELS",
     "TABLE_LABELS",
     "TARGET_STATE_LABELS",
 ]
@@ -29,6 +30,9 @@ SCOPE_LABELS: dict[str, str] = {
     "unknown": "地址待核实",
 }
 """Where a supplier sits relative to the home city (analysis spec, routing table)."""
+
+SHARE_BASIS_LABELS: dict[str, str] = {"value": "按采购额", "groups": "按采购方"}
+"""How a gap material's local share is computed (supply spec: by value where values exist)."""
 
 PRODUCTION_STATUS_LABELS: dict[str, str] = {"normal": "正常", "partial": "部分停产", "stopped": "停产"}
 """A firm's production status as the ledgers write it."""

@@ -94,6 +94,8 @@ def print_scenario(console: Console, data: dict[str, Any], *, top: int = 15) -> 
     ):
         table.add_row(label, _money(before[key]), _money(after[key]), f"{delta[key]:+,.1f}")
     console.print(table)
+    for move in data["scenario"].get("substitute", []):
+        console.print(f"替代：{move['buyer']} 的“{move['material']}”由 {move['from']} 改由 {move['to']} 供应")
     changes = Table(title=f"开工率变化最大的企业和项目（前 {top} 个）")
     for column in ("编号", "名称", "当前", "情景", "影响变化"):
         changes.add_column(column, overflow="fold")

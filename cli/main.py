@@ -7,6 +7,7 @@ configuration error, 3 the store failed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -141,12 +142,19 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help="输出机器可读的 JSON（见分析规范）")] = False,
     top: Annotated[int, typer.Option(help="表格中显示的堵点企业数")] = 15,
     scenario: Annotated[
-        Path | None, typer.Option(help="情景文件（YAML/JSON）：stop、restore、capacity、stop_regions")
+        Path | None,
+        typer.Option(help="情景文件（YAML/JSON）：stop、restore、capacity、stop_regions、substitute"),
     ] = None,
     stop: Annotated[list[str] | None, typer.Option(help="情景：假设该企业停产（可重复）")] = None,
     restore: Annotated[list[str] | None, typer.Option(help="情景：假设该企业完全复产（可重复）")] = None,
     stop_region: Annotated[
         list[str] | None, typer.Option(help="情景：该行政区划代码前缀内的企业全部停产，如 42")
+    ] = None,
+    substitute: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="情景：替代供应，写作 需求方,配套产品,原供应商,替代供应商（可重复），如 E1,钢材,S1,S2"
+        ),
     ] = None,
     as_of: Annotated[
         str | None,
@@ -163,7 +171,7 @@ def analyze(
     with user_errors():
         day = _day(as_of)
         snap = load_snapshot(data_dir, store, load_settings(), as_of=day, reports=reports or [])
-        what_if = _scenario(scenario, stop or [], restore or [], stop_region or [])
+        what_if = _scenario(scenario, stop or [], restore or [], stop_region or [], substitute or [])
         if what_if is not None:
             from application.scenarios import what_if as run_what_if
             from application.visibility import Visibility
@@ -184,19 +192,30 @@ def analyze(
         print_report(console, result, top=top)
 
 
-def _scenario(path: Path | None, stop: list[str], restore: list[str], regions: list[str]) -> Scenario | None:
+def _scenario(
+    path: Path | None, stop: list[str], restore: list[str], regions: list[str], moves: list[str]
+) -> Scenario | None:
     from chain_graph.scenarios import Scenario, load_scenario
 
-    if path is None and not (stop or restore or regions):
+    if path is None and not (stop or restore or regions or moves):
         return None
     base = load_scenario(path) if path else Scenario()
+    typed = []
+    for move in moves:
+        parts = [part.strip() for part in re.split(r"[,，]", move)]
+        if len(parts) != 4 or not all(parts):
+            msg = f"--substitute 应写作 需求方,配套产品,原供应商,替代供应商，当前为 {move!r}"
+            raise ConfigError(msg)
+        typed.append(dict(zip(("buyer", "material", "from", "to"), parts, strict=True)))
+    dumped = base.model_dump(by_alias=True)
     try:
         return Scenario.model_validate(
             {
-                **base.model_dump(by_alias=True),
+                **dumped,
                 "stop": [*base.stop, *stop],
                 "restore": [*base.restore, *restore],
                 "stop_regions": [*base.stop_regions, *regions],
+                "substitute": [*dumped["substitute"], *typed],
             }
         )
     except ValueError as error:

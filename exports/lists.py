@@ -10,6 +10,7 @@ import pandas as pd
 from chain_graph.list_rows import history_rows, ledger_rows
 from chain_graph.model import LedgerTables
 from chain_graph.problem_ledger import LedgerEvent, LedgerItem
+from exports.supply import substitute_sheet
 from exports.workbook import Column, Sheet
 
 __all__ = [
@@ -101,12 +102,20 @@ HISTORY_COLUMNS = (
 )
 
 
-def coordination_sheets(rows: pd.DataFrame, *, as_of: dt.date, by_region: bool = False) -> list[Sheet]:
+def coordination_sheets(
+    rows: pd.DataFrame,
+    *,
+    as_of: dt.date,
+    by_region: bool = False,
+    substitutes: pd.DataFrame | None = None,
+) -> list[Sheet]:
     """跨区域协调清单: one sheet, and with ``by_region`` one more per target province/city.
 
     ``rows`` are those of :func:`chain_graph.list_rows.coordination_rows` (as the caller may
     see them). The regions' sheets follow in adcode order (a region without one last); on
-    them 优先级 stays the supplier's place in the whole list.
+    them 优先级 stays the supplier's place in the whole list. ``substitutes`` (the rows of
+    :func:`application.supply.substitute_rows` for these links) adds a last sheet,
+    替代供应商: who else could supply each link.
     """
     title = f"跨区域协调清单（{as_of:%Y年%m月%d日}）"
     sheets = [Sheet("跨区域协调清单", title, COORDINATION_COLUMNS, rows, exported=as_of)]
@@ -115,6 +124,8 @@ def coordination_sheets(rows: pd.DataFrame, *, as_of: dt.date, by_region: bool =
             numbered = part.assign(no=range(1, len(part) + 1))
             name = str(region) or "地区待核实"
             sheets.append(Sheet(name, f"{title}—{name}", COORDINATION_COLUMNS, numbered, exported=as_of))
+    if substitutes is not None:
+        sheets.append(substitute_sheet(substitutes, as_of=as_of))
     return sheets
 
 

@@ -24,12 +24,13 @@ _MUTED = "#57606a"
 
 @dataclass(frozen=True)
 class Bar:
-    """One bar: a label, a value, how the value is written, and optionally a link."""
+    """One bar: a label, a value, how the value is written, and optionally a link and its own colour."""
 
     label: str
     value: float
     text: str = ""
     href: str = ""
+    color: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,9 @@ def bar_chart(
         if b.href:
             name = f'<a href="{escape(b.href)}">{name}</a>'
         body.append(name)
+        fill = escape(b.color or color)
         body.append(
-            f'<rect x="{label_width}" y="{y + 4}" width="{length:.1f}" height="14" fill="{escape(color)}">'
+            f'<rect x="{label_width}" y="{y + 4}" width="{length:.1f}" height="14" fill="{fill}">'
             f"<title>{label}：{text}</title></rect>"
         )
         body.append(f'<text x="{label_width + length + 6:.1f}" y="{y + 15}" fill="{_MUTED}">{text}</text>')

@@ -8,7 +8,10 @@ template is not used because it pulls bootstrap and tom-select from a CDN even w
 9 shows tooltips as text, so a firm named ``<img src=x onerror=…>`` is shown, not run.
 
 Encoding (legend on the page): shape = kind, colour = status (Okabe–Ito, colour-blind
-safe), border = scope, size = value, edge width = share, dashed edge = non-critical.
+safe), border = scope, size = value, edge width = share, dashed edge = non-critical. A view
+may ask for more: colour by local share instead of status (``view.graph["colour"] ==
+"local"``), substitute candidates (long-dashed edges coloured by the candidate's scope,
+``view.graph["substitute_edges"]``), and gap materials (hollow diamonds, kind ``material``).
 """
 
 from __future__ import annotations
@@ -26,10 +29,10 @@ from pyvis.network import Network
 from chain_graph.labels import KIND_LABELS, NODE_STATUS_LABELS, SCOPE_LABELS
 from viz.layout import aggregate, layered_positions
 
-__all__ = ["LEGEND", "MapPage", "render_map", "vis_assets"]
+__all__ = ["LEGEND", "LOCAL_SHARE_BINS", "SUBSTITUTE_COLOURS", "MapPage", "render_map", "vis_assets"]
 
 STATUS_COLOURS = {"normal": "#0072B2", "partial": "#E69F00", "stopped": "#D55E00", "starved": "#CC79A7"}
-SHAPES = {"enterprise": "dot", "project": "square", "supplier": "triangle"}
+SHAPES = {"enterprise": "dot", "project": "square", "supplier": "triangle", "material": "diamond"}
 SCOPE_BORDERS = {
     "local": ("#222222", 1, False),
     "in_province": ("#009E73", 4, False),
@@ -37,6 +40,24 @@ SCOPE_BORDERS = {
     "unknown": ("#999999", 3, True),
 }
 LEGEND = {"kind": KIND_LABELS, "status": NODE_STATUS_LABELS, "scope": SCOPE_LABELS}
+SUBSTITUTE_COLOURS = {
+    "local": "#1a9850",
+    "in_province": "#762a83",
+    "out_of_province": "#56B4E9",
+    "unknown": "#999999",
+}
+"""Colour of a substitute candidate's edge, by the candidate's scope."""
+LOCAL_SHARE_BINS = (
+    (0.2, "#d7191c", "低于 20%"),
+    (0.4, "#fdae61", "20%–40%"),
+    (0.6, "#ffffbf", "40%–60%"),
+    (0.8, "#abd9e9", "60%–80%"),
+    (1.01, "#2c7bb6", "80% 及以上"),
+)
+"""Colours of the local-share map (diverging, colour-blind safe): upper bound, colour, label."""
+NO_SHARE = "#d9d9d9"
+"""A node without a local share (a supplier, or a buyer without links)."""
+GAP_BORDER = "#b2182b"
 
 
 @dataclass(frozen=True)
@@ -60,7 +81,22 @@ def _percent(x: float | None) -> str:
     return "—" if x is None else f"{x * 100:.1f}%"
 
 
+def _local_colour(share: float | None) -> str:
+    """Return the colour of a local share (grey for none).
+
+    Examples
+    --------
+    >>> _local_colour(0.1), _local_colour(0.8), _local_colour(1.0), _local_colour(None)
+    ('#d7191c', '#2c7bb6', '#2c7bb6', '#d9d9d9')
+    """
+    if share is None:
+        return NO_SHARE
+    return next(colour for bound, colour, _ in LOCAL_SHARE_BINS if share < bound)
+
+
 def _tooltip(data: dict[str, Any]) -> str:
+    if data.get("tooltip"):
+        return str(data["tooltip"])
     lines = [data["name"], f"{KIND_LABELS[data['kind']]}　{data.get('county') or data.get('region', '')}"]
     if "count" in data:
         lines.append(f"{data['count']} 家，其中停产或部分停产 {data['stopped']} 家")
@@ -83,6 +119,8 @@ def _tooltip(data: dict[str, Any]) -> str:
     )
     if data.get("value"):
         lines.append(f"{'年度计划投资' if data['kind'] == 'project' else '产值'} {data['value']:,.0f} 万元")
+    if data.get("local_share") is not None:
+        lines.append(f"本地配套率 {_percent(data['local_share'])}")
     if data.get("chain"):
         lines.append(f"产业链：{data['chain']}")
     if data.get("open_items"):
@@ -91,6 +129,10 @@ def _tooltip(data: dict[str, Any]) -> str:
 
 
 def _edge_tooltip(data: dict[str, Any]) -> str:
+    if data.get("gap"):
+        return (
+            f"{data['material']}　年采购额 {data['value']:,.0f} 万元" if data["value"] else data["material"]
+        )
     if "links" in data:
         return f"{data['links']} 条供应关系"
     stock = "未填" if data.get("stock_days") is None else f"{data['stock_days']} 天"
@@ -104,9 +146,13 @@ def _network(
 ) -> Network:
     net = Network(directed=True, cdn_resources="remote")
     biggest = max((d["value"] for _, d in view.nodes(data=True)), default=0.0) or 1.0
+    by_local = view.graph.get("colour") == "local"
     for node, data in view.nodes(data=True):
         border, width, dashed = SCOPE_BORDERS[data["scope"]]
         status = data["status"]
+        fill = _local_colour(data.get("local_share")) if by_local else STATUS_COLOURS[status]
+        if data["kind"] == "material":
+            fill, border, width, dashed = "#ffffff", GAP_BORDER, 3, False
         options: dict[str, Any] = {
             "title": _tooltip(data),
             "size": 10 + 30 * (data["value"] / biggest) ** 0.5,
@@ -120,6 +166,8 @@ def _network(
         }
         if data.get("focus"):
             options["borderWidth"] = 6
+        if data["kind"] == "material":  # the gap itself: as large as the largest firm
+            options |= {"size": 28, "font": {"size": 16, "bold": True}}
         if positions is not None:
             x, y = positions[node]
             options |= {"x": x, "y": y, "physics": False}
@@ -132,16 +180,17 @@ def _network(
             options["url"] = f"{link}maps/city?{urlencode(query)}"
             label = f"{data['name']}（{data['count']}）"
         else:
-            options["url"] = f"{link}console/firms/{node}"
+            if data["kind"] != "material":
+                options["url"] = f"{link}console/firms/{node}"
             label = data["name"]
         net.add_node(
             node,
             label=label,
             shape=SHAPES[data["kind"]],
             color={
-                "background": STATUS_COLOURS[status],
+                "background": fill,
                 "border": border,
-                "highlight": {"background": STATUS_COLOURS[status], "border": "#000000"},
+                "highlight": {"background": fill, "border": "#000000"},
             },
             **options,
         )
@@ -160,6 +209,18 @@ def _network(
             arrows="to",
             color={"color": "#7f7f7f", "opacity": 0.6},
         )
+    for e in view.graph.get("substitute_edges", []):
+        if e["from"] in view and e["to"] in view:
+            net.add_edge(
+                e["from"],
+                e["to"],
+                width=2.5,
+                dashes=[10, 6],
+                title=f"替代供应商第 {e['rank']} 位（{SCOPE_LABELS.get(e['scope'], e['scope'])}）："
+                f"{e['material']}，可挽回 {e['gain']:,.0f} 万元",
+                arrows="to",
+                color={"color": SUBSTITUTE_COLOURS.get(e["scope"], "#999999"), "opacity": 0.9},
+            )
     return net
 
 
@@ -238,6 +299,13 @@ def render_map(
         note=note,
         mode=mode,
         legend=LEGEND,
+        by_local=view.graph.get("colour") == "local",
+        local_bins=LOCAL_SHARE_BINS,
+        no_share=NO_SHARE,
+        substitutes=bool(view.graph.get("substitute_edges")),
+        substitute_colours=SUBSTITUTE_COLOURS,
+        materials=any(d.get("kind") == "material" for _, d in view.nodes(data=True)),
+        gap_border=GAP_BORDER,
         colours=STATUS_COLOURS,
         shapes=SHAPES,
         borders=SCOPE_BORDERS,

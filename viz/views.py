@@ -21,9 +21,21 @@ import pandas as pd
 from chain_graph.errors import NotFoundError
 from chain_graph.graph import SupplyGraph
 from chain_graph.labels import KIND_LABELS
+from chain_graph.materials import Catalogue, identities, normalise
+from chain_graph.records import plain
 from chain_graph.regions import classify, region_name
 
-__all__ = ["NodeFacts", "city_view", "facts", "impact_view", "overview", "scenario_view", "upstream_view"]
+__all__ = [
+    "NodeFacts",
+    "city_view",
+    "facts",
+    "gap_view",
+    "impact_view",
+    "overview",
+    "scenario_view",
+    "upstream_view",
+    "with_local_share",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -248,14 +260,113 @@ def upstream_view(f: NodeFacts, node_id: str, *, depth: int = 3) -> nx.DiGraph:
     return _view(f, _reach(f.graph, x, forward=False, depth=depth), focus=x)
 
 
-def impact_view(f: NodeFacts, node_id: str) -> nx.DiGraph:
-    """Return what a supplier holds back (its downstream cone), with availability if it recovered."""
+def impact_view(f: NodeFacts, node_id: str, *, substitutes: pd.DataFrame | None = None) -> nx.DiGraph:
+    """Return what a supplier holds back (its downstream cone), with availability if it recovered.
+
+    ``substitutes`` (rows of :data:`chain_graph.substitutes.SUBSTITUTE_COLUMNS` for this
+    supplier) adds its candidates: each a node, and a *substitute edge* from it to the
+    buyer it could supply, kept apart from the supply links in
+    ``view.graph["substitute_edges"]`` (``from``, ``to``, ``material``, ``rank``,
+    ``scope``, ``gain``): a candidate may already supply that buyer something.
+    """
     g = f.graph
     x = f.position(node_id)
     capacity = g.capacity.copy()
     capacity[x] = 1.0
     after = g.with_capacity(capacity).base_availability
-    return _view(f, _reach(g, x, forward=True, depth=None), after=after, focus=x)
+    cone = _reach(g, x, forward=True, depth=None)
+    if substitutes is None or substitutes.empty:
+        return _view(f, cone, after=after, focus=x)
+    rows = substitutes[substitutes["buyer_id"].isin([str(i) for i in g.ids[sorted(cone)]])]
+    candidates = {f.position(str(c)) for c in rows["candidate_id"]}
+    view = _view(f, cone | candidates, after=after, focus=x)
+    view.graph["substitute_edges"] = [
+        {
+            "from": str(r["candidate_id"]),
+            "to": str(r["buyer_id"]),
+            "material": str(r["material"]),
+            "rank": int(r["rank"]),
+            "scope": str(r["scope"]),
+            "gain": float(r["gain"]),
+        }
+        for r in rows.to_dict("records")
+    ]
+    return view
+
+
+def with_local_share(view: nx.DiGraph, share: dict[str, float]) -> nx.DiGraph:
+    """Return ``view`` with each node's local share (本地配套率) where ``share`` gives one.
+
+    ``share`` maps a home buyer's id to its local rate (by value, else by groups); the map
+    colours nodes by it (``view.graph["colour"] == "local"``).
+    """
+    shaded = view.copy()
+    shaded.graph["colour"] = "local"
+    for node, data in shaded.nodes(data=True):
+        data["local_share"] = share.get(node)
+    return shaded
+
+
+def gap_view(f: NodeFacts, gaps: pd.DataFrame, *, top: int) -> nx.DiGraph:
+    """Return the first ``top`` materials of the 补链清单 between their suppliers and buyers.
+
+    Each material is a node of kind ``material`` (drawn hollow) with the links of the
+    home buyers' purchases through it: its suppliers outside the city → the material →
+    the home city's buyers of it. ``gaps`` are the rows of :func:`chain_graph.supply.gap_list`.
+    """
+    g = f.graph
+    catalogue = Catalogue(g.catalogue)
+    chosen = gaps.iloc[:top]
+    home = np.isin(f.kind, ["enterprise", "project"]) & (f.scope == "local")
+    keys = [
+        "#" + normalise(str(code)) if code else identities([str(name)], catalogue=catalogue)[0]
+        for code, name in zip(chosen["code"], chosen["material"], strict=True)
+    ]
+    nodes: set[int] = set()
+    edges: list[tuple[int, str, float, bool]] = []  # (node, material node, value, supplier?)
+    for key in keys:
+        links = np.flatnonzero((g.material_key == key) & home[g.dst])
+        for e in links.tolist():
+            s, d = int(g.src[e]), int(g.dst[e])
+            value = float(g.annual_value[e]) if not np.isnan(g.annual_value[e]) else 0.0
+            nodes.add(d)
+            edges.append((d, key, value, False))
+            if f.scope[s] != "local":
+                nodes.add(s)
+                edges.append((s, key, value, True))
+    view = _view(f, nodes)
+    view.remove_edges_from(list(view.edges))  # the materials stand between them
+    for key, row in zip(keys, chosen.to_dict("records"), strict=True):
+        share, outside = plain(row["local_share"]), plain(row["value_outside"])
+        view.add_node(
+            f"material:{key}",
+            name=str(row["material"]),
+            kind="material",
+            status="normal",
+            scope="unknown",
+            county="",
+            region="",
+            chain="、".join(row["chains"] or []),
+            value=0.0,
+            availability=None,
+            tooltip="\n".join(
+                [
+                    f"缺口物料：{row['material']}（补链清单第 {row['rank']} 位）",
+                    f"本地配套比例 {share * 100:.1f}%" if share is not None else "本地配套比例 —",
+                    f"市外采购额 {outside:,.0f} 万元" if outside is not None else "市外采购额未填",
+                    f"本市采购方 {row['buyers']} 家",
+                ]
+            ),
+        )
+    for node, key, value, supplies in edges:
+        material, other = f"material:{key}", str(g.ids[node])
+        head, tail = (other, material) if supplies else (material, other)
+        if view.has_edge(head, tail):
+            view.edges[head, tail]["value"] += value
+            continue
+        name = str(view.nodes[material]["name"])
+        view.add_edge(head, tail, material=name, share=0.0, critical=True, value=value, gap=True)
+    return view
 
 
 def scenario_view(

@@ -23,10 +23,11 @@ from api.deps import COOKIE, State
 from api.routers.imports import perform_import
 from api.routers.pages import PAGE, csrf_ok, login_first, page_user, refuse, render
 from api.users import Permission
-from application import campaign, queries, scenarios
+from application import campaign, queries, scenarios, supply
 from application.imports import table_guide
+from application.visibility import Visibility
 from application.workspace import Snapshot
-from chain_graph.errors import ChainGraphError, NotFoundError
+from chain_graph.errors import ChainGraphError, ConfigError, NotFoundError
 from chain_graph.labels import (
     BLOCKED_SORT_LABELS,
     NODE_STATUS_LABELS,
@@ -38,7 +39,7 @@ from chain_graph.labels import (
 from chain_graph.model import ProblemCategory
 from chain_graph.records import plain_records
 from chain_graph.regions import region_name
-from chain_graph.scenarios import Scenario
+from chain_graph.scenarios import Scenario, Substitution
 from viz.charts import Bar, Series, bar_chart, stacked_bar_chart, trend_chart
 
 __all__ = ["router"]
@@ -260,6 +261,36 @@ def _dashboard_charts(figures: dict[str, Any], *, county: bool) -> dict[str, Mar
     }
 
 
+def _substitutes(snap: Snapshot, vis: Visibility, node_id: str) -> list[dict[str, Any]] | None:
+    """Return a blocked supplier's links, each candidate with its what-if link; else ``None``."""
+    if node_id in snap.project_ids:
+        return None
+    found = supply.substitutes(snap, vis, node_id)
+    if not found["blocked"]:
+        return None
+    return [
+        link
+        | {
+            "candidates": [
+                candidate | {"whatif_url": _whatif_url(node_id, link, candidate["id"])}
+                for candidate in link["candidates"]
+            ]
+        }
+        for link in found["links"]
+    ]
+
+
+def _whatif_url(supplier_id: str, link: dict[str, Any], candidate_id: str) -> str:
+    """Return the what-if that moves ``link`` from its supplier to the candidate (按此替代推演)."""
+    move = {
+        "sub_buyer": link["buyer_id"],
+        "sub_material": link["material"],
+        "sub_from": supplier_id,
+        "sub_to": candidate_id,
+    }
+    return "/console/whatif?" + urlencode(move)
+
+
 _CONSOLE_STATUS = {"CG404": 404, "CG503": 503, "CG504": 504}
 """HTTP status of a what-if refused with these codes (others: 422)."""
 
@@ -427,8 +458,12 @@ def whatif(
     restore: Annotated[list[str] | None, Query(max_length=50)] = None,
     restore_more: Annotated[str, Query(max_length=2000)] = "",
     stop_region: Annotated[str, Query(max_length=6)] = "",
+    sub_buyer: Annotated[list[str] | None, Query(max_length=20)] = None,
+    sub_material: Annotated[list[str] | None, Query(max_length=20)] = None,
+    sub_from: Annotated[list[str] | None, Query(max_length=20)] = None,
+    sub_to: Annotated[list[str] | None, Query(max_length=20)] = None,
 ) -> Response:
-    """假设分析：某些企业停产或复产、某地区停产，会怎样。"""
+    """假设分析：某些企业停产或复产、某地区停产、某供应关系改由替代供应商供应，会怎样。"""
     user = page_user(request, state)
     if user is None:
         return login_first()
@@ -436,18 +471,29 @@ def whatif(
     vis = user.visibility
     candidates = plain_records(queries.blocked(snap, vis).iloc[:20])
     chosen = restore or []
+    moves = _moves_typed(sub_buyer, sub_material, sub_from, sub_to)
     context: dict[str, Any] = {
-        "form": {"stop": stop, "restore": chosen, "restore_more": restore_more, "stop_region": stop_region},
+        "form": {
+            "stop": stop,
+            "restore": chosen,
+            "restore_more": restore_more,
+            "stop_region": stop_region,
+            "moves": moves,
+        },
         "candidates": candidates,
         "regions": _regions(snap),
         "result": None,
     }
-    if stop.strip() or chosen or restore_more.strip() or stop_region:
+    if stop.strip() or chosen or restore_more.strip() or stop_region or moves:
         try:
             stopped = scenarios.resolve_firms(snap, vis, stop)
             restored = scenarios.resolve_firms(snap, vis, " ".join([*chosen, restore_more]))
+            substitute = [_substitution(snap, vis, move) for move in moves]
             scenario = Scenario(
-                stop=stopped, restore=restored, stop_regions=[stop_region] if stop_region else []
+                stop=stopped,
+                restore=restored,
+                stop_regions=[stop_region] if stop_region else [],
+                substitute=substitute,
             )
             result = state.what_if(snap, vis, scenario)
         except ChainGraphError as error:
@@ -476,12 +522,46 @@ def whatif(
             )
         query = [("stop", x) for x in stopped] + [("restore", x) for x in restored]
         query += [("stop_region", stop_region)] if stop_region else []
+        for move in substitute:
+            query += [
+                ("sub_buyer", move.buyer),
+                ("sub_material", move.material),
+                ("sub_from", move.from_),
+                ("sub_to", move.to),
+            ]
         context |= {
             "result": result,
             "names": snap.name_of,
+            "moves_done": substitute,
             "map_url": "/maps/scenario?" + urlencode(query),
         }
     return render(request, state, user, "whatif.html", "假设分析", **context)
+
+
+def _moves_typed(*columns: list[str] | None) -> list[dict[str, str]]:
+    """Return the substitute moves of the form: (buyer, material, from, to) rows, blank rows left out."""
+    lists = [column or [] for column in columns]
+    length = max(len(c) for c in lists)
+    rows = [[(c[k] if k < len(c) else "").strip() for c in lists] for k in range(length)]
+    keys = ("buyer", "material", "from", "to")
+    return [dict(zip(keys, row, strict=True)) for row in rows if any(row)]
+
+
+def _substitution(snap: Snapshot, vis: Visibility, move: dict[str, str]) -> Substitution:
+    """Resolve one typed substitute move (ids or full names); a blank field is refused."""
+    missing = [label for key, label in _MOVE_FIELDS.items() if not move[key]]
+    if missing:
+        raise ConfigError(f"替代推演请填写{'、'.join(missing)}")
+    firms = {}
+    for key in ("buyer", "from", "to"):
+        found = scenarios.resolve_firms(snap, vis, move[key], partners=True)
+        if len(found) != 1:
+            raise ConfigError(f"替代推演的{_MOVE_FIELDS[key]}应为一家企业，当前为“{move[key]}”")
+        firms[key] = found[0]
+    return Substitution.model_validate({**firms, "material": move["material"]})
+
+
+_MOVE_FIELDS = {"buyer": "需求方", "material": "配套产品", "from": "原供应商", "to": "替代供应商"}
 
 
 def _regions(snap: Snapshot) -> list[tuple[str, str]]:
@@ -594,6 +674,8 @@ def firm_page(request: Request, state: State, node_id: str) -> Response:
         user,
         "firm.html",
         str(facts["node"]["name"]),
+        substitutes=_substitutes(snap, user.visibility, node_id),
+        scope_labels=SCOPE_LABELS,
         node=facts["node"],
         county=facts["county"],
         kind=facts["kind"],

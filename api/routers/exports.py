@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.deps import CurrentUser, State, require
+from api.routers.common import AsOf
 from api.users import Permission, User
 from application import documents, notices
 from application.imports import TEMPLATE_NAME, template_workbook
@@ -61,6 +62,15 @@ def export_local(state: State, user: CurrentUser, fmt: Format = "xlsx") -> Respo
     name, content = documents.download(
         state, state.snapshot(), user.visibility, "local", fmt=fmt, today=dt.date.today()
     )
+    return _file(content, name, fmt)
+
+
+@router.get("/exports/gaps")
+def export_gaps(state: State, user: Reader, fmt: Format = "xlsx", as_of: AsOf = None) -> Response:
+    """下载产业链补链清单（招商方向：本地配套比例低于阈值的物料）。可导出某日的状态。"""
+    day = as_of or dt.date.today()
+    snap = state.snapshot_at(as_of) if as_of else state.snapshot()
+    name, content = documents.download(state, snap, user.visibility, "gaps", fmt=fmt, today=day)
     return _file(content, name, fmt)
 
 

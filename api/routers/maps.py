@@ -1,4 +1,4 @@
-"""Chain maps as console pages (same login): city, upstream, impact, a scenario's difference.
+"""Chain maps as console pages (same login): city, upstream, impact, a scenario's difference, gaps.
 
 Which nodes a caller's map may show and the page cache are the application's
 (:mod:`application.maps`); this router reads the login cookie and sends the page.
@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import State, optional_user
 from api.guard import page_policy
+from api.users import Permission
 from application import maps
 from chain_graph.errors import ConfigError
 from chain_graph.scenarios import Scenario
@@ -34,12 +35,27 @@ def city(
     state: State,
     chain: Annotated[str | None, Query(max_length=50)] = None,
     county: Annotated[str | None, Query(max_length=6)] = None,
+    colour: Annotated[
+        maps.Colour, Query(description="status：按状态着色；local：按本地配套率着色")
+    ] = "status",
 ) -> Response:
-    """全市产业链图（可按产业链、县市区筛选）。"""
+    """全市产业链图（可按产业链、县市区筛选；可按状态或本地配套率着色）。"""
     user = optional_user(request, state)
     if user is None:
         return RedirectResponse(_LOGIN, status_code=303)
-    return _page(maps.city_map(state.snapshot(), user.visibility, chain=chain, county=county).html)
+    page = maps.city_map(state.snapshot(), user.visibility, chain=chain, county=county, colour=colour)
+    return _page(page.html)
+
+
+@router.get("/gaps", response_class=HTMLResponse)
+def gaps(request: Request, state: State, top: Annotated[int, Query(ge=1, le=50)] = 10) -> Response:
+    """补链清单图：本地配套不足的物料（空心），连接供应它的市外企业和采购它的本市企业。"""
+    user = optional_user(request, state)
+    if user is None:
+        return RedirectResponse(_LOGIN, status_code=303)
+    if not user.may(Permission.CITY_DOCUMENTS):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "补链清单是全市的招商方向，由市工业和信息化局查看")
+    return _page(maps.gap_map(state.snapshot(), user.visibility, top=top).html)
 
 
 @router.get("/upstream/{node_id}", response_class=HTMLResponse)
@@ -69,13 +85,23 @@ def scenario(
     stop: Annotated[list[str] | None, Query(max_length=200)] = None,
     restore: Annotated[list[str] | None, Query(max_length=200)] = None,
     stop_region: Annotated[list[str] | None, Query(max_length=20)] = None,
+    sub_buyer: Annotated[list[str] | None, Query(max_length=20)] = None,
+    sub_material: Annotated[list[str] | None, Query(max_length=20)] = None,
+    sub_from: Annotated[list[str] | None, Query(max_length=20)] = None,
+    sub_to: Annotated[list[str] | None, Query(max_length=20)] = None,
 ) -> Response:
-    """情景推演的差异图：可用度发生变化的企业和项目（前后对比）。"""
+    """情景推演的差异图：可用度发生变化的企业和项目（前后对比）；可含替代供应（sub_* 四项一组）。"""
     user = optional_user(request, state)
     if user is None:
         return RedirectResponse(_LOGIN, status_code=303)
+    columns = [sub_buyer or [], sub_material or [], sub_from or [], sub_to or []]
+    if len({len(c) for c in columns}) > 1:
+        raise ConfigError("替代供应的 sub_buyer、sub_material、sub_from、sub_to 应一一对应")
+    moves = [{"buyer": b, "material": m, "from": f, "to": t} for b, m, f, t in zip(*columns, strict=True)]
     try:
-        what = Scenario(stop=stop or [], restore=restore or [], stop_regions=stop_region or [])
+        what = Scenario(
+            stop=stop or [], restore=restore or [], stop_regions=stop_region or [], substitute=moves
+        )
     except ValueError as error:
         raise ConfigError(f"情景参数有误：{error}") from None
     return _page(maps.scenario_map(state.snapshot(), user.visibility, what).html)

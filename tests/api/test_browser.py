@@ -127,7 +127,7 @@ def test_console_in_chromium(server: str, state: AppState, tokens: dict[str, str
             page.click("#download-xlsx")
         saved = tmp_path / "协调清单.xlsx"
         download_info.value.save_as(saved)
-        assert openpyxl.load_workbook(saved).sheetnames == ["跨区域协调清单"]
+        assert openpyxl.load_workbook(saved).sheetnames == ["跨区域协调清单", "替代供应商"]
 
         page.click("header nav >> text=问题台账")
         page.click("#item-W-BROWSER a")
@@ -156,7 +156,9 @@ def test_maps_in_chromium(server: str, tokens: dict[str, str]) -> None:
             page.wait_for_selector("body[data-ready=true]", timeout=30_000)
             page.wait_for_load_state("networkidle")
             page.screenshot(path=str(ARTEFACTS / shot))
-        assert page.evaluate("document.getElementById('status').textContent") == "3 个节点，2 条连线"
+        # S1, what it holds back (E1, P1), and S2, its substitute: S1 → E1 → P1, S2 → E1, and
+        # the dashed S2 ⇢ E1 of the substitute
+        assert page.evaluate("document.getElementById('status').textContent") == "4 个节点，4 条连线"
         page.fill("#search", "怀化甲")
         page.press("#search", "Enter")
         assert page.locator("#status").inner_text() == "找到 1 个"

@@ -1,7 +1,9 @@
 """Two officials' days in a real headless Chromium, on the demo city, without a typed URL.
 
 - **The city official's Monday**: dashboard → blocked suppliers → the coordination list and
-  its download → an overdue ledger item, escalated → a what-if, its totals and its map.
+  its download → local supply and the gap list, its download → a blocked supplier's
+  substitutes, one tried as a what-if → an overdue ledger item, escalated → a what-if, its
+  totals and its map.
 - **A county official's day**: the county's dashboard → its local list and download → its
   items, one started → a firm's page, a new item registered → the county's weekly report.
 
@@ -149,6 +151,26 @@ def test_the_city_officials_monday(demo: tuple[str, dict[str, str], str], tmp_pa
 
         _nav(page, "本地配套企业清单")
         _shoot(page, "05-local")
+
+        _nav(page, "本地配套与补链")
+        assert "全市本地配套与补链" in page.content()
+        assert page.locator("svg.chart").count() == 1  # the largest gaps per chain
+        assert page.locator("#gaps ~ table tr").count() > 2
+        _shoot(page, "14-supply")
+        with page.expect_download() as download:
+            page.click("#download-gaps")
+        saved = tmp_path / "gaps.xlsx"
+        download.value.save_as(saved)
+        assert openpyxl.load_workbook(saved).sheetnames == ["补链清单"]
+
+        _nav(page, "受阻配套企业")
+        page.locator("table tr td:nth-child(2) a:not(.small)").first.click()  # the first blocked supplier
+        page.wait_for_selector("#substitutes")
+        _shoot(page, "15-blocked-firm-substitutes")
+        page.locator("a.button", has_text="按此替代推演").first.click()
+        page.wait_for_selector("table.compare")
+        assert "替代：" in page.locator("ul.moves-done").inner_text()
+        _shoot(page, "16-whatif-substitute")
 
         _nav(page, "问题台账")
         _shoot(page, "06-ledger")

@@ -232,7 +232,7 @@ def test_exports_download_workbooks(client: TestClient, tokens: dict[str, str]) 
     assert response.status_code == 200
     assert "filename*=UTF-8''" in response.headers["content-disposition"]
     book = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["跨区域协调清单"]
+    assert book.sheetnames == ["跨区域协调清单", "替代供应商"]
     csv = client.get("/exports/coordination?fmt=csv", headers=auth(tokens["province"]))
     assert csv.content.startswith(b"\xef\xbb\xbf")
     assert client.get("/exports/coordination?fmt=pdf", headers=auth(tokens["province"])).status_code == 422

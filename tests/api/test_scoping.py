@@ -107,6 +107,13 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/analysis/scenarios"): Call(
         "/analysis/scenarios", "/analysis/scenarios", body={"stop": ["E1"]}, foreign_body={"stop": ["E2"]}
     ),
+    ("GET", "/analysis/blocked/{supplier_id}/substitutes"): Call(
+        "/analysis/blocked/S3/substitutes", "/analysis/blocked/E2/substitutes"
+    ),
+    ("GET", "/supply/local"): Call("/supply/local?limit=1000"),
+    ("GET", "/supply/gaps"): Call("/supply/gaps", status=CITY_ONLY),
+    ("GET", "/exports/gaps"): Call("/exports/gaps?fmt=xlsx", status=CITY_ONLY),
+    ("GET", "/console/supply"): Call("/console/supply"),
     ("GET", "/coordination"): Call("/coordination", status=CITY_ONLY),
     ("GET", "/local"): Call("/local"),
     ("GET", "/ledger"): Call("/ledger"),
@@ -165,7 +172,8 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/imports/{ticket}/rejects.csv"): Call(
         "/imports/" + "0" * 32 + "/rejects.csv", status={"admin": 404, **ADMIN_ONLY}
     ),
-    ("GET", "/maps/city"): Call("/maps/city"),
+    ("GET", "/maps/city"): Call("/maps/city?colour=local"),
+    ("GET", "/maps/gaps"): Call("/maps/gaps", status=CITY_ONLY),
     ("GET", "/maps/upstream/{node_id}"): Call("/maps/upstream/P1?depth=10", "/maps/upstream/P2?depth=10"),
     ("GET", "/maps/impact/{node_id}"): Call("/maps/impact/E1", "/maps/impact/E2"),
     ("GET", "/maps/scenario"): Call("/maps/scenario?stop=E1", "/maps/scenario?stop=E2"),

@@ -26,8 +26,8 @@ def snap(canonical_dir: Path) -> Snapshot:
 @pytest.mark.parametrize(
     ("by_region", "stem", "sheets"),
     [
-        (False, "跨区域协调清单20261128", ["跨区域协调清单"]),
-        (True, "跨区域协调清单按地区分表20261128", ["跨区域协调清单", "长沙市"]),
+        (False, "跨区域协调清单20261128", ["跨区域协调清单", "替代供应商"]),
+        (True, "跨区域协调清单按地区分表20261128", ["跨区域协调清单", "长沙市", "替代供应商"]),
     ],
 )
 def test_each_coordination_workbook_has_its_own_name(

@@ -192,3 +192,20 @@ def test_template_round_trips_through_the_reader(tmp_path: Path) -> None:
     # empty (an optional one with only its header is simply empty).
     assert {i.code for i in validation.issues} == {IssueCode.TABLE_EMPTY}
     assert {i.sheet for i in validation.issues} == {"重点企业", "供应商", "供应关系"}
+
+
+def test_a_what_if_moves_a_link_to_a_substitute(tmp_path: Path, canonical_dir: Path) -> None:
+    import json
+
+    scenario = tmp_path / "替代.yaml"
+    scenario.write_text("substitute:\n  - {buyer: E1, material: 钢材, from: S1, to: S2}\n", encoding="utf-8")
+    from_file = runner.invoke(app, ["analyze", str(canonical_dir), "--json", "--scenario", str(scenario)])
+    assert from_file.exit_code == 0, from_file.output
+    # S2 takes S1's 60 % of E1's 钢材 at full availability: as restoring S1, 30000 万元
+    assert json.loads(from_file.output)["delta"]["value_at_risk"] == -30000.0
+    typed = runner.invoke(app, ["analyze", str(canonical_dir), "--substitute", "E1,钢材,S1,S2"])
+    assert typed.exit_code == 0, typed.output
+    assert "替代：E1 的“钢材”由 S1 改由 S2 供应" in typed.output
+    wrong = runner.invoke(app, ["analyze", str(canonical_dir), "--substitute", "E1,钢材,S1"])
+    assert wrong.exit_code != 0
+    assert "--substitute 应写作" in wrong.output
