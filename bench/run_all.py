@@ -46,6 +46,7 @@ def _steps(quick: bool) -> list[tuple[str, list[str], str]]:
         ("pages (city)", ["pages.py", "--scale", "city"], "pages-city"),
         ("pages (province)", ["pages.py", "--scale", "province"], "pages-province"),
         ("campaign (province)", ["campaign.py", "--scale", "province"], "campaign-province"),
+        ("substitutes (province)", ["substitutes.py", "--scale", "province"], "substitutes-province"),
         ("maps", ["maps.py", *([] if quick else ["--big", "national"])], "maps"),
     ]
     return steps

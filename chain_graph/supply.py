@@ -387,15 +387,16 @@ def _chains(links: pd.DataFrame, keys: pd.Index, catalogue: pd.DataFrame | None)
 def _top_regions(links: pd.DataFrame, keys: pd.Index, *, top: int = 3) -> list[list[dict[str, Any]]]:
     outside = links[~links["local"] & (links["region"] != "")]
     per = (
-        outside.groupby(["key", "region"]).agg(value=("value", "sum"), links=("value", "size")).reset_index()
+        outside.groupby(["key", "region"])
+        .agg(value=("value", "sum"), valued=("value", "count"), links=("value", "size"))
+        .reset_index()
     )
     per = per.sort_values(["key", "value", "links", "region"], ascending=[True, False, False, True])
     result: dict[str, list[dict[str, Any]]] = {}
-    valued = outside.groupby("key")["value"].count()
     for key, part in per.groupby("key", sort=False):
-        has_value = valued.get(key, 0) > 0
+        # a region none of whose links carry a 年采购额 has no value (not 0)
         result[str(key)] = [
-            {"region": str(r), "value": float(v) if has_value else None, "links": int(n)}
-            for r, v, n in zip(part["region"], part["value"], part["links"], strict=True)
+            {"region": str(r), "value": float(v) if k > 0 else None, "links": int(n)}
+            for r, v, k, n in zip(part["region"], part["value"], part["valued"], part["links"], strict=True)
         ][:top]
     return [result.get(str(k), []) for k in keys]

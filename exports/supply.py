@@ -57,7 +57,7 @@ SUBSTITUTE_COLUMNS = (
 def _regions(regions: Any) -> str:
     """Write the top regions as ``长沙市 1,200.50 万元（1 条）；湖北省（1 条）``.
 
-    A region whose links carry no value (the analysis counts them as 0) shows its links only.
+    A region none of whose links carry a value (value None) shows its links only.
     """
     parts = []
     for r in regions or []:

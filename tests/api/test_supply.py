@@ -41,7 +41,7 @@ def test_the_gap_list_is_the_citys(client: TestClient, tokens: dict[str, str]) -
     assert (first["material"], first["code"], first["value_outside"]) == ("钢材", "7208", 1200.5)
     assert first["top_regions"] == [
         {"region": "长沙市", "value": 1200.5, "links": 1},
-        {"region": "湖北省", "value": 0.0, "links": 1},  # S2's 40 % carries no value
+        {"region": "湖北省", "value": None, "links": 1},  # S2's 40 % carries no value: none, not 0
     ]
     assert client.get("/supply/gaps", headers=auth(tokens["hecheng"])).status_code == 403
 

@@ -1,0 +1,77 @@
+"""Supply benchmark: substitutes for every blocked supplier beside one full analysis, same process.
+
+On a synthetic set (validated once, cached), times in this one process:
+
+- **analysis**: one full gap analysis (the yardstick);
+- **substitutes**: the ranked substitute suppliers of every link of every blocked supplier
+  (``GapAnalysis.substitutes``, computed on first use);
+- **supply**: the local supply rates and the gap list.
+
+The goal (issue 14) is substitutes ≤ 2 × one analysis. Medians over ``--repeat`` runs; the
+ratio is of medians. Usage::
+
+    python bench/substitutes.py --scale city|province [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pickle
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+
+from harness import arguments, peak_mib, synthetic_set, validated_ledgers  # noqa: E402
+
+from chain_graph.gaps import analyze  # noqa: E402
+from chain_graph.graph import build_graph  # noqa: E402
+from chain_graph.settings import Settings  # noqa: E402
+
+SETTINGS = Settings()
+
+
+def main() -> None:
+    args = arguments()
+    data_dir = synthetic_set(args.scale, args.seed)
+    with validated_ledgers(data_dir).open("rb") as handle:
+        ledgers = pickle.load(handle)
+    analysis_s, substitutes_s, supply_s = [], [], []
+    rows = links = blocked = 0
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        result = analyze(build_graph(ledgers), settings=SETTINGS)
+        analysis_s.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        table = result.substitutes
+        substitutes_s.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        _ = result.local_supply, result.gap_list
+        supply_s.append(time.perf_counter() - started)
+        rows, blocked = len(table), len(result.blocked)
+        links = table.groupby(["supplier_id", "buyer_id", "material"]).ngroups
+    result_json = {
+        "date": dt.date.today().isoformat(),
+        "scale": args.scale,
+        "firms": len(ledgers.firms),
+        "links": len(ledgers.links),
+        "blocked": blocked,
+        "links_with_candidates": links,
+        "candidate_rows": rows,
+        "analysis_s": statistics.median(analysis_s),
+        "substitutes_s": statistics.median(substitutes_s),
+        "supply_s": statistics.median(supply_s),
+        "ratio": statistics.median(substitutes_s) / statistics.median(analysis_s),
+        "peak_mib": peak_mib(),
+    }
+    out = ROOT / "results" / f"{result_json['date']}-substitutes-{args.scale}.json"
+    out.write_text(json.dumps(result_json, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps(result_json, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
