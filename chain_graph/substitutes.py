@@ -60,6 +60,8 @@ _SCOPE_RANK = {s.value: i for i, s in enumerate((Scope.LOCAL, Scope.IN_PROVINCE,
 _CHUNK = 4096
 
 
+_CONES_KEPT = 16
+"""Cone sub-graphs of buyers on cycles kept for reuse (they can be large)."""
 _ITERATIONS = 50
 """Steps of the fixed-point descent for candidates downstream of the buyer (then: cone solve)."""
 _SPARE = 2
@@ -233,6 +235,7 @@ class _Solver:
         self._forced: dict[tuple[int, float], tuple[float, float]] = {}
         self._split: dict[tuple[int, float], tuple[float, float]] = {}  # (link, level) → gains
         self._groups = _GroupSupply(graph, self.base)
+        self._cones: dict[int, tuple[SupplyGraph, np.ndarray, int, tuple[float, float]]] = {}
 
     # --- the downstream cone of a buyer ------------------------------------------------------
 
@@ -303,7 +306,7 @@ class _Solver:
         for i in np.flatnonzero(on_cycle).tolist():  # a buyer on a cycle: a cone solve per link
             link = int(links[i])
             if link not in perfect:
-                perfect[link] = sum(self._cone(link, new_source=None, source_value=1.0))
+                perfect[link] = sum(self._cone_values(link, [1.0])[0])
             bound[i] = perfect[link]
         known = self._ranking(pairs.iloc[np.flatnonzero(~down)])
         before = pairs.groupby(["order", "scope_rank"]).size()
@@ -504,8 +507,10 @@ class _Solver:
             self._forced[key] = result
         split = np.zeros((rows.size, 2))
         split[fast_rows] = [self._forced[f] for f in forced] if forced else np.zeros((0, 2))
-        for i in np.flatnonzero(~fast_rows):
-            split[i] = self._cone(int(links[i]), new_source=None, source_value=float(values[i]))
+        slow = np.flatnonzero(~fast_rows)
+        for link in dict.fromkeys(links[slow].tolist()):
+            mine = slow[links[slow] == link]
+            split[mine] = self._cone_values(int(link), [float(v) for v in values[mine]])
         gain[rows] = split.sum(axis=1)
         self._split.update(
             zip(zip(links.tolist(), values.tolist(), strict=True), map(tuple, split), strict=True)
@@ -630,7 +635,38 @@ class _Solver:
             annual_value=np.full(into.size + 1, np.nan),
         )
         moved = sub.base_availability[: cone.size] - self.base[cone]
-        return float(np.sum(g.output_weight[cone] * moved)), float(np.sum(g.investment_weight[cone] * moved))
+        gain = float(np.sum(g.output_weight[cone] * moved)), float(np.sum(g.investment_weight[cone] * moved))
+        if new_source is None:
+            self._cones[link] = (sub, cone, new_src, gain)
+            while len(self._cones) > _CONES_KEPT:
+                self._cones.pop(next(iter(self._cones)))
+        return gain
+
+    def _cone_values(self, link: int, values: list[float]) -> list[tuple[float, float]]:
+        """Gains of moving ``link`` to outside sources of the given availabilities, one cone.
+
+        The cone is built once with a source node of the first value; the other values are
+        capacity scenarios of that node, in one batch (it has no in-links: off cycles).
+        """
+        g = self.g
+        if link not in self._cones:
+            self._cone(link, new_source=None, source_value=values[0])
+        sub, cone, source, first = self._cones[link]
+        pairs = evaluate(
+            sub,
+            sub.structure,
+            [{source: v} for v in values],
+            base=sub.base_availability,
+            deficit=sub.group_deficit,
+        )
+        inside = pairs.node < cone.size
+        node, scenario = pairs.node[inside], pairs.scenario[inside]
+        rise = pairs.value[inside] - sub.base_availability[node]
+        output = np.bincount(scenario, weights=g.output_weight[cone[node]] * rise, minlength=len(values))
+        investment = np.bincount(
+            scenario, weights=g.investment_weight[cone[node]] * rise, minlength=len(values)
+        )
+        return list(zip((first[0] + output).tolist(), (first[1] + investment).tolist(), strict=True))
 
     def _ranking(self, pairs: pd.DataFrame) -> pd.DataFrame:
         """Return the pairs with a gain, ranked per link: scope, gain (to ``GAIN_TIE``), buyers, id."""
