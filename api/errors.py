@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.routers.pages import page_user, refuse
+from api.routers.pages import page_user, refuse_unfinished
 from chain_graph.errors import (
     BusyError,
     ChainGraphError,
@@ -96,7 +96,7 @@ def _console_page(request: Request, message: str) -> Response:
     user = page_user(request, state)
     if user is None:
         return JSONResponse({"code": "CG422", "message": message}, status_code=422)
-    return refuse(request, state, user, message, status_code=422, title="请求未完成")
+    return refuse_unfinished(request, state, user, message)
 
 
 _MESSAGES = {

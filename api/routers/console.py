@@ -21,7 +21,16 @@ from markupsafe import Markup
 
 from api.deps import COOKIE, State
 from api.routers.imports import perform_import
-from api.routers.pages import PAGE, csrf_ok, login_first, page_user, refuse, render
+from api.routers.pages import (
+    PAGE,
+    csrf_ok,
+    login_first,
+    page_user,
+    refuse,
+    refuse_unfinished,
+    render,
+    snapshot_of_day,
+)
 from api.users import Permission
 from application import campaign, queries, scenarios, supply
 from application.imports import table_guide
@@ -128,14 +137,14 @@ def dashboard(request: Request, state: State, as_of: str = "") -> Response:
     if user is None:
         return login_first()
     today = dt.date.today()
+    found = snapshot_of_day(request, state, user, as_of)
+    if isinstance(found, Response):
+        return found
+    snap, day = found
     try:
-        day = dt.date.fromisoformat(as_of) if as_of else today
-        snap = state.snapshot_at(day)
         progress = campaign.overview(snap, user.visibility, state.reports(), today=day)
-    except ValueError:
-        return refuse(request, state, user, "日期格式应为 2026-11-27", status_code=422, title="请求未完成")
     except ChainGraphError as error:
-        return refuse(request, state, user, error.message, status_code=422, title="请求未完成")
+        return refuse_unfinished(request, state, user, error.message)
     figures = queries.dashboard(state, snap, user.visibility, today=day)
     return render(
         request,

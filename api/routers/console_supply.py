@@ -15,10 +15,9 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from api.deps import State
-from api.routers.pages import PAGE, login_first, page_user, refuse, render
+from api.routers.pages import PAGE, login_first, page_user, render, snapshot_of_day
 from api.users import Permission
 from application import supply
-from chain_graph.errors import ChainGraphError
 from chain_graph.labels import SCOPE_LABELS, SHARE_BASIS_LABELS
 from chain_graph.records import plain_records
 from exports.supply import gap_rows
@@ -39,13 +38,10 @@ def supply_page(request: Request, state: State, as_of: str = "") -> Response:
     if user is None:
         return login_first()
     today = dt.date.today()
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else today
-        snap = state.snapshot_at(day)
-    except ValueError:
-        return refuse(request, state, user, "日期格式应为 2026-11-27", status_code=422, title="请求未完成")
-    except ChainGraphError as error:
-        return refuse(request, state, user, error.message, status_code=422, title="请求未完成")
+    found = snapshot_of_day(request, state, user, as_of)
+    if isinstance(found, Response):
+        return found
+    snap, day = found
     vis = user.visibility
     figures = supply.local_supply(snap, vis)
     enterprises = supply.local_enterprises(snap, vis)

@@ -9,6 +9,7 @@ user, the menu's permissions, the form key).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 from pathlib import Path
@@ -21,6 +22,8 @@ from fastapi.templating import Jinja2Templates
 from api.deps import COOKIE
 from api.state import AppState
 from api.users import Permission, User
+from application.workspace import Snapshot
+from chain_graph.errors import ChainGraphError
 from chain_graph.labels import ROLE_LABELS
 from chain_graph.regions import region_name
 
@@ -134,6 +137,27 @@ def refuse(
         message=message,
         message_kind="error",
     )
+
+
+def refuse_unfinished(request: Request, state: AppState, user: User, message: str) -> HTMLResponse:
+    """Render a 422 refusal of a request that could not be carried out."""
+    return refuse(request, state, user, message, status_code=422, title="请求未完成")
+
+
+def snapshot_of_day(
+    request: Request, state: AppState, user: User, as_of: str
+) -> tuple[Snapshot, dt.date] | HTMLResponse:
+    """Return the snapshot of the page's ``as_of`` date (today when blank) and that day.
+
+    A malformed date or one the ledgers cannot answer is refused as a page (422).
+    """
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+        return state.snapshot_at(day), day
+    except ValueError:
+        return refuse_unfinished(request, state, user, "日期格式应为 2026-11-27")
+    except ChainGraphError as error:
+        return refuse_unfinished(request, state, user, error.message)
 
 
 def login_first() -> RedirectResponse:

@@ -26,7 +26,7 @@ from chain_graph.materials import Catalogue, identities
 from ingest.loader import read_directory
 from tests.defaults import SETTINGS
 from tests.fuzzing import examples
-from tests.ledger_files import write_canonical
+from tests.ledger_files import LINKS, write_canonical
 
 ADDRESSES = [
     "湖南省怀化市鹤城区迎丰路1号",
@@ -144,19 +144,7 @@ def ledgers(draw: st.DrawFn) -> dict[str, list[list[Any]]]:
     materials = [["code", "name", "aliases", "chain"]]
     materials += [[draw(st.sampled_from(codes)), name, aliases, "装备"] for codes, name, aliases in entries]
     catalogue = Catalogue(pd.DataFrame(materials[1:], columns=materials[0]))
-    links = [
-        [
-            "supplier_id",
-            "buyer_id",
-            "material",
-            "share",
-            "critical",
-            "stock_days",
-            "annual_value",
-            "material_code",
-        ],
-        ["E0", "P0", "机电设备", "100", "yes", "", "", ""],
-    ]
+    links: list[list[Any]] = [list(LINKS[0]), ["E0", "P0", "机电设备", "100", "yes", "", "", ""]]
     # Kept valid by material identity, as validation judges: one link per supplier, buyer and
     # material (and per material as typed: the stores' key), shares to one buyer's material ≤ 100.
     used: dict[tuple[str, str], int] = {("P0", "机电设备"): 100}
