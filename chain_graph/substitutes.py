@@ -298,10 +298,7 @@ class _Solver:
         plain = np.flatnonzero(~on_cycle)
         ideal = self._groups.moved_value(links[plain], np.full(plain.size, -1), np.r_[self.base, 1.0])
         forced = list(zip(g.dst[links[plain]].tolist(), np.round(ideal, 12).tolist(), strict=True))
-        missing = list(dict.fromkeys(f for f in forced if f not in self._forced))
-        for key, found in zip(missing, self._forced_gains(missing), strict=True):
-            self._forced[key] = found
-        bound[plain] = [sum(self._forced[f]) for f in forced]
+        bound[plain] = [sum(found) for found in self._forced_gains(forced)]
         perfect: dict[int, float] = {}
         for i in np.flatnonzero(on_cycle).tolist():  # a buyer on a cycle: a cone solve per link
             link = int(links[i])
@@ -378,30 +375,22 @@ class _Solver:
         output = np.full(rows.size, np.nan)
         investment = np.full(rows.size, np.nan)
         active = np.flatnonzero(~self.cyclic[g.dst[links]])
-        extended = np.r_[self.base, 1.0]
-        value = self._groups.moved_value(links, np.full(links.size, -1), extended)
+        value = self._groups.moved_value(links, np.full(links.size, -1), np.r_[self.base, 1.0])
         for _ in range(_ITERATIONS):
             if active.size == 0:
                 break
             forced = list(
                 zip(g.dst[links[active]].tolist(), np.round(value[active], 12).tolist(), strict=True)
             )
-            unique = list(dict.fromkeys(forced))
-            gains, result = self._forced_run(unique)
-            slot = {f: k for k, f in enumerate(unique)}
-            scenario = np.array([slot[f] for f in forced], dtype=np.int64)
-            changed = pd.Series(result.value, index=result.scenario * g.n + result.node)
-            seen = changed.reindex(scenario * g.n + candidates[active]).to_numpy()
-            supplied = np.where(np.isnan(seen), self.base[candidates[active]], seen)
+            gains, supplied = self._forced_values(forced, candidates[active])
             new = self._groups.moved_value(
                 links[active], np.arange(active.size) + g.n + 1, np.r_[self.base, 1.0, supplied]
             )
             settled = np.abs(new - value[active]) <= 1e-12
-            for i, k in zip(active[settled].tolist(), scenario[settled].tolist(), strict=True):
-                output[i], investment[i] = gains[k]
+            for i, found in zip(active[settled].tolist(), gains[settled].tolist(), strict=True):
+                output[i], investment[i] = found
             value[active] = new
             active = active[~settled]
-        del extended
         for i in np.flatnonzero(np.isnan(output)):
             output[i], investment[i] = self._cone(
                 int(links[i]), new_source=int(candidates[i]), source_value=None
@@ -502,11 +491,8 @@ class _Solver:
         fast_rows = is_fast[rows]
         b = self.g.dst[links[fast_rows]]
         forced = list(zip(b.tolist(), values[fast_rows].tolist(), strict=True))
-        missing = list(dict.fromkeys(f for f in forced if f not in self._forced))
-        for key, result in zip(missing, self._forced_gains(missing), strict=True):
-            self._forced[key] = result
         split = np.zeros((rows.size, 2))
-        split[fast_rows] = [self._forced[f] for f in forced] if forced else np.zeros((0, 2))
+        split[fast_rows] = self._forced_gains(forced) if forced else np.zeros((0, 2))
         slow = np.flatnonzero(~fast_rows)
         for link in dict.fromkeys(links[slow].tolist()):
             mine = slow[links[slow] == link]
@@ -549,8 +535,8 @@ class _Solver:
         picked = pd.MultiIndex.from_arrays([chosen["order"], chosen["scope_rank"], chosen["level"]])
         return np.asarray(key.isin(picked), dtype=bool)
 
-    def _forced_run(self, forced: list[tuple[int, float]]) -> tuple[list[tuple[float, float]], Pairs]:
-        """Evaluate forcing each (node, value) in one batch: the gains and the changed pairs."""
+    def _forced_run(self, forced: list[tuple[int, float]]) -> Pairs:
+        """Evaluate forcing each (node, value), one scenario each in one batch; memoise the gains."""
         g = self.g
         pairs = evaluate(
             g,
@@ -561,28 +547,33 @@ class _Solver:
             forced=[{b: v} for b, v in forced],
         )
         output, investment = _totals(g, pairs, len(forced), self.base)
-        gains = list(zip(output.tolist(), investment.tolist(), strict=True))
-        for key, found in zip(forced, gains, strict=True):
-            self._forced[key] = found
-        return gains, pairs
+        self._forced.update(zip(forced, zip(output.tolist(), investment.tolist(), strict=True), strict=True))
+        return pairs
 
     def _forced_gains(self, forced: list[tuple[int, float]]) -> list[tuple[float, float]]:
-        """Gain (output, investment) of forcing each (node, value): one engine batch per chunk."""
+        """Gain (output, investment) of forcing each (node, value); new ones ``_CHUNK`` per batch."""
+        missing = list(dict.fromkeys(f for f in forced if f not in self._forced))
+        for start in range(0, len(missing), _CHUNK):
+            self._forced_run(missing[start : start + _CHUNK])
+        return [self._forced[f] for f in forced]
+
+    def _forced_values(
+        self, forced: list[tuple[int, float]], nodes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per (node, value) forced: its gain (output, investment) and the availability of ``nodes``."""
         g = self.g
-        out: list[tuple[float, float]] = []
-        for start in range(0, len(forced), _CHUNK):
-            part = forced[start : start + _CHUNK]
-            pairs = evaluate(
-                g,
-                g.structure,
-                [{} for _ in part],
-                base=self.base,
-                deficit=g.group_deficit,
-                forced=[{b: v} for b, v in part],
-            )
-            output, investment = _totals(g, pairs, len(part), self.base)
-            out += list(zip(output.tolist(), investment.tolist(), strict=True))
-        return out
+        unique = list(dict.fromkeys(forced))
+        slot = {f: k for k, f in enumerate(unique)}
+        scenario = np.array([slot[f] for f in forced], dtype=np.int64)
+        values = np.full(len(forced), np.nan)
+        for start in range(0, len(unique), _CHUNK):
+            result = self._forced_run(unique[start : start + _CHUNK])
+            changed = pd.Series(result.value, index=(result.scenario + start) * g.n + result.node)
+            seen = changed.reindex(scenario * g.n + nodes).to_numpy()
+            values = np.where(np.isnan(seen), values, seen)
+        supplied = np.where(np.isnan(values), self.base[nodes], values)
+        gains = np.array([self._forced[f] for f in forced], dtype=float).reshape(-1, 2)
+        return gains, supplied
 
     def _cone(self, link: int, *, new_source: int | None, source_value: float | None) -> tuple[float, float]:
         """Gain of moving ``link`` to ``new_source``, solved exactly on the buyer's downstream cone.
