@@ -103,6 +103,20 @@ class Settings(BaseSettings):
         description="Key that signs the console's form tokens; shared by all workers of one "
         "service (`chain-graph serve --workers N` sets it). Unset: random per process.",
     )
+    coordination_ack_days: int = Field(
+        default=3, ge=1, le=60, description="Working days the province has to acknowledge a request (受理)."
+    )
+    coordination_answer_days: int = Field(
+        default=10, ge=1, le=120, description="Working days from sending a request to the province's answer."
+    )
+    issuing_unit: str = Field(
+        default="怀化市工业和信息化局", description="The unit that signs the city's letters."
+    )
+    letter_prefix: str = Field(
+        default="怀工信函", description="Letters are numbered <prefix>〔<year>〕<n>号, n per year from 1."
+    )
+    letter_contact: str = Field(default="", description="联系人 printed on the city's letters.")
+    letter_phone: str = Field(default="", description="联系电话 printed on the city's letters.")
     project_other_unit: str = Field(
         default="市发展改革委", description="Responsible unit for 其他 problems of a project."
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
@@ -14,7 +14,11 @@ from chain_graph.campaign import REPORT_COLUMNS
 from chain_graph.model import LedgerTables
 
 if TYPE_CHECKING:
+    from chain_graph.coordination import CoordinationEvent, CoordinationRequest, Letter
     from chain_graph.problem_ledger import LedgerEvent, LedgerItem
+
+    Assignment = Callable[[Letter], Sequence[tuple[CoordinationRequest, int, CoordinationEvent]]]
+    """Given the numbered letter, the requests to change: (new request, version read, event)."""
 
 __all__ = ["RECORDED_COLUMNS", "Closing", "Store", "conform_reports"]
 
@@ -127,6 +131,53 @@ class Store(Protocol):
 
     def ledger_history(self, item_id: str | None = None) -> list[LedgerEvent]:
         """Return an item's events (``None``: every item's), by item and oldest first."""
+        ...
+
+    def coordination_register(
+        self, requests: Sequence[CoordinationRequest], events: Sequence[CoordinationEvent]
+    ) -> list[str]:
+        """Insert the coordination requests whose id is new, each with its event, in one transaction.
+
+        Returns the ids inserted (an id already kept is left as it is).
+        """
+        ...
+
+    def coordination_update(
+        self, request: CoordinationRequest, *, expected_version: int, event: CoordinationEvent
+    ) -> None:
+        """Replace a request and append its event, if its stored version is ``expected_version``.
+
+        Raises ``StaleItemError`` otherwise, ``NotFoundError`` when it does not exist.
+        """
+        ...
+
+    def coordination_request(self, request_id: str) -> CoordinationRequest | None:
+        """Return one request, ``None`` when there is none with that id."""
+        ...
+
+    def coordination_requests(self) -> list[CoordinationRequest]:
+        """Return every coordination request."""
+        ...
+
+    def coordination_history(self, request_id: str | None = None) -> list[CoordinationEvent]:
+        """Return a request's events (``None``: every request's), by request and oldest first."""
+        ...
+
+    def coordination_version(self) -> int:
+        """Return a number that grows with every change of requests or letters."""
+        ...
+
+    def letter_issue(self, letter: Letter, *, prefix: str, assign: Assignment) -> Letter:
+        """Give ``letter`` its number and keep it, with the changes ``assign`` makes, in one transaction.
+
+        The number is the next of ``letter.issuer`` in ``letter.year`` (1, 2, … without gaps
+        or duplicates, also when two workers issue letters at once); a stale request rolls
+        everything back, the number included.
+        """
+        ...
+
+    def letters(self) -> list[Letter]:
+        """Return every letter, by year and number."""
         ...
 
     def append_reports(self, frame: pd.DataFrame, *, by: str, at: dt.datetime) -> int:

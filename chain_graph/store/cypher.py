@@ -28,10 +28,22 @@ from chain_graph.model import (
 
 __all__ = [
     "CONSTRAINTS",
+    "COORDINATION_CONSTRAINTS",
+    "COORDINATION_HISTORY",
+    "COORDINATION_HISTORY_ALL",
+    "COORDINATION_REGISTER",
+    "COORDINATION_REQUEST",
+    "COORDINATION_REQUESTS",
+    "COORDINATION_UPDATE",
+    "COORDINATION_VERSION",
+    "COORDINATION_VERSION_ALL",
     "COUNTS",
     "DATA_VERSION",
     "DELETE_ALL",
     "DELETE_BATCH",
+    "LETTERS",
+    "LETTER_CREATE",
+    "LETTER_NEXT",
     "LINKS_AMONG",
     "LOCATE",
     "MERGE_REGIONS",
@@ -68,7 +80,8 @@ DELETE_BATCH = (
 )
 DELETE_ALL = (
     "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:Material OR n:ChainGraphMeta OR n:LedgerItem "
-    "OR n:LedgerEvent OR n:Report DETACH DELETE n"
+    "OR n:LedgerEvent OR n:Report OR n:CoordinationRequest OR n:CoordinationEvent OR n:Letter "
+    "DETACH DELETE n"
 )
 
 
@@ -234,3 +247,63 @@ REPORTS_APPEND = (
 
 REPORTS = "MATCH (r:Report) RETURN properties(r) AS row ORDER BY r.seq"
 REPORTS_VERSION = "MATCH (m:ChainGraphMeta {key: 'reports_seq'}) RETURN {value: m.value} AS row"
+
+# --- coordination requests (协调事项) and letters (商请函) ---------------------------------------
+# (:CoordinationRequest {id, …, version}); (:CoordinationEvent {request_id, seq, …})-[:OF]->
+# (:CoordinationRequest); (:Letter {number, issuer, year, seq, …}). Standing apart from the
+# imported graph (a replacing import never reaches them). A letter's number comes from a counter
+# (:ChainGraphMeta {key: 'letters:<issuer>:<year>'}) whose update locks it until the transaction
+# ends: two workers numbering at once get n and n+1, and a rolled-back letter gives its number back.
+
+COORDINATION_CONSTRAINTS = (
+    "CREATE CONSTRAINT chain_graph_coordination_id IF NOT EXISTS "
+    "FOR (n:CoordinationRequest) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT chain_graph_coordination_event_key IF NOT EXISTS "
+    "FOR (n:CoordinationEvent) REQUIRE (n.request_id, n.seq) IS UNIQUE",
+    "CREATE CONSTRAINT chain_graph_letter_number IF NOT EXISTS FOR (n:Letter) REQUIRE n.number IS UNIQUE",
+)
+
+COORDINATION_REGISTER = (
+    "UNWIND $rows AS row "
+    "MERGE (r:CoordinationRequest {id: row.request.id}) "
+    "ON CREATE SET r = row.request, r.created_now = true "
+    "WITH r, row WHERE r.created_now "
+    "REMOVE r.created_now "
+    "CREATE (e:CoordinationEvent)-[:OF]->(r) SET e = row.event "
+    "RETURN r.id AS id"
+)
+"""Insert the requests of ``$rows`` (``{request, event}``) whose id is new; return their ids."""
+
+COORDINATION_UPDATE = (
+    "MATCH (r:CoordinationRequest {id: $id}) "
+    "SET r.locked_by_update = true "  # takes the request's write lock before the version check
+    "WITH r WHERE r.version = $expected "
+    "SET r = $request "
+    "CREATE (e:CoordinationEvent)-[:OF]->(r) SET e = $event "
+    "RETURN r.version AS version"
+)
+"""Replace request ``$id`` and append ``$event`` if its version is still ``$expected``."""
+
+COORDINATION_VERSION = "MATCH (r:CoordinationRequest {id: $id}) RETURN r.version AS version"
+COORDINATION_REQUEST = "MATCH (r:CoordinationRequest {id: $id}) RETURN properties(r) AS row"
+COORDINATION_REQUESTS = "MATCH (r:CoordinationRequest) RETURN properties(r) AS row ORDER BY r.id"
+COORDINATION_HISTORY = (
+    "MATCH (e:CoordinationEvent {request_id: $id}) RETURN properties(e) AS row ORDER BY e.seq"
+)
+COORDINATION_HISTORY_ALL = (
+    "MATCH (e:CoordinationEvent) RETURN properties(e) AS row ORDER BY e.request_id, e.seq"
+)
+COORDINATION_VERSION_ALL = (
+    "CALL { MATCH (e:CoordinationEvent) RETURN count(e) AS events } "
+    "CALL { MATCH (l:Letter) RETURN count(l) AS letters } "
+    "RETURN {value: events + letters} AS row"
+)
+
+LETTER_NEXT = (
+    "MERGE (m:ChainGraphMeta {key: $key}) ON CREATE SET m.value = 0 "
+    "SET m.value = m.value + 1 RETURN m.value AS seq"
+)
+"""The next number of one issuer in one year (``$key``), locked until the transaction ends."""
+
+LETTER_CREATE = "CREATE (l:Letter) SET l = $letter"
+LETTERS = "MATCH (l:Letter) RETURN properties(l) AS row ORDER BY l.year, l.issuer, l.seq"

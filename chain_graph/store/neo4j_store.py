@@ -17,6 +17,7 @@ import neo4j
 import neo4j.exceptions as neo4j_errors
 import pandas as pd
 
+from chain_graph import coordination as coord
 from chain_graph.errors import ChainGraphError, NotFoundError, StaleItemError, StoreError
 from chain_graph.model import (
     FIRM_COLUMNS,
@@ -110,7 +111,13 @@ class Neo4jStore(Closing):
             raise StoreError(f"Neo4j 地址 {url!r} 无效：{error}") from error
         try:
             self._driver.verify_connectivity()
-            for statement in (*cypher.CONSTRAINTS, *cypher.LEDGER_CONSTRAINTS, *cypher.REPORT_CONSTRAINTS):
+            constraints = (
+                *cypher.CONSTRAINTS,
+                *cypher.LEDGER_CONSTRAINTS,
+                *cypher.REPORT_CONSTRAINTS,
+                *cypher.COORDINATION_CONSTRAINTS,
+            )
+            for statement in constraints:
                 self._driver.execute_query(statement, database_=database)
         except BaseException as error:
             self._driver.close()
@@ -202,6 +209,105 @@ class Neo4jStore(Closing):
         if item_id is None:
             return [event_from_row(r) for r in self._rows(cypher.LEDGER_HISTORY_ALL)]
         return [event_from_row(r) for r in self._rows(cypher.LEDGER_HISTORY, id=item_id)]
+
+    # --- coordination requests and letters ---------------------------------------------------
+
+    def coordination_register(
+        self, requests: Sequence[coord.CoordinationRequest], events: Sequence[coord.CoordinationEvent]
+    ) -> list[str]:
+        """Insert the requests whose id is new, each with its registration event."""
+        rows = [
+            {"request": _props(coord.request_to_row(r)), "event": _props(coord.event_to_row(e))}
+            for r, e in zip(requests, events, strict=True)
+        ]
+        try:
+            records = self._driver.execute_query(
+                cypher.COORDINATION_REGISTER, rows=rows, database_=self.database
+            ).records
+        except BaseException as error:
+            raise _store_error(error, self.url, doing="写入") from error
+        return [str(r["id"]) for r in records]
+
+    def coordination_update(
+        self, request: coord.CoordinationRequest, *, expected_version: int, event: coord.CoordinationEvent
+    ) -> None:
+        """Replace a request and append its event if nobody changed it since ``expected_version``."""
+        try:
+            with self._driver.session(database=self.database) as session, session.begin_transaction() as tx:
+                self._update_request(tx, request, expected_version, event)
+                tx.commit()
+        except BaseException as error:
+            raise _store_error(error, self.url, doing="写入") from error
+
+    def _update_request(
+        self,
+        tx: neo4j.Transaction,
+        request: coord.CoordinationRequest,
+        expected_version: int,
+        event: coord.CoordinationEvent,
+    ) -> None:
+        record = tx.run(
+            cypher.COORDINATION_UPDATE,
+            id=request.id,
+            expected=expected_version,
+            request=_props(coord.request_to_row(request)),
+            event=_props(coord.event_to_row(event)),
+        ).single()
+        if record is None:
+            current = tx.run(cypher.COORDINATION_VERSION, id=request.id).single()
+            tx.rollback()
+            if current is None:
+                raise NotFoundError(f"没有编号为 {request.id} 的协调事项")
+            now = current["version"]
+            raise StaleItemError(
+                f"协调事项 {request.id} 已被他人修改（版本 {expected_version} → {now}），请刷新后重试"
+            )
+
+    def coordination_request(self, request_id: str) -> coord.CoordinationRequest | None:
+        """Return one request, ``None`` when absent."""
+        rows = self._rows(cypher.COORDINATION_REQUEST, id=request_id)
+        return coord.request_from_row(_row(rows[0], coord.REQUEST_FIELDS)) if rows else None
+
+    def coordination_requests(self) -> list[coord.CoordinationRequest]:
+        """Return every request, by id."""
+        return [
+            coord.request_from_row(_row(r, coord.REQUEST_FIELDS))
+            for r in self._rows(cypher.COORDINATION_REQUESTS)
+        ]
+
+    def coordination_history(self, request_id: str | None = None) -> list[coord.CoordinationEvent]:
+        """Return a request's events (``None``: every request's), by request and oldest first."""
+        if request_id is None:
+            rows = self._rows(cypher.COORDINATION_HISTORY_ALL)
+        else:
+            rows = self._rows(cypher.COORDINATION_HISTORY, id=request_id)
+        return [coord.event_from_row(_row(r, coord.EVENT_FIELDS)) for r in rows]
+
+    def coordination_version(self) -> int:
+        """Return events plus letters (from the count store): both only grow."""
+        rows = self._rows(cypher.COORDINATION_VERSION_ALL)
+        return int(rows[0]["value"]) if rows else 0
+
+    def letter_issue(self, letter: coord.Letter, *, prefix: str, assign: Any) -> coord.Letter:
+        """Give the letter the next number of its issuer and year; keep it with ``assign``'s changes."""
+        key = f"letters:{letter.issuer}:{letter.year}"
+        try:
+            with self._driver.session(database=self.database) as session, session.begin_transaction() as tx:
+                seq = int(tx.run(cypher.LETTER_NEXT, key=key).single(strict=True)["seq"])
+                numbered = letter.model_copy(
+                    update={"seq": seq, "number": coord.letter_number(prefix, letter.year, seq)}
+                )
+                for request, expected, event in assign(numbered):
+                    self._update_request(tx, request, expected, event)
+                tx.run(cypher.LETTER_CREATE, letter=_props(coord.letter_to_row(numbered))).consume()
+                tx.commit()
+        except BaseException as error:
+            raise _store_error(error, self.url, doing="写入") from error
+        return numbered
+
+    def letters(self) -> list[coord.Letter]:
+        """Return every letter, by year, issuer and number."""
+        return [coord.letter_from_row(_row(r, coord.LETTER_FIELDS)) for r in self._rows(cypher.LETTERS)]
 
     # --- status reports ----------------------------------------------------------------------
 
@@ -402,3 +508,13 @@ def _plain_column(values: pd.Series, kind: str) -> list[Any]:
     if kind == "bool":
         return [bool(v) for v in values.tolist()]
     return [str(v) for v in values.tolist()]
+
+
+def _props(row: dict[str, Any]) -> dict[str, Any]:
+    """Return a flat row as node properties (an empty value is left out: Neo4j keeps no nulls)."""
+    return {k: v for k, v in row.items() if v != "" or k in ("number",)}
+
+
+def _row(props: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+    """Return node properties as a flat row of ``fields`` (an absent property is ``""``)."""
+    return {f: props.get(f, "") for f in fields}

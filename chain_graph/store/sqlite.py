@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from chain_graph import coordination as coord
 from chain_graph.errors import NotFoundError, StaleItemError, StoreError
 from chain_graph.model import (
     FIRM_COLUMNS,
@@ -73,6 +74,20 @@ def _create_statements() -> list[str]:
         "BEGIN SELECT RAISE(ABORT, 'ledger history is append-only'); END",
         "CREATE TRIGGER IF NOT EXISTS ledger_history_no_delete BEFORE DELETE ON ledger_history "
         "BEGIN SELECT RAISE(ABORT, 'ledger history is append-only'); END",
+        # Coordination requests (协调事项), their append-only history, and the letters.
+        "CREATE TABLE IF NOT EXISTS coordination_requests ("
+        + ", ".join(f'"{f}" {_kind(f)}' for f in coord.REQUEST_FIELDS)
+        + ", PRIMARY KEY (id))",
+        "CREATE TABLE IF NOT EXISTS coordination_history ("
+        + ", ".join(f'"{f}" {_kind(f)}' for f in coord.EVENT_FIELDS)
+        + ", PRIMARY KEY (request_id, seq))",
+        "CREATE TRIGGER IF NOT EXISTS coordination_history_no_update BEFORE UPDATE ON coordination_history "
+        "BEGIN SELECT RAISE(ABORT, 'coordination history is append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS coordination_history_no_delete BEFORE DELETE ON coordination_history "
+        "BEGIN SELECT RAISE(ABORT, 'coordination history is append-only'); END",
+        "CREATE TABLE IF NOT EXISTS letters ("
+        + ", ".join(f'"{f}" {_kind(f)}' for f in coord.LETTER_FIELDS)
+        + ", PRIMARY KEY (number), UNIQUE (issuer, year, seq))",
         # Status reports (状态填报): append-only as well; imports never touch them either.
         "CREATE TABLE IF NOT EXISTS reports ("
         + ", ".join(f"{c} {_REPORT_TYPES[k]}" for c, k in RECORDED_COLUMNS.items())
@@ -87,6 +102,15 @@ def _create_statements() -> list[str]:
 
 
 _INT_FIELDS = {"escalations", "version", "seq"}
+_REAL_FIELDS = {"recovered_value", "output", "investment"}
+
+
+def _kind(field: str) -> str:
+    if field in _INT_FIELDS or field in {"year", "cross_province", "days_to_impact", "recovery_days"}:
+        return "INTEGER"
+    return "REAL" if field in _REAL_FIELDS else "TEXT"
+
+
 _REPORT_TYPES = {"text": "TEXT NOT NULL DEFAULT ''", "float": "REAL", "int": "INTEGER NOT NULL"}
 
 
@@ -280,6 +304,109 @@ class SQLiteStore(Closing):
             self._db.execute("COMMIT")
         except sqlite3.Error as error:
             raise StoreError(f"写入数据库失败，已回滚：{error}") from error
+
+    # --- coordination requests and letters ---------------------------------------------------
+
+    def coordination_register(
+        self, requests: Sequence[coord.CoordinationRequest], events: Sequence[coord.CoordinationEvent]
+    ) -> list[str]:
+        """Insert the requests whose id is new, each with its registration event."""
+        inserted: list[str] = []
+        with self._transaction():
+            for request, event in zip(requests, events, strict=True):
+                row = coord.request_to_row(request)
+                cursor = self._db.execute(
+                    _insert("coordination_requests", coord.REQUEST_FIELDS, ignore=True),
+                    [row[f] for f in coord.REQUEST_FIELDS],
+                )
+                if cursor.rowcount:
+                    self._append_coordination_event(event)
+                    inserted.append(request.id)
+        return inserted
+
+    def coordination_update(
+        self, request: coord.CoordinationRequest, *, expected_version: int, event: coord.CoordinationEvent
+    ) -> None:
+        """Replace a request and append its event if nobody changed it since ``expected_version``."""
+        with self._transaction():
+            self._update_request(request, expected_version, event)
+
+    def _update_request(
+        self, request: coord.CoordinationRequest, expected_version: int, event: coord.CoordinationEvent
+    ) -> None:
+        row = coord.request_to_row(request)
+        fields = [f for f in coord.REQUEST_FIELDS if f != "id"]
+        assignments = ", ".join(f'"{f}" = ?' for f in fields)
+        cursor = self._db.execute(
+            f"UPDATE coordination_requests SET {assignments} WHERE id = ? AND version = ?",
+            [*(row[f] for f in fields), request.id, expected_version],
+        )
+        if cursor.rowcount == 0:
+            current = self._db.execute(
+                "SELECT version FROM coordination_requests WHERE id = ?", [request.id]
+            ).fetchone()
+            if current is None:
+                raise NotFoundError(f"没有编号为 {request.id} 的协调事项")
+            raise StaleItemError(
+                f"协调事项 {request.id} 已被他人修改（版本 {expected_version} → {current[0]}），请刷新后重试"
+            )
+        self._append_coordination_event(event)
+
+    def _append_coordination_event(self, event: coord.CoordinationEvent) -> None:
+        row = coord.event_to_row(event)
+        self._db.execute(
+            _insert("coordination_history", coord.EVENT_FIELDS), [row[f] for f in coord.EVENT_FIELDS]
+        )
+
+    def coordination_request(self, request_id: str) -> coord.CoordinationRequest | None:
+        """Return one request, ``None`` when absent."""
+        rows = self._ledger_rows("coordination_requests", coord.REQUEST_FIELDS, "id = ?", [request_id])
+        return coord.request_from_row(rows[0]) if rows else None
+
+    def coordination_requests(self) -> list[coord.CoordinationRequest]:
+        """Return every request, by id."""
+        rows = self._ledger_rows("coordination_requests", coord.REQUEST_FIELDS, "1 ORDER BY id", [])
+        return [coord.request_from_row(r) for r in rows]
+
+    def coordination_history(self, request_id: str | None = None) -> list[coord.CoordinationEvent]:
+        """Return a request's events (``None``: every request's), by request and oldest first."""
+        fields = coord.EVENT_FIELDS
+        if request_id is None:
+            rows = self._ledger_rows("coordination_history", fields, "1 ORDER BY request_id, seq", [])
+        else:
+            rows = self._ledger_rows(
+                "coordination_history", fields, "request_id = ? ORDER BY seq", [request_id]
+            )
+        return [coord.event_from_row(r) for r in rows]
+
+    def coordination_version(self) -> int:
+        """Return events plus letters: both only grow."""
+        row = self._db.execute(
+            "SELECT (SELECT COUNT(*) FROM coordination_history) + (SELECT COUNT(*) FROM letters)"
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def letter_issue(self, letter: coord.Letter, *, prefix: str, assign: Any) -> coord.Letter:
+        """Give the letter the next number of its issuer and year; keep it with ``assign``'s changes."""
+        with self._transaction():
+            last = self._db.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM letters WHERE issuer = ? AND year = ?",
+                [letter.issuer, letter.year],
+            ).fetchone()[0]
+            seq = int(last) + 1
+            numbered = letter.model_copy(
+                update={"seq": seq, "number": coord.letter_number(prefix, letter.year, seq)}
+            )
+            for request, expected, event in assign(numbered):
+                self._update_request(request, expected, event)
+            row = coord.letter_to_row(numbered)
+            self._db.execute(_insert("letters", coord.LETTER_FIELDS), [row[f] for f in coord.LETTER_FIELDS])
+        return numbered
+
+    def letters(self) -> list[coord.Letter]:
+        """Return every letter, by year, issuer and number."""
+        rows = self._ledger_rows("letters", coord.LETTER_FIELDS, "1 ORDER BY year, issuer, seq", [])
+        return [coord.letter_from_row(r) for r in rows]
 
     # --- status reports ----------------------------------------------------------------------
 
