@@ -15,6 +15,7 @@ from chain_graph.errors import (
     BusyError,
     ChainGraphError,
     ConfigError,
+    ForbiddenError,
     LedgerValidationError,
     NotFoundError,
     ProblemLedgerError,
@@ -27,6 +28,7 @@ __all__ = ["install"]
 
 _STATUS: list[tuple[type[ChainGraphError], int]] = [
     (NotFoundError, 404),
+    (ForbiddenError, 403),
     (StaleItemError, 409),
     (ProblemLedgerError, 422),
     (LedgerValidationError, 422),

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from chain_graph.campaign import state_at
+from chain_graph.coordination import CoordinationEvent, CoordinationRequest, Letter
 from chain_graph.errors import ConfigError
 from chain_graph.gaps import GapAnalysis, analyze
 from chain_graph.graph import SupplyGraph, build_graph
@@ -214,6 +215,16 @@ class LedgerSnapshot:
     events: list[LedgerEvent]
 
 
+@dataclass(frozen=True, eq=False)
+class CoordinationSnapshot:
+    """The coordination requests, their history and the letters at one coordination version."""
+
+    version: int
+    requests: list[CoordinationRequest]
+    events: list[CoordinationEvent]
+    letters: list[Letter]
+
+
 class Workspace:
     """The store of one deployment and what is derived from its data.
 
@@ -234,6 +245,7 @@ class Workspace:
         self._snapshot: Snapshot | None = None
         self._checked_until = 0.0
         self._ledger: LedgerSnapshot | None = None
+        self._coordination: CoordinationSnapshot | None = None
         self._reports: tuple[int, pd.DataFrame] | None = None
         self._as_of: dict[tuple[int, int, dt.date], Snapshot] = {}
 
@@ -366,6 +378,22 @@ class Workspace:
                 events=store.ledger_history(),
             )
         self._ledger = fresh
+        return fresh
+
+    def coordination_records(self) -> CoordinationSnapshot:
+        """Return the coordination requests, history and letters, read again only after a change."""
+        with self.store() as store:
+            version = store.coordination_version()
+            current = self._coordination
+            if current is not None and current.version == version:
+                return current
+            fresh = CoordinationSnapshot(
+                version=version,
+                requests=store.coordination_requests(),
+                events=store.coordination_history(),
+                letters=store.letters(),
+            )
+        self._coordination = fresh
         return fresh
 
     def reports(self) -> pd.DataFrame:

@@ -15,6 +15,7 @@ __all__ = [
     "AddressInUseError",
     "ChainGraphError",
     "ConfigError",
+    "ForbiddenError",
     "InputIssue",
     "IssueCode",
     "LedgerValidationError",
@@ -173,6 +174,12 @@ class TimeLimitError(ChainGraphError):
     """A computation outlived its time limit (a what-if too large): ask for less."""
 
     code = "CG504"
+
+
+class ForbiddenError(ChainGraphError):
+    """The caller may see the record but not act on it (a request addressed to another unit)."""
+
+    code = "CG403"
 
 
 class NotFoundError(ChainGraphError):
