@@ -4,7 +4,8 @@ A token is 32 random bytes (``secrets.token_urlsafe``) shown once when the user 
 Only its SHA-256 digest is kept: for a random 256-bit secret a fast digest is as strong as
 argon2 (there is nothing to guess from a dictionary), and it keeps each request's check to
 one indexed lookup. Roles: ``admin`` (the city bureau), ``county`` (bound to one county
-adcode), ``province`` (read-only: coordination list and reports), ``viewer``.
+adcode), ``province`` (the coordination list and reports; acknowledges and answers the coordination
+requests addressed to its province, optionally bound to a province adcode), ``viewer``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from application.coordination import Actor, Side
 from application.visibility import Visibility
 from chain_graph.errors import ConfigError, NotFoundError
 from chain_graph.regions import region_name
@@ -52,6 +54,12 @@ class Permission(StrEnum):
     """Set the campaign's targets (目标)."""
     REPORT = "report"
     """Record status reports (状态填报): a county those of its own firms and projects."""
+    COORDINATE = "coordinate"
+    """The city's side of coordination: register requests, issue and send letters (商请函),
+    close answered requests, import other cities' requests, answer them and reply (复函)."""
+    ANSWER_COORDINATION = "answer_coordination"
+    """The addressee's side: acknowledge (受理) and answer (反馈) the requests addressed to it —
+    the province those sent to its province; the city those other cities sent to it."""
 
 
 PERMISSIONS: dict[Permission, frozenset[Role]] = {
@@ -60,6 +68,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.IMPORT: frozenset({Role.ADMIN}),
     Permission.SET_TARGETS: frozenset({Role.ADMIN}),
     Permission.REPORT: frozenset({Role.ADMIN, Role.COUNTY}),
+    Permission.COORDINATE: frozenset({Role.ADMIN}),
+    Permission.ANSWER_COORDINATION: frozenset({Role.ADMIN, Role.PROVINCE}),
 }
 """Who may do what: the one table of the roles (the README's role table says the same)."""
 
@@ -78,6 +88,20 @@ class User(BaseModel):
     def may(self, permission: Permission) -> bool:
         """Whether this user's role has ``permission``."""
         return self.role in PERMISSIONS[permission]
+
+    def actor(self, *, home_adcode: str) -> Actor:
+        """Who this user acts as on coordination requests (a province user: its province).
+
+        A province user bound to no province acts for the home city's province.
+        """
+        side = {
+            Role.ADMIN: Side.CITY,
+            Role.COUNTY: Side.COUNTY,
+            Role.PROVINCE: Side.PROVINCE,
+            Role.VIEWER: Side.VIEWER,
+        }[self.role]
+        province = (self.county or home_adcode[:2] + "0000") if self.role == Role.PROVINCE else ""
+        return Actor(self.name, side, province)
 
     @property
     def visibility(self) -> Visibility:
@@ -132,8 +156,11 @@ class UserStore:
                 raise ConfigError(
                     f"县市区用户须指定有效的 6 位县级行政区划代码（--county），当前为 {county!r}"
                 )
+        elif role == Role.PROVINCE and county:
+            if not (len(county) == 6 and county.endswith("0000") and region_name(county)):
+                raise ConfigError(f"省级用户的 --county 应为省级行政区划代码（如 430000），当前为 {county!r}")
         elif county:
-            raise ConfigError("只有 county 角色的用户绑定县市区")
+            raise ConfigError("只有 county 角色的用户绑定县市区（province 角色可绑定省级代码）")
         token = "cg_" + secrets.token_urlsafe(32)
         now = dt.datetime.now().replace(microsecond=0)
         with self._lock:
