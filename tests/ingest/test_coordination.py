@@ -141,7 +141,7 @@ def test_hand_made_list_with_notes_and_unmerged_total(tmp_path: Path) -> None:
     assert back["supplier"].tolist() == ["长沙乙钢铁有限公司", "长沙乙钢铁有限公司", "武汉丁电子有限公司"]
     assert back["total"].tolist() == [300.0, 300.0, 2000.0]  # the supplier's 合计 on its every row
     assert back["output"].tolist() == [100.0, 100.0, 1250.5]
-    assert pd.isna(back["stock_days"].iat[1])
+    assert back["stock_days"].isna().tolist() == [False, True, False]
     assert back[["supplier_province", "supplier_city", "supplier_county_name", "supplier_adcode"]].iloc[
         2
     ].tolist() == ["湖北省", "武汉市", "", "420100"]
