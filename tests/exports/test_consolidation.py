@@ -61,7 +61,8 @@ def test_summary_sheet_ranked_by_value_then_a_sheet_per_province(
     header = [c.header for c in CONSOLIDATION_COLUMNS]
     total, rank = header.index("合计（万元）"), header.index("优先级")
     assert [row[rank] for row in body] == list(range(1, len(body) + 1))
-    totals = [row[total] for row in body]
+    totals = [value for row in body if isinstance(value := row[total], int | float)]
+    assert len(totals) == len(body)  # every 合计 a number
     assert totals == sorted(totals, reverse=True)
     assert sum(totals) == pytest.approx(consolidated["total"].sum())
     assert ws.cell(row=3, column=total + 1).data_type == "n"  # a number, not text
