@@ -15,6 +15,7 @@ __all__ = [
     "AddressInUseError",
     "ChainGraphError",
     "ConfigError",
+    "CoordinationWorkbookError",
     "ForbiddenError",
     "InputIssue",
     "IssueCode",
@@ -62,6 +63,8 @@ class IssueCode(StrEnum):
     FIELD_NOT_APPLICABLE = "E040"
     MATERIAL_CODE_DUPLICATE = "E041"
     MATERIAL_NAME_CONFLICT = "E042"
+    TOTAL_CONFLICT = "E050"
+    SUPPLIER_MISSING = "E051"
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +152,25 @@ class LedgerValidationError(ChainGraphError):
 
     def __init__(self, issues: list[InputIssue]) -> None:
         super().__init__(f"台账校验未通过：共 {len(issues)} 个问题，未写入任何数据。")
+        self.issues = issues
+
+
+class CoordinationWorkbookError(LedgerValidationError):
+    """A 跨区域协调清单 workbook (another city's, or one for the province) cannot be read.
+
+    ``issues`` lists every problem found, each located by file, sheet, Excel row and column;
+    the message names the first, so that a caller that shows only the message (the API)
+    still says where to look.
+    """
+
+    code = "CG310"
+
+    def __init__(self, issues: list[InputIssue]) -> None:
+        first = issues[0]
+        more = f"（共 {len(issues)} 个问题，此为第一个）" if len(issues) > 1 else ""
+        ChainGraphError.__init__(
+            self, f"跨区域协调清单未能读取：{first.location()}：{first.message}［{first.code.value}］{more}"
+        )
         self.issues = issues
 
 
