@@ -35,6 +35,7 @@ from chain_graph.coordination import (
     RequestState,
 )
 from chain_graph.errors import ConfigError, ForbiddenError, NotFoundError
+from chain_graph.incoming import match_own_suppliers
 from chain_graph.model import ProblemCategory, ProblemStatus
 from chain_graph.problem_ledger import Action, LedgerItem, ProblemLedger
 from chain_graph.regions import classify, region_name
@@ -460,7 +461,9 @@ class Incoming:
     requests: list[str]
     items: list[str]
     skipped: int
-    """Rows about suppliers outside the home city (not ours to act on)."""
+    """Rows not imported: suppliers outside the home city, and ours that could not be matched."""
+    unmatched: list[tuple[str, str]]
+    """Suppliers that may be ours but match no firm (or several), with the reason in Chinese."""
 
 
 def import_incoming(
@@ -474,8 +477,10 @@ def import_incoming(
 ) -> Incoming:
     """Register another city's requests about our own suppliers.
 
-    ``rows`` are the rows of its coordination workbook, each matched to one of our firms
-    (``supplier_id``; rows without one are counted as skipped). Per supplier: one incoming
+    ``rows`` are the rows of its coordination workbook
+    (:func:`ingest.coordination.read_coordination_workbook`); each row placed in the home
+    city is matched to one of our firms (:func:`chain_graph.incoming.match_own_suppliers`),
+    the others are counted as skipped and the unmatched listed. Per supplier: one incoming
     request (已受理, addressed to the home city, the requesting city as ``source``) and one
     problem-ledger item (挂号) on the supplier, routed to its county government (属地),
     naming the requesting city's buyers and materials. Re-importing the same workbook adds
@@ -486,12 +491,13 @@ def import_incoming(
         raise ConfigError("请注明来函城市（--from）")
     at = _now(now)
     settings = ws.settings
-    ours = (
-        rows[rows["supplier_id"].astype(str).isin(snap.adcode_of)]
-        if "supplier_id" in rows
-        else rows.iloc[0:0]
-    )
+    matched = match_own_suppliers(rows, snap.ledgers.firms, home_adcode=settings.home_adcode)
+    ours = matched[matched["supplier_id"].astype(str).isin(snap.adcode_of)]
     skipped = len(rows) - len(ours)
+    misses = matched[matched["supplier_id"] == ""]
+    unmatched = sorted(
+        {(str(n), str(r)) for n, r in zip(misses["supplier"], misses["unmatched_reason"], strict=True)}
+    )
     with ws.store() as store:
         existing = store.coordination_requests()
         open_about = {
@@ -562,7 +568,9 @@ def import_incoming(
         registered = store.coordination_register(
             new_requests, [coord.registration(r, by=by) for r in new_requests]
         )
-    return Incoming(requests=registered, items=[i.id for i in new_items], skipped=skipped)
+    return Incoming(
+        requests=registered, items=[i.id for i in new_items], skipped=skipped, unmatched=unmatched
+    )
 
 
 def _free(base: str, taken: set[str]) -> str:

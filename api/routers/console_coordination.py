@@ -339,10 +339,8 @@ def incoming(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """导入外地来函（其导出的跨区域协调清单 .xlsx）。"""
-    from chain_graph.consolidation import match_own_suppliers
-    from ingest.coordination import read_coordination_workbook
-
     from api.routers.imports import save_uploads
+    from ingest.coordination import read_coordination_workbook
 
     user = page_user(request, state)
     if user is None:
@@ -356,8 +354,7 @@ def incoming(
             target = Path(directory)
             save_uploads([file], target, int(state.settings.upload_limit_mb * 1024 * 1024))
             rows = read_coordination_workbook(next(target.iterdir()), source=source)
-        matched = match_own_suppliers(rows, snap.ledgers.firms, home_adcode=state.settings.home_adcode)
-        done = coordination.import_incoming(state, snap, matched, source=source, by=user.name)
+        done = coordination.import_incoming(state, snap, rows, source=source, by=user.name)
     except ChainGraphError as error:
         return _list_page(request, state, user, message=error.message, message_kind="error", status_code=422)
     text = (

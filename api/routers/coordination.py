@@ -207,7 +207,6 @@ def incoming(
     source: Annotated[str, Form(min_length=1, max_length=50, description="来函城市，如 长沙市")],
 ) -> dict[str, Any]:
     """导入外地来函：其跨区域协调清单中本市配套企业的事项，按属地转为问题台账事项并登记为来函事项。"""
-    from chain_graph.consolidation import match_own_suppliers
     from ingest.coordination import read_coordination_workbook
 
     snap = state.snapshot()
@@ -216,9 +215,13 @@ def incoming(
         save_uploads([file], target, int(state.settings.upload_limit_mb * 1024 * 1024))
         path = next(target.iterdir())
         rows = read_coordination_workbook(path, source=source)
-    matched = match_own_suppliers(rows, snap.ledgers.firms, home_adcode=state.settings.home_adcode)
-    done = coordination.import_incoming(state, snap, matched, source=source, by=user.name)
-    return {"requests": done.requests, "items": done.items, "skipped": done.skipped}
+    done = coordination.import_incoming(state, snap, rows, source=source, by=user.name)
+    return {
+        "requests": done.requests,
+        "items": done.items,
+        "skipped": done.skipped,
+        "unmatched": [{"supplier": n, "reason": r} for n, r in done.unmatched],
+    }
 
 
 @router.post("/replies", status_code=status.HTTP_201_CREATED)
