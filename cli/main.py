@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from application.workspace import Snapshot, Workspace
     from chain_graph.store import Store
 from cli.common import SHOWN_ISSUES, StoreOption, console, errors, issue_table, load_settings, user_errors
+from cli.coordination import coordination_app
 from cli.documents import export_app, report_app
 from cli.ledger import ledger_app
 from cli.maps import map_command
@@ -45,6 +46,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(coordination_app, name="coordination")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
 app.add_typer(users_app, name="users")

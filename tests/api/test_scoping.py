@@ -30,8 +30,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import openpyxl
+import pandas as pd
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -41,8 +43,10 @@ from api.app import ROUTERS, create_app
 from api.deps import COOKIE
 from api.state import AppState
 from api.users import Role
-from application import problems
+from application import coordination, problems
+from application.coordination import Actor, Side
 from application.visibility import Visibility
+from chain_graph.coordination import Move, Outcome
 from chain_graph.settings import Settings
 from chain_graph.store.sqlite import SQLiteStore
 from ingest.loader import read_directory
@@ -60,6 +64,11 @@ OWN_ITEM = "W-E1"
 """A problem-ledger item about E1 (鹤城区)."""
 
 ROLES = ("admin", "county", "province", "viewer")
+YEAR = dt.date.today().year
+OWN_LETTER = quote(f"怀工信函〔{YEAR}〕1号")
+"""The 商请函 of XT-S1 (S1 in 长沙 holds back E1 and P1 of 鹤城区), sent."""
+FOREIGN_LETTER = quote(f"怀工信函〔{YEAR}〕2号")
+"""The 复函 of LH-E2: 长沙市 asked about E2 (芷江); answered."""
 
 
 @dataclass(frozen=True)
@@ -212,6 +221,68 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/console/import"): Call("/console/import", status=ADMIN_ONLY),
     ("POST", "/console/import"): Call("/console/import", form=True, status=ADMIN_ONLY),
     ("GET", "/console/firms/{node_id}"): Call("/console/firms/E1", "/console/firms/E2"),
+    ("GET", "/coordination/requests"): Call("/coordination/requests"),
+    ("GET", "/coordination/summary"): Call("/coordination/summary"),
+    ("GET", "/coordination/requests/{request_id}"): Call(
+        "/coordination/requests/XT-S1", "/coordination/requests/LH-E2"
+    ),
+    ("POST", "/coordination/requests/{request_id}/moves"): Call(
+        "/coordination/requests/XT-S1/moves",
+        "/coordination/requests/LH-E2/moves",
+        body={"move": "note", "note": "已电话沟通", "version": 1},
+        foreign_body={"move": "note", "note": "已电话沟通", "version": 1},
+        status={"county": 403, "viewer": 403},
+        foreign_status=403,  # a county acts on no request: refused before any lookup
+    ),
+    ("POST", "/coordination/register"): Call("/coordination/register", status=ADMIN_ONLY),
+    ("GET", "/coordination/letters"): Call("/coordination/letters"),
+    ("POST", "/coordination/letters"): Call("/coordination/letters", status={"admin": 201, **ADMIN_ONLY}),
+    ("GET", "/coordination/letters/{number}"): Call(
+        f"/coordination/letters/{OWN_LETTER}", f"/coordination/letters/{FOREIGN_LETTER}"
+    ),
+    ("GET", "/coordination/letters/{number}/document"): Call(
+        f"/coordination/letters/{OWN_LETTER}/document?fmt=xlsx",
+        f"/coordination/letters/{FOREIGN_LETTER}/document?fmt=xlsx",
+    ),
+    ("POST", "/coordination/letters/{number}/send"): Call(
+        f"/coordination/letters/{OWN_LETTER}/send",
+        status={"admin": 422, **ADMIN_ONLY},  # already sent
+    ),
+    ("POST", "/coordination/incoming"): Call(
+        "/coordination/incoming",
+        status={"admin": 422, **ADMIN_ONLY},  # the upload is no workbook
+    ),
+    ("POST", "/coordination/replies"): Call("/coordination/replies", status={"admin": 201, **ADMIN_ONLY}),
+    ("GET", "/console/coordination/requests"): Call("/console/coordination/requests"),
+    ("GET", "/console/coordination/requests/{request_id}"): Call(
+        "/console/coordination/requests/XT-S1", "/console/coordination/requests/LH-E2"
+    ),
+    ("POST", "/console/coordination/requests/{request_id}"): Call(
+        "/console/coordination/requests/XT-S1",
+        "/console/coordination/requests/LH-E2",
+        body={"move": "note", "note": "已电话沟通", "version": 1},
+        foreign_body={"move": "note", "note": "已电话沟通", "version": 1},
+        form=True,
+        status={"admin": 303, "province": 303, "county": 403, "viewer": 403},
+    ),
+    ("GET", "/console/coordination/letters/{number}"): Call(
+        f"/console/coordination/letters/{OWN_LETTER}", f"/console/coordination/letters/{FOREIGN_LETTER}"
+    ),
+    ("POST", "/console/coordination/letters/{number}/send"): Call(
+        f"/console/coordination/letters/{OWN_LETTER}/send", form=True, status={"admin": 422, **ADMIN_ONLY}
+    ),
+    ("POST", "/console/coordination/letters"): Call(
+        "/console/coordination/letters", form=True, status={"admin": 303, **ADMIN_ONLY}
+    ),
+    ("POST", "/console/coordination/replies"): Call(
+        "/console/coordination/replies", form=True, status={"admin": 303, **ADMIN_ONLY}
+    ),
+    ("POST", "/console/coordination/incoming"): Call(
+        "/console/coordination/incoming",
+        body={"source": "长沙市"},
+        form=True,
+        status={"admin": 422, **ADMIN_ONLY},  # the upload is no workbook
+    ),
 }
 
 
@@ -288,7 +359,38 @@ def tokens(state: AppState) -> dict[str, str]:
             description="资金紧张",
             item_id=item_id,
         )
+    # Coordination: XT-S1 sent to the province in letter 1; 长沙市 asked about E2 (芷江), answered
+    # and replied to in letter 2 (a 复函 that 鹤城区 must not see).
+    snap, city, everyone = state.snapshot(), Actor("市工信局", Side.CITY), Visibility.whole_city()
+    coordination.issue_letters(state, snap, by="市工信局")
+    coordination.send_letter(state, snap, city, f"怀工信函〔{YEAR}〕1号")
+    asked = pd.DataFrame(
+        [
+            {
+                "supplier": "芷江乙食品有限公司",
+                "supplier_adcode": "431228",
+                "buyer": "长沙某食品厂",
+                "material": "食品",
+                "problem": "部分停产",
+                "output": 10.0,
+                "investment": 0.0,
+                "total": 10.0,
+                "stock_days": 5,
+            }
+        ]
+    )
+    assert coordination.import_incoming(state, snap, asked, source="长沙市", by="市工信局").requests == [
+        "LH-E2"
+    ]
+    coordination.act(
+        state, snap, everyone, city, "LH-E2", move=Move.ANSWER, outcome=Outcome.RESUMED, note="已复产"
+    )
+    assert [x.number for x in coordination.issue_replies(state, by="市工信局")] == [f"怀工信函〔{YEAR}〕2号"]
     return made
+
+
+def _not_a_workbook() -> dict[str, Any]:
+    return {"file": ("来函.xlsx", io.BytesIO(b"not a workbook"), "application/octet-stream")}
 
 
 def _upload() -> dict[str, Any]:
@@ -301,9 +403,14 @@ def _call(client: TestClient, method: str, call: Call, token: str, *, foreign: b
     state: AppState = client.app.state.chain_graph  # type: ignore[attr-defined]
     if body and "version" in body:  # the version the item has now (earlier calls added notes)
         with state.store() as store:
-            item = store.ledger_item(FOREIGN_ITEM if foreign else OWN_ITEM)
-        assert item is not None
-        body = {**body, "version": item.version}
+            if "/coordination/requests/" in path:
+                record: Any = store.coordination_request(
+                    path.split("/coordination/requests/")[1].split("/")[0]
+                )
+            else:
+                record = store.ledger_item(FOREIGN_ITEM if foreign else OWN_ITEM)
+        assert record is not None
+        body = {**body, "version": record.version}
     if path == "/console/login":
         if method == "GET":
             return client.get(path)
@@ -316,6 +423,8 @@ def _call(client: TestClient, method: str, call: Call, token: str, *, foreign: b
             return client.get(path, headers=auth(token))
         upload = call.foreign_upload if foreign and call.foreign_upload else call.upload
         files = _upload() if path == "/imports" else None
+        if path == "/coordination/incoming":
+            return client.post(path, data={"source": "长沙市"}, files=_not_a_workbook(), headers=auth(token))
         if upload is not None:
             files = {"files": ("复产填报.csv", io.BytesIO(upload.encode("utf-8")), "text/csv")}
         return client.post(path, json=body, files=files, headers=auth(token))
@@ -330,6 +439,8 @@ def _call(client: TestClient, method: str, call: Call, token: str, *, foreign: b
         found = re.search(r'name="csrf" value="([0-9a-f]*)"', page)
         form = {"csrf": found.group(1) if found else "", **(body or {})}
         files = _upload() if path == "/console/import" else None
+        if path == "/console/coordination/incoming":
+            files = _not_a_workbook()
         return client.post(path, data=form, files=files, follow_redirects=False)
     finally:
         client.cookies.clear()
