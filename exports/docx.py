@@ -294,10 +294,12 @@ def signed(day: dt.date) -> str:
 
 
 def signature(document: Any, issuer: str, issued: dt.date) -> None:
-    """Add the 落款 (issuer, then the date) right-aligned under a blank line."""
-    for text in ["", issuer, signed(issued)]:
+    """Add the 落款 (issuer, then the date) right-aligned under a blank line, on one page."""
+    lines = ["", issuer, signed(issued)]
+    for k, text in enumerate(lines):
         paragraph = document.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         paragraph.paragraph_format.right_indent = Pt(32)
+        paragraph.paragraph_format.keep_with_next = k < len(lines) - 1
         if text:
             font(paragraph.add_run(text), BODY_FONT, BODY_SIZE)
