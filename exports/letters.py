@@ -182,7 +182,7 @@ def _request_body(letter: Letter, requests: Sequence[CoordinationRequest]) -> li
         _unique([r.target_region for r in requests]),
         "省（区、市）" if letter.cross_province else "市州",
     )
-    held = f"{len(buyers)}家重点企业和项目" if buyers else "部分重点企业和项目"
+    held = f" {len(buyers)} 家重点企业和项目" if buyers else "部分重点企业和项目"
     where = f"省外的{regions}" if letter.cross_province else regions
     why = (
         f"近期，我市{held}因配套企业停产、减产，配套供应受阻，生产建设受到影响。"
