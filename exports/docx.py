@@ -13,8 +13,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+import pandas as pd
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
@@ -22,6 +23,9 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+
+from chain_graph.records import plain
+from exports.workbook import Column, Kind
 
 __all__ = [
     "BODY_FONT",
@@ -35,8 +39,13 @@ __all__ = [
     "document_with_title",
     "field",
     "font",
+    "landscape_section",
+    "money",
     "narrow_margins",
     "page_setup",
+    "percent",
+    "printed",
+    "printed_rows",
     "repeat_header",
     "signature",
     "signed",
@@ -156,13 +165,16 @@ def table(
     """Add a captioned table: a header row repeated on every page, figures right-aligned.
 
     ``rows`` hold each cell's text and whether it is a figure; ``widths_mm`` the columns'
-    widths (their sum at most the 156 mm between the margins). Without rows, ``empty``
-    (when given) is written under the caption instead of an empty table.
+    widths (their sum at most the 156 mm between the margins of a portrait page, 247 mm
+    on a :func:`landscape_section`). Without rows, ``empty`` (when given) is written under
+    the caption instead of an empty table. An empty ``caption`` adds none (the caller has
+    written the table's title).
     """
-    title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title.paragraph_format.keep_with_next = True
-    font(title.add_run(caption), HEADING_FONT, Pt(12))
+    if caption:
+        title = document.add_paragraph()
+        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        title.paragraph_format.keep_with_next = True
+        font(title.add_run(caption), HEADING_FONT, Pt(12))
     if not rows and empty:
         body(document, "", empty)
         return
@@ -184,6 +196,73 @@ def table(
             cell.width = width
             align = WD_ALIGN_PARAGRAPH.RIGHT if figure else WD_ALIGN_PARAGRAPH.LEFT
             cell_paragraph(cell.paragraphs[0], text, typeface=BODY_FONT, align=align)
+
+
+def landscape_section(document: Any) -> None:
+    """Start a new page in A4 landscape for a wide table (an attachment of 13 columns).
+
+    The margins leave 247 mm between left and right; the footer (page numbers) carries on
+    from the portrait pages, so the numbering runs through the whole document.
+    """
+    section = document.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    section.top_margin, section.bottom_margin = Mm(25), Mm(25)
+    section.left_margin, section.right_margin = Mm(25), Mm(25)
+    section.footer_distance = Mm(12)
+
+
+def money(value: Any) -> str:
+    """Return an amount (万元) as the documents print it: two decimals, thousands separated.
+
+    Examples
+    --------
+    >>> money(30000), money(None)
+    ('30,000.00', '—')
+    """
+    value = plain(value)
+    return "—" if value is None else f"{float(value):,.2f}"
+
+
+def percent(value: Any) -> str:
+    """Return a share as the documents print it, one decimal.
+
+    Examples
+    --------
+    >>> percent(0.8214), percent(None)
+    ('82.1%', '—')
+    """
+    value = plain(value)
+    return "—" if value is None else f"{float(value) * 100:.1f}%"
+
+
+def printed(value: Any, kind: Kind) -> tuple[str, bool]:
+    """Return a table cell's text as the Word tables print it, and whether it is a figure.
+
+    Examples
+    --------
+    >>> printed(1234.5, "float"), printed(7, "int"), printed(None, "int"), printed("钢材", "text")
+    (('1,234.50', True), ('7', True), ('—', True), ('钢材', False))
+    """
+    value = plain(value)
+    if value is None:
+        return "—", kind != "text"
+    if kind == "percent":
+        return percent(value), True
+    if kind == "float":
+        return money(value), True
+    if kind == "int":
+        return str(int(value)), True
+    if kind == "date":
+        return f"{value:%Y-%m-%d}", True
+    if kind == "datetime":
+        return f"{value:%Y-%m-%d %H:%M}", True
+    return str(value), False
+
+
+def printed_rows(rows: pd.DataFrame, columns: Sequence[Column]) -> list[list[tuple[str, bool]]]:
+    """Return every row of ``rows`` as :func:`printed` cells, one per column."""
+    return [[printed(row.get(c.key), c.kind) for c in columns] for row in rows.to_dict("records")]
 
 
 def document_with_title(title: str) -> Any:
@@ -215,10 +294,12 @@ def signed(day: dt.date) -> str:
 
 
 def signature(document: Any, issuer: str, issued: dt.date) -> None:
-    """Add the 落款 (issuer, then the date) right-aligned under a blank line."""
-    for text in ["", issuer, signed(issued)]:
+    """Add the 落款 (issuer, then the date) right-aligned under a blank line, on one page."""
+    lines = ["", issuer, signed(issued)]
+    for k, text in enumerate(lines):
         paragraph = document.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         paragraph.paragraph_format.right_indent = Pt(32)
+        paragraph.paragraph_format.keep_with_next = k < len(lines) - 1
         if text:
             font(paragraph.add_run(text), BODY_FONT, BODY_SIZE)

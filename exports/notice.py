@@ -95,17 +95,13 @@ BLOCKED_COLUMNS = (
     Column("affected", "影响重点企业和项目（个）", "int", 14),
 )
 _KINDS = {"month": "月调度", "quarter": "季督查"}
+_pct, _money = docx.percent, docx.money
+"""Shares as ``82.1%``, 万元 with two decimals; ``—`` when there is none (as the tables print them)."""
 
 
 def notice_title(card: Scorecard) -> str:
     """Return the notice's title: 关于2026年11月产业链供应链保障工作月调度情况的通报."""
     return f"关于{card.period.label}产业链供应链保障工作{_KINDS[card.period.kind]}情况的通报"
-
-
-def _pct(value: Any) -> str:
-    """Return a share as the notice prints it: ``82.1%``; ``—`` when there is none."""
-    value = plain(value)
-    return "—" if value is None else f"{float(value) * 100:.1f}%"
 
 
 def _points(value: Any) -> str:
@@ -120,11 +116,6 @@ def _points(value: Any) -> str:
 def _rank_change(value: Any) -> str:
     value = plain(value)
     return "—" if value is None else f"{int(value):+d}" if value else "0"
-
-
-def _money(value: Any) -> str:
-    value = plain(value)
-    return "—" if value is None else f"{float(value):,.2f}"
 
 
 def _day(day: dt.date) -> str:
@@ -347,17 +338,7 @@ def _cell(value: Any, column: Column) -> tuple[str, bool]:
         return _rank_change(value), True
     if column.key == "recovery_points":
         return ("—" if value is None else _points(value / 100)), True
-    if value is None:
-        return "—", column.kind != "text"
-    if column.kind == "percent":
-        return _pct(value), True
-    if column.kind == "float":
-        return _money(value), True
-    if column.kind == "int":
-        return str(int(value)), True
-    if column.kind == "date":
-        return f"{value:%Y-%m-%d}", True
-    return str(value), False
+    return docx.printed(value, column.kind)
 
 
 def _tables(card: Scorecard) -> list[tuple[str, Sequence[Column], list[list[tuple[str, bool]]], str]]:
