@@ -264,6 +264,7 @@ ROUTES: dict[tuple[str, str], Call] = {
         foreign_body={"move": "note", "note": "已电话沟通", "version": 1},
         form=True,
         status={"admin": 303, "province": 303, "county": 403, "viewer": 403},
+        foreign_status=404,  # refused, on the page of a request the county cannot see: not found
     ),
     ("GET", "/console/coordination/letters/{number}"): Call(
         f"/console/coordination/letters/{OWN_LETTER}", f"/console/coordination/letters/{FOREIGN_LETTER}"
