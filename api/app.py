@@ -26,6 +26,7 @@ from api.routers import (
     console_reports,
     console_supply,
     console_targets,
+    console_whitelist,
     exports,
     imports,
     ledger,
@@ -33,6 +34,7 @@ from api.routers import (
     nodes,
     reports,
     supply,
+    whitelist,
 )
 from api.state import AppState
 from chain_graph.errors import StoreError
@@ -51,11 +53,13 @@ ROUTERS = (
     imports.router,
     reports.router,
     supply.router,
+    whitelist.router,
     console.router,
     console_ledger.router,
     console_reports.router,
     console_supply.router,
     console_targets.router,
+    console_whitelist.router,
     maps.router,
 )
 """Every router of the service (the route-enumerating tests walk these and the app's own routes)."""
