@@ -31,6 +31,7 @@ import pandas as pd
 
 from chain_graph.analysis import RANK_TIE, exposure_of, tie_groups
 from chain_graph.gaps import GapAnalysis
+from chain_graph.graph import SupplyGraph
 from chain_graph.model import LedgerTables
 from chain_graph.regions import Scope, region_name
 
@@ -110,6 +111,19 @@ def _buyers(src: np.ndarray, dst: np.ndarray, links: np.ndarray, n: int) -> np.n
     return counts
 
 
+def _chains(g: SupplyGraph, firms: np.ndarray) -> list[str]:
+    """Each firm's chain: its own where the ledgers give one, else those of the buyers it supplies.
+
+    A supplier (配套企业) usually has no chain of its own; the chains it serves say which
+    chain's whitelist it belongs on (several joined by 、, in order).
+    """
+    served = pd.DataFrame({"firm": g.src, "chain": g.chains[g.dst].astype(str)})
+    served = served[served["chain"] != ""].drop_duplicates()
+    of_buyers = served.sort_values("chain").groupby("firm")["chain"].agg("、".join)
+    own = g.chains[firms].astype(str)
+    return [c or str(of_buyers.get(x, "")) for c, x in zip(own, firms.tolist(), strict=True)]
+
+
 def nominations(analysis: GapAnalysis, ledgers: LedgerTables, *, top: int | None = None) -> pd.DataFrame:
     """Rank the home city's suppliers for the key supply-chain whitelist (白名单推荐表).
 
@@ -128,7 +142,8 @@ def nominations(analysis: GapAnalysis, ledgers: LedgerTables, *, top: int | None
     pandas.DataFrame
         One row per nominated firm, in rank order, with :data:`NOMINATION_COLUMNS`:
         ``rank`` (1…n), ``id``, ``name``, ``adcode``, ``county`` (its county's name, or
-        ``县市区待核实`` where only the city is known), ``chain``, ``exposure`` (万元),
+        ``县市区待核实`` where only the city is known), ``chain`` (its own, else the chains
+        of the buyers it supplies, joined by 、), ``exposure`` (万元),
         ``single_source_buyers``, ``outside_buyers``, ``key_buyers`` (its distinct key
         buyers), ``status`` (the ledgers' production status) and ``reasons`` (Chinese).
 
@@ -187,7 +202,7 @@ def nominations(analysis: GapAnalysis, ledgers: LedgerTables, *, top: int | None
             "name": g.names[firms].astype(str),
             "adcode": adcodes,
             "county": [region_name(c) if c[4:] != "00" else "" for c in adcodes],
-            "chain": g.chains[firms].astype(str),
+            "chain": _chains(g, firms),
             "exposure": exposure,
             "single_source_buyers": sole_buyers,
             "outside_buyers": out_buyers,

@@ -39,7 +39,10 @@ Link = tuple[str, str, str, float, bool]  # supplier, buyer, material, share (%)
 
 
 def _ledgers(
-    firms: list[Firm], links: list[Link], projects: Sequence[tuple[str, str, float]] = ()
+    firms: list[Firm],
+    links: list[Link],
+    projects: Sequence[tuple[str, str, float]] = (),
+    chains: dict[str, str] | None = None,
 ) -> LedgerTables:
     return LedgerTables.from_frames(
         firms=pd.DataFrame(
@@ -52,10 +55,11 @@ def _ledgers(
                     "is_enterprise": e,
                     "output_value": o,
                     "tax": t,
+                    "chain": (chains or {}).get(i, ""),
                 }
                 for i, c, s, e, o, t in firms
             ],
-            columns=["id", "name", "adcode", "status", "is_enterprise", "output_value", "tax"],
+            columns=["id", "name", "adcode", "status", "is_enterprise", "output_value", "tax", "chain"],
         ),
         projects=pd.DataFrame(
             [{"id": i, "name": f"{i}项目", "adcode": c, "annual_plan": p} for i, c, p in projects],
@@ -94,6 +98,7 @@ CITY = _ledgers(
         ("Z", "W", "钢", 100, True),
     ],
     [("P1", "431202", 10000.0)],
+    {"E1": "装备制造", "E2": "食品加工"},
 )
 
 
@@ -122,6 +127,8 @@ def test_figures_by_hand(table: pd.DataFrame) -> None:
     assert table["key_buyers"].tolist() == [1, 2, 1, 0]  # A: E1 and E2; X is not key
     assert table["county"].tolist() == ["鹤城区", "鹤城区", "芷江侗族自治县", "鹤城区"]
     assert table["status"].tolist() == ["normal", "normal", "normal", "partial"]
+    # E1's own chain; a supplier takes the chains of the buyers it supplies (X has none)
+    assert table["chain"].tolist() == ["装备制造", "装备制造、食品加工", "装备制造", ""]
     assert list(table.columns) == list(NOMINATION_COLUMNS)
 
 
