@@ -27,6 +27,7 @@ from api.routers import (
     console_reports,
     console_supply,
     console_targets,
+    console_whitelist,
     coordination,
     exports,
     imports,
@@ -35,6 +36,7 @@ from api.routers import (
     nodes,
     reports,
     supply,
+    whitelist,
 )
 from api.state import AppState
 from chain_graph.errors import StoreError
@@ -54,12 +56,14 @@ ROUTERS = (
     reports.router,
     supply.router,
     coordination.router,
+    whitelist.router,
     console.router,
     console_coordination.router,
     console_ledger.router,
     console_reports.router,
     console_supply.router,
     console_targets.router,
+    console_whitelist.router,
     maps.router,
 )
 """Every router of the service (the route-enumerating tests walk these and the app's own routes)."""

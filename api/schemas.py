@@ -29,6 +29,7 @@ __all__ = [
     "ReportImportResult",
     "ReportPublic",
     "RequestRow",
+    "WhitelistRow",
 ]
 
 
@@ -149,6 +150,23 @@ class GapPublic(BaseModel):
     suppliers_out_of_province: int
     suppliers_unknown: int
     top_regions: list[GapRegion]
+
+
+class WhitelistRow(BaseModel):
+    """One firm of the 重点产业链供应链企业白名单推荐表: a home-city supplier the city nominates."""
+
+    rank: int = Field(description="Its place in the city's list (1…n), also in a county's view.")
+    id: str
+    name: str
+    adcode: str
+    county: str
+    chain: str
+    exposure: float = Field(description="风险敞口：停产将新增的全市风险产值与投资（万元）。")
+    single_source_buyers: int = Field(description="以其为唯一供应来源的重点企业和重点项目数。")
+    outside_buyers: int = Field(description="市外客户数（所在地已知的）。")
+    key_buyers: int = Field(description="其供应的重点企业和重点项目数。")
+    status: str = Field(description="生产状态：normal、partial、stopped。")
+    reasons: str = Field(description="推荐理由。")
 
 
 class LedgerItemPublic(BaseModel):

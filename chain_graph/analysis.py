@@ -27,12 +27,14 @@ __all__ = [
     "blocked",
     "example_graph",
     "exposure",
+    "exposure_of",
     "key_enterprises",
     "losses",
     "recovery",
     "restoration_order",
     "single_source",
     "starved",
+    "tie_groups",
     "weighted_availability",
 ]
 
@@ -299,7 +301,7 @@ RANK_TIE = 1e-6
 """万元: recovered values this close to the top of their group rank as ties (then days, id)."""
 
 
-def _tie_groups(values: np.ndarray) -> np.ndarray:
+def tie_groups(values: np.ndarray) -> np.ndarray:
     """Return the tie group of each of ``values`` (0: the largest group), for a descending rank.
 
     Sorted from the largest down, a value opens a new group when it lies more than
@@ -308,7 +310,7 @@ def _tie_groups(values: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> _tie_groups(np.array([5.0, 5.0 - 0.9e-6, 5.0 - 1.1e-6, 1.0000006, 1.0000004])).tolist()
+    >>> tie_groups(np.array([5.0, 5.0 - 0.9e-6, 5.0 - 1.1e-6, 1.0000006, 1.0000004])).tolist()
     [0, 0, 1, 2, 2]
     """
     order = np.argsort(-values, kind="stable")
@@ -326,7 +328,7 @@ def rank_blocked(table: pd.DataFrame) -> pd.DataFrame:
     """Order blocked firms: recovered value desc, days to impact asc (unknown last), id.
 
     Recovered values within :data:`RANK_TIE` (1e-6 万元) of the largest of their group are
-    ties (:func:`_tie_groups`): a difference that small is rounding, not a reason to rank.
+    ties (:func:`tie_groups`): a difference that small is rounding, not a reason to rank.
 
     Examples
     --------
@@ -337,7 +339,7 @@ def rank_blocked(table: pd.DataFrame) -> pd.DataFrame:
     """
     key = pd.DataFrame(
         {
-            "group": _tie_groups(table["recovered_value"].to_numpy(dtype=float)),
+            "group": tie_groups(table["recovered_value"].to_numpy(dtype=float)),
             "days_missing": table["days_to_impact"].isna(),
             "days": pd.to_numeric(table["days_to_impact"]).fillna(0),
             "id": table["id"],
@@ -462,6 +464,37 @@ def _upper_bounds(g: SupplyGraph) -> np.ndarray:
     return np.where(s.cyclic, cycle_bound[s.component], a * lin + fixed)
 
 
+def exposure_of(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> np.ndarray:
+    """Compute the exposure of each given firm: the extra value at risk (万元) if it stopped now.
+
+    Each firm is stopped (c = 0) alone, others unchanged, as in :func:`exposure`; the
+    scenarios are evaluated together, a batch at a time, each on its firm's downstream
+    cone. A firm stopped already has exposure 0.
+
+    Parameters
+    ----------
+    graph
+        The supply graph.
+    firms
+        Node positions of firms (stopping a project would count its own planned work).
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per firm, in the given order.
+
+    Examples
+    --------
+    >>> g = from_networkx(example_graph())
+    >>> exposure_of(g, g.index_of(["U", "S", "E"])).round(6).tolist()
+    [600.0, 0.0, 600.0]
+    """
+    g = _graph(graph)
+    drops = _losses_after(g, [{int(x): 0.0} for x in np.asarray(firms, dtype=np.int64)])
+    stopped: np.ndarray = 0.0 - drops  # 0.0 - turns -0.0 into 0.0
+    return stopped
+
+
 def exposure(graph: GraphLike, *, top: int) -> pd.DataFrame:
     """Find the firms whose stopping now would add the most value at risk (exposure index).
 
@@ -491,9 +524,9 @@ def exposure(graph: GraphLike, *, top: int) -> pd.DataFrame:
     batch = 256
     while position < len(order):
         chunk = order[position : position + batch]
-        values = _losses_after(g, [{int(x): 0.0} for x in chunk])
-        # values are drops of value at risk (negative when stopping): ascending = worst first
-        best.extend((float(v), str(g.ids[x])) for v, x in zip(values, chunk, strict=True))
+        values = exposure_of(g, chunk)
+        # kept as negatives: ascending = worst first, ties to the smaller id
+        best.extend((-float(v), str(g.ids[x])) for v, x in zip(values, chunk, strict=True))
         best.sort()
         best = best[:top]
         position += len(chunk)

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     substitute_top: int = Field(default=5, ge=1, le=50, description="Substitute suppliers kept per link.")
     restoration_candidates: int = Field(default=50, ge=1)
     exposure_top: int = Field(default=20, ge=1)
+    whitelist_top: int = Field(
+        default=30,
+        ge=1,
+        description="Firms the city nominates for the provinces' key supply-chain whitelist (白名单).",
+    )
     write_batch_size: int = Field(default=20000, ge=1)
     responsible_units: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_RESPONSIBLE_UNITS))
     auth_db: str = Field(

@@ -20,7 +20,7 @@ from application import documents, notices
 from application.imports import TEMPLATE_NAME, template_workbook
 from chain_graph.scorecard import parse_month, parse_quarter
 
-__all__ = ["router"]
+__all__ = ["Format", "Reader", "router", "send_file"]
 
 router = APIRouter(tags=["exports"])
 Reader = Annotated[User, Depends(require(Permission.CITY_DOCUMENTS))]
@@ -33,7 +33,8 @@ _TYPES = {
 }
 
 
-def _file(content: bytes, filename: str, fmt: str) -> Response:
+def send_file(content: bytes, filename: str, fmt: str) -> Response:
+    """Send a download: its type by ``fmt``, named ``filename`` (UTF-8) for the browser."""
     # RFC 6266/5987: an ASCII fallback and the UTF-8 name for browsers that read it.
     disposition = f"attachment; filename=\"export.{fmt}\"; filename*=UTF-8''{quote(filename)}"
     return Response(content, media_type=_TYPES[fmt], headers={"Content-Disposition": disposition})
@@ -53,7 +54,7 @@ def export_coordination(
         today=dt.date.today(),
         by_region=by_region,
     )
-    return _file(content, name, fmt)
+    return send_file(content, name, fmt)
 
 
 @router.get("/exports/local")
@@ -62,7 +63,7 @@ def export_local(state: State, user: CurrentUser, fmt: Format = "xlsx") -> Respo
     name, content = documents.download(
         state, state.snapshot(), user.visibility, "local", fmt=fmt, today=dt.date.today()
     )
-    return _file(content, name, fmt)
+    return send_file(content, name, fmt)
 
 
 @router.get("/exports/gaps")
@@ -71,7 +72,7 @@ def export_gaps(state: State, user: Reader, fmt: Format = "xlsx", as_of: AsOf = 
     day = as_of or dt.date.today()
     snap = state.snapshot_at(as_of) if as_of else state.snapshot()
     name, content = documents.download(state, snap, user.visibility, "gaps", fmt=fmt, today=day)
-    return _file(content, name, fmt)
+    return send_file(content, name, fmt)
 
 
 @router.get("/exports/ledger")
@@ -80,7 +81,7 @@ def export_ledger(state: State, user: CurrentUser, fmt: Format = "xlsx") -> Resp
     name, content = documents.download(
         state, state.snapshot(), user.visibility, "ledger", fmt=fmt, today=dt.date.today()
     )
-    return _file(content, name, fmt)
+    return send_file(content, name, fmt)
 
 
 @router.get("/reports/notice")
@@ -100,7 +101,7 @@ def notice(
     )
     if fmt == "html":
         return Response(content, media_type=_TYPES["html"])
-    return _file(content, name, fmt)
+    return send_file(content, name, fmt)
 
 
 @router.get("/reports/weekly")
@@ -125,10 +126,10 @@ def weekly(
     )
     if fmt == "html":
         return Response(content, media_type=_TYPES["html"])
-    return _file(content, name, fmt)
+    return send_file(content, name, fmt)
 
 
 @router.get("/exports/template")
 def export_template(user: CurrentUser) -> Response:
     """下载空白台账模板（每张表一个工作表，附填写说明）。"""
-    return _file(template_workbook(), TEMPLATE_NAME, "xlsx")
+    return send_file(template_workbook(), TEMPLATE_NAME, "xlsx")

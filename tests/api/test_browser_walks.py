@@ -1,9 +1,9 @@
 """Two officials' days in a real headless Chromium, on the demo city, without a typed URL.
 
 - **The city official's Monday**: dashboard → blocked suppliers → the coordination list and
-  its download → local supply and the gap list, its download → a blocked supplier's
-  substitutes, one tried as a what-if → an overdue ledger item, escalated → a what-if, its
-  totals and its map.
+  its download → local supply and the gap list, its download → the whitelist nominations,
+  their download → a blocked supplier's substitutes, one tried as a what-if → an overdue
+  ledger item, escalated → a what-if, its totals and its map.
 - **A county official's day**: the county's dashboard → its local list and download → its
   items, one started → a firm's page, a new item registered → the county's weekly report.
 
@@ -162,6 +162,16 @@ def test_the_city_officials_monday(demo: tuple[str, dict[str, str], str], tmp_pa
         saved = tmp_path / "gaps.xlsx"
         download.value.save_as(saved)
         assert openpyxl.load_workbook(saved).sheetnames == ["补链清单"]
+
+        _nav(page, "白名单推荐")
+        assert page.locator("table tr").count() > 2
+        assert "唯一供应来源" in page.content() or "供应市外" in page.content()
+        _shoot(page, "17-whitelist")
+        with page.expect_download() as download:
+            page.click("#download-whitelist")
+        saved = tmp_path / "whitelist.xlsx"
+        download.value.save_as(saved)
+        assert openpyxl.load_workbook(saved).sheetnames == ["白名单推荐表"]
 
         _nav(page, "受阻配套企业")
         page.locator("table tr td:nth-child(2) a:not(.small)").first.click()  # the first blocked supplier
