@@ -15,16 +15,18 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from exports.letters import letter_docx, letter_xlsx
 from rich.table import Table
 
 from application import coordination
 from application.visibility import Visibility
+from application.whitelist import nominations
 from chain_graph.consolidation import consolidate
 from chain_graph.coordination import STATE_LABELS
 from chain_graph.errors import ConfigError, CoordinationWorkbookError
 from cli.common import StoreOption, console, errors, issue_table, user_errors, workspace
 from exports.consolidation import consolidation_sheets
+from exports.letters import letter_docx, letter_xlsx
+from exports.whitelist import whitelist_sheets
 from exports.workbook import write_xlsx
 from ingest.coordination import read_coordination_workbook
 
@@ -107,6 +109,21 @@ def list_requests(
                 (r["answer_due"] or "") + _late(r["answer_overdue"]),
             )
         console.print(table)
+
+
+@coordination_app.command("whitelist")
+def whitelist(
+    out: Annotated[Path, typer.Option("-o", "--output", help="白名单推荐表（.xlsx）")],
+    store: StoreOption = None,
+) -> None:
+    """重点产业链供应链企业白名单推荐表（按风险敞口、唯一供应、市外客户排序，附推荐理由）。"""
+    with user_errors(), workspace(store) as ws:
+        if not out.parent.is_dir():
+            raise ConfigError(f"输出目录 {out.parent} 不存在")
+        snap = ws.snapshot()
+        rows = nominations(snap, CITY)
+        write_xlsx(out, whitelist_sheets(rows, as_of=dt.date.today()))
+        console.print(f"已导出白名单推荐 {len(rows)} 家 → {out}")
 
 
 def _late(days: int) -> str:
