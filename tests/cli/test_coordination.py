@@ -90,4 +90,5 @@ def test_whitelist_is_written(store: str, tmp_path: Path) -> None:
     out = tmp_path / "白名单.xlsx"
     result = runner.invoke(app, ["coordination", "whitelist", "--store", store, "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert openpyxl.load_workbook(out).active["A1"].value.startswith("重点产业链供应链企业白名单推荐表")
+    sheet = openpyxl.load_workbook(out).worksheets[0]
+    assert str(sheet["A1"].value).startswith("重点产业链供应链企业白名单推荐表")
