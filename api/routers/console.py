@@ -33,6 +33,7 @@ from api.routers.pages import (
 )
 from api.users import Permission
 from application import campaign, queries, scenarios, supply
+from application import coordination as coordination_requests
 from application.imports import table_guide
 from application.visibility import Visibility
 from application.workspace import Snapshot
@@ -167,6 +168,7 @@ def dashboard(request: Request, state: State, as_of: str = "") -> Response:
         last_month=today.replace(day=1) - dt.timedelta(days=1),
         last_quarter=_last_quarter(today),
         campaign_charts=_campaign_charts(progress, county=user.visibility.county),
+        coordination=coordination_requests.summary(state, snap, user.visibility, today=today),
     )
 
 
