@@ -20,7 +20,7 @@ from chain_graph.model import LedgerTables
 from chain_graph.regions import resolve_addresses
 from chain_graph.settings import Settings
 from chain_graph.store import Store
-from ingest.readers import RawTable, ReadProblem, discover, read_table
+from ingest.readers import RawTable, ReadProblem, discover, other_files, read_table
 from ingest.schema import TABLES
 from ingest.validate import Validation, validate
 
@@ -86,6 +86,7 @@ def read_directory(data_dir: Path, *, settings: Settings, progress: Progress | N
     } | {source.table for source in sources if source.table not in read}
     report("校验")
     validation = validate(raws, settings=settings, issues=issues, blocking=blocking, unread=unread)
+    validation.skipped = [*other_files(data_dir), *(line for raw in raws for line in raw.skipped)]
     report("解析地址")
     validation.ledgers = with_adcodes(validation.ledgers)
     return validation

@@ -1,8 +1,11 @@
 """Reading ledger files: which file holds which table, and its cells as text.
 
-A data directory holds ``NAME.csv`` / ``NAME.xlsx`` files (first sheet) named after a
-table, or workbooks whose *sheets* are named after tables. Every cell comes back as
-trimmed text with its Excel row number; :mod:`ingest.validate` parses the text.
+A data directory holds ``NAME.csv`` / ``NAME.xlsx`` / ``NAME.xls`` / ``NAME.ods`` files
+(first sheet) named after a table, or workbooks whose *sheets* are named after tables. Every
+cell comes back as trimmed text with its Excel row number; :mod:`ingest.validate` parses the
+text. Sheets laid out for printing (titles, two-row headers, merged cells, 合计 and
+signature lines) are read as plain data by :mod:`ingest.layout`; the lines it skips are
+kept on the table for the report. ``.xls`` and ``.ods`` are read by :mod:`ingest.formats`.
 
 CSV encodings (UTF-8 with or without BOM, GB18030/GBK) are detected from the bytes.
 Excel cells keep what the official saw: a ``0.85`` cell formatted as a percentage reads
@@ -34,10 +37,12 @@ import pandas as pd
 from defusedxml import DefusedXmlException
 
 from chain_graph.errors import InputIssue, IssueCode
+from ingest import formats
 from ingest.headers import HEADER_SEARCH_ROWS, find_header_row, map_headers
+from ingest.layout import OTHER_FORMAT, MergeFill, SkippedLine, furniture, header_rows
 from ingest.schema import TABLES, is_reports_name, spec_of, table_for_name, tables_like
 
-__all__ = ["RawTable", "Source", "discover", "read_table", "reports_source"]
+__all__ = ["RawTable", "Source", "discover", "other_files", "read_table", "reports_source"]
 
 _SNIFF_BYTES = 1 << 20
 _MAX_UNPACKED = 1 << 30  # a full 1,048,576-row ledger sheet unpacks to a few hundred MB
@@ -45,7 +50,8 @@ _MAX_RATIO = 200  # sheet XML compresses 5-50 times; a zip bomb thousands of tim
 _RATIO_FLOOR = 64 << 20  # parts smaller than this may compress as well as they like
 _HEADER_COLUMNS = 256  # columns searched for the header
 _XML_ERRORS = (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, ParseError)
-_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".ods")
+_OLD_FORMATS = (".xls", ".ods")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +88,9 @@ class RawTable:
         What makes the table unfit to write although it could be read (formulas saved
         without their value): reported with the table's other issues, and none of its
         rows is written.
+    skipped
+        Lines read as print furniture, not data (合计, signatures, notes, a repeated
+        header): not validated, listed in the report.
     """
 
     source: Source
@@ -90,6 +99,7 @@ class RawTable:
     cells: pd.DataFrame
     rows: list[int]
     problems: tuple[InputIssue, ...] = ()
+    skipped: tuple[SkippedLine, ...] = ()
 
 
 class ReadProblem(Exception):
@@ -125,11 +135,8 @@ def discover(data_dir: Path) -> tuple[list[Source], list[InputIssue]]:
     found: dict[str, list[Source]] = {}
     maybe: dict[str, list[str]] = {}  # table → places (file, file[sheet]) that may hold it
     issues: list[InputIssue] = []
-    files = sorted(
-        p
-        for p in data_dir.iterdir()
-        if p.is_file() and p.suffix.lower() in _SUFFIXES and not p.name.startswith(("~$", "."))
-    )
+    present = sorted(p for p in data_dir.iterdir() if p.is_file() and not p.name.startswith(("~$", ".")))
+    files = [p for p in present if p.suffix.lower() in _SUFFIXES]
     for path in files:
         if is_reports_name(path.stem):
             continue  # status reports: imported on their own (ingest.reports), never with the ledgers
@@ -184,6 +191,31 @@ def discover(data_dir: Path) -> tuple[list[Source], list[InputIssue]]:
     return sources, issues
 
 
+def other_files(data_dir: Path) -> list[SkippedLine]:
+    """Return the files of a data directory that are not in a ledger format, for the report.
+
+    A data directory may hold a 说明.txt or a scanned 盖章 PDF beside the sheets: they are not
+    read, and they stop nothing, but the report names each one (with the table its name
+    suggests), so that a ledger saved in another format is never silently left out.
+    """
+    found = []
+    for other in sorted(p for p in data_dir.iterdir() if p.is_file() and not p.name.startswith(("~$", "."))):
+        if other.suffix.lower() in _SUFFIXES:
+            continue
+        likely = tables_like(other.stem)
+        hint = f"从文件名看可能是“{TABLES[likely[0]].label}”表，" if likely else ""
+        found.append(
+            SkippedLine(
+                file=other.name,
+                sheet="",
+                row=0,
+                kind=OTHER_FORMAT,
+                text=f"不是台账文件格式，未读取：{hint}台账请存为 .xlsx、.xls、.ods 或 .csv",
+            )
+        )
+    return found
+
+
 def reports_source(path: Path) -> Source:
     """Return where the status reports are in a file given as a reports file.
 
@@ -232,6 +264,9 @@ def _head_rows(path: Path) -> list[list[str]]:
         with path.open("rb") as handle:
             sample = handle.read(_SNIFF_BYTES)
         return list(_first_rows(codecs.getincrementaldecoder(encoding)().decode(sample, final=False)))
+    if path.suffix.lower() in _OLD_FORMATS:
+        grid = _old_grid(Source("", path))
+        return _grid_rows(grid.rows, HEADER_SEARCH_ROWS)
     workbook = _open_workbook(path)
     try:
         rows = workbook.worksheets[0].iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=_HEADER_COLUMNS)
@@ -261,6 +296,17 @@ def _unrecognised(path: Path, likely: list[str], *, workbook: bool) -> InputIssu
 
 def _sheet_names(path: Path, issues: list[InputIssue]) -> list[str] | None:
     """Return a workbook's sheet names, or ``None`` (and the issue) when it cannot be opened."""
+    if path.suffix.lower() in _OLD_FORMATS:
+        try:
+            if path.suffix.lower() == ".ods":
+                _check_unpacked_size(path)
+            return formats.sheet_names(path)
+        except ReadProblem as problem:
+            issues.append(problem.issue)
+            return None
+        except Exception as error:
+            issues.append(_unreadable_old(path, error))
+            return None
     try:
         workbook = _open_workbook(path)
     except ReadProblem as problem:
@@ -335,8 +381,11 @@ def read_table(source: Source) -> RawTable:
     ReadProblem
         When the file cannot be read, its encoding is unknown, or no header row is found.
     """
-    if source.path.suffix.lower() == ".csv":
+    suffix = source.path.suffix.lower()
+    if suffix == ".csv":
         return _read_csv(source)
+    if suffix in _OLD_FORMATS:
+        return _read_old(source)
     return _read_xlsx(source)
 
 
@@ -387,10 +436,10 @@ def _read_csv(source: Source) -> RawTable:
     # Old Mac line ends (CR only), as some export tools still write them.
     cr_only = b"\r" in head_bytes and b"\n" not in head_bytes
     head = list(_first_rows(head_text))
-    header_index = find_header_row(spec, head)
-    if header_index is None:
+    found = header_rows(spec, head)
+    if found is None:
         raise _no_header(source, "")
-    headers = [c.strip() for c in head[header_index]]
+    _, header_index, headers = found
     try:
         cells = pd.read_csv(
             path,
@@ -482,10 +531,10 @@ def _read_xlsx(source: Source) -> RawTable:
             [_cell_text(cell) for cell in row]
             for row in sheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, max_col=_HEADER_COLUMNS)
         ]
-        header_index = find_header_row(spec, head)
-        if header_index is None:
+        found = header_rows(spec, head)
+        if found is None:
             raise _no_header(source, title)
-        headers = [h.strip() for h in head[header_index]]
+        _, header_index, headers = found
         while headers and not headers[-1]:
             headers.pop()
         width = len(headers)
@@ -501,6 +550,7 @@ def _read_xlsx(source: Source) -> RawTable:
             if scan.beyond is not None:
                 raise _beyond_header(source, scan.beyond, width)
             last_row = scan.last_row
+        fill = MergeFill(scan.merges if part else [])
         rows: list[list[str]] = []
         numbers: list[int] = []
         data = sheet.iter_rows(min_row=first_data_row, max_row=last_row, max_col=width)
@@ -508,6 +558,8 @@ def _read_xlsx(source: Source) -> RawTable:
             data = iter(())
         for number, row in enumerate(data, start=first_data_row):
             texts = [_cell_text(cell) for cell in row]
+            if fill:
+                texts = fill.apply(number, (texts + [""] * width)[:width])
             if any(texts):
                 rows.append(texts)
                 numbers.append(number)
@@ -536,6 +588,7 @@ class _SheetScan:
     uncached: int  # formula cells of the table saved without their value
     first_uncached: tuple[int, int] | None  # (row, column) of the first one
     beyond: tuple[int, int] | None  # (row, column) of the first value right of the header
+    merges: list[tuple[int, int, int, int]]  # merged ranges (first row, col, last row, col), 1-based
 
 
 def _scan_sheet(path: Path, part: str, *, first_row: int, width: int) -> _SheetScan:
@@ -547,11 +600,12 @@ def _scan_sheet(path: Path, part: str, *, first_row: int, width: int) -> _SheetS
     formatted empty rows costs one pass and no more.
     """
     from defusedxml.ElementTree import iterparse
-    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
 
     last = uncached = row = column = 0
     first: tuple[int, int] | None = None
     beyond: tuple[int, int] | None = None
+    merges: list[tuple[int, int, int, int]] = []
     sheet_data: Any = None
     with zipfile.ZipFile(path) as archive, archive.open(part) as raw:
         for event, element in iterparse(raw, events=("start", "end")):
@@ -579,7 +633,11 @@ def _scan_sheet(path: Path, part: str, *, first_row: int, width: int) -> _SheetS
                     first = first or (row, column)
             elif tag == "row" and sheet_data is not None:
                 sheet_data.clear()
-    return _SheetScan(last, uncached, first, beyond)
+            elif tag == "mergeCell" and (ref := element.get("ref")):
+                min_col, min_row, max_col, max_row = range_boundaries(ref)
+                if None not in (min_col, min_row, max_col, max_row):
+                    merges.append((int(min_row), int(min_col), int(max_row), int(max_col)))  # type: ignore[arg-type]
+    return _SheetScan(last, uncached, first, beyond, merges)
 
 
 def _beyond_header(source: Source, cell: tuple[int, int], width: int) -> ReadProblem:
@@ -633,6 +691,66 @@ def _cell_text(cell: Any) -> str:
     return str(value).strip()
 
 
+# --- XLS and ODS -----------------------------------------------------------------------
+
+
+def _old_grid(source: Source) -> formats.Grid:
+    path = source.path
+    try:
+        if path.suffix.lower() == ".ods":
+            _check_unpacked_size(path)
+            return formats.read_ods(path, source.sheet)
+        return formats.read_xls(path, source.sheet)
+    except ReadProblem:
+        raise
+    except DefusedXmlException as error:
+        raise _entities_refused(path, source.sheet_label) from error
+    except Exception as error:
+        raise ReadProblem(_unreadable_old(path, error, sheet=source.sheet_label)) from error
+
+
+def _unreadable_old(path: Path, error: Exception, *, sheet: str = "") -> InputIssue:
+    kind = "旧版 Excel（.xls）" if path.suffix.lower() == ".xls" else "OpenDocument 表格（.ods）"
+    return InputIssue(
+        IssueCode.FILE_UNREADABLE,
+        f"无法作为{kind}读取（{type(error).__name__}）：文件可能已损坏或扩展名不符，"
+        "请在 Excel 或 WPS 中打开后另存为 .xlsx",
+        file=path.name,
+        sheet=sheet,
+    )
+
+
+def _grid_rows(rows: list[tuple[int, list[str]]], count: int) -> list[list[str]]:
+    """Return the first ``count`` sheet rows as lists of text (missing rows empty)."""
+    by_number = dict(rows)
+    return [by_number.get(n, []) for n in range(1, count + 1)]
+
+
+def _read_old(source: Source) -> RawTable:
+    """Read a ``.xls`` or ``.ods`` sheet: the same layout rules as a ``.xlsx`` one."""
+    spec = spec_of(source.table)
+    grid = _old_grid(source)
+    fill = MergeFill(grid.merges)
+    filled = [(n, fill.apply(n, texts) if fill else texts) for n, texts in grid.rows]
+    head = _grid_rows(filled, HEADER_SEARCH_ROWS)
+    found = header_rows(spec, [row[:_HEADER_COLUMNS] for row in head])
+    if found is None:
+        raise _no_header(source, grid.sheet)
+    _, header_index, headers = found
+    while headers and not headers[-1]:
+        headers.pop()
+    width = len(headers)
+    first_data_row = header_index + 2
+    for number, texts in filled:
+        if number >= first_data_row and any(c for c in texts[width:]):
+            column = width + next(i for i, c in enumerate(texts[width:]) if c) + 1
+            raise _beyond_header(source, (number, column), width)
+    data = [(n, (c + [""] * width)[:width]) for n, c in filled if n >= first_data_row]
+    cells = pd.DataFrame([c for _, c in data], columns=range(width), dtype=str)
+    sheet = grid.sheet if source.sheet else ""
+    return _finish(source, sheet, headers, cells, [n for n, _ in data])
+
+
 # --- common ----------------------------------------------------------------------------
 
 
@@ -647,10 +765,23 @@ def _finish(
 ) -> RawTable:
     if len(cells):
         cells = cells.apply(lambda col: col.str.strip())
-    keep: list[bool] = (cells != "").any(axis=1).tolist() if len(cells.columns) else []
+    filled = (cells != "").to_numpy()
+    keep = filled.any(axis=1) if len(cells.columns) else np.zeros(len(cells), dtype=bool)
+    kinds = furniture(cells, spec_of(source.table), headers, filled=filled)
+    skipped = tuple(
+        SkippedLine(
+            file=source.path.name,
+            sheet=sheet,
+            row=rows[i],
+            kind=str(kinds[i]),
+            text=" ".join(dict.fromkeys(c for c in cells.iloc[i] if c))[:120],
+        )
+        for i in np.flatnonzero(keep & np.array([k not in (None, "") for k in kinds], dtype=bool))
+    )
+    keep = keep & np.array([k is None for k in kinds], dtype=bool)
     kept_rows = [n for n, k in zip(rows, keep, strict=True) if k]
-    cells = cells.loc[np.asarray(keep, dtype=bool)].reset_index(drop=True)
-    return RawTable(source, sheet, headers, cells, kept_rows, problems)
+    cells = cells.loc[keep].reset_index(drop=True)
+    return RawTable(source, sheet, headers, cells, kept_rows, problems, skipped)
 
 
 def _no_header(source: Source, sheet: str) -> ReadProblem:

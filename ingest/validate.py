@@ -31,6 +31,7 @@ from chain_graph.model import LedgerTables, conform
 from chain_graph.problem_ledger import default_unit
 from chain_graph.settings import Settings
 from ingest.headers import map_headers
+from ingest.layout import SkippedLine
 from ingest.readers import RawTable
 from ingest.schema import TABLES, TableSpec, spec_of
 from ingest.values import PARSERS, ValueProblem
@@ -62,6 +63,9 @@ class Validation:
     blocking: bool = False
     """True when a problem stops any import, even of the valid rows (a required table
     missing or unreadable)."""
+    skipped: list[SkippedLine] = field(default_factory=list)
+    """Lines read as print furniture (合计, signatures, notes, repeated headers) and files in
+    no ledger format: not errors, listed so that a person can see nothing was lost."""
 
     @property
     def ok(self) -> bool:
