@@ -254,11 +254,26 @@ class ImportIssue(BaseModel):
     value: str
 
 
+class SkippedLinePublic(BaseModel):
+    """A line read as print furniture (合计, signature, note, repeated header), or a file not read."""
+
+    file: str
+    sheet: str
+    row: int = Field(description="Excel row number (0 for a whole file).")
+    kind: str = Field(
+        description="合计行, 签名、联系人行, 说明行, 重复的表头行, 无台账数据的行, 未读取的文件."
+    )
+    text: str
+
+
 class ImportResult(BaseModel):
     """What an import did (or why it did nothing)."""
 
     written: bool
     issues: list[ImportIssue]
+    skipped: list[SkippedLinePublic] = Field(
+        default_factory=list, description="Lines and files not read as data (not errors)."
+    )
     rejected_rows: int
     counts_before: dict[str, int]
     counts_after: dict[str, int]

@@ -14,6 +14,7 @@ from application.workspace import Workspace
 from chain_graph.errors import ChainGraphError, ConfigError, InputIssue, NotFoundError, StoreError
 from chain_graph.settings import Settings
 from chain_graph.store import open_store
+from ingest.layout import SkippedLine
 
 __all__ = [
     "SHOWN_ISSUES",
@@ -22,6 +23,7 @@ __all__ = [
     "errors",
     "issue_table",
     "load_settings",
+    "skipped_table",
     "user_errors",
     "workspace",
 ]
@@ -70,6 +72,16 @@ def load_settings() -> Settings:
         return Settings()
     except ValueError as error:
         raise ConfigError(f"配置有误：{error}") from error
+
+
+def skipped_table(lines: list[SkippedLine]) -> Table:
+    """Return the lines and files read as no data (合计, signatures, notes …): not errors."""
+    table = Table(title=f"跳过的行（共 {len(lines)} 行，不是错误）", show_lines=False)
+    for header in ("文件", "工作表", "行", "类别", "内容"):
+        table.add_column(header, overflow="fold")
+    for line in lines[:SHOWN_ISSUES]:
+        table.add_row(line.file, line.sheet, str(line.row or ""), line.kind, line.text)
+    return table
 
 
 def issue_table(issues: list[InputIssue]) -> Table:

@@ -30,7 +30,16 @@ from chain_graph.store import open_store
 if TYPE_CHECKING:
     from application.workspace import Snapshot, Workspace
     from chain_graph.store import Store
-from cli.common import SHOWN_ISSUES, StoreOption, console, errors, issue_table, load_settings, user_errors
+from cli.common import (
+    SHOWN_ISSUES,
+    StoreOption,
+    console,
+    errors,
+    issue_table,
+    load_settings,
+    skipped_table,
+    user_errors,
+)
 from cli.coordination import coordination_app
 from cli.documents import export_app, report_app
 from cli.ledger import ledger_app
@@ -121,6 +130,8 @@ def ingest(
             )
         report = outcome.report
         validation = report.validation
+        if validation.skipped:
+            console.print(skipped_table(validation.skipped))
         if validation.issues:
             console.print(issue_table(validation.issues))
             if len(validation.issues) > SHOWN_ISSUES:

@@ -27,7 +27,7 @@ import pandas as pd
 from ingest.headers import HEADER_SEARCH_ROWS, find_header_row, map_headers, normalize_header
 from ingest.schema import TableSpec
 
-__all__ = ["MergeFill", "SkippedLine", "furniture", "header_rows", "line_kind"]
+__all__ = ["MergeFill", "SkippedLine", "furniture", "header_rows", "is_numbering", "line_kind"]
 
 TOTALS = "合计行"
 SIGNATURE = "签名、联系人行"
@@ -61,6 +61,17 @@ class SkippedLine:
 def _squeezed(text: str) -> str:
     """Return ``text`` in NFKC with every blank removed (``合 计`` is ``合计``)."""
     return _SPACES.sub("", unicodedata.normalize("NFKC", text))
+
+
+def is_numbering(header: str) -> bool:
+    """Whether a header names the sheet's own line numbers (序号), which are no ledger data.
+
+    Examples
+    --------
+    >>> is_numbering("序 号"), is_numbering("No."), is_numbering("企业编号")
+    (True, True, False)
+    """
+    return normalize_header(header) in ("序号", "序", "no", "no.", "编序")
 
 
 def line_kind(cells: Sequence[str], spec: TableSpec, headers: Sequence[str] = ()) -> str | None:
@@ -126,7 +137,7 @@ def furniture(
     if known:  # without a known column (no header given) nothing can be told of it
         in_known = filled[:, sorted(known)].any(axis=1)
         unknown = [i for i in range(cells.shape[1]) if i not in known]
-        numbering = [i for i in unknown if normalize_header(headers[i]) in ("序号", "序", "no", "no.")]
+        numbering = [i for i in unknown if is_numbering(headers[i])]
         other = [i for i in unknown if i not in numbering]
         in_other = filled[:, other].any(axis=1) if other else np.zeros(n, dtype=bool)
         kinds[~in_known & ~in_other] = ""

@@ -39,7 +39,7 @@ from defusedxml import DefusedXmlException
 from chain_graph.errors import InputIssue, IssueCode
 from ingest import formats
 from ingest.headers import HEADER_SEARCH_ROWS, find_header_row, map_headers
-from ingest.layout import OTHER_FORMAT, MergeFill, SkippedLine, furniture, header_rows
+from ingest.layout import OTHER_FORMAT, MergeFill, SkippedLine, furniture, header_rows, is_numbering
 from ingest.schema import TABLES, is_reports_name, spec_of, table_for_name, tables_like
 
 __all__ = ["RawTable", "Source", "discover", "other_files", "read_table", "reports_source"]
@@ -781,6 +781,11 @@ def _finish(
     keep = keep & np.array([k is None for k in kinds], dtype=bool)
     kept_rows = [n for n, k in zip(rows, keep, strict=True) if k]
     cells = cells.loc[keep].reset_index(drop=True)
+    numbering = [i for i, h in enumerate(headers) if is_numbering(h)]
+    if numbering:  # 序号: the sheet's own line numbers, not ledger data
+        kept = [i for i in range(len(headers)) if i not in numbering]
+        headers = [headers[i] for i in kept]
+        cells = cells[kept].set_axis(range(len(kept)), axis=1)
     return RawTable(source, sheet, headers, cells, kept_rows, problems, skipped)
 
 

@@ -4,8 +4,11 @@ The sheets follow :data:`ingest.schema.TABLES`, optional ones included (重点�
 and the 物料目录 of the supply spec): a sheet left empty is reported as an empty table, not
 an error that stops the import.
 
-Officials download it, fill it in and hand it back; :mod:`ingest.readers` reads the
-workbook as it is (sheets named after the tables).
+Each table sheet is laid out as county offices lay theirs out for stamping: a title, a
+填报单位（盖章）/填报日期 line, the header with a 序号 column, pre-numbered rows, and the
+填表人 / 审核人 / 联系电话 line under them. Officials download it, fill it in and hand it back;
+:mod:`ingest.readers` reads the workbook as it is (sheets named after the tables; the
+layout lines skipped by :mod:`ingest.layout`), so a filled template is itself a test of it.
 """
 
 from __future__ import annotations
@@ -41,6 +44,10 @@ _HINTS = {
     "problem_status": "挂号 / 办理中 / 已销号",
 }
 _UNITS = {"money": "(万元)"}
+TEMPLATE_ROWS = 20
+"""Pre-numbered rows under each header (more can be inserted above the signature line)."""
+HEADER_ROW = 3
+"""The header's row: under the title and the 填报单位 line."""
 
 
 def write_template(path: Path) -> None:
@@ -49,22 +56,37 @@ def write_template(path: Path) -> None:
     guide = workbook.active
     assert guide is not None
     guide.title = "填写说明"
-    guide.append(["chain-graph 台账模板：每个工作表是一张表，表头不要改名；第一行之上可以有标题行。"])
+    guide.append(
+        [
+            "chain-graph 台账模板：每个工作表是一张表，表头不要改名。标题、填报单位、序号、"
+            "合计和填表人行导入时自动跳过；行不够时在填表人行之上插入。"
+        ]
+    )
     guide.append(["表", "列", "必填", "填写要求"])
     for spec in TABLES.values():
         sheet = workbook.create_sheet(spec.label)
         headers = [c.headers[0] + _UNITS.get(c.kind, "") for c in spec.columns]
-        sheet.append(headers)
-        for index, column in enumerate(spec.columns, start=1):
-            cell = sheet.cell(row=1, column=index)
+        last = get_column_letter(len(headers) + 1)
+        sheet.append([f"{spec.label}台账"])
+        sheet.merge_cells(f"A1:{last}1")
+        sheet["A1"].font = Font(bold=True, size=14)
+        sheet.append(["填报单位（盖章）：", *[None] * (len(headers) - 2), "填报日期："])
+        sheet.append(["序号", *headers])
+        sheet.cell(row=HEADER_ROW, column=1).font = Font(bold=True)
+        sheet.column_dimensions["A"].width = 6
+        for number in range(1, TEMPLATE_ROWS + 1):
+            sheet.append([number])
+        sheet.append(["填表人：", None, "审核人：", None, "联系电话："][: max(3, len(headers) + 1)])
+        for index, column in enumerate(spec.columns, start=2):
+            cell = sheet.cell(row=HEADER_ROW, column=index)
             cell.font = Font(bold=True)
             if column.required:
                 cell.fill = PatternFill("solid", fgColor="FFF2CC")
             hint = column.hint or _HINTS[column.kind]
             cell.comment = Comment(hint, "chain-graph")
-            sheet.column_dimensions[get_column_letter(index)].width = max(12, len(headers[index - 1]) * 2 + 2)
-            guide.append([spec.label, headers[index - 1], "是" if column.required else "", hint])
-        sheet.freeze_panes = "A2"
+            sheet.column_dimensions[get_column_letter(index)].width = max(12, len(headers[index - 2]) * 2 + 2)
+            guide.append([spec.label, headers[index - 2], "是" if column.required else "", hint])
+        sheet.freeze_panes = f"B{HEADER_ROW + 1}"
     guide.column_dimensions["A"].width = 14
     guide.column_dimensions["B"].width = 20
     guide.column_dimensions["D"].width = 60

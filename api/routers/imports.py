@@ -7,6 +7,7 @@ setting, counted while reading, so an oversized upload is refused without fillin
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
 import tempfile
@@ -22,7 +23,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, s
 from fastapi.responses import FileResponse, JSONResponse
 
 from api.deps import State, require
-from api.schemas import ImportIssue, ImportResult
+from api.schemas import ImportIssue, ImportResult, SkippedLinePublic
 from api.state import AppState
 from api.users import Permission, User
 from application.imports import import_directory
@@ -38,7 +39,7 @@ UPLOAD_FOLDER = "上传的台账"
 """What an issue about the whole upload (a table missing) names as its file."""
 _CHUNK = 1 << 20
 _KEEP_SECONDS = 24 * 3600
-_SAFE_NAME = re.compile(r"^[^/\\\x00]{1,120}\.(xlsx|csv)$", re.IGNORECASE)
+_SAFE_NAME = re.compile(r"^[^/\\\x00]{1,120}\.(xlsx|xlsm|xls|ods|csv)$", re.IGNORECASE)
 
 
 def upload_name(filename: str) -> str:
@@ -52,7 +53,8 @@ def upload_name(filename: str) -> str:
     Raises
     ------
     HTTPException
-        422 when what is left is no ``.xlsx`` / ``.csv`` name of at most 120 characters.
+        422 when what is left is no ``.xlsx`` / ``.xls`` / ``.ods`` / ``.csv`` name of at most 120
+        characters.
 
     Examples
     --------
@@ -64,7 +66,7 @@ def upload_name(filename: str) -> str:
     if not _SAFE_NAME.match(name):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"文件名“{name[:60]}”不可用：只接受 .xlsx 或 .csv 文件（文件名不超过 120 个字符）",
+            f"文件名“{name[:60]}”不可用：只接受 .xlsx、.xls、.ods 或 .csv 文件（文件名不超过 120 个字符）",
         )
     return name
 
@@ -168,6 +170,7 @@ def perform_import(
             )
             for i in report.validation.issues
         ],
+        skipped=[SkippedLinePublic(**dataclasses.asdict(line)) for line in report.validation.skipped],
     )
 
 

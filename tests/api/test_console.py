@@ -200,7 +200,7 @@ def test_import_report_names_each_file_as_uploaded_and_the_misnamed_one_first(
 
 @pytest.mark.parametrize(
     ("name", "shown"),
-    [("企业台账.xls", "只接受 .xlsx 或 .csv 文件"), ("a" * 130 + ".csv", "不可用")],
+    [("企业台账.doc", "只接受 .xlsx、.xls、.ods 或 .csv 文件"), ("a" * 130 + ".csv", "不可用")],
 )
 def test_a_refused_file_name_is_said_on_the_page(
     client: TestClient, tokens: dict[str, str], name: str, shown: str

@@ -304,7 +304,7 @@ def test_import_limits(client: TestClient, tokens: dict[str, str], tmp_path: Pat
         headers=auth(tokens["admin"]),
     )
     assert wrong.status_code == 422
-    assert "只接受 .xlsx 或 .csv" in wrong.json()["message"]
+    assert "只接受 .xlsx、.xls、.ods 或 .csv" in wrong.json()["message"]
 
 
 def test_a_ledger_action_shows_at_once_in_lists_and_downloads(

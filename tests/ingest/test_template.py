@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from ingest.loader import read_directory
 from ingest.schema import TABLES
-from ingest.template import write_template
+from ingest.template import HEADER_ROW, TEMPLATE_ROWS, write_template
 from tests.defaults import SETTINGS
 from tests.ledger_files import CANONICAL, write_canonical
 
@@ -27,9 +27,10 @@ def template(tmp_path: Path) -> Path:
 
 def test_the_links_sheet_has_the_annual_value_and_material_code(template: Path) -> None:
     sheet = load_workbook(template)["供应关系"]
-    headers = [cell.value for cell in sheet[1]]
+    headers = [cell.value for cell in sheet[HEADER_ROW]]
+    assert headers[0] == "序号"
     assert headers[-2:] == ["年采购额(万元)", "物料编码"]
-    value, code = sheet[1][-2], sheet[1][-1]
+    value, code = sheet[HEADER_ROW][-2], sheet[HEADER_ROW][-1]
     assert value.comment is not None
     assert "万元" in value.comment.text
     assert code.comment is not None
@@ -41,15 +42,25 @@ def test_the_materials_sheet_is_styled_like_the_others(template: Path) -> None:
     book = load_workbook(template)
     assert book.sheetnames[-1] == "物料目录"
     sheet, links = book["物料目录"], book["供应关系"]
-    assert [cell.value for cell in sheet[1]] == ["物料编码", "物料名称", "别名", "所属产业链"]
-    code, name, aliases, _chain = sheet[1]
+    assert [cell.value for cell in sheet[HEADER_ROW]] == [
+        "序号",
+        "物料编码",
+        "物料名称",
+        "别名",
+        "所属产业链",
+    ]
+    _number, code, name, aliases, _chain = sheet[HEADER_ROW]
     assert code.fill.fgColor.rgb == REQUIRED_FILL  # required, as 供应关系's 供应商编号
-    assert links["A1"].fill.fgColor.rgb == REQUIRED_FILL
+    assert links.cell(row=HEADER_ROW, column=2).fill.fgColor.rgb == REQUIRED_FILL
     assert name.fill.fgColor.rgb != REQUIRED_FILL
-    assert all(cell.font.bold for cell in sheet[1])
+    assert all(cell.font.bold for cell in sheet[HEADER_ROW])
     assert aliases.comment is not None
     assert "；" in aliases.comment.text  # how to separate several aliases
-    assert sheet.freeze_panes == links.freeze_panes == "A2"
+    assert sheet.freeze_panes == links.freeze_panes == f"B{HEADER_ROW + 1}"
+    # The lines officials expect around the table.
+    assert sheet["A1"].value == "物料目录台账"
+    assert sheet["A2"].value == "填报单位（盖章）："
+    assert sheet.cell(row=HEADER_ROW + TEMPLATE_ROWS + 1, column=1).value == "填表人："
     guide = [row for row in book["填写说明"].iter_rows(values_only=True) if row[0] == "物料目录"]
     assert [(row[1], row[2]) for row in guide] == [
         ("物料编码", "是"),
@@ -60,17 +71,21 @@ def test_the_materials_sheet_is_styled_like_the_others(template: Path) -> None:
 
 
 def _fill(template: Path, tables: dict[str, list[list[object]]]) -> Path:
-    """Fill the template's sheets with ``tables`` (canonical headers), each value under its header."""
+    """Fill the template's numbered rows with ``tables`` (canonical headers), each value under its header.
+
+    The signature line under the rows gets a name and a phone number, as a county office
+    fills it in.
+    """
     book = load_workbook(template)
     for name, rows in tables.items():
         spec = TABLES[name]
         sheet = book[spec.label]
         order = [column.name for column in spec.columns]
-        for row in rows[1:]:
-            cells: list[object] = [None] * len(order)
+        for offset, row in enumerate(rows[1:], start=1):
             for column, value in zip(rows[0], row, strict=True):
-                cells[order.index(str(column))] = value if value != "" else None
-            sheet.append(cells)
+                position = order.index(str(column)) + 2  # after 序号
+                sheet.cell(row=HEADER_ROW + offset, column=position).value = None if value == "" else str(value)
+        sheet.cell(row=HEADER_ROW + TEMPLATE_ROWS + 1, column=1).value = "填表人：张三"
     book.save(template)
     return template.parent
 
@@ -78,6 +93,11 @@ def _fill(template: Path, tables: dict[str, list[list[object]]]) -> Path:
 def test_a_filled_template_reads_back_as_the_canonical_files_do(template: Path, tmp_path: Path) -> None:
     filled = read_directory(_fill(template, CANONICAL), settings=SETTINGS)
     assert filled.issues == []
+    # Every filled sheet's signature line is listed as skipped (not an error); numbered empty rows are not.
+    signature_row = HEADER_ROW + TEMPLATE_ROWS + 1
+    assert {(line.sheet, line.row, line.kind) for line in filled.skipped} == {
+        (TABLES[name].label, signature_row, "签名、联系人行") for name in CANONICAL
+    }
     canonical = read_directory(write_canonical(tmp_path / "canonical"), settings=SETTINGS)
     for name in filled.ledgers.TABLES:
         expected = getattr(canonical.ledgers.canonical(), name)
