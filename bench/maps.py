@@ -1,7 +1,9 @@
 """Map benchmark: time to produce each chain-map view, beside reading the same CSVs with pandas.
 
 For the city demo: the city map (server layout), one chain, one county, the upstream of
-the key enterprise with the most suppliers, the impact of the top blocked supplier. For a
+the key enterprise with the most suppliers, the impact of the top blocked supplier, and the
+chain atlas (产业链图谱: cells from the shared analysis, then its HTML; the analysis itself,
+computed once per data version for every page, is timed apart as ``analysis``). For a
 bigger set (``--big national``): the grouped overview. Each view is timed from the
 validated ledgers (pickled by the analysis benchmark) to the finished HTML: graph, facts,
 view, rendering. Usage::
@@ -27,8 +29,12 @@ sys.path.insert(0, str(ROOT.parent))
 
 from harness import SETTINGS, peak_mib, synthetic_set, validated_ledgers  # noqa: E402
 
+from chain_graph.atlas import TIERS, atlas  # noqa: E402
+from chain_graph.gaps import GapAnalysis, analyze  # noqa: E402
 from chain_graph.graph import build_graph  # noqa: E402
 from chain_graph.model import LedgerTables  # noqa: E402
+from chain_graph.records import plain_records  # noqa: E402
+from viz.atlas import atlas_fragment  # noqa: E402
 from viz.render import render_map  # noqa: E402
 from viz.views import NodeFacts, city_view, facts, impact_view, upstream_view  # noqa: E402
 
@@ -49,6 +55,18 @@ def _pandas_read(directory: Path) -> float:
     for path in sorted(directory.glob("*.csv")):
         pd.read_csv(path, dtype=str, skiprows=1, keep_default_na=False, encoding="utf-8-sig")
     return time.perf_counter() - started
+
+
+def _atlas_page(analysis: GapAnalysis, ledgers: LedgerTables) -> str:
+    """The atlas's cells from the analysis, then its HTML (what the console page adds)."""
+    found = atlas(analysis, ledgers, home_adcode=SETTINGS.home_adcode)
+    return atlas_fragment(
+        plain_records(found.cells),
+        chains=found.chains,
+        tiers=TIERS,
+        cell_url=lambda c, t, s: f"/console/atlas/cell?{c}&{t}&{s}",
+        show_gaps=True,
+    )
 
 
 def _views(ledgers: LedgerTables, repeat: int) -> dict[str, dict[str, Any]]:
@@ -100,7 +118,15 @@ def _views(ledgers: LedgerTables, repeat: int) -> dict[str, dict[str, Any]]:
             aggregate_limit=SETTINGS.map_aggregate_limit,
         ),
     }
-    results: dict[str, dict[str, Any]] = {"graph_and_facts": {"seconds": prepared}}
+    started = time.perf_counter()
+    analysis = analyze(graph, settings=SETTINGS)
+    _ = analysis.regions, analysis.gap_list
+    analysed = time.perf_counter() - started
+    views["atlas"] = lambda: _atlas_page(analysis, ledgers)
+    results: dict[str, dict[str, Any]] = {
+        "graph_and_facts": {"seconds": prepared},
+        "analysis": {"seconds": analysed},
+    }
     for name, action in views.items():
         page = action()
         results[name] = {

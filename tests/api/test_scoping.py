@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import openpyxl
 import pandas as pd
@@ -123,6 +123,11 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/supply/gaps"): Call("/supply/gaps", status=CITY_ONLY),
     ("GET", "/exports/gaps"): Call("/exports/gaps?fmt=xlsx", status=CITY_ONLY),
     ("GET", "/console/supply"): Call("/console/supply"),
+    ("GET", "/console/atlas"): Call("/console/atlas"),
+    ("GET", "/console/atlas/cell"): Call(
+        "/console/atlas/cell?" + urlencode({"chain": "装备制造", "tier": "中游", "segment": "#7208"}),
+        "/console/atlas/cell?" + urlencode({"chain": "食品加工", "tier": "下游", "segment": "重点企业"}),
+    ),
     ("GET", "/coordination/whitelist"): Call("/coordination/whitelist?limit=1000"),
     ("GET", "/exports/whitelist"): Call("/exports/whitelist?fmt=xlsx", status=CITY_ONLY),
     ("GET", "/console/whitelist"): Call("/console/whitelist"),
