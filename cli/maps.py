@@ -15,9 +15,14 @@ __all__ = ["map_command"]
 
 def map_command(
     data_dir: Annotated[Path | None, typer.Argument(help="台账目录（或用 --store 读取已导入的数据）")] = None,
-    output: Annotated[Path, typer.Option("-o", "--output", help="输出的 HTML 文件")] = Path("map.html"),
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="输出的 HTML 文件（regions 也可为 .svg）")
+    ] = Path("map.html"),
     view: Annotated[
-        str, typer.Option(help="city（全市/产业链/县市区）、upstream（上游）、impact（影响范围）")
+        str,
+        typer.Option(
+            help="city（全市/产业链/县市区）、upstream（上游）、impact（影响范围）、regions（区域分布图）"
+        ),
     ] = "city",
     node: Annotated[str | None, typer.Option("--id", help="upstream/impact 的企业或项目编号")] = None,
     depth: Annotated[int, typer.Option(help="upstream 的层数")] = 3,
@@ -33,14 +38,19 @@ def map_command(
 
     with user_errors():
         settings = load_settings()
-        if view not in ("city", "upstream", "impact"):
-            raise ConfigError(f"--view 应为 city、upstream 或 impact，当前为 {view!r}")
-        if view != "city" and not node:
+        if view not in ("city", "upstream", "impact", "regions"):
+            raise ConfigError(f"--view 应为 city、upstream、impact 或 regions，当前为 {view!r}")
+        if view in ("upstream", "impact") and not node:
             raise ConfigError(f"--view {view} 需要 --id 指定企业或项目编号")
         if not output.parent.is_dir():
             raise ConfigError(f"输出目录 {output.parent} 不存在")
         snap = load_snapshot(data_dir, store, settings)
         city, link = Visibility.whole_city(), console_url.rstrip("/") + "/" if console_url else None
+        if view == "regions":
+            from cli.regions_map import write_regions
+
+            write_regions(snap, output)
+            return
         if view == "city":
             page = maps.city_map(snap, city, chain=chain, county=county, assets="inline", link=link)
         elif view == "upstream":
