@@ -19,12 +19,13 @@ from markupsafe import Markup
 from application.visibility import Visibility
 from application.workspace import Snapshot
 from chain_graph.errors import ConfigError
+from chain_graph.gaps import GapAnalysis
 from chain_graph.records import plain_records
 from chain_graph.regional import RegionalDistribution, regional_distribution
 from chain_graph.regions import region_name
 from viz.regions import Arrow, boundaries, region_panel
 
-__all__ = ["RegionsMap", "View", "regions_map"]
+__all__ = ["RegionsMap", "View", "draw_regions", "regions_map"]
 
 View = Literal["coordination", "local", "all"]
 VIEWS: tuple[View, ...] = ("coordination", "local", "all")
@@ -100,13 +101,15 @@ def regions_map(snap: Snapshot, vis: Visibility, *, view: View, links: bool) -> 
     """
     if view not in VIEWS:
         raise ConfigError(f"view 应为 coordination、local 或 all，当前为 {view!r}")
-    return snap.memo(("regions", view, vis.key, links), lambda: _build(snap, vis, view=view, links=links))
+    return snap.memo(
+        ("regions", view, vis.key, links), lambda: draw_regions(snap.analysis, vis, view=view, links=links)
+    )
 
 
-def _build(snap: Snapshot, vis: Visibility, *, view: View, links: bool) -> RegionsMap:
-    analysis = snap.analysis
+def draw_regions(analysis: GapAnalysis, vis: Visibility, *, view: View, links: bool) -> RegionsMap:
+    """Draw the panels of ``view`` from an analysis (:func:`regions_map` without the cache)."""
     graph = analysis.graph
-    home = snap.settings.home_adcode
+    home = analysis.settings.home_adcode
     if vis.is_county:
         found = regional_distribution(analysis, own=vis.own_mask(graph), shown=vis.map_mask(graph))
         counties = found.counties[found.counties["adcode"] == vis.county].reset_index(drop=True)
