@@ -25,6 +25,7 @@ from api.routers import (
     console_atlas,
     console_coordination,
     console_ledger,
+    console_regions,
     console_reports,
     console_supply,
     console_targets,
@@ -34,6 +35,7 @@ from api.routers import (
     imports,
     ledger,
     maps,
+    maps_regions,
     nodes,
     reports,
     supply,
@@ -62,11 +64,13 @@ ROUTERS = (
     console_atlas.router,
     console_coordination.router,
     console_ledger.router,
+    console_regions.router,
     console_reports.router,
     console_supply.router,
     console_targets.router,
     console_whitelist.router,
     maps.router,
+    maps_regions.router,
 )
 """Every router of the service (the route-enumerating tests walk these and the app's own routes)."""
 

@@ -29,6 +29,8 @@ sys.path.insert(0, str(ROOT.parent))
 
 from harness import SETTINGS, peak_mib, synthetic_set, validated_ledgers  # noqa: E402
 
+from application.regions import draw_regions  # noqa: E402
+from application.visibility import Visibility  # noqa: E402
 from chain_graph.atlas import TIERS, atlas  # noqa: E402
 from chain_graph.gaps import GapAnalysis, analyze  # noqa: E402
 from chain_graph.graph import build_graph  # noqa: E402
@@ -127,6 +129,7 @@ def _views(ledgers: LedgerTables, repeat: int) -> dict[str, dict[str, Any]]:
         "graph_and_facts": {"seconds": prepared},
         "analysis": {"seconds": analysed},
     }
+    results |= _regions(ledgers, repeat)
     for name, action in views.items():
         page = action()
         results[name] = {
@@ -135,6 +138,23 @@ def _views(ledgers: LedgerTables, repeat: int) -> dict[str, dict[str, Any]]:
             "mode": getattr(page, "mode", ""),
         }
     return results
+
+
+def _regions(ledgers: LedgerTables, repeat: int) -> dict[str, dict[str, Any]]:
+    """区域分布图: the analysis once, then the three panels (aggregation and SVG) per repeat."""
+    started = time.perf_counter()
+    analysis = analyze(ledgers, settings=SETTINGS)
+    analysed = time.perf_counter() - started
+    city = Visibility.whole_city()
+    drawn = draw_regions(analysis, city, view="all", links=True)
+    seconds = _median(lambda: draw_regions(analysis, city, view="all", links=True), repeat)
+    regions = (
+        len(drawn.distribution.provinces) + len(drawn.distribution.cities) + len(drawn.distribution.counties)
+    )
+    return {
+        "regions_analysis": {"seconds": analysed},
+        "regions_map": {"seconds": seconds, "nodes": regions, "mode": "svg"},
+    }
 
 
 def main() -> None:
@@ -164,6 +184,7 @@ def main() -> None:
                 aggregate_limit=SETTINGS.map_aggregate_limit,
             )
             results: dict[str, dict[str, Any]] = {
+                **_regions(ledgers, 1),
                 "graph_and_facts": {"seconds": prepared},
                 "overview": {
                     "seconds": time.perf_counter() - started,

@@ -15,11 +15,14 @@ __all__ = ["map_command"]
 
 def map_command(
     data_dir: Annotated[Path | None, typer.Argument(help="台账目录（或用 --store 读取已导入的数据）")] = None,
-    output: Annotated[Path, typer.Option("-o", "--output", help="输出的 HTML 文件")] = Path("map.html"),
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="输出的 HTML 文件（regions 也可为 .svg）")
+    ] = Path("map.html"),
     view: Annotated[
         str,
         typer.Option(
-            help="city（全市/产业链/县市区）、upstream（上游）、impact（影响范围）、atlas（产业链图谱）"
+            help="city（全市/产业链/县市区）、upstream（上游）、impact（影响范围）、atlas（产业链图谱）、"
+            "regions（区域分布图）"
         ),
     ] = "city",
     node: Annotated[str | None, typer.Option("--id", help="upstream/impact 的企业或项目编号")] = None,
@@ -36,8 +39,8 @@ def map_command(
 
     with user_errors():
         settings = load_settings()
-        if view not in ("city", "upstream", "impact", "atlas"):
-            raise ConfigError(f"--view 应为 city、upstream、impact 或 atlas，当前为 {view!r}")
+        if view not in ("city", "upstream", "impact", "atlas", "regions"):
+            raise ConfigError(f"--view 应为 city、upstream、impact、atlas 或 regions，当前为 {view!r}")
         if view in ("upstream", "impact") and not node:
             raise ConfigError(f"--view {view} 需要 --id 指定企业或项目编号")
         if not output.parent.is_dir():
@@ -50,6 +53,11 @@ def map_command(
             seen = Visibility.of_county(county) if county else city
             output.write_text(atlas_document_of(snap, seen, chain=chain, console=link), encoding="utf-8")
             errors.print(f"已生成 {output}（产业链图谱）")
+            return
+        if view == "regions":
+            from cli.regions_map import write_regions
+
+            write_regions(snap, output)
             return
         if view == "city":
             page = maps.city_map(snap, city, chain=chain, county=county, assets="inline", link=link)

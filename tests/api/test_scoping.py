@@ -191,6 +191,8 @@ ROUTES: dict[tuple[str, str], Call] = {
     ),
     ("GET", "/maps/city"): Call("/maps/city?colour=local"),
     ("GET", "/maps/gaps"): Call("/maps/gaps", status=CITY_ONLY),
+    ("GET", "/maps/regions"): Call("/maps/regions?view=all&fmt=json"),
+    ("GET", "/console/regions"): Call("/console/regions?view=local"),
     ("GET", "/maps/upstream/{node_id}"): Call("/maps/upstream/P1?depth=10", "/maps/upstream/P2?depth=10"),
     ("GET", "/maps/impact/{node_id}"): Call("/maps/impact/E1", "/maps/impact/E2"),
     ("GET", "/maps/scenario"): Call("/maps/scenario?stop=E1", "/maps/scenario?stop=E2"),

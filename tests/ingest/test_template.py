@@ -84,7 +84,8 @@ def _fill(template: Path, tables: dict[str, list[list[object]]]) -> Path:
         for offset, row in enumerate(rows[1:], start=1):
             for column, value in zip(rows[0], row, strict=True):
                 position = order.index(str(column)) + 2  # after 序号
-                sheet.cell(row=HEADER_ROW + offset, column=position).value = None if value == "" else str(value)
+                cell = sheet.cell(row=HEADER_ROW + offset, column=position)
+                cell.value = None if value == "" else str(value)
         sheet.cell(row=HEADER_ROW + TEMPLATE_ROWS + 1, column=1).value = "填表人：张三"
     book.save(template)
     return template.parent
