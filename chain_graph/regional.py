@@ -203,25 +203,25 @@ def _flows(analysis: GapAnalysis, placed: pd.DataFrame, *, own: np.ndarray | Non
     codes = graph.adcodes.astype(str)
     region_of = dict(zip(placed["id"], placed["region"], strict=True))
     blocked = analysis.blocked[analysis.blocked["id"].isin(region_of)]
-    parts: list[pd.DataFrame] = []
-    for supplier, affected, gains in zip(blocked["id"], blocked["affected"], blocked["gains"], strict=True):
-        if not len(affected):
-            continue
-        nodes = graph.index_of(affected)
-        mask = np.char.startswith(codes[nodes].astype(str), home4)
-        if own is not None:
-            mask &= own[nodes]
-        value = graph.weight[nodes] * np.asarray(gains, dtype=float)
-        keep = mask & (value > 0)
-        if keep.any():
-            parts.append(
-                pd.DataFrame(
-                    {"supplier": str(supplier), "source": region_of[supplier], "target": codes[nodes][keep]}
-                ).assign(value=value[keep])
-            )
-    if not parts:
+    counts = np.fromiter((len(a) for a in blocked["affected"]), dtype=np.int64, count=len(blocked))
+    if not counts.sum():
         return pd.DataFrame(columns=_FLOWS).astype({"suppliers": int, "value": float})
-    long = pd.concat(parts, ignore_index=True)
+    # One long table of (supplier, affected node, gain), built at once: a province has
+    # thousands of blocked suppliers, each holding back hundreds of nodes.
+    nodes = graph.index_of([node for affected in blocked["affected"] for node in affected])
+    gains = np.concatenate(
+        [np.asarray(g, dtype=float) for g, n in zip(blocked["gains"], counts, strict=True) if n]
+    )
+    suppliers = np.repeat(blocked["id"].astype(str).to_numpy(), counts)
+    targets = codes[nodes].astype(str)
+    value = graph.weight[nodes] * gains
+    keep = np.char.startswith(targets, home4) & (value > 0)
+    if own is not None:
+        keep &= own[nodes]
+    if not keep.any():
+        return pd.DataFrame(columns=_FLOWS).astype({"suppliers": int, "value": float})
+    long = pd.DataFrame({"supplier": suppliers[keep], "target": targets[keep], "value": value[keep]})
+    long["source"] = long["supplier"].map(region_of)
     flows = (
         long.groupby(["source", "target"])
         .agg(suppliers=("supplier", "nunique"), value=("value", "sum"))
