@@ -25,6 +25,7 @@ from exports.lists import coordination_sheets, ledger_sheets, local_sheets
 from exports.report import write_html, write_report_docx, write_report_xlsx
 from exports.supply import gap_sheets
 from exports.workbook import Sheet, write_csv, write_xlsx
+from viz.raster import svg_png
 
 __all__ = [
     "SheetFormat",
@@ -226,7 +227,7 @@ def report_file(
     def build() -> tuple[str, bytes]:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"report.{fmt}"
-            write_report(ws, report, path)
+            write_report(ws, report, path, regions_svg=regions_figure(snap, vis))
             area = "" if report.area == "全市" else report.area
             name = f"{area}周报告{report.start:%Y%m%d}-{report.end:%Y%m%d}.{fmt}"
             return name, path.read_bytes()
@@ -235,7 +236,16 @@ def report_file(
     return snap.memo(key, build, ledger=version)
 
 
-def write_report(ws: Workspace, report: WeeklyReport, path: Path) -> None:
+def regions_figure(snap: Snapshot, vis: Visibility) -> str:
+    """Return the regional distribution map ``vis`` may see, all three panels, as one SVG."""
+    from application.regions import regions_map
+    from viz.regions import regions_svg
+
+    drawn = regions_map(snap, vis, view="all", links=False)
+    return regions_svg(drawn.panels, title=drawn.title)
+
+
+def write_report(ws: Workspace, report: WeeklyReport, path: Path, *, regions_svg: str = "") -> None:
     """Write the weekly report as ``.xlsx``, printable ``.html`` or Word ``.docx`` (by the suffix).
 
     The Word report is signed by the city's bureau of industry, or the county's.
@@ -245,10 +255,17 @@ def write_report(ws: Workspace, report: WeeklyReport, path: Path) -> None:
         raise ConfigError(f"周报告输出文件应以 .xlsx、.html 或 .docx 结尾，当前为 {path.name}")
     with ws.store() as store:
         generated = ProblemLedger(store).now()
+    png = svg_png(regions_svg, width=_REGIONS_PNG_WIDTH) if regions_svg and suffix != ".html" else None
     if suffix == ".xlsx":
-        write_report_xlsx(path, report, exported=generated.date())
+        write_report_xlsx(path, report, exported=generated.date(), regions_png=png)
     elif suffix == ".docx":
         area = (region_name(ws.settings.home_adcode) or "市") if report.area == "全市" else report.area
-        write_report_docx(path, report, issuer=f"{area}工业和信息化局", issued=generated.date())
+        write_report_docx(
+            path, report, issuer=f"{area}工业和信息化局", issued=generated.date(), regions_png=png
+        )
     else:
-        write_html(path, report, generated=generated)
+        write_html(path, report, generated=generated, regions_svg=regions_svg)
+
+
+_REGIONS_PNG_WIDTH = 2000
+"""Pixels across the regional map's image: sharp when printed 25 cm wide (about 200 dpi)."""

@@ -95,10 +95,9 @@ def report_weekly(
         if out.suffix.lower() not in (".xlsx", ".html", ".docx"):
             raise ConfigError(f"周报告输出文件应以 .xlsx、.html 或 .docx 结尾，当前为 {out.name}")
         _output(out)
-        report = documents.weekly(
-            ws, ws.snapshot(), CITY, start=first, end=last, today=dt.date.today(), target=target
-        )
-        documents.write_report(ws, report, out)
+        snap = ws.snapshot()
+        report = documents.weekly(ws, snap, CITY, start=first, end=last, today=dt.date.today(), target=target)
+        documents.write_report(ws, report, out, regions_svg=documents.regions_figure(snap, CITY))
         errors.print(f"已生成周报告 {out}（{report.start} 至 {report.end}）")
 
 

@@ -198,6 +198,22 @@ def table(
             cell_paragraph(cell.paragraphs[0], text, typeface=BODY_FONT, align=align)
 
 
+def figure(document: Any, caption: str, png: bytes, *, width_mm: float) -> None:
+    """Add a centred picture (PNG bytes) ``width_mm`` wide, its caption under it."""
+    import io
+
+    holder = document.add_paragraph()
+    holder.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    holder.paragraph_format.keep_with_next = True
+    # The body's fixed line height (公文: exactly 28 pt) would crop a picture to one line.
+    holder.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    holder.paragraph_format.first_line_indent = Mm(0)
+    holder.add_run().add_picture(io.BytesIO(png), width=Mm(width_mm))
+    title = document.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    font(title.add_run(caption), HEADING_FONT, Pt(12))
+
+
 def landscape_section(document: Any) -> None:
     """Start a new page in A4 landscape for a wide table (an attachment of 13 columns).
 

@@ -7,6 +7,7 @@ no request to any other host; every text from the ledgers is escaped (Jinja2 aut
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 from html import escape
 from pathlib import Path
@@ -14,7 +15,9 @@ from typing import Any, cast
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -81,11 +84,14 @@ _CM_PER_ROW = 0.53
 """Height of a default row (15 pt) in centimetres: how many rows a chart covers."""
 
 
-def write_report_xlsx(path: Path, report: WeeklyReport, *, exported: dt.date) -> None:
+def write_report_xlsx(
+    path: Path, report: WeeklyReport, *, exported: dt.date, regions_png: bytes | None = None
+) -> None:
     """Write the report: 概况, 受阻配套企业, 责任单位考核排名 (with a bar chart of the rates).
 
     ``exported`` (the export date) is printed in every page's footer. The chart stands
-    below the ranking, inside its print area, so that it prints with it.
+    below the ranking, inside its print area, so that it prints with it. ``regions_png``
+    (the regional distribution map as an image) adds a last sheet, 区域分布图.
     """
     title = _title(report)
     book = build_workbook(
@@ -142,8 +148,30 @@ def write_report_xlsx(path: Path, report: WeeklyReport, *, exported: dt.date) ->
         ws.add_chart(chart, f"B{last + 2}")
         bottom = last + 2 + math.ceil(chart.height / _CM_PER_ROW)
         ws.print_area = f"A1:{get_column_letter(len(UNIT_COLUMNS))}{bottom}"
+    if regions_png:
+        _regions_sheet(book, regions_png, title=f"{title}—受阻配套企业区域分布图")
     with atomic_path(path) as tmp:
         book.save(tmp)
+
+
+_REGIONS_WIDTH_CM = 25.0
+"""The map's printed width: one A4 landscape page inside the margins."""
+
+
+def _regions_sheet(book: Any, png: bytes, *, title: str) -> None:
+    """Add the 区域分布图 sheet: a title and the map as an image, fitted to one landscape page."""
+    from openpyxl.drawing.image import Image
+
+    sheet = book.create_sheet("区域分布图")
+    sheet["A1"] = title
+    sheet["A1"].font = Font(bold=True, size=14)
+    image = Image(io.BytesIO(png))
+    scale = _REGIONS_WIDTH_CM / 2.54 * 96 / image.width
+    image.width, image.height = round(image.width * scale), round(image.height * scale)
+    sheet.add_image(image, "A3")
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _svg_bars(units: pd.DataFrame) -> str:
@@ -173,8 +201,8 @@ def _svg_bars(units: pd.DataFrame) -> str:
     return "".join(parts)
 
 
-def render_html(report: WeeklyReport, *, generated: dt.datetime) -> str:
-    """Return the printable HTML page of the report."""
+def render_html(report: WeeklyReport, *, generated: dt.datetime, regions_svg: str = "") -> str:
+    """Return the printable HTML page of the report (``regions_svg``: the regional map, inline)."""
     env = Environment(loader=PackageLoader("exports", "templates"), autoescape=select_autoescape(["html"]))
     units = report.units.astype(object).where(report.units.notna(), None)
     return env.get_template("weekly.html").render(
@@ -189,7 +217,13 @@ def render_html(report: WeeklyReport, *, generated: dt.datetime) -> str:
         metric_labels=METRIC_LABELS,
         state_labels=TARGET_STATE_LABELS,
         unreported=[] if report.unreported is None else _records(report.unreported),
+        regions=Markup(_without_prolog(regions_svg)),
     )
+
+
+def _without_prolog(svg: str) -> str:
+    """Return an SVG document as an element to put inside HTML (no XML declaration)."""
+    return svg.split("?>", 1)[1].lstrip() if svg.startswith("<?xml") else svg
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, object]]:
@@ -199,17 +233,19 @@ def _records(table: pd.DataFrame) -> list[dict[str, object]]:
     ]
 
 
-def write_html(path: Path, report: WeeklyReport, *, generated: dt.datetime) -> None:
+def write_html(path: Path, report: WeeklyReport, *, generated: dt.datetime, regions_svg: str = "") -> None:
     """Write the HTML page (UTF-8) atomically."""
     with atomic_path(path) as tmp:
-        tmp.write_text(render_html(report, generated=generated), encoding="utf-8")
+        tmp.write_text(render_html(report, generated=generated, regions_svg=regions_svg), encoding="utf-8")
 
 
 def _pct(value: float | None) -> str:
     return "—" if value is None or pd.isna(value) else f"{value * 100:.1f}%"
 
 
-def build_report_docx(report: WeeklyReport, *, issuer: str, issued: dt.date) -> Any:
+def build_report_docx(
+    report: WeeklyReport, *, issuer: str, issued: dt.date, regions_png: bytes | None = None
+) -> Any:
     """Return the weekly report as a Word document in the official form (python-docx ``Document``).
 
     Title, body paragraphs with the figures (recovery against the target, projects, blocked
@@ -285,12 +321,16 @@ def build_report_docx(report: WeeklyReport, *, issuer: str, issued: dt.date) -> 
             ],
             widths_mm=[40, 36, 40, 40],
         )
+    if regions_png:
+        docx.figure(document, "图1 受阻配套企业区域分布图", regions_png, width_mm=160)
     docx.signature(document, issuer, issued)
     return document
 
 
-def write_report_docx(path: Path, report: WeeklyReport, *, issuer: str, issued: dt.date) -> None:
+def write_report_docx(
+    path: Path, report: WeeklyReport, *, issuer: str, issued: dt.date, regions_png: bytes | None = None
+) -> None:
     """Write the weekly report as a Word document (.docx), atomically."""
-    document = build_report_docx(report, issuer=issuer, issued=issued)
+    document = build_report_docx(report, issuer=issuer, issued=issued, regions_png=regions_png)
     with atomic_path(path) as tmp:
         document.save(str(tmp))

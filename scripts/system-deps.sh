@@ -19,6 +19,9 @@ command -v soffice >/dev/null || missing+=(libreoffice-calc-nogui)  # tests/expo
 [[ -e /usr/lib/libreoffice/program/libswlo.so ]] || missing+=(libreoffice-writer-nogui)  # .docx notices
 command -v pdftotext >/dev/null || missing+=(poppler-utils)
 command -v pdfinfo >/dev/null || missing+=(poppler-utils)
+# cairo and fontconfig: the regional map drawn as a PNG in the Word/Excel reports (CairoSVG).
+ldconfig -p 2>/dev/null | grep -q 'libcairo\.so\.2' || missing+=(libcairo2)
+command -v fc-match >/dev/null || missing+=(fontconfig)
 
 if ((${#missing[@]} == 0)); then
     exit 0
