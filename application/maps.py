@@ -45,6 +45,7 @@ def _render(
         assets=assets,
         link=link,
         physics_limit=snap.settings.map_physics_limit,
+        spring_limit=snap.settings.map_spring_limit,
         aggregate_limit=snap.settings.map_aggregate_limit,
         note=note,
     )

@@ -73,30 +73,35 @@ def _views(ledgers: LedgerTables, repeat: int) -> dict[str, dict[str, Any]]:
             city_view(node_facts, aggregate_limit=SETTINGS.map_aggregate_limit),
             title="city",
             physics_limit=SETTINGS.map_physics_limit,
+            spring_limit=SETTINGS.map_spring_limit,
             aggregate_limit=SETTINGS.map_aggregate_limit,
         ),
         "chain": lambda: render_map(
             city_view(node_facts, chain=chain, aggregate_limit=SETTINGS.map_aggregate_limit),
             title="chain",
             physics_limit=SETTINGS.map_physics_limit,
+            spring_limit=SETTINGS.map_spring_limit,
             aggregate_limit=SETTINGS.map_aggregate_limit,
         ),
         "county": lambda: render_map(
             city_view(node_facts, county=county, aggregate_limit=SETTINGS.map_aggregate_limit),
             title="c",
             physics_limit=SETTINGS.map_physics_limit,
+            spring_limit=SETTINGS.map_spring_limit,
             aggregate_limit=SETTINGS.map_aggregate_limit,
         ),
         "upstream": lambda: render_map(
             upstream_view(node_facts, str(enterprise), depth=3),
             title="up",
             physics_limit=SETTINGS.map_physics_limit,
+            spring_limit=SETTINGS.map_spring_limit,
             aggregate_limit=SETTINGS.map_aggregate_limit,
         ),
         "impact": lambda: render_map(
             impact_view(node_facts, str(blocked[0])),
             title="impact",
             physics_limit=SETTINGS.map_physics_limit,
+            spring_limit=SETTINGS.map_spring_limit,
             aggregate_limit=SETTINGS.map_aggregate_limit,
         ),
     }
@@ -135,6 +140,7 @@ def main() -> None:
                 city_view(node_facts, aggregate_limit=SETTINGS.map_aggregate_limit),
                 title="overview",
                 physics_limit=SETTINGS.map_physics_limit,
+                spring_limit=SETTINGS.map_spring_limit,
                 aggregate_limit=SETTINGS.map_aggregate_limit,
             )
             results: dict[str, dict[str, Any]] = {

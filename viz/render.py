@@ -27,7 +27,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pyvis.network import Network
 
 from chain_graph.labels import KIND_LABELS, NODE_STATUS_LABELS, SCOPE_LABELS
-from viz.layout import aggregate, layered_positions
+from viz.layout import aggregate, layered_positions, spring_positions
 
 __all__ = ["LEGEND", "LOCAL_SHARE_BINS", "SUBSTITUTE_COLOURS", "MapPage", "render_map", "vis_assets"]
 
@@ -60,6 +60,11 @@ NO_SHARE = "#d9d9d9"
 GAP_BORDER = "#b2182b"
 
 
+Mode = Literal["physics", "spring", "layout", "aggregate"]
+"""How a map is laid out: physics in the browser (small), a force layout computed here
+(mid-sized), tiers computed here (large), or a grouped overview."""
+
+
 @dataclass(frozen=True)
 class MapPage:
     """What :func:`render_map` produced: the HTML and how the view was drawn."""
@@ -67,7 +72,7 @@ class MapPage:
     html: str
     nodes: int
     edges: int
-    mode: Literal["physics", "layout", "aggregate"]
+    mode: Mode
 
 
 def vis_assets() -> Path:
@@ -237,6 +242,7 @@ def render_map(
     assets: Literal["inline", "served"] = "inline",
     link: str | None = "/",
     physics_limit: int,
+    spring_limit: int,
     aggregate_limit: int,
     note: str = "",
 ) -> MapPage:
@@ -254,18 +260,23 @@ def render_map(
     link
         Prefix of the links a click opens (the console's base URL); ``None``: no links (a
         standalone file with no console to open).
-    physics_limit, aggregate_limit
-        The settings ``map_physics_limit`` and ``map_aggregate_limit``. Up to
-        ``physics_limit`` nodes: physics, stabilised then frozen; up to ``aggregate_limit``:
-        positions computed here, physics off; above: grouped overview.
+    physics_limit, spring_limit, aggregate_limit
+        The settings ``map_physics_limit``, ``map_spring_limit`` and ``map_aggregate_limit``.
+        Up to ``physics_limit`` nodes: physics in the browser, stabilised then frozen; up to
+        ``spring_limit``: a force layout computed here (:func:`~viz.layout.spring_positions`),
+        physics off, so the map is ready as soon as it is drawn; up to ``aggregate_limit``:
+        tiers computed here; above: grouped overview.
     """
-    mode: Literal["physics", "layout", "aggregate"]
+    mode: Mode
     source_nodes = int(view.graph.get("aggregated_from", view.number_of_nodes()))
     if "aggregated_from" in view.graph:  # already an overview (built from the arrays)
         mode, drawn = "aggregate", view
         positions = layered_positions(drawn)
     elif view.number_of_nodes() <= physics_limit:
         mode, drawn, positions = "physics", view, None
+    elif view.number_of_nodes() <= spring_limit:
+        mode, drawn = "spring", view
+        positions = spring_positions(view)
     elif view.number_of_nodes() <= aggregate_limit:
         mode, drawn = "layout", view
         positions = layered_positions(view)

@@ -43,6 +43,7 @@ def test_served_page_names_no_other_host(node_facts: NodeFacts) -> None:
         title="全市",
         assets="served",
         physics_limit=SETTINGS.map_physics_limit,
+        spring_limit=SETTINGS.map_spring_limit,
         aggregate_limit=SETTINGS.map_aggregate_limit,
     )
     assert not re.search(r"https?://", page.html)
@@ -56,6 +57,7 @@ def test_inline_page_loads_nothing(node_facts: NodeFacts) -> None:
         assets="inline",
         link=None,
         physics_limit=SETTINGS.map_physics_limit,
+        spring_limit=SETTINGS.map_spring_limit,
         aggregate_limit=SETTINGS.map_aggregate_limit,
     )
     # vis-network's licence comments name their home pages; nothing is *loaded* from anywhere:
@@ -71,6 +73,7 @@ def test_labels_are_escaped(node_facts: NodeFacts) -> None:
         title=HOSTILE,
         assets="served",
         physics_limit=SETTINGS.map_physics_limit,
+        spring_limit=SETTINGS.map_spring_limit,
         aggregate_limit=SETTINGS.map_aggregate_limit,
     )
     assert "<img src=x" not in page.html
@@ -85,6 +88,7 @@ def test_legend_is_on_the_page(node_facts: NodeFacts) -> None:
         city_view(node_facts),
         title="全市",
         physics_limit=SETTINGS.map_physics_limit,
+        spring_limit=SETTINGS.map_spring_limit,
         aggregate_limit=SETTINGS.map_aggregate_limit,
     ).html
     for label in (
@@ -120,6 +124,7 @@ def test_node_counts_per_view(
         build(node_facts),
         title="t",
         physics_limit=SETTINGS.map_physics_limit,
+        spring_limit=SETTINGS.map_spring_limit,
         aggregate_limit=SETTINGS.map_aggregate_limit,
     )
     data = _data(page)
@@ -135,6 +140,7 @@ def test_encoding(node_facts: NodeFacts) -> None:
                 city_view(node_facts),
                 title="t",
                 physics_limit=SETTINGS.map_physics_limit,
+                spring_limit=SETTINGS.map_spring_limit,
                 aggregate_limit=SETTINGS.map_aggregate_limit,
             )
         )["nodes"]
@@ -152,6 +158,7 @@ def test_encoding(node_facts: NodeFacts) -> None:
                 city_view(node_facts),
                 title="t",
                 physics_limit=SETTINGS.map_physics_limit,
+                spring_limit=SETTINGS.map_spring_limit,
                 aggregate_limit=SETTINGS.map_aggregate_limit,
             )
         )["edges"]
@@ -161,12 +168,16 @@ def test_encoding(node_facts: NodeFacts) -> None:
 
 
 def test_big_views_get_server_positions_then_an_overview(node_facts: NodeFacts) -> None:
-    laid = render_map(
-        city_view(node_facts), title="t", physics_limit=3, aggregate_limit=SETTINGS.map_aggregate_limit
-    )
+    spring = render_map(city_view(node_facts), title="t", physics_limit=3, spring_limit=5, aggregate_limit=9)
+    assert spring.mode == "spring"
+    assert all("x" in n and n["physics"] is False for n in _data(spring)["nodes"])
+    assert '"physics": {"enabled": false' in spring.html
+    laid = render_map(city_view(node_facts), title="t", physics_limit=3, spring_limit=3, aggregate_limit=9)
     assert laid.mode == "layout"
     assert all("x" in n and n["physics"] is False for n in _data(laid)["nodes"])
-    overview = render_map(city_view(node_facts), title="t", physics_limit=2, aggregate_limit=4)
+    overview = render_map(
+        city_view(node_facts), title="t", physics_limit=2, spring_limit=2, aggregate_limit=4
+    )
     assert overview.mode == "aggregate"
     assert "按县市区/地区和产业链汇总显示" in overview.html
     urls = [n["url"] for n in _data(overview)["nodes"]]

@@ -6,6 +6,8 @@ non-critical), E1 → P1. E2 runs at 60 %.
 
 from __future__ import annotations
 
+import math
+import statistics
 from pathlib import Path
 
 import networkx as nx
@@ -15,7 +17,7 @@ from chain_graph.errors import NotFoundError
 from chain_graph.graph import build_graph
 from ingest.loader import read_directory
 from tests.defaults import SETTINGS
-from viz.layout import aggregate, layered_positions
+from viz.layout import aggregate, layered_positions, spring_positions
 from viz.views import NodeFacts, city_view, facts, impact_view, scenario_view, upstream_view
 
 
@@ -108,6 +110,25 @@ def test_a_cycle_shares_one_tier() -> None:
         view.nodes[node].update(chain="", name=node)
     x = {node: xy[0] for node, xy in layered_positions(view).items()}
     assert x["A"] == x["B"] < x["C"]
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 40])
+def test_spring_positions_are_seeded_and_spread(size: int) -> None:
+    star = nx.DiGraph([(f"S{k}", "E") for k in range(size - 1)])
+    star.add_nodes_from(["E"] if size else [])
+    first, again = spring_positions(star), spring_positions(star)
+    assert first == again  # the same picture on every load
+    assert sorted(first) == sorted(star.nodes)
+    if size >= 2:
+        xy = list(first.values())
+        gaps = sorted(min(math.dist(a, b) for b in xy if b is not a) for a in xy)
+        assert statistics.median(gaps) == pytest.approx(60.0, abs=0.2)  # the spacing
+
+
+def test_spring_positions_keep_linked_nodes_closer() -> None:
+    chain = nx.DiGraph([("A", "B"), ("B", "C"), ("C", "D"), ("D", "E"), ("E", "F")])
+    pos = spring_positions(chain)
+    assert math.dist(pos["A"], pos["B"]) < math.dist(pos["A"], pos["F"])
 
 
 def test_aggregate_groups_by_place_chain_and_kind(node_facts: NodeFacts) -> None:
