@@ -95,9 +95,7 @@ def city_map(
     by value, else by groups) instead of their state; a grouped overview keeps the states.
     """
     county = vis.county or county
-    area = (region_name(county) or county) if county else ""
-    title = "产业链图" + (f"：{chain}" if chain else "") + (f"（{area}）" if area else "")
-    title += "·本地配套率" if colour == "local" else ""
+    title = _area_title(snap, county=county, chain=chain) + ("·本地配套率" if colour == "local" else "")
 
     def build() -> MapPage:
         view = city_view(
@@ -111,6 +109,13 @@ def city_map(
         return _render(snap, _within(snap, vis, view), title=title, assets=assets, link=link, note=note)
 
     return _cached(snap, ("city", chain, county, colour, vis.key), assets, build)
+
+
+def _area_title(snap: Snapshot, *, county: str | None, chain: str | None) -> str:
+    """Return a city map's title by names: "鹤城区产业链图", "怀化市·装备制造产业链图"."""
+    home = snap.settings.home_adcode
+    area = (region_name(county) or f"县市区 {county}") if county else (region_name(home) or "全市")
+    return f"{area}{'·' + chain if chain else ''}产业链图"
 
 
 def _local_shares(snap: Snapshot) -> dict[str, float]:

@@ -27,6 +27,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pyvis.network import Network
 
 from chain_graph.labels import KIND_LABELS, NODE_STATUS_LABELS, SCOPE_LABELS
+from chain_graph.regions import region_name
 from viz.layout import aggregate, layered_positions, spring_positions
 
 __all__ = ["LEGEND", "LOCAL_SHARE_BINS", "SUBSTITUTE_COLOURS", "MapPage", "render_map", "vis_assets"]
@@ -168,6 +169,9 @@ def _network(
             "scope": data["scope"],
             "chain": data.get("chain", ""),
             "county": data.get("county") or data.get("region", ""),
+            # What the county filter matches: the adcode where there is one (two counties of
+            # one name are two places), else the group's region (湖北省).
+            "place": data.get("adcode") or data.get("county_code") or data.get("region", ""),
         }
         if data.get("focus"):
             options["borderWidth"] = 6
@@ -229,6 +233,45 @@ def _network(
     return net
 
 
+def _places(nodes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Return the county filter's choices, ``(value, name)``: the home city's counties first.
+
+    Home counties (of the nodes in scope ``local``) by adcode, then every other county by
+    adcode (named with its city), then the groups named by region only (an overview's
+    provinces), by name.
+
+    Examples
+    --------
+    >>> _places([
+    ...     {"place": "450305", "county": "七星区", "scope": "out_of_province"},
+    ...     {"place": "431226", "county": "麻阳苗族自治县", "scope": "local"},
+    ...     {"place": "湖北省", "county": "湖北省", "scope": "out_of_province"},
+    ...     {"place": "431202", "county": "鹤城区", "scope": "local"},
+    ...     {"place": "", "county": "", "scope": "unknown"},
+    ... ])
+    [('431202', '鹤城区'), ('431226', '麻阳苗族自治县'), ('450305', '桂林市七星区'), ('湖北省', '湖北省')]
+    """
+    names = {str(n["place"]): str(n["county"] or n["place"]) for n in nodes if n.get("place")}
+    home = {str(n["place"]) for n in nodes if n.get("place") and n["scope"] == "local"}
+    for place in names.keys() - home:  # 鼓楼区 is in four cities: say which
+        city = region_name(place[:4] + "00") if place.isdigit() and len(place) == 6 else ""
+        if city and city != names[place] and not place.endswith("00"):
+            names[place] = city + names[place]
+
+    def order(place: str) -> tuple[int, str]:
+        if not place.isdigit():
+            return (2, names[place])
+        return (0 if place in home else 1, place)
+
+    return [(place, names[place]) for place in sorted(names, key=order)]
+
+
+def _place_groups(places: list[tuple[str, str]], *, home: int) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Split the county filter's choices into 本市 (the first ``home``) and 其他地区 (no empty group)."""
+    groups = [("本市县市区", places[:home]), ("其他地区", places[home:])]
+    return [(label, members) for label, members in groups if members]
+
+
 def _json_for_script(value: object) -> str:
     """JSON safe inside ``<script>``: no ``</script>``, no ``<!--``, no ``&`` entities."""
     text = json.dumps(value, ensure_ascii=False, allow_nan=False)
@@ -287,7 +330,12 @@ def render_map(
         positions = layered_positions(drawn)
     net = _network(drawn, positions=positions, link=link, aggregated=mode == "aggregate")
     nodes, edges = net.nodes, net.edges
-    facets = {key: sorted({str(n[key]) for n in nodes if n.get(key)}) for key in ("chain", "county")}
+    places = _places(nodes)
+    home = len({str(n["place"]) for n in nodes if n.get("place") and n["scope"] == "local"})
+    facets = {
+        "chain": sorted({str(n["chain"]) for n in nodes if n.get("chain")}),
+        "place": _place_groups(places, home=home),
+    }
     options = {
         "physics": {
             "enabled": mode == "physics" or (mode == "aggregate" and positions is None),

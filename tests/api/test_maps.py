@@ -52,3 +52,15 @@ def test_scenario_difference_map(client: TestClient, tokens: dict[str, str]) -> 
     assert "芷江乙食品有限公司" not in page.text
     assert client.get("/maps/scenario?stop=NOPE", headers=headers).status_code == 404
     assert client.get("/maps/scenario?stop_region=abc", headers=headers).status_code == 422
+
+
+def test_titles_name_the_place(client: TestClient, tokens: dict[str, str]) -> None:
+    headers = auth(tokens["admin"])
+    assert "<title>怀化市产业链图</title>" in client.get("/maps/city", headers=headers).text
+    county = client.get("/maps/city?county=431202", headers=headers).text
+    assert "<h1>鹤城区产业链图</h1>" in county
+    assert "431202产业链图" not in county
+    chain = client.get("/maps/city", params={"chain": "装备制造"}, headers=headers).text
+    assert "<h1>怀化市·装备制造产业链图</h1>" in chain
+    own = client.get("/maps/city", headers=auth(tokens["zhijiang"])).text
+    assert "<h1>芷江侗族自治县产业链图</h1>" in own

@@ -199,3 +199,17 @@ def test_map_command_writes_a_utf8_file(canonical_dir: Path, tmp_path: Path) -> 
     missing = CliRunner().invoke(app, ["map", str(canonical_dir), "--view", "upstream", "-o", str(out)])
     assert missing.exit_code == 2
     assert "需要 --id" in missing.output
+
+
+def test_the_county_filter_lists_home_counties_first_by_adcode_with_names(node_facts: NodeFacts) -> None:
+    page = render_map(city_view(node_facts), title="t", physics_limit=9, spring_limit=9, aggregate_limit=9)
+    choices = re.search(r'<select id="f-place">(.*?)</select>', page.html, re.S)
+    assert choices
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', choices.group(1))
+    options = {label: re.findall(r'<option value="(\d+)">([^<]+)</option>', body) for label, body in groups}
+    assert options == {
+        "本市县市区": [("431202", "鹤城区"), ("431228", "芷江侗族自治县")],
+        "其他地区": [("420106", "武汉市武昌区"), ("430111", "长沙市雨花区")],
+    }
+    nodes = {n["id"]: n for n in _data(page)["nodes"]}
+    assert (nodes["E2"]["place"], nodes["S1"]["place"]) == ("431228", "430111")
