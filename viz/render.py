@@ -30,7 +30,16 @@ from chain_graph.labels import KIND_LABELS, NODE_STATUS_LABELS, SCOPE_LABELS
 from chain_graph.regions import region_name
 from viz.layout import aggregate, layered_positions, spring_positions
 
-__all__ = ["LEGEND", "LOCAL_SHARE_BINS", "SUBSTITUTE_COLOURS", "MapPage", "render_map", "vis_assets"]
+__all__ = [
+    "LEGEND",
+    "LOCAL_SHARE_BINS",
+    "NAV_END",
+    "NAV_START",
+    "SUBSTITUTE_COLOURS",
+    "MapPage",
+    "render_map",
+    "vis_assets",
+]
 
 STATUS_COLOURS = {"normal": "#0072B2", "partial": "#E69F00", "stopped": "#D55E00", "starved": "#CC79A7"}
 SHAPES = {"enterprise": "dot", "project": "square", "supplier": "triangle", "material": "diamond"}
@@ -61,6 +70,8 @@ NO_SHARE = "#d9d9d9"
 GAP_BORDER = "#b2182b"
 
 
+NAV_START, NAV_END = "<!--console-frame-->", "<!--/console-frame-->"
+"""Where a served map page's top bar is (:meth:`MapPage.framed`)."""
 Mode = Literal["physics", "spring", "layout", "aggregate"]
 """How a map is laid out: physics in the browser (small), a force layout computed here
 (mid-sized), tiers computed here (large), or a grouped overview."""
@@ -74,6 +85,16 @@ class MapPage:
     nodes: int
     edges: int
     mode: Mode
+
+    def framed(self, frame: str) -> str:
+        """Return the page with ``frame`` (HTML: the console's menu and a way back) in its top bar.
+
+        The page is cached per data version and visibility, the frame is the caller's own
+        (name, menu, form key), so it is put in per request, in place of the standalone
+        file's bar (a link back to the console, or nothing).
+        """
+        head, rest = self.html.split(NAV_START, 1)
+        return head + NAV_START + frame + rest[rest.index(NAV_END) :]
 
 
 def vis_assets() -> Path:
@@ -357,6 +378,9 @@ def render_map(
         title=title,
         note=note,
         mode=mode,
+        link=link,
+        nav_start=NAV_START,
+        nav_end=NAV_END,
         legend=LEGEND,
         by_local=view.graph.get("colour") == "local",
         local_bins=LOCAL_SHARE_BINS,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import auth
@@ -64,3 +66,32 @@ def test_titles_name_the_place(client: TestClient, tokens: dict[str, str]) -> No
     assert "<h1>怀化市·装备制造产业链图</h1>" in chain
     own = client.get("/maps/city", headers=auth(tokens["zhijiang"])).text
     assert "<h1>芷江侗族自治县产业链图</h1>" in own
+
+
+def test_map_pages_carry_the_console_menu_and_a_way_back(client: TestClient, tokens: dict[str, str]) -> None:
+    client.post("/console/login", data={"token": tokens["admin"]})
+    dashboard = client.get("/console/").text
+    menu = re.search(r"<nav>.*?</nav>", dashboard, re.S)
+    assert menu
+    for path in (
+        "/maps/city",
+        "/maps/upstream/P1",
+        "/maps/impact/S1",
+        "/maps/scenario?stop=S2",
+        "/maps/gaps",
+    ):
+        page = client.get(path).text
+        assert menu.group(0) in page, path  # the same menu as every console page
+        assert '<a class="back" href="/console/">← 返回控制台</a>' in page, path
+        assert 'id="download-png"' in page
+        assert 'id="download-svg"' in page
+    linked = client.get("/maps/impact/S1", headers={"referer": "http://testserver/console/firms/S1"}).text
+    assert '<a class="back" href="/console/firms/S1">← 返回上一页</a>' in linked
+    elsewhere = client.get("/maps/impact/S1", headers={"referer": "http://evil.example/console/x"}).text
+    assert '<a class="back" href="/console/">← 返回控制台</a>' in elsewhere
+
+
+def test_a_county_menu_leaves_out_the_city_documents(client: TestClient, tokens: dict[str, str]) -> None:
+    page = client.get("/maps/city", headers=auth(tokens["zhijiang"])).text
+    assert 'href="/console/whatif"' in page
+    assert 'href="/console/coordination"' not in page

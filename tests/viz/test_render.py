@@ -46,7 +46,8 @@ def test_served_page_names_no_other_host(node_facts: NodeFacts) -> None:
         spring_limit=SETTINGS.map_spring_limit,
         aggregate_limit=SETTINGS.map_aggregate_limit,
     )
-    assert not re.search(r"https?://", page.html)
+    # The one address on the page is the SVG namespace of the SVG download, a name, not a host:
+    assert re.findall(r"https?://[^\s\"'<>]*", page.html) == ["http://www.w3.org/2000/svg"]
     assert '<script src="/static/vis/vis-network.min.js"></script>' in page.html
 
 
@@ -213,3 +214,20 @@ def test_the_county_filter_lists_home_counties_first_by_adcode_with_names(node_f
     }
     nodes = {n["id"]: n for n in _data(page)["nodes"]}
     assert (nodes["E2"]["place"], nodes["S1"]["place"]) == ("431228", "430111")
+
+
+@pytest.mark.parametrize("link", [None, "http://console.example/"])
+def test_a_standalone_file_links_back_to_the_console_only_when_told(
+    node_facts: NodeFacts, link: str | None
+) -> None:
+    page = render_map(
+        city_view(node_facts), title="t", link=link, physics_limit=9, spring_limit=9, aggregate_limit=9
+    )
+    bar = re.search(r'<div id="console-bar">(.*?)</div>', page.html)
+    assert bar
+    assert ("<nav>" in bar.group(1), "← 返回控制台" in bar.group(1)) == (False, link is not None)
+    if link:
+        assert f'href="{link}console/"' in bar.group(1)
+    framed = page.framed("<nav>menu</nav>")
+    assert "<nav>menu</nav>" in framed
+    assert "返回控制台" not in framed
