@@ -31,6 +31,7 @@ from chain_graph.regions import region_name
 from viz.layout import aggregate, layered_positions, spring_positions
 
 __all__ = [
+    "CHANGE_COLOURS",
     "LEGEND",
     "LOCAL_SHARE_BINS",
     "NAV_END",
@@ -65,6 +66,29 @@ LOCAL_SHARE_BINS = (
     (1.01, "#2c7bb6", "80% 及以上"),
 )
 """Colours of the local-share map (diverging, colour-blind safe): upper bound, colour, label."""
+CHANGE_COLOURS = {
+    "restored": ("#009E73", "恢复正常"),
+    "improved": ("#9fd8b9", "好转（仍受阻）"),
+    "newly_blocked": ("#D55E00", "新增受阻（停产、部分停产或断供）"),
+    "worsened": ("#E69F00", "恶化"),
+    "unchanged": ("#bdbdbd", "状态未变"),
+}
+"""Colour of a node in a scenario map, by what the scenario did to it, and its legend."""
+MOVE_EDGES = {
+    "substitute": {
+        "color": {"color": "#009E73", "opacity": 1.0},
+        "dashes": [10, 6],
+        "width": 3.5,
+        "label": "替代",
+    },
+    "removed": {
+        "color": {"color": "#D55E00", "opacity": 0.9},
+        "dashes": [2, 5],
+        "width": 2.5,
+        "label": "已替代",
+    },
+}
+"""How a substitution is drawn: the new link (替代) and the old one it replaces."""
 NO_SHARE = "#d9d9d9"
 """A node without a local share (a supplier, or a buyer without links)."""
 GAP_BORDER = "#b2182b"
@@ -178,6 +202,8 @@ def _network(
         border, width, dashed = SCOPE_BORDERS[data["scope"]]
         status = data["status"]
         fill = _local_colour(data.get("local_share")) if by_local else STATUS_COLOURS[status]
+        if view.graph.get("colour") == "change":
+            fill = CHANGE_COLOURS[data["change"]][0]
         if data["kind"] == "material":
             fill, border, width, dashed = "#ffffff", GAP_BORDER, 3, False
         options: dict[str, Any] = {
@@ -230,15 +256,19 @@ def _network(
             if "links" not in data
             else 1 + min(data["links"], 40) / 4
         )
-        net.add_edge(
-            s,
-            d,
-            width=width,
-            dashes=not data["critical"],
-            title=_edge_tooltip(data),
-            arrows="to",
-            color={"color": "#7f7f7f", "opacity": 0.6},
-        )
+        drawn: dict[str, Any] = {
+            "width": width,
+            "dashes": not data["critical"],
+            "title": _edge_tooltip(data),
+            "color": {"color": "#7f7f7f", "opacity": 0.6},
+        }
+        if data.get("change") == "substitute":
+            drawn |= MOVE_EDGES["substitute"]
+            drawn["title"] = f"替代：{data['material']}（原由 {data['replaces']} 供应）"
+        elif data.get("change") == "removed":
+            drawn |= MOVE_EDGES["removed"]
+            drawn["title"] = f"已被替代的原供应：{data['material']}"
+        net.add_edge(s, d, arrows="to", **drawn)
     for e in view.graph.get("substitute_edges", []):
         if e["from"] in view and e["to"] in view:
             net.add_edge(
@@ -303,6 +333,7 @@ def render_map(
     view: nx.DiGraph,
     *,
     title: str,
+    subtitle: str = "",
     assets: Literal["inline", "served"] = "inline",
     link: str | None = "/",
     physics_limit: int,
@@ -318,6 +349,8 @@ def render_map(
         From :mod:`viz.views`.
     title
         Page heading.
+    subtitle
+        A line beside it (a scenario's totals before → after).
     assets
         ``inline``: vis-network inside the page (a standalone file); ``served``: loaded from
         ``/static/vis/`` of the console.
@@ -376,8 +409,12 @@ def render_map(
     directory = vis_assets()
     html = env.get_template("map.html").render(
         title=title,
+        subtitle=subtitle,
         note=note,
         mode=mode,
+        by_change=view.graph.get("colour") == "change",
+        change_colours=CHANGE_COLOURS,
+        moves=any(d.get("change") for _, _, d in view.edges(data=True)),
         link=link,
         nav_start=NAV_START,
         nav_end=NAV_END,

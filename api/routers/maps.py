@@ -126,4 +126,6 @@ def scenario(
         )
     except ValueError as error:
         raise ConfigError(f"情景参数有误：{error}") from None
-    return _page(request, state, user, maps.scenario_map(state.snapshot(), user.visibility, what))
+    snap = state.snapshot()
+    outcome = state.what_if(snap, user.visibility, what)  # 503 when busy, 504 when too slow
+    return _page(request, state, user, maps.scenario_map(snap, user.visibility, what, outcome=outcome))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -95,3 +97,35 @@ def test_a_county_menu_leaves_out_the_city_documents(client: TestClient, tokens:
     page = client.get("/maps/city", headers=auth(tokens["zhijiang"])).text
     assert 'href="/console/whatif"' in page
     assert 'href="/console/coordination"' not in page
+
+
+def test_scenario_map_colours_what_changed_and_shows_the_totals(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    headers = auth(tokens["admin"])
+    restored = client.get("/maps/scenario?restore=S1", headers=headers).text
+    # S1 restored: E1 and P1 run again; 万元 at risk before → after, as on the what-if page
+    whatif = client.post("/analysis/scenarios", json={"restore": ["S1"]}, headers=headers).json()
+    before, after = whatif["summary_before"]["value_at_risk"], whatif["summary_after"]["value_at_risk"]
+    assert before > after
+    assert f"风险产值和投资 {before:,.0f} → {after:,.0f} 万元" in restored
+    assert "情景影响（颜色）" in restored
+    nodes = {n["id"]: n for n in _data(restored)["nodes"]}
+    assert nodes["E1"]["color"]["background"] == "#009E73"  # restored: green
+    moved = client.get(
+        "/maps/scenario",
+        params={"sub_buyer": "E1", "sub_material": "钢材", "sub_from": "S1", "sub_to": "S2"},
+        headers=headers,
+    ).text
+    edges = {(e["from"], e["to"]): e for e in _data(moved)["edges"]}
+    assert edges["S2", "E1"]["label"] == "替代"  # drawn from the new supplier, dashed
+    assert edges["S2", "E1"]["dashes"] == [10, 6]
+    assert edges["S1", "E1"]["label"] == "已替代"  # the old link, shown as removed
+    assert "替代供应" in moved
+
+
+def _data(html: str) -> dict[str, list[dict[str, Any]]]:
+    match = re.search(r'<script id="map-data" type="application/json">(.*?)</script>', html, re.S)
+    assert match
+    loaded: dict[str, list[dict[str, Any]]] = json.loads(match.group(1))
+    return loaded

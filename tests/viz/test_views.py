@@ -82,15 +82,34 @@ def test_scenario_view_holds_what_moved(node_facts: NodeFacts) -> None:
     g = node_facts.graph
     capacity = g.capacity.copy()
     capacity[node_facts.position("S2")] = 0.0
-    after = g.with_capacity(capacity)
-    status = facts(after, home_adcode="431200", threshold=0.9).status
-    view = scenario_view(node_facts, after.base_availability, status=status, changed=["S2"])
+    after = facts(g.with_capacity(capacity), home_adcode="431200", threshold=0.9)
+    view = scenario_view(node_facts, after, changed=["S2"])
     # S2 stops: E1 loses its other 40 % of steel (0.4 → 0), P1 follows; E2's chips are not critical.
     assert sorted(view.nodes) == ["E1", "P1", "S2"]
     assert view.nodes["E1"]["after"] == pytest.approx(0.0)
     # drawn as the scenario leaves them (S2 was normal before), the state before kept for the tooltip
     assert (view.nodes["S2"]["status"], view.nodes["S2"]["status_before"]) == ("stopped", "normal")
     assert view.nodes["S2"]["after_label"] == "情景后"
+    assert {n: d["change"] for n, d in view.nodes(data=True)} == {
+        "S2": "newly_blocked",  # normal → stopped
+        "E1": "worsened",  # starved before and after, 0.4 → 0
+        "P1": "worsened",
+    }
+
+
+def test_a_substitution_is_drawn_from_the_new_supplier(node_facts: NodeFacts) -> None:
+    from chain_graph.scenarios import Scenario, apply_scenario
+
+    # E1's steel from S1 (stopped) moves to S2 (which already sells E1 the other 40 % of steel).
+    move = {"buyer": "E1", "material": "钢材", "from": "S1", "to": "S2"}
+    graph = apply_scenario(node_facts.graph, Scenario(substitute=[move]))
+    after = facts(graph, home_adcode="431200", threshold=0.9)
+    view = scenario_view(node_facts, after, moves=[("E1", "钢材", "S1", "S2")])
+    assert view.edges["S1", "E1"]["change"] == "removed"  # S1 sells E1 nothing else
+    assert view.edges["S2", "E1"]["change"] == "substitute"
+    assert view.edges["S2", "E1"]["replaces"] == "长沙丙钢材有限公司"
+    assert view.nodes["E1"]["change"] == "restored"  # starved at 0.4 → all its steel from S2: normal
+    assert view.nodes["P1"]["change"] == "restored"
 
 
 def test_unknown_node(node_facts: NodeFacts) -> None:
