@@ -9,7 +9,7 @@ options and visibility; the command line renders a standalone file.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import networkx as nx
 import pandas as pd
@@ -37,14 +37,23 @@ Colour = Literal["status", "local"]
 
 
 def _render(
-    snap: Snapshot, view: nx.DiGraph, *, title: str, assets: Assets, link: str | None, note: str = ""
+    snap: Snapshot,
+    view: nx.DiGraph,
+    *,
+    title: str,
+    assets: Assets,
+    link: str | None,
+    note: str = "",
+    subtitle: str = "",
 ) -> MapPage:
     return render_map(
         view,
         title=title,
+        subtitle=subtitle,
         assets=assets,
         link=link,
         physics_limit=snap.settings.map_physics_limit,
+        spring_limit=snap.settings.map_spring_limit,
         aggregate_limit=snap.settings.map_aggregate_limit,
         note=note,
     )
@@ -94,9 +103,7 @@ def city_map(
     by value, else by groups) instead of their state; a grouped overview keeps the states.
     """
     county = vis.county or county
-    area = (region_name(county) or county) if county else ""
-    title = "产业链图" + (f"：{chain}" if chain else "") + (f"（{area}）" if area else "")
-    title += "·本地配套率" if colour == "local" else ""
+    title = _area_title(snap, county=county, chain=chain) + ("·本地配套率" if colour == "local" else "")
 
     def build() -> MapPage:
         view = city_view(
@@ -110,6 +117,13 @@ def city_map(
         return _render(snap, _within(snap, vis, view), title=title, assets=assets, link=link, note=note)
 
     return _cached(snap, ("city", chain, county, colour, vis.key), assets, build)
+
+
+def _area_title(snap: Snapshot, *, county: str | None, chain: str | None) -> str:
+    """Return a city map's title by names: "鹤城区产业链图", "怀化市·装备制造产业链图"."""
+    home = snap.settings.home_adcode
+    area = (region_name(county) or f"县市区 {county}") if county else (region_name(home) or "全市")
+    return f"{area}{'·' + chain if chain else ''}产业链图"
 
 
 def _local_shares(snap: Snapshot) -> dict[str, float]:
@@ -172,21 +186,35 @@ def impact_map(
     return _cached(snap, ("impact", node_id, vis.key), assets, build)
 
 
-def scenario_map(snap: Snapshot, vis: Visibility, scenario: Scenario) -> MapPage:
-    """Return the nodes a what-if changes, before and after (not cached: scenarios are many)."""
+def scenario_map(snap: Snapshot, vis: Visibility, scenario: Scenario, *, outcome: dict[str, Any]) -> MapPage:
+    """Return the nodes a what-if changes, coloured by what it did to them, with the totals before and after.
+
+    ``outcome`` is the what-if's result (:func:`application.scenarios.what_if`, which
+    checks the scenario against ``vis``), run by the caller within its time limit. Not
+    cached: scenarios are many.
+    """
     from application.scenarios import check_scenario
 
     check_scenario(snap, vis, scenario)
+    result = outcome
     graph = apply_scenario(snap.graph, scenario)
     settings = snap.settings
-    status = facts(graph, home_adcode=settings.home_adcode, threshold=settings.blocked_threshold).status
-    changed = [*scenario.stop, *scenario.restore, *scenario.capacity, *(m.buyer for m in scenario.substitute)]
-    view = scenario_view(snap.facts, graph.base_availability, status=status, changed=changed)
+    after = facts(graph, home_adcode=settings.home_adcode, threshold=settings.blocked_threshold)
+    changed = [*scenario.stop, *scenario.restore, *scenario.capacity]
+    moves = [(m.buyer, m.material, m.from_, m.to) for m in scenario.substitute]
+    view = scenario_view(snap.facts, after, changed=changed, moves=moves)
+    before, now = result["summary_before"], result["summary_after"]
+    totals = (
+        f"风险产值和投资 {before['value_at_risk']:,.0f} → {now['value_at_risk']:,.0f} 万元　"
+        f"受阻配套企业 {before['blocked']} → {now['blocked']} 家"
+    )
     return _render(
         snap,
         _within(snap, vis, view),
         title="情景推演：可用度变化",
+        subtitle=totals,
         assets="served",
         link="/",
-        note="颜色为情景后的状态；悬停查看每个节点情景前后的状态和可用度。",
+        note="颜色为情景对节点的影响（情景后的状态）；悬停查看每个节点情景前后的状态和可用度。"
+        + ("绿色长虚线为替代后的供应，红色点线为被替代的原供应。" if moves else ""),
     )

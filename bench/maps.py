@@ -8,7 +8,13 @@ bigger set (``--big national``): the grouped overview. Each view is timed from t
 validated ledgers (pickled by the analysis benchmark) to the finished HTML: graph, facts,
 view, rendering. Usage::
 
-    python bench/maps.py [--big national] [--repeat 3]
+    python bench/maps.py [--big national] [--repeat 3] [--browser 5]
+
+``--browser N`` also opens the demo's busiest county map (:func:`application.demo.busiest_county`)
+N times in headless Chromium (a standalone file) and reports the median time from navigation
+to ``window.chainGraphReady`` (the network drawn, and stabilised where physics runs): as the
+console draws it now (force layout on the server, physics off) and as it did before (physics
+in the browser up to 1,500 nodes).
 """
 
 from __future__ import annotations
@@ -93,30 +99,35 @@ def _views(ledgers: LedgerTables, repeat: int) -> dict[str, dict[str, Any]]:
             city_view(node_facts, aggregate_limit=SETTINGS.map_aggregate_limit),
             title="city",
             physics_limit=SETTINGS.map_physics_limit,
+            spring_limit=SETTINGS.map_spring_limit,
             aggregate_limit=SETTINGS.map_aggregate_limit,
         ),
         "chain": lambda: render_map(
             city_view(node_facts, chain=chain, aggregate_limit=SETTINGS.map_aggregate_limit),
             title="chain",
             physics_limit=SETTINGS.map_physics_limit,
+            spring_limit=SETTINGS.map_spring_limit,
             aggregate_limit=SETTINGS.map_aggregate_limit,
         ),
         "county": lambda: render_map(
             city_view(node_facts, county=county, aggregate_limit=SETTINGS.map_aggregate_limit),
             title="c",
             physics_limit=SETTINGS.map_physics_limit,
+            spring_limit=SETTINGS.map_spring_limit,
             aggregate_limit=SETTINGS.map_aggregate_limit,
         ),
         "upstream": lambda: render_map(
             upstream_view(node_facts, str(enterprise), depth=3),
             title="up",
             physics_limit=SETTINGS.map_physics_limit,
+            spring_limit=SETTINGS.map_spring_limit,
             aggregate_limit=SETTINGS.map_aggregate_limit,
         ),
         "impact": lambda: render_map(
             impact_view(node_facts, str(blocked[0])),
             title="impact",
             physics_limit=SETTINGS.map_physics_limit,
+            spring_limit=SETTINGS.map_spring_limit,
             aggregate_limit=SETTINGS.map_aggregate_limit,
         ),
     }
@@ -157,10 +168,60 @@ def _regions(ledgers: LedgerTables, repeat: int) -> dict[str, dict[str, Any]]:
     }
 
 
+def _time_to_interactive(ledgers: LedgerTables, repeat: int) -> dict[str, dict[str, Any]]:
+    """Median seconds from navigation to ``window.chainGraphReady`` of the busiest county's map."""
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    from application.demo import busiest_county
+    from application.workspace import Snapshot
+
+    snap = Snapshot(version=1, ledgers=ledgers, settings=SETTINGS)
+    county = busiest_county(snap)
+    view = city_view(snap.facts, county=county, aggregate_limit=SETTINGS.map_aggregate_limit)
+    limits = {
+        "now": (SETTINGS.map_physics_limit, SETTINGS.map_spring_limit),
+        "before (physics to 1,500)": (1500, 1500),
+    }
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+        for name, (physics, spring) in limits.items():
+            drawn = render_map(
+                view,
+                title=county,
+                link=None,
+                physics_limit=physics,
+                spring_limit=spring,
+                aggregate_limit=SETTINGS.map_aggregate_limit,
+            )
+            path = Path(folder) / f"{len(results)}.html"
+            path.write_text(drawn.html, encoding="utf-8")
+            times = []
+            for _ in range(repeat + 1):  # the first load warms the browser up: not counted
+                started = time.perf_counter()
+                page.goto(path.as_uri())
+                page.wait_for_function("window.chainGraphReady === true", timeout=60_000)
+                times.append(time.perf_counter() - started)
+            results[name] = {
+                "seconds": statistics.median(times[1:]),
+                "nodes": drawn.nodes,
+                "mode": drawn.mode,
+                "county": county,
+            }
+        browser.close()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--big", default="")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--browser", type=int, default=0, help="loads of the county map in Chromium")
     args = parser.parse_args()
     report: dict[str, object] = {}
     for scale, repeat, only_overview in (("city", args.repeat, False), (args.big, 1, True)):
@@ -181,6 +242,7 @@ def main() -> None:
                 city_view(node_facts, aggregate_limit=SETTINGS.map_aggregate_limit),
                 title="overview",
                 physics_limit=SETTINGS.map_physics_limit,
+                spring_limit=SETTINGS.map_spring_limit,
                 aggregate_limit=SETTINGS.map_aggregate_limit,
             )
             results: dict[str, dict[str, Any]] = {
@@ -195,6 +257,13 @@ def main() -> None:
         else:
             results = _views(ledgers, repeat)
         report[scale] = {"pandas_read_seconds": baseline, "views": results, "peak_mib": peak_mib()}
+        if args.browser and not only_overview:
+            ready = _time_to_interactive(ledgers, args.browser)
+            report[scale]["county_time_to_interactive"] = ready  # type: ignore[index]
+            print(f"\ncounty map in Chromium, time to interactive (median of {args.browser} loads)")
+            print("| drawn | seconds | nodes | mode |\n|---|---:|---:|---|")
+            for name, figure in ready.items():
+                print(f"| {name} | {figure['seconds']:.2f} | {figure['nodes']} | {figure['mode']} |")
         print(f"\n{scale} (pandas read of the CSVs: {baseline:.2f} s)")
         print("| view | seconds | × read | nodes drawn | mode |\n|---|---:|---:|---:|---|")
         for name, figure in results.items():

@@ -94,7 +94,12 @@ class Settings(BaseSettings):
     )
     upload_limit_mb: float = Field(default=50.0, gt=0, description="Largest import upload (MB).")
     scenario_timeout_s: float = Field(default=30.0, gt=0, description="Time limit of a what-if (s).")
-    map_physics_limit: int = Field(default=1500, ge=1, description="Most nodes drawn with physics.")
+    map_physics_limit: int = Field(
+        default=150, ge=1, description="Most nodes laid out by physics in the browser (quick up to here)."
+    )
+    map_spring_limit: int = Field(
+        default=1500, ge=1, description="Most nodes laid out by a force layout on the server (physics off)."
+    )
     map_aggregate_limit: int = Field(default=5000, ge=1, description="Above: grouped overview map.")
     cookie_secure: bool = Field(
         default=False,

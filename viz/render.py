@@ -27,9 +27,20 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pyvis.network import Network
 
 from chain_graph.labels import KIND_LABELS, NODE_STATUS_LABELS, SCOPE_LABELS
-from viz.layout import aggregate, layered_positions
+from chain_graph.regions import region_name
+from viz.layout import aggregate, layered_positions, spring_positions
 
-__all__ = ["LEGEND", "LOCAL_SHARE_BINS", "SUBSTITUTE_COLOURS", "MapPage", "render_map", "vis_assets"]
+__all__ = [
+    "CHANGE_COLOURS",
+    "LEGEND",
+    "LOCAL_SHARE_BINS",
+    "NAV_END",
+    "NAV_START",
+    "SUBSTITUTE_COLOURS",
+    "MapPage",
+    "render_map",
+    "vis_assets",
+]
 
 STATUS_COLOURS = {"normal": "#0072B2", "partial": "#E69F00", "stopped": "#D55E00", "starved": "#CC79A7"}
 SHAPES = {"enterprise": "dot", "project": "square", "supplier": "triangle", "material": "diamond"}
@@ -55,9 +66,39 @@ LOCAL_SHARE_BINS = (
     (1.01, "#2c7bb6", "80% 及以上"),
 )
 """Colours of the local-share map (diverging, colour-blind safe): upper bound, colour, label."""
+CHANGE_COLOURS = {
+    "restored": ("#009E73", "恢复正常"),
+    "improved": ("#9fd8b9", "好转（仍受阻）"),
+    "newly_blocked": ("#D55E00", "新增受阻（停产、部分停产或断供）"),
+    "worsened": ("#E69F00", "恶化"),
+    "unchanged": ("#bdbdbd", "状态未变"),
+}
+"""Colour of a node in a scenario map, by what the scenario did to it, and its legend."""
+MOVE_EDGES = {
+    "substitute": {
+        "color": {"color": "#009E73", "opacity": 1.0},
+        "dashes": [10, 6],
+        "width": 3.5,
+        "label": "替代",
+    },
+    "removed": {
+        "color": {"color": "#D55E00", "opacity": 0.9},
+        "dashes": [2, 5],
+        "width": 2.5,
+        "label": "已替代",
+    },
+}
+"""How a substitution is drawn: the new link (替代) and the old one it replaces."""
 NO_SHARE = "#d9d9d9"
 """A node without a local share (a supplier, or a buyer without links)."""
 GAP_BORDER = "#b2182b"
+
+
+NAV_START, NAV_END = "<!--console-frame-->", "<!--/console-frame-->"
+"""Where a served map page's top bar is (:meth:`MapPage.framed`)."""
+Mode = Literal["physics", "spring", "layout", "aggregate"]
+"""How a map is laid out: physics in the browser (small), a force layout computed here
+(mid-sized), tiers computed here (large), or a grouped overview."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +108,17 @@ class MapPage:
     html: str
     nodes: int
     edges: int
-    mode: Literal["physics", "layout", "aggregate"]
+    mode: Mode
+
+    def framed(self, frame: str) -> str:
+        """Return the page with ``frame`` (HTML: the console's menu and a way back) in its top bar.
+
+        The page is cached per data version and visibility, the frame is the caller's own
+        (name, menu, form key), so it is put in per request, in place of the standalone
+        file's bar (a link back to the console, or nothing).
+        """
+        head, rest = self.html.split(NAV_START, 1)
+        return head + NAV_START + frame + rest[rest.index(NAV_END) :]
 
 
 def vis_assets() -> Path:
@@ -151,6 +202,8 @@ def _network(
         border, width, dashed = SCOPE_BORDERS[data["scope"]]
         status = data["status"]
         fill = _local_colour(data.get("local_share")) if by_local else STATUS_COLOURS[status]
+        if view.graph.get("colour") == "change":
+            fill = CHANGE_COLOURS[data["change"]][0]
         if data["kind"] == "material":
             fill, border, width, dashed = "#ffffff", GAP_BORDER, 3, False
         options: dict[str, Any] = {
@@ -163,6 +216,9 @@ def _network(
             "scope": data["scope"],
             "chain": data.get("chain", ""),
             "county": data.get("county") or data.get("region", ""),
+            # What the county filter matches: the adcode where there is one (two counties of
+            # one name are two places), else the group's region (湖北省).
+            "place": data.get("adcode") or data.get("county_code") or data.get("region", ""),
         }
         if data.get("focus"):
             options["borderWidth"] = 6
@@ -200,15 +256,19 @@ def _network(
             if "links" not in data
             else 1 + min(data["links"], 40) / 4
         )
-        net.add_edge(
-            s,
-            d,
-            width=width,
-            dashes=not data["critical"],
-            title=_edge_tooltip(data),
-            arrows="to",
-            color={"color": "#7f7f7f", "opacity": 0.6},
-        )
+        drawn: dict[str, Any] = {
+            "width": width,
+            "dashes": not data["critical"],
+            "title": _edge_tooltip(data),
+            "color": {"color": "#7f7f7f", "opacity": 0.6},
+        }
+        if data.get("change") == "substitute":
+            drawn |= MOVE_EDGES["substitute"]
+            drawn["title"] = f"替代：{data['material']}（原由 {data['replaces']} 供应）"
+        elif data.get("change") == "removed":
+            drawn |= MOVE_EDGES["removed"]
+            drawn["title"] = f"已被替代的原供应：{data['material']}"
+        net.add_edge(s, d, arrows="to", **drawn)
     for e in view.graph.get("substitute_edges", []):
         if e["from"] in view and e["to"] in view:
             net.add_edge(
@@ -224,6 +284,45 @@ def _network(
     return net
 
 
+def _places(nodes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Return the county filter's choices, ``(value, name)``: the home city's counties first.
+
+    Home counties (of the nodes in scope ``local``) by adcode, then every other county by
+    adcode (named with its city), then the groups named by region only (an overview's
+    provinces), by name.
+
+    Examples
+    --------
+    >>> _places([
+    ...     {"place": "450305", "county": "七星区", "scope": "out_of_province"},
+    ...     {"place": "431226", "county": "麻阳苗族自治县", "scope": "local"},
+    ...     {"place": "湖北省", "county": "湖北省", "scope": "out_of_province"},
+    ...     {"place": "431202", "county": "鹤城区", "scope": "local"},
+    ...     {"place": "", "county": "", "scope": "unknown"},
+    ... ])
+    [('431202', '鹤城区'), ('431226', '麻阳苗族自治县'), ('450305', '桂林市七星区'), ('湖北省', '湖北省')]
+    """
+    names = {str(n["place"]): str(n["county"] or n["place"]) for n in nodes if n.get("place")}
+    home = {str(n["place"]) for n in nodes if n.get("place") and n["scope"] == "local"}
+    for place in names.keys() - home:  # 鼓楼区 is in four cities: say which
+        city = region_name(place[:4] + "00") if place.isdigit() and len(place) == 6 else ""
+        if city and city != names[place] and not place.endswith("00"):
+            names[place] = city + names[place]
+
+    def order(place: str) -> tuple[int, str]:
+        if not place.isdigit():
+            return (2, names[place])
+        return (0 if place in home else 1, place)
+
+    return [(place, names[place]) for place in sorted(names, key=order)]
+
+
+def _place_groups(places: list[tuple[str, str]], *, home: int) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Split the county filter's choices into 本市 (the first ``home``) and 其他地区 (no empty group)."""
+    groups = [("本市县市区", places[:home]), ("其他地区", places[home:])]
+    return [(label, members) for label, members in groups if members]
+
+
 def _json_for_script(value: object) -> str:
     """JSON safe inside ``<script>``: no ``</script>``, no ``<!--``, no ``&`` entities."""
     text = json.dumps(value, ensure_ascii=False, allow_nan=False)
@@ -234,9 +333,11 @@ def render_map(
     view: nx.DiGraph,
     *,
     title: str,
+    subtitle: str = "",
     assets: Literal["inline", "served"] = "inline",
     link: str | None = "/",
     physics_limit: int,
+    spring_limit: int,
     aggregate_limit: int,
     note: str = "",
 ) -> MapPage:
@@ -248,24 +349,31 @@ def render_map(
         From :mod:`viz.views`.
     title
         Page heading.
+    subtitle
+        A line beside it (a scenario's totals before → after).
     assets
         ``inline``: vis-network inside the page (a standalone file); ``served``: loaded from
         ``/static/vis/`` of the console.
     link
         Prefix of the links a click opens (the console's base URL); ``None``: no links (a
         standalone file with no console to open).
-    physics_limit, aggregate_limit
-        The settings ``map_physics_limit`` and ``map_aggregate_limit``. Up to
-        ``physics_limit`` nodes: physics, stabilised then frozen; up to ``aggregate_limit``:
-        positions computed here, physics off; above: grouped overview.
+    physics_limit, spring_limit, aggregate_limit
+        The settings ``map_physics_limit``, ``map_spring_limit`` and ``map_aggregate_limit``.
+        Up to ``physics_limit`` nodes: physics in the browser, stabilised then frozen; up to
+        ``spring_limit``: a force layout computed here (:func:`~viz.layout.spring_positions`),
+        physics off, so the map is ready as soon as it is drawn; up to ``aggregate_limit``:
+        tiers computed here; above: grouped overview.
     """
-    mode: Literal["physics", "layout", "aggregate"]
+    mode: Mode
     source_nodes = int(view.graph.get("aggregated_from", view.number_of_nodes()))
     if "aggregated_from" in view.graph:  # already an overview (built from the arrays)
         mode, drawn = "aggregate", view
         positions = layered_positions(drawn)
     elif view.number_of_nodes() <= physics_limit:
         mode, drawn, positions = "physics", view, None
+    elif view.number_of_nodes() <= spring_limit:
+        mode, drawn = "spring", view
+        positions = spring_positions(view)
     elif view.number_of_nodes() <= aggregate_limit:
         mode, drawn = "layout", view
         positions = layered_positions(view)
@@ -276,7 +384,12 @@ def render_map(
         positions = layered_positions(drawn)
     net = _network(drawn, positions=positions, link=link, aggregated=mode == "aggregate")
     nodes, edges = net.nodes, net.edges
-    facets = {key: sorted({str(n[key]) for n in nodes if n.get(key)}) for key in ("chain", "county")}
+    places = _places(nodes)
+    home = len({str(n["place"]) for n in nodes if n.get("place") and n["scope"] == "local"})
+    facets = {
+        "chain": sorted({str(n["chain"]) for n in nodes if n.get("chain")}),
+        "place": _place_groups(places, home=home),
+    }
     options = {
         "physics": {
             "enabled": mode == "physics" or (mode == "aggregate" and positions is None),
@@ -296,8 +409,15 @@ def render_map(
     directory = vis_assets()
     html = env.get_template("map.html").render(
         title=title,
+        subtitle=subtitle,
         note=note,
         mode=mode,
+        by_change=view.graph.get("colour") == "change",
+        change_colours=CHANGE_COLOURS,
+        moves=any(d.get("change") for _, _, d in view.edges(data=True)),
+        link=link,
+        nav_start=NAV_START,
+        nav_end=NAV_END,
         legend=LEGEND,
         by_local=view.graph.get("colour") == "local",
         local_bins=LOCAL_SHARE_BINS,

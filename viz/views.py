@@ -370,14 +370,76 @@ def gap_view(f: NodeFacts, gaps: pd.DataFrame, *, top: int) -> nx.DiGraph:
 
 
 def scenario_view(
-    f: NodeFacts, after: np.ndarray, *, status: np.ndarray, changed: Iterable[str] = ()
+    f: NodeFacts,
+    after: NodeFacts,
+    *,
+    changed: Iterable[str] = (),
+    moves: Iterable[tuple[str, str, str, str]] = (),
 ) -> nx.DiGraph:
     """Return the nodes a scenario changes (availability moved by over 1e-9), before and after.
 
-    Nodes are drawn in ``status``, their state in the scenario (the facts of the scenario's
-    graph); the state before stays in ``status_before`` for the tooltip.
+    ``after`` are the facts of the scenario's graph (:func:`chain_graph.scenarios.apply_scenario`).
+    Nodes are drawn in their state in the scenario, ``status``, and coloured by what the
+    scenario did to them (``change``, ``view.graph["colour"] == "change"``): ``restored``
+    (blocked before, normal after), ``improved``, ``newly_blocked`` (normal before, not
+    after), ``worsened``, ``unchanged``; the state before stays in ``status_before``.
+
+    ``moves`` are the substitutions, ``(buyer, material, from, to)``: the new link from
+    ``to`` is drawn (``change="substitute"``), the old one from ``from`` stays as
+    ``change="removed"`` when ``from`` supplies the buyer nothing else.
     """
     g = f.graph
-    moved = set(np.flatnonzero(np.abs(after - g.base_availability) > 1e-9).tolist())
+    moves = list(moves)
+    a0, a1 = g.base_availability, after.graph.base_availability
+    moved = set(np.flatnonzero(np.abs(a1 - a0) > 1e-9).tolist())
     moved |= {f.position(node) for node in changed}
-    return _view(f, moved, after=after, status=status, after_label="情景后")
+    moved |= {f.position(node) for move in moves for node in (move[0], move[2], move[3])}
+    view = _view(f, moved, after=a1, status=after.status, after_label="情景后")
+    view.graph["colour"] = "change"
+    for data in view.nodes.values():
+        data["change"] = _change(data["status_before"], data["status"], data["availability"], data["after"])
+    src, dst = after.graph.ids[after.graph.src].astype(str), after.graph.ids[after.graph.dst].astype(str)
+    for buyer, material, old, new in moves:
+        if view.has_edge(old, buyer) and not np.any((src == old) & (dst == buyer)):
+            view.edges[old, buyer]["change"] = "removed"
+        share = float(after.graph.w[np.flatnonzero((src == new) & (dst == buyer))].max(initial=0.0))
+        if view.has_edge(new, buyer):  # the new supplier already sold the buyer something else
+            data = view.edges[new, buyer]
+            if material not in str(data["material"]).split("、"):
+                data["material"] = f"{data['material']}、{material}"
+            data["change"] = "substitute"
+        else:
+            view.add_edge(
+                new,
+                buyer,
+                material=material,
+                share=share,
+                critical=True,
+                stock_days=None,
+                change="substitute",
+            )
+        view.edges[new, buyer]["replaces"] = view.nodes[old]["name"]
+    return view
+
+
+def _change(before: str, after: str, was: float, now: float | None) -> str:
+    """Return what a scenario did to a node, from its state and availability before and after.
+
+    Examples
+    --------
+    >>> _change("stopped", "normal", 0.0, 1.0), _change("normal", "starved", 1.0, 0.4)
+    ('restored', 'newly_blocked')
+    >>> _change("starved", "starved", 0.4, 0.6), _change("starved", "starved", 0.6, 0.4)
+    ('improved', 'worsened')
+    >>> _change("normal", "normal", 1.0, 1.0)
+    'unchanged'
+    """
+    if before != "normal" and after == "normal":
+        return "restored"
+    if before == "normal" and after != "normal":
+        return "newly_blocked"
+    if now is not None and now > was + 1e-9:
+        return "improved"
+    if now is not None and now < was - 1e-9:
+        return "worsened"
+    return "unchanged"

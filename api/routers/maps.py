@@ -7,16 +7,21 @@ Which nodes a caller's map may show and the page cache are the application's
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from api.deps import State, optional_user
 from api.guard import page_policy
-from api.users import Permission
+from api.routers.pages import frame, templates
+from api.state import AppState
+from api.users import Permission, User
 from application import maps
 from chain_graph.errors import ConfigError
 from chain_graph.scenarios import Scenario
+from viz.render import MapPage
 
 __all__ = ["router"]
 
@@ -24,8 +29,24 @@ router = APIRouter(prefix="/maps", tags=["maps"])
 _LOGIN = "/console/login"
 
 
-def _page(html: str) -> HTMLResponse:
-    """Return a map page, allowed to run exactly its own inline scripts (by hash) and nothing else."""
+def _back(request: Request) -> tuple[str, str]:
+    """Return where the page's back link goes: the console page that linked it, else the dashboard.
+
+    Only a page of this service counts (the same host, under ``/console`` or ``/maps``);
+    the referrer is sent for same-origin links only (``Referrer-Policy: same-origin``).
+    """
+    referrer = urlsplit(request.headers.get("referer", ""))
+    own = referrer.netloc == request.url.netloc and referrer.path.startswith(("/console/", "/maps/"))
+    if not own or referrer.path in ("/console/", request.url.path):
+        return "/console/", "← 返回控制台"
+    return referrer.path + (f"?{referrer.query}" if referrer.query else ""), "← 返回上一页"
+
+
+def _page(request: Request, state: AppState, user: User, page: MapPage) -> HTMLResponse:
+    """Return a map page in the console's frame, allowed to run exactly its own inline scripts (by hash)."""
+    href, label = _back(request)
+    back = Markup('<a class="back" href="{}">{}</a>').format(href, label)
+    html = page.framed(str(back) + templates.get_template("nav.html").render(frame(request, state, user)))
     return HTMLResponse(html, headers={"Content-Security-Policy": page_policy(html)})
 
 
@@ -44,7 +65,7 @@ def city(
     if user is None:
         return RedirectResponse(_LOGIN, status_code=303)
     page = maps.city_map(state.snapshot(), user.visibility, chain=chain, county=county, colour=colour)
-    return _page(page.html)
+    return _page(request, state, user, page)
 
 
 @router.get("/gaps", response_class=HTMLResponse)
@@ -55,7 +76,7 @@ def gaps(request: Request, state: State, top: Annotated[int, Query(ge=1, le=50)]
         return RedirectResponse(_LOGIN, status_code=303)
     if not user.may(Permission.CITY_DOCUMENTS):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "补链清单是全市的招商方向，由市工业和信息化局查看")
-    return _page(maps.gap_map(state.snapshot(), user.visibility, top=top).html)
+    return _page(request, state, user, maps.gap_map(state.snapshot(), user.visibility, top=top))
 
 
 @router.get("/upstream/{node_id}", response_class=HTMLResponse)
@@ -66,7 +87,8 @@ def upstream(
     user = optional_user(request, state)
     if user is None:
         return RedirectResponse(_LOGIN, status_code=303)
-    return _page(maps.upstream_map(state.snapshot(), user.visibility, node_id, depth=depth).html)
+    page = maps.upstream_map(state.snapshot(), user.visibility, node_id, depth=depth)
+    return _page(request, state, user, page)
 
 
 @router.get("/impact/{node_id}", response_class=HTMLResponse)
@@ -75,7 +97,7 @@ def impact(request: Request, state: State, node_id: str) -> Response:
     user = optional_user(request, state)
     if user is None:
         return RedirectResponse(_LOGIN, status_code=303)
-    return _page(maps.impact_map(state.snapshot(), user.visibility, node_id).html)
+    return _page(request, state, user, maps.impact_map(state.snapshot(), user.visibility, node_id))
 
 
 @router.get("/scenario", response_class=HTMLResponse)
@@ -104,4 +126,6 @@ def scenario(
         )
     except ValueError as error:
         raise ConfigError(f"情景参数有误：{error}") from None
-    return _page(maps.scenario_map(state.snapshot(), user.visibility, what).html)
+    snap = state.snapshot()
+    outcome = state.what_if(snap, user.visibility, what)  # 503 when busy, 504 when too slow
+    return _page(request, state, user, maps.scenario_map(snap, user.visibility, what, outcome=outcome))

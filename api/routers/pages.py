@@ -32,6 +32,7 @@ __all__ = [
     "csrf_ok",
     "csrf_token",
     "form_refusal",
+    "frame",
     "login_first",
     "page_user",
     "refuse",
@@ -89,8 +90,14 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     """Render template ``name`` in the console's frame."""
-    base = {
-        "title": title,
+    return templates.TemplateResponse(
+        request, name, frame(request, state, user) | {"title": title} | context, status_code=status_code
+    )
+
+
+def frame(request: Request, state: AppState, user: User | None) -> dict[str, Any]:
+    """Return what the console's frame (``nav.html``) shows: the user, the menu, the form key."""
+    return {
         "user": user,
         "csrf": csrf_token(state, request) if user else "",
         "role_label": ROLE_LABELS[user.role] if user else "",
@@ -100,7 +107,6 @@ def render(
         "may_write": bool(user and user.may(Permission.WRITE_LEDGER)),
         "may_report": bool(user and user.may(Permission.REPORT)),
     }
-    return templates.TemplateResponse(request, name, base | context, status_code=status_code)
 
 
 def form_refusal(

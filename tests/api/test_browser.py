@@ -224,3 +224,45 @@ def test_import_names_a_misnamed_file_first_and_every_issue_of_a_formula_file(
         assert store.counts() == before
     # The report page answers 422 (nothing written), which Chromium logs as an error; no other.
     assert [p for p in problems if "status of 422" not in p] == []
+
+
+def test_a_county_map_is_ready_in_the_console_frame_and_downloads(
+    server: str, tokens: dict[str, str], tmp_path: Path
+) -> None:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    with _chromium(accept_downloads=True, locale="zh-CN") as context:
+        page = _offline_page(context, problems)
+        page.goto(f"{server}/console/login")
+        page.fill("input[name=token]", tokens["admin"])
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server}/console/")
+        page.goto(f"{server}/console/firms/S1")
+        page.click("text=影响范围链图")
+        page.wait_for_selector("body[data-ready=true]", timeout=10_000)
+        assert page.locator("#console-bar a.back").get_attribute("href") == "/console/firms/S1"
+        started = time.perf_counter()
+        page.goto(f"{server}/maps/city?county=431202")
+        page.wait_for_selector("body[data-ready=true]", timeout=10_000)
+        ready = time.perf_counter() - started
+        assert page.locator("h1").inner_text() == "鹤城区产业链图"
+        page.screenshot(path=str(ARTEFACTS / "8-map-county.png"))
+        with page.expect_download() as png:
+            page.click("#download-png")
+        saved = tmp_path / "map.png"
+        png.value.save_as(saved)
+        assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        with page.expect_download() as svg:
+            page.click("#download-svg")
+        vector = svg.value.path().read_text(encoding="utf-8")
+        assert "<svg" in vector
+        assert "鹤城区产业链图" in vector
+        assert "怀化甲机械有限公司" in vector
+        page.click("#console-bar nav >> text=问题台账")  # the console's menu works from the map
+        page.wait_for_url(f"{server}/console/ledger")
+        page.go_back()
+        page.wait_for_selector("body[data-ready=true]", timeout=10_000)
+        page.click("#console-bar a.back")
+        page.wait_for_url(f"{server}/console/")
+    assert problems == []
+    assert ready < 2

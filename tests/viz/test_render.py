@@ -43,9 +43,11 @@ def test_served_page_names_no_other_host(node_facts: NodeFacts) -> None:
         title="全市",
         assets="served",
         physics_limit=SETTINGS.map_physics_limit,
+        spring_limit=SETTINGS.map_spring_limit,
         aggregate_limit=SETTINGS.map_aggregate_limit,
     )
-    assert not re.search(r"https?://", page.html)
+    # The one address on the page is the SVG namespace of the SVG download, a name, not a host:
+    assert re.findall(r"https?://[^\s\"'<>]*", page.html) == ["http://www.w3.org/2000/svg"]
     assert '<script src="/static/vis/vis-network.min.js"></script>' in page.html
 
 
@@ -56,6 +58,7 @@ def test_inline_page_loads_nothing(node_facts: NodeFacts) -> None:
         assets="inline",
         link=None,
         physics_limit=SETTINGS.map_physics_limit,
+        spring_limit=SETTINGS.map_spring_limit,
         aggregate_limit=SETTINGS.map_aggregate_limit,
     )
     # vis-network's licence comments name their home pages; nothing is *loaded* from anywhere:
@@ -71,6 +74,7 @@ def test_labels_are_escaped(node_facts: NodeFacts) -> None:
         title=HOSTILE,
         assets="served",
         physics_limit=SETTINGS.map_physics_limit,
+        spring_limit=SETTINGS.map_spring_limit,
         aggregate_limit=SETTINGS.map_aggregate_limit,
     )
     assert "<img src=x" not in page.html
@@ -85,6 +89,7 @@ def test_legend_is_on_the_page(node_facts: NodeFacts) -> None:
         city_view(node_facts),
         title="全市",
         physics_limit=SETTINGS.map_physics_limit,
+        spring_limit=SETTINGS.map_spring_limit,
         aggregate_limit=SETTINGS.map_aggregate_limit,
     ).html
     for label in (
@@ -120,6 +125,7 @@ def test_node_counts_per_view(
         build(node_facts),
         title="t",
         physics_limit=SETTINGS.map_physics_limit,
+        spring_limit=SETTINGS.map_spring_limit,
         aggregate_limit=SETTINGS.map_aggregate_limit,
     )
     data = _data(page)
@@ -135,6 +141,7 @@ def test_encoding(node_facts: NodeFacts) -> None:
                 city_view(node_facts),
                 title="t",
                 physics_limit=SETTINGS.map_physics_limit,
+                spring_limit=SETTINGS.map_spring_limit,
                 aggregate_limit=SETTINGS.map_aggregate_limit,
             )
         )["nodes"]
@@ -152,6 +159,7 @@ def test_encoding(node_facts: NodeFacts) -> None:
                 city_view(node_facts),
                 title="t",
                 physics_limit=SETTINGS.map_physics_limit,
+                spring_limit=SETTINGS.map_spring_limit,
                 aggregate_limit=SETTINGS.map_aggregate_limit,
             )
         )["edges"]
@@ -161,12 +169,16 @@ def test_encoding(node_facts: NodeFacts) -> None:
 
 
 def test_big_views_get_server_positions_then_an_overview(node_facts: NodeFacts) -> None:
-    laid = render_map(
-        city_view(node_facts), title="t", physics_limit=3, aggregate_limit=SETTINGS.map_aggregate_limit
-    )
+    spring = render_map(city_view(node_facts), title="t", physics_limit=3, spring_limit=5, aggregate_limit=9)
+    assert spring.mode == "spring"
+    assert all("x" in n and n["physics"] is False for n in _data(spring)["nodes"])
+    assert '"physics": {"enabled": false' in spring.html
+    laid = render_map(city_view(node_facts), title="t", physics_limit=3, spring_limit=3, aggregate_limit=9)
     assert laid.mode == "layout"
     assert all("x" in n and n["physics"] is False for n in _data(laid)["nodes"])
-    overview = render_map(city_view(node_facts), title="t", physics_limit=2, aggregate_limit=4)
+    overview = render_map(
+        city_view(node_facts), title="t", physics_limit=2, spring_limit=2, aggregate_limit=4
+    )
     assert overview.mode == "aggregate"
     assert "按县市区/地区和产业链汇总显示" in overview.html
     urls = [n["url"] for n in _data(overview)["nodes"]]
@@ -188,3 +200,34 @@ def test_map_command_writes_a_utf8_file(canonical_dir: Path, tmp_path: Path) -> 
     missing = CliRunner().invoke(app, ["map", str(canonical_dir), "--view", "upstream", "-o", str(out)])
     assert missing.exit_code == 2
     assert "需要 --id" in missing.output
+
+
+def test_the_county_filter_lists_home_counties_first_by_adcode_with_names(node_facts: NodeFacts) -> None:
+    page = render_map(city_view(node_facts), title="t", physics_limit=9, spring_limit=9, aggregate_limit=9)
+    choices = re.search(r'<select id="f-place">(.*?)</select>', page.html, re.S)
+    assert choices
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', choices.group(1))
+    options = {label: re.findall(r'<option value="(\d+)">([^<]+)</option>', body) for label, body in groups}
+    assert options == {
+        "本市县市区": [("431202", "鹤城区"), ("431228", "芷江侗族自治县")],
+        "其他地区": [("420106", "武汉市武昌区"), ("430111", "长沙市雨花区")],
+    }
+    nodes = {n["id"]: n for n in _data(page)["nodes"]}
+    assert (nodes["E2"]["place"], nodes["S1"]["place"]) == ("431228", "430111")
+
+
+@pytest.mark.parametrize("link", [None, "http://console.example/"])
+def test_a_standalone_file_links_back_to_the_console_only_when_told(
+    node_facts: NodeFacts, link: str | None
+) -> None:
+    page = render_map(
+        city_view(node_facts), title="t", link=link, physics_limit=9, spring_limit=9, aggregate_limit=9
+    )
+    bar = re.search(r'<div id="console-bar">(.*?)</div>', page.html)
+    assert bar
+    assert ("<nav>" in bar.group(1), "← 返回控制台" in bar.group(1)) == (False, link is not None)
+    if link:
+        assert f'href="{link}console/"' in bar.group(1)
+    framed = page.framed("<nav>menu</nav>")
+    assert "<nav>menu</nav>" in framed
+    assert "返回控制台" not in framed

@@ -33,7 +33,7 @@ def node_facts(analysis: GapAnalysis) -> NodeFacts:
 
 
 def _render(view: Any) -> MapPage:
-    return render_map(view, title="t", physics_limit=100, aggregate_limit=1000)
+    return render_map(view, title="t", physics_limit=100, spring_limit=100, aggregate_limit=1000)
 
 
 def _data(page: MapPage) -> dict[str, list[dict[str, Any]]]:

@@ -6,6 +6,8 @@ non-critical), E1 → P1. E2 runs at 60 %.
 
 from __future__ import annotations
 
+import math
+import statistics
 from pathlib import Path
 
 import networkx as nx
@@ -15,7 +17,7 @@ from chain_graph.errors import NotFoundError
 from chain_graph.graph import build_graph
 from ingest.loader import read_directory
 from tests.defaults import SETTINGS
-from viz.layout import aggregate, layered_positions
+from viz.layout import aggregate, layered_positions, spring_positions
 from viz.views import NodeFacts, city_view, facts, impact_view, scenario_view, upstream_view
 
 
@@ -80,15 +82,34 @@ def test_scenario_view_holds_what_moved(node_facts: NodeFacts) -> None:
     g = node_facts.graph
     capacity = g.capacity.copy()
     capacity[node_facts.position("S2")] = 0.0
-    after = g.with_capacity(capacity)
-    status = facts(after, home_adcode="431200", threshold=0.9).status
-    view = scenario_view(node_facts, after.base_availability, status=status, changed=["S2"])
+    after = facts(g.with_capacity(capacity), home_adcode="431200", threshold=0.9)
+    view = scenario_view(node_facts, after, changed=["S2"])
     # S2 stops: E1 loses its other 40 % of steel (0.4 → 0), P1 follows; E2's chips are not critical.
     assert sorted(view.nodes) == ["E1", "P1", "S2"]
     assert view.nodes["E1"]["after"] == pytest.approx(0.0)
     # drawn as the scenario leaves them (S2 was normal before), the state before kept for the tooltip
     assert (view.nodes["S2"]["status"], view.nodes["S2"]["status_before"]) == ("stopped", "normal")
     assert view.nodes["S2"]["after_label"] == "情景后"
+    assert {n: d["change"] for n, d in view.nodes(data=True)} == {
+        "S2": "newly_blocked",  # normal → stopped
+        "E1": "worsened",  # starved before and after, 0.4 → 0
+        "P1": "worsened",
+    }
+
+
+def test_a_substitution_is_drawn_from_the_new_supplier(node_facts: NodeFacts) -> None:
+    from chain_graph.scenarios import Scenario, apply_scenario
+
+    # E1's steel from S1 (stopped) moves to S2 (which already sells E1 the other 40 % of steel).
+    move = {"buyer": "E1", "material": "钢材", "from": "S1", "to": "S2"}
+    graph = apply_scenario(node_facts.graph, Scenario(substitute=[move]))
+    after = facts(graph, home_adcode="431200", threshold=0.9)
+    view = scenario_view(node_facts, after, moves=[("E1", "钢材", "S1", "S2")])
+    assert view.edges["S1", "E1"]["change"] == "removed"  # S1 sells E1 nothing else
+    assert view.edges["S2", "E1"]["change"] == "substitute"
+    assert view.edges["S2", "E1"]["replaces"] == "长沙丙钢材有限公司"
+    assert view.nodes["E1"]["change"] == "restored"  # starved at 0.4 → all its steel from S2: normal
+    assert view.nodes["P1"]["change"] == "restored"
 
 
 def test_unknown_node(node_facts: NodeFacts) -> None:
@@ -108,6 +129,25 @@ def test_a_cycle_shares_one_tier() -> None:
         view.nodes[node].update(chain="", name=node)
     x = {node: xy[0] for node, xy in layered_positions(view).items()}
     assert x["A"] == x["B"] < x["C"]
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 40])
+def test_spring_positions_are_seeded_and_spread(size: int) -> None:
+    star = nx.DiGraph([(f"S{k}", "E") for k in range(size - 1)])
+    star.add_nodes_from(["E"] if size else [])
+    first, again = spring_positions(star), spring_positions(star)
+    assert first == again  # the same picture on every load
+    assert sorted(first) == sorted(star.nodes)
+    if size >= 2:
+        xy = list(first.values())
+        gaps = sorted(min(math.dist(a, b) for b in xy if b is not a) for a in xy)
+        assert statistics.median(gaps) == pytest.approx(60.0, abs=0.2)  # the spacing
+
+
+def test_spring_positions_keep_linked_nodes_closer() -> None:
+    chain = nx.DiGraph([("A", "B"), ("B", "C"), ("C", "D"), ("D", "E"), ("E", "F")])
+    pos = spring_positions(chain)
+    assert math.dist(pos["A"], pos["B"]) < math.dist(pos["A"], pos["F"])
 
 
 def test_aggregate_groups_by_place_chain_and_kind(node_facts: NodeFacts) -> None:
