@@ -255,7 +255,7 @@ def write_report(ws: Workspace, report: WeeklyReport, path: Path, *, regions_svg
         raise ConfigError(f"周报告输出文件应以 .xlsx、.html 或 .docx 结尾，当前为 {path.name}")
     with ws.store() as store:
         generated = ProblemLedger(store).now()
-    png = svg_png(regions_svg, width=_REGIONS_PNG_WIDTH) if regions_svg and suffix != ".html" else None
+    png = svg_png(regions_svg, width=REGIONS_PNG_WIDTH) if regions_svg and suffix != ".html" else None
     if suffix == ".xlsx":
         write_report_xlsx(path, report, exported=generated.date(), regions_png=png)
     elif suffix == ".docx":
@@ -267,5 +267,5 @@ def write_report(ws: Workspace, report: WeeklyReport, path: Path, *, regions_svg
         write_html(path, report, generated=generated, regions_svg=regions_svg)
 
 
-_REGIONS_PNG_WIDTH = 2000
+REGIONS_PNG_WIDTH = 2000
 """Pixels across the regional map's image: sharp when printed 25 cm wide (about 200 dpi)."""

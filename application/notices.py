@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from application.documents import REGIONS_PNG_WIDTH, regions_figure
+from application.visibility import Visibility
 from application.workspace import Snapshot, Workspace
 from chain_graph.errors import ConfigError
 from chain_graph.problem_ledger import ProblemLedger
@@ -20,6 +22,7 @@ from chain_graph.regions import region_name
 from chain_graph.scorecard import Period, Scorecard, scorecard
 from chain_graph.settings import Settings
 from exports.notice import write_notice
+from viz.raster import svg_png
 
 __all__ = [
     "NOTICE_SUFFIXES",
@@ -69,13 +72,20 @@ def notice(ws: Workspace, snap: Snapshot, *, period: Period, today: dt.date) -> 
     )
 
 
-def write_notice_file(ws: Workspace, card: Scorecard, path: Path, *, issuer: str) -> None:
-    """Write the notice as ``.xlsx``, ``.html`` or ``.docx`` (by suffix), dated today."""
-    if path.suffix.lower() not in NOTICE_SUFFIXES:
+def write_notice_file(
+    ws: Workspace, card: Scorecard, path: Path, *, issuer: str, regions_svg: str = ""
+) -> None:
+    """Write the notice as ``.xlsx``, ``.html`` or ``.docx`` (by suffix), dated today.
+
+    ``regions_svg`` (:func:`application.documents.regions_figure`) adds the regional map.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in NOTICE_SUFFIXES:
         raise ConfigError(f"通报输出文件应以 .xlsx、.html 或 .docx 结尾，当前为 {path.name}")
     with ws.store() as store:
         issued = ProblemLedger(store).now().date()
-    write_notice(path, card, issuer=issuer, issued=issued)
+    png = svg_png(regions_svg, width=REGIONS_PNG_WIDTH) if regions_svg and suffix != ".html" else None
+    write_notice(path, card, issuer=issuer, issued=issued, regions_svg=regions_svg, regions_png=png)
 
 
 def notice_file(
@@ -94,7 +104,13 @@ def notice_file(
         card = notice(ws, snap, period=period, today=today)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"notice.{fmt}"
-            write_notice_file(ws, card, path, issuer=default_issuer(ws.settings))
+            write_notice_file(
+                ws,
+                card,
+                path,
+                issuer=default_issuer(ws.settings),
+                regions_svg=regions_figure(snap, Visibility.whole_city()),
+            )
             return f"{period.label}{kind}通报.{fmt}", path.read_bytes()
 
     key = ("notice-file", period, fmt, today, len(ws.reports()))

@@ -114,8 +114,15 @@ def _notice(out: Path, period_text: str, *, quarterly: bool, issuer: str | None,
         if out.suffix.lower() not in notices.NOTICE_SUFFIXES:
             raise ConfigError(f"通报输出文件应以 .xlsx、.html 或 .docx 结尾，当前为 {out.name}")
         _output(out)
-        card = notices.notice(ws, ws.snapshot(), period=period, today=dt.date.today())
-        notices.write_notice_file(ws, card, out, issuer=issuer or notices.default_issuer(ws.settings))
+        snap = ws.snapshot()
+        card = notices.notice(ws, snap, period=period, today=dt.date.today())
+        notices.write_notice_file(
+            ws,
+            card,
+            out,
+            issuer=issuer or notices.default_issuer(ws.settings),
+            regions_svg=documents.regions_figure(snap, CITY),
+        )
         errors.print(
             f"已生成{period.label}{'季督查' if quarterly else '月调度'}通报 {out}（截至 {card.last_round}）"
         )

@@ -28,6 +28,7 @@ from typing import Any, cast
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
@@ -42,7 +43,8 @@ from exports.docx import (
     body,
     font,
 )
-from exports.workbook import Column, Sheet, atomic_path, build_workbook
+from exports.report import without_prolog
+from exports.workbook import Column, Sheet, atomic_path, build_workbook, image_sheet
 
 __all__ = [
     "ADDRESSEES",
@@ -242,8 +244,13 @@ _CM_PER_ROW = 0.53
 """Height of a default row (15 pt) in centimetres: how many rows a chart covers."""
 
 
-def write_notice_xlsx(path: Path, card: Scorecard, *, exported: dt.date) -> None:
-    """Write the scorecard (with a bar chart of recovery per county) and the top problems."""
+def write_notice_xlsx(
+    path: Path, card: Scorecard, *, exported: dt.date, regions_png: bytes | None = None
+) -> None:
+    """Write the scorecard (with a bar chart of recovery per county) and the top problems.
+
+    ``regions_png`` (the regional distribution map) adds a last sheet, 区域分布图.
+    """
     title = notice_title(card)
     target = f"产能恢复目标 {card.target * 100:.0f}%；排名按截至{_day(card.last_round)}的产能恢复率。"
     sheets = [
@@ -291,6 +298,8 @@ def write_notice_xlsx(path: Path, card: Scorecard, *, exported: dt.date) -> None
         ws.add_chart(chart, f"B{top}")
         bottom = top + math.ceil(chart.height / _CM_PER_ROW)
         ws.print_area = f"A1:{get_column_letter(len(SCORECARD_COLUMNS))}{bottom}"
+    if regions_png:
+        image_sheet(book, "区域分布图", regions_png, title=f"{title}—受阻配套企业区域分布图")
     with atomic_path(path) as tmp:
         book.save(tmp)
 
@@ -360,8 +369,8 @@ def _tables(card: Scorecard) -> list[tuple[str, Sequence[Column], list[list[tupl
     ]
 
 
-def render_notice_html(card: Scorecard, *, issuer: str, issued: dt.date) -> str:
-    """Return the printable HTML page of the notice."""
+def render_notice_html(card: Scorecard, *, issuer: str, issued: dt.date, regions_svg: str = "") -> str:
+    """Return the printable HTML page of the notice (``regions_svg``: the regional map, inline)."""
     env = Environment(loader=PackageLoader("exports", "templates"), autoescape=select_autoescape(["html"]))
     return env.get_template("notice.html").render(
         title=notice_title(card),
@@ -371,13 +380,17 @@ def render_notice_html(card: Scorecard, *, issuer: str, issued: dt.date) -> str:
         chart=_svg_bars(card),
         issuer=issuer,
         issued=docx.signed(issued),
+        regions=Markup(without_prolog(regions_svg)),
     )
 
 
-def write_notice_html(path: Path, card: Scorecard, *, issuer: str, issued: dt.date) -> None:
+def write_notice_html(
+    path: Path, card: Scorecard, *, issuer: str, issued: dt.date, regions_svg: str = ""
+) -> None:
     """Write the HTML page (UTF-8) atomically."""
+    page = render_notice_html(card, issuer=issuer, issued=issued, regions_svg=regions_svg)
     with atomic_path(path) as tmp:
-        tmp.write_text(render_notice_html(card, issuer=issuer, issued=issued), encoding="utf-8")
+        tmp.write_text(page, encoding="utf-8")
 
 
 _DOCX_WIDTHS_MM = {
@@ -396,8 +409,10 @@ def _docx_table(
     docx.table(document, caption, [c.header for c in columns], cells, widths_mm=widths, empty=empty)
 
 
-def build_notice_docx(card: Scorecard, *, issuer: str, issued: dt.date) -> Any:
-    """Return the notice as a python-docx ``Document`` (title, 主送, body, tables, 落款, date)."""
+def build_notice_docx(
+    card: Scorecard, *, issuer: str, issued: dt.date, regions_png: bytes | None = None
+) -> Any:
+    """Return the notice as a python-docx ``Document`` (title, 主送, body, tables, the map, 落款, date)."""
     document = docx.document_with_title(notice_title(card))
     font(document.add_paragraph().add_run(ADDRESSEES), BODY_FONT, BODY_SIZE)
     tables = _tables(card)
@@ -405,19 +420,34 @@ def build_notice_docx(card: Scorecard, *, issuer: str, issued: dt.date) -> Any:
         body(document, heading, text)
         for table in tables[:1] if after == "scorecard" else tables[1:] if after == "problems" else []:
             _docx_table(document, *table)
+    if regions_png:
+        docx.figure(document, "附图 受阻配套企业区域分布图", regions_png, width_mm=160)
     docx.signature(document, issuer, issued)
     return document
 
 
-def write_notice_docx(path: Path, card: Scorecard, *, issuer: str, issued: dt.date) -> None:
+def write_notice_docx(
+    path: Path, card: Scorecard, *, issuer: str, issued: dt.date, regions_png: bytes | None = None
+) -> None:
     """Write the Word notice (.docx) atomically."""
-    document = build_notice_docx(card, issuer=issuer, issued=issued)
+    document = build_notice_docx(card, issuer=issuer, issued=issued, regions_png=regions_png)
     with atomic_path(path) as tmp:
         document.save(str(tmp))
 
 
-def write_notice(path: Path, card: Scorecard, *, issuer: str, issued: dt.date) -> None:
+def write_notice(
+    path: Path,
+    card: Scorecard,
+    *,
+    issuer: str,
+    issued: dt.date,
+    regions_svg: str = "",
+    regions_png: bytes | None = None,
+) -> None:
     """Write the notice as ``.xlsx``, ``.html`` or ``.docx``, by the file's suffix.
+
+    The regional distribution map goes in as ``regions_svg`` (HTML) or ``regions_png``
+    (Word, Excel), when given.
 
     Raises
     ------
@@ -426,11 +456,11 @@ def write_notice(path: Path, card: Scorecard, *, issuer: str, issued: dt.date) -
     """
     suffix = Path(path).suffix.lower()
     if suffix == ".xlsx":
-        write_notice_xlsx(path, card, exported=issued)
+        write_notice_xlsx(path, card, exported=issued, regions_png=regions_png)
     elif suffix == ".html":
-        write_notice_html(path, card, issuer=issuer, issued=issued)
+        write_notice_html(path, card, issuer=issuer, issued=issued, regions_svg=regions_svg)
     elif suffix == ".docx":
-        write_notice_docx(path, card, issuer=issuer, issued=issued)
+        write_notice_docx(path, card, issuer=issuer, issued=issued, regions_png=regions_png)
     else:
         msg = f"a notice is written as .xlsx, .html or .docx, not {path.name}"
         raise ValueError(msg)

@@ -7,7 +7,6 @@ no request to any other host; every text from the ledgers is escaped (Jinja2 aut
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 from html import escape
 from pathlib import Path
@@ -17,14 +16,13 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from chain_graph.labels import METRIC_LABELS, TARGET_STATE_LABELS
 from chain_graph.report import WeeklyReport
 from exports import docx
-from exports.workbook import Column, Sheet, atomic_path, build_workbook
+from exports.workbook import Column, Sheet, atomic_path, build_workbook, image_sheet
 
 __all__ = ["build_report_docx", "render_html", "write_html", "write_report_docx", "write_report_xlsx"]
 
@@ -149,29 +147,9 @@ def write_report_xlsx(
         bottom = last + 2 + math.ceil(chart.height / _CM_PER_ROW)
         ws.print_area = f"A1:{get_column_letter(len(UNIT_COLUMNS))}{bottom}"
     if regions_png:
-        _regions_sheet(book, regions_png, title=f"{title}—受阻配套企业区域分布图")
+        image_sheet(book, "区域分布图", regions_png, title=f"{title}—受阻配套企业区域分布图")
     with atomic_path(path) as tmp:
         book.save(tmp)
-
-
-_REGIONS_WIDTH_CM = 25.0
-"""The map's printed width: one A4 landscape page inside the margins."""
-
-
-def _regions_sheet(book: Any, png: bytes, *, title: str) -> None:
-    """Add the 区域分布图 sheet: a title and the map as an image, fitted to one landscape page."""
-    from openpyxl.drawing.image import Image
-
-    sheet = book.create_sheet("区域分布图")
-    sheet["A1"] = title
-    sheet["A1"].font = Font(bold=True, size=14)
-    image = Image(io.BytesIO(png))
-    scale = _REGIONS_WIDTH_CM / 2.54 * 96 / image.width
-    image.width, image.height = round(image.width * scale), round(image.height * scale)
-    sheet.add_image(image, "A3")
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _svg_bars(units: pd.DataFrame) -> str:
@@ -217,11 +195,11 @@ def render_html(report: WeeklyReport, *, generated: dt.datetime, regions_svg: st
         metric_labels=METRIC_LABELS,
         state_labels=TARGET_STATE_LABELS,
         unreported=[] if report.unreported is None else _records(report.unreported),
-        regions=Markup(_without_prolog(regions_svg)),
+        regions=Markup(without_prolog(regions_svg)),
     )
 
 
-def _without_prolog(svg: str) -> str:
+def without_prolog(svg: str) -> str:
     """Return an SVG document as an element to put inside HTML (no XML declaration)."""
     return svg.split("?>", 1)[1].lstrip() if svg.startswith("<?xml") else svg
 

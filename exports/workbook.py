@@ -351,3 +351,26 @@ def atomic_path(path: Path) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+IMAGE_WIDTH_CM = 25.0
+"""A picture's printed width on its sheet: one A4 landscape page inside the margins."""
+
+
+def image_sheet(book: Workbook, name: str, png: bytes, *, title: str) -> None:
+    """Add a sheet holding a title and a picture (PNG), fitted to one landscape page."""
+    import io
+
+    from openpyxl.drawing.image import Image
+    from openpyxl.styles import Font
+
+    sheet = book.create_sheet(name)
+    sheet["A1"] = title
+    sheet["A1"].font = Font(bold=True, size=14)
+    image = Image(io.BytesIO(png))
+    scale = IMAGE_WIDTH_CM / 2.54 * 96 / image.width
+    image.width, image.height = round(image.width * scale), round(image.height * scale)
+    sheet.add_image(image, "A3")
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True

@@ -78,3 +78,19 @@ def test_the_workbook_has_a_map_sheet_with_the_picture(ws: Workspace) -> None:
 def test_a_countys_report_maps_only_what_holds_it_back(ws: Workspace) -> None:
     page = _file(ws, "html", Visibility.of_county("431228")).decode("utf-8")  # 芷江: nothing held back
     assert "长沙市</title>" not in page
+
+
+@pytest.mark.parametrize("fmt", ["docx", "xlsx", "html"])
+def test_the_monthly_notice_carries_the_map(ws: Workspace, fmt: str) -> None:
+    from application import notices
+    from chain_graph.scorecard import parse_month
+
+    _, content = notices.notice_file(ws, ws.snapshot(), period=parse_month("2026-11"), fmt=fmt, today=TODAY)
+    if fmt == "docx":
+        document = Document(io.BytesIO(content))
+        assert len(document.inline_shapes) == 1
+        assert "附图 受阻配套企业区域分布图" in [p.text for p in document.paragraphs]
+    elif fmt == "xlsx":
+        assert load_workbook(io.BytesIO(content)).sheetnames[-1] == "区域分布图"
+    else:
+        assert content.decode("utf-8").count('class="region-map"') == 3
