@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import secrets
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +25,10 @@ from chain_graph.scenarios import Scenario
 from chain_graph.settings import Settings
 
 __all__ = ["AppState"]
+
+
+_BACKGROUND_GRACE_S = 120.0
+"""How long closing waits for background work (a national analysis takes under a minute)."""
 
 
 class AppState(Workspace):
@@ -43,6 +48,21 @@ class AppState(Workspace):
         shared = settings.form_key.get_secret_value() if settings.form_key else ""
         # Workers of one service share the key; without one, forms of an earlier process expire.
         self.csrf_key = shared.encode() if shared else secrets.token_bytes(32)
+        self._background: list[threading.Thread] = []
+        self._background_lock = threading.Lock()
+
+    def background(self, work: Callable[[], object], *, name: str) -> threading.Thread:
+        """Run ``work`` in a thread the answer does not wait for, but :meth:`close` does.
+
+        Work after an import (analysing the new tables, installing them) reads the store:
+        closing the store under it would pull the connection from under a running query.
+        """
+        thread = threading.Thread(target=work, name=name, daemon=True)
+        with self._background_lock:
+            self._background = [t for t in self._background if t.is_alive()]
+            self._background.append(thread)
+        thread.start()
+        return thread
 
     async def snapshot_async(self) -> Snapshot:
         """:meth:`snapshot` for ``async`` endpoints: computing happens in a worker thread."""
@@ -71,7 +91,11 @@ class AppState(Workspace):
             raise TimeLimitError(f"情景推演超过 {limit:g} 秒未完成，请缩小情景范围") from None
 
     def close(self) -> None:
-        """Release the store, the users file and the what-if workers."""
+        """Release the store, the users file and the what-if workers, once background work is done."""
+        with self._background_lock:
+            running = list(self._background)
+        for thread in running:
+            thread.join(timeout=_BACKGROUND_GRACE_S)
         self.workers.shutdown(wait=False, cancel_futures=True)
         super().close()
         self.users.close()

@@ -118,10 +118,7 @@ def perform_import(
             def work() -> None:
                 prepared.append(state.prepare(tables))
 
-            analysing.append(
-                threading.Thread(target=_quietly, args=(work,), name="analyse-import", daemon=True)
-            )
-            analysing[-1].start()
+            analysing.append(state.background(lambda: _quietly(work), name="analyse-import"))
 
     with tempfile.TemporaryDirectory() as tmp:
         # Issues about the upload as a whole name this folder: a word for the user, not a temp name.
@@ -150,7 +147,7 @@ def perform_import(
             else:  # an upsert merged the tables into the store: read it back, now
                 state.snapshot()
 
-        threading.Thread(target=_quietly, args=(install,), name="install-import", daemon=True).start()
+        state.background(lambda: _quietly(install), name="install-import")
     report = outcome.report
     return ImportResult(
         written=outcome.written,
