@@ -122,8 +122,9 @@ MIGRATE_POINTER = (
 DELETE_ALL = (
     "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:Material OR n:ChainGraphMeta OR n:LedgerItem "
     "OR n:LedgerEvent OR n:Report OR n:CoordinationRequest OR n:CoordinationEvent OR n:Letter "
-    "DETACH DELETE n"
+    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $limit ROWS"
 )
+"""Delete everything chain-graph owns, in batches (auto-commit: the heap holds one batch)."""
 
 # --- import generations ------------------------------------------------------------------
 # An import writes into a new generation ``g`` (a property of every imported node) in many

@@ -529,10 +529,10 @@ class Neo4jStore(Closing):
         )
 
     def clear(self) -> None:
-        """Delete every node chain-graph owns (tests and ``--replace`` of an empty set)."""
+        """Delete every node chain-graph owns, in batches (tests and benchmarks; not atomic)."""
         self.wait_for_cleanup()
         try:
-            self._driver.execute_query(cypher.DELETE_ALL, database_=self.database)
+            self._auto(cypher.DELETE_ALL, limit=_DELETE_BATCH)
         except BaseException as error:
             raise _store_error(error, self.url, doing="清空") from error
 
