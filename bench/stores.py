@@ -3,14 +3,22 @@
 Starts its own Neo4j (``services/neo4j/neo4j.sh``, data in a temporary directory) and
 measures, per batch size, medians over ``--repeat`` runs:
 
-- ``anchor_create``: the bare batched ``UNWIND … MATCH … CREATE`` of the link rows, nothing
-  else — the ceiling a Neo4j load can reach on this machine (published anchor: ~67k rows/s
-  for batched UNWIND MERGE with constraints on a laptop);
-- ``nodes``: firms and projects upserted into an empty graph (labels, regions);
-- ``links``: the link rows upserted once the nodes exist;
-- ``full``: the whole import as chain-graph runs it (one transaction, empty graph);
-- ``reimport``: the same import again onto the loaded graph (everything an upsert);
+- ``anchor_create``: the bare batched ``UNWIND … MATCH … CREATE`` of the link rows in one
+  transaction, nothing else — the ceiling a Neo4j load can reach on this machine (published
+  anchor: ~67k rows/s for batched UNWIND MERGE with constraints on a laptop). Its endpoints
+  are looked up by the store's key, ``(id, g)`` of the current generation: one index seek
+  each, as the anchor did when the key was ``id`` alone;
+- ``nodes``: firms and projects imported into an empty graph (labels, regions);
+- ``links``: the link rows upserted once the nodes exist (a staged upsert: the nodes are
+  carried forward into the new generation);
+- ``full``: the whole import as chain-graph runs it (staged, empty graph);
+- ``reimport``: the same import again onto the loaded graph (an upsert: every row replaced);
+- ``replace``: the same import again with ``replace`` (the loaded generation is dropped);
+- ``load``: reading the whole current generation back (``Neo4jStore.load``);
 - ``sqlite_full``: the whole import into a fresh SQLite file.
+
+Imports return at the switch; the replaced generation is deleted afterwards, outside the
+timing (``wait_for_cleanup``), as a user's next read would not wait for it either.
 
 One discarded round first warms the JVM and Neo4j's query-plan cache.
 
@@ -48,7 +56,8 @@ from chain_graph.store.sqlite import SQLiteStore  # noqa: E402
 from tests.neo4j_server import Neo4jServer, free_port  # noqa: E402
 
 _ANCHOR = (
-    "UNWIND $rows AS row MATCH (s:Entity {id: row.supplier_id}) MATCH (b:Entity {id: row.buyer_id}) "
+    "UNWIND $rows AS row MATCH (s:Entity {id: row.supplier_id, g: $g}) "
+    "MATCH (b:Entity {id: row.buyer_id, g: $g}) "
     "CREATE (s)-[:SUPPLIES_ANCHOR {material: row.material, share: row.share}]->(b)"
 )
 
@@ -70,9 +79,10 @@ def _anchor(store: Neo4jStore, ledgers: LedgerTables, batch: int) -> None:
         }
         for r in rows
     ]
+    generation = store._current()[0]
     with store._driver.session(database=store.database) as session, session.begin_transaction() as tx:
         for start in range(0, len(flat), batch):
-            tx.run(_ANCHOR, rows=flat[start : start + batch]).consume()
+            tx.run(_ANCHOR, rows=flat[start : start + batch], g=generation).consume()
         tx.commit()
 
 
@@ -90,6 +100,10 @@ def _one_round(url: str, ledgers: LedgerTables, batch: int) -> dict[str, float]:
         store.clear()
         seconds["full"] = _timed(lambda: store.write(ledgers))
         seconds["reimport"] = _timed(lambda: store.write(ledgers))
+        store.wait_for_cleanup()
+        seconds["replace"] = _timed(lambda: store.write(ledgers, replace=True))
+        store.wait_for_cleanup()
+        seconds["load"] = _timed(store.load)
         store.clear()
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -116,13 +130,15 @@ def main() -> None:
         "anchor_create": counts["links"],
         "full": sum(counts.values()),
         "reimport": sum(counts.values()),
+        "replace": sum(counts.values()),
+        "load": sum(counts.values()),
         "sqlite_full": sum(counts.values()),
     }
     batches = [int(b) for b in args.batch.split(",")]
     rust = importlib.util.find_spec("neo4j._rust") is not None  # neo4j-rust-ext installed
 
-    # A province import is one transaction: it needs a heap of about 2 GiB.
-    os.environ.setdefault("NEO4J_HEAP", "2g")
+    # A staged import holds one batch in the heap, not the whole import.
+    os.environ.setdefault("NEO4J_HEAP", "1g")
     with tempfile.TemporaryDirectory() as home:
         server = Neo4jServer(Path(home), free_port())
         server.start()
@@ -139,7 +155,7 @@ def main() -> None:
             server.stop()
 
     lines = [
-        f"{args.scale}: {counts} — neo4j-rust-ext {'on' if rust else 'off'}",
+        f"{args.scale}: {counts} — neo4j-rust-ext {'on' if rust else 'off'}, heap {os.environ['NEO4J_HEAP']}",
         "",
         "| batch | stage | median s | rows | rows/s | × anchor time |",
         "|---:|---|---:|---:|---:|---:|",
@@ -161,6 +177,7 @@ def main() -> None:
                 "counts": counts,
                 "repeat": args.repeat,
                 "neo4j_rust_ext": rust,
+                "neo4j_heap": os.environ["NEO4J_HEAP"],
                 "batches": summary,
             },
             indent=2,

@@ -11,9 +11,15 @@ Graph model
 ``(:Firm|:Project)-[:LOCATED_IN]->(:Region)``;
 ``(:Firm)-[:SUPPLIES {material, share, critical, stock_days, extra}]->(:Firm|:Project)``;
 ``(:Problem {id, ...})-[:CONCERNS]->(:Firm|:Project)``; ``(:Material {code, name, aliases,
-chain})`` for the materials catalogue (物料目录); one ``(:ChainGraphMeta)`` node with
-the data version. ``:Entity`` (firms and projects share one id space) carries the id
-constraint every ``MERGE`` and lookup uses.
+chain})`` for the materials catalogue (物料目录); ``(:ChainGraphMeta)`` nodes with the data
+version and the current import generation. ``:Entity`` (firms and projects share one id
+space) carries the ``(id, g)`` key every lookup uses.
+
+Every imported node (entities, regions, problems, materials) carries the import generation
+``g`` it was written in; relationships join nodes of one generation only. Readers see one
+generation: the one ``(:ChainGraphMeta {key: 'generation'})`` points at (see
+:data:`CURRENT_GENERATION`). Ledger, report and coordination records carry no generation:
+imports never touch them.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from chain_graph.model import (
 )
 
 __all__ = [
+    "CARRY_FORWARD",
     "CONSTRAINTS",
     "COORDINATION_CONSTRAINTS",
     "COORDINATION_HISTORY",
@@ -37,107 +44,206 @@ __all__ = [
     "COORDINATION_UPDATE",
     "COORDINATION_VERSION",
     "COORDINATION_VERSION_ALL",
-    "COUNTS",
+    "CREATE_LINKS",
+    "CREATE_MATERIALS",
+    "CREATE_NODES",
+    "CREATE_PROBLEMS",
+    "CURRENT_GENERATION",
     "DATA_VERSION",
     "DELETE_ALL",
-    "DELETE_BATCH",
+    "DELETE_GENERATIONS",
+    "GENERATION_COUNTS",
+    "LEDGER_CONSTRAINTS",
+    "LEDGER_HISTORY",
+    "LEDGER_HISTORY_ALL",
+    "LEDGER_ITEM",
+    "LEDGER_ITEMS",
+    "LEDGER_REGISTER",
+    "LEDGER_UPDATE",
+    "LEDGER_VERSION",
+    "LEDGER_VERSION_ALL",
+    "LEGACY_CONSTRAINTS",
+    "LEGACY_NODES",
     "LETTERS",
     "LETTER_CREATE",
     "LETTER_NEXT",
     "LINKS_AMONG",
-    "LOCATE",
     "MERGE_REGIONS",
+    "MIGRATE_LEGACY",
+    "MIGRATE_POINTER",
     "NEIGHBOURS",
+    "NEW_GENERATION",
     "READ",
     "READ_IN",
     "REPORTS",
     "REPORTS_APPEND",
     "REPORTS_VERSION",
     "REPORT_CONSTRAINTS",
+    "SWITCH_GENERATION",
     "UPSERT_DATA_VERSION",
-    "UPSERT_LINKS",
-    "UPSERT_MATERIALS",
-    "UPSERT_NODES",
-    "UPSERT_PROBLEMS",
 ]
 
 CONSTRAINTS = (
-    "CREATE CONSTRAINT chain_graph_entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
-    "CREATE CONSTRAINT chain_graph_problem_id IF NOT EXISTS FOR (n:Problem) REQUIRE n.id IS UNIQUE",
-    "CREATE CONSTRAINT chain_graph_region_adcode IF NOT EXISTS FOR (n:Region) REQUIRE n.adcode IS UNIQUE",
-    "CREATE CONSTRAINT chain_graph_material_code IF NOT EXISTS FOR (n:Material) REQUIRE n.code IS UNIQUE",
+    "CREATE CONSTRAINT chain_graph_entity_key IF NOT EXISTS FOR (n:Entity) REQUIRE (n.id, n.g) IS UNIQUE",
+    "CREATE CONSTRAINT chain_graph_problem_key IF NOT EXISTS FOR (n:Problem) REQUIRE (n.id, n.g) IS UNIQUE",
+    "CREATE CONSTRAINT chain_graph_region_key IF NOT EXISTS FOR (n:Region) REQUIRE (n.adcode, n.g) IS UNIQUE",
+    "CREATE CONSTRAINT chain_graph_material_key IF NOT EXISTS "
+    "FOR (n:Material) REQUIRE (n.code, n.g) IS UNIQUE",
     "CREATE INDEX chain_graph_firm_adcode IF NOT EXISTS FOR (n:Firm) ON (n.adcode)",
     "CREATE INDEX chain_graph_problem_subject IF NOT EXISTS FOR (n:Problem) ON (n.subject_id)",
 )
 """Schema, created with ``IF NOT EXISTS`` before any load (schema and data never share a
-transaction in Neo4j)."""
+transaction in Neo4j). Keys are unique per generation: two generations hold the same ids."""
 
-# Nodes carrying one label per table; deleting them (and their relationships) in batches
-# keeps a replace of a province graph inside the transaction's memory.
-DELETE_BATCH = (
-    "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:Material "
-    "WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
+LEGACY_CONSTRAINTS = (
+    "DROP CONSTRAINT chain_graph_entity_id IF EXISTS",
+    "DROP CONSTRAINT chain_graph_problem_id IF EXISTS",
+    "DROP CONSTRAINT chain_graph_region_adcode IF EXISTS",
+    "DROP CONSTRAINT chain_graph_material_code IF EXISTS",
 )
+"""The keys of a store written before generations (one per id), dropped before the new ones."""
+
+_IMPORTED = "(n:Entity OR n:Problem OR n:Region OR n:Material)"
+
+MIGRATE_LEGACY = (
+    f"MATCH (n) WHERE {_IMPORTED} AND n.g IS NULL CALL (n) {{ SET n.g = 0 }} IN TRANSACTIONS OF 10000 ROWS"
+)
+"""Put a store written before generations into generation 0 (auto-commit, in batches)."""
+
+LEGACY_NODES = "MATCH (n:Entity) WHERE n.g IS NULL RETURN n.id AS id LIMIT 1"
+"""A node written before generations (none: nothing to migrate)."""
+
+MIGRATE_POINTER = (
+    "MERGE (m:ChainGraphMeta {key: 'generation'}) ON CREATE SET m += $counts, m.value = 0 "
+    "MERGE (n:ChainGraphMeta {key: 'generation_next'}) ON CREATE SET n.value = 0"
+)
+"""Make the migrated generation 0 current."""
+
 DELETE_ALL = (
     "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:Material OR n:ChainGraphMeta OR n:LedgerItem "
     "OR n:LedgerEvent OR n:Report OR n:CoordinationRequest OR n:CoordinationEvent OR n:Letter "
-    "DETACH DELETE n"
+    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $limit ROWS"
 )
+"""Delete everything chain-graph owns, in batches (auto-commit: the heap holds one batch)."""
+
+# --- import generations ------------------------------------------------------------------
+# An import writes into a new generation ``g`` (a property of every imported node) in many
+# small transactions, nobody reading it; one small transaction then points
+# (:ChainGraphMeta {key: 'generation'}) at it, and the old generation is deleted afterwards.
+# Readers fetch the pointer once and pass it as ``$g``.
+
+CURRENT_GENERATION = (
+    "MATCH (m:ChainGraphMeta {key: 'generation'}) "
+    "RETURN m.value AS g, m.firms AS firms, m.projects AS projects, m.links AS links, "
+    "m.problems AS problems, m.materials AS materials"
+)
+"""The current generation and its row counts (no row: nothing was ever imported)."""
+
+NEW_GENERATION = (
+    "MERGE (m:ChainGraphMeta {key: 'generation_next'}) ON CREATE SET m.value = 0 "
+    "SET m.value = m.value + 1 RETURN m.value AS g"
+)
+"""Number a new import generation: one more than any generation started before."""
+
+SWITCH_GENERATION = (
+    "MATCH (next:ChainGraphMeta {key: 'generation_next'}) "
+    "SET next.switches = coalesce(next.switches, 0) + 1 "  # locks it: switches run one at a time
+    "WITH next WHERE next.value = $g "
+    "MERGE (m:ChainGraphMeta {key: 'generation'}) ON CREATE SET m.value = -1 "
+    "WITH m WHERE m.value = $old "
+    "SET m += $counts, m.value = $g "
+    "RETURN m.value AS g"
+)
+"""Make ``$g`` current (with its ``$counts``) if it is still the newest import started and
+``$old`` (-1: none) is still current; no row otherwise. The only write readers can see."""
+
+GENERATION_COUNTS = (
+    "CALL () { MATCH (n:Firm) WHERE n.g = $g RETURN count(n) AS firms, "
+    "sum(COUNT { (n)-[:SUPPLIES]->() }) AS links } "
+    "CALL () { MATCH (n:Project) WHERE n.g = $g RETURN count(n) AS projects } "
+    "CALL () { MATCH (n:Problem) WHERE n.g = $g RETURN count(n) AS problems } "
+    "CALL () { MATCH (n:Material) WHERE n.g = $g RETURN count(n) AS materials } "
+    "RETURN {firms: firms, projects: projects, links: links, problems: problems, materials: materials} "
+    "AS counts"
+)
+"""Rows per table of generation ``$g``, stored on the pointer when it becomes current."""
+
+DELETE_GENERATIONS = (
+    f"MATCH (n) WHERE {_IMPORTED} AND n.g <> $keep AND n.g < $below "
+    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $limit ROWS"
+)
+"""Delete every generation but ``$keep`` older than ``$below`` (auto-commit, in batches):
+the replaced one, and what a killed import left half-written."""
 
 
-def _node_upsert(labels: str, removed: str) -> str:
-    remove = f" REMOVE n:{removed}" if removed else ""
-    return f"UNWIND $rows AS row MERGE (n:Entity {{id: row.id}}) SET n = row.props, n:{labels}{remove}"
+def _node_create(labels: str) -> str:
+    return (
+        f"UNWIND $rows AS row CREATE (n:Entity:{labels}) SET n = row.props, n.g = $g "
+        "WITH n WHERE n.adcode <> '' "
+        "MATCH (r:Region {adcode: n.adcode, g: $g}) CREATE (n)-[:LOCATED_IN]->(r)"
+    )
 
 
-UPSERT_NODES = {
+CREATE_NODES = {
     # (table, is_enterprise, is_supplier) → statement with that fixed label set.
-    ("firms", True, True): _node_upsert("Firm:Enterprise:Supplier", ""),
-    ("firms", True, False): _node_upsert("Firm:Enterprise", "Supplier"),
-    ("firms", False, True): _node_upsert("Firm:Supplier", "Enterprise"),
-    ("firms", False, False): _node_upsert("Firm", "Enterprise:Supplier"),
-    ("projects", False, False): _node_upsert("Project", ""),
+    ("firms", True, True): _node_create("Firm:Enterprise:Supplier"),
+    ("firms", True, False): _node_create("Firm:Enterprise"),
+    ("firms", False, True): _node_create("Firm:Supplier"),
+    ("firms", False, False): _node_create("Firm"),
+    ("projects", False, False): _node_create("Project"),
 }
-"""Batched node upserts: ``$rows`` is a list of ``{id, props}``. ``SET n = props`` replaces
-every property, so a field cleared in the ledger is cleared in the graph. Rows are grouped
-by their label set so that no statement branches per row."""
+"""Nodes of generation ``$g`` located in their region: ``$rows`` is a list of ``{id, props}``.
+Rows are grouped by their label set so that no statement branches per row."""
 
-MERGE_REGIONS = "UNWIND $regions AS g MERGE (r:Region {adcode: g.adcode}) ON CREATE SET r.name = g.name"
-"""The regions of a batch (``$regions``: distinct ``{adcode, name}``), before locating nodes."""
-
-LOCATE = (
-    "UNWIND $rows AS row MATCH (n:Entity {id: row.id}) "
-    "OPTIONAL MATCH (n)-[old:LOCATED_IN]->(:Region) DELETE old "
-    "WITH DISTINCT n, row WHERE row.adcode <> '' "
-    "MATCH (r:Region {adcode: row.adcode}) CREATE (n)-[:LOCATED_IN]->(r)"
+MERGE_REGIONS = (
+    "UNWIND $regions AS x MERGE (r:Region {adcode: x.adcode, g: $g}) ON CREATE SET r.name = x.name"
 )
-"""Point each node of ``$rows`` (``{id, adcode}``) at its region, dropping the old link."""
+"""The regions (``$regions``: distinct ``{adcode, name}``) of generation ``$g``, before its nodes."""
 
-UPSERT_LINKS = (
+CREATE_LINKS = (
     "UNWIND $rows AS row "
-    "MATCH (s:Entity {id: row.supplier_id}) "
-    "MATCH (b:Entity {id: row.buyer_id}) "
-    "MERGE (s)-[r:SUPPLIES {material: row.material}]->(b) "
-    "SET r = row.props"
+    "MATCH (s:Entity {id: row.supplier_id, g: $g}) "
+    "MATCH (b:Entity {id: row.buyer_id, g: $g}) "
+    "CREATE (s)-[r:SUPPLIES]->(b) SET r = row.props"
 )
-"""Batched link upserts, keyed by supplier, buyer and material."""
+"""Links of generation ``$g`` (one row per supplier, buyer and material)."""
 
-UPSERT_PROBLEMS = (
-    "UNWIND $rows AS row "
-    "MERGE (n:Problem {id: row.id}) "
-    "SET n = row.props "
-    "WITH n, row "
-    "OPTIONAL MATCH (n)-[old:CONCERNS]->() DELETE old "
-    "WITH DISTINCT n, row "
-    "MATCH (s:Entity {id: row.subject_id}) "
-    "CREATE (n)-[:CONCERNS]->(s)"
+CREATE_PROBLEMS = (
+    "UNWIND $rows AS row CREATE (n:Problem) SET n = row.props, n.g = $g "
+    "WITH n, row MATCH (s:Entity {id: row.subject_id, g: $g}) CREATE (n)-[:CONCERNS]->(s)"
 )
-"""Batched problem upserts with their ``CONCERNS`` link to the subject."""
+"""Problems of generation ``$g`` with their ``CONCERNS`` link to the subject."""
 
-UPSERT_MATERIALS = (
-    "UNWIND $rows AS row MERGE (n:Material {code: row.code}) SET n = row.props, n.code = row.code"
-)
-"""Batched upserts of the materials catalogue, keyed by code."""
+CREATE_MATERIALS = "UNWIND $rows AS row CREATE (n:Material) SET n = row.props, n.code = row.code, n.g = $g"
+"""The materials catalogue of generation ``$g``."""
+
+# An upsert carries the rows of the current generation ``$old`` that the import does not
+# replace into ``$g`` (auto-commit, in batches), in this order: regions, nodes, links, problems,
+# materials.
+CARRY_FORWARD = {
+    "regions": "MATCH (r:Region) WHERE r.g = $old CALL (r) { "
+    "MERGE (c:Region {adcode: r.adcode, g: $g}) ON CREATE SET c.name = r.name "
+    "} IN TRANSACTIONS OF $limit ROWS",
+    "nodes": "MATCH (n:Entity) WHERE n.g = $old CALL (n) { "
+    "WITH n WHERE NOT EXISTS { MATCH (:Entity {id: n.id, g: $g}) } "
+    "CREATE (c:Entity) SET c = n{.*, g: $g}, c:$(labels(n)) "
+    "WITH c WHERE c.adcode <> '' "
+    "MATCH (r:Region {adcode: c.adcode, g: $g}) CREATE (c)-[:LOCATED_IN]->(r) "
+    "} IN TRANSACTIONS OF $limit ROWS",
+    "links": "MATCH (s:Entity)-[r:SUPPLIES]->(b:Entity) WHERE s.g = $old CALL (s, r, b) { "
+    "MATCH (s2:Entity {id: s.id, g: $g}) MATCH (b2:Entity {id: b.id, g: $g}) "
+    "WHERE NOT EXISTS { (s2)-[:SUPPLIES {material: r.material}]->(b2) } "
+    "CREATE (s2)-[c:SUPPLIES]->(b2) SET c = properties(r) "
+    "} IN TRANSACTIONS OF $limit ROWS",
+    "problems": "MATCH (p:Problem) WHERE p.g = $old CALL (p) { "
+    "WITH p WHERE NOT EXISTS { MATCH (:Problem {id: p.id, g: $g}) } "
+    "CREATE (c:Problem) SET c = p{.*, g: $g} "
+    "WITH c MATCH (s:Entity {id: c.subject_id, g: $g}) CREATE (c)-[:CONCERNS]->(s) "
+    "} IN TRANSACTIONS OF $limit ROWS",
+    "materials": "MATCH (n:Material) WHERE n.g = $old CALL (n) { "
+    "WITH n WHERE NOT EXISTS { MATCH (:Material {code: n.code, g: $g}) } "
+    "CREATE (c:Material) SET c = n{.*, g: $g} } IN TRANSACTIONS OF $limit ROWS",
+}
 
 UPSERT_DATA_VERSION = (
     "MERGE (m:ChainGraphMeta {key: 'data_version'}) "
@@ -155,36 +261,42 @@ _LINK_RETURN = "RETURN s.id AS supplier_id, b.id AS buyer_id, " + ", ".join(
 )
 
 READ = {
-    "firms": f"MATCH (n:Firm) RETURN {_projection('n', FIRM_COLUMNS)}",
-    "projects": f"MATCH (n:Project) RETURN {_projection('n', PROJECT_COLUMNS)}",
-    "links": f"MATCH (s:Firm)-[r:SUPPLIES]->(b:Entity) {_LINK_RETURN}",
-    "problems": f"MATCH (n:Problem) RETURN {_projection('n', PROBLEM_COLUMNS)}",
-    "materials": f"MATCH (n:Material) RETURN {_projection('n', MATERIAL_COLUMNS)}",
+    "firms": f"MATCH (n:Firm) WHERE n.g = $g RETURN {_projection('n', FIRM_COLUMNS)}",
+    "projects": f"MATCH (n:Project) WHERE n.g = $g RETURN {_projection('n', PROJECT_COLUMNS)}",
+    "links": f"MATCH (s:Firm)-[r:SUPPLIES]->(b:Entity) WHERE s.g = $g {_LINK_RETURN}",
+    "problems": f"MATCH (n:Problem) WHERE n.g = $g RETURN {_projection('n', PROBLEM_COLUMNS)}",
+    "materials": f"MATCH (n:Material) WHERE n.g = $g RETURN {_projection('n', MATERIAL_COLUMNS)}",
 }
-"""Whole tables, one row per node or relationship, columns named as in the model."""
+"""Whole tables of generation ``$g``, one row per node or relationship, columns named as in
+the model (a link joins two nodes of one generation: filtering the supplier is enough)."""
 
 READ_IN = {
-    "firms": f"MATCH (n:Firm) WHERE n.id IN $ids RETURN {_projection('n', FIRM_COLUMNS)}",
-    "projects": f"MATCH (n:Project) WHERE n.id IN $ids RETURN {_projection('n', PROJECT_COLUMNS)}",
-    "problems": (f"MATCH (n:Problem) WHERE n.subject_id IN $ids RETURN {_projection('n', PROBLEM_COLUMNS)}"),
+    "firms": (
+        f"MATCH (n:Entity) WHERE n.id IN $ids AND n.g = $g AND n:Firm RETURN {_projection('n', FIRM_COLUMNS)}"
+    ),
+    "projects": (
+        "MATCH (n:Entity) WHERE n.id IN $ids AND n.g = $g AND n:Project "
+        f"RETURN {_projection('n', PROJECT_COLUMNS)}"
+    ),
+    "problems": (
+        "MATCH (n:Problem) WHERE n.subject_id IN $ids AND n.g = $g "
+        f"RETURN {_projection('n', PROBLEM_COLUMNS)}"
+    ),
 }
-"""Rows of the nodes (problems: of the subjects) whose id is in ``$ids``."""
+"""Rows of generation ``$g`` whose id is in ``$ids`` (problems: whose subject is)."""
 
-NEIGHBOURS = "UNWIND $ids AS id MATCH (:Entity {id: id})-[:SUPPLIES]-(m:Entity) RETURN DISTINCT m.id AS id"
-LINKS_AMONG = "MATCH (s:Firm)-[r:SUPPLIES]->(b:Entity) WHERE s.id IN $ids AND b.id IN $ids " + _LINK_RETURN
-
-COUNTS = (
-    "CALL () { MATCH (n:Firm) RETURN count(n) AS firms } "
-    "CALL () { MATCH (n:Project) RETURN count(n) AS projects } "
-    "CALL () { MATCH (:Firm)-[r:SUPPLIES]->() RETURN count(r) AS links } "
-    "CALL () { MATCH (n:Problem) RETURN count(n) AS problems } "
-    "CALL () { MATCH (n:Material) RETURN count(n) AS materials } "
-    "RETURN firms, projects, links, problems, materials"
+NEIGHBOURS = (
+    "UNWIND $ids AS id MATCH (:Entity {id: id, g: $g})-[:SUPPLIES]-(m:Entity) RETURN DISTINCT m.id AS id"
+)
+LINKS_AMONG = (
+    "MATCH (s:Entity)-[r:SUPPLIES]->(b:Entity) "
+    "WHERE s.id IN $ids AND s.g = $g AND s:Firm AND b.id IN $ids " + _LINK_RETURN
 )
 
 # --- the problem ledger ------------------------------------------------------------------
-# (:LedgerItem {id, …, version})-[:CONCERNS]->(:Entity); (:LedgerEvent {item_id, seq, …})-[:OF]->
-# (:LedgerItem). Imports never touch either label.
+# (:LedgerItem {id, subject_id, …, version}); (:LedgerEvent {item_id, seq, …})-[:OF]->(:LedgerItem).
+# Imports never touch either label. An item names its subject by ``subject_id`` and has no
+# relationship into the imported graph: that graph is replaced generation by generation.
 
 LEDGER_CONSTRAINTS = (
     "CREATE CONSTRAINT chain_graph_ledger_item_id IF NOT EXISTS FOR (n:LedgerItem) REQUIRE n.id IS UNIQUE",
@@ -199,8 +311,6 @@ LEDGER_REGISTER = (
     "WITH i, row WHERE i.created_now "
     "REMOVE i.created_now "
     "CREATE (e:LedgerEvent)-[:OF]->(i) SET e = row.event "
-    "WITH i OPTIONAL MATCH (s:Entity {id: i.subject_id}) "
-    "FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END | CREATE (i)-[:CONCERNS]->(s)) "
     "RETURN i.id AS id"
 )
 """Insert the items of ``$rows`` (``{item, event}``) whose id is new; return their ids."""

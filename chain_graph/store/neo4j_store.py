@@ -1,15 +1,21 @@
 """The Neo4j store: the bureau's chain graph in a Neo4j 5 database, through the official driver.
 
-Every statement comes from :mod:`chain_graph.store.cypher`. An import is one write
-transaction made of batched ``UNWIND`` statements: a failure — a bad row, the server going
-away, the process dying — rolls the whole import back, so a half-imported graph is never
-visible. Reads are routed as reads (they go to followers in a cluster).
+Every statement comes from :mod:`chain_graph.store.cypher`. An import is staged: its rows
+go, in batches of ``batch_size`` rows each committed on its own, into a new import
+generation that no reader looks at; one small transaction then makes that generation
+current, and the replaced one is deleted in a background thread. The server's heap holds one
+batch, not the whole import. A failure before the switch — a bad row, the server going away,
+the process dying — leaves the previous generation current and whole; the half-written one
+is deleted by the next import. Reads fetch the current generation once and read only it;
+they are routed as reads (they go to followers in a cluster).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -22,6 +28,7 @@ from chain_graph.errors import ChainGraphError, NotFoundError, StaleItemError, S
 from chain_graph.model import (
     FIRM_COLUMNS,
     LINK_COLUMNS,
+    LINK_KEY,
     MATERIAL_COLUMNS,
     PROBLEM_COLUMNS,
     PROJECT_COLUMNS,
@@ -52,7 +59,16 @@ _COLUMNS = {
     "problems": PROBLEM_COLUMNS,
     "materials": MATERIAL_COLUMNS,
 }
+_KEYS = {
+    "firms": ["id"],
+    "projects": ["id"],
+    "links": list(LINK_KEY),
+    "problems": ["id"],
+    "materials": ["code"],
+}
 _DELETE_BATCH = 10_000
+_READ_ATTEMPTS = 5
+_log = logging.getLogger(__name__)
 _HOW_TO_START = "本机开发可运行 services/neo4j/neo4j.sh start；或用 --store / CHAIN_GRAPH_STORE 指定其他地址"
 
 
@@ -94,6 +110,7 @@ class Neo4jStore(Closing):
         self.url = url
         self.database = database
         self.batch_size = batch_size
+        self._cleanup: threading.Thread | None = None
         auth = (user, password) if password else None
         try:
             self._driver = neo4j.GraphDatabase.driver(
@@ -112,6 +129,7 @@ class Neo4jStore(Closing):
         try:
             self._driver.verify_connectivity()
             constraints = (
+                *cypher.LEGACY_CONSTRAINTS,
                 *cypher.CONSTRAINTS,
                 *cypher.LEDGER_CONSTRAINTS,
                 *cypher.REPORT_CONSTRAINTS,
@@ -119,35 +137,111 @@ class Neo4jStore(Closing):
             )
             for statement in constraints:
                 self._driver.execute_query(statement, database_=database)
+            if (
+                self._current()[0] < 0
+                and self._driver.execute_query(cypher.LEGACY_NODES, database_=database).records
+            ):
+                self._auto(cypher.MIGRATE_LEGACY)
+                self._driver.execute_query(
+                    cypher.MIGRATE_POINTER, counts=self._generation_counts(0), database_=database
+                )
         except BaseException as error:
             self._driver.close()
             raise _store_error(error, url, doing="连接") from error
 
     def close(self) -> None:
-        """Close the driver and its connection pool."""
+        """Wait for the deletion of a replaced generation, then close the driver and its pool."""
+        self.wait_for_cleanup()
         self._driver.close()
+
+    def wait_for_cleanup(self) -> None:
+        """Wait until the generation the last import replaced is deleted (readers never wait)."""
+        if self._cleanup is not None:
+            self._cleanup.join()
+            self._cleanup = None
+
+    # --- import generations --------------------------------------------------------------
+
+    def _current(self) -> tuple[int, dict[str, int]]:
+        """Return the current generation (-1: none yet) and its row counts."""
+        records = self._driver.execute_query(
+            cypher.CURRENT_GENERATION, database_=self.database, routing_=neo4j.RoutingControl.READ
+        ).records
+        if not records:
+            return -1, dict.fromkeys(LedgerTables.TABLES, 0)
+        record = records[0]
+        return int(record["g"]), {name: int(record[name] or 0) for name in LedgerTables.TABLES}
+
+    def _generation_counts(self, generation: int) -> dict[str, int]:
+        record = self._driver.execute_query(
+            cypher.GENERATION_COUNTS, g=generation, database_=self.database
+        ).records[0]
+        return {name: int(record["counts"][name]) for name in LedgerTables.TABLES}
+
+    def _auto(self, query: str, **params: Any) -> None:
+        """Run ``query`` as an auto-commit transaction (``CALL … IN TRANSACTIONS`` needs one)."""
+        with self._driver.session(database=self.database) as session:
+            session.run(query, params).consume()
+
+    def _delete_generations(self, *, keep: int, below: int) -> None:
+        self._auto(cypher.DELETE_GENERATIONS, keep=keep, below=below, limit=_DELETE_BATCH)
+
+    def _delete_in_background(self, *, keep: int) -> None:
+        def delete() -> None:
+            try:
+                self._delete_generations(keep=keep, below=keep)
+            except Exception:  # the next import deletes what is left; readers never see it
+                _log.warning("Neo4j %s: deleting the replaced generation failed", self.url, exc_info=True)
+
+        self._cleanup = threading.Thread(target=delete, name="chain-graph-neo4j-cleanup", daemon=True)
+        self._cleanup.start()
 
     # --- writing -----------------------------------------------------------------------
 
     def write(self, ledgers: LedgerTables, *, replace: bool = False) -> None:
-        """Upsert ``ledgers`` in one transaction; with ``replace``, drop everything else first."""
-        tables = {name: conform(getattr(ledgers, name), name) for name in LedgerTables.TABLES}
+        """Import ``ledgers`` as a new generation, then make it current in one small transaction.
+
+        With ``replace`` the new generation holds ``ledgers`` only; without, it also carries
+        forward every row of the current generation that ``ledgers`` does not replace (by id;
+        links by supplier, buyer and material). Until the switch, readers see the previous
+        generation, whole; afterwards the previous generation is deleted in the background.
+
+        Raises
+        ------
+        StoreError
+            When the server fails or refuses a row (the previous generation stays current), or
+            when another import started later and will be current instead.
+        """
+        tables = {
+            name: conform(getattr(ledgers, name), name).drop_duplicates(_KEYS[name], keep="last")
+            for name in LedgerTables.TABLES
+        }
+        self.wait_for_cleanup()
         try:
-            with self._driver.session(database=self.database) as session:
-                tx = session.begin_transaction()
-                try:
-                    if replace:
-                        while tx.run(cypher.DELETE_BATCH, limit=_DELETE_BATCH).single(strict=True)[0]:
-                            pass
-                    for statement, parameters in _statements(tables, self.batch_size):
-                        tx.run(statement, parameters).consume()
-                    tx.run(cypher.UPSERT_DATA_VERSION).consume()
-                    tx.commit()
-                finally:
-                    if tx.closed() is False:
-                        tx.close()  # rolls back anything not committed
+            old, _ = self._current()
+            new = int(
+                self._driver.execute_query(cypher.NEW_GENERATION, database_=self.database).records[0]["g"]
+            )
+            self._delete_generations(keep=old, below=new)  # what killed imports left half-written
+            for phase, statements in _phases(tables, self.batch_size):
+                for statement, parameters in statements:
+                    self._driver.execute_query(statement, {**parameters, "g": new}, database_=self.database)
+                if not replace and old >= 0:
+                    self._auto(cypher.CARRY_FORWARD[phase], old=old, g=new, limit=self.batch_size)
+            counts = self._generation_counts(new)
+            with self._driver.session(database=self.database) as session, session.begin_transaction() as tx:
+                switched = tx.run(cypher.SWITCH_GENERATION, g=new, old=old, counts=counts).single()
+                if switched is None:
+                    tx.rollback()
+                    raise StoreError(
+                        f"Neo4j {self.url} 写入未生效：另一个导入在此期间开始或已完成，"
+                        "原有数据未改变。请稍后重试"
+                    )
+                tx.run(cypher.UPSERT_DATA_VERSION).consume()
+                tx.commit()
         except BaseException as error:
             raise _store_error(error, self.url, doing="写入") from error
+        self._delete_in_background(keep=new)
 
     # --- the problem ledger ----------------------------------------------------------------
 
@@ -365,14 +459,31 @@ class Neo4jStore(Closing):
         return conform(frame, table)
 
     def counts(self) -> dict[str, int]:
-        """Return the number of rows per table."""
+        """Return the number of rows per table (kept with the current generation)."""
         try:
-            record = self._driver.execute_query(
-                cypher.COUNTS, database_=self.database, routing_=neo4j.RoutingControl.READ
-            ).records[0]
+            return self._current()[1]
         except BaseException as error:
             raise _store_error(error, self.url, doing="读取") from error
-        return {name: int(record[name]) for name in LedgerTables.TABLES}
+
+    def _generation(self) -> int:
+        try:
+            return self._current()[0]
+        except BaseException as error:
+            raise _store_error(error, self.url, doing="读取") from error
+
+    def _consistent(self, read: Any) -> LedgerTables:
+        """Return ``read(generation)`` of one generation that stayed current throughout.
+
+        An import switching meanwhile starts deleting the generation being read: read again.
+        """
+        generation = self._generation()
+        for _ in range(_READ_ATTEMPTS):
+            tables: LedgerTables = read(generation)
+            now = self._generation()
+            if now == generation:
+                return tables
+            generation = now
+        raise StoreError(f"Neo4j {self.url} 读取失败：读取期间数据被连续导入替换，请稍后重试")
 
     def data_version(self) -> int:
         """Return a number that grows with every write."""
@@ -385,34 +496,43 @@ class Neo4jStore(Closing):
         return int(records[0]["value"]) if records else 0
 
     def load(self) -> LedgerTables:
-        """Return everything the store holds."""
-        return LedgerTables(
-            **{name: self._read(cypher.READ[name], _COLUMNS[name], name) for name in LedgerTables.TABLES}
+        """Return everything the current generation holds."""
+        return self._consistent(
+            lambda g: LedgerTables(
+                **{
+                    name: self._read(cypher.READ[name], _COLUMNS[name], name, g=g)
+                    for name in LedgerTables.TABLES
+                }
+            )
         )
 
     def neighbourhood(self, node_id: str, *, depth: int = 1) -> LedgerTables:
         """Return the nodes within ``depth`` links of ``node_id`` and the links among them."""
+        return self._consistent(lambda g: self._neighbourhood(node_id, depth=depth, g=g))
+
+    def _neighbourhood(self, node_id: str, *, depth: int, g: int) -> LedgerTables:
         seen = {node_id}
         frontier = [node_id]
         for _ in range(depth):
-            found = self._read(cypher.NEIGHBOURS, {"id": "text"}, "firms", ids=frontier)["id"]
+            found = self._read(cypher.NEIGHBOURS, {"id": "text"}, "firms", ids=frontier, g=g)["id"]
             frontier = sorted(set(found) - seen)
             seen.update(frontier)
             if not frontier:
                 break
         ids = sorted(seen)
         return LedgerTables(
-            firms=self._read(cypher.READ_IN["firms"], FIRM_COLUMNS, "firms", ids=ids),
-            projects=self._read(cypher.READ_IN["projects"], PROJECT_COLUMNS, "projects", ids=ids),
-            links=self._read(cypher.LINKS_AMONG, LINK_COLUMNS, "links", ids=ids),
-            problems=self._read(cypher.READ_IN["problems"], PROBLEM_COLUMNS, "problems", ids=ids),
-            materials=self._read(cypher.READ["materials"], MATERIAL_COLUMNS, "materials"),
+            firms=self._read(cypher.READ_IN["firms"], FIRM_COLUMNS, "firms", ids=ids, g=g),
+            projects=self._read(cypher.READ_IN["projects"], PROJECT_COLUMNS, "projects", ids=ids, g=g),
+            links=self._read(cypher.LINKS_AMONG, LINK_COLUMNS, "links", ids=ids, g=g),
+            problems=self._read(cypher.READ_IN["problems"], PROBLEM_COLUMNS, "problems", ids=ids, g=g),
+            materials=self._read(cypher.READ["materials"], MATERIAL_COLUMNS, "materials", g=g),
         )
 
     def clear(self) -> None:
-        """Delete every node chain-graph owns (tests and ``--replace`` of an empty set)."""
+        """Delete every node chain-graph owns, in batches (tests and benchmarks; not atomic)."""
+        self.wait_for_cleanup()
         try:
-            self._driver.execute_query(cypher.DELETE_ALL, database_=self.database)
+            self._auto(cypher.DELETE_ALL, limit=_DELETE_BATCH)
         except BaseException as error:
             raise _store_error(error, self.url, doing="清空") from error
 
@@ -444,9 +564,39 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0][:300]
 
 
-def _statements(tables: dict[str, pd.DataFrame], size: int) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield the statements of one import in order: nodes, regions, locations, links, problems."""
-    located: list[pd.DataFrame] = []
+def _phases(
+    tables: dict[str, pd.DataFrame], size: int
+) -> Iterator[tuple[str, Iterator[tuple[str, dict[str, Any]]]]]:
+    """Yield the phases of one import in order, each with its statements.
+
+    Regions, nodes (located in their regions), links, problems, materials: each phase finds
+    what it points at written by the ones before.
+    """
+    places = pd.concat([tables["firms"]["adcode"], tables["projects"]["adcode"]], ignore_index=True)
+    regions = [{"adcode": code, "name": region_name(code)} for code in sorted(set(places) - {""})]
+    yield (
+        "regions",
+        ((cypher.MERGE_REGIONS, {"regions": regions[i : i + size]}) for i in range(0, len(regions), size)),
+    )
+    yield "nodes", _node_statements(tables, size)
+    yield (
+        "links",
+        ((cypher.CREATE_LINKS, {"rows": rows}) for rows in _batches(tables["links"], "links", size)),
+    )
+    yield (
+        "problems",
+        ((cypher.CREATE_PROBLEMS, {"rows": rows}) for rows in _batches(tables["problems"], "problems", size)),
+    )
+    yield (
+        "materials",
+        (
+            (cypher.CREATE_MATERIALS, {"rows": rows})
+            for rows in _batches(tables["materials"], "materials", size)
+        ),
+    )
+
+
+def _node_statements(tables: dict[str, pd.DataFrame], size: int) -> Iterator[tuple[str, dict[str, Any]]]:
     for table in ("firms", "projects"):
         frame = tables[table]
         flags = (
@@ -455,23 +605,9 @@ def _statements(tables: dict[str, pd.DataFrame], size: int) -> Iterator[tuple[st
             else pd.DataFrame({"e": False, "s": False}, index=frame.index)
         )
         for (enterprise, supplier), group in frame.groupby([flags.iloc[:, 0], flags.iloc[:, 1]]):
-            statement = cypher.UPSERT_NODES[(table, bool(enterprise), bool(supplier))]
+            statement = cypher.CREATE_NODES[(table, bool(enterprise), bool(supplier))]
             for rows in _batches(group, table, size):
                 yield statement, {"rows": rows}
-        located.append(frame[["id", "adcode"]])
-    places = pd.concat(located, ignore_index=True)
-    regions = [{"adcode": code, "name": region_name(code)} for code in sorted(set(places["adcode"]) - {""})]
-    for start in range(0, len(regions), size):
-        yield cypher.MERGE_REGIONS, {"regions": regions[start : start + size]}
-    for start in range(0, len(places), size):
-        part = places.iloc[start : start + size]
-        yield cypher.LOCATE, {"rows": part.to_dict("records")}
-    for rows in _batches(tables["links"], "links", size):
-        yield cypher.UPSERT_LINKS, {"rows": rows}
-    for rows in _batches(tables["problems"], "problems", size):
-        yield cypher.UPSERT_PROBLEMS, {"rows": rows}
-    for rows in _batches(tables["materials"], "materials", size):
-        yield cypher.UPSERT_MATERIALS, {"rows": rows}
 
 
 def _batches(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:

@@ -168,6 +168,81 @@ def test_writer_killed_mid_import(
         _same(store.load(), before)
 
 
+# The child imports with small batches and stops (marker, then sleep) at batch ``n`` of the
+# whole staged import — its nodes, links, problems — or, with ``n`` = -1, inside the switch
+# transaction, after the statement that moves the pointer and before its commit.
+_STAGED_CHILD = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    import pickle
+    import neo4j
+    import chain_graph.store.neo4j_store as module
+    from chain_graph.store import cypher
+    from chain_graph.store.neo4j_store import Neo4jStore
+    url, data, marker, stop = sys.argv[1], sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
+    ledgers = pickle.loads(Path(data).read_bytes())
+    def pause():
+        marker.write_text("in the middle")
+        time.sleep(60)
+    real = module._batches
+    sent = 0
+    def counting(frame, table, size):
+        global sent
+        for batch in real(frame, table, size):
+            if sent == stop:
+                pause()
+            sent += 1
+            yield batch
+    module._batches = counting
+    real_run = neo4j.Transaction.run
+    def run(self, query, *args, **kwargs):
+        result = real_run(self, query, *args, **kwargs)
+        if query == cypher.SWITCH_GENERATION and stop == -1:
+            result.consume()
+            pause()
+        return result
+    neo4j.Transaction.run = run
+    with Neo4jStore(url, batch_size=200) as store:
+        store.write(ledgers, replace=True)
+""")
+
+
+def _staged_batches(ledgers: LedgerTables, size: int) -> int:
+    counts = ledgers.counts()
+    label_sets = ledgers.firms.groupby(["is_enterprise", "is_supplier"]).size().tolist()
+    nodes = sum(-(-n // size) for n in label_sets) + -(-counts["projects"] // size)
+    return nodes + sum(-(-counts[t] // size) for t in ("links", "problems", "materials"))
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("where", ["batch", "switch"])
+def test_staged_import_killed_leaves_the_previous_generation(
+    neo4j_url: str, canonical_dir: Path, bigger: Path, tmp_path: Path, where: str
+) -> None:
+    import pickle
+    import random
+
+    before = read_directory(canonical_dir, settings=SETTINGS).ledgers
+    after: LedgerTables = pickle.loads(bigger.read_bytes())
+    with open_store(neo4j_url, settings=SETTINGS) as store:
+        store.clear()  # type: ignore[attr-defined]
+        store.write(before, replace=True)
+        version = store.data_version()
+    stop = random.randrange(_staged_batches(after, 200)) if where == "batch" else -1
+    _run_and_kill(
+        _STAGED_CHILD, neo4j_url, str(bigger), str(tmp_path / "marker"), str(stop), marker=tmp_path / "marker"
+    )
+    _wait_until_rolled_back(neo4j_url)
+    with open_store(neo4j_url, settings=SETTINGS) as store:
+        assert store.data_version() == version, f"killed at batch {stop}"
+        assert store.counts() == before.counts(), f"killed at batch {stop}"
+        _same(store.load(), before)
+        store.write(after, replace=True)
+        assert store.data_version() == version + 1
+        assert store.counts() == after.counts()
+        _same(store.load(), after)
+
+
 def test_writer_killed_mid_ledger_update(target: tuple[str, str], tmp_path: Path) -> None:
     url, _ = target
     item_id = f"W-{tmp_path.name}"  # the Neo4j server is shared by the session's tests

@@ -1,0 +1,236 @@
+"""The staged Neo4j import: generations, the switch, and what readers see meanwhile.
+
+The store contract (``test_contract.py``) proves the results of imports on both backends;
+these tests look inside Neo4j: only one generation is ever read, the replaced one is
+deleted, a failed import's half-written generation is deleted by the next one, and records
+outside the imported graph (ledger, reports) are never touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import neo4j
+import pandas as pd
+import pytest
+
+from chain_graph.errors import StoreError
+from chain_graph.model import LedgerTables
+from chain_graph.problem_ledger import LedgerItem, ProblemLedger
+from chain_graph.store import cypher
+from chain_graph.store import neo4j_store as store_module
+from chain_graph.store.neo4j_store import Neo4jStore
+from ingest.loader import read_directory
+from tests.defaults import SETTINGS
+
+
+def _query(url: str, query: str, **params: Any) -> list[dict[str, Any]]:
+    with neo4j.GraphDatabase.driver(url, notifications_min_severity="OFF") as driver:
+        return [dict(r) for r in driver.execute_query(query, params).records]
+
+
+def _generations(url: str) -> dict[int, int]:
+    """Imported nodes per generation."""
+    rows = _query(
+        url,
+        "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:Material RETURN n.g AS g, count(*) AS nodes",
+    )
+    return {int(r["g"]): int(r["nodes"]) for r in rows}
+
+
+def _same(a: LedgerTables, b: LedgerTables) -> None:
+    a, b = a.canonical(), b.canonical()
+    for name in LedgerTables.TABLES:
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
+
+
+@pytest.fixture
+def ledgers(canonical_dir: Path) -> LedgerTables:
+    return read_directory(canonical_dir, settings=SETTINGS).ledgers
+
+
+def _renamed(ledgers: LedgerTables) -> LedgerTables:
+    return LedgerTables(
+        firms=ledgers.firms.assign(name=ledgers.firms["name"] + "（新）"),
+        projects=ledgers.projects,
+        links=ledgers.links.assign(share=ledgers.links["share"] / 2),
+        problems=ledgers.problems,
+        materials=ledgers.materials,
+    )
+
+
+def test_one_generation_is_left_after_each_import(neo4j_store: Neo4jStore, ledgers: LedgerTables) -> None:
+    for replace in (False, True, False):
+        neo4j_store.write(ledgers, replace=replace)
+        neo4j_store.wait_for_cleanup()
+        current = neo4j_store._current()[0]
+        assert list(_generations(neo4j_store.url)) == [current]
+    nodes = _generations(neo4j_store.url)[current]
+    # Regions of the canonical set, firms, projects, problems, materials: nothing doubled.
+    regions = len(set(pd.concat([ledgers.firms["adcode"], ledgers.projects["adcode"]])) - {""})
+    assert nodes == regions + sum(n for t, n in ledgers.counts().items() if t != "links")
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_reimport_is_idempotent(neo4j_store: Neo4jStore, ledgers: LedgerTables, *, replace: bool) -> None:
+    neo4j_store.write(ledgers, replace=replace)
+    neo4j_store.wait_for_cleanup()
+    once = (_generations(neo4j_store.url), neo4j_store.load().canonical())
+    neo4j_store.write(ledgers, replace=replace)
+    neo4j_store.wait_for_cleanup()
+    twice = (_generations(neo4j_store.url), neo4j_store.load().canonical())
+    assert list(once[0].values()) == list(twice[0].values())
+    _same(once[1], twice[1])
+    assert neo4j_store.counts() == ledgers.counts()
+
+
+def test_an_upsert_carries_forward_what_it_does_not_replace(
+    neo4j_store: Neo4jStore, ledgers: LedgerTables
+) -> None:
+    neo4j_store.write(ledgers)
+    one = ledgers.firms.iloc[[0]].assign(name="改过的名字", adcode="431221")
+    neo4j_store.write(LedgerTables.from_frames(firms=one))
+    expected = LedgerTables(
+        firms=pd.concat([one, ledgers.firms.iloc[1:]], ignore_index=True),
+        projects=ledgers.projects,
+        links=ledgers.links,
+        problems=ledgers.problems,
+        materials=ledgers.materials,
+    )
+    _same(neo4j_store.load(), expected)
+    assert neo4j_store.counts() == ledgers.counts()
+    neo4j_store.wait_for_cleanup()
+    located = _query(
+        neo4j_store.url,
+        "MATCH (n:Entity {id: $id})-[:LOCATED_IN]->(r:Region) RETURN r.adcode AS adcode, r.g = n.g AS same",
+        id=one["id"].iloc[0],
+    )
+    assert located == [{"adcode": "431221", "same": True}]
+    concerns = _query(neo4j_store.url, "MATCH (p:Problem)-[:CONCERNS]->(s:Entity) RETURN p.g = s.g AS same")
+    assert [r["same"] for r in concerns] == [True] * len(ledgers.problems)
+
+
+def test_readers_see_the_previous_generation_until_the_switch(
+    neo4j_store: Neo4jStore, ledgers: LedgerTables, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    neo4j_store.write(ledgers)
+    before = neo4j_store.load()
+    version = neo4j_store.data_version()
+    firm = ledgers.firms["id"].iloc[0]
+    around = neo4j_store.neighbourhood(firm)
+    staged, release = threading.Event(), threading.Event()
+    real = store_module._batches
+
+    def pausing(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:
+        for batch in real(frame, table, size):
+            yield batch
+            if table == "problems":  # nodes and links of the new generation are committed
+                staged.set()
+                release.wait(30)
+
+    monkeypatch.setattr(store_module, "_batches", pausing)
+    failures: list[BaseException] = []
+
+    def importing() -> None:
+        try:
+            with Neo4jStore(neo4j_store.url, batch_size=3) as writer:
+                writer.write(_renamed(ledgers), replace=True)
+        except BaseException as error:  # pragma: no cover - reported below
+            failures.append(error)
+
+    writer = threading.Thread(target=importing)
+    writer.start()
+    try:
+        assert staged.wait(60)
+        assert len(_generations(neo4j_store.url)) == 2  # the new one is written, not current
+        _same(neo4j_store.load(), before)
+        _same(neo4j_store.neighbourhood(firm), around)
+        assert neo4j_store.counts() == ledgers.counts()
+        assert neo4j_store.data_version() == version
+    finally:
+        release.set()
+        writer.join(60)
+    monkeypatch.undo()
+    assert not failures
+    _same(neo4j_store.load(), _renamed(ledgers))
+    assert neo4j_store.data_version() == version + 1
+
+
+def test_a_failed_import_is_deleted_by_the_next(
+    neo4j_store: Neo4jStore, ledgers: LedgerTables, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    neo4j_store.write(ledgers)
+    real = store_module._batches
+
+    def failing(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:
+        yield from real(frame, table, size)
+        if table == "links":
+            yield [{"supplier_id": "S1", "buyer_id": "E1", "material": "x", "props": {"bad": {"a": 1}}}]
+
+    monkeypatch.setattr(store_module, "_batches", failing)
+    with pytest.raises(StoreError, match="原有数据未改变"):
+        neo4j_store.write(_renamed(ledgers), replace=True)
+    monkeypatch.undo()
+    assert len(_generations(neo4j_store.url)) == 2  # the half-written one, never current
+    _same(neo4j_store.load(), ledgers)
+    neo4j_store.write(_renamed(ledgers), replace=True)
+    neo4j_store.wait_for_cleanup()
+    assert list(_generations(neo4j_store.url)) == [neo4j_store._current()[0]]
+    _same(neo4j_store.load(), _renamed(ledgers))
+
+
+def test_only_the_newest_import_may_switch(
+    neo4j_store: Neo4jStore, ledgers: LedgerTables, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    neo4j_store.write(ledgers)
+    old, _ = neo4j_store._current()
+    real = neo4j_store._delete_generations
+
+    def overtaken(*, keep: int, below: int) -> None:
+        # Another import takes the next number after this one took its own.
+        neo4j_store._driver.execute_query(cypher.NEW_GENERATION)
+        real(keep=keep, below=below)
+
+    monkeypatch.setattr(neo4j_store, "_delete_generations", overtaken)
+    with pytest.raises(StoreError, match="另一个导入"):
+        neo4j_store.write(_renamed(ledgers), replace=True)
+    monkeypatch.undo()
+    assert neo4j_store._current()[0] == old
+    _same(neo4j_store.load(), ledgers)
+
+
+def test_records_outside_the_graph_survive_imports(neo4j_store: Neo4jStore, ledgers: LedgerTables) -> None:
+    neo4j_store.write(ledgers)
+    ledger = ProblemLedger(neo4j_store)
+    now = ledger.now()
+    ledger.register([LedgerItem(id="W-keep", subject_id="E1", created_at=now, updated_at=now)], by="a")
+    reports = pd.DataFrame({"id": ["S1"], "as_of": ["2026-01-05"], "status": ["stopped"]})
+    neo4j_store.append_reports(reports, by="a", at=dt.datetime(2026, 1, 5, 9, 0))
+    items, events, kept = neo4j_store.ledger_items(), neo4j_store.ledger_version(), neo4j_store.reports()
+    for replace in (True, False):
+        neo4j_store.write(_renamed(ledgers), replace=replace)
+        neo4j_store.wait_for_cleanup()
+    assert neo4j_store.ledger_items() == items
+    assert neo4j_store.ledger_version() == events
+    pd.testing.assert_frame_equal(neo4j_store.reports(), kept)
+
+
+def test_a_store_written_before_generations_is_migrated(
+    neo4j_store: Neo4jStore, ledgers: LedgerTables
+) -> None:
+    neo4j_store.write(ledgers)
+    neo4j_store.wait_for_cleanup()
+    # As an older chain-graph left it: no generation on the nodes, no pointer.
+    _query(neo4j_store.url, "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:Material REMOVE n.g")
+    _query(neo4j_store.url, "MATCH (m:ChainGraphMeta) WHERE m.key STARTS WITH 'generation' DELETE m")
+    with Neo4jStore(neo4j_store.url, batch_size=3) as reopened:
+        _same(reopened.load(), ledgers)
+        assert reopened.counts() == ledgers.counts()
+        reopened.write(_renamed(ledgers))
+        reopened.wait_for_cleanup()
+        _same(reopened.load(), _renamed(ledgers))
+        assert len(_generations(neo4j_store.url)) == 1
