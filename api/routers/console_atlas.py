@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from api.deps import State
 from api.routers.pages import login_first, page_user, refuse, render, snapshot_of_day
@@ -49,17 +50,26 @@ def atlas_page(request: Request, state: State, chain: str = "", as_of: str = "")
         return refuse(request, state, user, error.message, status_code=404, title="未找到")
     every = atlas.chain_atlas(snap, vis).chains
     extra = _day_query(day)
+    show_gaps = user.may(Permission.CITY_DOCUMENTS)
 
     def cell_url(c: str, t: str, s: str) -> str:
         return "/console/atlas/cell?" + urlencode({"chain": c, "tier": t, "segment": s, **extra})
 
-    fragment = atlas_fragment(
-        plain_records(shown.cells),
-        chains=shown.chains,
-        tiers=TIERS,
-        cell_url=cell_url,
-        show_gaps=user.may(Permission.CITY_DOCUMENTS),
-    )
+    def chain_url(c: str) -> str:
+        return "/console/atlas?" + urlencode({"chain": c, **extra})
+
+    def draw() -> Markup:
+        return atlas_fragment(
+            plain_records(shown.cells),
+            chains=shown.chains,
+            tiers=TIERS,
+            cell_url=cell_url,
+            show_gaps=show_gaps,
+            more_url=None if chain else chain_url,  # the whole atlas links a long tier's rest
+        )
+
+    # Drawn once per data version, day, visibility and chain: a province's atlas has thousands of cells.
+    fragment = snap.memo(("atlas-html", vis.key, chain, show_gaps), draw)
     return render(
         request,
         state,
