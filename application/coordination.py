@@ -218,16 +218,21 @@ def public(
 def summary(ws: Workspace, snap: Snapshot, vis: Visibility, *, today: dt.date) -> dict[str, Any]:
     """Count requests by state, and those overdue (the dashboard's coordination box)."""
     shown = requests(ws, snap, vis, today=today)
-    by_state = {s.value: 0 for s in RequestState}
-    for r in shown:
-        by_state[r.state.value] += 1
-    overdue = sum(_clock(r, today, ws.settings).overdue for r in shown)
-    return {
-        "total": len(shown),
-        "by_state": by_state,
-        "overdue": int(overdue),
-        "incoming": sum(r.direction == Direction.INCOMING for r in shown),
-    }
+
+    def build() -> dict[str, Any]:
+        by_state = {s.value: 0 for s in RequestState}
+        for r in shown:
+            by_state[r.state.value] += 1
+        overdue = sum(_clock(r, today, ws.settings).overdue for r in shown)
+        return {
+            "total": len(shown),
+            "by_state": by_state,
+            "overdue": int(overdue),
+            "incoming": sum(r.direction == Direction.INCOMING for r in shown),
+        }
+
+    # Counted once per coordination version and day (a province has thousands of requests).
+    return dict(snap.memo(("coordination-summary", vis.key, today, ws.coordination_records().version), build))
 
 
 # --- registering and letters --------------------------------------------------------------
