@@ -271,8 +271,9 @@ class Workspace:
             yield self._store
 
     def close(self) -> None:
-        """Release the store."""
-        self._store.close()
+        """Release the store (after a read under way in another thread, e.g. an import's install)."""
+        with self.store():  # closing SQLite under a running query crashes the process
+            self._store.close()
 
     def refresh(self) -> None:
         """Look the store's data version up again on the next use (after a write here)."""
