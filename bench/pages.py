@@ -12,7 +12,7 @@ beside ``/health`` (no login, no data) measured in the same run, and one analysi
 same set in this process (the yardstick for "cold"). Times are client-side, to the last
 byte; maps are timed to their HTML, not to drawing. Usage::
 
-    python bench/pages.py [--scale city|province] [--repeat 30]
+    python bench/pages.py [--scale city|province] [--repeat 30] [--only /coordination/letters,/console/firms]
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ def _timed(http: httpx.Client, path: str, headers: dict[str, str]) -> tuple[floa
 
 
 def _bench_user(
-    base: str, token: str, *, role: str, county: str, repeat: int, budget_s: float
+    base: str, token: str, *, role: str, county: str, repeat: int, budget_s: float, only: str = ""
 ) -> dict[str, dict[str, Any]]:
     """Time every case the user may call: cold (its first request), then warm.
 
@@ -210,6 +210,8 @@ def _bench_user(
         for cases in CASES.values():
             for template, who in cases:
                 if (who == "city" and role == "county") or (who == "admin" and role != "admin"):
+                    continue
+                if only and template != "/health" and not any(part in template for part in only.split(",")):
                     continue
                 path = template.format(**own)
                 headers = {} if path.startswith("/console/") else bearer
@@ -262,6 +264,7 @@ def main() -> None:
     parser.add_argument("--scale", default="city")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--budget", type=float, default=8.0, help="most seconds of warm requests per page")
+    parser.add_argument("--only", default="", help="the routes containing one of these comma-separated texts")
     args = parser.parse_args()
     _check_covered()
     data = synthetic_set(args.scale, 1)
@@ -276,7 +279,13 @@ def main() -> None:
             assert first.status_code == 200
         timed = {
             who: _bench_user(
-                base, tokens[who], role=who, county=county, repeat=args.repeat, budget_s=args.budget
+                base,
+                tokens[who],
+                role=who,
+                county=county,
+                repeat=args.repeat,
+                budget_s=args.budget,
+                only=args.only,
             )
             for who in ("admin", "county")
         }
@@ -290,7 +299,8 @@ def main() -> None:
             "county_user": timed["county"],
         }
         result |= _after_import(base, tokens["admin"], data)
-    out = ROOT / "results" / f"{result['date']}-pages-{args.scale}.json"
+    part = f"-only-{len(args.only.split(','))}" if args.only else ""  # a subset keeps the full table
+    out = ROOT / "results" / f"{result['date']}-pages-{args.scale}{part}.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     print(_markdown(result))
     keys = ("start_s", "analysis_s", "import_s", "after_import_s")
