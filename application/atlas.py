@@ -71,6 +71,13 @@ def cell_firms(snap: Snapshot, vis: Visibility, *, chain: str, tier: str, segmen
     """
     if tier not in TIERS:
         raise NotFoundError(f"环节应为 {'、'.join(TIERS)} 之一，当前为 {tier}")
+    # Kept per version and visibility: a province's cell lists hundreds of firms.
+    return snap.memo(
+        ("atlas-cell", vis.key, chain, tier, segment), lambda: _cell(snap, vis, chain, tier, segment)
+    )
+
+
+def _cell(snap: Snapshot, vis: Visibility, chain: str, tier: str, segment: str) -> dict[str, Any]:
     seen = chain_atlas(snap, vis)
     members = seen.cell(chain, tier, segment)
     if members.empty:

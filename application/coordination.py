@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,7 @@ from chain_graph.model import ProblemCategory, ProblemStatus
 from chain_graph.problem_ledger import Action, LedgerItem, ProblemLedger
 from chain_graph.regions import classify, region_name
 from chain_graph.workdays import add_working_days
+from exports.letters import letter_docx, letter_xlsx
 
 __all__ = [
     "Actor",
@@ -53,6 +54,7 @@ __all__ = [
     "issue_letters",
     "issue_replies",
     "letter",
+    "letter_document",
     "letter_requests",
     "letter_rows",
     "letters",
@@ -216,16 +218,21 @@ def public(
 def summary(ws: Workspace, snap: Snapshot, vis: Visibility, *, today: dt.date) -> dict[str, Any]:
     """Count requests by state, and those overdue (the dashboard's coordination box)."""
     shown = requests(ws, snap, vis, today=today)
-    by_state = {s.value: 0 for s in RequestState}
-    for r in shown:
-        by_state[r.state.value] += 1
-    overdue = sum(_clock(r, today, ws.settings).overdue for r in shown)
-    return {
-        "total": len(shown),
-        "by_state": by_state,
-        "overdue": int(overdue),
-        "incoming": sum(r.direction == Direction.INCOMING for r in shown),
-    }
+
+    def build() -> dict[str, Any]:
+        by_state = {s.value: 0 for s in RequestState}
+        for r in shown:
+            by_state[r.state.value] += 1
+        overdue = sum(_clock(r, today, ws.settings).overdue for r in shown)
+        return {
+            "total": len(shown),
+            "by_state": by_state,
+            "overdue": int(overdue),
+            "incoming": sum(r.direction == Direction.INCOMING for r in shown),
+        }
+
+    # Counted once per coordination version and day (a province has thousands of requests).
+    return dict(snap.memo(("coordination-summary", vis.key, today, ws.coordination_records().version), build))
 
 
 # --- registering and letters --------------------------------------------------------------
@@ -419,9 +426,11 @@ def letter_rows(snap: Snapshot, requests: Sequence[CoordinationRequest]) -> pd.D
     what the request recorded.
     """
     table = snap.coordination
+    at = snap.memo(("coordination-rows-of",), lambda: table.groupby("supplier_id", sort=False).indices)
     parts = []
     for r in requests:
-        rows = table[table["supplier_id"] == r.supplier_id]
+        found = at.get(r.supplier_id)
+        rows = table.iloc[found] if found is not None else table.iloc[0:0]
         if rows.empty:
             rows = pd.DataFrame(
                 [
@@ -449,6 +458,30 @@ def letter_rows(snap: Snapshot, requests: Sequence[CoordinationRequest]) -> pd.D
     out["priority"] = pd.factorize(out["supplier_id"])[0] + 1
     out["no"] = np.arange(1, len(out) + 1)
     return out
+
+
+def letter_document(
+    ws: Workspace, snap: Snapshot, vis: Visibility, number: str, *, fmt: Literal["docx", "xlsx"]
+) -> tuple[str, bytes]:
+    """Return a letter as a document (its file name and bytes): Word (公文) or a workbook.
+
+    Built once per letter, format, visibility and coordination version (a move on one of
+    its requests changes what it lists).
+
+    Raises
+    ------
+    NotFoundError
+        No such letter, or ``vis`` sees none of its requests.
+    """
+    found = letter(ws, snap, vis, number)
+    version = ws.coordination_records().version
+
+    def build() -> tuple[str, bytes]:
+        shown = letter_requests(ws, snap, vis, found)
+        write = letter_docx if fmt == "docx" else letter_xlsx
+        return f"{found.number}.{fmt}", write(found, shown, letter_rows(snap, shown), settings=ws.settings)
+
+    return snap.memo(("letter-document", number, fmt, vis.key, version), build)
 
 
 # --- incoming requests (another city asks about our suppliers) ----------------------------

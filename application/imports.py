@@ -10,6 +10,7 @@ What an importer needs to know beforehand — which tables, by which names
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,8 +60,12 @@ def table_guide() -> list[TableGuide]:
     return [TableGuide(spec.label, (*spec.names, spec.name), spec.required) for spec in TABLES.values()]
 
 
+@functools.cache
 def template_workbook() -> bytes:
-    """Return the blank template workbook (one sheet per table, and a guide sheet)."""
+    """Return the blank template workbook (one sheet per table, and a guide sheet).
+
+    Written once per process: it depends on nothing but the code.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / TEMPLATE_NAME
         write_template(path)

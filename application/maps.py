@@ -178,8 +178,7 @@ def impact_map(
     name = snap.name_of[node_id]
 
     def build() -> MapPage:
-        table = snap.analysis.substitutes
-        candidates = table[table["supplier_id"] == node_id]
+        candidates = snap.analysis.substitutes_of(node_id)
         view = _within(snap, vis, impact_view(snap.facts, node_id, substitutes=candidates))
         return _render(snap, view, title=f"{name}：影响范围（复产前后可用度）", assets=assets, link=link)
 
@@ -190,31 +189,35 @@ def scenario_map(snap: Snapshot, vis: Visibility, scenario: Scenario, *, outcome
     """Return the nodes a what-if changes, coloured by what it did to them, with the totals before and after.
 
     ``outcome`` is the what-if's result (:func:`application.scenarios.what_if`, which
-    checks the scenario against ``vis``), run by the caller within its time limit. Not
-    cached: scenarios are many.
+    checks the scenario against ``vis``), run by the caller within its time limit. Kept like
+    the what-if itself (bounded by the memo): the same scenario asked again, or from its
+    what-if page, is not drawn again.
     """
     from application.scenarios import check_scenario
 
     check_scenario(snap, vis, scenario)
-    result = outcome
-    graph = apply_scenario(snap.graph, scenario)
-    settings = snap.settings
-    after = facts(graph, home_adcode=settings.home_adcode, threshold=settings.blocked_threshold)
-    changed = [*scenario.stop, *scenario.restore, *scenario.capacity]
-    moves = [(m.buyer, m.material, m.from_, m.to) for m in scenario.substitute]
-    view = scenario_view(snap.facts, after, changed=changed, moves=moves)
-    before, now = result["summary_before"], result["summary_after"]
-    totals = (
-        f"风险产值和投资 {before['value_at_risk']:,.0f} → {now['value_at_risk']:,.0f} 万元　"
-        f"受阻配套企业 {before['blocked']} → {now['blocked']} 家"
-    )
-    return _render(
-        snap,
-        _within(snap, vis, view),
-        title="情景推演：可用度变化",
-        subtitle=totals,
-        assets="served",
-        link="/",
-        note="颜色为情景对节点的影响（情景后的状态）；悬停查看每个节点情景前后的状态和可用度。"
-        + ("绿色长虚线为替代后的供应，红色点线为被替代的原供应。" if moves else ""),
-    )
+
+    def build() -> MapPage:
+        graph = apply_scenario(snap.graph, scenario)
+        settings = snap.settings
+        after = facts(graph, home_adcode=settings.home_adcode, threshold=settings.blocked_threshold)
+        changed = [*scenario.stop, *scenario.restore, *scenario.capacity]
+        moves = [(m.buyer, m.material, m.from_, m.to) for m in scenario.substitute]
+        view = scenario_view(snap.facts, after, changed=changed, moves=moves)
+        before, now = outcome["summary_before"], outcome["summary_after"]
+        totals = (
+            f"风险产值和投资 {before['value_at_risk']:,.0f} → {now['value_at_risk']:,.0f} 万元　"
+            f"受阻配套企业 {before['blocked']} → {now['blocked']} 家"
+        )
+        return _render(
+            snap,
+            _within(snap, vis, view),
+            title="情景推演：可用度变化",
+            subtitle=totals,
+            assets="served",
+            link="/",
+            note="颜色为情景对节点的影响（情景后的状态）；悬停查看每个节点情景前后的状态和可用度。"
+            + ("绿色长虚线为替代后的供应，红色点线为被替代的原供应。" if moves else ""),
+        )
+
+    return _cached(snap, ("scenario", vis.key, scenario.model_dump_json()), "served", build)

@@ -149,12 +149,21 @@ def blocked(
     return snap.memo(("blocked", vis.key, scope, county, text, sort), build)
 
 
-def _matching(table: pd.DataFrame, text: str, columns: Sequence[str]) -> pd.DataFrame:
-    """Rows of ``table`` with ``text`` in one of ``columns``."""
-    found = np.zeros(len(table), dtype=bool)
-    for column in columns:
-        found |= table[column].astype(str).str.contains(text, regex=False).to_numpy()
-    return table[found]
+def _contains(
+    snap: Snapshot, key: tuple[object, ...], table: pd.DataFrame, text: str, columns: Sequence[str]
+) -> np.ndarray:
+    """Which rows of ``table`` (the memo ``key`` of ``snap``) have ``text`` in one of ``columns``.
+
+    The rows' searchable text is joined once per data version: a search is then one pass of
+    ``in`` over strings, not a conversion of three columns per request.
+    """
+
+    def build() -> list[str]:
+        parts = [table[column].astype(str).tolist() for column in columns]
+        return ["\x1f".join(values) for values in zip(*parts, strict=True)]
+
+    haystack = snap.memo(("haystack", *key, *columns), build)
+    return np.fromiter((text in row for row in haystack), dtype=bool, count=len(haystack))
 
 
 def coordination(
@@ -170,20 +179,28 @@ def coordination(
     Filters: the target region (province or city the request goes to), the buyer's county,
     and text in the buyer's, the supplier's or the material's name.
     """
-    table = vis.rows_of(snap.coordination, snap.coordination["buyer_id"], snap.adcode_of)
+    key = ("coordination-seen", vis.key)
+    whole = snap.coordination
+    table = snap.memo(key, lambda: vis.rows_of(whole, whole["buyer_id"], snap.adcode_of))
+    text = (query or "").strip()
+    if text:
+        table = table[_contains(snap, key, table, text, ("buyer", "supplier", "material"))]
     if target:
         table = table[table["target_region"] == target]
     if county:
         table = table[table["buyer_id"].map(snap.adcode_of) == county]
-    text = (query or "").strip()
-    return _matching(table, text, ("buyer", "supplier", "material")) if text else table
+    return table
 
 
 def coordination_targets(snap: Snapshot, vis: Visibility) -> list[str]:
     """Return the regions the coordination requests ``vis`` sees go to, in adcode order."""
-    table = coordination(snap, vis)
-    codes = table.groupby("target_region")["supplier_adcode"].min().sort_values()
-    return [str(region) for region in codes.index if region]
+
+    def build() -> list[str]:
+        table = coordination(snap, vis)
+        codes = table.groupby("target_region")["supplier_adcode"].min().sort_values()
+        return [str(region) for region in codes.index if region]
+
+    return snap.memo(("coordination-targets", vis.key), build)
 
 
 def local(
@@ -194,18 +211,25 @@ def local(
     Filters: the supplier's county, and text in the supplier's, the buyer's or the
     material's name.
     """
-    table = vis.rows(snap.local, column="supplier_adcode")
+    key = ("local-seen", vis.key)
+    table = snap.memo(key, lambda: vis.rows(snap.local, column="supplier_adcode"))
+    text = (query or "").strip()
+    if text:
+        table = table[_contains(snap, key, table, text, ("supplier", "buyer", "material"))]
     if county:
         table = table[table["supplier_adcode"] == county]
-    text = (query or "").strip()
-    return _matching(table, text, ("supplier", "buyer", "material")) if text else table
+    return table
 
 
 def counties(snap: Snapshot, vis: Visibility) -> list[tuple[str, str]]:
     """Return the home city's counties ``vis`` sees, as (adcode, name), in adcode order."""
-    home = snap.settings.home_adcode[:4]
-    codes = sorted({c for c in snap.adcode_of.values() if c.startswith(home) and c != home + "00"})
-    return [(c, region_name(c) or c) for c in codes if vis.sees(c)]
+
+    def build() -> list[tuple[str, str]]:
+        home = snap.settings.home_adcode[:4]
+        codes = sorted({c for c in snap.adcode_of.values() if c.startswith(home) and c != home + "00"})
+        return [(c, region_name(c) or c) for c in codes if vis.sees(c)]
+
+    return snap.memo(("counties", vis.key), build)
 
 
 def data_summary(snap: Snapshot) -> dict[str, Any]:

@@ -170,8 +170,7 @@ def substitutes(snap: Snapshot, vis: Visibility, supplier_id: str) -> dict[str, 
         }
         if not blocked:
             return {"supplier": supplier, "blocked": False, "links": []}
-        table = analysis.substitutes
-        table = table[table["supplier_id"] == supplier_id]
+        table = analysis.substitutes_of(supplier_id)
         if vis.is_county:
             table = table[table["candidate_id"].isin(shown)]
         by_link = dict(list(table.groupby(["buyer_id", "material"], sort=False)))

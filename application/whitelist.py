@@ -28,9 +28,11 @@ __all__ = ["download", "nominations", "whitelist_document"]
 def nominations(snap: Snapshot, vis: Visibility) -> pd.DataFrame:
     """Return the city's nominations that ``vis`` sees, in rank order (the city's ranks)."""
 
-    def build() -> pd.DataFrame:
-        table = ranked(snap.analysis, snap.ledgers, top=snap.settings.whitelist_top)
-        return vis.rows(table).reset_index(drop=True)
+    def city() -> pd.DataFrame:
+        return ranked(snap.analysis, snap.ledgers, top=snap.settings.whitelist_top)
+
+    def build() -> pd.DataFrame:  # a county's is sliced from the city's, ranked once per version
+        return vis.rows(snap.memo(("whitelist-city",), city)).reset_index(drop=True)
 
     return snap.memo(("whitelist", vis.key), build)
 

@@ -34,7 +34,15 @@ from chain_graph.settings import Settings
 from chain_graph.store import Store, open_store
 from viz.views import NodeFacts, facts
 
-__all__ = ["AS_OF_KEPT", "MEMO_LIMIT", "VERSION_CHECK_SECONDS", "LedgerSnapshot", "Snapshot", "Workspace"]
+__all__ = [
+    "AS_OF_KEPT",
+    "INSTALL_WAIT_SECONDS",
+    "MEMO_LIMIT",
+    "VERSION_CHECK_SECONDS",
+    "LedgerSnapshot",
+    "Snapshot",
+    "Workspace",
+]
 
 AS_OF_KEPT = 8
 """Past dates whose analysed state is kept (``--as-of``, the console's date picker)."""
@@ -42,6 +50,9 @@ AS_OF_KEPT = 8
 T = TypeVar("T")
 MEMO_LIMIT = 512
 """Most use-case results kept per data version."""
+
+INSTALL_WAIT_SECONDS = 600.0
+"""Longest a page waits for an import's analysis to be installed before analysing itself."""
 
 VERSION_CHECK_SECONDS = 1.0
 """How often the store's data version is looked up (a cheap query, but one per request
@@ -248,6 +259,7 @@ class Workspace:
         self._coordination: CoordinationSnapshot | None = None
         self._reports: tuple[int, pd.DataFrame] | None = None
         self._as_of: dict[tuple[int, int, dt.date], Snapshot] = {}
+        self._awaited: dict[int, threading.Event] = {}
 
     @contextmanager
     def store(self) -> Iterator[Store]:
@@ -259,8 +271,9 @@ class Workspace:
             yield self._store
 
     def close(self) -> None:
-        """Release the store."""
-        self._store.close()
+        """Release the store (after a read under way in another thread, e.g. an import's install)."""
+        with self.store():  # closing SQLite under a running query crashes the process
+            self._store.close()
 
     def refresh(self) -> None:
         """Look the store's data version up again on the next use (after a write here)."""
@@ -285,6 +298,12 @@ class Workspace:
         self._checked_until = time.monotonic() + VERSION_CHECK_SECONDS
         if current is not None and _key(current) == key:
             return current
+        awaited = self._awaited.get(key[0])
+        if awaited is not None:  # an import analysed this version already: wait for it, not again
+            awaited.wait(INSTALL_WAIT_SECONDS)
+            current = self._snapshot
+            if current is not None and _key(current) == key:
+                return current
         with self._snapshot_lock:
             current = self._snapshot
             if current is not None and _key(current) == key:
@@ -348,6 +367,18 @@ class Workspace:
         _ = fresh.analysis
         return fresh
 
+    def expect(self, version: int) -> threading.Event:
+        """Announce that a :meth:`prepare`-d snapshot of data version ``version`` is on its way.
+
+        Until the returned event is set (by :meth:`install`, or by the caller when the
+        preparation failed), :meth:`snapshot` waits for it instead of reading the store and
+        analysing the same tables a second time: the first page after an import costs
+        what is left of the import's own analysis, not another one.
+        """
+        event = threading.Event()
+        self._awaited = {v: e for v, e in self._awaited.items() if not e.is_set()} | {version: event}
+        return event
+
     def install(self, prepared: Snapshot, *, version: int) -> None:
         """Make a :meth:`prepare`-d snapshot current as data version ``version``.
 
@@ -364,6 +395,9 @@ class Workspace:
             prepared.version = version
             self._snapshot = prepared
             self._checked_until = time.monotonic() + VERSION_CHECK_SECONDS
+        awaited = self._awaited.pop(version, None)
+        if awaited is not None:
+            awaited.set()
 
     def ledger(self) -> LedgerSnapshot:
         """Return the problem ledger's items and history, read again only after it changed."""

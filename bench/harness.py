@@ -108,12 +108,31 @@ def add_user(env: dict[str, str], name: str, role: str, county: str = "") -> str
     return found.group(0)
 
 
+_ISSUE_LETTERS = """
+from application.coordination import issue_letters
+from application.workspace import Workspace
+from chain_graph.settings import Settings
+
+ws = Workspace(Settings())
+try:
+    issue_letters(ws, ws.snapshot(), by="市工信局")
+finally:
+    ws.close()
+"""
+"""Register the coordination requests from the analysis and put them into 商请函."""
+
+
 @contextmanager
-def served_demo(scale: str, *, users: dict[str, tuple[str, str]]) -> Iterator[tuple[str, dict[str, str]]]:
+def served_demo(
+    scale: str, *, users: dict[str, tuple[str, str]], letters: bool = False
+) -> Iterator[tuple[str, dict[str, str]]]:
     """Serve a synthetic set (ledger registered from the analysis) with ``chain-graph serve``.
 
-    ``users`` maps a name to (role, county). Yields the base URL and each user's token, and
-    the environment's files go away afterwards.
+    ``users`` maps a name to (role, county). With ``letters``, the coordination requests are
+    registered from the analysis and put into 商请函 first
+    (:func:`application.coordination.issue_letters`, as ``chain-graph coordination letters``
+    does, without writing the documents). The commands and the server run this checkout's
+    code. Yields the base URL and each user's token; the files go away afterwards.
     """
     import os
     import tempfile
@@ -125,12 +144,17 @@ def served_demo(scale: str, *, users: dict[str, tuple[str, str]]) -> Iterator[tu
     cli = _cli()
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(
-            os.environ, CHAIN_GRAPH_AUTH_DB=f"{tmp}/auth.db", CHAIN_GRAPH_STORE=f"sqlite:///{tmp}/set.db"
+            os.environ,
+            CHAIN_GRAPH_AUTH_DB=f"{tmp}/auth.db",
+            CHAIN_GRAPH_STORE=f"sqlite:///{tmp}/set.db",
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT.parent), os.environ.get("PYTHONPATH")])),
         )
         subprocess.run(
             [cli, "ingest", str(synthetic_set(scale, 1))], env=env, check=True, capture_output=True
         )
         subprocess.run([cli, "ledger", "from-analysis"], env=env, check=True, capture_output=True)
+        if letters:
+            subprocess.run([sys.executable, "-c", _ISSUE_LETTERS], env=env, check=True, capture_output=True)
         tokens = {name: add_user(env, name, role, county) for name, (role, county) in users.items()}
         port = free_port()
         server = subprocess.Popen(

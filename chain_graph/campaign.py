@@ -233,9 +233,14 @@ def series_by_groups(
         ledgers.projects["annual_plan"].to_numpy(dtype=float)
     )
     rows: dict[str, list[dict[str, object]]] = {group: [] for group in groups}
+    seen = [(graph.capacity, graph)]  # a round without new reports repeats a state: not propagated again
     for end, state in zip(ends, _rounds(graph, ledgers, reports, ends=ends), strict=True):
         capacity = state.capacity
-        a = graph.with_capacity(capacity).base_availability
+        same = next((g for c, g in seen if np.array_equal(c, capacity)), None)
+        if same is None:
+            same = graph.with_capacity(capacity)
+            seen = [seen[0], (capacity, same)]
+        a = same.base_availability
         months = _months_elapsed(end)
         weights = {
             "output": output,

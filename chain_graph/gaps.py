@@ -205,6 +205,25 @@ class GapAnalysis:
         table = table.drop(columns=["weighted"]).rename(columns={"at_risk": "value_at_risk"})
         return table.sort_values("value_at_risk", ascending=False).reset_index()
 
+    def substitutes_of(self, supplier_id: str) -> pd.DataFrame:
+        """Return the rows of :attr:`substitutes` of one supplier (none unless it is blocked).
+
+        Taken from the whole table once that is computed; before, the supplier's own links
+        are ranked alone — the same rows, since a link's candidates depend on the graph and
+        that link only — so a firm page or an impact map needs no batch of every blocked
+        supplier's scenarios.
+        """
+        if "substitutes" in self.__dict__:
+            table = self.substitutes
+            return table[table["supplier_id"] == supplier_id].reset_index(drop=True)
+        return substitutes(
+            self.graph,
+            self.blocked.loc[self.blocked["id"] == supplier_id, "node"].to_numpy(dtype=np.int64),
+            threshold=self.settings.blocked_threshold,
+            top=self.settings.substitute_top,
+            scope=self.regions["scope"].to_numpy(dtype=object),
+        )
+
     def substitutes_by_supplier(self) -> dict[str, list[dict[str, Any]]]:
         """Per blocked supplier, its links with their ranked candidates (the JSON form)."""
         found: dict[str, list[dict[str, Any]]] = {}

@@ -9,6 +9,7 @@ characters, and tables with a header row repeated on every page. The notices
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -190,12 +191,49 @@ def table(
         cell.width = width
         cell_paragraph(cell.paragraphs[0], header, typeface=HEADING_FONT, align=WD_ALIGN_PARAGRAPH.CENTER)
     repeat_header(grid)
+    # python-docx builds a row element by element (~10 ms a row): a province's letter lists
+    # thousands. A row is built once per pattern of figure columns and copied with its texts.
+    patterns: dict[tuple[bool, ...], Any] = {}
     for values in rows:
-        row = grid.add_row()
-        for cell, width, (text, figure) in zip(row.cells, widths, values, strict=True):
-            cell.width = width
-            align = WD_ALIGN_PARAGRAPH.RIGHT if figure else WD_ALIGN_PARAGRAPH.LEFT
-            cell_paragraph(cell.paragraphs[0], text, typeface=BODY_FONT, align=align)
+        texts = [text for text, _ in values]
+        if any(c in text for text in texts for c in "\n\r\t"):  # breaks and tabs: python-docx's own way
+            _add_row(grid, widths, values)
+            continue
+        pattern = tuple(figure for _, figure in values)
+        if pattern not in patterns:
+            patterns[pattern] = _row_template(grid, widths, pattern)
+        if patterns[pattern] is None:
+            _add_row(grid, widths, values)
+            continue
+        row = copy.deepcopy(patterns[pattern])
+        for element, text in zip(list(row.iter(qn("w:t"))), texts, strict=True):
+            if not text:  # python-docx writes an empty run without a text element
+                element.getparent().remove(element)
+                continue
+            element.text = text
+            if text != text.strip():
+                element.set(qn("xml:space"), "preserve")
+        grid._tbl.append(row)
+
+
+def _add_row(grid: Any, widths: Sequence[Any], values: Sequence[tuple[str, bool]]) -> Any:
+    row = grid.add_row()
+    for cell, width, (text, figure) in zip(row.cells, widths, values, strict=True):
+        cell.width = width
+        align = WD_ALIGN_PARAGRAPH.RIGHT if figure else WD_ALIGN_PARAGRAPH.LEFT
+        cell_paragraph(cell.paragraphs[0], text, typeface=BODY_FONT, align=align)
+    return row
+
+
+def _row_template(grid: Any, widths: Sequence[Any], pattern: tuple[bool, ...]) -> Any:
+    """Return a detached row of ``grid`` formatted as :func:`_add_row` does, one text element a cell.
+
+    ``None`` when the row does not have exactly one text element per cell (then rows are
+    added one by one).
+    """
+    row = _add_row(grid, widths, [("0", figure) for figure in pattern])._tr
+    grid._tbl.remove(row)
+    return row if len(list(row.iter(qn("w:t")))) == len(pattern) else None
 
 
 def figure(document: Any, caption: str, png: bytes, *, width_mm: float) -> None:

@@ -59,6 +59,7 @@ ATLAS_CSS = """
 .atlas-cell .scopes { color: #57606a; font-size: 11px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; display: block; }
 .atlas-tier details { margin-top: 6px; width: 100%; }
 .atlas-tier summary { cursor: pointer; color: #0969da; font-size: 12px; margin-bottom: 6px; }
+.atlas-more { margin: 6px 0 0; font-size: 12px; }
 .atlas-empty { color: #8c959f; font-size: 12px; }
 .atlas-firms td, .atlas-firms th { padding: 2px 8px; text-align: left; font-size: 13px; }
 """
@@ -91,7 +92,9 @@ _TEMPLATE = """
 <div class="atlas-cells">
 {%- for c in t.cells[:limit] %}{{ cell(c) }}{% else %}<span class="atlas-empty">（无）</span>{% endfor %}
 </div>
-{%- if t.cells|length > limit %}
+{%- if t.cells|length > limit and chain.more %}
+<p class="atlas-more"><a href="{{ chain.more }}">其余 {{ t.cells|length - limit }} 个环节 →</a></p>
+{%- elif t.cells|length > limit %}
 <details><summary>其余 {{ t.cells|length - limit }} 个环节</summary><div class="atlas-cells">
 {%- for c in t.cells[limit:] %}{{ cell(c) }}{% endfor %}
 </div></details>
@@ -158,7 +161,11 @@ def _cell(row: Mapping[str, Any], url: str, key: str) -> dict[str, Any]:
 
 
 def _chains(
-    cells: Sequence[Mapping[str, Any]], chains: Sequence[str], tiers: Sequence[str], cell_url: CellUrl
+    cells: Sequence[Mapping[str, Any]],
+    chains: Sequence[str],
+    tiers: Sequence[str],
+    cell_url: CellUrl,
+    more_url: Callable[[str], str] | None = None,
 ) -> list[dict[str, Any]]:
     blocks: dict[str, dict[str, list[dict[str, Any]]]] = {c: {t: [] for t in tiers} for c in chains}
     for i, row in enumerate(cells):
@@ -168,6 +175,7 @@ def _chains(
     return [
         {
             "name": chain,
+            "more": more_url(chain) if more_url else "",
             "tiers": [
                 {"name": t, "cells": found, "firms": sum(c["firms"] for c in found)}
                 for t, found in per.items()
@@ -185,6 +193,7 @@ def atlas_fragment(
     cell_url: CellUrl,
     show_gaps: bool,
     limit: int = CELLS_SHOWN,
+    more_url: Callable[[str], str] | None = None,
 ) -> Markup:
     """Return the atlas as HTML to embed in a page (style: :data:`ATLAS_CSS`).
 
@@ -200,6 +209,9 @@ def atlas_fragment(
         Draw gap cells hollow and name 缺链 in the legend (a reader of the gap list).
     limit
         Cells a tier shows before folding the rest.
+    more_url
+        The page of one chain: when given, a long tier's other cells are not drawn (folded)
+        but linked to there — a province's whole atlas has hundreds of them.
 
     Examples
     --------
@@ -214,7 +226,7 @@ def atlas_fragment(
     """
     return Markup(
         _FRAGMENT.render(
-            chains=_chains(cells, chains, tiers, cell_url),
+            chains=_chains(cells, chains, tiers, cell_url, more_url),
             scopes=list(SCOPE_COLOURS.values()),
             show_gaps=show_gaps,
             limit=limit,

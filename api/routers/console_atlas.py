@@ -13,9 +13,10 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from api.deps import State
-from api.routers.pages import login_first, page_user, refuse, render, snapshot_of_day
+from api.routers.pages import PAGE, login_first, page_user, refuse, render, snapshot_of_day
 from api.users import Permission
 from application import atlas
 from chain_graph.atlas import TIERS
@@ -49,17 +50,26 @@ def atlas_page(request: Request, state: State, chain: str = "", as_of: str = "")
         return refuse(request, state, user, error.message, status_code=404, title="未找到")
     every = atlas.chain_atlas(snap, vis).chains
     extra = _day_query(day)
+    show_gaps = user.may(Permission.CITY_DOCUMENTS)
 
     def cell_url(c: str, t: str, s: str) -> str:
         return "/console/atlas/cell?" + urlencode({"chain": c, "tier": t, "segment": s, **extra})
 
-    fragment = atlas_fragment(
-        plain_records(shown.cells),
-        chains=shown.chains,
-        tiers=TIERS,
-        cell_url=cell_url,
-        show_gaps=user.may(Permission.CITY_DOCUMENTS),
-    )
+    def chain_url(c: str) -> str:
+        return "/console/atlas?" + urlencode({"chain": c, **extra})
+
+    def draw() -> Markup:
+        return atlas_fragment(
+            plain_records(shown.cells),
+            chains=shown.chains,
+            tiers=TIERS,
+            cell_url=cell_url,
+            show_gaps=show_gaps,
+            more_url=None if chain else chain_url,  # the whole atlas links a long tier's rest
+        )
+
+    # Drawn once per data version, day, visibility and chain: a province's atlas has thousands of cells.
+    fragment = snap.memo(("atlas-html", vis.key, chain, show_gaps), draw)
     return render(
         request,
         state,
@@ -77,9 +87,15 @@ def atlas_page(request: Request, state: State, chain: str = "", as_of: str = "")
 
 @router.get("/atlas/cell")
 def atlas_cell_page(
-    request: Request, state: State, chain: str = "", tier: str = "", segment: str = "", as_of: str = ""
+    request: Request,
+    state: State,
+    chain: str = "",
+    tier: str = "",
+    segment: str = "",
+    as_of: str = "",
+    offset: int = 0,
 ) -> Response:
-    """产业链图谱的一个环节：该环节的企业（所在地、状态、是否受阻）。"""
+    """产业链图谱的一个环节：该环节的企业（所在地、状态、是否受阻；分页）。"""
     user = page_user(request, state)
     if user is None:
         return login_first()
@@ -87,6 +103,7 @@ def atlas_cell_page(
     if isinstance(found, Response):
         return found
     snap, day = found
+    offset = max(offset, 0)
     try:
         cell = atlas.cell_firms(snap, user.visibility, chain=chain, tier=tier, segment=segment)
     except NotFoundError as error:
@@ -99,7 +116,11 @@ def atlas_cell_page(
         "atlas_cell.html",
         f"{chain}·{tier}·{cell['cell']['name']}",
         cell=cell["cell"],
-        firms=cell["firms"],
+        firms=cell["firms"][offset : offset + PAGE],
+        count=len(cell["firms"]),
+        offset=offset,
+        limit=PAGE,
+        query=urlencode({"chain": chain, "tier": tier, "segment": segment, **_day_query(day)}),
         show_gaps=user.may(Permission.CITY_DOCUMENTS),
         back=back,
         day=day,

@@ -237,8 +237,8 @@ def request_move(
 
 
 @router.get("/letters/{number}")
-def letter_page(request: Request, state: State, number: str, done: str = "") -> Response:
-    """一份函件：主送、事项、下载（Word / Excel）；市级可报送。"""
+def letter_page(request: Request, state: State, number: str, done: str = "", offset: int = 0) -> Response:
+    """一份函件：主送、事项（分页）、下载（Word / Excel）；市级可报送。"""
     user = page_user(request, state)
     if user is None:
         return login_first()
@@ -249,7 +249,8 @@ def letter_page(request: Request, state: State, number: str, done: str = "") -> 
         return refuse(request, state, user, error.message, status_code=404, title="未找到")
     actor = user.actor(home_adcode=state.settings.home_adcode)
     shown = coordination.letter_requests(state, snap, user.visibility, found)
-    rows = [coordination.public(r, state, today=today, actor=actor) for r in shown]
+    offset = max(offset, 0)
+    rows = [coordination.public(r, state, today=today, actor=actor) for r in shown[offset : offset + PAGE]]
     return render(
         request,
         state,
@@ -258,6 +259,10 @@ def letter_page(request: Request, state: State, number: str, done: str = "") -> 
         found.number,
         letter=found,
         rows=rows,
+        count=len(shown),
+        offset=offset,
+        limit=PAGE,
+        query="",
         state_labels=STATE_LABELS,
         can_send=user.may(Permission.COORDINATE)
         and found.kind == "request"

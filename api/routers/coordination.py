@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentUser, State, require
-from api.routers.common import Limit, Offset
+from api.routers.common import Limit, Offset, cached_json
 from api.routers.imports import save_uploads
 from api.users import Permission, User
 from application import coordination
@@ -157,15 +157,22 @@ def issue_letters(state: State, user: City) -> list[dict[str, Any]]:
 
 
 @router.get("/letters/{number}")
-def get_letter(number: str, state: State, user: CurrentUser) -> dict[str, Any]:
+def get_letter(number: str, state: State, user: CurrentUser) -> Response:
     """一份函件及其协调事项。"""
-    snap = state.snapshot()
+    snap, today = state.snapshot(), _today()
     found = coordination.letter(state, snap, user.visibility, number)
     actor = user.actor(home_adcode=state.settings.home_adcode)
-    shown = coordination.letter_requests(state, snap, user.visibility, found)
-    return found.model_dump(mode="json") | {
-        "requests": [coordination.public(r, state, today=_today(), actor=actor) for r in shown]
-    }
+
+    def build() -> dict[str, Any]:
+        shown = coordination.letter_requests(state, snap, user.visibility, found)
+        return found.model_dump(mode="json") | {
+            "requests": [coordination.public(r, state, today=today, actor=actor) for r in shown]
+        }
+
+    # Serialised once per coordination version, day and side: a letter lists up to thousands of requests.
+    version = state.coordination_records().version
+    key = ("letter", number, version, today, actor.side, actor.province)
+    return cached_json(snap, user.visibility, key, build)
 
 
 @router.post("/letters/{number}/send")
@@ -181,16 +188,10 @@ def letter_document(
     number: str, state: State, user: CurrentUser, fmt: Literal["docx", "xlsx"] = "docx"
 ) -> Response:
     """下载函件：Word（.docx，公文格式，附协调事项清单）或 Excel（.xlsx）。"""
-    from exports.letters import letter_docx, letter_xlsx
+    from urllib.parse import quote
 
     snap = state.snapshot()
-    found = coordination.letter(state, snap, user.visibility, number)
-    shown = coordination.letter_requests(state, snap, user.visibility, found)
-    rows = coordination.letter_rows(snap, shown)
-    build = letter_docx if fmt == "docx" else letter_xlsx
-    content = build(found, shown, rows, settings=state.settings)
-    filename = f"{found.number}.{fmt}"
-    from urllib.parse import quote
+    filename, content = coordination.letter_document(state, snap, user.visibility, number, fmt=fmt)
 
     return Response(
         content,

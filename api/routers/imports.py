@@ -137,14 +137,19 @@ def perform_import(
             )
             written_version = store.data_version()  # the version these tables are, before any other write
     if outcome.written:
+        expected = state.expect(written_version) if analysing else None
         state.refresh()
 
         def install() -> None:  # in the background: the answer does not wait for it
-            for thread in analysing:
-                thread.join()
-            if prepared:
-                state.install(prepared[0], version=written_version)
-            else:  # an upsert merged the tables into the store: read it back, now
+            try:
+                for thread in analysing:
+                    thread.join()
+                if prepared:
+                    state.install(prepared[0], version=written_version)
+            finally:
+                if expected is not None:
+                    expected.set()  # installed, or failed: pages stop waiting either way
+            if not prepared:  # an upsert merged the tables into the store: read it back, now
                 state.snapshot()
 
         state.background(lambda: _quietly(install), name="install-import")

@@ -120,6 +120,19 @@ def test_the_letter_downloads_as_word_and_excel(
     assert client.get(path, headers=auth(tokens["zhijiang"])).status_code == 404
 
 
+def test_a_letter_shows_a_move_at_once(client: TestClient, tokens: dict[str, str], sent: str) -> None:
+    # The letter's JSON is serialised once per coordination version: a move is a new version.
+    path = f"/coordination/letters/{quote(sent)}"
+    admin = auth(tokens["admin"])
+    assert [r["state"] for r in client.get(path, headers=admin).json()["requests"]] == ["sent"]
+    assert _move(client, tokens["province"], "acknowledge").status_code == 200
+    assert [r["state"] for r in client.get(path, headers=admin).json()["requests"]] == ["acknowledged"]
+    # Each side gets its own moves: the province may answer, the city only note.
+    province = client.get(path, headers=auth(tokens["province"])).json()["requests"][0]
+    assert "answer" in province["moves"]
+    assert client.get(path, headers=admin).json()["requests"][0]["moves"] == ["note"]
+
+
 def test_the_dashboard_counts_requests_by_state(
     client: TestClient, tokens: dict[str, str], sent: str
 ) -> None:

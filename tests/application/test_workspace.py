@@ -62,3 +62,39 @@ def test_a_prepared_import_is_not_installed_over_a_later_write(tmp_path: Path, c
         assert workspace.fresh_snapshot() is not None
     finally:
         workspace.close()
+
+
+def test_a_page_waits_for_an_expected_import_instead_of_analysing_again(
+    tmp_path: Path, canonical_dir: Path
+) -> None:
+    import threading
+
+    from application.workspace import Workspace
+    from chain_graph.settings import Settings
+    from ingest.loader import read_directory
+
+    settings = Settings(store=f"sqlite:///{tmp_path}/w.db", auth_db=str(tmp_path / "auth.db"))
+    tables = read_directory(canonical_dir, settings=SETTINGS).ledgers
+    workspace = Workspace(settings)
+    try:
+        with workspace.store() as store:
+            store.write(tables, replace=True)
+            written = store.data_version()
+        expected = workspace.expect(written)
+        prepared = workspace.prepare(tables)
+        installing = threading.Timer(0.2, workspace.install, args=(prepared,), kwargs={"version": written})
+        installing.start()
+        assert workspace.snapshot() is prepared  # waited for the install: no second analysis
+        assert expected.is_set()
+        installing.join()
+        # An expected import that fails sets its event: the page then analyses the store itself.
+        with workspace.store() as store:
+            store.write(tables, replace=True)
+            failed = workspace.expect(store.data_version())
+        workspace.refresh()
+        failed.set()
+        current = workspace.snapshot()
+        assert current is not prepared
+        assert current.version == written + 1
+    finally:
+        workspace.close()

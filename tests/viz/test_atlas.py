@@ -23,6 +23,10 @@ def _url(chain: str, tier: str, segment: str) -> str:
     return f"/c?{segment}"
 
 
+def _chain(chain: str) -> str:
+    return f"/c?{chain}"
+
+
 def test_text_is_escaped_everywhere() -> None:
     row = _row('<script>alert("x")</script>', chain="<b>链</b>")
     html = atlas_fragment([row], chains=["<b>链</b>"], tiers=TIERS, cell_url=_url, show_gaps=True)
@@ -38,6 +42,16 @@ def test_a_long_tier_folds_the_rest(cells: int, folded: int) -> None:
     html = atlas_fragment(rows, chains=["链"], tiers=TIERS, cell_url=_url, show_gaps=False, limit=12)
     assert html.count('class="atlas-cell"') == cells + 1  # and the legend's badge sample
     assert (f"其余 {folded} 个环节" in html) is bool(folded)
+
+
+def test_a_long_tier_links_the_rest_to_its_chain_page_when_asked() -> None:
+    rows = [_row(f"物料{i:02d}") for i in range(40)]
+    html = atlas_fragment(
+        rows, chains=["链"], tiers=TIERS, cell_url=_url, show_gaps=False, limit=12, more_url=_chain
+    )
+    assert html.count('class="atlas-cell"') == 12 + 1  # the rest is on the chain's page
+    assert '<a href="/c?链">其余 28 个环节 →</a>' in html
+    assert "<details>" not in html
 
 
 @pytest.mark.parametrize("show_gaps", [True, False])
