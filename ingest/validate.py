@@ -163,19 +163,31 @@ def validate(
         if table.unusable and table.spec.required:
             blocking = True
     unknown = _unknown_kinds(set(unread)) if blocking else frozenset()
-    found.extend(_check_firms(tables.get("enterprises"), tables.get("suppliers")))
+    read = _Ids(_all_ids(tables, ("enterprises", "suppliers", "projects")))
+    found.extend(_check_firms(tables.get("enterprises"), tables.get("suppliers"), read=read))
     firm_ids = _valid_ids(tables, ("enterprises", "suppliers"))
-    found.extend(_check_projects(tables.get("projects"), firm_ids))
+    found.extend(_check_projects(tables.get("projects"), firm_ids, read=read))
     project_ids = _valid_ids(tables, ("projects",))
     all_firm_ids = _all_ids(tables, ("enterprises", "suppliers"))
     all_project_ids = _all_ids(tables, ("projects",))
     found.extend(_check_materials(tables.get("materials")))
     catalogue = _catalogue(tables.get("materials"))
     found.extend(
-        _check_links(tables.get("links"), all_firm_ids, all_project_ids, unknown=unknown, catalogue=catalogue)
+        _check_links(
+            tables.get("links"),
+            all_firm_ids,
+            all_project_ids,
+            unknown=unknown,
+            catalogue=catalogue,
+            read=read,
+        )
     )
-    found.extend(_check_problems(tables.get("problems"), all_firm_ids | all_project_ids, unknown=unknown))
-    _cascade(tables, firm_ids, project_ids, unjudged=all_firm_ids | all_project_ids if unknown else None)
+    found.extend(
+        _check_problems(tables.get("problems"), all_firm_ids | all_project_ids, unknown=unknown, read=read)
+    )
+    _cascade(
+        tables, firm_ids, project_ids, unjudged=all_firm_ids | all_project_ids if unknown else None, read=read
+    )
     ledgers = _build(tables, settings)
     rejected = [
         Rejected(t.raw, pos, t.row_issues[pos]) for t in tables.values() for pos in sorted(t.row_issues)
@@ -335,18 +347,12 @@ def _extras(raw: RawTable, known: set[int]) -> pd.Series:
 
 
 def _duplicates(table: _Table, keys: list[str], code: IssueCode, what: str) -> list[InputIssue]:
-    frame = pd.DataFrame({k: table.column(k) for k in keys})
-    present = frame.notna().all(axis=1)
-    dup = frame[present].duplicated(keep=False)
+    columns = [table.column(k).to_numpy(dtype=object) for k in keys]
     issues: list[InputIssue] = []
-    if not dup.any():
-        return issues
-    by: str | list[str] = keys[0] if len(keys) == 1 else keys
-    groups = frame[present][dup].groupby(by, sort=False).groups
-    for key, index in groups.items():
-        positions = sorted(int(i) for i in index)
+    for positions in _repeated_rows(columns):
         rows = _rows(table, positions)
-        shown = key if isinstance(key, str) else " / ".join(str(k) for k in key)  # type: ignore[attr-defined]
+        key = [values[positions[0]] for values in columns]
+        shown = key[0] if len(key) == 1 else " / ".join(str(k) for k in key)
         for position in positions:
             issues.append(
                 table.issue(
@@ -367,15 +373,35 @@ def _repeated(keys: pd.DataFrame) -> list[list[int]]:
 
     Rows with a missing part (``None``) are left out.
     """
-    given = keys[keys.notna().all(axis=1)]
-    repeated = given[given.duplicated(keep=False)]
-    if repeated.empty:
+    return _repeated_rows([keys[c].to_numpy(dtype=object) for c in keys.columns])
+
+
+def _repeated_rows(columns: list[np.ndarray]) -> list[list[int]]:
+    """Return the positions of each key (one value per column) given more than once.
+
+    Keys in order of their first row, positions ascending; rows with a missing part left
+    out. Each column is hashed once into integers, and the keys compared as integers.
+    """
+    n = len(columns[0]) if columns else 0
+    combined = np.zeros(n, dtype=np.int64)
+    present = np.ones(n, dtype=bool)
+    for values in columns:
+        codes, uniques = pd.factorize(values)  # None → -1
+        present &= codes >= 0
+        combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
+    given = np.flatnonzero(present)
+    keys = combined[given]
+    repeated = pd.Series(keys).duplicated(keep=False).to_numpy()
+    given, keys = given[repeated], keys[repeated]
+    if not len(given):
         return []
-    groups = repeated.groupby(list(repeated.columns), sort=False).indices
-    return [sorted(int(p) for p in repeated.index[index]) for index in groups.values()]
+    group, _ = pd.factorize(keys)  # numbered in order of first row
+    order = np.argsort(group, kind="stable")
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    return [given[part].tolist() for part in np.split(order, bounds)]
 
 
-def _check_firms(enterprises: _Table | None, suppliers: _Table | None) -> list[InputIssue]:
+def _check_firms(enterprises: _Table | None, suppliers: _Table | None, *, read: _Ids) -> list[InputIssue]:
     issues: list[InputIssue] = []
     for table in (enterprises, suppliers):
         if table is not None:
@@ -385,7 +411,7 @@ def _check_firms(enterprises: _Table | None, suppliers: _Table | None) -> list[I
         return issues
     ent = _first_by_id(enterprises)
     supplier_ids = suppliers.column("id")
-    for position in map(int, np.flatnonzero(_given(supplier_ids) & _among(supplier_ids, set(ent)))):
+    for position in map(int, np.flatnonzero(_given(supplier_ids) & read.among(suppliers, "id", set(ent)))):
         firm_id = supplier_ids.iloc[position]
         other = ent[firm_id]
         for column, label in (("name", "名称"), ("address", "地址")):
@@ -430,13 +456,13 @@ def _address_required(table: _Table) -> list[InputIssue]:
     return issues
 
 
-def _check_projects(projects: _Table | None, firm_ids: set[str]) -> list[InputIssue]:
+def _check_projects(projects: _Table | None, firm_ids: set[str], *, read: _Ids) -> list[InputIssue]:
     if projects is None:
         return []
     issues = _duplicates(projects, ["id"], IssueCode.DUPLICATE_ID, "项目编号")
     issues += _address_required(projects)
     ids = projects.column("id")
-    for position in map(int, np.flatnonzero(_given(ids) & _among(ids, firm_ids))):
+    for position in map(int, np.flatnonzero(_given(ids) & read.among(projects, "id", firm_ids))):
         project_id = ids.iloc[position]
         issues.append(
             projects.issue(
@@ -549,6 +575,7 @@ def _check_links(
     *,
     unknown: frozenset[str],
     catalogue: Catalogue,
+    read: _Ids,
 ) -> list[InputIssue]:
     if links is None:
         return []
@@ -556,8 +583,9 @@ def _check_links(
     supplier, buyer = links.column("supplier_id"), links.column("buyer_id")
     s_given, b_given = _given(supplier), _given(buyer)
     none = np.zeros(links.n, dtype=bool)
-    unknown_supplier = s_given & ~_among(supplier, firm_ids) if "firm" not in unknown else none
-    unknown_buyer = b_given & ~_among(buyer, firm_ids) & ~_among(buyer, project_ids) if not unknown else none
+    unknown_supplier = none if "firm" in unknown else s_given & ~read.among(links, "supplier_id", firm_ids)
+    buyers = firm_ids | project_ids
+    unknown_buyer = none if unknown else b_given & ~read.among(links, "buyer_id", buyers)
     self_link = s_given & (supplier.to_numpy(dtype=object) == buyer.to_numpy(dtype=object))
     for position in map(int, np.flatnonzero(unknown_supplier | unknown_buyer | self_link)):
         s, b = supplier.iloc[position], buyer.iloc[position]
@@ -626,8 +654,8 @@ def _link_duplicates(links: _Table, identity: pd.Series, catalogue: Catalogue) -
 
 def _share_sums(links: _Table, identity: pd.Series, catalogue: Catalogue) -> list[InputIssue]:
     parsed = pd.to_numeric(links.column("share"), errors="coerce")
-    text = links.text.get("share", pd.Series("", index=parsed.index, dtype=str))
-    blank = text.reindex(parsed.index).fillna("").astype(str).str.strip() == ""
+    text = links.text.get("share", pd.Series("", index=parsed.index, dtype=object))
+    blank = pd.Series(text.reindex(parsed.index).fillna("").to_numpy(dtype=object) == "", index=parsed.index)
     frame = pd.DataFrame(
         {
             "buyer": links.column("buyer_id"),
@@ -662,7 +690,7 @@ def _share_sums(links: _Table, identity: pd.Series, catalogue: Catalogue) -> lis
 
 
 def _check_problems(
-    problems: _Table | None, subject_ids: set[str], *, unknown: frozenset[str]
+    problems: _Table | None, subject_ids: set[str], *, unknown: frozenset[str], read: _Ids
 ) -> list[InputIssue]:
     if problems is None:
         return []
@@ -670,7 +698,9 @@ def _check_problems(
     subjects = problems.column("subject_id")
     if unknown:
         return issues
-    for position in map(int, np.flatnonzero(_given(subjects) & ~_among(subjects, subject_ids))):
+    for position in map(
+        int, np.flatnonzero(_given(subjects) & ~read.among(problems, "subject_id", subject_ids))
+    ):
         subject = subjects.iloc[position]
         issues.append(
             problems.issue(
@@ -690,15 +720,27 @@ def _given(values: pd.Series) -> np.ndarray:
     return given
 
 
-def _among(values: pd.Series, ids: set[str]) -> np.ndarray:
-    """Which cells are one of ``ids`` (hashed in C, not a Python loop over the rows)."""
-    if not ids or not len(values):
-        return np.zeros(len(values), dtype=bool)
-    return (
-        pd.Series(values.to_numpy(dtype=object), dtype=object)
-        .isin(pd.Index(list(ids), dtype=object))
-        .to_numpy()
-    )
+class _Ids:
+    """Every firm and project id read, hashed once.
+
+    An id column's cells become positions among them once (a hash lookup per cell, in C),
+    and then whether each cell is in any set of those ids is an array lookup: the
+    reference checks and the cascade ask this of five million links several times.
+    """
+
+    def __init__(self, ids: set[str]) -> None:
+        self.index = pd.Index(list(ids), dtype=object)
+        self._positions: dict[tuple[int, str], np.ndarray] = {}
+
+    def among(self, table: _Table, column: str, ids: set[str]) -> np.ndarray:
+        """Which cells of ``table``'s ``column`` are one of ``ids`` (a subset of the ids read)."""
+        key = (id(table), column)
+        if key not in self._positions:
+            cells = pd.Index(table.column(column).to_numpy(dtype=object), dtype=object)
+            self._positions[key] = self.index.get_indexer(cells)
+        inside = np.append(self.index.isin(list(ids)), False)  # position -1: no id read
+        found: np.ndarray = inside[self._positions[key]]
+        return found
 
 
 def _with_issue(table: _Table) -> np.ndarray:
@@ -727,7 +769,12 @@ def _all_ids(tables: dict[str, _Table], names: tuple[str, ...]) -> set[str]:
 
 
 def _cascade(
-    tables: dict[str, _Table], firm_ids: set[str], project_ids: set[str], *, unjudged: set[str] | None
+    tables: dict[str, _Table],
+    firm_ids: set[str],
+    project_ids: set[str],
+    *,
+    unjudged: set[str] | None,
+    read: _Ids,
 ) -> None:
     """Reject rows that point at rejected rows, so what is kept is self-consistent.
 
@@ -741,7 +788,7 @@ def _cascade(
         if table is None:
             continue
         ids = table.column("id")
-        for position in map(int, np.flatnonzero(_among(ids, bad_firms) & ~_with_issue(table))):
+        for position in map(int, np.flatnonzero(read.among(table, "id", bad_firms) & ~_with_issue(table))):
             firm_id = ids.iloc[position]
             table.issue(
                 position,
@@ -755,7 +802,8 @@ def _cascade(
     links = tables.get("links")
     if links is not None:
         supplier, buyer = links.column("supplier_id"), links.column("buyer_id")
-        s_out, b_out = _outside(supplier, nodes, unjudged), _outside(buyer, nodes, unjudged)
+        s_out = _outside(read, links, "supplier_id", nodes, unjudged)
+        b_out = _outside(read, links, "buyer_id", nodes, unjudged)
         for position in map(int, np.flatnonzero((s_out | b_out) & ~_with_issue(links))):
             s, b = supplier.iloc[position], buyer.iloc[position]
             for column, node, out in (("supplier_id", s, s_out), ("buyer_id", b, b_out)):
@@ -771,7 +819,7 @@ def _cascade(
     problems = tables.get("problems")
     if problems is not None:
         subjects = problems.column("subject_id")
-        outside = _outside(subjects, nodes, unjudged) & ~_with_issue(problems)
+        outside = _outside(read, problems, "subject_id", nodes, unjudged) & ~_with_issue(problems)
         for position in map(int, np.flatnonzero(outside)):
             subject = subjects.iloc[position]
             problems.issue(
@@ -783,10 +831,12 @@ def _cascade(
             )
 
 
-def _outside(values: pd.Series, nodes: set[str], unjudged: set[str] | None) -> np.ndarray:
+def _outside(
+    read: _Ids, table: _Table, column: str, nodes: set[str], unjudged: set[str] | None
+) -> np.ndarray:
     """Which cells name no valid node, and an id that was judged (``unjudged``: every id read)."""
-    out = ~_among(values, nodes)
-    return out if unjudged is None else out & _among(values, unjudged)
+    out = ~read.among(table, column, nodes)
+    return out if unjudged is None else out & read.among(table, column, unjudged)
 
 
 # --- building the ledgers ---------------------------------------------------------------

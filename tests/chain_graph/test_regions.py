@@ -125,4 +125,9 @@ def test_resolving_agrees_with_cpca_transform() -> None:
         parts = rng.sample(names, rng.randint(1, 3))
         addresses.append("".join(parts) + rng.choice(["", "工业园", "路1号", "镇", "大道200号"]))
         addresses.append(rng.choice(names)[:2] + rng.choice(names))
+        addresses.append("".join(n[:-1] for n in rng.sample(names, 3)) + "路")  # short forms
+        name = rng.choice(names)
+        cut = rng.randint(0, len(name))
+        addresses.append(name[:cut] + rng.choice(["12", "３", "0号"]) + name[cut:] + rng.choice(names))
+    assert not [n for n in names if any(c.isdigit() or c == "#" for c in n)]  # what the digit key relies on
     assert resolve_addresses(addresses) == _resolved_by_transform(addresses)
