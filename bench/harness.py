@@ -25,13 +25,19 @@ def peak_mib() -> float:
     return float("nan")
 
 
-def measure(script: str, stage: str, data_dir: Path) -> dict[str, float]:
-    """Run one stage of ``script`` in a fresh process and return what it printed."""
+def measure(
+    script: str, stage: str, data_dir: Path, *, env: dict[str, str] | None = None
+) -> dict[str, float]:
+    """Run one stage of ``script`` in a fresh process and return what it printed.
+
+    ``env``: the process's environment (default: this one's).
+    """
     out = subprocess.run(
         [sys.executable, script, "--stage", stage, "--data", str(data_dir)],
         check=True,
         capture_output=True,
         text=True,
+        env=env,
     )
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
@@ -45,6 +51,10 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--stage")
     parser.add_argument("--data", type=Path)
+    parser.add_argument(
+        "--before", type=Path, help="a checkout of earlier code, measured beside this one in the same run"
+    )
+    parser.add_argument("--stages", help="comma-separated stages to run (default: the script's own)")
     return parser.parse_args()
 
 

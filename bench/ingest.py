@@ -2,17 +2,25 @@
 
 Each stage runs in its own process so its peak memory is its own. The baseline is pandas
 alone reading the same CSV files as text; the figure to watch is the ratio, since these
-machines are shared and noisy. Usage::
+machines are shared and noisy. Stages: ``pandas_read``; ``validate`` (read + validate, what
+an upload costs); ``analyze`` (``chain-graph analyze DIR`` end to end: read, validate,
+resolve addresses, analyse, print the report); ``ingest_sqlite`` (validate and write).
+With ``--before DIR`` (a checkout of earlier code, e.g. ``git worktree add DIR REV``) each
+stage but the baseline also runs on that code, in the same rounds. Usage::
 
     python bench/ingest.py --scale city|province|national|N [--repeat 3]
+        [--stages pandas_read,validate,analyze] [--before DIR]
 
 Writes ``bench/results/<date>-ingest-<scale>.json`` and prints a Markdown table.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -20,7 +28,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT.parent))
+CODE = os.environ.get("CHAIN_GRAPH_BENCH_CODE") or str(ROOT.parent)
+"""The code measured: this checkout, or the one ``--before`` names (set for its stages)."""
+sys.path.insert(0, CODE)
 
 from harness import arguments, measure, peak_mib, synthetic_set  # noqa: E402
 
@@ -44,6 +54,12 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
         validation = read_directory(data_dir, settings=SETTINGS)
         assert validation.ok, validation.issues[:5]
         rows = sum(validation.ledgers.counts().values())
+    elif name == "analyze":
+        from cli.main import app
+
+        with contextlib.redirect_stdout(io.StringIO()) as printed:
+            app(["analyze", str(data_dir)], standalone_mode=False)
+        assert "堵点" in printed.getvalue(), printed.getvalue()[-500:]
     elif name == "ingest_sqlite":
         validation = read_directory(data_dir, settings=SETTINGS)
         with (
@@ -70,10 +86,17 @@ def main() -> None:
         return
 
     data_dir = synthetic_set(args.scale, args.seed)
+    stages = (args.stages or "pandas_read,validate,analyze,ingest_sqlite").split(",")
+    codes: dict[str, dict[str, str] | None] = {"": None}
+    if args.before:
+        codes["before "] = dict(os.environ, CHAIN_GRAPH_BENCH_CODE=str(args.before.resolve()))
     results: dict[str, list[dict[str, float]]] = {}
     for _ in range(args.repeat):
-        for name in ("pandas_read", "validate", "ingest_sqlite"):
-            results.setdefault(name, []).append(measure(__file__, name, data_dir))
+        for name in stages:
+            for label, env in codes.items():
+                if label and name == "pandas_read":
+                    continue
+                results.setdefault(label + name, []).append(measure(__file__, name, data_dir, env=env))
     summary = {
         name: {
             "median_seconds": statistics.median(r["seconds"] for r in runs),
@@ -93,9 +116,9 @@ def main() -> None:
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, s in summary.items():
+        rows = f"{s['rows']:,.0f} | {s['rows'] / s['median_seconds']:,.0f}" if s["rows"] else "| "
         lines.append(
-            f"| {name} | {s['median_seconds']:.2f} | {s['rows']:,.0f} | "
-            f"{s['rows'] / s['median_seconds']:,.0f} | {s['median_seconds'] / base:.2f} | "
+            f"| {name} | {s['median_seconds']:.2f} | {rows} | {s['median_seconds'] / base:.2f} | "
             f"{s['peak_mib']:,.0f} |"
         )
     table = "\n".join(lines)
@@ -108,6 +131,7 @@ def main() -> None:
                 "scale": args.scale,
                 "seed": args.seed,
                 "repeat": args.repeat,
+                "before": str(args.before) if args.before else None,
                 "summary": summary,
                 "runs": results,
                 "table": table,

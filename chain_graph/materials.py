@@ -139,7 +139,8 @@ def identities(
     ['#m01', '#m01', 'q235', 'q235', '#7601']
     """
     names = pd.Series(np.asarray(list(materials), dtype=object), dtype=object)
-    unique_names, name_index = np.unique(names.astype(str).to_numpy(), return_inverse=True)
+    # Hashed, not sorted: a national ledger has five million links and few materials.
+    name_index, unique_names = pd.factorize(names.astype(str).to_numpy(dtype=object))
     by_name = np.empty(unique_names.size, dtype=object)
     for i, name in enumerate(unique_names):
         code = catalogue.code_of(name) if catalogue is not None else None
@@ -150,7 +151,7 @@ def identities(
         given = given.where(given.notna(), "").astype(str)
         coded = np.flatnonzero(given.str.strip().to_numpy() != "")
         if coded.size:
-            unique_codes, code_index = np.unique(given.to_numpy()[coded], return_inverse=True)
+            code_index, unique_codes = pd.factorize(given.to_numpy(dtype=object)[coded])
             code_ids = np.array([_code_identity(c) for c in unique_codes], dtype=object)
             result = result.copy()
             result[coded] = code_ids[code_index]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,22 +152,27 @@ def furniture(
 def _closely(cells: pd.DataFrame, repeated: np.ndarray, *, known: int, old: np.ndarray) -> np.ndarray:
     """Classify the candidate lines of :func:`furniture` by their words."""
     kinds = old.copy()
-    first = [
-        cells[c].str.normalize("NFKC").str.replace(_SPACES, "", regex=True)
-        for c in cells.columns[:_FIRST_COLUMNS]
-    ]
+    first = [_distinct(cells[c].to_numpy(dtype=object), _squeezed) for c in cells.columns[:_FIRST_COLUMNS]]
     lead = first[0]
     for column in first[1:]:
-        lead = lead.where(lead != "", column)
+        lead = np.where(lead != "", lead, column)
     totals = np.zeros(len(cells), dtype=bool)
     for column in first:
-        totals |= column.str.match(_TOTAL).to_numpy()
-    padded = lead + " "
+        totals |= _distinct(column, lambda text: _TOTAL.match(text) is not None).astype(bool)
     kinds[repeated >= min(2, max(known, 1))] = REPEATED_HEADER
-    kinds[padded.str.match(_NOTE).to_numpy()] = NOTE
-    kinds[padded.str.match(_SIGNATURE).to_numpy()] = SIGNATURE
+    kinds[_distinct(lead, lambda text: _NOTE.match(text + " ") is not None).astype(bool)] = NOTE
+    kinds[_distinct(lead, lambda text: _SIGNATURE.match(text + " ") is not None).astype(bool)] = SIGNATURE
     kinds[totals] = TOTALS
     return kinds
+
+
+def _distinct(texts: np.ndarray, function: Callable[[str], object]) -> np.ndarray:
+    """Apply ``function`` once per distinct text (the candidates repeat: materials, names)."""
+    codes, uniques = pd.factorize(texts)
+    results = np.empty(len(uniques), dtype=object)
+    results[:] = [function(text) for text in uniques]
+    found: np.ndarray = results[codes] if len(codes) else np.zeros(0, dtype=object)
+    return found
 
 
 def header_rows(spec: TableSpec, head: Sequence[Sequence[str]]) -> tuple[int, int, list[str]] | None:

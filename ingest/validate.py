@@ -34,7 +34,7 @@ from ingest.headers import map_headers
 from ingest.layout import SkippedLine
 from ingest.readers import RawTable
 from ingest.schema import TABLES, TableSpec, spec_of
-from ingest.values import PARSERS, ValueProblem
+from ingest.values import PARSERS, ValueProblem, parse_plain
 
 __all__ = ["Rejected", "ReportValidation", "Validation", "validate", "validate_reports"]
 
@@ -163,19 +163,31 @@ def validate(
         if table.unusable and table.spec.required:
             blocking = True
     unknown = _unknown_kinds(set(unread)) if blocking else frozenset()
-    found.extend(_check_firms(tables.get("enterprises"), tables.get("suppliers")))
+    read = _Ids(_all_ids(tables, ("enterprises", "suppliers", "projects")))
+    found.extend(_check_firms(tables.get("enterprises"), tables.get("suppliers"), read=read))
     firm_ids = _valid_ids(tables, ("enterprises", "suppliers"))
-    found.extend(_check_projects(tables.get("projects"), firm_ids))
+    found.extend(_check_projects(tables.get("projects"), firm_ids, read=read))
     project_ids = _valid_ids(tables, ("projects",))
     all_firm_ids = _all_ids(tables, ("enterprises", "suppliers"))
     all_project_ids = _all_ids(tables, ("projects",))
     found.extend(_check_materials(tables.get("materials")))
     catalogue = _catalogue(tables.get("materials"))
     found.extend(
-        _check_links(tables.get("links"), all_firm_ids, all_project_ids, unknown=unknown, catalogue=catalogue)
+        _check_links(
+            tables.get("links"),
+            all_firm_ids,
+            all_project_ids,
+            unknown=unknown,
+            catalogue=catalogue,
+            read=read,
+        )
     )
-    found.extend(_check_problems(tables.get("problems"), all_firm_ids | all_project_ids, unknown=unknown))
-    _cascade(tables, firm_ids, project_ids, unjudged=all_firm_ids | all_project_ids if unknown else None)
+    found.extend(
+        _check_problems(tables.get("problems"), all_firm_ids | all_project_ids, unknown=unknown, read=read)
+    )
+    _cascade(
+        tables, firm_ids, project_ids, unjudged=all_firm_ids | all_project_ids if unknown else None, read=read
+    )
     ledgers = _build(tables, settings)
     rejected = [
         Rejected(t.raw, pos, t.row_issues[pos]) for t in tables.values() for pos in sorted(t.row_issues)
@@ -271,18 +283,32 @@ def _parse(table: _Table) -> list[InputIssue]:
 
 def _parse_column(table: _Table, name: str, kind: str, required: bool, text: pd.Series) -> list[InputIssue]:
     issues: list[InputIssue] = []
-    parser = PARSERS[kind]
-    empty = (text == "").to_numpy()
-    parsed: dict[str, object] = {}
-    problems: dict[str, ValueProblem] = {}
-    for value in pd.unique(text[~empty]):
-        try:
-            parsed[value] = parser(value)
-        except ValueProblem as problem:
-            problems[value] = problem
-    values = text.map(parsed).astype(object) if parsed else pd.Series([None] * table.n)
-    values[empty] = None
-    table.values[name] = values.where(values.notna(), None).astype(object)
+    cells = text.to_numpy(dtype=object)
+    empty = cells == ""
+    given = ~empty
+    values = np.full(table.n, None, dtype=object)
+    plain = parse_plain(kind, cells[given])
+    bad = np.zeros(0, dtype=np.intp)
+    problems: list[ValueProblem | None] = []
+    codes = np.zeros(0, dtype=np.intp)
+    if plain is not None:
+        values[given] = plain
+    else:
+        # Each distinct text is parsed once, and its value or problem given back to its cells.
+        codes, uniques = pd.factorize(cells)
+        parsed: list[object] = []
+        for value in uniques:
+            try:
+                parsed.append(None if value == "" else PARSERS[kind](value))
+                problems.append(None)
+            except ValueProblem as problem:
+                parsed.append(None)
+                problems.append(problem)
+        found = np.empty(len(parsed), dtype=object)
+        found[:] = parsed
+        values = found[codes] if len(codes) else values
+        bad = np.flatnonzero([p is not None for p in problems])
+    table.values[name] = pd.Series(values, dtype=object)
     if required:
         for position in np.flatnonzero(empty):
             issues.append(
@@ -290,12 +316,13 @@ def _parse_column(table: _Table, name: str, kind: str, required: bool, text: pd.
                     int(position), name, "", IssueCode.VALUE_MISSING, f"“{table.header_of[name]}”不能为空"
                 )
             )
-    if problems:
-        bad = text.isin(list(problems)).to_numpy()
-        for position in np.flatnonzero(bad):
-            value = text.iloc[position]
-            found = problems[value]
-            issues.append(table.issue(int(position), name, value, found.code, found.message))
+    if len(bad):
+        for position in np.flatnonzero(np.isin(codes, bad)):
+            found_problem = problems[codes[position]]
+            assert found_problem is not None
+            issues.append(
+                table.issue(int(position), name, cells[position], found_problem.code, found_problem.message)
+            )
     return issues
 
 
@@ -320,18 +347,12 @@ def _extras(raw: RawTable, known: set[int]) -> pd.Series:
 
 
 def _duplicates(table: _Table, keys: list[str], code: IssueCode, what: str) -> list[InputIssue]:
-    frame = pd.DataFrame({k: table.column(k) for k in keys})
-    present = frame.notna().all(axis=1)
-    dup = frame[present].duplicated(keep=False)
+    columns = [table.column(k).to_numpy(dtype=object) for k in keys]
     issues: list[InputIssue] = []
-    if not dup.any():
-        return issues
-    by: str | list[str] = keys[0] if len(keys) == 1 else keys
-    groups = frame[present][dup].groupby(by, sort=False).groups
-    for key, index in groups.items():
-        positions = sorted(int(i) for i in index)
+    for positions in _repeated_rows(columns):
         rows = _rows(table, positions)
-        shown = key if isinstance(key, str) else " / ".join(str(k) for k in key)  # type: ignore[attr-defined]
+        key = [values[positions[0]] for values in columns]
+        shown = key[0] if len(key) == 1 else " / ".join(str(k) for k in key)
         for position in positions:
             issues.append(
                 table.issue(
@@ -352,15 +373,35 @@ def _repeated(keys: pd.DataFrame) -> list[list[int]]:
 
     Rows with a missing part (``None``) are left out.
     """
-    given = keys[keys.notna().all(axis=1)]
-    repeated = given[given.duplicated(keep=False)]
-    if repeated.empty:
+    return _repeated_rows([keys[c].to_numpy(dtype=object) for c in keys.columns])
+
+
+def _repeated_rows(columns: list[np.ndarray]) -> list[list[int]]:
+    """Return the positions of each key (one value per column) given more than once.
+
+    Keys in order of their first row, positions ascending; rows with a missing part left
+    out. Each column is hashed once into integers, and the keys compared as integers.
+    """
+    n = len(columns[0]) if columns else 0
+    combined = np.zeros(n, dtype=np.int64)
+    present = np.ones(n, dtype=bool)
+    for values in columns:
+        codes, uniques = pd.factorize(values)  # None → -1
+        present &= codes >= 0
+        combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
+    given = np.flatnonzero(present)
+    keys = combined[given]
+    repeated = pd.Series(keys).duplicated(keep=False).to_numpy()
+    given, keys = given[repeated], keys[repeated]
+    if not len(given):
         return []
-    groups = repeated.groupby(list(repeated.columns), sort=False).indices
-    return [sorted(int(p) for p in repeated.index[index]) for index in groups.values()]
+    group, _ = pd.factorize(keys)  # numbered in order of first row
+    order = np.argsort(group, kind="stable")
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    return [given[part].tolist() for part in np.split(order, bounds)]
 
 
-def _check_firms(enterprises: _Table | None, suppliers: _Table | None) -> list[InputIssue]:
+def _check_firms(enterprises: _Table | None, suppliers: _Table | None, *, read: _Ids) -> list[InputIssue]:
     issues: list[InputIssue] = []
     for table in (enterprises, suppliers):
         if table is not None:
@@ -369,9 +410,9 @@ def _check_firms(enterprises: _Table | None, suppliers: _Table | None) -> list[I
     if enterprises is None or suppliers is None:
         return issues
     ent = _first_by_id(enterprises)
-    for position, firm_id in enumerate(suppliers.column("id")):
-        if not isinstance(firm_id, str) or firm_id not in ent:
-            continue
+    supplier_ids = suppliers.column("id")
+    for position in map(int, np.flatnonzero(_given(supplier_ids) & read.among(suppliers, "id", set(ent)))):
+        firm_id = supplier_ids.iloc[position]
         other = ent[firm_id]
         for column, label in (("name", "名称"), ("address", "地址")):
             mine = _comparable(suppliers.column(column).iloc[position])
@@ -415,22 +456,23 @@ def _address_required(table: _Table) -> list[InputIssue]:
     return issues
 
 
-def _check_projects(projects: _Table | None, firm_ids: set[str]) -> list[InputIssue]:
+def _check_projects(projects: _Table | None, firm_ids: set[str], *, read: _Ids) -> list[InputIssue]:
     if projects is None:
         return []
     issues = _duplicates(projects, ["id"], IssueCode.DUPLICATE_ID, "项目编号")
     issues += _address_required(projects)
-    for position, project_id in enumerate(projects.column("id")):
-        if isinstance(project_id, str) and project_id in firm_ids:
-            issues.append(
-                projects.issue(
-                    position,
-                    "id",
-                    project_id,
-                    IssueCode.PROJECT_ID_COLLISION,
-                    f"项目编号“{project_id}”与企业/供应商编号相同：项目与企业的编号不能重复",
-                )
+    ids = projects.column("id")
+    for position in map(int, np.flatnonzero(_given(ids) & read.among(projects, "id", firm_ids))):
+        project_id = ids.iloc[position]
+        issues.append(
+            projects.issue(
+                position,
+                "id",
+                project_id,
+                IssueCode.PROJECT_ID_COLLISION,
+                f"项目编号“{project_id}”与企业/供应商编号相同：项目与企业的编号不能重复",
             )
+        )
     return issues
 
 
@@ -533,13 +575,21 @@ def _check_links(
     *,
     unknown: frozenset[str],
     catalogue: Catalogue,
+    read: _Ids,
 ) -> list[InputIssue]:
     if links is None:
         return []
     issues: list[InputIssue] = []
     supplier, buyer = links.column("supplier_id"), links.column("buyer_id")
-    for position, (s, b) in enumerate(zip(supplier, buyer, strict=True)):
-        if isinstance(s, str) and s not in firm_ids and "firm" not in unknown:
+    s_given, b_given = _given(supplier), _given(buyer)
+    none = np.zeros(links.n, dtype=bool)
+    unknown_supplier = none if "firm" in unknown else s_given & ~read.among(links, "supplier_id", firm_ids)
+    buyers = firm_ids | project_ids
+    unknown_buyer = none if unknown else b_given & ~read.among(links, "buyer_id", buyers)
+    self_link = s_given & (supplier.to_numpy(dtype=object) == buyer.to_numpy(dtype=object))
+    for position in map(int, np.flatnonzero(unknown_supplier | unknown_buyer | self_link)):
+        s, b = supplier.iloc[position], buyer.iloc[position]
+        if unknown_supplier[position]:
             issues.append(
                 links.issue(
                     position,
@@ -549,7 +599,7 @@ def _check_links(
                     f"供应商编号“{s}”在重点企业表和供应商表中都找不到",
                 )
             )
-        if isinstance(b, str) and b not in firm_ids and b not in project_ids and not unknown:
+        if unknown_buyer[position]:
             issues.append(
                 links.issue(
                     position,
@@ -559,7 +609,7 @@ def _check_links(
                     f"需求方编号“{b}”在重点企业、供应商和重点项目表中都找不到",
                 )
             )
-        if isinstance(s, str) and s == b:
+        if self_link[position]:
             issues.append(
                 links.issue(position, "buyer_id", b, IssueCode.SELF_LINK, "供应商与需求方是同一编号")
             )
@@ -604,8 +654,8 @@ def _link_duplicates(links: _Table, identity: pd.Series, catalogue: Catalogue) -
 
 def _share_sums(links: _Table, identity: pd.Series, catalogue: Catalogue) -> list[InputIssue]:
     parsed = pd.to_numeric(links.column("share"), errors="coerce")
-    text = links.text.get("share", pd.Series("", index=parsed.index, dtype=str))
-    blank = text.reindex(parsed.index).fillna("").astype(str).str.strip() == ""
+    text = links.text.get("share", pd.Series("", index=parsed.index, dtype=object))
+    blank = pd.Series(text.reindex(parsed.index).fillna("").to_numpy(dtype=object) == "", index=parsed.index)
     frame = pd.DataFrame(
         {
             "buyer": links.column("buyer_id"),
@@ -640,23 +690,65 @@ def _share_sums(links: _Table, identity: pd.Series, catalogue: Catalogue) -> lis
 
 
 def _check_problems(
-    problems: _Table | None, subject_ids: set[str], *, unknown: frozenset[str]
+    problems: _Table | None, subject_ids: set[str], *, unknown: frozenset[str], read: _Ids
 ) -> list[InputIssue]:
     if problems is None:
         return []
     issues = _duplicates(problems, ["id"], IssueCode.DUPLICATE_ID, "问题编号")
-    for position, subject in enumerate(problems.column("subject_id")):
-        if isinstance(subject, str) and subject not in subject_ids and not unknown:
-            issues.append(
-                problems.issue(
-                    position,
-                    "subject_id",
-                    subject,
-                    IssueCode.UNKNOWN_REFERENCE,
-                    f"对象编号“{subject}”在企业、供应商和项目表中都找不到",
-                )
+    subjects = problems.column("subject_id")
+    if unknown:
+        return issues
+    for position in map(
+        int, np.flatnonzero(_given(subjects) & ~read.among(problems, "subject_id", subject_ids))
+    ):
+        subject = subjects.iloc[position]
+        issues.append(
+            problems.issue(
+                position,
+                "subject_id",
+                subject,
+                IssueCode.UNKNOWN_REFERENCE,
+                f"对象编号“{subject}”在企业、供应商和项目表中都找不到",
             )
+        )
     return issues
+
+
+def _given(values: pd.Series) -> np.ndarray:
+    """Which cells of an id column hold an id (the others are ``None``: blank or refused)."""
+    given: np.ndarray = pd.notna(values.to_numpy(dtype=object))
+    return given
+
+
+class _Ids:
+    """Every firm and project id read, hashed once.
+
+    An id column's cells become positions among them once (a hash lookup per cell, in C),
+    and then whether each cell is in any set of those ids is an array lookup: the
+    reference checks and the cascade ask this of five million links several times.
+    """
+
+    def __init__(self, ids: set[str]) -> None:
+        self.index = pd.Index(list(ids), dtype=object)
+        self._positions: dict[tuple[int, str], np.ndarray] = {}
+
+    def among(self, table: _Table, column: str, ids: set[str]) -> np.ndarray:
+        """Which cells of ``table``'s ``column`` are one of ``ids`` (a subset of the ids read)."""
+        key = (id(table), column)
+        if key not in self._positions:
+            cells = pd.Index(table.column(column).to_numpy(dtype=object), dtype=object)
+            self._positions[key] = self.index.get_indexer(cells)
+        inside = np.append(self.index.isin(list(ids)), False)  # position -1: no id read
+        found: np.ndarray = inside[self._positions[key]]
+        return found
+
+
+def _with_issue(table: _Table) -> np.ndarray:
+    """Which rows of ``table`` have an issue already."""
+    flagged = np.zeros(table.n, dtype=bool)
+    if table.row_issues:
+        flagged[list(table.row_issues)] = True
+    return flagged
 
 
 def _ids(table: _Table | None, *, valid_only: bool) -> set[str]:
@@ -677,7 +769,12 @@ def _all_ids(tables: dict[str, _Table], names: tuple[str, ...]) -> set[str]:
 
 
 def _cascade(
-    tables: dict[str, _Table], firm_ids: set[str], project_ids: set[str], *, unjudged: set[str] | None
+    tables: dict[str, _Table],
+    firm_ids: set[str],
+    project_ids: set[str],
+    *,
+    unjudged: set[str] | None,
+    read: _Ids,
 ) -> None:
     """Reject rows that point at rejected rows, so what is kept is self-consistent.
 
@@ -690,26 +787,27 @@ def _cascade(
         table = tables.get(name)
         if table is None:
             continue
-        for position, firm_id in enumerate(table.column("id")):
-            if firm_id in bad_firms and position not in table.row_issues:
-                table.issue(
-                    position,
-                    "id",
-                    firm_id,
-                    IssueCode.REJECTED_REFERENCE,
-                    f"编号“{firm_id}”在另一张表中的行有错误，本行一并退回",
-                )
+        ids = table.column("id")
+        for position in map(int, np.flatnonzero(read.among(table, "id", bad_firms) & ~_with_issue(table))):
+            firm_id = ids.iloc[position]
+            table.issue(
+                position,
+                "id",
+                firm_id,
+                IssueCode.REJECTED_REFERENCE,
+                f"编号“{firm_id}”在另一张表中的行有错误，本行一并退回",
+            )
     firm_ids = firm_ids - bad_firms
     nodes = firm_ids | project_ids
     links = tables.get("links")
     if links is not None:
-        for position, (s, b) in enumerate(
-            zip(links.column("supplier_id"), links.column("buyer_id"), strict=True)
-        ):
-            if position in links.row_issues:
-                continue
-            for column, node in (("supplier_id", s), ("buyer_id", b)):
-                if node not in nodes and (unjudged is None or node in unjudged):
+        supplier, buyer = links.column("supplier_id"), links.column("buyer_id")
+        s_out = _outside(read, links, "supplier_id", nodes, unjudged)
+        b_out = _outside(read, links, "buyer_id", nodes, unjudged)
+        for position in map(int, np.flatnonzero((s_out | b_out) & ~_with_issue(links))):
+            s, b = supplier.iloc[position], buyer.iloc[position]
+            for column, node, out in (("supplier_id", s, s_out), ("buyer_id", b, b_out)):
+                if out[position]:
                     links.issue(
                         position,
                         column,
@@ -720,19 +818,25 @@ def _cascade(
                     break
     problems = tables.get("problems")
     if problems is not None:
-        for position, subject in enumerate(problems.column("subject_id")):
-            if (
-                position not in problems.row_issues
-                and subject not in nodes
-                and (unjudged is None or subject in unjudged)
-            ):
-                problems.issue(
-                    position,
-                    "subject_id",
-                    subject,
-                    IssueCode.REJECTED_REFERENCE,
-                    f"编号“{subject}”所在的行有错误，本问题一并退回",
-                )
+        subjects = problems.column("subject_id")
+        outside = _outside(read, problems, "subject_id", nodes, unjudged) & ~_with_issue(problems)
+        for position in map(int, np.flatnonzero(outside)):
+            subject = subjects.iloc[position]
+            problems.issue(
+                position,
+                "subject_id",
+                subject,
+                IssueCode.REJECTED_REFERENCE,
+                f"编号“{subject}”所在的行有错误，本问题一并退回",
+            )
+
+
+def _outside(
+    read: _Ids, table: _Table, column: str, nodes: set[str], unjudged: set[str] | None
+) -> np.ndarray:
+    """Which cells name no valid node, and an id that was judged (``unjudged``: every id read)."""
+    out = ~read.among(table, column, nodes)
+    return out if unjudged is None else out & read.among(table, column, unjudged)
 
 
 # --- building the ledgers ---------------------------------------------------------------

