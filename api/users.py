@@ -26,7 +26,16 @@ from application.visibility import Visibility
 from chain_graph.errors import ConfigError, NotFoundError
 from chain_graph.regions import region_name
 
-__all__ = ["PERMISSIONS", "TOKEN_CACHE_SECONDS", "Permission", "Role", "User", "UserStore", "token_digest"]
+__all__ = [
+    "COORDINATION_MOVES",
+    "PERMISSIONS",
+    "TOKEN_CACHE_SECONDS",
+    "Permission",
+    "Role",
+    "User",
+    "UserStore",
+    "token_digest",
+]
 
 TOKEN_CACHE_SECONDS = 5.0
 """How long a verified token is trusted without a new lookup."""
@@ -72,6 +81,15 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.ANSWER_COORDINATION: frozenset({Role.ADMIN, Role.PROVINCE}),
 }
 """Who may do what: the one table of the roles (the README's role table says the same)."""
+
+COORDINATION_MOVES: dict[str, Permission] = {
+    "acknowledge": Permission.ANSWER_COORDINATION,
+    "answer": Permission.ANSWER_COORDINATION,
+    "close": Permission.COORDINATE,
+    "note": Permission.ANSWER_COORDINATION,
+}
+"""The permission each move on a coordination request needs, for the API and the console alike
+(which side of a request may make it is the application's rule, ``Actor.party``)."""
 
 
 class User(BaseModel):

@@ -23,7 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 from api.deps import State
 from api.routers.pages import PAGE, form_refusal, login_first, page_user, refuse, render
 from api.state import AppState
-from api.users import Permission, User
+from api.users import COORDINATION_MOVES, Permission, User
 from application import coordination
 from chain_graph.coordination import (
     MOVE_LABELS,
@@ -40,12 +40,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/console/coordination", include_in_schema=False)
 _STATUS_OF = {"CG409": 409, "CG404": 404, "CG403": 403}
-_MOVE_PERMISSION = {
-    "acknowledge": Permission.ANSWER_COORDINATION,
-    "answer": Permission.ANSWER_COORDINATION,
-    "close": Permission.COORDINATE,
-    "note": Permission.ANSWER_COORDINATION,
-}
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -142,7 +136,7 @@ def _request_page(
         return refuse(request, state, user, error.message, status_code=404, title="未找到")
     actor = user.actor(home_adcode=state.settings.home_adcode)
     shown = coordination.public(found, state, today=today, actor=actor)
-    moves = [m for m in shown["moves"] if m in _MOVE_PERMISSION and user.may(_MOVE_PERMISSION[m])]
+    moves = [m for m in shown["moves"] if m in COORDINATION_MOVES and user.may(COORDINATION_MOVES[m])]
     return render(
         request,
         state,
@@ -187,12 +181,12 @@ def request_move(
     user = page_user(request, state)
     if user is None:
         return login_first()
-    if move not in _MOVE_PERMISSION:
+    if move not in COORDINATION_MOVES:
         return _request_page(
             request, state, user, request_id, message="未知的办理操作", message_kind="error", status_code=422
         )
     refusal = form_refusal(
-        state, request, user, csrf, permission=_MOVE_PERMISSION[move], denied="当前账号无权进行此操作"
+        state, request, user, csrf, permission=COORDINATION_MOVES[move], denied="当前账号无权进行此操作"
     )
     if refusal:
         return _request_page(

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import CurrentUser, State, require
 from api.routers.common import Limit, Offset, cached_json
 from api.routers.imports import save_uploads
-from api.users import Permission, User
+from api.users import COORDINATION_MOVES, Permission, User
 from application import coordination
 from chain_graph.coordination import Move, Outcome, RequestState
 
@@ -30,12 +30,6 @@ __all__ = ["router"]
 router = APIRouter(prefix="/coordination", tags=["coordination"])
 City = Annotated[User, Depends(require(Permission.COORDINATE))]
 
-_MOVE_PERMISSION = {
-    "acknowledge": Permission.ANSWER_COORDINATION,
-    "answer": Permission.ANSWER_COORDINATION,
-    "close": Permission.COORDINATE,
-    "note": Permission.ANSWER_COORDINATION,
-}
 _DOCUMENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -104,7 +98,7 @@ def get_request(request_id: str, state: State, user: CurrentUser) -> dict[str, A
 @router.post("/requests/{request_id}/moves")
 def move(request_id: str, body: MoveBody, state: State, user: CurrentUser) -> dict[str, Any]:
     """办理：受理、反馈（省级）；办结（市级，可同时销号关联台账事项）；备注。版本不符时返回 409。"""
-    if not user.may(_MOVE_PERMISSION[body.move]):
+    if not user.may(COORDINATION_MOVES[body.move]):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "当前账号无权进行此操作")
     snap = state.snapshot()
     actor = user.actor(home_adcode=state.settings.home_adcode)
