@@ -34,6 +34,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from chain_graph.errors import ProblemLedgerError
+from chain_graph.list_rows import problem_text
 from chain_graph.model import LedgerTables, ProblemStatus
 from chain_graph.regions import region_name
 from chain_graph.settings import Settings
@@ -608,17 +609,10 @@ def requests_from_analysis(
 
 
 def _problem_text(firms: pd.DataFrame, supplier: str) -> str:
-    from chain_graph.labels import PRODUCTION_STATUS_LABELS
-
     if supplier not in firms.index:
         return ""
-    firm = firms.loc[supplier]
-    state = PRODUCTION_STATUS_LABELS.get(str(firm.get("status", "")), "")
-    capacity = firm.get("capacity")
-    if capacity is not None and not pd.isna(capacity):
-        state += f"（产能 {capacity:g}%）"
-    text = str(firm.get("problem", "") or "")
-    return "；".join(p for p in (state, text) if p)
+    firm: pd.Series = firms.loc[supplier]  # type: ignore[assignment]  # ids are unique: one row
+    return problem_text(firm)
 
 
 # --- letters ------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from chain_graph.model import LedgerTables, ProblemStatus
 from chain_graph.problem_ledger import LedgerEvent, LedgerItem, overdue_days
 from chain_graph.regions import region_name
 
-__all__ = ["coordination_rows", "history_rows", "ledger_rows", "local_rows", "place_name"]
+__all__ = ["coordination_rows", "history_rows", "ledger_rows", "local_rows", "place_name", "problem_text"]
 
 
 def place_name(adcode: str) -> str:
@@ -40,7 +40,8 @@ def place_name(adcode: str) -> str:
     return " ".join(names)
 
 
-def _problem(firm: pd.Series) -> str:
+def problem_text(firm: pd.Series) -> str:
+    """Return 存在问题 of a firm: its production state (with capacity) and its problem, in words."""
     text = str(firm.get("problem", "") or "")
     state = PRODUCTION_STATUS_LABELS.get(str(firm.get("status", "")), "")
     capacity = firm.get("capacity")
@@ -121,7 +122,9 @@ def _request_rows(blocked: pd.DataFrame, ledgers: LedgerTables, graph: SupplyGra
     rows = suppliers.merge(links, left_on="id", right_on="supplier_id", how="inner", suffixes=("", "_link"))
     rows = rows.sort_values(["_order", "_link"], kind="stable").reset_index(drop=True)
     of_supplier = firms.loc[suppliers["id"]]
-    problem = dict(zip(suppliers["id"], [_problem(firm) for _, firm in of_supplier.iterrows()], strict=True))
+    problem = dict(
+        zip(suppliers["id"], [problem_text(firm) for _, firm in of_supplier.iterrows()], strict=True)
+    )
     code = rows["id"].map(firms["adcode"]).astype(str)
     names = {c: region_name(c) for c in set(code) | {node_code.get(b, "") for b in rows["buyer_id"]}}
     places = {c: place_name(c) for c in set(code)}
