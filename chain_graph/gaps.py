@@ -35,7 +35,7 @@ from chain_graph.settings import Settings
 from chain_graph.substitutes import substitutes
 from chain_graph.supply import LocalSupply, gap_list, local_supply, node_regions
 
-__all__ = ["GapAnalysis", "analyze"]
+__all__ = ["GapAnalysis", "analyze", "headline"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,16 +93,7 @@ class GapAnalysis:
 
     def summary(self) -> dict[str, Any]:
         """Headline figures."""
-        g = self.graph
-        return {
-            "firms": int((~g.is_project).sum()),
-            "projects": int(g.is_project.sum()),
-            "links": self.links,
-            "blocked": len(self.blocked),
-            "output_at_risk": self.losses.output,
-            "investment_at_risk": self.losses.investment,
-            "value_at_risk": self.losses.value,
-        }
+        return headline(self.graph, blocked_count=len(self.blocked), at_risk=self.losses)
 
     def held_back(self, own: np.ndarray, *, shown: np.ndarray) -> pd.DataFrame:
         """Return the blocked suppliers in ``shown`` that hold back a node in ``own``.
@@ -282,6 +273,31 @@ _CANDIDATE_NAMES = {"candidate_id": "id", "candidate_name": "name"}
 
 def _blocked_record(row: dict[Any, Any]) -> dict[str, Any]:
     return {key: plain(row[key]) for key in _BLOCKED_KEYS}
+
+
+def headline(graph: SupplyGraph, *, blocked_count: int, at_risk: Losses) -> dict[str, Any]:
+    """Headline figures of a graph: counts, blocked suppliers and the values at risk.
+
+    What :meth:`GapAnalysis.summary` reports, from the parts it needs alone (a what-if's
+    changed graph needs no whole analysis for them).
+
+    Examples
+    --------
+    >>> from chain_graph.analysis import example_graph
+    >>> from chain_graph.graph import from_networkx
+    >>> g = from_networkx(example_graph())
+    >>> headline(g, blocked_count=1, at_risk=losses(g))["value_at_risk"]
+    900.0
+    """
+    return {
+        "firms": int((~graph.is_project).sum()),
+        "projects": int(graph.is_project.sum()),
+        "links": len(graph.src),
+        "blocked": blocked_count,
+        "output_at_risk": at_risk.output,
+        "investment_at_risk": at_risk.investment,
+        "value_at_risk": at_risk.value,
+    }
 
 
 def analyze(source: LedgerTables | SupplyGraph, *, settings: Settings) -> GapAnalysis:

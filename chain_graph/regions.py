@@ -256,8 +256,12 @@ def _level_names(adcode: str) -> tuple[str, str, str]:
     return province, city, county
 
 
+@functools.lru_cache(maxsize=16384)
 def classify(adcode: str, *, home_adcode: str) -> Region:
     """Classify an adcode against the home city and say where its request goes.
+
+    Kept per (adcode, home) pair: the division table does not change while a process
+    runs, and every list and rate classifies the same few thousand codes again.
 
     Parameters
     ----------

@@ -81,19 +81,46 @@ def home_buyers(graph: SupplyGraph, *, home_adcode: str) -> np.ndarray:
     return mask
 
 
-def _link_frame(graph: SupplyGraph, group: np.ndarray, *, home_adcode: str) -> pd.DataFrame:
+@dataclass(frozen=True, eq=False)
+class _Links:
+    """The links into grouped buyers, as integer codes (a province has 250,000 of them)."""
+
+    groups: np.ndarray
+    """The groups' labels, sorted; ``group`` holds positions in it."""
+    group: np.ndarray
+    buyer: np.ndarray
+    key: np.ndarray
+    """The material's identity, as a code."""
+    value: np.ndarray
+    scope: np.ndarray
+    """The supplier's scope, as a position in ``_SCOPES``."""
+
+
+def _links(graph: SupplyGraph, group: np.ndarray, *, home_adcode: str) -> _Links:
     """Return the links into grouped buyers: group, buyer, material key, value, supplier scope."""
     into = np.flatnonzero(group[graph.dst] != "")
     scope = node_regions(graph, home_adcode=home_adcode)["scope"].to_numpy(dtype=object)
-    return pd.DataFrame(
-        {
-            "group": group[graph.dst[into]],
-            "buyer": graph.dst[into],
-            "key": graph.material_key[into],
-            "value": graph.annual_value[into],
-            "scope": scope[graph.src[into]] if into.size else np.zeros(0, object),
-        }
+    codes, groups = pd.factorize(group[graph.dst[into]], sort=True)
+    scope_code = pd.Index(_SCOPES).get_indexer(scope[graph.src[into]]) if into.size else np.zeros(0, int)
+    return _Links(
+        groups=np.asarray(groups, dtype=object),
+        group=codes,
+        buyer=graph.dst[into],
+        key=pd.factorize(graph.material_key[into])[0],
+        value=graph.annual_value[into].astype(float),
+        scope=scope_code,
     )
+
+
+def _distinct(*columns: np.ndarray) -> np.ndarray:
+    """Return the first column of the distinct rows of non-negative integer ``columns``."""
+    combined = columns[0].astype(np.int64)
+    for column in columns[1:]:
+        combined = combined * (int(column.max(initial=0)) + 1) + column
+    first: np.ndarray = np.unique(combined)
+    for column in columns[1:]:
+        first = first // (int(column.max(initial=0)) + 1)
+    return first
 
 
 def supply_rates(graph: SupplyGraph, group: np.ndarray, *, home_adcode: str) -> pd.DataFrame:
@@ -142,7 +169,7 @@ def supply_rates(graph: SupplyGraph, group: np.ndarray, *, home_adcode: str) -> 
     >>> int(r.material_groups), int(r.local_groups), round(float(r.local_rate_groups), 4)
     (3, 2, 0.6667)
     """
-    links = _link_frame(graph, np.asarray(group, dtype=object), home_adcode=home_adcode)
+    links = _links(graph, np.asarray(group, dtype=object), home_adcode=home_adcode)
     columns = [
         "buyers",
         "links",
@@ -156,34 +183,38 @@ def supply_rates(graph: SupplyGraph, group: np.ndarray, *, home_adcode: str) -> 
         "local_groups",
         "local_rate_groups",
     ]
-    if links.empty:
+    n = len(links.groups)
+    if n == 0:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="group"))
-    valued = links[links["value"].notna()]
-    by_scope = valued.pivot_table(index="group", columns="scope", values="value", aggfunc="sum")
-    by_scope = by_scope.reindex(columns=_SCOPES).fillna(0.0)
-    grouped = links.groupby("group")
+
+    def count(rows: np.ndarray) -> np.ndarray:
+        return np.bincount(links.group[rows], minlength=n)
+
+    every = np.ones(len(links.group), dtype=bool)
+    valued = ~np.isnan(links.value)
     table = pd.DataFrame(
         {
-            "buyers": grouped["buyer"].nunique(),
-            "links": grouped.size(),
-            "valued": grouped["value"].count(),
-        }
+            "buyers": np.bincount(_distinct(links.group, links.buyer), minlength=n),
+            "links": count(every),
+        },
+        index=pd.Index(links.groups, name="group"),
     )
-    table["value_total"] = by_scope.sum(axis=1).reindex(table.index)
-    for s in _SCOPES:
-        table[f"value_{s}"] = by_scope[s].reindex(table.index)
-    has_value = table["valued"] > 0
+    for i, s in enumerate(_SCOPES):
+        rows = valued & (links.scope == i)
+        table[f"value_{s}"] = np.bincount(links.group[rows], weights=links.value[rows], minlength=n)
+    table["value_total"] = table[[f"value_{s}" for s in _SCOPES]].sum(axis=1)
+    has_value = count(valued) > 0
     table.loc[~has_value, ["value_total", *(f"value_{s}" for s in _SCOPES)]] = np.nan
     total = table["value_total"].where(table["value_total"] > 0)
     for s in ("local", "in_province", "out_of_province"):
         table[f"{s}_rate_value"] = table[f"value_{s}"] / total
-    table["value_coverage"] = table["valued"] / table["links"]
-    pairs = links.assign(is_local=links["scope"] == Scope.LOCAL.value).groupby(["group", "buyer", "key"])
-    local_pair = pairs["is_local"].any().groupby(level="group")
-    table["material_groups"] = local_pair.size()
-    table["local_groups"] = local_pair.sum().astype(int)
+    table["value_coverage"] = count(valued) / table["links"]
+    local = links.scope == _SCOPES.index(Scope.LOCAL.value)
+    table["material_groups"] = np.bincount(_distinct(links.group, links.buyer, links.key), minlength=n)
+    table["local_groups"] = np.bincount(
+        _distinct(links.group[local], links.buyer[local], links.key[local]), minlength=n
+    )
     table["local_rate_groups"] = table["local_groups"] / table["material_groups"]
-    table.index.name = "group"
     return table[columns]
 
 

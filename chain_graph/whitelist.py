@@ -117,11 +117,17 @@ def _chains(g: SupplyGraph, firms: np.ndarray) -> list[str]:
     A supplier (配套企业) usually has no chain of its own; the chains it serves say which
     chain's whitelist it belongs on (several joined by 、, in order).
     """
-    served = pd.DataFrame({"firm": g.src, "chain": g.chains[g.dst].astype(str)})
-    served = served[served["chain"] != ""].drop_duplicates()
-    of_buyers = served.sort_values("chain").groupby("firm")["chain"].agg("、".join)
+    code, names = pd.factorize(g.chains.astype(str), sort=True)  # codes in the chains' order
+    code = code[g.dst]
+    keep = names[code] != ""
+    k = max(len(names), 1)
+    pairs = np.unique(g.src[keep].astype(np.int64) * k + code[keep])  # by firm, then chain
+    firm_of = pairs // k
+    start = np.searchsorted(firm_of, firms, side="left")
+    end = np.searchsorted(firm_of, firms, side="right")
     own = g.chains[firms].astype(str)
-    return [c or str(of_buyers.get(x, "")) for c, x in zip(own, firms.tolist(), strict=True)]
+    spans = zip(own, start.tolist(), end.tolist(), strict=True)
+    return [c or "、".join(names[pairs[a:b] % k]) for c, a, b in spans]
 
 
 def nominations(analysis: GapAnalysis, ledgers: LedgerTables, *, top: int | None = None) -> pd.DataFrame:

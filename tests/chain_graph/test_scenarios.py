@@ -6,15 +6,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import networkx as nx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from chain_graph.analysis import weighted_availability
 from chain_graph.errors import ConfigError
-from chain_graph.graph import SupplyGraph, build_graph
+from chain_graph.graph import SupplyGraph, build_graph, from_networkx
 from chain_graph.scenarios import Scenario, apply_scenario, load_scenario, run_scenario
 from cli.main import app
 from ingest.loader import read_directory
+from tests.chain_graph.test_analysis_properties import supply_graphs
 from tests.defaults import SETTINGS
+from tests.fuzzing import examples
 
 
 @pytest.fixture
@@ -127,3 +133,34 @@ def test_a_substitute_move_that_cannot_be_made_is_refused(move: dict[str, str], 
     g = from_networkx(example_graph())
     with pytest.raises(ConfigError, match=message):
         apply_scenario(g, Scenario.model_validate({"substitute": [move]}))
+
+
+@st.composite
+def _scenarios(draw: st.DrawFn) -> tuple[nx.MultiDiGraph, Scenario]:
+    G = draw(supply_graphs())
+    firms = sorted(n for n, a in G.nodes(data=True) if a.get("kind") != "project")
+    pick = st.lists(st.sampled_from(firms), max_size=2, unique=True) if firms else st.just([])
+    return G, Scenario(
+        stop=draw(pick),
+        restore=draw(pick),
+        capacity={f: draw(st.sampled_from([0, 30, 89, 100])) for f in draw(pick)},
+    )
+
+
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_scenarios())
+def test_difference_equals_the_one_from_the_whole_analysis(case: tuple[nx.MultiDiGraph, Scenario]) -> None:
+    # The difference takes what it needs of the changed graph alone; the oracle is the
+    # whole analysis of that graph (what the difference was computed from before).
+    G, scenario = case
+    try:
+        result = run_scenario(from_networkx(G), scenario, settings=SETTINGS)
+    except ConfigError:
+        return  # a firm both stopped and restored, and the like: refused either way
+    answer = result.to_json()
+    whole = result.after
+    expected = whole.summary() | {"key_recovery": weighted_availability(whole.graph, whole.key_enterprises)}
+    assert answer["summary_after"] == pytest.approx(expected)
+    was, now = set(result.before.blocked["id"]), set(whole.blocked["id"])
+    assert answer["blocked_added"] == sorted(now - was)
+    assert answer["blocked_removed"] == sorted(was - now)
