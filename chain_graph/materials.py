@@ -138,7 +138,7 @@ def identities(
     >>> identities(names, ["", "", "", "", "7601"], catalogue=cat).tolist()
     ['#m01', '#m01', 'q235', 'q235', '#7601']
     """
-    names = pd.Series(np.asarray(list(materials), dtype=object), dtype=object)
+    names = pd.Series(_objects(materials), dtype=object)
     # Hashed, not sorted: a national ledger has five million links and few materials.
     name_index, unique_names = pd.factorize(names.astype(str).to_numpy(dtype=object))
     by_name = np.empty(unique_names.size, dtype=object)
@@ -147,15 +147,23 @@ def identities(
         by_name[i] = _code_identity(code) if code else _name_identity(name)
     result: np.ndarray = by_name[name_index] if names.size else np.zeros(0, dtype=object)
     if codes is not None:
-        given = pd.Series(np.asarray(list(codes), dtype=object), dtype=object)
+        given = pd.Series(_objects(codes), dtype=object)
         given = given.where(given.notna(), "").astype(str)
-        coded = np.flatnonzero(given.str.strip().to_numpy() != "")
+        code_index, unique_codes = pd.factorize(given.to_numpy(dtype=object))  # few distinct codes
+        blank = np.array([not c.strip() for c in unique_codes], dtype=bool)
+        coded = np.flatnonzero(~blank[code_index]) if len(unique_codes) else np.zeros(0, dtype=np.int64)
         if coded.size:
-            code_index, unique_codes = pd.factorize(given.to_numpy(dtype=object)[coded])
             code_ids = np.array([_code_identity(c) for c in unique_codes], dtype=object)
             result = result.copy()
-            result[coded] = code_ids[code_index]
+            result[coded] = code_ids[code_index[coded]]
     return result.astype(object)
+
+
+def _objects(values: Iterable[str] | np.ndarray) -> np.ndarray:
+    """Return ``values`` as an object array (a column converts whole, not value by value)."""
+    if isinstance(values, np.ndarray | pd.Series | pd.Index):
+        return np.asarray(values, dtype=object)
+    return np.asarray(list(values), dtype=object)
 
 
 def display_names(
