@@ -82,19 +82,14 @@ def series(
 
     def build() -> pd.DataFrame:
         settings = snap.settings
-        graph = snap.graph
-        mask = vis.own_mask(graph) if vis.is_county and group == "chain" else None
-        table = campaign.series(
-            graph,
-            snap.base_ledgers,  # each round overlays the reports up to it on the base
-            reports,
-            ends=ends,
-            group=group,
-            output_threshold=settings.key_output_threshold,
-            tax_threshold=settings.key_tax_threshold,
-            threshold=settings.blocked_threshold,
-            mask=mask,
-        )
+        if vis.is_county and group == "chain":  # its own enterprises' chains: figures of its own
+            own = vis.own_mask(snap.graph)
+            table = _series(snap, reports, ends=ends, groups=("chain",), mask=own)["chain"]
+        else:  # the whole city's figures, the same for everyone: computed once for every group
+            table = snap.memo(
+                ("campaign-series-all", tuple(ends), _version(reports)),
+                lambda: _series(snap, reports, ends=ends, groups=GROUPS),
+            )[group]
         if group == "county":
             table = table[table["group"].str.startswith(settings.home_adcode[:4])]
             if vis.is_county:
@@ -103,6 +98,32 @@ def series(
         return table.reset_index(drop=True)
 
     return snap.memo(("campaign-series", vis.key, group, tuple(ends), _version(reports)), build)
+
+
+GROUPS: tuple[Group, ...] = ("city", "county", "chain")
+"""The groups a series is given for."""
+
+
+def _series(
+    snap: Snapshot,
+    reports: pd.DataFrame,
+    *,
+    ends: list[dt.date],
+    groups: tuple[Group, ...],
+    mask: np.ndarray | None = None,
+) -> dict[str, pd.DataFrame]:
+    settings = snap.settings
+    return campaign.series_by_groups(
+        snap.graph,
+        snap.base_ledgers,  # each round overlays the reports up to it on the base
+        reports,
+        ends=ends,
+        groups=groups,
+        output_threshold=settings.key_output_threshold,
+        tax_threshold=settings.key_tax_threshold,
+        threshold=settings.blocked_threshold,
+        mask=mask,
+    )
 
 
 def due(snap: Snapshot) -> pd.DataFrame:
