@@ -64,6 +64,10 @@ class AppState(Workspace):
         thread.start()
         return thread
 
+    def publish(self, snap: Snapshot) -> None:
+        """Publish ``snap``'s analysis for the other workers, after the answer (:meth:`background`)."""
+        self.background(lambda: Workspace.publish(self, snap), name="publish-analysis")
+
     async def snapshot_async(self) -> Snapshot:
         """:meth:`snapshot` for ``async`` endpoints: computing happens in a worker thread."""
         fresh = self.fresh_snapshot()

@@ -23,7 +23,7 @@ import pandas as pd
 
 from chain_graph.campaign import state_at
 from chain_graph.coordination import CoordinationEvent, CoordinationRequest, Letter
-from chain_graph.errors import ConfigError
+from chain_graph.errors import ChainGraphError, ConfigError
 from chain_graph.gaps import GapAnalysis, analyze
 from chain_graph.graph import SupplyGraph, build_graph
 from chain_graph.list_rows import coordination_rows, local_rows
@@ -32,6 +32,7 @@ from chain_graph.problem_ledger import LedgerEvent, LedgerItem
 from chain_graph.regions import region_name
 from chain_graph.settings import Settings
 from chain_graph.store import Store, open_store
+from chain_graph.store.results import decode, encode, result_key
 from viz.views import NodeFacts, facts
 
 __all__ = [
@@ -308,6 +309,10 @@ class Workspace:
             current = self._snapshot
             if current is not None and _key(current) == key:
                 return current
+            published = self._published(version=key[0], reports_version=key[1], day=key[2])
+            if published is not None:  # another worker or process analysed this version
+                self._snapshot = published
+                return published
             if current is not None and current.version == key[0] and current.base is not None:
                 base = current.base  # only the reports or the day moved: no reading again
             else:
@@ -316,7 +321,58 @@ class Workspace:
             fresh = self._at(base, version=key[0], day=key[2])
             _ = fresh.analysis  # computed here, under the lock, once per version
             self._snapshot = fresh
-            return fresh
+        self.publish(fresh)
+        return fresh
+
+    def _published(self, *, version: int, reports_version: int, day: dt.date) -> Snapshot | None:
+        """Return the snapshot of a result published for this version, ``None`` if there is none.
+
+        A result that cannot be read (another format, damaged) is ignored: the caller analyses.
+        """
+        if not self.settings.publish_results:
+            return None
+        key = result_key(self.settings, version=version, reports_version=reports_version, day=day)
+        with self.store() as store:
+            payload = store.result_get(key)
+        if payload is None:
+            return None
+        reports = self.reports()
+
+        def overlay(base: LedgerTables) -> LedgerTables:
+            return state_at(base, reports, as_of=day) if len(reports) else base
+
+        try:
+            found = decode(payload, settings=self.settings, overlay=overlay)
+        except (ValueError, KeyError, OSError):
+            return None
+        fresh = Snapshot(
+            version=version,
+            ledgers=found.ledgers,
+            settings=self.settings,
+            reports_version=reports_version,
+            day=day,
+            base=found.base,
+        )
+        fresh.__dict__["graph"] = found.analysis.graph  # the cached properties, already known
+        fresh.__dict__["analysis"] = found.analysis
+        return fresh
+
+    def publish(self, snap: Snapshot) -> None:
+        """Write ``snap``'s analysis to the store for the other workers (setting ``publish_results``).
+
+        A failure only costs the others their own analysis: it is not the caller's.
+        """
+        if not self.settings.publish_results or snap.day is None:
+            return
+        key = result_key(
+            self.settings, version=snap.version, reports_version=snap.reports_version, day=snap.day
+        )
+        try:
+            payload = encode(snap.base_ledgers, snap.analysis)
+            with self.store() as store:
+                store.result_put(key, payload)
+        except (ValueError, ChainGraphError):
+            return
 
     def _at(self, base: LedgerTables, *, version: int, day: dt.date) -> Snapshot:
         """Return a snapshot of ``base`` as it stood at ``day``, every status report up to it overlaid.
@@ -398,6 +454,7 @@ class Workspace:
         awaited = self._awaited.pop(version, None)
         if awaited is not None:
             awaited.set()
+        self.publish(prepared)
 
     def ledger(self) -> LedgerSnapshot:
         """Return the problem ledger's items and history, read again only after it changed."""

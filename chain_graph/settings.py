@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         description="Firms the city nominates for the provinces' key supply-chain whitelist (白名单).",
     )
     write_batch_size: int = Field(default=20000, ge=1)
+    publish_results: bool = Field(
+        default=True,
+        description="Write each data version's analysis to the store for the other workers and "
+        "processes to read instead of analysing again (chain_graph.store.results).",
+    )
     responsible_units: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_RESPONSIBLE_UNITS))
     auth_db: str = Field(
         default="./chain_graph_auth.db",

@@ -198,6 +198,17 @@ class Store(Protocol):
         """Return a number that changes with every append of reports (0: none yet); cheap."""
         ...
 
+    def result_put(self, key: str, payload: bytes) -> None:
+        """Publish an analysis result under ``key``, replacing every other.
+
+        The bytes of :func:`chain_graph.store.results.encode`, read back by :meth:`result_get`.
+        """
+        ...
+
+    def result_get(self, key: str) -> bytes | None:
+        """Return the result published under ``key``, ``None`` when there is none."""
+        ...
+
     def close(self) -> None:
         """Release the connection."""
         ...

@@ -79,6 +79,9 @@ __all__ = [
     "REPORTS_APPEND",
     "REPORTS_VERSION",
     "REPORT_CONSTRAINTS",
+    "RESULT_CONSTRAINTS",
+    "RESULT_GET",
+    "RESULT_PUT",
     "SWITCH_GENERATION",
     "UPSERT_DATA_VERSION",
 ]
@@ -122,6 +125,7 @@ MIGRATE_POINTER = (
 DELETE_ALL = (
     "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:Material OR n:ChainGraphMeta OR n:LedgerItem "
     "OR n:LedgerEvent OR n:Report OR n:CoordinationRequest OR n:CoordinationEvent OR n:Letter "
+    "OR n:AnalysisResult "
     "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $limit ROWS"
 )
 """Delete everything chain-graph owns, in batches (auto-commit: the heap holds one batch)."""
@@ -417,3 +421,26 @@ LETTER_NEXT = (
 
 LETTER_CREATE = "CREATE (l:Letter) SET l = $letter"
 LETTERS = "MATCH (l:Letter) RETURN properties(l) AS row ORDER BY l.year, l.issuer, l.seq"
+
+# --- published analyses (chain_graph.store.results) ------------------------------------------
+# (:AnalysisResult {key, part, bytes}): one result in parts of at most a few MiB each (a
+# property is one value in the heap). Putting one deletes every other result in the same
+# transaction: workers only ever read the current data version's.
+
+RESULT_CONSTRAINTS = (
+    "CREATE CONSTRAINT chain_graph_result_part IF NOT EXISTS "
+    "FOR (n:AnalysisResult) REQUIRE (n.key, n.part) IS UNIQUE",
+)
+
+RESULT_PUT = (
+    "OPTIONAL MATCH (old:AnalysisResult) "
+    "CALL (old) { WITH old WHERE old IS NOT NULL DELETE old } "
+    "WITH count(*) AS dropped "
+    "UNWIND range(0, size($parts) - 1) AS i "
+    "CREATE (:AnalysisResult {key: $key, part: i, bytes: $parts[i]})"
+)
+"""Replace every published result with ``$key``'s, in ``$parts`` (byte arrays) in order."""
+
+RESULT_GET = (
+    "MATCH (r:AnalysisResult {key: $key}) WITH r ORDER BY r.part RETURN {part: r.part, bytes: r.bytes} AS row"
+)

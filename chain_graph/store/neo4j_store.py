@@ -134,6 +134,7 @@ class Neo4jStore(Closing):
                 *cypher.LEDGER_CONSTRAINTS,
                 *cypher.REPORT_CONSTRAINTS,
                 *cypher.COORDINATION_CONSTRAINTS,
+                *cypher.RESULT_CONSTRAINTS,
             )
             for statement in constraints:
                 self._driver.execute_query(statement, database_=database)
@@ -437,6 +438,21 @@ class Neo4jStore(Closing):
         rows = self._rows(cypher.REPORTS_VERSION)
         return int(rows[0]["value"]) if rows else 0
 
+    # --- published analyses ------------------------------------------------------------
+
+    def result_put(self, key: str, payload: bytes) -> None:
+        """Publish an analysis result under ``key`` in parts, replacing every other (one transaction)."""
+        parts = [payload[i : i + _RESULT_PART] for i in range(0, len(payload), _RESULT_PART)] or [b""]
+        try:
+            self._driver.execute_query(cypher.RESULT_PUT, key=key, parts=parts, database_=self.database)
+        except BaseException as error:
+            raise _store_error(error, self.url, doing="写入") from error
+
+    def result_get(self, key: str) -> bytes | None:
+        """Return the result published under ``key``, ``None`` when there is none."""
+        rows = self._rows(cypher.RESULT_GET, key=key)
+        return b"".join(bytes(r["bytes"]) for r in rows) if rows else None
+
     def _rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
         try:
             records = self._driver.execute_query(
@@ -535,6 +551,10 @@ class Neo4jStore(Closing):
             self._auto(cypher.DELETE_ALL, limit=_DELETE_BATCH)
         except BaseException as error:
             raise _store_error(error, self.url, doing="清空") from error
+
+
+_RESULT_PART = 4 * 2**20
+"""Bytes per part of a published result (one property value each)."""
 
 
 def _store_error(error: BaseException, url: str, *, doing: str) -> BaseException:

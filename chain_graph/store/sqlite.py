@@ -93,6 +93,8 @@ def _create_statements() -> list[str]:
         + ", ".join(f"{c} {_REPORT_TYPES[k]}" for c, k in RECORDED_COLUMNS.items())
         + ", PRIMARY KEY (seq))",
         "CREATE INDEX IF NOT EXISTS reports_by_id ON reports (id, as_of)",
+        # Published analyses (chain_graph.store.results): the current one only.
+        "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, payload BLOB NOT NULL)",
         "CREATE TRIGGER IF NOT EXISTS reports_no_update BEFORE UPDATE ON reports "
         "BEGIN SELECT RAISE(ABORT, 'status reports are append-only'); END",
         "CREATE TRIGGER IF NOT EXISTS reports_no_delete BEFORE DELETE ON reports "
@@ -434,6 +436,19 @@ class SQLiteStore(Closing):
     def reports_version(self) -> int:
         """Return the last ``seq`` (reports only grow: every append moves it)."""
         return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM reports").fetchone()[0])
+
+    # --- published analyses ------------------------------------------------------------
+
+    def result_put(self, key: str, payload: bytes) -> None:
+        """Publish an analysis result under ``key``, replacing every other (one transaction)."""
+        with self._transaction():
+            self._db.execute("DELETE FROM results")
+            self._db.execute("INSERT INTO results (key, payload) VALUES (?, ?)", (key, payload))
+
+    def result_get(self, key: str) -> bytes | None:
+        """Return the result published under ``key``, ``None`` when there is none."""
+        row = self._db.execute("SELECT payload FROM results WHERE key = ?", (key,)).fetchone()
+        return bytes(row[0]) if row else None
 
     # --- reading -----------------------------------------------------------------------
 

@@ -98,3 +98,58 @@ def test_a_page_waits_for_an_expected_import_instead_of_analysing_again(
         assert current.version == written + 1
     finally:
         workspace.close()
+
+
+def test_a_second_worker_reads_the_published_analysis_instead_of_analysing(
+    tmp_path: Path, canonical_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import application.workspace as workspace_module
+    from application.workspace import Workspace
+    from chain_graph.settings import Settings
+    from ingest.loader import read_directory
+
+    settings = Settings(store=f"sqlite:///{tmp_path}/w.db", auth_db=str(tmp_path / "auth.db"))
+    tables = read_directory(canonical_dir, settings=SETTINGS).ledgers
+    first, second = Workspace(settings), Workspace(settings)
+    try:
+        with first.store() as store:
+            store.write(tables, replace=True)
+        analysed = first.snapshot()  # analyses, then publishes (synchronously outside the service)
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError("analysed again")
+
+        monkeypatch.setattr(workspace_module, "analyze", refuse)
+        read = second.snapshot()
+        assert read.analysis.to_json() == analysed.analysis.to_json()
+        assert read.version == analysed.version
+        # A write makes a new version: the published result is not for it, so it is analysed.
+        monkeypatch.undo()
+        with second.store() as store:
+            store.write(tables, replace=True)
+        second.refresh()
+        assert second.snapshot().version == analysed.version + 1
+    finally:
+        first.close()
+        second.close()
+
+
+def test_nothing_is_published_when_the_setting_is_off(tmp_path: Path, canonical_dir: Path) -> None:
+    from application.workspace import Workspace
+    from chain_graph.settings import Settings
+    from chain_graph.store.results import result_key
+    from ingest.loader import read_directory
+
+    settings = Settings(
+        store=f"sqlite:///{tmp_path}/w.db", auth_db=str(tmp_path / "auth.db"), publish_results=False
+    )
+    workspace = Workspace(settings)
+    try:
+        with workspace.store() as store:
+            store.write(read_directory(canonical_dir, settings=SETTINGS).ledgers, replace=True)
+        snap = workspace.snapshot()
+        key = result_key(settings, version=snap.version, reports_version=snap.reports_version, day=snap.day)
+        with workspace.store() as store:
+            assert store.result_get(key) is None
+    finally:
+        workspace.close()

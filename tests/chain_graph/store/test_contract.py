@@ -449,3 +449,16 @@ def test_an_older_sqlite_file_gains_the_new_columns(tmp_path: Path, ledgers: Led
         assert old["material_code"].tolist() == [""]
         store.write(ledgers, replace=True)
         _assert_same(store.load(), ledgers)
+
+
+def test_a_published_result_replaces_the_one_before(store: Store) -> None:
+    assert store.result_get("v1-1") is None
+    big = bytes(range(256)) * (5 * 2**20 // 256 + 7)  # more than one part in Neo4j
+    store.result_put("v1-1", b"first")
+    store.result_put("v1-2", big)
+    assert store.result_get("v1-2") == big
+    assert store.result_get("v1-1") is None  # only the current result is kept
+    store.result_put("v1-2", b"again")  # the same version analysed twice: the last one stands
+    assert store.result_get("v1-2") == b"again"
+    store.write(LedgerTables())  # a data write leaves the result to its key's version
+    assert store.result_get("v1-2") == b"again"
