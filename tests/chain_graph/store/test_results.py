@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -96,15 +97,16 @@ def test_the_key_names_everything_a_result_depends_on() -> None:
     assert len(others) == 4
 
 
-_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=6)
+_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=6)
 
 
 @st.composite
 def _frames(draw: st.DrawFn) -> pd.DataFrame:
     n = draw(st.integers(0, 6))
 
-    def column(values: st.SearchStrategy[object], dtype: object) -> pd.Series:
-        return pd.Series(draw(st.lists(values, min_size=n, max_size=n)), dtype=dtype)
+    def column(values: st.SearchStrategy[Any], dtype: Any) -> pd.Series:
+        found: pd.Series = pd.Series(list(draw(st.lists(values, min_size=n, max_size=n))), dtype=dtype)
+        return found
 
     return pd.DataFrame(
         {
