@@ -148,6 +148,7 @@ def test_nothing_is_published_when_the_setting_is_off(tmp_path: Path, canonical_
         with workspace.store() as store:
             store.write(read_directory(canonical_dir, settings=SETTINGS).ledgers, replace=True)
         snap = workspace.snapshot()
+        assert snap.day is not None
         key = result_key(settings, version=snap.version, reports_version=snap.reports_version, day=snap.day)
         with workspace.store() as store:
             assert store.result_get(key) is None
