@@ -2,7 +2,10 @@
 
 A :class:`Workspace` is opened once per process (the web service) or per command (the CLI).
 The analysis of the store's data is computed once per data version (an import bumps it) and
-shared as a :class:`Snapshot` by every use case until the next import; the problem ledger
+per reports version, and shared as a :class:`Snapshot` by every use case until the next
+write. When the write changed only a few firms' own capacities (a county's status report,
+a small import), the new snapshot's analysis is updated from the current one through the
+changes' cones (:mod:`chain_graph.incremental`) instead of computed whole; the problem ledger
 is read again only when its version changed. Calls into the store are serialised for SQLite
 (one connection) and concurrent for Neo4j (the driver pools connections).
 """
@@ -26,6 +29,7 @@ from chain_graph.coordination import CoordinationEvent, CoordinationRequest, Let
 from chain_graph.errors import ChainGraphError, ConfigError
 from chain_graph.gaps import GapAnalysis, analyze
 from chain_graph.graph import SupplyGraph, build_graph
+from chain_graph.incremental import changed_nodes, update
 from chain_graph.list_rows import coordination_rows, local_rows
 from chain_graph.model import LedgerTables
 from chain_graph.problem_ledger import LedgerEvent, LedgerItem
@@ -125,6 +129,23 @@ class Snapshot:
     def analysis(self) -> GapAnalysis:
         """The gap analysis of these tables."""
         return analyze(self.graph, settings=self.settings)
+
+    def analyse(self, *, previous: Snapshot | None = None) -> GapAnalysis:
+        """Compute the analysis now: updated from ``previous``'s when that is cheaper.
+
+        Updated (:func:`chain_graph.incremental.update`) when ``previous`` is analysed, and
+        its graph differs from this one's only in the own capacities or recovery days of at
+        most ``settings.incremental_limit`` firms; else analysed whole.
+        """
+        if "analysis" in self.__dict__:
+            return self.analysis
+        if previous is not None and "analysis" in previous.__dict__:
+            changed = changed_nodes(previous.graph, self.graph)
+            if changed is not None and len(changed) <= self.settings.incremental_limit:
+                updated = update(previous.analysis, self.graph, changed=changed)
+                self.__dict__["graph"] = updated.graph  # the same graph, with the shared structure
+                self.__dict__["analysis"] = updated
+        return self.analysis
 
     @cached_property
     def coordination(self) -> pd.DataFrame:
@@ -319,7 +340,7 @@ class Workspace:
                 with self.store() as store:
                     base = store.load()
             fresh = self._at(base, version=key[0], day=key[2])
-            _ = fresh.analysis  # computed here, under the lock, once per version
+            fresh.analyse(previous=current)  # computed here, under the lock, once per version
             self._snapshot = fresh
         self.publish(fresh)
         return fresh
@@ -420,7 +441,7 @@ class Workspace:
         The result becomes current only through :meth:`install`, after the write succeeded.
         """
         fresh = self._at(ledgers, version=-1, day=dt.date.today())
-        _ = fresh.analysis
+        fresh.analyse(previous=self._snapshot)
         return fresh
 
     def expect(self, version: int) -> threading.Event:

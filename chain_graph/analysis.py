@@ -28,6 +28,7 @@ __all__ = [
     "example_graph",
     "exposure",
     "exposure_of",
+    "exposure_search",
     "key_enterprises",
     "losses",
     "recovery",
@@ -499,7 +500,7 @@ def exposure(graph: GraphLike, *, top: int) -> pd.DataFrame:
     """Find the firms whose stopping now would add the most value at risk (exposure index).
 
     Exact: firms are evaluated in order of an upper bound of their exposure until no
-    remaining bound can beat the ``top``-th exact value.
+    remaining bound can beat the ``top``-th exact value (:func:`exposure_search`).
 
     Returns
     -------
@@ -515,16 +516,53 @@ def exposure(graph: GraphLike, *, top: int) -> pd.DataFrame:
     [{'id': 'E', 'value_at_risk_if_stopped': 600.0}, {'id': 'U', 'value_at_risk_if_stopped': 600.0}, \
 {'id': 'S', 'value_at_risk_if_stopped': 0.0}]
     """
+    found, _ = exposure_search(graph, top=top)
+    return found
+
+
+def exposure_search(
+    graph: GraphLike, *, top: int, known: np.ndarray | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return :func:`exposure`'s table and the exact exposure of every firm the search evaluated.
+
+    Parameters
+    ----------
+    graph
+        The supply graph.
+    top
+        Firms listed.
+    known
+        Per node, an exposure already known exactly on this graph, NaN where unknown (an
+        earlier search's values where a change did not reach: :mod:`chain_graph.incremental`).
+        Those firms are not evaluated again; the search and its result are the same.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame and numpy.ndarray
+        The table, and per node the exposure the search used (NaN where it never needed one).
+
+    Examples
+    --------
+    >>> g = from_networkx(example_graph())
+    >>> table, values = exposure_search(g, top=1)
+    >>> table["id"].tolist(), values.round(6).tolist()
+    (['E'], [0.0, 600.0, 600.0, nan])
+    """
     g = _graph(graph)
     firms = np.flatnonzero(~g.is_project & _has_out_links(g))
     bound = _upper_bounds(g)[firms]
     order = firms[np.lexsort((g.id_rank[firms], -bound))]
+    values_used = np.full(g.n, np.nan)
     best: list[tuple[float, str]] = []
     position = 0
     batch = 256
     while position < len(order):
         chunk = order[position : position + batch]
-        values = exposure_of(g, chunk)
+        values = np.full(len(chunk), np.nan) if known is None else known[chunk].copy()
+        unknown = np.isnan(values)
+        if unknown.any():
+            values[unknown] = exposure_of(g, chunk[unknown])
+        values_used[chunk] = values
         # kept as negatives: ascending = worst first, ties to the smaller id
         best.extend((-float(v), str(g.ids[x])) for v, x in zip(values, chunk, strict=True))
         best.sort()
@@ -535,10 +573,11 @@ def exposure(graph: GraphLike, *, top: int) -> pd.DataFrame:
             next_bound = float(bound[np.searchsorted(firms, order[position])])
             if next_bound < -best[-1][0] - 1e-9:
                 break
-    return pd.DataFrame(
+    table = pd.DataFrame(
         [{"id": i, "value_at_risk_if_stopped": 0.0 - v} for v, i in best],
         columns=["id", "value_at_risk_if_stopped"],
     )
+    return table, values_used
 
 
 def single_source(graph: GraphLike, *, threshold: float) -> pd.DataFrame:

@@ -3,7 +3,9 @@
 :func:`analyze` runs the analysis functions of :mod:`chain_graph.analysis` on the city's
 ledgers and adds the routing of every blocked supplier (:mod:`chain_graph.regions`).
 :meth:`GapAnalysis.to_json` is the ``chain-graph analyze --json`` object of the spec. The
-supply spec's figures (local supply, the gap list, substitutes) are computed on first use.
+figures no page shows — the restoration order, the exposure index, and the supply spec's
+(local supply, the gap list, substitutes) — are computed on first use, so a snapshot of
+new data is served as soon as availability and the blocked list are known.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pandas as pd
 from chain_graph.analysis import (
     Losses,
     blocked,
-    exposure,
+    exposure_search,
     key_enterprises,
     losses,
     rank_blocked,
@@ -35,7 +37,7 @@ from chain_graph.settings import Settings
 from chain_graph.substitutes import substitutes
 from chain_graph.supply import LocalSupply, gap_list, local_supply, node_regions
 
-__all__ = ["GapAnalysis", "analyze", "headline"]
+__all__ = ["GapAnalysis", "analyze", "blocked_table", "headline", "restoration_candidates"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,12 +49,45 @@ class GapAnalysis:
     blocked: pd.DataFrame
     starved: list[str]
     single_source: pd.DataFrame
-    restoration_order: pd.DataFrame
-    exposure: pd.DataFrame
     links: int
     key_enterprises: np.ndarray
     """Mask of the key scale enterprises (the settings' output and tax thresholds)."""
     settings: Settings
+    known_exposure: np.ndarray | None = None
+    """Per node, an exposure known exactly on this graph (NaN where unknown), which the
+    exposure search takes instead of evaluating it: what an incremental update
+    (:mod:`chain_graph.incremental`) kept from the analysis before."""
+    known_restoration: pd.DataFrame | None = None
+    """The restoration order, when an incremental update proved it unchanged."""
+
+    @functools.cached_property
+    def restoration_order(self) -> pd.DataFrame:
+        """Greedy order of restoring the blocked suppliers that recover the most (analysis spec)."""
+        if self.known_restoration is not None:
+            return self.known_restoration
+        candidates = restoration_candidates(self.blocked, count=self.settings.restoration_candidates)
+        return restoration_order(self.graph, candidates)
+
+    @functools.cached_property
+    def _exposure_search(self) -> tuple[pd.DataFrame, np.ndarray]:
+        return exposure_search(self.graph, top=self.settings.exposure_top, known=self.known_exposure)
+
+    @property
+    def exposure(self) -> pd.DataFrame:
+        """The firms whose stopping would add the most value at risk (exposure index)."""
+        return self._exposure_search[0]
+
+    @property
+    def exposure_values(self) -> np.ndarray:
+        """Per node, the exact exposure the exposure search evaluated (NaN where it needed none)."""
+        return self._exposure_search[1]
+
+    def computed(self, name: str) -> bool:
+        """Whether the figure ``name``, one computed on first use, is computed already.
+
+        ``name``: ``restoration_order``, ``exposure``, ``substitutes``, ``local_supply``…
+        """
+        return ("_exposure_search" if name == "exposure" else name) in self.__dict__
 
     @functools.cached_property
     def regions(self) -> pd.DataFrame:
@@ -316,28 +351,56 @@ def analyze(source: LedgerTables | SupplyGraph, *, settings: Settings) -> GapAna
     """
     graph = source if isinstance(source, SupplyGraph) else build_graph(source)
     threshold = settings.blocked_threshold
-    blocked_nodes = blocked(graph, threshold=threshold)
-    table = recovery(graph, blocked_nodes)
-    regions = [classify(str(graph.adcodes[x]), home_adcode=settings.home_adcode) for x in blocked_nodes]
-    table["name"] = graph.names[blocked_nodes].astype(str) if len(blocked_nodes) else []
-    table["scope"] = [r.scope.value for r in regions]
-    table["route_to"] = [r.route_to for r in regions]
-    table["target_region"] = [r.target_region for r in regions]
-    table["node"] = blocked_nodes
-    ranked = rank_blocked(table)
-    by_value = table.sort_values(["recovered_value", "id"], ascending=[False, True])
-    candidates = by_value["node"].to_numpy()[: settings.restoration_candidates]
+    table = blocked_table(graph, blocked(graph, threshold=threshold), settings=settings)
     return GapAnalysis(
         graph=graph,
         losses=losses(graph),
-        blocked=ranked,
+        blocked=rank_blocked(table),
         starved=graph.ids[starved(graph, threshold=threshold)].astype(str).tolist(),
         single_source=single_source(graph, threshold=settings.single_source_threshold),
-        restoration_order=restoration_order(graph, candidates),
-        exposure=exposure(graph, top=settings.exposure_top),
         links=len(graph.src),
         key_enterprises=key_enterprises(
             graph, output_threshold=settings.key_output_threshold, tax_threshold=settings.key_tax_threshold
         ),
         settings=settings,
     )
+
+
+def blocked_table(graph: SupplyGraph, nodes: np.ndarray, *, settings: Settings) -> pd.DataFrame:
+    """Return the rows of the given blocked suppliers, unranked: recovery, name and routing.
+
+    The columns of :func:`chain_graph.analysis.recovery`, then ``name``, ``scope``,
+    ``route_to``, ``target_region`` and ``node`` (the supplier's position), one row per
+    node in the given order; :func:`chain_graph.analysis.rank_blocked` ranks them.
+
+    Examples
+    --------
+    >>> from chain_graph.analysis import example_graph
+    >>> from chain_graph.graph import from_networkx
+    >>> g = from_networkx(example_graph())
+    >>> row = blocked_table(g, np.array([0]), settings=Settings()).iloc[0]
+    >>> row["id"], float(row["recovered_value"]), row["scope"], int(row["node"])
+    ('S', 900.0, 'unknown', 0)
+    """
+    table = recovery(graph, nodes)
+    regions = [classify(str(graph.adcodes[x]), home_adcode=settings.home_adcode) for x in nodes]
+    table["name"] = graph.names[nodes].astype(str) if len(nodes) else []
+    table["scope"] = [r.scope.value for r in regions]
+    table["route_to"] = [r.route_to for r in regions]
+    table["target_region"] = [r.target_region for r in regions]
+    table["node"] = nodes
+    return table
+
+
+def restoration_candidates(table: pd.DataFrame, *, count: int) -> np.ndarray:
+    """Return the nodes of the ``count`` blocked suppliers that recover the most (ties by id).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"id": ["A", "B", "C"], "recovered_value": [1.0, 3.0, 1.0], "node": [7, 8, 9]})
+    >>> restoration_candidates(t, count=2).tolist()
+    [8, 7]
+    """
+    by_value = table.sort_values(["recovered_value", "id"], ascending=[False, True])
+    candidates: np.ndarray = by_value["node"].to_numpy(dtype=np.int64)[:count]
+    return candidates

@@ -42,7 +42,7 @@ from scipy.sparse.csgraph import connected_components
 
 from chain_graph.graph import SupplyGraph
 
-__all__ = ["Pairs", "Structure", "evaluate", "group_deficits", "shifted_deficits"]
+__all__ = ["Pairs", "Structure", "evaluate", "group_deficits", "reevaluate", "shifted_deficits"]
 
 TOLERANCE = 1e-13
 MAX_CYCLE_ITERATIONS = 100_000
@@ -294,6 +294,63 @@ def evaluate(
             rule=lambda m: _Gather(structure, keys, lookup, outside, m),
         )
     return Pairs(np.zeros(n, dtype=np.int64), keys, value)
+
+
+def reevaluate(graph: SupplyGraph, structure: Structure, base: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """Availability after the own capacities of ``nodes`` changed, as ``evaluate(graph, …, [{}])`` gives it.
+
+    ``graph`` holds the new capacities and ``base`` the availability before the change;
+    ``structure`` is the shape both share. Only the downstream cone of ``nodes`` is walked,
+    level by level, and only as far as values move: a node is recomputed from all its
+    in-links by the very rule of the full evaluation, and a level's cycles, once a change
+    reaches one of them, are iterated again from the top together with the level's other
+    cycles, exactly as the full evaluation iterates them. So the result is the full
+    evaluation's, bit for bit, not an approximation within a tolerance.
+    """
+    n = structure.n
+    value = base.copy()
+    capacity = graph.capacity
+    keys = np.arange(n, dtype=np.int64)
+    lookup = pd.Index(keys)
+    outside = np.zeros(n)
+    queued: list[list[np.ndarray]] = [[] for _ in range(structure.levels)]
+    nodes = _sorted_unique(np.asarray(nodes, dtype=np.int64))
+    level = structure.level[nodes]
+    for lv in np.unique(level):
+        queued[int(lv)].append(nodes[level == lv])
+    level_order = np.argsort(structure.level, kind="stable")
+    bounds = np.searchsorted(structure.level[level_order], np.arange(structure.levels + 1))
+    for lv in range(structure.levels):
+        if not queued[lv]:
+            continue
+        reached = _sorted_unique(np.concatenate(queued[lv]))
+        queued[lv] = []
+        cyclic = structure.cyclic[reached]
+        plain = reached[~cyclic]
+        if plain.size:
+            value[plain] = _Gather(structure, keys, lookup, outside, plain).apply(value, capacity)
+        if cyclic.any():  # as the full evaluation: every cycle of the level, from the top
+            members = level_order[bounds[lv] : bounds[lv + 1]]
+            looping = members[structure.cyclic[members]]
+            value[looping] = capacity[looping]
+            _iterate(
+                keys,
+                looping,
+                n=n,
+                value=value,
+                capacity=capacity,
+                rule=lambda m: _Gather(structure, keys, lookup, outside, m),
+            )
+            reached = _sorted_unique(np.concatenate([plain, looping]))
+        moved = reached[value[reached] != base[reached]]
+        links, _ = _out_links(structure, moved)
+        buyers = structure.out_dst[links]
+        buyer_level = structure.level[buyers]
+        later = buyer_level > lv
+        buyers, buyer_level = buyers[later], buyer_level[later]
+        for target in np.unique(buyer_level):
+            queued[int(target)].append(buyers[buyer_level == target])
+    return value
 
 
 class _Rule(Protocol):

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     substitute_top: int = Field(default=5, ge=1, le=50, description="Substitute suppliers kept per link.")
     restoration_candidates: int = Field(default=50, ge=1)
     exposure_top: int = Field(default=20, ge=1)
+    incremental_limit: int = Field(
+        default=1000,
+        ge=0,
+        description="Most firms whose own capacity changed (a status report, a small import) for which "
+        "the analysis is updated through their cones instead of computed whole (0: always whole).",
+    )
     whitelist_top: int = Field(
         default=30,
         ge=1,

@@ -41,8 +41,12 @@ __all__ = ["FORMAT", "Published", "decode", "encode", "result_key"]
 FORMAT = 1
 """Version of the format; a result of another format is not read (its key differs)."""
 
-_FRAMES = ("blocked", "single_source", "restoration_order", "exposure")
-"""The analysis's tables kept in a result (the rest of its fields are scalars or masks)."""
+_FRAMES = ("blocked", "single_source")
+"""The analysis's tables kept in a result (the rest of its fields are scalars or masks).
+
+The restoration order and the exposure search's values are kept when the analysis had
+computed them (they are computed on first use): a reader then does not compute them again.
+"""
 
 _SECRETS = ("neo4j_password", "form_key")
 
@@ -88,6 +92,10 @@ def encode(base: LedgerTables, analysis: GapAnalysis) -> bytes:
         _put_frame(arrays, header, f"ledgers.{table.name}", getattr(base, table.name))
     for name in _FRAMES:
         _put_frame(arrays, header, f"analysis.{name}", getattr(analysis, name))
+    if analysis.computed("restoration_order"):
+        _put_frame(arrays, header, "analysis.restoration_order", analysis.restoration_order)
+    if analysis.computed("exposure"):
+        arrays["analysis.exposure_values"] = np.asarray(analysis.exposure_values, dtype=float)
     arrays["analysis.key_enterprises"] = np.asarray(analysis.key_enterprises, dtype=bool)
     header["losses"] = [analysis.losses.output, analysis.losses.investment]
     header["starved"] = list(analysis.starved)
@@ -138,6 +146,14 @@ def decode(
     if key.shape != (graph.n,):
         raise ValueError("the result's key enterprises are not the graph's")
     output, investment = header["losses"]
+    known = arrays.get("analysis.exposure_values")
+    if known is not None and known.shape != (graph.n,):
+        raise ValueError("the result's exposure values are not the graph's")
+    restoration = (
+        _get_frame(arrays, header, "analysis.restoration_order")
+        if "analysis.restoration_order" in header["frames"]
+        else None
+    )
     analysis = GapAnalysis(
         graph=graph,
         losses=Losses(output, investment),
@@ -145,6 +161,8 @@ def decode(
         links=int(header["links"]),
         key_enterprises=key,
         settings=settings,
+        known_exposure=known,
+        known_restoration=restoration,
         **frames,
     )
     return Published(base=base, ledgers=ledgers, analysis=analysis)

@@ -1,9 +1,12 @@
-"""The per-version memo: built once, seen again at once when the problem ledger changes."""
+"""The per-version memo, the install of a prepared import, and the analysis updated after a status report."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from application.workspace import Snapshot
@@ -96,6 +99,52 @@ def test_a_page_waits_for_an_expected_import_instead_of_analysing_again(
         current = workspace.snapshot()
         assert current is not prepared
         assert current.version == written + 1
+    finally:
+        workspace.close()
+
+
+def _report(node: str, *, status: str, day: str) -> pd.DataFrame:
+    """One status report of a firm (the report columns but ``seq``)."""
+    row = {"id": node, "as_of": day, "status": status, "capacity": np.nan, "recovery_days": np.nan}
+    row |= {"problem": "", "started": np.nan, "completed": np.nan, "workers": np.nan, "reporter": "甲"}
+    return pd.DataFrame([row])
+
+
+@pytest.mark.parametrize(("limit", "incremental"), [(1000, True), (0, False)])
+def test_a_status_report_updates_the_analysis_through_its_cone(
+    tmp_path: Path, canonical_dir: Path, limit: int, incremental: bool
+) -> None:
+    from application.workspace import Workspace
+    from chain_graph.gaps import analyze
+    from chain_graph.graph import build_graph
+    from chain_graph.settings import Settings
+    from ingest.loader import read_directory
+
+    settings = Settings(
+        store=f"sqlite:///{tmp_path}/w.db", auth_db=str(tmp_path / "auth.db"), incremental_limit=limit
+    )
+    workspace = Workspace(settings)
+    try:
+        with workspace.store() as store:
+            store.write(read_directory(canonical_dir, settings=SETTINGS).ledgers, replace=True)
+        before = workspace.snapshot()
+        # S1 (stopped) holds back 60 % of E1's steel: E1 and P1 at 0.4; E2 (partial, 60) at 0.6.
+        assert before.analysis.summary()["value_at_risk"] == pytest.approx(
+            0.6 * 30000 + 0.6 * 20000 + 0.4 * 5000
+        )
+        with workspace.store() as store:
+            store.append_reports(
+                _report("S1", status="normal", day=dt.date.today().isoformat()),
+                by="鹤城区",
+                at=dt.datetime.now(),
+            )
+        workspace.refresh()
+        after = workspace.snapshot()
+        assert after is not before
+        assert after.analysis.summary()["value_at_risk"] == pytest.approx(0.4 * 5000)  # only E2's own
+        assert after.analysis.to_json() == analyze(build_graph(after.ledgers), settings=SETTINGS).to_json()
+        shared = after.graph.__dict__.get("structure") is before.graph.__dict__.get("structure")
+        assert shared is incremental  # updated through the cone: the graph's structure is reused
     finally:
         workspace.close()
 

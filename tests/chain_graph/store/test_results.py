@@ -41,6 +41,12 @@ def test_a_result_gives_back_the_tables_and_every_figure(ledgers: LedgerTables) 
     for name in ("blocked", "single_source", "restoration_order", "exposure"):
         pd.testing.assert_frame_equal(getattr(found.analysis, name), getattr(analysis, name), obj=name)
     assert found.analysis.to_json() == analysis.to_json()
+    # Computed before publishing: kept, not computed again by the reader.
+    again = decode(encode(ledgers, analysis), settings=SETTINGS).analysis
+    assert again.known_restoration is not None
+    assert again.known_exposure is not None
+    pd.testing.assert_frame_equal(again.restoration_order, analysis.restoration_order)
+    pd.testing.assert_frame_equal(again.exposure, analysis.exposure)
     assert found.analysis.graph.ids.tolist() == analysis.graph.ids.tolist()
     # What is computed on first use comes out the same from the rebuilt graph.
     pd.testing.assert_frame_equal(found.analysis.substitutes, analysis.substitutes)
