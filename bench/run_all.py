@@ -3,7 +3,9 @@
 Runs, each in its own process: ingest (province, SQLite, beside pandas reading the CSVs),
 stores (province into Neo4j beside the bare UNWIND CREATE anchor and SQLite), analysis
 (city, province and — unless ``--quick`` — national, beside pandas), API latency (city
-demo, beside ``/health``), maps (city views, national overview). Each script prints its
+demo, beside ``/health``), pages (every route, city and province), campaign, substitutes,
+incremental re-analysis and published analyses (province), maps (city views, national
+overview). Each script prints its
 Markdown table and writes its JSON; this one gathers them into
 ``bench/results/<date>.json`` and ``bench/results/<date>.md``. Usage::
 
@@ -47,6 +49,8 @@ def _steps(quick: bool) -> list[tuple[str, list[str], str]]:
         ("pages (province)", ["pages.py", "--scale", "province"], "pages-province"),
         ("campaign (province)", ["campaign.py", "--scale", "province"], "campaign-province"),
         ("substitutes (province)", ["substitutes.py", "--scale", "province"], "substitutes-province"),
+        ("incremental (province)", ["incremental.py", "--scale", "province"], "incremental-province"),
+        ("published (province)", ["published.py", "--scale", "province"], "published-province"),
         ("maps", ["maps.py", *([] if quick else ["--big", "national"])], "maps"),
     ]
     return steps
