@@ -88,6 +88,8 @@ class Snapshot:
 
     memos: dict[tuple[object, ...], tuple[int | None, Any]] = field(default_factory=dict)
     """Results of use cases on this version (:meth:`memo`), with the ledger version they read."""
+    updated: bool = False
+    """Whether the analysis was updated from the version before's (:meth:`analyse`), not computed whole."""
     _ledger_seen: int = -1
     _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -145,6 +147,7 @@ class Snapshot:
                 updated = update(previous.analysis, self.graph, changed=changed)
                 self.__dict__["graph"] = updated.graph  # the same graph, with the shared structure
                 self.__dict__["analysis"] = updated
+                self.updated = True
         return self.analysis
 
     @cached_property
@@ -342,7 +345,8 @@ class Workspace:
             fresh = self._at(base, version=key[0], day=key[2])
             fresh.analyse(previous=current)  # computed here, under the lock, once per version
             self._snapshot = fresh
-        self.publish(fresh)
+        if not fresh.updated:  # an update is as cheap for every other worker as reading it
+            self.publish(fresh)
         return fresh
 
     def _published(self, *, version: int, reports_version: int, day: dt.date) -> Snapshot | None:
@@ -383,7 +387,7 @@ class Workspace:
 
         A failure only costs the others their own analysis: it is not the caller's.
         """
-        if not self.settings.publish_results or snap.day is None:
+        if not self.settings.publish_results or snap.day is None or snap.updated:
             return
         key = result_key(
             self.settings, version=snap.version, reports_version=snap.reports_version, day=snap.day

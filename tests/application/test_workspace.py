@@ -118,6 +118,7 @@ def test_a_status_report_updates_the_analysis_through_its_cone(
     from chain_graph.gaps import analyze
     from chain_graph.graph import build_graph
     from chain_graph.settings import Settings
+    from chain_graph.store.results import result_key
     from ingest.loader import read_directory
 
     settings = Settings(
@@ -145,6 +146,12 @@ def test_a_status_report_updates_the_analysis_through_its_cone(
         assert after.analysis.to_json() == analyze(build_graph(after.ledgers), settings=SETTINGS).to_json()
         shared = after.graph.__dict__.get("structure") is before.graph.__dict__.get("structure")
         assert shared is incremental  # updated through the cone: the graph's structure is reused
+        # A whole analysis is published for the other workers; an update is not (each updates).
+        assert after.day is not None
+        version = (after.version, after.reports_version)
+        key = result_key(settings, version=version[0], reports_version=version[1], day=after.day)
+        with workspace.store() as store:
+            assert (store.result_get(key) is None) is incremental
     finally:
         workspace.close()
 
