@@ -232,7 +232,7 @@ def series_by_groups(
     planned[graph.index_of(ledgers.projects["id"])] = np.nan_to_num(
         ledgers.projects["annual_plan"].to_numpy(dtype=float)
     )
-    rows: dict[str, list[dict[str, object]]] = {group: [] for group in groups}
+    rows: dict[str, list[pd.DataFrame]] = {group: [] for group in groups}
     seen = [(graph.capacity, graph)]  # a round without new reports repeats a state: not propagated again
     for end, state in zip(ends, _rounds(graph, ledgers, reports, ends=ends), strict=True):
         capacity = state.capacity
@@ -255,31 +255,36 @@ def series_by_groups(
         }
         for group, (codes, names) in factorized.items():
             sums = {k: np.bincount(codes, weights=w, minlength=len(names)) for k, w in weights.items()}
-            rows[group] += _rows(end, names, sums)
-    return {group: pd.DataFrame(rows[group], columns=_COLUMNS) for group in groups}
+            rows[group].append(_rows(end, names, sums))
+    return {
+        group: pd.concat(rows[group], ignore_index=True) if rows[group] else pd.DataFrame(columns=_COLUMNS)
+        for group in groups
+    }
 
 
-def _rows(end: dt.date, names: pd.Index, sums: dict[str, np.ndarray]) -> list[dict[str, object]]:
-    found: list[dict[str, object]] = []
-    for k, name in enumerate(names):
-        total = sums["output"][k]
-        plan = sums["planned"][k]
-        found.append(
-            {
-                "round": end,
-                "group": str(name),
-                "recovery": sums["recovered"][k] / total if total > 0 else np.nan,
-                "availability": sums["available"][k] / total if total > 0 else np.nan,
-                "at_target": int(sums["at_target"][k]),
-                "blocked": int(sums["blocked"][k]),
-                "value_at_risk": float(sums["value_at_risk"][k]) + 0.0,
-                "started": int(sums["started"][k]),
-                "completed": float(sums["completed"][k]),
-                "planned_to_date": float(plan),
-                "progress": sums["completed"][k] / plan if plan > 0 else np.nan,
-            }
-        )
-    return found
+def _rows(end: dt.date, names: pd.Index, sums: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One round's rows: one per group, columns :data:`_COLUMNS` (built as columns, not row by row)."""
+    total, plan = sums["output"], sums["planned"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recovery = np.where(total > 0, sums["recovered"] / total, np.nan)
+        availability = np.where(total > 0, sums["available"] / total, np.nan)
+        progress = np.where(plan > 0, sums["completed"] / plan, np.nan)
+    return pd.DataFrame(
+        {
+            "round": pd.Series([end] * len(names), dtype=object),
+            "group": pd.Series(names.astype(str), dtype="str"),
+            "recovery": recovery,
+            "availability": availability,
+            "at_target": sums["at_target"].astype(np.int64),
+            "blocked": sums["blocked"].astype(np.int64),
+            "value_at_risk": sums["value_at_risk"].astype(float) + 0.0,
+            "started": sums["started"].astype(np.int64),
+            "completed": sums["completed"].astype(float),
+            "planned_to_date": plan.astype(float),
+            "progress": progress,
+        },
+        columns=_COLUMNS,
+    )
 
 
 @dataclass
