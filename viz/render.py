@@ -329,6 +329,50 @@ def _json_for_script(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+OVERVIEW_EDGES_PER_GROUP = 4
+"""Edges an overview draws per group and direction: its strongest suppliers and buyers
+(a province's overview links ~190 groups by ~11,000 group pairs, 2 MB and a hairball)."""
+
+
+def strongest_edges(view: nx.DiGraph, *, per_node: int) -> tuple[nx.DiGraph, int]:
+    """Keep, of an overview's edges, each node's ``per_node`` strongest in and out (by ``links``).
+
+    An edge stays when it is among the strongest of its source's out-edges or of its
+    target's in-edges (critical ones first at equal counts, then by name). Returns the
+    thinned copy and how many edges it leaves out.
+
+    Examples
+    --------
+    >>> g = nx.DiGraph()
+    >>> g.add_edge("a", "x", links=5)
+    >>> g.add_edge("b", "x", links=1)
+    >>> g.add_edge("c", "x", links=3)
+    >>> kept, hidden = strongest_edges(g, per_node=1)
+    >>> sorted(kept.edges), hidden
+    ([('a', 'x'), ('b', 'x'), ('c', 'x')], 0)
+    >>> g.add_edge("b", "y", links=9)
+    >>> kept, hidden = strongest_edges(g, per_node=1)
+    >>> sorted(kept.edges), hidden
+    ([('a', 'x'), ('b', 'y'), ('c', 'x')], 1)
+    """
+
+    def strength(edge: tuple[str, str]) -> tuple[int, bool, str, str]:
+        data = view.edges[edge]
+        return (-int(data.get("links", 1)), not data.get("critical", False), str(edge[0]), str(edge[1]))
+
+    keep: set[tuple[str, str]] = set()
+    for node in view.nodes:
+        keep.update(sorted(view.out_edges(node), key=strength)[:per_node])
+        keep.update(sorted(view.in_edges(node), key=strength)[:per_node])
+    hidden = view.number_of_edges() - len(keep)
+    if not hidden:
+        return view, 0
+    thinned = nx.DiGraph(view.edge_subgraph(keep))
+    thinned.add_nodes_from(view.nodes(data=True))  # a node left without edges stays on the map
+    thinned.graph.update(view.graph)
+    return thinned, hidden
+
+
 def render_map(
     view: nx.DiGraph,
     *,
@@ -382,6 +426,17 @@ def render_map(
         # thousands of edges would be a hairball.
         mode, drawn = "aggregate", aggregate(view)
         positions = layered_positions(drawn)
+    if mode == "aggregate":
+        drawn, hidden = strongest_edges(drawn, per_node=OVERVIEW_EDGES_PER_GROUP)
+        if hidden:
+            shown = drawn.number_of_edges()
+            note = "".join(
+                [
+                    note,
+                    f"分组之间共有 {shown + hidden:,} 条连线，只画出每个分组供应关系最多的上下游各 "
+                    f"{OVERVIEW_EDGES_PER_GROUP} 条（{shown:,} 条）；点击分组查看其中的企业。",
+                ]
+            )
     net = _network(drawn, positions=positions, link=link, aggregated=mode == "aggregate")
     nodes, edges = net.nodes, net.edges
     places = _places(nodes)

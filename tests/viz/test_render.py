@@ -10,12 +10,15 @@ from typing import Any
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chain_graph.graph import build_graph
 from chain_graph.model import LedgerTables
 from ingest.loader import read_directory
 from tests.defaults import SETTINGS
-from viz.render import MapPage, render_map
+from tests.fuzzing import examples
+from viz.render import OVERVIEW_EDGES_PER_GROUP, MapPage, render_map, strongest_edges
 from viz.views import NodeFacts, city_view, facts, impact_view, upstream_view
 
 HOSTILE = "<img src=x onerror=alert(1)></script><script>alert(2)</script>"
@@ -231,3 +234,50 @@ def test_a_standalone_file_links_back_to_the_console_only_when_told(
     framed = page.framed("<nav>menu</nav>")
     assert "<nav>menu</nav>" in framed
     assert "返回控制台" not in framed
+
+
+@st.composite
+def _overviews(draw: st.DrawFn) -> nx.DiGraph:
+    n = draw(st.integers(2, 12))
+    view = nx.DiGraph(aggregated_from=100)
+    view.add_nodes_from(f"g{i}" for i in range(n))
+    for s, d in draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=60)):
+        if s != d:
+            view.add_edge(f"g{s}", f"g{d}", links=draw(st.integers(1, 9)), critical=draw(st.booleans()))
+    return view
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(_overviews(), st.integers(1, 4))
+def test_an_overview_keeps_each_groups_strongest_edges(view: nx.DiGraph, per_node: int) -> None:
+    kept, hidden = strongest_edges(view, per_node=per_node)
+    assert set(kept.nodes) == set(view.nodes)  # no group disappears
+    assert set(kept.edges) <= set(view.edges)
+    assert hidden == view.number_of_edges() - kept.number_of_edges()
+
+    def strongest_first(edges: Any) -> list[tuple[str, str]]:
+        def key(e: tuple[str, str]) -> tuple[int, bool, str, str]:
+            return (-view.edges[e]["links"], not view.edges[e]["critical"], e[0], e[1])
+
+        return sorted(edges, key=key)
+
+    for node in view.nodes:
+        for edges in (view.out_edges(node), view.in_edges(node)):
+            assert set(strongest_first(edges)[:per_node]) <= set(kept.edges)
+
+
+def test_a_dense_overview_says_how_many_edges_it_draws() -> None:
+    view = nx.DiGraph(aggregated_from=1000)
+    group: dict[str, Any] = {"count": 10, "stopped": 0, "value": 100.0, "availability": 1.0}
+    group |= {"status": "normal", "scope": "local", "region": "鹤城区", "chain": ""}
+    for i in range(8):
+        view.add_node(f"s{i}", kind="supplier", name=f"组{i}", county_code="", **group)
+        view.add_node(f"e{i}", kind="enterprise", name=f"企{i}", county_code="431202", **group)
+    for i in range(8):
+        for j in range(8):
+            view.add_edge(f"s{i}", f"e{j}", links=1 + (i + j) % 5, critical=False, share=0.0, material="")
+    page = render_map(view, title="t", physics_limit=150, spring_limit=1500, aggregate_limit=5000)
+    assert page.mode == "aggregate"
+    assert page.edges < 64
+    assert f"只画出每个分组供应关系最多的上下游各 {OVERVIEW_EDGES_PER_GROUP} 条" in page.html
+    assert "分组之间共有 64 条连线" in page.html
