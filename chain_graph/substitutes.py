@@ -25,6 +25,7 @@ How the gains are computed without one analysis per candidate:
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -86,6 +87,8 @@ class _Pool:
     scope_rank: np.ndarray
     level: np.ndarray
     kept: np.ndarray
+    span: int
+    """More than the largest node position (the graph's size): keys are coded ``key · span + node``."""
 
     @classmethod
     def of(cls, graph: SupplyGraph, *, threshold: float, scope_rank: np.ndarray, top: int) -> _Pool:
@@ -101,7 +104,30 @@ class _Pool:
         tiebreak = np.empty(node.size, dtype=np.int64)
         tiebreak[np.lexsort((graph.id_rank[node], -buyers))] = np.arange(node.size)
         kept = _skyline(group, graph.base_availability[node], tiebreak, keep=top + _SPARE)
-        return cls(key, node, buyers, scope_rank[node], graph.structure.level[node], kept)
+        return cls(key, node, buyers, scope_rank[node], graph.structure.level[node], kept, graph.n)
+
+    @functools.cached_property
+    def _index(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+        """Material keys, and the members sorted by ``key code · span + node`` (those codes, order)."""
+        code, keys = pd.factorize(self.key)
+        encoded = code.astype(np.int64) * self.span + self.node
+        order = np.argsort(encoded, kind="stable")
+        return pd.Index(keys), encoded[order], order
+
+    def members(self, keys: np.ndarray, nodes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Which members supply ``keys[i]`` and are among ``nodes[i]``, for every i at once.
+
+        Returns (i, member position) pairs, in order of i, then of the node in ``nodes[i]``.
+        """
+        index, encoded, order = self._index
+        counts = np.array([part.size for part in nodes], dtype=np.int64)
+        owner = np.repeat(np.arange(len(nodes)), counts)
+        node = np.concatenate(nodes).astype(np.int64) if nodes else np.zeros(0, dtype=np.int64)
+        code = index.get_indexer(keys)[owner]
+        query = code * self.span + node
+        at = np.minimum(np.searchsorted(encoded, query), max(encoded.size - 1, 0))
+        hit = np.flatnonzero((code >= 0) & (encoded[at] == query)) if encoded.size else owner[:0]
+        return owner[hit], order[at[hit]]
 
     def frame(self, *, kept_only: bool) -> pd.DataFrame:
         """Return the pool as a table (``key``, ``candidate``, ``buyers``)."""
@@ -335,29 +361,33 @@ class _Solver:
         """Every pool candidate downstream of its link's buyer (critical links only).
 
         Only a candidate at the buyer's level or later can be downstream, so the buyer's
-        cone is walked only where the pool holds such a candidate.
+        cone is walked only where the pool holds such a candidate; the cone's nodes are
+        then looked up in the pool by (material, node), all links at once.
         """
         g = self.g
         columns = ["order", "link", "candidate", "buyers", "scope_rank"]
         critical = np.flatnonzero(g.critical[links])
         if critical.size == 0 or pool.key.size == 0:
             return pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in columns})
-        by_key = pd.Series(np.arange(pool.key.size)).groupby(pool.key).agg(list)
         top_level = pd.Series(pool.level).groupby(pool.key).max()
         b = g.dst[links[critical]]
         keys = g.material_key[links[critical]]
         maybe = top_level.reindex(keys).fillna(-1).to_numpy() >= g.structure.level[b]
-        found: list[tuple[int, int, int, int, int]] = []
-        for i, buyer, key in zip(
-            critical[maybe].tolist(), b[maybe].tolist(), keys[maybe].tolist(), strict=True
-        ):
-            members = np.asarray(by_key[key], dtype=np.int64)
-            below = members[np.isin(pool.node[members], self.descendants(buyer))]
-            link = int(links[i])
-            for m in below.tolist():
-                if pool.node[m] not in (g.src[link], buyer):
-                    found.append((i, link, int(pool.node[m]), int(pool.buyers[m]), int(pool.scope_rank[m])))
-        return pd.DataFrame(found, columns=columns).astype(np.int64)
+        rows, b = critical[maybe], b[maybe]
+        owner, member = pool.members(keys[maybe], [self.descendants(buyer) for buyer in b.tolist()])
+        link = links[rows[owner]]
+        candidate = pool.node[member]
+        keep = (candidate != g.src[link]) & (candidate != g.dst[link])
+        owner, member, link, candidate = owner[keep], member[keep], link[keep], candidate[keep]
+        return pd.DataFrame(
+            {
+                "order": rows[owner],
+                "link": link,
+                "candidate": candidate,
+                "buyers": pool.buyers[member],
+                "scope_rank": pool.scope_rank[member],
+            }
+        ).astype(np.int64)
 
     def _exact(self, pairs: pd.DataFrame, *, individually: np.ndarray) -> None:
         """Solve the moves whose candidate is downstream of the buyer.
