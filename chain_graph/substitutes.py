@@ -123,7 +123,7 @@ class _Pool:
         counts = np.array([part.size for part in nodes], dtype=np.int64)
         owner = np.repeat(np.arange(len(nodes)), counts)
         node = np.concatenate(nodes).astype(np.int64) if nodes else np.zeros(0, dtype=np.int64)
-        code = index.get_indexer(keys)[owner]
+        code = index.get_indexer(pd.Index(keys))[owner]
         query = code * self.span + node
         at = np.minimum(np.searchsorted(encoded, query), max(encoded.size - 1, 0))
         hit = np.flatnonzero((code >= 0) & (encoded[at] == query)) if encoded.size else owner[:0]
