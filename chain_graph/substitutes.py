@@ -221,7 +221,7 @@ def substitutes(
     links = _links_of(graph, suppliers)
     if links.size == 0:
         return _empty()
-    solver = _Solver(graph, scope=np.asarray(scope, dtype=object))
+    solver = _Solver(graph, scope=np.asarray(scope, dtype=object), links=links)
     pool = _Pool.of(graph, threshold=threshold, scope_rank=solver.scope_rank, top=top)
     parts = [solver.rank(links[i : i + _CHUNK], pool, top=top) for i in range(0, links.size, _CHUNK)]
     found = [p for p in parts if len(p)]
@@ -246,7 +246,7 @@ def _links_of(graph: SupplyGraph, suppliers: np.ndarray) -> np.ndarray:
 class _Solver:
     """Gains of moves on one graph, memoised; exact cone solves where the engine cannot."""
 
-    def __init__(self, graph: SupplyGraph, *, scope: np.ndarray) -> None:
+    def __init__(self, graph: SupplyGraph, *, scope: np.ndarray, links: np.ndarray) -> None:
         self.g = graph
         self.base = graph.base_availability
         self.scope_rank = np.array([_SCOPE_RANK.get(str(s), 3) for s in scope], dtype=np.int64)
@@ -262,6 +262,8 @@ class _Solver:
         self._split: dict[tuple[int, float], tuple[float, float]] = {}  # (link, level) → gains
         self._groups = _GroupSupply(graph, self.base)
         self._cones: dict[int, tuple[SupplyGraph, np.ndarray, int, tuple[float, float]]] = {}
+        self.moved = links
+        self._shared: dict[int, _SharedCone] = {}  # by strongly connected component
 
     # --- the downstream cone of a buyer ------------------------------------------------------
 
@@ -325,12 +327,9 @@ class _Solver:
         ideal = self._groups.moved_value(links[plain], np.full(plain.size, -1), np.r_[self.base, 1.0])
         forced = list(zip(g.dst[links[plain]].tolist(), np.round(ideal, 12).tolist(), strict=True))
         bound[plain] = [sum(found) for found in self._forced_gains(forced)]
-        perfect: dict[int, float] = {}
-        for i in np.flatnonzero(on_cycle).tolist():  # a buyer on a cycle: a cone solve per link
-            link = int(links[i])
-            if link not in perfect:
-                perfect[link] = sum(self._cone_values(link, [1.0])[0])
-            bound[i] = perfect[link]
+        cyclic = np.flatnonzero(on_cycle)
+        first, back = np.unique(links[cyclic], return_inverse=True)
+        bound[cyclic] = self._cycle_gains(first, np.ones(first.size)).sum(axis=1)[back]
         known = self._ranking(pairs.iloc[np.flatnonzero(~down)])
         before = pairs.groupby(["order", "scope_rank"]).size()
         earlier = before.groupby(level="order").cumsum() - before
@@ -524,9 +523,7 @@ class _Solver:
         split = np.zeros((rows.size, 2))
         split[fast_rows] = self._forced_gains(forced) if forced else np.zeros((0, 2))
         slow = np.flatnonzero(~fast_rows)
-        for link in dict.fromkeys(links[slow].tolist()):
-            mine = slow[links[slow] == link]
-            split[mine] = self._cone_values(int(link), [float(v) for v in values[mine]])
+        split[slow] = self._cycle_gains(links[slow], values[slow])
         gain[rows] = split.sum(axis=1)
         self._split.update(
             zip(zip(links.tolist(), values.tolist(), strict=True), map(tuple, split), strict=True)
@@ -618,50 +615,54 @@ class _Solver:
         inside[cone] = True
         into = np.flatnonzero(g.critical & inside[g.dst])
         into = into[into != link]
-        src = g.src[into]
-        boundary = np.setdiff1d(src[~inside[src]], cone)
-        nodes = np.r_[cone, boundary]
-        local = np.full(g.n, -1, dtype=np.int64)
-        local[nodes] = np.arange(nodes.size)
-        capacity = np.r_[g.capacity[cone], self.base[boundary]]
-        new_src: int
         if new_source is not None and inside[new_source]:
-            new_src = int(local[new_source])
+            source, value = new_source, np.nan
         else:
+            source = -1
             value = self.base[new_source] if new_source is not None else float(source_value or 0.0)
-            capacity = np.r_[capacity, value]
-            new_src = nodes.size
-            nodes = np.r_[nodes, -1]
-        m = nodes.size
-        zeros = np.zeros(m)
-        sub = SupplyGraph(
-            ids=np.array([str(i) for i in range(m)], dtype=object),
-            names=np.full(m, "", dtype=object),
-            adcodes=np.full(m, "", dtype=object),
-            is_project=np.zeros(m, bool),
-            is_enterprise=np.zeros(m, bool),
-            capacity=capacity,
-            output_value=zeros,
-            tax=zeros,
-            annual_plan=zeros,
-            recovery_days=np.full(m, np.nan),
-            chains=np.full(m, "", dtype=object),
-            src=np.r_[local[src], new_src].astype(np.int64),
-            dst=np.r_[local[g.dst[into]], local[b]].astype(np.int64),
-            w=np.r_[g.w[into], g.w[link]],
-            critical=np.ones(into.size + 1, bool),
-            stock_days=np.full(into.size + 1, np.nan),
-            material=np.append(g.material_key[into], g.material_key[link]).astype(object),
-            material_key=np.append(g.material_key[into], g.material_key[link]).astype(object),
-            annual_value=np.full(into.size + 1, np.nan),
+        sub, sources = _cone_graph(
+            g,
+            self.base,
+            cone,
+            into,
+            moved=np.array([link]),
+            to=np.array([source]),
+            capacity=np.array([value]),
         )
         moved = sub.base_availability[: cone.size] - self.base[cone]
         gain = float(np.sum(g.output_weight[cone] * moved)), float(np.sum(g.investment_weight[cone] * moved))
         if new_source is None:
-            self._cones[link] = (sub, cone, new_src, gain)
+            self._cones[link] = (sub, cone, int(sources[0]), gain)
             while len(self._cones) > _CONES_KEPT:
                 self._cones.pop(next(iter(self._cones)))
         return gain
+
+    def _cycle_gains(self, links: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Gain (output, investment; rows) of moving each link (buyer on a cycle) to an outside value.
+
+        The new supplier is outside the buyer's cone, of availability ``values``.
+
+        A cycle's cone is one :class:`_SharedCone` for all links from outside it; a link
+        whose supplier is inside the cone is solved on a cone of its own.
+        """
+        g = self.g
+        found = np.zeros((links.size, 2))
+        alone = np.ones(links.size, dtype=bool)
+        component = g.structure.component[g.dst[links]]
+        for c in np.unique(component).tolist():
+            mine = np.flatnonzero(component == c)
+            cone = self._shared.get(c)
+            if cone is None:
+                b = int(g.dst[links[mine[0]]])
+                cone = _SharedCone(g, self.base, np.union1d(self.descendants(b), [b]), self.moved)
+                self._shared[c] = cone
+            mine = mine[np.isin(links[mine], cone.source.index.to_numpy())]
+            found[mine] = cone.gains(links[mine], values[mine])
+            alone[mine] = False
+        for link in dict.fromkeys(links[alone].tolist()):
+            mine = np.flatnonzero(alone & (links == link))
+            found[mine] = self._cone_values(int(link), [float(v) for v in values[mine]])
+        return found
 
     def _cone_values(self, link: int, values: list[float]) -> list[tuple[float, float]]:
         """Gains of moving ``link`` to outside sources of the given availabilities, one cone.
@@ -784,6 +785,121 @@ class _GroupSupply:
         moved = np.maximum(0.0, 1.0 - deficit + g.w[links] * (base[candidates] - base[g.src[links]]))
         value: np.ndarray = np.minimum(np.minimum(g.capacity[b], others), moved)
         return value
+
+
+def _cone_graph(
+    g: SupplyGraph,
+    base: np.ndarray,
+    cone: np.ndarray,
+    kept: np.ndarray,
+    *,
+    moved: np.ndarray,
+    to: np.ndarray,
+    capacity: np.ndarray,
+) -> tuple[SupplyGraph, np.ndarray]:
+    """Return a cone as a graph of its own, and the new source of each moved link in it.
+
+    The graph's nodes are the ``cone`` (sorted, downstream-closed: its nodes come first,
+    in order), then the suppliers of the ``kept`` links from outside it at their base
+    availability ``base`` as own capacity (nothing in the cone reaches them), then a new
+    source node for each moved link whose ``to`` is −1, of own capacity ``capacity``.
+    Its links are the ``kept`` links, then the ``moved`` ones, each from ``to`` (a node of
+    the cone) or from its new source node.
+    """
+    inside = np.zeros(g.n, dtype=bool)
+    inside[cone] = True
+    src = g.src[kept]
+    boundary = np.setdiff1d(src[~inside[src]], cone)
+    nodes = np.r_[cone, boundary]
+    local = np.full(g.n, -1, dtype=np.int64)
+    local[nodes] = np.arange(nodes.size)
+    new = to < 0
+    sources = np.where(new, nodes.size + np.cumsum(new) - 1, local[np.where(new, 0, to)])
+    m = nodes.size + int(new.sum())
+    zeros = np.zeros(m)
+    links = np.r_[kept, moved].astype(np.int64)
+    key = g.material_key[links].astype(object)
+    sub = SupplyGraph(
+        ids=np.arange(m).astype(str).astype(object),
+        names=np.full(m, "", dtype=object),
+        adcodes=np.full(m, "", dtype=object),
+        is_project=np.zeros(m, bool),
+        is_enterprise=np.zeros(m, bool),
+        capacity=np.r_[g.capacity[cone], base[boundary], capacity[new]],
+        output_value=zeros,
+        tax=zeros,
+        annual_plan=zeros,
+        recovery_days=np.full(m, np.nan),
+        chains=np.full(m, "", dtype=object),
+        src=np.r_[local[src], sources].astype(np.int64),
+        dst=local[g.dst[links]],
+        w=g.w[links],
+        critical=np.ones(links.size, bool),
+        stock_days=np.full(links.size, np.nan),
+        material=key,
+        material_key=key.copy(),
+        annual_value=np.full(links.size, np.nan),
+    )
+    return sub, sources
+
+
+class _SharedCone:
+    """The downstream cone of a cycle as a graph of its own, where moving a link into it is a scenario.
+
+    Every buyer on one cycle has the same cone (the cycle and all below it). Each link into
+    the cone from a supplier outside it gets a new source node of its own, at the
+    supplier's availability: the supplier is outside the cone, so no move into the cone
+    changes it, and the graph's fixed point is the base availability on the cone. Moving
+    the link to a supplier of availability v is then the scenario that sets its source
+    node's capacity to v (a node without in-links, so off cycles) — one batch for any
+    number of links and values instead of one cone graph per link.
+    """
+
+    def __init__(self, g: SupplyGraph, base: np.ndarray, cone: np.ndarray, links: np.ndarray) -> None:
+        inside = np.zeros(g.n, dtype=bool)
+        inside[cone] = True
+        into = np.flatnonzero(g.critical & inside[g.dst])
+        moved = np.intersect1d(into[~inside[g.src[into]]], links)
+        kept = np.setdiff1d(into, moved)
+        self.sub, sources = _cone_graph(
+            g,
+            base,
+            cone,
+            kept,
+            moved=moved,
+            to=np.full(moved.size, -1),
+            capacity=base[g.src[moved]],
+        )
+        self.source = pd.Series(sources, index=moved)
+        self.output_weight = g.output_weight[cone]
+        self.investment_weight = g.investment_weight[cone]
+
+    def gains(self, links: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Gain (output, investment; rows) of moving each link to a supplier of availability value.
+
+        The links must be among those the cone was built for (:attr:`source`).
+        """
+        sub = self.sub
+        sources = self.source.reindex(links).to_numpy()
+        found = np.zeros((links.size, 2))
+        for start in range(0, links.size, _CHUNK):
+            part = slice(start, start + _CHUNK)
+            pairs = evaluate(
+                sub,
+                sub.structure,
+                [{int(s): float(v)} for s, v in zip(sources[part], values[part], strict=True)],
+                base=sub.base_availability,
+                deficit=sub.group_deficit,
+            )
+            inside = pairs.node < self.output_weight.size
+            node, scenario = pairs.node[inside], pairs.scenario[inside]
+            rise = pairs.value[inside] - sub.base_availability[node]
+            count = min(_CHUNK, links.size - start)
+            found[part, 0] = np.bincount(scenario, weights=self.output_weight[node] * rise, minlength=count)
+            found[part, 1] = np.bincount(
+                scenario, weights=self.investment_weight[node] * rise, minlength=count
+            )
+        return found
 
 
 def _totals(g: SupplyGraph, pairs: Pairs, count: int, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
