@@ -259,7 +259,7 @@ class _Solver:
         )
         self._descendants: dict[int, np.ndarray] = {}
         self._forced: dict[tuple[int, float], tuple[float, float]] = {}
-        self._split: dict[tuple[int, float], tuple[float, float]] = {}  # (link, level) → gains
+        self._split = _Memo()  # (link, level) → gains (output, investment) evaluated exactly
         self._groups = _GroupSupply(graph, self.base)
         self._cones: dict[int, tuple[SupplyGraph, np.ndarray, int, tuple[float, float]]] = {}
         self.moved = links
@@ -525,9 +525,7 @@ class _Solver:
         slow = np.flatnonzero(~fast_rows)
         split[slow] = self._cycle_gains(links[slow], values[slow])
         gain[rows] = split.sum(axis=1)
-        self._split.update(
-            zip(zip(links.tolist(), values.tolist(), strict=True), map(tuple, split), strict=True)
-        )
+        self._split.add(links, values, split)
 
     def _assign(
         self, pairs: pd.DataFrame, levels: pd.DataFrame, gain: np.ndarray, pending: np.ndarray
@@ -544,11 +542,9 @@ class _Solver:
             ]
         )
         total = lookup.reindex(at).to_numpy()
-        links = pairs["link"].to_numpy()[rows].tolist()
-        values = pairs["level"].to_numpy()[rows].tolist()
-        exact = [self._split.get((k, v)) for k, v in zip(links, values, strict=True)]
-        output = np.array([t if e is None else e[0] for t, e in zip(total, exact, strict=True)], dtype=float)
-        investment = np.array([0.0 if e is None else e[1] for e in exact], dtype=float)
+        found, exact = self._split.get(pairs["link"].to_numpy()[rows], pairs["level"].to_numpy()[rows])
+        output = np.where(found, exact[:, 0], total)
+        investment = np.where(found, exact[:, 1], 0.0)
         investment[np.isnan(total)] = np.nan
         output[np.isnan(total)] = np.nan
         pairs.loc[rows, "gain_output"] = output
@@ -785,6 +781,37 @@ class _GroupSupply:
         moved = np.maximum(0.0, 1.0 - deficit + g.w[links] * (base[candidates] - base[g.src[links]]))
         value: np.ndarray = np.minimum(np.minimum(g.capacity[b], others), moved)
         return value
+
+
+class _Memo:
+    """Gains (output, investment) by (link, level), added in batches; a later entry wins."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._index = pd.MultiIndex.from_arrays([np.zeros(0, np.int64), np.zeros(0)])
+        self._gains = np.zeros((0, 2))
+
+    def add(self, links: np.ndarray, levels: np.ndarray, gains: np.ndarray) -> None:
+        """Remember the gains (rows: output, investment) of each (link, level)."""
+        self._parts.append((np.asarray(links, np.int64), np.asarray(levels, float), np.asarray(gains, float)))
+
+    def get(self, links: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return which (link, level) are known, and their gains (rows; NaN where unknown)."""
+        if self._parts:
+            links_all = np.r_[self._index.get_level_values(0).to_numpy(), *(p[0] for p in self._parts)]
+            levels_all = np.r_[self._index.get_level_values(1).to_numpy(), *(p[1] for p in self._parts)]
+            gains_all = np.concatenate([self._gains, *(p[2] for p in self._parts)])
+            self._parts = []
+            index = pd.MultiIndex.from_arrays([links_all, levels_all])
+            last = ~index.duplicated(keep="last")
+            self._index, self._gains = index[last], gains_all[last]
+        at = self._index.get_indexer(
+            pd.MultiIndex.from_arrays([np.asarray(links, np.int64), np.asarray(levels, float)])
+        )
+        found = at >= 0
+        gains = np.full((at.size, 2), np.nan)
+        gains[found] = self._gains[at[found]]
+        return found, gains
 
 
 def _cone_graph(
