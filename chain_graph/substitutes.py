@@ -18,9 +18,16 @@ How the gains are computed without one analysis per candidate:
   all. Scenarios are evaluated in batches, in rounds: for each link and scope only as
   many distinct values as the ranking can still need (the gain never falls as b's value
   rises, so a value whose gain is below the last needed one ends the search).
-* When b sits on a cycle, or Y is downstream of b (the move closes a new cycle, which may
-  sustain itself), the moved graph is solved exactly on b's downstream cone, with
-  everything upstream held at its current availability.
+* When Y is downstream of b (the move closes a new cycle, which may sustain itself), b's
+  new value is the greatest fixed point of "b's value given Y's, given b's", found by
+  iterating forced scenarios from the top; what does not settle is solved exactly on b's
+  downstream cone as a graph of its own, everything upstream held at its availability.
+* When b sits on a cycle, the cycle's cone (the cycle and all below it, the same for every
+  buyer on it) is solved in two steps (:class:`_CycleCone`): the cycle alone with the link
+  moved — every link from outside the cycle a capacity scenario of one shared graph —
+  then everything below as one scenario of the members' new values. A candidate below
+  the cycle closes a new cycle through itself; its value after the move is the greatest
+  fixed point of its value as a function of the moved link's, iterated from the top.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
 from chain_graph.graph import SupplyGraph
-from chain_graph.propagation import Pairs, _ranges, evaluate
+from chain_graph.propagation import CHANGE_EPSILON, Pairs, _ranges, evaluate
 from chain_graph.regions import Scope
 
 __all__ = ["SUBSTITUTE_COLUMNS", "substitutes"]
@@ -60,9 +67,6 @@ GAIN_TIE = 1e-6
 _SCOPE_RANK = {s.value: i for i, s in enumerate((Scope.LOCAL, Scope.IN_PROVINCE, Scope.OUT_OF_PROVINCE))}
 _CHUNK = 4096
 
-
-_CONES_KEPT = 16
-"""Cone sub-graphs of buyers on cycles kept for reuse (they can be large)."""
 _ITERATIONS = 50
 """Steps of the fixed-point descent for candidates downstream of the buyer (then: cone solve)."""
 _SPARE = 2
@@ -261,9 +265,8 @@ class _Solver:
         self._forced: dict[tuple[int, float], tuple[float, float]] = {}
         self._split = _Memo()  # (link, level) → gains (output, investment) evaluated exactly
         self._groups = _GroupSupply(graph, self.base)
-        self._cones: dict[int, tuple[SupplyGraph, np.ndarray, int, tuple[float, float]]] = {}
         self.moved = links
-        self._shared: dict[int, _SharedCone] = {}  # by strongly connected component
+        self._cycles: dict[int, _CycleCone] = {}  # by strongly connected component
 
     # --- the downstream cone of a buyer ------------------------------------------------------
 
@@ -420,12 +423,44 @@ class _Solver:
                 output[i], investment[i] = found
             value[active] = new
             active = active[~settled]
+        on_cycle = np.flatnonzero(self.cyclic[g.dst[links]])
+        found = self._exact_on_cycles(links[on_cycle], candidates[on_cycle])
+        output[on_cycle], investment[on_cycle] = found[:, 0], found[:, 1]
         for i in np.flatnonzero(np.isnan(output)):
-            output[i], investment[i] = self._cone(
-                int(links[i]), new_source=int(candidates[i]), source_value=None
-            )
+            output[i], investment[i] = self._cone(int(links[i]), int(candidates[i]))
         pairs.loc[rows, "gain_output"] = output
         pairs.loc[rows, "gain_investment"] = investment
+
+    def _exact_on_cycles(self, links: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Gains (rows; NaN where unsettled) of moves into a cycle to a candidate in its cone.
+
+        A candidate on the buyer's cycle is a member of the cycle's own graph
+        (:meth:`_CycleCone.moved_inside`). One below the cycle closes a new cycle through
+        it: with the moved link fed a constant u, its availability φ(u) follows from one
+        two-step solve, and its value after the move is the greatest fixed point of φ
+        (the moved graph's fixed point is the one with u = φ(u), and the greatest
+        such u gives the greatest), reached by iterating from u = 1 down, all moves in
+        one batch per step; what has not settled after ``_ITERATIONS`` steps is left NaN.
+        """
+        g = self.g
+        found = np.full((links.size, 2), np.nan)
+        component = g.structure.component
+        for i in np.flatnonzero(component[candidates] == component[g.dst[links]]).tolist():
+            cone = self._cycle_cone(int(g.dst[links[i]]))
+            found[i] = cone.spread(cone.moved_inside(int(links[i]), int(candidates[i]))[None, :])[0][0]
+        below = np.flatnonzero(component[candidates] != component[g.dst[links]])
+        for c in np.unique(component[g.dst[links[below]]]).tolist():
+            active = below[component[g.dst[links[below]]] == c]
+            cone = self._cycle_cone(int(g.dst[links[active[0]]]))
+            value = np.ones(active.size)
+            for _ in range(_ITERATIONS):
+                if active.size == 0:
+                    break
+                gains, new = cone.spread(cone.cycle_values(links[active], value), watch=candidates[active])
+                settled = np.abs(new - value) <= 1e-12
+                found[active[settled]] = gains[settled]
+                active, value = active[~settled], new[~settled]
+        return found
 
     def _search(self, pairs: pd.DataFrame, *, fast: np.ndarray, cyclic_buyer: np.ndarray, top: int) -> None:
         """Evaluate only the levels the ranking needs; fill ``gain_*`` of the pairs that can rank.
@@ -598,12 +633,8 @@ class _Solver:
         gains = np.array([self._forced[f] for f in forced], dtype=float).reshape(-1, 2)
         return gains, supplied
 
-    def _cone(self, link: int, *, new_source: int | None, source_value: float | None) -> tuple[float, float]:
-        """Gain of moving ``link`` to ``new_source``, solved exactly on the buyer's downstream cone.
-
-        With ``new_source=None`` the new supplier is a node outside the cone of availability
-        ``source_value``.
-        """
+    def _cone(self, link: int, to: int) -> tuple[float, float]:
+        """Gain of moving ``link`` to ``to``, solved on the buyer's downstream cone as a graph of its own."""
         g = self.g
         b = int(g.dst[link])
         cone = np.union1d(self.descendants(b), [b])
@@ -611,12 +642,8 @@ class _Solver:
         inside[cone] = True
         into = np.flatnonzero(g.critical & inside[g.dst])
         into = into[into != link]
-        if new_source is not None and inside[new_source]:
-            source, value = new_source, np.nan
-        else:
-            source = -1
-            value = self.base[new_source] if new_source is not None else float(source_value or 0.0)
-        sub, sources = _cone_graph(
+        source, value = (to, np.nan) if inside[to] else (-1, self.base[to])
+        sub, _ = _cone_graph(
             g,
             self.base,
             cone,
@@ -626,65 +653,35 @@ class _Solver:
             capacity=np.array([value]),
         )
         moved = sub.base_availability[: cone.size] - self.base[cone]
-        gain = float(np.sum(g.output_weight[cone] * moved)), float(np.sum(g.investment_weight[cone] * moved))
-        if new_source is None:
-            self._cones[link] = (sub, cone, int(sources[0]), gain)
-            while len(self._cones) > _CONES_KEPT:
-                self._cones.pop(next(iter(self._cones)))
-        return gain
+        return float(np.sum(g.output_weight[cone] * moved)), float(np.sum(g.investment_weight[cone] * moved))
+
+    def _cycle_cone(self, b: int) -> _CycleCone:
+        """Return the :class:`_CycleCone` of the cycle through ``b``, built on first use."""
+        g = self.g
+        component = int(g.structure.component[b])
+        found = self._cycles.get(component)
+        if found is None:
+            structure = g.structure
+            cycle = np.sort(
+                structure.members[structure.member_ptr[component] : structure.member_ptr[component + 1]]
+            )
+            found = _CycleCone(g, self.base, cycle, np.union1d(self.descendants(b), [b]), self.moved)
+            self._cycles[component] = found
+        return found
 
     def _cycle_gains(self, links: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Gain (output, investment; rows) of moving each link (buyer on a cycle) to an outside value.
 
         The new supplier is outside the buyer's cone, of availability ``values``.
-
-        A cycle's cone is one :class:`_SharedCone` for all links from outside it; a link
-        whose supplier is inside the cone is solved on a cone of its own.
         """
         g = self.g
         found = np.zeros((links.size, 2))
-        alone = np.ones(links.size, dtype=bool)
         component = g.structure.component[g.dst[links]]
         for c in np.unique(component).tolist():
             mine = np.flatnonzero(component == c)
-            cone = self._shared.get(c)
-            if cone is None:
-                b = int(g.dst[links[mine[0]]])
-                cone = _SharedCone(g, self.base, np.union1d(self.descendants(b), [b]), self.moved)
-                self._shared[c] = cone
-            mine = mine[np.isin(links[mine], cone.source.index.to_numpy())]
-            found[mine] = cone.gains(links[mine], values[mine])
-            alone[mine] = False
-        for link in dict.fromkeys(links[alone].tolist()):
-            mine = np.flatnonzero(alone & (links == link))
-            found[mine] = self._cone_values(int(link), [float(v) for v in values[mine]])
+            cone = self._cycle_cone(int(g.dst[links[mine[0]]]))
+            found[mine] = cone.spread(cone.cycle_values(links[mine], values[mine]))[0]
         return found
-
-    def _cone_values(self, link: int, values: list[float]) -> list[tuple[float, float]]:
-        """Gains of moving ``link`` to outside sources of the given availabilities, one cone.
-
-        The cone is built once with a source node of the first value; the other values are
-        capacity scenarios of that node, in one batch (it has no in-links: off cycles).
-        """
-        g = self.g
-        if link not in self._cones:
-            self._cone(link, new_source=None, source_value=values[0])
-        sub, cone, source, first = self._cones[link]
-        pairs = evaluate(
-            sub,
-            sub.structure,
-            [{source: v} for v in values],
-            base=sub.base_availability,
-            deficit=sub.group_deficit,
-        )
-        inside = pairs.node < cone.size
-        node, scenario = pairs.node[inside], pairs.scenario[inside]
-        rise = pairs.value[inside] - sub.base_availability[node]
-        output = np.bincount(scenario, weights=g.output_weight[cone[node]] * rise, minlength=len(values))
-        investment = np.bincount(
-            scenario, weights=g.investment_weight[cone[node]] * rise, minlength=len(values)
-        )
-        return list(zip((first[0] + output).tolist(), (first[1] + investment).tolist(), strict=True))
 
     def _ranking(self, pairs: pd.DataFrame) -> pd.DataFrame:
         """Return the pairs with a gain, ranked per link: scope, gain (to ``GAIN_TIE``), buyers, id."""
@@ -823,12 +820,14 @@ def _cone_graph(
     moved: np.ndarray,
     to: np.ndarray,
     capacity: np.ndarray,
+    own: np.ndarray | None = None,
 ) -> tuple[SupplyGraph, np.ndarray]:
     """Return a cone as a graph of its own, and the new source of each moved link in it.
 
     The graph's nodes are the ``cone`` (sorted, downstream-closed: its nodes come first,
-    in order), then the suppliers of the ``kept`` links from outside it at their base
-    availability ``base`` as own capacity (nothing in the cone reaches them), then a new
+    in order; own capacity ``own``, by default their own), then the suppliers of the
+    ``kept`` links from outside it at their base availability ``base`` as own capacity
+    (nothing in the cone reaches them), then a new
     source node for each moved link whose ``to`` is −1, of own capacity ``capacity``.
     Its links are the ``kept`` links, then the ``moved`` ones, each from ``to`` (a node of
     the cone) or from its new source node.
@@ -852,7 +851,7 @@ def _cone_graph(
         adcodes=np.full(m, "", dtype=object),
         is_project=np.zeros(m, bool),
         is_enterprise=np.zeros(m, bool),
-        capacity=np.r_[g.capacity[cone], base[boundary], capacity[new]],
+        capacity=np.r_[g.capacity[cone] if own is None else own, base[boundary], capacity[new]],
         output_value=zeros,
         tax=zeros,
         annual_plan=zeros,
@@ -870,46 +869,103 @@ def _cone_graph(
     return sub, sources
 
 
-class _SharedCone:
-    """The downstream cone of a cycle as a graph of its own, where moving a link into it is a scenario.
+class _CycleCone:
+    """The downstream cone of one cycle, where moving links into the cycle is solved in two steps.
 
-    Every buyer on one cycle has the same cone (the cycle and all below it). Each link into
-    the cone from a supplier outside it gets a new source node of its own, at the
-    supplier's availability: the supplier is outside the cone, so no move into the cone
-    changes it, and the graph's fixed point is the base availability on the cone. Moving
-    the link to a supplier of availability v is then the scenario that sets its source
-    node's capacity to v (a node without in-links, so off cycles) — one batch for any
-    number of links and values instead of one cone graph per link.
+    Every buyer on one cycle (strongly connected component) has the same cone: the cycle
+    and all below it. A move of a link into the cycle changes first the cycle's own
+    members, whose values depend only on each other and on suppliers upstream (held at
+    their base availability), then what lies below, which depends on the cycle only
+    through its members' values. So:
+
+    1. the cycle alone (its members, and its suppliers from outside at their base) is
+       solved with the link moved to a supplier of availability v. Each link from outside
+       the cycle gets a new source node of its own in one shared graph, at its supplier's
+       availability (which no move into the cone changes, so the graph's fixed point is
+       the base), and moving it to v is the scenario that sets that node's capacity to v;
+       a link from a member of the cycle, or to one, needs a small graph of its own;
+    2. the cone below the cycle, with the cycle's members as sources, takes their new
+       values as a capacity scenario: one batch for all the moves.
     """
 
-    def __init__(self, g: SupplyGraph, base: np.ndarray, cone: np.ndarray, links: np.ndarray) -> None:
-        inside = np.zeros(g.n, dtype=bool)
-        inside[cone] = True
-        into = np.flatnonzero(g.critical & inside[g.dst])
-        moved = np.intersect1d(into[~inside[g.src[into]]], links)
-        kept = np.setdiff1d(into, moved)
-        self.sub, sources = _cone_graph(
+    def __init__(
+        self, g: SupplyGraph, base: np.ndarray, cycle: np.ndarray, cone: np.ndarray, links: np.ndarray
+    ):
+        self.g, self.base, self.cycle, self.cone = g, base, cycle, cone
+        in_cycle = np.zeros(g.n, dtype=bool)
+        in_cycle[cycle] = True
+        in_cone = np.zeros(g.n, dtype=bool)
+        in_cone[cone] = True
+        self.into = np.flatnonzero(g.critical & in_cycle[g.dst])
+        moved = np.intersect1d(self.into[~in_cycle[g.src[self.into]]], links)
+        self.core, sources = _cone_graph(
             g,
             base,
-            cone,
-            kept,
+            cycle,
+            np.setdiff1d(self.into, moved),
             moved=moved,
             to=np.full(moved.size, -1),
             capacity=base[g.src[moved]],
         )
         self.source = pd.Series(sources, index=moved)
-        self.output_weight = g.output_weight[cone]
-        self.investment_weight = g.investment_weight[cone]
+        below = np.flatnonzero(g.critical & in_cone[g.dst] & ~in_cycle[g.dst])
+        self.down, _ = _cone_graph(
+            g,
+            base,
+            cone,
+            below,
+            moved=np.zeros(0, np.int64),
+            to=np.zeros(0, np.int64),
+            capacity=np.zeros(0),
+            own=np.where(in_cycle[cone], base[cone], g.capacity[cone]),
+        )
+        self.at = np.searchsorted(cone, cycle)  # the cycle's members among the cone's nodes
+        self._alone: dict[tuple[int, int], tuple[SupplyGraph, int]] = {}
 
-    def gains(self, links: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """Gain (output, investment; rows) of moving each link to a supplier of availability value.
+    def has_source(self, links: np.ndarray) -> np.ndarray:
+        """Which links have a source node in the shared graph (their supplier is outside the cycle)."""
+        return np.isin(links, self.source.index.to_numpy())
 
-        The links must be among those the cone was built for (:attr:`source`).
-        """
-        sub = self.sub
-        sources = self.source.reindex(links).to_numpy()
-        found = np.zeros((links.size, 2))
-        for start in range(0, links.size, _CHUNK):
+    def _moved(self, link: int, to: int) -> tuple[SupplyGraph, int]:
+        """Return the cycle alone with ``link`` moved to ``to`` (−1: a new source at a(X)), and its source."""
+        key = (link, to)
+        if key not in self._alone:
+            g = self.g
+            sub, sources = _cone_graph(
+                g,
+                self.base,
+                self.cycle,
+                self.into[self.into != link],
+                moved=np.array([link]),
+                to=np.array([to]),
+                capacity=np.array([self.base[g.src[link]]]),
+            )
+            self._alone[key] = (sub, int(sources[0]))
+        return self._alone[key]
+
+    def cycle_values(self, links: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Return the cycle members' availability (rows) once each link moves to a supplier of ``values``."""
+        rows = np.tile(self.base[self.cycle], (links.size, 1))
+        shared = np.flatnonzero(self.has_source(links))
+        self._solve(rows, shared, self.core, self.source.reindex(links[shared]).to_numpy(), values[shared])
+        alone = np.flatnonzero(~self.has_source(links))
+        for link in dict.fromkeys(links[alone].tolist()):
+            mine = alone[links[alone] == link]
+            sub, source = self._moved(int(link), -1)
+            rows[mine] = sub.base_availability[: self.cycle.size]
+            self._solve(rows, mine, sub, np.full(mine.size, source), values[mine])
+        return rows
+
+    def moved_inside(self, link: int, to: int) -> np.ndarray:
+        """Return the cycle's members' availability once ``link`` moves to member ``to`` (a node position)."""
+        sub, _ = self._moved(link, to)
+        return sub.base_availability[: self.cycle.size].copy()
+
+    def _solve(
+        self, rows: np.ndarray, at: np.ndarray, sub: SupplyGraph, sources: np.ndarray, values: np.ndarray
+    ) -> None:
+        """Write into ``rows[at]`` the members that move when each source takes its value."""
+        for start in range(0, at.size, _CHUNK):
             part = slice(start, start + _CHUNK)
             pairs = evaluate(
                 sub,
@@ -918,15 +974,39 @@ class _SharedCone:
                 base=sub.base_availability,
                 deficit=sub.group_deficit,
             )
-            inside = pairs.node < self.output_weight.size
-            node, scenario = pairs.node[inside], pairs.scenario[inside]
-            rise = pairs.value[inside] - sub.base_availability[node]
-            count = min(_CHUNK, links.size - start)
-            found[part, 0] = np.bincount(scenario, weights=self.output_weight[node] * rise, minlength=count)
-            found[part, 1] = np.bincount(
-                scenario, weights=self.investment_weight[node] * rise, minlength=count
+            member = pairs.node < self.cycle.size
+            rows[at[part][pairs.scenario[member]], pairs.node[member]] = pairs.value[member]
+
+    def spread(self, rows: np.ndarray, *, watch: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Gains (output, investment; rows) of the cycle's members taking each row's values.
+
+        Also the availability, in each row's scenario, of the node ``watch[k]`` of the cone.
+        """
+        down, g, cone = self.down, self.g, self.cone
+        gains = np.zeros((len(rows), 2))
+        seen = np.zeros(len(rows)) if watch is None else down.base_availability[np.searchsorted(cone, watch)]
+        moved = np.abs(rows - self.base[self.cycle]) > CHANGE_EPSILON
+        for start in range(0, len(rows), _CHUNK):
+            part = slice(start, start + _CHUNK)
+            changes = [
+                dict(zip(self.at[m].tolist(), r[m].tolist(), strict=True))
+                for r, m in zip(rows[part], moved[part], strict=True)
+            ]
+            pairs = evaluate(
+                down, down.structure, changes, base=down.base_availability, deficit=down.group_deficit
             )
-        return found
+            node = pairs.node[pairs.node < cone.size]
+            scenario = pairs.scenario[pairs.node < cone.size]
+            rise = pairs.value[pairs.node < cone.size] - down.base_availability[node]
+            for column, weight in enumerate((g.output_weight, g.investment_weight)):
+                gains[part, column] = np.bincount(
+                    scenario, weights=weight[cone[node]] * rise, minlength=len(changes)
+                )
+            if watch is not None:
+                wanted = np.searchsorted(cone, watch[part])
+                hit = np.flatnonzero(wanted[scenario] == node)
+                seen[start + scenario[hit]] = pairs.value[pairs.node < cone.size][hit]
+        return gains, seen
 
 
 def _totals(g: SupplyGraph, pairs: Pairs, count: int, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
