@@ -133,6 +133,16 @@ class _Pool:
         hit = np.flatnonzero((code >= 0) & (encoded[at] == query)) if encoded.size else owner[:0]
         return owner[hit], order[at[hit]]
 
+    def nodes_of(self, key: object) -> np.ndarray:
+        """Return the members making ``key``."""
+        index, encoded, _ = self._index
+        code = index.get_indexer(pd.Index([key]))[0]
+        if code < 0:
+            return np.zeros(0, dtype=np.int64)
+        at = np.searchsorted(encoded, [code * self.span, (code + 1) * self.span])
+        nodes: np.ndarray = encoded[at[0] : at[1]] - code * self.span
+        return nodes
+
     def frame(self, *, kept_only: bool) -> pd.DataFrame:
         """Return the pool as a table (``key``, ``candidate``, ``buyers``)."""
         mask = self.kept if kept_only else np.ones(self.key.size, dtype=bool)
@@ -261,7 +271,9 @@ class _Solver:
         self.matrix = csr_matrix(
             (np.ones(int(crit.sum())), (graph.src[crit], graph.dst[crit])), shape=(graph.n, graph.n)
         )
+        self.matrix_into = self.matrix.T.tocsr()
         self._descendants: dict[int, np.ndarray] = {}
+        self._upstream: dict[object, np.ndarray] = {}  # by material key: see _upstream_of
         self._forced: dict[tuple[int, float], tuple[float, float]] = {}
         self._split = _Memo()  # (link, level) → gains (output, investment) evaluated exactly
         self._groups = _GroupSupply(graph, self.base)
@@ -362,19 +374,21 @@ class _Solver:
     def _down_pairs(self, links: np.ndarray, pool: _Pool) -> pd.DataFrame:
         """Every pool candidate downstream of its link's buyer (critical links only).
 
-        Only a candidate at the buyer's level or later can be downstream, so the buyer's
-        cone is walked only where the pool holds such a candidate; the cone's nodes are
-        then looked up in the pool by (material, node), all links at once.
+        The buyer's cone is walked only where the buyer reaches some maker of the link's
+        material in the pool (:meth:`_upstream_of`, one walk per material); the cone's
+        nodes are then looked up in the pool by (material, node), all links at once.
         """
         g = self.g
         columns = ["order", "link", "candidate", "buyers", "scope_rank"]
         critical = np.flatnonzero(g.critical[links])
         if critical.size == 0 or pool.key.size == 0:
             return pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in columns})
-        top_level = pd.Series(pool.level).groupby(pool.key).max()
         b = g.dst[links[critical]]
         keys = g.material_key[links[critical]]
-        maybe = top_level.reindex(keys).fillna(-1).to_numpy() >= g.structure.level[b]
+        maybe = np.zeros(critical.size, dtype=bool)
+        for key in pd.unique(keys).tolist():
+            mine = np.flatnonzero(keys == key)
+            maybe[mine] = self._upstream_of(key, pool)[b[mine]]
         rows, b = critical[maybe], b[maybe]
         owner, member = pool.members(keys[maybe], [self.descendants(buyer) for buyer in b.tolist()])
         link = links[rows[owner]]
@@ -390,6 +404,26 @@ class _Solver:
                 "scope_rank": pool.scope_rank[member],
             }
         ).astype(np.int64)
+
+    def _upstream_of(self, key: object, pool: _Pool) -> np.ndarray:
+        """Mark the nodes from which a pool member making ``key`` is reached along critical links.
+
+        One walk against the links, from all the material's pool members at once; a member
+        is marked only when it reaches another (or itself, on a cycle).
+        """
+        found = self._upstream.get(key)
+        if found is None:
+            found = np.zeros(self.g.n, dtype=bool)
+            into = self.matrix_into
+            frontier = pool.nodes_of(key)
+            while frontier.size:
+                starts = into.indptr[frontier]
+                reached = into.indices[_ranges(starts, into.indptr[frontier + 1] - starts)]
+                reached = reached[~found[reached]]
+                found[reached] = True
+                frontier = np.unique(reached)
+            self._upstream[key] = found
+        return found
 
     def _exact(self, pairs: pd.DataFrame, *, individually: np.ndarray) -> None:
         """Solve the moves whose candidate is downstream of the buyer.
