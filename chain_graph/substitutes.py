@@ -65,7 +65,10 @@ SUBSTITUTE_COLUMNS = (
 GAIN_TIE = 1e-6
 """万元: gains this close rank as equal (then buyers, then id)."""
 _SCOPE_RANK = {s.value: i for i, s in enumerate((Scope.LOCAL, Scope.IN_PROVINCE, Scope.OUT_OF_PROVINCE))}
-_CHUNK = 4096
+_CHUNK = 16384
+"""Scenarios evaluated per batch of the engine (each pays the engine's walk over the levels once)."""
+_LINKS = 32768
+"""Links ranked per batch: bounds the tables of (link, candidate) pairs."""
 
 _ITERATIONS = 50
 """Steps of the fixed-point descent for candidates downstream of the buyer (then: cone solve)."""
@@ -237,7 +240,7 @@ def substitutes(
         return _empty()
     solver = _Solver(graph, scope=np.asarray(scope, dtype=object), links=links)
     pool = _Pool.of(graph, threshold=threshold, scope_rank=solver.scope_rank, top=top)
-    parts = [solver.rank(links[i : i + _CHUNK], pool, top=top) for i in range(0, links.size, _CHUNK)]
+    parts = [solver.rank(links[i : i + _LINKS], pool, top=top) for i in range(0, links.size, _LINKS)]
     found = [p for p in parts if len(p)]
     return pd.concat(found, ignore_index=True) if found else _empty()
 
