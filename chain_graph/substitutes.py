@@ -122,19 +122,23 @@ class _Pool:
         return pd.Index(keys), encoded[order], order
 
     def members(self, keys: np.ndarray, nodes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Which members supply ``keys[i]`` and are among ``nodes[i]``, for every i at once.
+        """Which members supply ``keys[i]`` and are among ``nodes[i]``, for every i.
 
         Returns (i, member position) pairs, in order of i, then of the node in ``nodes[i]``.
         """
         index, encoded, order = self._index
-        counts = np.array([part.size for part in nodes], dtype=np.int64)
-        owner = np.repeat(np.arange(len(nodes)), counts)
-        node = np.concatenate(nodes).astype(np.int64) if nodes else np.zeros(0, dtype=np.int64)
+        makers: dict[object, np.ndarray] = {}
+        found: list[np.ndarray] = []
+        for key, part in zip(keys.tolist(), nodes, strict=True):
+            if key not in makers:
+                makers[key] = np.zeros(self.span, dtype=bool)
+                makers[key][self.nodes_of(key)] = True
+            found.append(part[makers[key][part]])
+        counts = np.array([part.size for part in found], dtype=np.int64)
+        owner = np.repeat(np.arange(len(found)), counts)
+        node = np.concatenate(found).astype(np.int64) if found else np.zeros(0, dtype=np.int64)
         code = index.get_indexer(pd.Index(keys))[owner]
-        query = code * self.span + node
-        at = np.minimum(np.searchsorted(encoded, query), max(encoded.size - 1, 0))
-        hit = np.flatnonzero((code >= 0) & (encoded[at] == query)) if encoded.size else owner[:0]
-        return owner[hit], order[at[hit]]
+        return owner, order[np.searchsorted(encoded, code * self.span + node)]
 
     def nodes_of(self, key: object) -> np.ndarray:
         """Return the members making ``key``."""
