@@ -730,12 +730,13 @@ class _Solver:
         ranked["gain"] = ranked["gain_output"] + ranked["gain_investment"]
         ranked["gain_key"] = -np.round(ranked["gain"].to_numpy() / GAIN_TIE)
         ranked["id_rank"] = self.g.id_rank[ranked["candidate"].to_numpy()]
-        ranked = ranked.sort_values(
-            ["order", "scope_rank", "gain_key", "buyers", "id_rank"],
-            ascending=[True, True, True, False, True],
-            kind="stable",
-        )
-        ranked["rank"] = ranked.groupby("order").cumcount() + 1
+        columns = ("id_rank", "buyers", "gain_key", "scope_rank", "order")  # last is first
+        keys = [ranked[c].to_numpy() for c in columns]
+        keys[1] = -keys[1]  # more buyers first
+        ranked = ranked.iloc[np.lexsort(keys)]
+        order = ranked["order"].to_numpy()
+        start = np.flatnonzero(np.r_[True, order[1:] != order[:-1]]) if order.size else order
+        ranked["rank"] = np.arange(order.size) - np.repeat(start, np.diff(np.r_[start, order.size])) + 1
         return ranked
 
     def _top(self, pairs: pd.DataFrame, *, top: int) -> pd.DataFrame:
