@@ -780,7 +780,10 @@ def _pairs(
 
 
 class _GroupSupply:
-    """Each critical (buyer, material) group's deficit, and each buyer's other groups' minimum."""
+    """Each critical (buyer, material) group's deficit, and each buyer's other groups' minimum.
+
+    Both are kept per critical link too (``link_deficit``, ``link_others``; NaN elsewhere).
+    """
 
     def __init__(self, g: SupplyGraph, base: np.ndarray) -> None:
         crit = np.flatnonzero(g.critical)
@@ -802,6 +805,15 @@ class _GroupSupply:
         self.lowest_key = pd.Series(first["key"].to_numpy(), index=first["buyer"].to_numpy())
         self.second = pd.Series(second["supply"].to_numpy(), index=second["buyer"].to_numpy())
         self.g = g
+        # per critical link: its group's deficit and the lowest supply of the buyer's other groups
+        b, key = g.dst[crit], g.material_key[crit]
+        self.link_deficit = np.full(g.src.size, np.nan)
+        self.link_deficit[crit] = deficit.reindex(pd.MultiIndex.from_arrays([b, key])).to_numpy()
+        is_lowest = self.lowest_key.reindex(b).to_numpy() == key
+        self.link_others = np.full(g.src.size, np.nan)
+        self.link_others[crit] = np.where(
+            is_lowest, self.second.reindex(b).fillna(1.0).to_numpy(), self.lowest.reindex(b).to_numpy()
+        )
 
     def moved_value(self, links: np.ndarray, candidates: np.ndarray, base: np.ndarray) -> np.ndarray:
         """Return b's availability once each link's share moves to its candidate.
@@ -810,13 +822,7 @@ class _GroupSupply:
         """
         g = self.g
         b = g.dst[links]
-        key = g.material_key[links]
-        index = pd.MultiIndex.from_arrays([b, key])
-        deficit = self.deficit.reindex(index).to_numpy()
-        is_lowest = self.lowest_key.reindex(b).to_numpy() == key
-        others = np.where(
-            is_lowest, self.second.reindex(b).fillna(1.0).to_numpy(), self.lowest.reindex(b).to_numpy()
-        )
+        deficit, others = self.link_deficit[links], self.link_others[links]
         moved = np.maximum(0.0, 1.0 - deficit + g.w[links] * (base[candidates] - base[g.src[links]]))
         value: np.ndarray = np.minimum(np.minimum(g.capacity[b], others), moved)
         return value
