@@ -519,14 +519,16 @@ class _Solver:
         pending = (fast | cyclic_buyer) & np.isnan(pairs["gain_output"].to_numpy())
         if not pending.any():
             return
-        table = pairs[pending]
+        grouped = pairs[pending].groupby(["order", "scope_rank", "level"], sort=False)
         levels = (
-            table.groupby(["order", "scope_rank", "level"], sort=False)
-            .agg(link=("link", "first"), count=("candidate", "size"))
+            grouped.agg(link=("link", "first"), count=("candidate", "size"))
             .reset_index()
+            .assign(group=np.arange(grouped.ngroups))
             .sort_values(["order", "scope_rank", "level"], ascending=[True, True, False], kind="stable")
             .reset_index(drop=True)
         )
+        pair_group = np.full(len(pairs), -1, dtype=np.int64)
+        pair_group[pending] = grouped.ngroup().to_numpy()
         before = pairs.groupby(["order", "scope_rank"]).size()
         earlier = before.groupby(level="order").cumsum() - before
         wanted = pd.MultiIndex.from_frame(levels[["order", "scope_rank"]])
@@ -535,6 +537,9 @@ class _Solver:
         levels, need = levels[keep].reset_index(drop=True), need[keep]
         if levels.empty:
             return
+        row_of_group = np.full(grouped.ngroups + 1, -1, dtype=np.int64)  # the last: no group
+        row_of_group[levels["group"].to_numpy()] = np.arange(len(levels))
+        level_of = row_of_group[pair_group]  # each pair's row in ``levels`` (−1: none)
         group = (
             levels[["order", "scope_rank"]].ne(levels[["order", "scope_rank"]].shift()).any(axis=1).cumsum()
             - 1
@@ -579,12 +584,12 @@ class _Solver:
         estimate[tied & np.isnan(gain)] = np.repeat(g_cut, np.diff(np.r_[first, group.size]))[
             tied & np.isnan(gain)
         ]
-        self._assign(pairs, levels, estimate, pending)
-        chosen = self._chosen_levels(pairs, levels, top=top)
+        self._assign(pairs, estimate, pending, level_of)
+        chosen = self._chosen_levels(pairs, len(levels), level_of, top=top)
         exact = chosen & np.isnan(gain)
         if exact.any():
             self._fill(levels, gain, exact, is_fast)
-            self._assign(pairs, levels, np.where(np.isnan(gain), estimate, gain), pending)
+            self._assign(pairs, np.where(np.isnan(gain), estimate, gain), pending, level_of)
 
     def _fill(self, levels: pd.DataFrame, gain: np.ndarray, ask: np.ndarray, is_fast: np.ndarray) -> None:
         """Evaluate the asked levels into ``gain`` (total, 万元), keeping output and investment apart."""
@@ -604,20 +609,12 @@ class _Solver:
         self._split.add(links, values, split)
 
     def _assign(
-        self, pairs: pd.DataFrame, levels: pd.DataFrame, gain: np.ndarray, pending: np.ndarray
+        self, pairs: pd.DataFrame, gain: np.ndarray, pending: np.ndarray, level_of: np.ndarray
     ) -> None:
         """Give the pending pairs their level's gain (NaN where the level cannot rank)."""
-        key = pd.MultiIndex.from_arrays([levels["order"], levels["scope_rank"], levels["level"]])
-        lookup = pd.Series(gain, index=key)
         rows = np.flatnonzero(pending)
-        at = pd.MultiIndex.from_arrays(
-            [
-                pairs["order"].to_numpy()[rows],
-                pairs["scope_rank"].to_numpy()[rows],
-                pairs["level"].to_numpy()[rows],
-            ]
-        )
-        total = lookup.reindex(at).to_numpy()
+        at = level_of[rows]
+        total = np.where(at >= 0, gain[at], np.nan)
         found, exact = self._split.get(pairs["link"].to_numpy()[rows], pairs["level"].to_numpy()[rows])
         output = np.where(found, exact[:, 0], total)
         investment = np.where(found, exact[:, 1], 0.0)
@@ -626,13 +623,15 @@ class _Solver:
         pairs.loc[rows, "gain_output"] = output
         pairs.loc[rows, "gain_investment"] = investment
 
-    def _chosen_levels(self, pairs: pd.DataFrame, levels: pd.DataFrame, *, top: int) -> np.ndarray:
-        """Which levels hold a pair that makes its link's top."""
+    def _chosen_levels(
+        self, pairs: pd.DataFrame, count: int, level_of: np.ndarray, *, top: int
+    ) -> np.ndarray:
+        """Which of the ``count`` levels hold a pair that makes its link's top."""
         ranked = self._ranking(pairs)
-        chosen = ranked[ranked["rank"] <= top]
-        key = pd.MultiIndex.from_arrays([levels["order"], levels["scope_rank"], levels["level"]])
-        picked = pd.MultiIndex.from_arrays([chosen["order"], chosen["scope_rank"], chosen["level"]])
-        return np.asarray(key.isin(picked), dtype=bool)
+        at = level_of[ranked.index.to_numpy()[ranked["rank"].to_numpy() <= top]]
+        chosen = np.zeros(count, dtype=bool)
+        chosen[at[at >= 0]] = True
+        return chosen
 
     def _forced_run(self, forced: list[tuple[int, float]]) -> Pairs:
         """Evaluate forcing each (node, value), one scenario each in one batch; memoise the gains."""
