@@ -724,19 +724,25 @@ class _Solver:
         return found
 
     def _ranking(self, pairs: pd.DataFrame) -> pd.DataFrame:
-        """Return the pairs with a gain, ranked per link: scope, gain (to ``GAIN_TIE``), buyers, id."""
-        ranked = pairs[pairs["gain_output"].notna()].copy()
+        """Return the pairs with a gain, ranked per link: scope, gain (to ``GAIN_TIE``), buyers, id.
+
+        Only the columns the ranking and the output need, indexed as in ``pairs``.
+        """
+        has = np.flatnonzero(pairs["gain_output"].notna().to_numpy())
+        columns = ("order", "link", "candidate", "scope_rank", "buyers", "gain_output", "gain_investment")
+        ranked = {c: pairs[c].to_numpy()[has] for c in columns}
         ranked["gain"] = ranked["gain_output"] + ranked["gain_investment"]
-        ranked["gain_key"] = -np.round(ranked["gain"].to_numpy() / GAIN_TIE)
-        ranked["id_rank"] = self.g.id_rank[ranked["candidate"].to_numpy()]
-        columns = ("id_rank", "buyers", "gain_key", "scope_rank", "order")  # last is first
-        keys = [ranked[c].to_numpy() for c in columns]
-        keys[1] = -keys[1]  # more buyers first
-        ranked = ranked.iloc[np.lexsort(keys)]
-        order = ranked["order"].to_numpy()
-        start = np.flatnonzero(np.r_[True, order[1:] != order[:-1]]) if order.size else order
-        ranked["rank"] = np.arange(order.size) - np.repeat(start, np.diff(np.r_[start, order.size])) + 1
-        return ranked
+        ranked["gain_key"] = -np.round(ranked["gain"] / GAIN_TIE)
+        ranked["id_rank"] = self.g.id_rank[ranked["candidate"]]
+        # sort keys, the last first: link, scope, gain, more buyers, id
+        order = np.lexsort(
+            [ranked["id_rank"], -ranked["buyers"], ranked["gain_key"], ranked["scope_rank"], ranked["order"]]
+        )
+        table = pd.DataFrame({c: v[order] for c, v in ranked.items()}, index=pairs.index[has][order])
+        link = table["order"].to_numpy()
+        start = np.flatnonzero(np.r_[True, link[1:] != link[:-1]]) if link.size else link
+        table["rank"] = np.arange(link.size) - np.repeat(start, np.diff(np.r_[start, link.size])) + 1
+        return table
 
     def _top(self, pairs: pd.DataFrame, *, top: int) -> pd.DataFrame:
         g = self.g
