@@ -43,7 +43,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
 from chain_graph.graph import SupplyGraph
-from chain_graph.propagation import CHANGE_EPSILON, Pairs, _ranges, evaluate
+from chain_graph.propagation import CHANGE_EPSILON, Pairs, _ranges, _sorted_unique, evaluate
 from chain_graph.regions import Scope
 
 __all__ = ["SUBSTITUTE_COLUMNS", "substitutes"]
@@ -100,14 +100,14 @@ class _Pool:
     @classmethod
     def of(cls, graph: SupplyGraph, *, threshold: float, scope_rank: np.ndarray, top: int) -> _Pool:
         able = graph.capacity[graph.src] >= threshold - 1e-12
-        frame = pd.DataFrame(
-            {"key": graph.material_key[able], "node": graph.src[able], "buyer": graph.dst[able]}
-        ).drop_duplicates()
-        counted = frame.groupby(["key", "node"], sort=True)["buyer"].size().reset_index()
-        key = counted["key"].to_numpy(dtype=object)
-        node = counted["node"].to_numpy(dtype=np.int64)
-        buyers = counted["buyer"].to_numpy(dtype=np.int64)
-        group = pd.factorize(pd.Series(key).astype(str) + "\x00" + pd.Series(scope_rank[node]).astype(str))[0]
+        code, keys = pd.factorize(graph.material_key[able], sort=True)
+        n = np.int64(graph.n)
+        made = _sorted_unique((code.astype(np.int64) * n + graph.src[able]) * n + graph.dst[able]) // n
+        starts = np.flatnonzero(np.r_[True, made[1:] != made[:-1]]) if made.size else made
+        key_code, node = made[starts] // n, made[starts] % n  # by material, then node
+        key = np.asarray(keys, dtype=object)[key_code]
+        buyers = np.diff(np.r_[starts, made.size])
+        group = key_code * (len(_SCOPE_RANK) + 1) + scope_rank[node]
         tiebreak = np.empty(node.size, dtype=np.int64)
         tiebreak[np.lexsort((graph.id_rank[node], -buyers))] = np.arange(node.size)
         kept = _skyline(group, graph.base_availability[node], tiebreak, keep=top + _SPARE)
@@ -168,6 +168,12 @@ def _skyline(group: np.ndarray, value: np.ndarray, tiebreak: np.ndarray, *, keep
     order = np.lexsort((tiebreak, -value, group))
     kept = np.zeros(group.size, dtype=bool)
     g_sorted, v_sorted, t_sorted = group[order], value[order], tiebreak[order]
+    new_class = np.r_[True, (g_sorted[1:] != g_sorted[:-1]) | (v_sorted[1:] != v_sorted[:-1])]
+    position = np.arange(order.size)
+    in_class = position - np.maximum.accumulate(np.where(new_class, position, 0))
+    # beyond its class's first `keep`, a member is never kept nor among the `keep` best
+    few = np.flatnonzero(in_class < keep)
+    order, g_sorted, v_sorted, t_sorted = order[few], g_sorted[few], v_sorted[few], t_sorted[few]
     best: list[int] = []  # max-heap (negated) of the `keep` smallest tiebreaks of higher classes
     class_start = 0
     for i in range(order.size):
@@ -180,7 +186,7 @@ def _skyline(group: np.ndarray, value: np.ndarray, tiebreak: np.ndarray, *, keep
                 elif t < -best[0]:
                     heapq.heapreplace(best, -t)
             class_start = i
-        if i - class_start < keep and (len(best) < keep or t_sorted[i] < -best[0]):
+        if len(best) < keep or t_sorted[i] < -best[0]:
             kept[order[i]] = True
     return kept
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from chain_graph.substitutes import _Memo, _Pool
+from chain_graph.substitutes import _Memo, _Pool, _skyline
+from tests.chain_graph.test_analysis_properties import PROPERTY
 from tests.chain_graph.test_substitutes import _moved_gain, _ranked
 
 
@@ -137,3 +140,34 @@ def test_the_memo_returns_the_latest_gains_and_nan_where_unknown() -> None:
     assert np.isnan(gains[3]).all()
     assert found_again.tolist() == [True]
     assert again.tolist() == [[4.0, 2.0]]
+
+
+@PROPERTY
+@given(
+    st.lists(st.tuples(st.integers(0, 2), st.sampled_from([0.0, 0.5, 0.9, 1.0])), max_size=40),
+    st.integers(1, 4),
+    st.randoms(use_true_random=False),
+)
+def test_the_skyline_keeps_who_has_fewer_than_keep_above_in_its_class_and_above_it(
+    members: list[tuple[int, float]], keep: int, random: object
+) -> None:
+    # Kept: fewer than `keep` of the same group and value with a smaller tiebreak, and fewer
+    # than `keep` of the same group with a higher value and a smaller tiebreak.
+    group = np.array([m[0] for m in members], dtype=np.int64)
+    value = np.array([m[1] for m in members])
+    tiebreak = np.arange(len(members))
+    random.shuffle(tiebreak)  # type: ignore[attr-defined]
+    expected = [
+        sum(
+            group[j] == group[i] and value[j] == value[i] and tiebreak[j] < tiebreak[i]
+            for j in range(len(members))
+        )
+        < keep
+        and sum(
+            group[j] == group[i] and value[j] > value[i] and tiebreak[j] < tiebreak[i]
+            for j in range(len(members))
+        )
+        < keep
+        for i in range(len(members))
+    ]
+    assert _skyline(group, value, tiebreak, keep=keep).tolist() == expected
