@@ -121,19 +121,26 @@ class _Pool:
         order = np.argsort(encoded, kind="stable")
         return pd.Index(keys), encoded[order], order
 
+    def makes(self, key: object) -> np.ndarray:
+        """Mark the nodes that are members making ``key`` (one mask per material, kept)."""
+        found = self._makes.get(key)
+        if found is None:
+            found = np.zeros(self.span, dtype=bool)
+            found[self.nodes_of(key)] = True
+            self._makes[key] = found
+        return found
+
+    @functools.cached_property
+    def _makes(self) -> dict[object, np.ndarray]:
+        return {}
+
     def members(self, keys: np.ndarray, nodes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Which members supply ``keys[i]`` and are among ``nodes[i]``, for every i.
 
         Returns (i, member position) pairs, in order of i, then of the node in ``nodes[i]``.
         """
         index, encoded, order = self._index
-        makers: dict[object, np.ndarray] = {}
-        found: list[np.ndarray] = []
-        for key, part in zip(keys.tolist(), nodes, strict=True):
-            if key not in makers:
-                makers[key] = np.zeros(self.span, dtype=bool)
-                makers[key][self.nodes_of(key)] = True
-            found.append(part[makers[key][part]])
+        found = [part[self.makes(key)[part]] for key, part in zip(keys.tolist(), nodes, strict=True)]
         counts = np.array([part.size for part in found], dtype=np.int64)
         owner = np.repeat(np.arange(len(found)), counts)
         node = np.concatenate(found).astype(np.int64) if found else np.zeros(0, dtype=np.int64)
@@ -295,13 +302,17 @@ class _Solver:
 
     # --- the downstream cone of a buyer ------------------------------------------------------
 
-    def descendants(self, b: int) -> np.ndarray:
-        """Sorted nodes reachable from b along critical links (b itself excluded unless on a cycle)."""
+    def descendants(self, b: int, *, keep: bool = True) -> np.ndarray:
+        """Sorted nodes reachable from b along critical links (b itself excluded unless on a cycle).
+
+        ``keep``: remember them for the next call (a cone high up the chain can be large).
+        """
         found = self._descendants.get(b)
         if found is None:
             reached = breadth_first_order(self.matrix, b, directed=True, return_predecessors=False)
             found = np.sort(reached[1:]) if not self.cyclic[b] else np.sort(reached)
-            self._descendants[b] = found
+            if keep:
+                self._descendants[b] = found
         return found
 
     # --- ranking --------------------------------------------------------------------------
@@ -402,8 +413,15 @@ class _Solver:
         for key in pd.unique(keys).tolist():
             mine = np.flatnonzero(keys == key)
             maybe[mine] = self._upstream_of(key, pool)[b[mine]]
-        rows, b = critical[maybe], b[maybe]
-        owner, member = pool.members(keys[maybe], [self.descendants(buyer) for buyer in b.tolist()])
+        rows, b, keys = critical[maybe], b[maybe], keys[maybe]
+        below: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * rows.size
+        by_buyer = np.argsort(b, kind="stable")
+        starts = np.flatnonzero(np.r_[True, b[by_buyer][1:] != b[by_buyer][:-1]]) if b.size else by_buyer
+        for mine in np.split(by_buyer, starts[1:]) if b.size else []:
+            cone = self.descendants(int(b[mine[0]]), keep=False)  # one cone at a time: they can be large
+            for i in mine.tolist():
+                below[i] = cone[pool.makes(keys[i])[cone]]
+        owner, member = pool.members(keys, below)
         link = links[rows[owner]]
         candidate = pool.node[member]
         keep = (candidate != g.src[link]) & (candidate != g.dst[link])
