@@ -65,8 +65,8 @@ SUBSTITUTE_COLUMNS = (
 GAIN_TIE = 1e-6
 """万元: gains this close rank as equal (then buyers, then id)."""
 _SCOPE_RANK = {s.value: i for i, s in enumerate((Scope.LOCAL, Scope.IN_PROVINCE, Scope.OUT_OF_PROVINCE))}
-_CHUNK = 16384
-"""Scenarios evaluated per batch of the engine (each pays the engine's walk over the levels once)."""
+_CHUNK = 4096
+"""Scenarios per call of the engine, as in the analysis: bounded by the changed pairs they create."""
 _LINKS = 32768
 """Links ranked per batch: bounds the tables of (link, candidate) pairs."""
 
