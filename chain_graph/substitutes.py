@@ -92,7 +92,6 @@ class _Pool:
     node: np.ndarray
     buyers: np.ndarray
     scope_rank: np.ndarray
-    level: np.ndarray
     kept: np.ndarray
     span: int
     """More than the largest node position (the graph's size): keys are coded ``key · span + node``."""
@@ -111,7 +110,7 @@ class _Pool:
         tiebreak = np.empty(node.size, dtype=np.int64)
         tiebreak[np.lexsort((graph.id_rank[node], -buyers))] = np.arange(node.size)
         kept = _skyline(group, graph.base_availability[node], tiebreak, keep=top + _SPARE)
-        return cls(key, node, buyers, scope_rank[node], graph.structure.level[node], kept, graph.n)
+        return cls(key, node, buyers, scope_rank[node], kept, graph.n)
 
     @functools.cached_property
     def _index(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:

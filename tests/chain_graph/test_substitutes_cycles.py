@@ -106,7 +106,6 @@ def _pool(key: list[str], node: list[int]) -> _Pool:
         np.array(node, dtype=np.int64),
         zeros,
         zeros,
-        zeros,
         np.ones(size, dtype=bool),
         10,
     )
