@@ -25,6 +25,11 @@ def peak_mib() -> float:
     return float("nan")
 
 
+def reset_peak() -> None:
+    """Start :func:`peak_mib` afresh from the present resident memory (Linux ``clear_refs``)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
 def measure(
     script: str, stage: str, data_dir: Path, *, env: dict[str, str] | None = None
 ) -> dict[str, float]:

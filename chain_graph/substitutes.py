@@ -18,13 +18,21 @@ How the gains are computed without one analysis per candidate:
   all. Scenarios are evaluated in batches, in rounds: for each link and scope only as
   many distinct values as the ranking can still need (the gain never falls as b's value
   rises, so a value whose gain is below the last needed one ends the search).
-* When b sits on a cycle, or Y is downstream of b (the move closes a new cycle, which may
-  sustain itself), the moved graph is solved exactly on b's downstream cone, with
-  everything upstream held at its current availability.
+* When Y is downstream of b (the move closes a new cycle, which may sustain itself), b's
+  new value is the greatest fixed point of "b's value given Y's, given b's", found by
+  iterating forced scenarios from the top; what does not settle is solved exactly on b's
+  downstream cone as a graph of its own, everything upstream held at its availability.
+* When b sits on a cycle, the cycle's cone (the cycle and all below it, the same for every
+  buyer on it) is solved in two steps (:class:`_CycleCone`): the cycle alone with the link
+  moved — every link from outside the cycle a capacity scenario of one shared graph —
+  then everything below as one scenario of the members' new values. A candidate below
+  the cycle closes a new cycle through itself; its value after the move is the greatest
+  fixed point of its value as a function of the moved link's, iterated from the top.
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,7 +43,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
 from chain_graph.graph import SupplyGraph
-from chain_graph.propagation import Pairs, _ranges, evaluate
+from chain_graph.propagation import CHANGE_EPSILON, Pairs, _ranges, _sorted_unique, evaluate
 from chain_graph.regions import Scope
 
 __all__ = ["SUBSTITUTE_COLUMNS", "substitutes"]
@@ -58,10 +66,10 @@ GAIN_TIE = 1e-6
 """万元: gains this close rank as equal (then buyers, then id)."""
 _SCOPE_RANK = {s.value: i for i, s in enumerate((Scope.LOCAL, Scope.IN_PROVINCE, Scope.OUT_OF_PROVINCE))}
 _CHUNK = 4096
+"""Scenarios per call of the engine, as in the analysis: bounded by the changed pairs they create."""
+_LINKS = 32768
+"""Links ranked per batch: bounds the tables of (link, candidate) pairs."""
 
-
-_CONES_KEPT = 16
-"""Cone sub-graphs of buyers on cycles kept for reuse (they can be large)."""
 _ITERATIONS = 50
 """Steps of the fixed-point descent for candidates downstream of the buyer (then: cone solve)."""
 _SPARE = 2
@@ -84,24 +92,69 @@ class _Pool:
     node: np.ndarray
     buyers: np.ndarray
     scope_rank: np.ndarray
-    level: np.ndarray
     kept: np.ndarray
+    span: int
+    """More than the largest node position (the graph's size): keys are coded ``key · span + node``."""
 
     @classmethod
     def of(cls, graph: SupplyGraph, *, threshold: float, scope_rank: np.ndarray, top: int) -> _Pool:
         able = graph.capacity[graph.src] >= threshold - 1e-12
-        frame = pd.DataFrame(
-            {"key": graph.material_key[able], "node": graph.src[able], "buyer": graph.dst[able]}
-        ).drop_duplicates()
-        counted = frame.groupby(["key", "node"], sort=True)["buyer"].size().reset_index()
-        key = counted["key"].to_numpy(dtype=object)
-        node = counted["node"].to_numpy(dtype=np.int64)
-        buyers = counted["buyer"].to_numpy(dtype=np.int64)
-        group = pd.factorize(pd.Series(key).astype(str) + "\x00" + pd.Series(scope_rank[node]).astype(str))[0]
+        code, keys = pd.factorize(graph.material_key[able], sort=True)
+        n = np.int64(graph.n)
+        made = _sorted_unique((code.astype(np.int64) * n + graph.src[able]) * n + graph.dst[able]) // n
+        starts = np.flatnonzero(np.r_[True, made[1:] != made[:-1]]) if made.size else made
+        key_code, node = made[starts] // n, made[starts] % n  # by material, then node
+        key = np.asarray(keys, dtype=object)[key_code]
+        buyers = np.diff(np.r_[starts, made.size])
+        group = key_code * (len(_SCOPE_RANK) + 1) + scope_rank[node]
         tiebreak = np.empty(node.size, dtype=np.int64)
         tiebreak[np.lexsort((graph.id_rank[node], -buyers))] = np.arange(node.size)
         kept = _skyline(group, graph.base_availability[node], tiebreak, keep=top + _SPARE)
-        return cls(key, node, buyers, scope_rank[node], graph.structure.level[node], kept)
+        return cls(key, node, buyers, scope_rank[node], kept, graph.n)
+
+    @functools.cached_property
+    def _index(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+        """Material keys, and the members sorted by ``key code · span + node`` (those codes, order)."""
+        code, keys = pd.factorize(self.key)
+        encoded = code.astype(np.int64) * self.span + self.node
+        order = np.argsort(encoded, kind="stable")
+        return pd.Index(keys), encoded[order], order
+
+    def makes(self, key: object) -> np.ndarray:
+        """Mark the nodes that are members making ``key`` (one mask per material, kept)."""
+        found = self._makes.get(key)
+        if found is None:
+            found = np.zeros(self.span, dtype=bool)
+            found[self.nodes_of(key)] = True
+            self._makes[key] = found
+        return found
+
+    @functools.cached_property
+    def _makes(self) -> dict[object, np.ndarray]:
+        return {}
+
+    def members(self, keys: np.ndarray, nodes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Which members supply ``keys[i]`` and are among ``nodes[i]``, for every i.
+
+        Returns (i, member position) pairs, in order of i, then of the node in ``nodes[i]``.
+        """
+        index, encoded, order = self._index
+        found = [part[self.makes(key)[part]] for key, part in zip(keys.tolist(), nodes, strict=True)]
+        counts = np.array([part.size for part in found], dtype=np.int64)
+        owner = np.repeat(np.arange(len(found)), counts)
+        node = np.concatenate(found).astype(np.int64) if found else np.zeros(0, dtype=np.int64)
+        code = index.get_indexer(pd.Index(keys))[owner]
+        return owner, order[np.searchsorted(encoded, code * self.span + node)]
+
+    def nodes_of(self, key: object) -> np.ndarray:
+        """Return the members making ``key``."""
+        index, encoded, _ = self._index
+        code = index.get_indexer(pd.Index([key]))[0]
+        if code < 0:
+            return np.zeros(0, dtype=np.int64)
+        at = np.searchsorted(encoded, [code * self.span, (code + 1) * self.span])
+        nodes: np.ndarray = encoded[at[0] : at[1]] - code * self.span
+        return nodes
 
     def frame(self, *, kept_only: bool) -> pd.DataFrame:
         """Return the pool as a table (``key``, ``candidate``, ``buyers``)."""
@@ -121,6 +174,12 @@ def _skyline(group: np.ndarray, value: np.ndarray, tiebreak: np.ndarray, *, keep
     order = np.lexsort((tiebreak, -value, group))
     kept = np.zeros(group.size, dtype=bool)
     g_sorted, v_sorted, t_sorted = group[order], value[order], tiebreak[order]
+    new_class = np.r_[True, (g_sorted[1:] != g_sorted[:-1]) | (v_sorted[1:] != v_sorted[:-1])]
+    position = np.arange(order.size)
+    in_class = position - np.maximum.accumulate(np.where(new_class, position, 0))
+    # beyond its class's first `keep`, a member is never kept nor among the `keep` best
+    few = np.flatnonzero(in_class < keep)
+    order, g_sorted, v_sorted, t_sorted = order[few], g_sorted[few], v_sorted[few], t_sorted[few]
     best: list[int] = []  # max-heap (negated) of the `keep` smallest tiebreaks of higher classes
     class_start = 0
     for i in range(order.size):
@@ -133,7 +192,7 @@ def _skyline(group: np.ndarray, value: np.ndarray, tiebreak: np.ndarray, *, keep
                 elif t < -best[0]:
                     heapq.heapreplace(best, -t)
             class_start = i
-        if i - class_start < keep and (len(best) < keep or t_sorted[i] < -best[0]):
+        if len(best) < keep or t_sorted[i] < -best[0]:
             kept[order[i]] = True
     return kept
 
@@ -195,9 +254,9 @@ def substitutes(
     links = _links_of(graph, suppliers)
     if links.size == 0:
         return _empty()
-    solver = _Solver(graph, scope=np.asarray(scope, dtype=object))
+    solver = _Solver(graph, scope=np.asarray(scope, dtype=object), links=links)
     pool = _Pool.of(graph, threshold=threshold, scope_rank=solver.scope_rank, top=top)
-    parts = [solver.rank(links[i : i + _CHUNK], pool, top=top) for i in range(0, links.size, _CHUNK)]
+    parts = [solver.rank(links[i : i + _LINKS], pool, top=top) for i in range(0, links.size, _LINKS)]
     found = [p for p in parts if len(p)]
     return pd.concat(found, ignore_index=True) if found else _empty()
 
@@ -220,7 +279,7 @@ def _links_of(graph: SupplyGraph, suppliers: np.ndarray) -> np.ndarray:
 class _Solver:
     """Gains of moves on one graph, memoised; exact cone solves where the engine cannot."""
 
-    def __init__(self, graph: SupplyGraph, *, scope: np.ndarray) -> None:
+    def __init__(self, graph: SupplyGraph, *, scope: np.ndarray, links: np.ndarray) -> None:
         self.g = graph
         self.base = graph.base_availability
         self.scope_rank = np.array([_SCOPE_RANK.get(str(s), 3) for s in scope], dtype=np.int64)
@@ -231,21 +290,28 @@ class _Solver:
         self.matrix = csr_matrix(
             (np.ones(int(crit.sum())), (graph.src[crit], graph.dst[crit])), shape=(graph.n, graph.n)
         )
+        self.matrix_into = self.matrix.T.tocsr()
         self._descendants: dict[int, np.ndarray] = {}
+        self._upstream: dict[object, np.ndarray] = {}  # by material key: see _upstream_of
         self._forced: dict[tuple[int, float], tuple[float, float]] = {}
-        self._split: dict[tuple[int, float], tuple[float, float]] = {}  # (link, level) → gains
+        self._split = _Memo()  # (link, level) → gains (output, investment) evaluated exactly
         self._groups = _GroupSupply(graph, self.base)
-        self._cones: dict[int, tuple[SupplyGraph, np.ndarray, int, tuple[float, float]]] = {}
+        self.moved = links
+        self._cycles: dict[int, _CycleCone] = {}  # by strongly connected component
 
     # --- the downstream cone of a buyer ------------------------------------------------------
 
-    def descendants(self, b: int) -> np.ndarray:
-        """Sorted nodes reachable from b along critical links (b itself excluded unless on a cycle)."""
+    def descendants(self, b: int, *, keep: bool = True) -> np.ndarray:
+        """Sorted nodes reachable from b along critical links (b itself excluded unless on a cycle).
+
+        ``keep``: remember them for the next call (a cone high up the chain can be large).
+        """
         found = self._descendants.get(b)
         if found is None:
             reached = breadth_first_order(self.matrix, b, directed=True, return_predecessors=False)
             found = np.sort(reached[1:]) if not self.cyclic[b] else np.sort(reached)
-            self._descendants[b] = found
+            if keep:
+                self._descendants[b] = found
         return found
 
     # --- ranking --------------------------------------------------------------------------
@@ -299,12 +365,9 @@ class _Solver:
         ideal = self._groups.moved_value(links[plain], np.full(plain.size, -1), np.r_[self.base, 1.0])
         forced = list(zip(g.dst[links[plain]].tolist(), np.round(ideal, 12).tolist(), strict=True))
         bound[plain] = [sum(found) for found in self._forced_gains(forced)]
-        perfect: dict[int, float] = {}
-        for i in np.flatnonzero(on_cycle).tolist():  # a buyer on a cycle: a cone solve per link
-            link = int(links[i])
-            if link not in perfect:
-                perfect[link] = sum(self._cone_values(link, [1.0])[0])
-            bound[i] = perfect[link]
+        cyclic = np.flatnonzero(on_cycle)
+        first, back = np.unique(links[cyclic], return_inverse=True)
+        bound[cyclic] = self._cycle_gains(first, np.ones(first.size)).sum(axis=1)[back]
         known = self._ranking(pairs.iloc[np.flatnonzero(~down)])
         before = pairs.groupby(["order", "scope_rank"]).size()
         earlier = before.groupby(level="order").cumsum() - before
@@ -334,30 +397,63 @@ class _Solver:
     def _down_pairs(self, links: np.ndarray, pool: _Pool) -> pd.DataFrame:
         """Every pool candidate downstream of its link's buyer (critical links only).
 
-        Only a candidate at the buyer's level or later can be downstream, so the buyer's
-        cone is walked only where the pool holds such a candidate.
+        The buyer's cone is walked only where the buyer reaches some maker of the link's
+        material in the pool (:meth:`_upstream_of`, one walk per material); the cone's
+        nodes are then looked up in the pool by (material, node), all links at once.
         """
         g = self.g
         columns = ["order", "link", "candidate", "buyers", "scope_rank"]
         critical = np.flatnonzero(g.critical[links])
         if critical.size == 0 or pool.key.size == 0:
             return pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in columns})
-        by_key = pd.Series(np.arange(pool.key.size)).groupby(pool.key).agg(list)
-        top_level = pd.Series(pool.level).groupby(pool.key).max()
         b = g.dst[links[critical]]
         keys = g.material_key[links[critical]]
-        maybe = top_level.reindex(keys).fillna(-1).to_numpy() >= g.structure.level[b]
-        found: list[tuple[int, int, int, int, int]] = []
-        for i, buyer, key in zip(
-            critical[maybe].tolist(), b[maybe].tolist(), keys[maybe].tolist(), strict=True
-        ):
-            members = np.asarray(by_key[key], dtype=np.int64)
-            below = members[np.isin(pool.node[members], self.descendants(buyer))]
-            link = int(links[i])
-            for m in below.tolist():
-                if pool.node[m] not in (g.src[link], buyer):
-                    found.append((i, link, int(pool.node[m]), int(pool.buyers[m]), int(pool.scope_rank[m])))
-        return pd.DataFrame(found, columns=columns).astype(np.int64)
+        maybe = np.zeros(critical.size, dtype=bool)
+        for key in pd.unique(keys).tolist():
+            mine = np.flatnonzero(keys == key)
+            maybe[mine] = self._upstream_of(key, pool)[b[mine]]
+        rows, b, keys = critical[maybe], b[maybe], keys[maybe]
+        below: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * rows.size
+        by_buyer = np.argsort(b, kind="stable")
+        starts = np.flatnonzero(np.r_[True, b[by_buyer][1:] != b[by_buyer][:-1]]) if b.size else by_buyer
+        for mine in np.split(by_buyer, starts[1:]) if b.size else []:
+            cone = self.descendants(int(b[mine[0]]), keep=False)  # one cone at a time: they can be large
+            for i in mine.tolist():
+                below[i] = cone[pool.makes(keys[i])[cone]]
+        owner, member = pool.members(keys, below)
+        link = links[rows[owner]]
+        candidate = pool.node[member]
+        keep = (candidate != g.src[link]) & (candidate != g.dst[link])
+        owner, member, link, candidate = owner[keep], member[keep], link[keep], candidate[keep]
+        return pd.DataFrame(
+            {
+                "order": rows[owner],
+                "link": link,
+                "candidate": candidate,
+                "buyers": pool.buyers[member],
+                "scope_rank": pool.scope_rank[member],
+            }
+        ).astype(np.int64)
+
+    def _upstream_of(self, key: object, pool: _Pool) -> np.ndarray:
+        """Mark the nodes from which a pool member making ``key`` is reached along critical links.
+
+        One walk against the links, from all the material's pool members at once; a member
+        is marked only when it reaches another (or itself, on a cycle).
+        """
+        found = self._upstream.get(key)
+        if found is None:
+            found = np.zeros(self.g.n, dtype=bool)
+            into = self.matrix_into
+            frontier = pool.nodes_of(key)
+            while frontier.size:
+                starts = into.indptr[frontier]
+                reached = into.indices[_ranges(starts, into.indptr[frontier + 1] - starts)]
+                reached = reached[~found[reached]]
+                found[reached] = True
+                frontier = np.unique(reached)
+            self._upstream[key] = found
+        return found
 
     def _exact(self, pairs: pd.DataFrame, *, individually: np.ndarray) -> None:
         """Solve the moves whose candidate is downstream of the buyer.
@@ -391,12 +487,44 @@ class _Solver:
                 output[i], investment[i] = found
             value[active] = new
             active = active[~settled]
+        on_cycle = np.flatnonzero(self.cyclic[g.dst[links]])
+        found = self._exact_on_cycles(links[on_cycle], candidates[on_cycle])
+        output[on_cycle], investment[on_cycle] = found[:, 0], found[:, 1]
         for i in np.flatnonzero(np.isnan(output)):
-            output[i], investment[i] = self._cone(
-                int(links[i]), new_source=int(candidates[i]), source_value=None
-            )
+            output[i], investment[i] = self._cone(int(links[i]), int(candidates[i]))
         pairs.loc[rows, "gain_output"] = output
         pairs.loc[rows, "gain_investment"] = investment
+
+    def _exact_on_cycles(self, links: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Gains (rows; NaN where unsettled) of moves into a cycle to a candidate in its cone.
+
+        A candidate on the buyer's cycle is a member of the cycle's own graph
+        (:meth:`_CycleCone.moved_inside`). One below the cycle closes a new cycle through
+        it: with the moved link fed a constant u, its availability φ(u) follows from one
+        two-step solve, and its value after the move is the greatest fixed point of φ
+        (the moved graph's fixed point is the one with u = φ(u), and the greatest
+        such u gives the greatest), reached by iterating from u = 1 down, all moves in
+        one batch per step; what has not settled after ``_ITERATIONS`` steps is left NaN.
+        """
+        g = self.g
+        found = np.full((links.size, 2), np.nan)
+        component = g.structure.component
+        for i in np.flatnonzero(component[candidates] == component[g.dst[links]]).tolist():
+            cone = self._cycle_cone(int(g.dst[links[i]]))
+            found[i] = cone.spread(cone.moved_inside(int(links[i]), int(candidates[i]))[None, :])[0][0]
+        below = np.flatnonzero(component[candidates] != component[g.dst[links]])
+        for c in np.unique(component[g.dst[links[below]]]).tolist():
+            active = below[component[g.dst[links[below]]] == c]
+            cone = self._cycle_cone(int(g.dst[links[active[0]]]))
+            value = np.ones(active.size)
+            for _ in range(_ITERATIONS):
+                if active.size == 0:
+                    break
+                gains, new = cone.spread(cone.cycle_values(links[active], value), watch=candidates[active])
+                settled = np.abs(new - value) <= 1e-12
+                found[active[settled]] = gains[settled]
+                active, value = active[~settled], new[~settled]
+        return found
 
     def _search(self, pairs: pd.DataFrame, *, fast: np.ndarray, cyclic_buyer: np.ndarray, top: int) -> None:
         """Evaluate only the levels the ranking needs; fill ``gain_*`` of the pairs that can rank.
@@ -414,14 +542,16 @@ class _Solver:
         pending = (fast | cyclic_buyer) & np.isnan(pairs["gain_output"].to_numpy())
         if not pending.any():
             return
-        table = pairs[pending]
+        grouped = pairs[pending].groupby(["order", "scope_rank", "level"], sort=False)
         levels = (
-            table.groupby(["order", "scope_rank", "level"], sort=False)
-            .agg(link=("link", "first"), count=("candidate", "size"))
+            grouped.agg(link=("link", "first"), count=("candidate", "size"))
             .reset_index()
+            .assign(group=np.arange(grouped.ngroups))
             .sort_values(["order", "scope_rank", "level"], ascending=[True, True, False], kind="stable")
             .reset_index(drop=True)
         )
+        pair_group = np.full(len(pairs), -1, dtype=np.int64)
+        pair_group[pending] = grouped.ngroup().to_numpy()
         before = pairs.groupby(["order", "scope_rank"]).size()
         earlier = before.groupby(level="order").cumsum() - before
         wanted = pd.MultiIndex.from_frame(levels[["order", "scope_rank"]])
@@ -430,6 +560,9 @@ class _Solver:
         levels, need = levels[keep].reset_index(drop=True), need[keep]
         if levels.empty:
             return
+        row_of_group = np.full(grouped.ngroups + 1, -1, dtype=np.int64)  # the last: no group
+        row_of_group[levels["group"].to_numpy()] = np.arange(len(levels))
+        level_of = row_of_group[pair_group]  # each pair's row in ``levels`` (−1: none)
         group = (
             levels[["order", "scope_rank"]].ne(levels[["order", "scope_rank"]].shift()).any(axis=1).cumsum()
             - 1
@@ -474,12 +607,12 @@ class _Solver:
         estimate[tied & np.isnan(gain)] = np.repeat(g_cut, np.diff(np.r_[first, group.size]))[
             tied & np.isnan(gain)
         ]
-        self._assign(pairs, levels, estimate, pending)
-        chosen = self._chosen_levels(pairs, levels, top=top)
+        self._assign(pairs, estimate, pending, level_of)
+        chosen = self._chosen_levels(pairs, len(levels), level_of, top=top)
         exact = chosen & np.isnan(gain)
         if exact.any():
             self._fill(levels, gain, exact, is_fast)
-            self._assign(pairs, levels, np.where(np.isnan(gain), estimate, gain), pending)
+            self._assign(pairs, np.where(np.isnan(gain), estimate, gain), pending, level_of)
 
     def _fill(self, levels: pd.DataFrame, gain: np.ndarray, ask: np.ndarray, is_fast: np.ndarray) -> None:
         """Evaluate the asked levels into ``gain`` (total, 万元), keeping output and investment apart."""
@@ -494,46 +627,34 @@ class _Solver:
         split = np.zeros((rows.size, 2))
         split[fast_rows] = self._forced_gains(forced) if forced else np.zeros((0, 2))
         slow = np.flatnonzero(~fast_rows)
-        for link in dict.fromkeys(links[slow].tolist()):
-            mine = slow[links[slow] == link]
-            split[mine] = self._cone_values(int(link), [float(v) for v in values[mine]])
+        split[slow] = self._cycle_gains(links[slow], values[slow])
         gain[rows] = split.sum(axis=1)
-        self._split.update(
-            zip(zip(links.tolist(), values.tolist(), strict=True), map(tuple, split), strict=True)
-        )
+        self._split.add(links, values, split)
 
     def _assign(
-        self, pairs: pd.DataFrame, levels: pd.DataFrame, gain: np.ndarray, pending: np.ndarray
+        self, pairs: pd.DataFrame, gain: np.ndarray, pending: np.ndarray, level_of: np.ndarray
     ) -> None:
         """Give the pending pairs their level's gain (NaN where the level cannot rank)."""
-        key = pd.MultiIndex.from_arrays([levels["order"], levels["scope_rank"], levels["level"]])
-        lookup = pd.Series(gain, index=key)
         rows = np.flatnonzero(pending)
-        at = pd.MultiIndex.from_arrays(
-            [
-                pairs["order"].to_numpy()[rows],
-                pairs["scope_rank"].to_numpy()[rows],
-                pairs["level"].to_numpy()[rows],
-            ]
-        )
-        total = lookup.reindex(at).to_numpy()
-        links = pairs["link"].to_numpy()[rows].tolist()
-        values = pairs["level"].to_numpy()[rows].tolist()
-        exact = [self._split.get((k, v)) for k, v in zip(links, values, strict=True)]
-        output = np.array([t if e is None else e[0] for t, e in zip(total, exact, strict=True)], dtype=float)
-        investment = np.array([0.0 if e is None else e[1] for e in exact], dtype=float)
+        at = level_of[rows]
+        total = np.where(at >= 0, gain[at], np.nan)
+        found, exact = self._split.get(pairs["link"].to_numpy()[rows], pairs["level"].to_numpy()[rows])
+        output = np.where(found, exact[:, 0], total)
+        investment = np.where(found, exact[:, 1], 0.0)
         investment[np.isnan(total)] = np.nan
         output[np.isnan(total)] = np.nan
         pairs.loc[rows, "gain_output"] = output
         pairs.loc[rows, "gain_investment"] = investment
 
-    def _chosen_levels(self, pairs: pd.DataFrame, levels: pd.DataFrame, *, top: int) -> np.ndarray:
-        """Which levels hold a pair that makes its link's top."""
+    def _chosen_levels(
+        self, pairs: pd.DataFrame, count: int, level_of: np.ndarray, *, top: int
+    ) -> np.ndarray:
+        """Which of the ``count`` levels hold a pair that makes its link's top."""
         ranked = self._ranking(pairs)
-        chosen = ranked[ranked["rank"] <= top]
-        key = pd.MultiIndex.from_arrays([levels["order"], levels["scope_rank"], levels["level"]])
-        picked = pd.MultiIndex.from_arrays([chosen["order"], chosen["scope_rank"], chosen["level"]])
-        return np.asarray(key.isin(picked), dtype=bool)
+        at = level_of[ranked.index.to_numpy()[ranked["rank"].to_numpy() <= top]]
+        chosen = np.zeros(count, dtype=bool)
+        chosen[at[at >= 0]] = True
+        return chosen
 
     def _forced_run(self, forced: list[tuple[int, float]]) -> Pairs:
         """Evaluate forcing each (node, value), one scenario each in one batch; memoise the gains."""
@@ -575,12 +696,8 @@ class _Solver:
         gains = np.array([self._forced[f] for f in forced], dtype=float).reshape(-1, 2)
         return gains, supplied
 
-    def _cone(self, link: int, *, new_source: int | None, source_value: float | None) -> tuple[float, float]:
-        """Gain of moving ``link`` to ``new_source``, solved exactly on the buyer's downstream cone.
-
-        With ``new_source=None`` the new supplier is a node outside the cone of availability
-        ``source_value``.
-        """
+    def _cone(self, link: int, to: int) -> tuple[float, float]:
+        """Gain of moving ``link`` to ``to``, solved on the buyer's downstream cone as a graph of its own."""
         g = self.g
         b = int(g.dst[link])
         cone = np.union1d(self.descendants(b), [b])
@@ -588,90 +705,67 @@ class _Solver:
         inside[cone] = True
         into = np.flatnonzero(g.critical & inside[g.dst])
         into = into[into != link]
-        src = g.src[into]
-        boundary = np.setdiff1d(src[~inside[src]], cone)
-        nodes = np.r_[cone, boundary]
-        local = np.full(g.n, -1, dtype=np.int64)
-        local[nodes] = np.arange(nodes.size)
-        capacity = np.r_[g.capacity[cone], self.base[boundary]]
-        new_src: int
-        if new_source is not None and inside[new_source]:
-            new_src = int(local[new_source])
-        else:
-            value = self.base[new_source] if new_source is not None else float(source_value or 0.0)
-            capacity = np.r_[capacity, value]
-            new_src = nodes.size
-            nodes = np.r_[nodes, -1]
-        m = nodes.size
-        zeros = np.zeros(m)
-        sub = SupplyGraph(
-            ids=np.array([str(i) for i in range(m)], dtype=object),
-            names=np.full(m, "", dtype=object),
-            adcodes=np.full(m, "", dtype=object),
-            is_project=np.zeros(m, bool),
-            is_enterprise=np.zeros(m, bool),
-            capacity=capacity,
-            output_value=zeros,
-            tax=zeros,
-            annual_plan=zeros,
-            recovery_days=np.full(m, np.nan),
-            chains=np.full(m, "", dtype=object),
-            src=np.r_[local[src], new_src].astype(np.int64),
-            dst=np.r_[local[g.dst[into]], local[b]].astype(np.int64),
-            w=np.r_[g.w[into], g.w[link]],
-            critical=np.ones(into.size + 1, bool),
-            stock_days=np.full(into.size + 1, np.nan),
-            material=np.append(g.material_key[into], g.material_key[link]).astype(object),
-            material_key=np.append(g.material_key[into], g.material_key[link]).astype(object),
-            annual_value=np.full(into.size + 1, np.nan),
+        source, value = (to, np.nan) if inside[to] else (-1, self.base[to])
+        sub, _ = _cone_graph(
+            g,
+            self.base,
+            cone,
+            into,
+            moved=np.array([link]),
+            to=np.array([source]),
+            capacity=np.array([value]),
         )
         moved = sub.base_availability[: cone.size] - self.base[cone]
-        gain = float(np.sum(g.output_weight[cone] * moved)), float(np.sum(g.investment_weight[cone] * moved))
-        if new_source is None:
-            self._cones[link] = (sub, cone, new_src, gain)
-            while len(self._cones) > _CONES_KEPT:
-                self._cones.pop(next(iter(self._cones)))
-        return gain
+        return float(np.sum(g.output_weight[cone] * moved)), float(np.sum(g.investment_weight[cone] * moved))
 
-    def _cone_values(self, link: int, values: list[float]) -> list[tuple[float, float]]:
-        """Gains of moving ``link`` to outside sources of the given availabilities, one cone.
+    def _cycle_cone(self, b: int) -> _CycleCone:
+        """Return the :class:`_CycleCone` of the cycle through ``b``, built on first use."""
+        g = self.g
+        component = int(g.structure.component[b])
+        found = self._cycles.get(component)
+        if found is None:
+            structure = g.structure
+            cycle = np.sort(
+                structure.members[structure.member_ptr[component] : structure.member_ptr[component + 1]]
+            )
+            found = _CycleCone(g, self.base, cycle, np.union1d(self.descendants(b), [b]), self.moved)
+            self._cycles[component] = found
+        return found
 
-        The cone is built once with a source node of the first value; the other values are
-        capacity scenarios of that node, in one batch (it has no in-links: off cycles).
+    def _cycle_gains(self, links: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Gain (output, investment; rows) of moving each link (buyer on a cycle) to an outside value.
+
+        The new supplier is outside the buyer's cone, of availability ``values``.
         """
         g = self.g
-        if link not in self._cones:
-            self._cone(link, new_source=None, source_value=values[0])
-        sub, cone, source, first = self._cones[link]
-        pairs = evaluate(
-            sub,
-            sub.structure,
-            [{source: v} for v in values],
-            base=sub.base_availability,
-            deficit=sub.group_deficit,
-        )
-        inside = pairs.node < cone.size
-        node, scenario = pairs.node[inside], pairs.scenario[inside]
-        rise = pairs.value[inside] - sub.base_availability[node]
-        output = np.bincount(scenario, weights=g.output_weight[cone[node]] * rise, minlength=len(values))
-        investment = np.bincount(
-            scenario, weights=g.investment_weight[cone[node]] * rise, minlength=len(values)
-        )
-        return list(zip((first[0] + output).tolist(), (first[1] + investment).tolist(), strict=True))
+        found = np.zeros((links.size, 2))
+        component = g.structure.component[g.dst[links]]
+        for c in np.unique(component).tolist():
+            mine = np.flatnonzero(component == c)
+            cone = self._cycle_cone(int(g.dst[links[mine[0]]]))
+            found[mine] = cone.spread(cone.cycle_values(links[mine], values[mine]))[0]
+        return found
 
     def _ranking(self, pairs: pd.DataFrame) -> pd.DataFrame:
-        """Return the pairs with a gain, ranked per link: scope, gain (to ``GAIN_TIE``), buyers, id."""
-        ranked = pairs[pairs["gain_output"].notna()].copy()
+        """Return the pairs with a gain, ranked per link: scope, gain (to ``GAIN_TIE``), buyers, id.
+
+        Only the columns the ranking and the output need, indexed as in ``pairs``.
+        """
+        has = np.flatnonzero(pairs["gain_output"].notna().to_numpy())
+        columns = ("order", "link", "candidate", "scope_rank", "buyers", "gain_output", "gain_investment")
+        ranked = {c: pairs[c].to_numpy()[has] for c in columns}
         ranked["gain"] = ranked["gain_output"] + ranked["gain_investment"]
-        ranked["gain_key"] = -np.round(ranked["gain"].to_numpy() / GAIN_TIE)
-        ranked["id_rank"] = self.g.id_rank[ranked["candidate"].to_numpy()]
-        ranked = ranked.sort_values(
-            ["order", "scope_rank", "gain_key", "buyers", "id_rank"],
-            ascending=[True, True, True, False, True],
-            kind="stable",
+        ranked["gain_key"] = -np.round(ranked["gain"] / GAIN_TIE)
+        ranked["id_rank"] = self.g.id_rank[ranked["candidate"]]
+        # sort keys, the last first: link, scope, gain, more buyers, id
+        order = np.lexsort(
+            [ranked["id_rank"], -ranked["buyers"], ranked["gain_key"], ranked["scope_rank"], ranked["order"]]
         )
-        ranked["rank"] = ranked.groupby("order").cumcount() + 1
-        return ranked
+        table = pd.DataFrame({c: v[order] for c, v in ranked.items()}, index=pairs.index[has][order])
+        link = table["order"].to_numpy()
+        start = np.flatnonzero(np.r_[True, link[1:] != link[:-1]]) if link.size else link
+        table["rank"] = np.arange(link.size) - np.repeat(start, np.diff(np.r_[start, link.size])) + 1
+        return table
 
     def _top(self, pairs: pd.DataFrame, *, top: int) -> pd.DataFrame:
         g = self.g
@@ -714,7 +808,10 @@ def _pairs(
 
 
 class _GroupSupply:
-    """Each critical (buyer, material) group's deficit, and each buyer's other groups' minimum."""
+    """Each critical (buyer, material) group's deficit, and each buyer's other groups' minimum.
+
+    Both are kept per critical link too (``link_deficit``, ``link_others``; NaN elsewhere).
+    """
 
     def __init__(self, g: SupplyGraph, base: np.ndarray) -> None:
         crit = np.flatnonzero(g.critical)
@@ -736,6 +833,15 @@ class _GroupSupply:
         self.lowest_key = pd.Series(first["key"].to_numpy(), index=first["buyer"].to_numpy())
         self.second = pd.Series(second["supply"].to_numpy(), index=second["buyer"].to_numpy())
         self.g = g
+        # per critical link: its group's deficit and the lowest supply of the buyer's other groups
+        b, key = g.dst[crit], g.material_key[crit]
+        self.link_deficit = np.full(g.src.size, np.nan)
+        self.link_deficit[crit] = deficit.reindex(pd.MultiIndex.from_arrays([b, key])).to_numpy()
+        is_lowest = self.lowest_key.reindex(b).to_numpy() == key
+        self.link_others = np.full(g.src.size, np.nan)
+        self.link_others[crit] = np.where(
+            is_lowest, self.second.reindex(b).fillna(1.0).to_numpy(), self.lowest.reindex(b).to_numpy()
+        )
 
     def moved_value(self, links: np.ndarray, candidates: np.ndarray, base: np.ndarray) -> np.ndarray:
         """Return b's availability once each link's share moves to its candidate.
@@ -744,16 +850,239 @@ class _GroupSupply:
         """
         g = self.g
         b = g.dst[links]
-        key = g.material_key[links]
-        index = pd.MultiIndex.from_arrays([b, key])
-        deficit = self.deficit.reindex(index).to_numpy()
-        is_lowest = self.lowest_key.reindex(b).to_numpy() == key
-        others = np.where(
-            is_lowest, self.second.reindex(b).fillna(1.0).to_numpy(), self.lowest.reindex(b).to_numpy()
-        )
+        deficit, others = self.link_deficit[links], self.link_others[links]
         moved = np.maximum(0.0, 1.0 - deficit + g.w[links] * (base[candidates] - base[g.src[links]]))
         value: np.ndarray = np.minimum(np.minimum(g.capacity[b], others), moved)
         return value
+
+
+class _Memo:
+    """Gains (output, investment) by (link, level), added in batches; a later entry wins."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._index = pd.MultiIndex.from_arrays([np.zeros(0, np.int64), np.zeros(0)])
+        self._gains = np.zeros((0, 2))
+
+    def add(self, links: np.ndarray, levels: np.ndarray, gains: np.ndarray) -> None:
+        """Remember the gains (rows: output, investment) of each (link, level)."""
+        self._parts.append((np.asarray(links, np.int64), np.asarray(levels, float), np.asarray(gains, float)))
+
+    def get(self, links: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return which (link, level) are known, and their gains (rows; NaN where unknown)."""
+        if self._parts:
+            links_all = np.r_[self._index.get_level_values(0).to_numpy(), *(p[0] for p in self._parts)]
+            levels_all = np.r_[self._index.get_level_values(1).to_numpy(), *(p[1] for p in self._parts)]
+            gains_all = np.concatenate([self._gains, *(p[2] for p in self._parts)])
+            self._parts = []
+            index = pd.MultiIndex.from_arrays([links_all, levels_all])
+            last = ~index.duplicated(keep="last")
+            self._index, self._gains = index[last], gains_all[last]
+        at = self._index.get_indexer(
+            pd.MultiIndex.from_arrays([np.asarray(links, np.int64), np.asarray(levels, float)])
+        )
+        found = at >= 0
+        gains = np.full((at.size, 2), np.nan)
+        gains[found] = self._gains[at[found]]
+        return found, gains
+
+
+def _cone_graph(
+    g: SupplyGraph,
+    base: np.ndarray,
+    cone: np.ndarray,
+    kept: np.ndarray,
+    *,
+    moved: np.ndarray,
+    to: np.ndarray,
+    capacity: np.ndarray,
+    own: np.ndarray | None = None,
+) -> tuple[SupplyGraph, np.ndarray]:
+    """Return a cone as a graph of its own, and the new source of each moved link in it.
+
+    The graph's nodes are the ``cone`` (sorted, downstream-closed: its nodes come first,
+    in order; own capacity ``own``, by default their own), then the suppliers of the
+    ``kept`` links from outside it at their base availability ``base`` as own capacity
+    (nothing in the cone reaches them), then a new
+    source node for each moved link whose ``to`` is −1, of own capacity ``capacity``.
+    Its links are the ``kept`` links, then the ``moved`` ones, each from ``to`` (a node of
+    the cone) or from its new source node.
+    """
+    inside = np.zeros(g.n, dtype=bool)
+    inside[cone] = True
+    src = g.src[kept]
+    boundary = np.setdiff1d(src[~inside[src]], cone)
+    nodes = np.r_[cone, boundary]
+    local = np.full(g.n, -1, dtype=np.int64)
+    local[nodes] = np.arange(nodes.size)
+    new = to < 0
+    sources = np.where(new, nodes.size + np.cumsum(new) - 1, local[np.where(new, 0, to)])
+    m = nodes.size + int(new.sum())
+    zeros = np.zeros(m)
+    links = np.r_[kept, moved].astype(np.int64)
+    key = g.material_key[links].astype(object)
+    sub = SupplyGraph(
+        ids=np.arange(m).astype(str).astype(object),
+        names=np.full(m, "", dtype=object),
+        adcodes=np.full(m, "", dtype=object),
+        is_project=np.zeros(m, bool),
+        is_enterprise=np.zeros(m, bool),
+        capacity=np.r_[g.capacity[cone] if own is None else own, base[boundary], capacity[new]],
+        output_value=zeros,
+        tax=zeros,
+        annual_plan=zeros,
+        recovery_days=np.full(m, np.nan),
+        chains=np.full(m, "", dtype=object),
+        src=np.r_[local[src], sources].astype(np.int64),
+        dst=local[g.dst[links]],
+        w=g.w[links],
+        critical=np.ones(links.size, bool),
+        stock_days=np.full(links.size, np.nan),
+        material=key,
+        material_key=key.copy(),
+        annual_value=np.full(links.size, np.nan),
+    )
+    return sub, sources
+
+
+class _CycleCone:
+    """The downstream cone of one cycle, where moving links into the cycle is solved in two steps.
+
+    Every buyer on one cycle (strongly connected component) has the same cone: the cycle
+    and all below it. A move of a link into the cycle changes first the cycle's own
+    members, whose values depend only on each other and on suppliers upstream (held at
+    their base availability), then what lies below, which depends on the cycle only
+    through its members' values. So:
+
+    1. the cycle alone (its members, and its suppliers from outside at their base) is
+       solved with the link moved to a supplier of availability v. Each link from outside
+       the cycle gets a new source node of its own in one shared graph, at its supplier's
+       availability (which no move into the cone changes, so the graph's fixed point is
+       the base), and moving it to v is the scenario that sets that node's capacity to v;
+       a link from a member of the cycle, or to one, needs a small graph of its own;
+    2. the cone below the cycle, with the cycle's members as sources, takes their new
+       values as a capacity scenario: one batch for all the moves.
+    """
+
+    def __init__(
+        self, g: SupplyGraph, base: np.ndarray, cycle: np.ndarray, cone: np.ndarray, links: np.ndarray
+    ):
+        self.g, self.base, self.cycle, self.cone = g, base, cycle, cone
+        in_cycle = np.zeros(g.n, dtype=bool)
+        in_cycle[cycle] = True
+        in_cone = np.zeros(g.n, dtype=bool)
+        in_cone[cone] = True
+        self.into = np.flatnonzero(g.critical & in_cycle[g.dst])
+        moved = np.intersect1d(self.into[~in_cycle[g.src[self.into]]], links)
+        self.core, sources = _cone_graph(
+            g,
+            base,
+            cycle,
+            np.setdiff1d(self.into, moved),
+            moved=moved,
+            to=np.full(moved.size, -1),
+            capacity=base[g.src[moved]],
+        )
+        self.source = pd.Series(sources, index=moved)
+        below = np.flatnonzero(g.critical & in_cone[g.dst] & ~in_cycle[g.dst])
+        self.down, _ = _cone_graph(
+            g,
+            base,
+            cone,
+            below,
+            moved=np.zeros(0, np.int64),
+            to=np.zeros(0, np.int64),
+            capacity=np.zeros(0),
+            own=np.where(in_cycle[cone], base[cone], g.capacity[cone]),
+        )
+        self.at = np.searchsorted(cone, cycle)  # the cycle's members among the cone's nodes
+        self._alone: dict[tuple[int, int], tuple[SupplyGraph, int]] = {}
+
+    def has_source(self, links: np.ndarray) -> np.ndarray:
+        """Which links have a source node in the shared graph (their supplier is outside the cycle)."""
+        return np.isin(links, self.source.index.to_numpy())
+
+    def _moved(self, link: int, to: int) -> tuple[SupplyGraph, int]:
+        """Return the cycle alone with ``link`` moved to ``to`` (−1: a new source at a(X)), and its source."""
+        key = (link, to)
+        if key not in self._alone:
+            g = self.g
+            sub, sources = _cone_graph(
+                g,
+                self.base,
+                self.cycle,
+                self.into[self.into != link],
+                moved=np.array([link]),
+                to=np.array([to]),
+                capacity=np.array([self.base[g.src[link]]]),
+            )
+            self._alone[key] = (sub, int(sources[0]))
+        return self._alone[key]
+
+    def cycle_values(self, links: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Return the cycle members' availability (rows) once each link moves to a supplier of ``values``."""
+        rows = np.tile(self.base[self.cycle], (links.size, 1))
+        shared = np.flatnonzero(self.has_source(links))
+        self._solve(rows, shared, self.core, self.source.reindex(links[shared]).to_numpy(), values[shared])
+        alone = np.flatnonzero(~self.has_source(links))
+        for link in dict.fromkeys(links[alone].tolist()):
+            mine = alone[links[alone] == link]
+            sub, source = self._moved(int(link), -1)
+            rows[mine] = sub.base_availability[: self.cycle.size]
+            self._solve(rows, mine, sub, np.full(mine.size, source), values[mine])
+        return rows
+
+    def moved_inside(self, link: int, to: int) -> np.ndarray:
+        """Return the cycle's members' availability once ``link`` moves to member ``to`` (a node position)."""
+        sub, _ = self._moved(link, to)
+        return sub.base_availability[: self.cycle.size].copy()
+
+    def _solve(
+        self, rows: np.ndarray, at: np.ndarray, sub: SupplyGraph, sources: np.ndarray, values: np.ndarray
+    ) -> None:
+        """Write into ``rows[at]`` the members that move when each source takes its value."""
+        for start in range(0, at.size, _CHUNK):
+            part = slice(start, start + _CHUNK)
+            pairs = evaluate(
+                sub,
+                sub.structure,
+                [{int(s): float(v)} for s, v in zip(sources[part], values[part], strict=True)],
+                base=sub.base_availability,
+                deficit=sub.group_deficit,
+            )
+            member = pairs.node < self.cycle.size
+            rows[at[part][pairs.scenario[member]], pairs.node[member]] = pairs.value[member]
+
+    def spread(self, rows: np.ndarray, *, watch: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Gains (output, investment; rows) of the cycle's members taking each row's values.
+
+        Also the availability, in each row's scenario, of the node ``watch[k]`` of the cone.
+        """
+        down, g, cone = self.down, self.g, self.cone
+        gains = np.zeros((len(rows), 2))
+        seen = np.zeros(len(rows)) if watch is None else down.base_availability[np.searchsorted(cone, watch)]
+        moved = np.abs(rows - self.base[self.cycle]) > CHANGE_EPSILON
+        for start in range(0, len(rows), _CHUNK):
+            part = slice(start, start + _CHUNK)
+            changes = [
+                dict(zip(self.at[m].tolist(), r[m].tolist(), strict=True))
+                for r, m in zip(rows[part], moved[part], strict=True)
+            ]
+            pairs = evaluate(
+                down, down.structure, changes, base=down.base_availability, deficit=down.group_deficit
+            )
+            node = pairs.node[pairs.node < cone.size]
+            scenario = pairs.scenario[pairs.node < cone.size]
+            rise = pairs.value[pairs.node < cone.size] - down.base_availability[node]
+            for column, weight in enumerate((g.output_weight, g.investment_weight)):
+                gains[part, column] = np.bincount(
+                    scenario, weights=weight[cone[node]] * rise, minlength=len(changes)
+                )
+            if watch is not None:
+                wanted = np.searchsorted(cone, watch[part])
+                hit = np.flatnonzero(wanted[scenario] == node)
+                seen[start + scenario[hit]] = pairs.value[pairs.node < cone.size][hit]
+        return gains, seen
 
 
 def _totals(g: SupplyGraph, pairs: Pairs, count: int, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
