@@ -52,7 +52,16 @@ from exports.spreadsheetml import (
 )
 from ingest.rejects import neutralise
 
-__all__ = ["Column", "Kind", "Sheet", "atomic_path", "build_workbook", "write_csv", "write_xlsx"]
+__all__ = [
+    "Column",
+    "Kind",
+    "Sheet",
+    "atomic_path",
+    "build_workbook",
+    "workbook_bytes",
+    "write_csv",
+    "write_xlsx",
+]
 
 Kind = Literal["text", "int", "float", "percent", "date", "datetime"]
 """How a value is written: ``int`` for counts, ``float`` for money (two decimals),
