@@ -179,15 +179,17 @@ def _display_width(text: str, *, wide: float = 2.0, narrow: float = 1.0) -> floa
 
 @functools.cache
 def _wide_characters() -> re.Pattern[str]:
-    """Return a pattern matching one wide character (East Asian Width W or F), made once."""
-    ranges: list[list[int]] = []
-    for code in range(0x110000):
-        if unicodedata.east_asian_width(chr(code)) in "WF":
-            if ranges and ranges[-1][1] == code - 1:
-                ranges[-1][1] = code
-            else:
-                ranges.append([code, code])
-    return re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]")
+    """Return a pattern matching one wide character (East Asian Width W or F), made once.
+
+    Every wide character lies between U+1100 and U+3FFFF (outside, only unassigned code
+    points, which Python's ``unicodedata`` calls wide: counted narrow here).
+    """
+    wide = [code for code in range(0x1100, 0x40000) if unicodedata.east_asian_width(chr(code)) in "WF"]
+    starts = [code for k, code in enumerate(wide) if k == 0 or wide[k - 1] != code - 1]
+    ends = [code for k, code in enumerate(wide) if k == len(wide) - 1 or wide[k + 1] != code + 1]
+    return re.compile(
+        "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in zip(starts, ends, strict=True)) + "]"
+    )
 
 
 def _lines(texts: Sequence[tuple[str, float]]) -> int:
