@@ -1,4 +1,4 @@
-"""Writing tables as official-looking workbooks (openpyxl) and as CSV (UTF-8 with BOM).
+"""Writing tables as official-looking workbooks and as CSV (UTF-8 with BOM).
 
 A sheet has a title row across exactly its columns, Chinese headers in the second row, the
 header frozen, set column widths, borders round every cell of the table, dates as dates and
@@ -11,6 +11,11 @@ Every sheet prints as an official would hand it on: A4, landscape when the table
 than a portrait page, all columns scaled to one page width with the rows flowing onto as
 many pages as they need, the title and header rows repeated on every page, a footer
 ``第 N 页 共 M 页`` with the export date, and the print area set to the table and its notes.
+
+The workbook is written as SpreadsheetML text (:mod:`exports.spreadsheetml`): a column at a
+time, each distinct cell once, so that a province's ledger of 700,000 cells takes about a
+second. A caller that adds a chart or a picture gets it as an openpyxl workbook
+(:func:`build_workbook`).
 
 Files are written to a temporary name and renamed, so a failed export leaves no
 half-written file; they get the permissions the user's umask gives (0644 under 022).
