@@ -427,34 +427,35 @@ def letter_rows(snap: Snapshot, requests: Sequence[CoordinationRequest]) -> pd.D
     """
     table = snap.coordination
     at = snap.memo(("coordination-rows-of",), lambda: table.groupby("supplier_id", sort=False).indices)
-    parts = []
+    positions: list[np.ndarray] = []
+    recorded: list[dict[str, object]] = []  # the rows of suppliers the list no longer has
     for r in requests:
         found = at.get(r.supplier_id)
-        rows = table.iloc[found] if found is not None else table.iloc[0:0]
-        if rows.empty:
-            rows = pd.DataFrame(
-                [
-                    {
-                        "buyer": "、".join(r.buyers),
-                        "supplier_id": r.supplier_id,
-                        "supplier": r.supplier,
-                        "supplier_adcode": r.supplier_adcode,
-                        "supplier_place": r.target_region,
-                        "material": "、".join(r.materials),
-                        "problem": r.problem,
-                        "output": r.output,
-                        "investment": r.investment,
-                        "total": r.recovered_value,
-                        "stock_days": r.days_to_impact,
-                        "recovery_days": r.recovery_days,
-                        "target_region": r.target_region,
-                    }
-                ]
-            )
-        parts.append(rows)
-    if not parts:
+        if found is not None and len(found):
+            positions.append(np.asarray(found))
+            continue
+        positions.append(np.array([len(table) + len(recorded)]))
+        recorded.append(
+            {
+                "buyer": "、".join(r.buyers),
+                "supplier_id": r.supplier_id,
+                "supplier": r.supplier,
+                "supplier_adcode": r.supplier_adcode,
+                "supplier_place": r.target_region,
+                "material": "、".join(r.materials),
+                "problem": r.problem,
+                "output": r.output,
+                "investment": r.investment,
+                "total": r.recovered_value,
+                "stock_days": r.days_to_impact,
+                "recovery_days": r.recovery_days,
+                "target_region": r.target_region,
+            }
+        )
+    if not positions:
         return table.iloc[0:0]
-    out = pd.concat(parts, ignore_index=True)
+    source = pd.concat([table, pd.DataFrame(recorded)], ignore_index=True) if recorded else table
+    out = source.iloc[np.concatenate(positions)].reset_index(drop=True)
     out["priority"] = pd.factorize(out["supplier_id"])[0] + 1
     out["no"] = np.arange(1, len(out) + 1)
     return out

@@ -34,6 +34,8 @@ __all__ = [
     "gap_document",
     "ledger_document",
     "local_document",
+    "regions_figure",
+    "regions_picture",
     "report_file",
     "weekly",
     "write_report",
@@ -227,7 +229,8 @@ def report_file(
     def build() -> tuple[str, bytes]:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"report.{fmt}"
-            write_report(ws, report, path, regions_svg=regions_figure(snap, vis))
+            png = regions_picture(snap, vis) if fmt != "html" else None
+            write_report(ws, report, path, regions_svg=regions_figure(snap, vis), regions_png=png)
             area = "" if report.area == "全市" else report.area
             name = f"{area}周报告{report.start:%Y%m%d}-{report.end:%Y%m%d}.{fmt}"
             return name, path.read_bytes()
@@ -237,25 +240,49 @@ def report_file(
 
 
 def regions_figure(snap: Snapshot, vis: Visibility) -> str:
-    """Return the regional distribution map ``vis`` may see, all three panels, as one SVG."""
+    """Return the regional distribution map ``vis`` may see, all three panels, as one SVG.
+
+    Drawn once per data version and visibility (every report and notice shows it).
+    """
     from application.regions import regions_map
     from viz.regions import regions_svg
 
-    drawn = regions_map(snap, vis, view="all", links=False)
-    return regions_svg(drawn.panels, title=drawn.title)
+    def draw() -> str:
+        drawn = regions_map(snap, vis, view="all", links=False)
+        return regions_svg(drawn.panels, title=drawn.title)
+
+    return snap.memo(("regions-figure", vis.key), draw)
 
 
-def write_report(ws: Workspace, report: WeeklyReport, path: Path, *, regions_svg: str = "") -> None:
+def regions_picture(snap: Snapshot, vis: Visibility) -> bytes:
+    """Return :func:`regions_figure` as a PNG for the Word and xlsx documents, once per data version."""
+    return snap.memo(
+        ("regions-picture", vis.key), lambda: svg_png(regions_figure(snap, vis), width=REGIONS_PNG_WIDTH)
+    )
+
+
+def write_report(
+    ws: Workspace,
+    report: WeeklyReport,
+    path: Path,
+    *,
+    regions_svg: str = "",
+    regions_png: bytes | None = None,
+) -> None:
     """Write the weekly report as ``.xlsx``, printable ``.html`` or Word ``.docx`` (by the suffix).
 
-    The Word report is signed by the city's bureau of industry, or the county's.
+    The Word report is signed by the city's bureau of industry, or the county's. The
+    regional map is ``regions_svg`` in HTML, ``regions_png`` elsewhere (by default
+    ``regions_svg`` rasterised).
     """
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".html", ".docx"):
         raise ConfigError(f"周报告输出文件应以 .xlsx、.html 或 .docx 结尾，当前为 {path.name}")
     with ws.store() as store:
         generated = ProblemLedger(store).now()
-    png = svg_png(regions_svg, width=REGIONS_PNG_WIDTH) if regions_svg and suffix != ".html" else None
+    png = regions_png
+    if png is None and regions_svg and suffix != ".html":
+        png = svg_png(regions_svg, width=REGIONS_PNG_WIDTH)
     if suffix == ".xlsx":
         write_report_xlsx(path, report, exported=generated.date(), regions_png=png)
     elif suffix == ".docx":

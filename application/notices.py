@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from application.documents import REGIONS_PNG_WIDTH, regions_figure
+from application.documents import REGIONS_PNG_WIDTH, regions_figure, regions_picture
 from application.visibility import Visibility
 from application.workspace import Snapshot, Workspace
 from chain_graph.errors import ConfigError
@@ -73,18 +73,27 @@ def notice(ws: Workspace, snap: Snapshot, *, period: Period, today: dt.date) -> 
 
 
 def write_notice_file(
-    ws: Workspace, card: Scorecard, path: Path, *, issuer: str, regions_svg: str = ""
+    ws: Workspace,
+    card: Scorecard,
+    path: Path,
+    *,
+    issuer: str,
+    regions_svg: str = "",
+    regions_png: bytes | None = None,
 ) -> None:
     """Write the notice as ``.xlsx``, ``.html`` or ``.docx`` (by suffix), dated today.
 
-    ``regions_svg`` (:func:`application.documents.regions_figure`) adds the regional map.
+    ``regions_svg`` (:func:`application.documents.regions_figure`) adds the regional map;
+    ``regions_png`` is the same as a picture (by default ``regions_svg`` rasterised).
     """
     suffix = path.suffix.lower()
     if suffix not in NOTICE_SUFFIXES:
         raise ConfigError(f"通报输出文件应以 .xlsx、.html 或 .docx 结尾，当前为 {path.name}")
     with ws.store() as store:
         issued = ProblemLedger(store).now().date()
-    png = svg_png(regions_svg, width=REGIONS_PNG_WIDTH) if regions_svg and suffix != ".html" else None
+    png = regions_png
+    if png is None and regions_svg and suffix != ".html":
+        png = svg_png(regions_svg, width=REGIONS_PNG_WIDTH)
     write_notice(path, card, issuer=issuer, issued=issued, regions_svg=regions_svg, regions_png=png)
 
 
@@ -100,8 +109,16 @@ def notice_file(
     ledger = ws.ledger()
     kind = "月调度" if period.kind == "month" else "季督查"
 
+    reported = len(ws.reports())
+
     def build() -> tuple[str, bytes]:
-        card = notice(ws, snap, period=period, today=today)
+        # The scorecard once for every format of the notice.
+        card = snap.memo(
+            ("notice", period, today, reported),
+            lambda: notice(ws, snap, period=period, today=today),
+            ledger=ledger.version,
+        )
+        city = Visibility.whole_city()
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"notice.{fmt}"
             write_notice_file(
@@ -109,9 +126,10 @@ def notice_file(
                 card,
                 path,
                 issuer=default_issuer(ws.settings),
-                regions_svg=regions_figure(snap, Visibility.whole_city()),
+                regions_svg=regions_figure(snap, city),
+                regions_png=regions_picture(snap, city) if fmt != "html" else None,
             )
             return f"{period.label}{kind}通报.{fmt}", path.read_bytes()
 
-    key = ("notice-file", period, fmt, today, len(ws.reports()))
+    key = ("notice-file", period, fmt, today, reported)
     return snap.memo(key, build, ledger=ledger.version)

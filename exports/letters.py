@@ -42,7 +42,7 @@ from chain_graph.settings import Settings
 from exports import docx
 from exports.docx import BODY_FONT, BODY_SIZE, HEADING_FONT, TITLE_FONT, body, font
 from exports.lists import COORDINATION_COLUMNS, coordination_sheets
-from exports.workbook import Column, Sheet, build_workbook
+from exports.workbook import Column, Sheet, workbook_bytes
 
 __all__ = [
     "ATTACHMENT_TITLE",
@@ -406,6 +406,4 @@ def letter_xlsx(
                 exported=issued,
             )
         ]
-    out = io.BytesIO()
-    build_workbook(sheets).save(out)
-    return out.getvalue()
+    return workbook_bytes(sheets)

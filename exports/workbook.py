@@ -1,4 +1,4 @@
-"""Writing tables as official-looking workbooks (openpyxl) and as CSV (UTF-8 with BOM).
+"""Writing tables as official-looking workbooks and as CSV (UTF-8 with BOM).
 
 A sheet has a title row across exactly its columns, Chinese headers in the second row, the
 header frozen, set column widths, borders round every cell of the table, dates as dates and
@@ -12,6 +12,11 @@ than a portrait page, all columns scaled to one page width with the rows flowing
 many pages as they need, the title and header rows repeated on every page, a footer
 ``第 N 页 共 M 页`` with the export date, and the print area set to the table and its notes.
 
+The workbook is written as SpreadsheetML text (:mod:`exports.spreadsheetml`): a column at a
+time, each distinct cell once, so that a province's ledger of 700,000 cells takes about a
+second. A caller that adds a chart or a picture gets it as an openpyxl workbook
+(:func:`build_workbook`).
+
 Files are written to a temporary name and renamed, so a failed export leaves no
 half-written file; they get the permissions the user's umask gives (0644 under 022).
 """
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import itertools
 import math
 import os
@@ -32,19 +38,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.header_footer import HeaderFooterItem, _HeaderFooterPart
-from openpyxl.worksheet.page import PageMargins
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 
 from chain_graph.records import plain
+from exports.spreadsheetml import (
+    Page,
+    Part,
+    Strings,
+    Style,
+    Styles,
+    cell_xml,
+    column_letter,
+    package,
+    row_xml,
+    worksheet_xml,
+)
 from ingest.rejects import neutralise
 
-__all__ = ["Column", "Kind", "Sheet", "atomic_path", "build_workbook", "write_csv", "write_xlsx"]
+__all__ = [
+    "Column",
+    "Kind",
+    "Sheet",
+    "atomic_path",
+    "build_workbook",
+    "workbook_bytes",
+    "write_csv",
+    "write_xlsx",
+]
 
 Kind = Literal["text", "int", "float", "percent", "date", "datetime"]
 """How a value is written: ``int`` for counts, ``float`` for money (two decimals),
@@ -58,11 +80,10 @@ _FORMATS = {
     "datetime": "yyyy-mm-dd hh:mm",
 }
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_THIN = Side(style="thin", color="808080")
-_BOX = Border(top=_THIN, bottom=_THIN, left=_THIN, right=_THIN)
-_TEXT = Alignment(vertical="center", wrap_text=True)
-_CENTRED = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_FIGURE = Alignment(vertical="center")
+_LINE = "808080"
+"""The colour of the thin box round every cell of a table."""
+_LINE_HEIGHT = 15.0
+"""Points a line of 11 pt text takes in a row."""
 _PORTRAIT_WIDTH = 95
 """Column width units (characters of the default font) a portrait A4 page holds at 100 %."""
 _TITLE_SIZE = 16
@@ -131,8 +152,12 @@ def _value(value: Any, kind: Kind) -> Any:
 def _kind(row: dict[Any, Any], column: Column) -> Kind:
     if column.kind_key is None:
         return column.kind
-    kind = row.get(column.kind_key)
-    return kind if kind in _FORMATS or kind == "text" else column.kind
+    return _kind_of(row.get(column.kind_key), column.kind)
+
+
+def _kind_of(kind: Any, default: Kind) -> Kind:
+    """Return a row's own kind of figure when it names one, else the column's ``default``."""
+    return kind if kind in _FORMATS or kind == "text" else default
 
 
 def _first_of_runs(rows: pd.DataFrame, key: str) -> list[bool]:
@@ -144,12 +169,32 @@ def _first_of_runs(rows: pd.DataFrame, key: str) -> list[bool]:
 def _display_width(text: str, *, wide: float = 2.0, narrow: float = 1.0) -> float:
     """Width of ``text`` in column width units at 11 pt (a CJK character is about two).
 
+    A character is wide when Unicode says so (East Asian Width W or F).
+
     Examples
     --------
     >>> _display_width("钢材 A4")
     7.0
     """
-    return sum(wide if unicodedata.east_asian_width(ch) in "WF" else narrow for ch in text)
+    if text.isascii():
+        return len(text) * narrow
+    narrow_count = len(_wide_characters().sub("", text))
+    return narrow_count * narrow + (len(text) - narrow_count) * wide
+
+
+@functools.cache
+def _wide_characters() -> re.Pattern[str]:
+    """Return a pattern matching one wide character (East Asian Width W or F), made once.
+
+    Every wide character lies between U+1100 and U+3FFFF (outside, only unassigned code
+    points, which Python's ``unicodedata`` calls wide: counted narrow here).
+    """
+    wide = [code for code in range(0x1100, 0x40000) if unicodedata.east_asian_width(chr(code)) in "WF"]
+    starts = [code for k, code in enumerate(wide) if k == 0 or wide[k - 1] != code - 1]
+    ends = [code for k, code in enumerate(wide) if k == len(wide) - 1 or wide[k + 1] != code + 1]
+    return re.compile(
+        "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in zip(starts, ends, strict=True)) + "]"
+    )
 
 
 def _lines(texts: Sequence[tuple[str, float]]) -> int:
@@ -181,108 +226,191 @@ def _title_size(title: str, width: float) -> tuple[int, int]:
     return _TITLE_SMALLEST, math.ceil(needed * _TITLE_SMALLEST / 11 / room)
 
 
-def _write_title(ws: Worksheet, sheet: Sheet) -> None:
-    last = max(len(sheet.columns), 1)
-    size, lines = _title_size(sheet.title, sum(c.width for c in sheet.columns) or 14)
-    cell = ws.cell(row=1, column=1, value=sheet.title)
-    cell.font = Font(bold=True, size=size)
-    cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=lines > 1)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last)
-    ws.row_dimensions[1].height = lines * size * 1.5 + 8
-
-
-def _write_table(ws: Worksheet, sheet: Sheet) -> None:
-    for j, column in enumerate(sheet.columns, start=1):
-        head = ws.cell(row=2, column=j, value=column.header)
-        head.font = Font(bold=True)
-        head.fill = PatternFill("solid", fgColor="DDEBF7")
-        head.alignment = _CENTRED
-        head.border = _BOX
-        ws.column_dimensions[get_column_letter(j)].width = column.width
-    _fit_height(ws, 2, [(c.header, c.width * 0.9) for c in sheet.columns])  # bold is wider
-    records = sheet.rows.to_dict("records")
-    opens = {c.merge_by: _first_of_runs(sheet.rows, c.merge_by) for c in sheet.columns if c.merge_by}
-    for i, row in enumerate(records, start=3):
-        texts: list[tuple[str, float]] = []
-        for j, column in enumerate(sheet.columns, start=1):
-            cell = ws.cell(row=i, column=j)
-            cell.border = _BOX
-            if column.merge_by and not opens[column.merge_by][i - 3]:
-                continue
-            kind = _kind(row, column)
-            value = _value(row.get(column.key), kind)
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-                cell.alignment = _TEXT
-                texts.append((value, column.width))
-                if value.startswith(_FORMULA_START):
-                    cell.quotePrefix = True
-            else:
-                cell.alignment = _FIGURE
-                if kind in _FORMATS:
-                    cell.number_format = _FORMATS[kind]
-        _fit_height(ws, i, texts)
-    for j, column in enumerate(sheet.columns, start=1):
-        if column.merge_by:
-            starts = [k for k, first in enumerate(opens[column.merge_by]) if first] + [len(records)]
-            for start, end in itertools.pairwise(starts):
-                if end - start > 1:
-                    ws.merge_cells(start_row=start + 3, start_column=j, end_row=end + 2, end_column=j)
-
-
-_LINE_HEIGHT = 15.0
-"""Points a line of 11 pt text takes in a row."""
-
-
-def _fit_height(ws: Worksheet, row: int, texts: Sequence[tuple[str, float]]) -> None:
-    """Make ``row`` tall enough for its wrapped text: neither Excel nor Calc does on opening."""
-    lines = _lines(texts)
-    if lines > 1:
-        ws.row_dimensions[row].height = lines * _LINE_HEIGHT
-
-
-def _page_setup(ws: Worksheet, sheet: Sheet, *, last_row: int) -> None:
-    """A4, one page wide, title and header on every page, page numbers and export date."""
-    width = sum(c.width for c in sheet.columns)
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if width > _PORTRAIT_WIDTH else "portrait"
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages as the rows need
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.25, footer=0.3)
-    ws.print_options.horizontalCentered = True
-    ws.print_title_rows = "1:2"
-    ws.print_area = f"A1:{get_column_letter(max(len(sheet.columns), 1))}{last_row}"
-    exported = f"导出日期：{sheet.exported:%Y-%m-%d}" if sheet.exported else None
-    ws.HeaderFooter.oddFooter = HeaderFooterItem(
-        center=_HeaderFooterPart("第 &P 页 共 &N 页"), right=_HeaderFooterPart(exported)
+def _header_style() -> Style:
+    return Style(
+        bold=True, size=None, fill="DDEBF7", border=_LINE, horizontal="center", vertical="center", wrap=True
     )
 
 
-def build_workbook(sheets: Sequence[Sheet]) -> Workbook:
-    """Return ``sheets`` as one workbook, each set up for printing."""
-    book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+def _fitted(texts: Sequence[tuple[str, float]]) -> float | None:
+    """Height of a row tall enough for its wrapped text (None: one line, the default).
+
+    Neither Excel nor Calc fits a row's height to wrapped text on opening.
+    """
+    lines = _lines(texts)
+    return lines * _LINE_HEIGHT if lines > 1 else None
+
+
+def _column_values(column: Column, rows: pd.DataFrame) -> list[Any]:
+    """Return a column's cell values, each of its row's kind (:func:`_value`)."""
+    if column.key not in rows.columns:
+        raw: list[Any] = [None] * len(rows)
+    elif isinstance(rows[column.key].dtype, np.dtypes.DateTime64DType):
+        raw = list(rows[column.key].array.to_pydatetime())  # not pandas' Timestamps: many times faster
+    else:
+        raw = rows[column.key].tolist()
+    if column.kind_key is not None:
+        kinds = rows[column.kind_key].tolist() if column.kind_key in rows.columns else [None] * len(rows)
+        return [_value(v, _kind_of(k, column.kind)) for v, k in zip(raw, kinds, strict=True)]
+    kind = column.kind
+    # A value already of its kind's type (most are) is taken as it is: the same as _value, sooner.
+    if kind == "text":
+        return [v if type(v) is str else _value(v, kind) for v in raw]
+    if kind in ("float", "percent"):
+        return [v if type(v) is float and not math.isnan(v) else _value(v, kind) for v in raw]
+    if kind == "int":
+        return [v if type(v) is int else _value(v, kind) for v in raw]
+    return [_value(v, kind) for v in raw]
+
+
+def _column_cells(
+    column: Column, values: Sequence[Any], *, rows: pd.DataFrame, styles: Styles, strings: Strings
+) -> list[str]:
+    """Return a column's cells (:func:`cell_xml`): bordered, text wrapped, figures formatted.
+
+    A text that a spreadsheet would run as a formula is marked *quote prefix*; the cells of a
+    ``merge_by`` run after its first are empty (one merged cell shows the value).
+    """
+    text = styles(Style(border=_LINE, vertical="center", wrap=True))
+    quoted = styles(Style(border=_LINE, vertical="center", wrap=True, quote_prefix=True))
+    figure = {
+        kind: styles(Style(border=_LINE, vertical="center", number_format=_FORMATS.get(kind, "General")))
+        for kind in ("text", *_FORMATS)
+    }
+    boxed = styles(Style(border=_LINE))
+    if column.kind_key is not None and column.kind_key in rows.columns:
+        kinds = [_kind_of(k, column.kind) for k in rows[column.kind_key].tolist()]
+        cells = [
+            cell_xml(
+                v,
+                (quoted if v.startswith(_FORMULA_START) else text) if isinstance(v, str) else figure[k],
+                strings,
+            )
+            for v, k in zip(values, kinds, strict=True)
+        ]
+    else:  # a cell is the same for the same value: written once
+        written: dict[Any, str] = {}
+        cells = []
+        for v in values:
+            cell = written.get(v)
+            if cell is None:
+                style = (
+                    (quoted if v.startswith(_FORMULA_START) else text)
+                    if isinstance(v, str)
+                    else figure[column.kind]
+                )
+                cell = written[v] = cell_xml(v, style, strings)
+            cells.append(cell)
+    if column.merge_by:
+        empty = cell_xml(None, boxed, strings)
+        opens = _first_of_runs(rows, column.merge_by)
+        cells = [cell if first else empty for cell, first in zip(cells, opens, strict=True)]
+    return cells
+
+
+def _heights(columns: Sequence[Column], values: Sequence[Sequence[Any]]) -> dict[int, float]:
+    """Return the height of each row (by index) that needs more than one line (:func:`_lines`)."""
+    lines: dict[int, int] = {}
+    for column, column_values in zip(columns, values, strict=True):
+        room = max(column.width - 1.5, 1.0)
+        short = room / 2  # two units a character: a text this long never wraps
+        for i, v in enumerate(column_values):
+            if type(v) is str and len(v) > short:
+                needed = math.ceil(_display_width(v) / room)
+                if needed > lines.get(i, 1):
+                    lines[i] = needed
+    return {i: n * _LINE_HEIGHT for i, n in lines.items()}
+
+
+def _table_rows(sheet: Sheet, styles: Styles, strings: Strings) -> Iterator[str]:
+    """Yield the rows of ``sheet`` as XML: title, header, the table (bordered), the notes."""
+    letters = [column_letter(j) for j in range(1, len(sheet.columns) + 1)]
+    size, lines = _title_size(sheet.title, sum(c.width for c in sheet.columns) or 14)
+    title = styles(Style(bold=True, size=size, horizontal="center", vertical="center", wrap=lines > 1))
+    yield row_xml(1, [cell_xml(sheet.title, title, strings)], letters, height=lines * size * 1.5 + 8)
+    head = styles(_header_style())
+    height = _fitted([(c.header, c.width * 0.9) for c in sheet.columns])  # bold is wider
+    yield row_xml(2, [cell_xml(c.header, head, strings) for c in sheet.columns], letters, height=height)
+    rows = sheet.rows
+    values = [_column_values(c, rows) for c in sheet.columns]
+    heights = _heights(sheet.columns, values)
+    columns = [
+        _column_cells(c, v, rows=rows, styles=styles, strings=strings)
+        for c, v in zip(sheet.columns, values, strict=True)
+    ]
+    for i, cells in enumerate(zip(*columns, strict=True)):
+        yield row_xml(i + 3, cells, letters, height=heights.get(i))
+    for k, note in enumerate(sheet.notes, start=len(rows) + 4):
+        yield row_xml(k, [cell_xml(note, 0, strings)], letters)
+
+
+def _merges(sheet: Sheet) -> list[str]:
+    """Return the merged ranges: the title across the columns, each run of a ``merge_by`` column."""
+    last = column_letter(max(len(sheet.columns), 1))
+    merges = [f"A1:{last}1"] if len(sheet.columns) > 1 else []
+    for j, column in enumerate(sheet.columns, start=1):
+        if column.merge_by:
+            opens = _first_of_runs(sheet.rows, column.merge_by)
+            starts = [k for k, first in enumerate(opens) if first] + [len(opens)]
+            letter = column_letter(j)
+            merges += [
+                f"{letter}{start + 3}:{letter}{end + 2}"
+                for start, end in itertools.pairwise(starts)
+                if end - start > 1
+            ]
+    return merges
+
+
+def _page(sheet: Sheet, *, last_row: int) -> Page:
+    """A4, one page wide, title and header on every page, page numbers and export date."""
+    exported = f"&R导出日期：{sheet.exported:%Y-%m-%d}" if sheet.exported else ""
+    last = column_letter(max(len(sheet.columns), 1))
+    return Page(
+        landscape=sum(c.width for c in sheet.columns) > _PORTRAIT_WIDTH,
+        title_rows=(1, 2),
+        area=f"$A$1:${last}${last_row}",
+        footer=f"&C第 &P 页 共 &N 页{exported}",
+    )
+
+
+def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """Return ``sheets`` as one workbook (``.xlsx``), each set up for printing."""
+    styles, strings = Styles(), Strings()
     taken: set[str] = set()
-    for sheet in sheets:
-        ws = book.create_sheet(_sheet_name(sheet.name, taken))
-        _write_title(ws, sheet)
-        _write_table(ws, sheet)
-        last_row = len(sheet.rows) + 2
-        for k, note in enumerate(sheet.notes, start=last_row + 2):
-            ws.cell(row=k, column=1, value=note).data_type = "s"
-            last_row = k
-        ws.freeze_panes = "A3"
-        _page_setup(ws, sheet, last_row=last_row)
-    return book
+    parts = []
+    for k, sheet in enumerate(sheets):
+        last_row = len(sheet.rows) + 2 + (len(sheet.notes) + 1 if sheet.notes else 0)
+        last = column_letter(max(len(sheet.columns), 1))
+        xml = worksheet_xml(
+            _table_rows(sheet, styles, strings),
+            widths=[c.width for c in sheet.columns],
+            dimension=f"A1:{last}{last_row}",
+            page=_page(sheet, last_row=last_row),
+            merges=_merges(sheet),
+            frozen_rows=2,
+            selected=k == 0,
+        )
+        parts.append(Part(_sheet_name(sheet.name, taken), xml, _page(sheet, last_row=last_row)))
+    return package(parts, styles, strings)
+
+
+def build_workbook(sheets: Sequence[Sheet]) -> Workbook:
+    """Return ``sheets`` as an openpyxl workbook, for a caller that adds a chart or a picture.
+
+    Written by :func:`workbook_bytes` and read back: for small workbooks (a report, a notice).
+    """
+    import io
+
+    from openpyxl import load_workbook
+
+    return load_workbook(io.BytesIO(workbook_bytes(sheets)))
 
 
 def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> None:
     """Write ``sheets`` as one workbook at ``path``."""
-    book = build_workbook(sheets)
+    content = workbook_bytes(sheets)
     with atomic_path(path) as tmp:
-        book.save(tmp)
+        tmp.write_bytes(content)
 
 
 def write_csv(path: Path, sheets: Sequence[Sheet]) -> None:

@@ -232,3 +232,18 @@ def test_our_workbook_round_trips_as_another_citys_incoming_request(
         ]
         assert coordination.request(changsha, there, EVERYONE, "LH-S1").reply_letter == replies[0].number
         assert coordination.issue_replies(changsha, by="长沙工信局", now=MONDAY) == []
+
+
+def test_letter_rows_follow_the_letter_and_keep_a_restored_supplier(ws: Workspace) -> None:
+    snap = ws.snapshot()
+    coordination.register_from_analysis(ws, snap, by="张三", now=MONDAY)
+    found = {r.supplier_id: r for r in coordination.requests(ws, snap, EVERYONE, today=MONDAY.date())}
+    gone = found["S1"].model_copy(update={"id": "XT-GONE", "supplier_id": "GONE", "supplier": "已恢复公司"})
+    rows = coordination.letter_rows(snap, [found["S2"], gone, found["S1"]])
+    listed = snap.coordination["supplier_id"].tolist()
+    expected = ["S2"] * listed.count("S2") + ["GONE"] + ["S1"] * listed.count("S1")
+    assert rows["supplier_id"].tolist() == expected
+    assert rows["supplier"].tolist()[listed.count("S2")] == "已恢复公司"
+    assert rows["priority"].tolist() == [1] * listed.count("S2") + [2] + [3] * listed.count("S1")
+    assert rows["no"].tolist() == list(range(1, len(expected) + 1))
+    assert coordination.letter_rows(snap, []).empty

@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 
 from exports.workbook import Column, Sheet, atomic_path, write_csv, write_xlsx
 
@@ -39,7 +40,7 @@ def test_page_setup(tmp_path: Path, columns: tuple[Column, ...], orientation: st
     path = tmp_path / "t.xlsx"
     write_xlsx(path, [_sheet(columns, rows)])
     ws = openpyxl.load_workbook(path).worksheets[0]
-    last = openpyxl.utils.get_column_letter(len(columns))
+    last = get_column_letter(len(columns))
     assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
     assert ws.page_setup.orientation == orientation
     setup = ws.sheet_properties.pageSetUpPr
