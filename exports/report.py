@@ -50,6 +50,13 @@ PROGRESS_COLUMNS = (
     Column("availability", "产值加权可用度", "percent", 14),
     Column("at_target", "产能达标的重点企业（家）", "int", 22),
 )
+UNREPORTED_COLUMNS = (
+    Column("no", "序号", "int", 6),
+    Column("county", "县市区", width=14),
+    Column("id", "编号", width=14),
+    Column("name", "未按时报送的企业或项目", width=40),
+)
+"""未报送名单: every firm and project that did not report in the last round, by county."""
 SCOPE_COLUMNS = (
     Column("label", "所在地", width=14),
     Column("suppliers", "受阻企业数", "int", 12),
@@ -77,6 +84,10 @@ def _summary(report: WeeklyReport) -> pd.DataFrame:
         columns=["item", "value", "unit", "kind"],
     )
 
+
+UNREPORTED_NAMES_SHOWN = 10
+"""Names of firms and projects that did not report shown per county in the printed report
+(a county of a province misses hundreds in a round; the Excel version lists them all)."""
 
 _CM_PER_ROW = 0.53
 """Height of a default row (15 pt) in centimetres: how many rows a chart covers."""
@@ -125,6 +136,19 @@ def write_report_xlsx(
                     )
                 ]
             ),
+            *(
+                []
+                if report.unreported is None or report.unreported.empty
+                else [
+                    Sheet(
+                        "未报送名单",
+                        f"{title}—最近一轮未按时报送名单",
+                        UNREPORTED_COLUMNS,
+                        _unreported_rows(report.unreported),
+                        exported=exported,
+                    )
+                ]
+            ),
         ]
     )
     units = report.units
@@ -150,6 +174,19 @@ def write_report_xlsx(
         image_sheet(book, "区域分布图", regions_png, title=f"{title}—受阻配套企业区域分布图")
     with atomic_path(path) as tmp:
         book.save(tmp)
+
+
+def _unreported_rows(unreported: pd.DataFrame) -> pd.DataFrame:
+    """One row per firm or project that did not report, by county in the table's order."""
+    rows = [
+        (county, str(node), str(name))
+        for county, ids, names in zip(
+            unreported["name"], unreported["missing"], unreported["missing_names"], strict=True
+        )
+        for node, name in zip(ids, names, strict=True)
+    ]
+    table = pd.DataFrame(rows, columns=["county", "id", "name"])
+    return table.assign(no=range(1, len(table) + 1))
 
 
 def _svg_bars(units: pd.DataFrame) -> str:
@@ -195,6 +232,7 @@ def render_html(report: WeeklyReport, *, generated: dt.datetime, regions_svg: st
         metric_labels=METRIC_LABELS,
         state_labels=TARGET_STATE_LABELS,
         unreported=[] if report.unreported is None else _records(report.unreported),
+        names_shown=UNREPORTED_NAMES_SHOWN,
         regions=Markup(without_prolog(regions_svg)),
     )
 

@@ -85,3 +85,43 @@ def test_page_is_offline_and_escaped(report: WeeklyReport) -> None:
     assert "42.9%" in page  # the recovery rate
     assert "未达标" in page
     assert page.count("<rect") == 2  # one bar per unit
+
+
+def test_unreported_names_print_the_first_few_and_the_workbook_lists_every_one(
+    tmp_path: Path, report: WeeklyReport
+) -> None:
+    import dataclasses
+
+    import pandas as pd
+
+    from exports.report import UNREPORTED_NAMES_SHOWN
+
+    many = [f"QY{i:04d}" for i in range(UNREPORTED_NAMES_SHOWN + 2)]
+    unreported = pd.DataFrame(
+        {
+            "county": ["431202", "431221"],
+            "name": ["鹤城区", "中方县"],
+            "due": [20, 5],
+            "reported": [8, 4],
+            "compliance": [0.4, 0.8],
+            "missing": [many, ["XM0001"]],
+            "missing_names": [[f"企业{i}" for i in range(len(many))], [HOSTILE]],
+        }
+    )
+    trend = pd.DataFrame(
+        {"round": [dt.date(2026, 11, 27)], "recovery": [0.5], "availability": [0.4], "at_target": [1]}
+    )
+    with_campaign = dataclasses.replace(report, unreported=unreported, trend=trend)
+    page = render_html(with_campaign, generated=dt.datetime(2026, 11, 29, 18))
+    shown = "、".join(f"企业{i}" for i in range(UNREPORTED_NAMES_SHOWN))
+    assert f"{shown} 等 {len(many)} 家" in page
+    assert f"企业{UNREPORTED_NAMES_SHOWN}" not in page  # the 11th and 12th only in the workbook
+    assert "<script>alert" not in page
+    path = tmp_path / "周报.xlsx"
+    write_report_xlsx(path, with_campaign, exported=dt.date(2026, 11, 29))
+    sheet = openpyxl.load_workbook(path)["未报送名单"]
+    cells = sheet.iter_rows(min_row=3, max_col=4, values_only=True)
+    rows = [list(row) for row in cells if row[0] is not None]
+    assert len(rows) == len(many) + 1
+    assert rows[0] == [1, "鹤城区", "QY0000", "企业0"]
+    assert rows[-1] == [len(many) + 1, "中方县", "XM0001", HOSTILE]  # text as written, numbered on
