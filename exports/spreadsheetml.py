@@ -31,6 +31,7 @@ __all__ = [
     "Styles",
     "cell_xml",
     "column_letter",
+    "legal",
     "package",
     "row_xml",
     "worksheet_xml",
@@ -47,6 +48,9 @@ _EPOCH = dt.datetime(1899, 12, 30)
 _DAY = dt.timedelta(days=1)
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 """Characters XML 1.0 cannot hold: dropped from a text."""
+_ESCAPE_LIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
+"""Text that reads as OOXML's ``_xHHHH_`` character escape: written with its ``_`` escaped
+(``_x005F_``), so that a spreadsheet shows what was typed, not the character it names."""
 _COMPRESSION = 1
 """zlib level: the worksheets are repetitive XML, level 1 is several times faster than 6 for
 a file about a fifth larger."""
@@ -65,6 +69,28 @@ def column_letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+def legal(text: str) -> str:
+    r"""Return ``text`` without the characters XML cannot hold (what a cell keeps of it).
+
+    Examples
+    --------
+    >>> legal("a\x01b\tc")
+    'ab\tc'
+    """
+    return _ILLEGAL.sub("", text)
+
+
+def _escape_text(text: str) -> str:
+    r"""Return a cell's text escaped: :func:`_escape`, and a literal ``_xHHHH_`` kept literal.
+
+    Examples
+    --------
+    >>> _escape_text("_x000D_ & _x41")
+    '_x005F_x000D_ &amp; _x41'
+    """
+    return _escape(_ESCAPE_LIKE.sub(r"_x005F_\1", text))
 
 
 def _escape(text: str) -> str:
@@ -219,7 +245,7 @@ class Strings:
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{_MAIN}" '
             f'count="{self.uses}" uniqueCount="{len(self._index)}">'
         )
-        items = "".join(f'<si><t xml:space="preserve">{_escape(text)}</t></si>' for text in self._index)
+        items = "".join(f'<si><t xml:space="preserve">{_escape_text(text)}</t></si>' for text in self._index)
         return f"{head}{items}</sst>"
 
 

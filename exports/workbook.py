@@ -51,6 +51,7 @@ from exports.spreadsheetml import (
     Styles,
     cell_xml,
     column_letter,
+    legal,
     package,
     row_xml,
     worksheet_xml,
@@ -280,26 +281,26 @@ def _column_cells(
     boxed = styles(Style(border=_LINE))
     if column.kind_key is not None and column.kind_key in rows.columns:
         kinds = [_kind_of(k, column.kind) for k in rows[column.kind_key].tolist()]
-        cells = [
-            cell_xml(
-                v,
-                (quoted if v.startswith(_FORMULA_START) else text) if isinstance(v, str) else figure[k],
-                strings,
+        cells = []
+        for v, k in zip(values, kinds, strict=True):
+            kept = legal(v) if isinstance(v, str) else v  # decides whether it reads as a formula
+            style = (
+                (quoted if kept.startswith(_FORMULA_START) else text) if isinstance(kept, str) else figure[k]
             )
-            for v, k in zip(values, kinds, strict=True)
-        ]
+            cells.append(cell_xml(kept, style, strings))
     else:  # a cell is the same for the same value: written once
         written: dict[Any, str] = {}
         cells = []
         for v in values:
             cell = written.get(v)
             if cell is None:
+                kept = legal(v) if isinstance(v, str) else v  # decides whether it reads as a formula
                 style = (
-                    (quoted if v.startswith(_FORMULA_START) else text)
-                    if isinstance(v, str)
+                    (quoted if kept.startswith(_FORMULA_START) else text)
+                    if isinstance(kept, str)
                     else figure[column.kind]
                 )
-                cell = written[v] = cell_xml(v, style, strings)
+                cell = written[v] = cell_xml(kept, style, strings)
             cells.append(cell)
     if column.merge_by:
         empty = cell_xml(None, boxed, strings)

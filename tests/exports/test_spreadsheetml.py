@@ -129,3 +129,17 @@ def test_styles_are_numbered_once_each() -> None:
 )
 def test_display_width_counts_wide_characters_twice(text: str, width: float) -> None:
     assert _display_width(text) == width
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept", "quoted"),
+    [
+        ("\x01=SUM(A1)", "=SUM(A1)", True),  # a formula once the illegal character is dropped
+        ("_x000D_ 已核实", "_x000D_ 已核实", False),  # OOXML's escape form, typed: shown as typed
+        ("a_x0041_b", "a_x0041_b", False),
+    ],
+)
+def test_what_a_cell_keeps_is_what_is_checked_and_shown(typed: str, kept: str, quoted: bool) -> None:
+    cell = _read(pd.DataFrame({"text": [typed]}), COLUMNS[:1]).worksheets[0].cell(row=3, column=1)
+    assert cell.value == kept
+    assert bool(cell.quotePrefix) is quoted
