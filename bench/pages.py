@@ -4,8 +4,11 @@ Serves a synthetic set with ``chain-graph serve`` (one worker, SQLite, the ledge
 from the analysis), then, for the city bureau (admin) and a county user (the county with the
 most key enterprises), requests every console page, map page, list, export and report:
 
-- **start**: the first page after the server starts (it computes the analysis once);
+- **start**: the first page after the server starts (it reads the analysis the set-up
+  commands published to the store, as a second worker would; else it computes it);
 - **cold**: each route's first request after that (whatever the route itself builds);
+  one analysis (the yardstick) is every figure of the analysis spec, the restoration order
+  and the exposure index included, as ``analyze --json`` computes them;
 - **warm**: p50 and p99 over ``--repeat`` sequential requests on one keep-alive connection;
 
 beside ``/health`` (no login, no data) measured in the same run, and one analysis of the
@@ -255,7 +258,10 @@ def _analysis_seconds(data: Path) -> float:
 
     ledgers = pickle.loads(validated_ledgers(data).read_bytes())
     started = time.perf_counter()
-    analyze(ledgers, settings=SETTINGS)
+    analysis = analyze(ledgers, settings=SETTINGS)
+    # Every figure of the analysis spec, as earlier runs measured it: the restoration order and
+    # the exposure index are computed on first use now, and the yardstick must not shrink.
+    _ = analysis.restoration_order, analysis.exposure
     return time.perf_counter() - started
 
 
@@ -311,19 +317,26 @@ GOAL_P50_MS, GOAL_P99_MS, GOAL_KIB = 50.0, 200.0, 300.0
 """The issue's goals: warm p50 and p99, and the HTML of a page that is not a map."""
 
 
+COLD_GOAL, COLD_AIM = 1.2, 0.2
+"""Cold, as a multiple of one analysis: the issue's goal for a page's first request after a
+data change (the shared analysis included), and the stricter aim for a page's own part."""
+
+
 def _misses(path: str, row: dict[str, Any], analysis_ms: float) -> str:
-    """What a row misses: warm p50/p99, cold beyond 0.2× one analysis (the analysis is shared), size."""
+    """What a row misses: warm p50/p99, cold beyond the goal (in bold) or the aim, size."""
     missed = []
     if row["p50_ms"] >= GOAL_P50_MS:
-        missed.append("p50")
+        missed.append("**p50**")
     if row["p99_ms"] >= GOAL_P99_MS:
-        missed.append("p99")
-    if row["cold_ms"] > 0.2 * analysis_ms:
-        missed.append("cold")
+        missed.append("**p99**")
+    if row["cold_ms"] > COLD_GOAL * analysis_ms:
+        missed.append("**cold**")
+    elif row["cold_ms"] > COLD_AIM * analysis_ms:
+        missed.append(f"cold>{COLD_AIM}×")
     page = path.startswith("/console/") or "fmt=html" in path
     if page and row["kib"] >= GOAL_KIB:
-        missed.append("KiB")
-    return " ".join(f"**{m}**" for m in missed)
+        missed.append("**KiB**")
+    return " ".join(missed)
 
 
 def _markdown(result: dict[str, Any]) -> str:
@@ -338,8 +351,10 @@ def _markdown(result: dict[str, Any]) -> str:
         f"`/health` warm p50 {health['admin']} ms (admin) / {health['county_user']} ms "
         f"(county {result['county']})",
         "",
-        "Goals: warm p50 < 50 ms, p99 < 200 ms; cold (first request of a page after the shared "
-        "analysis) < 0.2× one analysis; HTML of a page < 300 KiB. Misses in **bold**.",
+        f"Goals: warm p50 < 50 ms, p99 < 200 ms; cold (first request of a page after a data "
+        f"change) ≤ {COLD_GOAL}× one analysis; HTML of a page < 300 KiB; misses in **bold**. "
+        f"Noted, not bold: a page whose own cold part is above {COLD_AIM}× one analysis (the "
+        "analysis is shared by every page).",
         "",
         "| route | admin KiB | cold ms | p50 ms | p99 ms | county KiB | cold ms | p50 ms | p99 ms | misses |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
