@@ -156,11 +156,37 @@ class _Pool:
         nodes: np.ndarray = encoded[at[0] : at[1]] - code * self.span
         return nodes
 
+    @functools.cached_property
+    def bit(self) -> np.ndarray:
+        """Each kept member's place among the kept makers of its material (−1: not kept)."""
+        kept = np.flatnonzero(self.kept)
+        key = pd.factorize(self.key[kept])[0]
+        bit = np.full(self.key.size, -1, dtype=np.int64)
+        if kept.size:
+            first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+            bit[kept] = np.arange(kept.size) - np.repeat(first, np.diff(np.r_[first, kept.size]))
+        return bit
+
+    @property
+    def kept_bits(self) -> int:
+        """The most kept makers of one material."""
+        return int(self.bit.max()) + 1 if self.key.size else 0
+
+    def kept_makers(self, key: object) -> tuple[np.ndarray, np.ndarray]:
+        """Return the kept makers of ``key`` and their :attr:`bit`."""
+        mine = np.flatnonzero(self.kept & (self.key == key))
+        return self.node[mine].astype(np.int64), self.bit[mine]
+
     def frame(self, *, kept_only: bool) -> pd.DataFrame:
-        """Return the pool as a table (``key``, ``candidate``, ``buyers``)."""
+        """Return the pool as a table (``key``, ``candidate``, ``buyers``, ``bit``)."""
         mask = self.kept if kept_only else np.ones(self.key.size, dtype=bool)
         return pd.DataFrame(
-            {"key": self.key[mask], "candidate": self.node[mask], "buyers": self.buyers[mask]}
+            {
+                "key": self.key[mask],
+                "candidate": self.node[mask],
+                "buyers": self.buyers[mask],
+                "bit": self.bit[mask],
+            }
         )
 
 
@@ -256,6 +282,7 @@ def substitutes(
         return _empty()
     solver = _Solver(graph, scope=np.asarray(scope, dtype=object), links=links)
     pool = _Pool.of(graph, threshold=threshold, scope_rank=solver.scope_rank, top=top)
+    solver.prepare(pool)
     parts = [solver.rank(links[i : i + _LINKS], pool, top=top) for i in range(0, links.size, _LINKS)]
     found = [p for p in parts if len(p)]
     return pd.concat(found, ignore_index=True) if found else _empty()
@@ -298,6 +325,7 @@ class _Solver:
         self._groups = _GroupSupply(graph, self.base)
         self.moved = links
         self._cycles: dict[int, _CycleCone] = {}  # by strongly connected component
+        self._below = np.zeros((0, 1), dtype=np.uint64)  # see prepare
 
     # --- the downstream cone of a buyer ------------------------------------------------------
 
@@ -317,33 +345,152 @@ class _Solver:
     # --- ranking --------------------------------------------------------------------------
 
     def rank(self, links: np.ndarray, pool: _Pool, *, top: int) -> pd.DataFrame:
+        """Rank the candidates of a batch of links (:meth:`prepare` first).
+
+        The kept candidates are ranked first; candidates outside the pool's kept ones can
+        rank only when downstream of the buyer (:class:`_Pool`), and are looked for only
+        where their best possible gain could still take a place (:meth:`_extra_down`).
+        """
         g = self.g
-        down = self._down_pairs(links, pool)
         pairs = _pairs(g, links, pool.frame(kept_only=True), orders=np.arange(links.size))
-        marked = down[["order", "candidate"]].assign(down=True)
-        pairs = pairs.merge(marked, on=["order", "candidate"], how="left")
-        pairs["down"] = pairs["down"].astype("boolean").fillna(False).astype(bool)
-        extra = down.merge(
-            pairs[["order", "candidate"]], on=["order", "candidate"], how="left", indicator=True
-        )
-        extra = extra[extra["_merge"] == "left_only"].drop(columns=["_merge", "scope_rank"])
-        pairs = pd.concat([pairs, extra.assign(down=True)], ignore_index=True)
         if pairs.empty:
             return _empty()
         e = pairs["link"].to_numpy()
         y = pairs["candidate"].to_numpy()
         b = g.dst[e]
-        pairs["scope_rank"] = self.scope_rank[y]
         critical = g.critical[e]
-        fast = critical & ~self.cyclic[b] & ~pairs["down"].to_numpy()
+        bit = pairs.pop("bit").to_numpy()
+        below = (self._below[e, bit // 64] >> (bit % 64).astype(np.uint64)) & np.uint64(1)
+        down = critical & (below == 1)
+        pairs["down"] = down
+        pairs["scope_rank"] = self.scope_rank[y]
+        fast = critical & ~self.cyclic[b] & ~down
         pairs["value"] = np.nan
         pairs.loc[fast, "value"] = self._groups.moved_value(e[fast], y[fast], self.base)
         pairs["gain_output"] = np.where(critical, np.nan, 0.0)
         pairs["gain_investment"] = pairs["gain_output"]
-        is_down = critical & pairs["down"].to_numpy()
-        self._search(pairs, fast=fast, cyclic_buyer=critical & self.cyclic[b] & ~is_down, top=top)
+        self._search(pairs, fast=fast, cyclic_buyer=critical & self.cyclic[b] & ~down, top=top)
+        extra = self._extra_down(links, pairs, pool, top=top)
+        if len(extra):
+            pairs = pd.concat([pairs, extra], ignore_index=True)
+        is_down = g.critical[pairs["link"].to_numpy()] & pairs["down"].to_numpy()
         self._exact(pairs, individually=is_down & self._may_rank(pairs, is_down, top=top))
         return self._top(pairs, top=top)
+
+    def prepare(self, pool: _Pool) -> None:
+        """Mark, for every moved critical link, the pool's kept makers of its material below its buyer.
+
+        ``_below[link]`` holds one bit per kept maker of the link's material (its place among
+        them, :attr:`_Pool.bit`): one walk against the links per material, every kept maker's
+        bit carried up to all the nodes that reach it.
+        """
+        g = self.g
+        words = max(1, -(-int(pool.kept_bits) // 64))
+        self._below = np.zeros((g.src.size, words), dtype=np.uint64)
+        moved = self.moved[g.critical[self.moved]]
+        keys = g.material_key[moved]
+        for key in pd.unique(keys).tolist():
+            makers = pool.kept_makers(key)
+            if makers[0].size == 0:
+                continue
+            mine = moved[keys == key]
+            self._below[mine] = self._reach(*makers, words=words)[g.dst[mine]]
+
+    def _reach(self, nodes: np.ndarray, bits: np.ndarray, *, words: int) -> np.ndarray:
+        """Return per node the bits of the ``nodes`` it reaches along critical links (one link or more)."""
+        into = self.matrix_into
+        reach = np.zeros((self.g.n, words), dtype=np.uint64)
+        starts = into.indptr[nodes]
+        counts = into.indptr[nodes + 1] - starts
+        parents = into.indices[_ranges(starts, counts)]
+        owner = np.repeat(np.arange(nodes.size), counts)
+        np.bitwise_or.at(
+            reach, (parents, bits[owner] // 64), np.uint64(1) << (bits[owner] % 64).astype(np.uint64)
+        )
+        frontier = np.unique(parents)
+        while frontier.size:
+            starts = into.indptr[frontier]
+            counts = into.indptr[frontier + 1] - starts
+            parents = into.indices[_ranges(starts, counts)]
+            before = reach[parents]
+            np.bitwise_or.at(reach, parents, reach[np.repeat(frontier, counts)])
+            frontier = np.unique(parents[(reach[parents] != before).any(axis=1)])
+        return reach
+
+    def _bounds(self, links: np.ndarray) -> np.ndarray:
+        """Gain (万元) of moving each critical link to a perfect supplier (a = 1) outside b's cone.
+
+        An upper bound of any candidate's gain: a candidate's value at b can only be lower.
+        """
+        g = self.g
+        bound = np.zeros(links.size)
+        on_cycle = self.cyclic[g.dst[links]]
+        plain = np.flatnonzero(~on_cycle)
+        ideal = self._groups.moved_value(links[plain], np.full(plain.size, -1), np.r_[self.base, 1.0])
+        forced = list(zip(g.dst[links[plain]].tolist(), np.round(ideal, 12).tolist(), strict=True))
+        bound[plain] = np.array(self._forced_gains(forced), dtype=float).reshape(-1, 2).sum(axis=1)
+        cyclic = np.flatnonzero(on_cycle)
+        first, back = np.unique(links[cyclic], return_inverse=True)
+        bound[cyclic] = self._cycle_gains(first, np.ones(first.size)).sum(axis=1)[back]
+        return bound
+
+    def _cuts(self, pairs: pd.DataFrame, down: np.ndarray, *, top: int) -> tuple[pd.Series, pd.DataFrame]:
+        """Per (order, scope): the places left (``need``) and the candidate in the last of them.
+
+        The last place is the one the candidates not downstream of b fill (``gain_key``,
+        ``buyers``, ``id_rank``); none where they do not fill it.
+        """
+        known = self._ranking(pairs.iloc[np.flatnonzero(~down)])
+        before = pairs.groupby(["order", "scope_rank"]).size()
+        earlier = before.groupby(level="order").cumsum() - before
+        need = (top - earlier).clip(lower=0)
+        known = known.assign(place=known.groupby(["order", "scope_rank"]).cumcount() + 1)
+        at = pd.MultiIndex.from_frame(known[["order", "scope_rank"]])
+        last = known[known["place"].to_numpy() == need.reindex(at).to_numpy()].set_index(
+            ["order", "scope_rank"]
+        )
+        return need, last
+
+    def _extra_down(self, links: np.ndarray, pairs: pd.DataFrame, pool: _Pool, *, top: int) -> pd.DataFrame:
+        """Return the candidates beyond the pool's kept ones that lie below the buyer and may rank.
+
+        Such a candidate Y has ``top + _SPARE`` kept ones of its scope above it
+        (:class:`_Pool`), so the kept candidates already fill ``top`` of its scope and it
+        changes no scope's count of places. It can rank only where a place is left in its
+        scope and a perfect supplier's gain (:meth:`_bounds`) reaches the last place the
+        candidates not downstream fill (or they do not fill it): only those links' cones
+        are searched, and only those scopes' candidates returned.
+        """
+        g = self.g
+        columns = ["order", "link", "candidate", "buyers", "scope_rank"]
+        down = pairs["down"].to_numpy()
+        need, last = self._cuts(pairs, down, top=top)
+        count = pairs.groupby(["order", "scope_rank"]).size()
+        open_ = count[(count >= top) & (need.reindex(count.index).to_numpy() > 0)]
+        orders = open_.index.get_level_values(0).to_numpy()
+        scopes = open_.index.get_level_values(1).to_numpy()
+        link = links[orders]
+        reaches = g.critical[link]
+        keys = g.material_key[link]
+        for key in pd.unique(keys[reaches]).tolist():
+            mine = np.flatnonzero(reaches & (keys == key))
+            reaches[mine] = self._upstream_of(key, pool)[g.dst[link[mine]]]
+        orders, scopes, link = orders[reaches], scopes[reaches], link[reaches]
+        unique, back = np.unique(link, return_inverse=True)
+        bound_key = -np.round(self._bounds(unique) / GAIN_TIE)[back]
+        where = pd.MultiIndex.from_arrays([orders, scopes])
+        cut = last["gain_key"].reindex(where).to_numpy()
+        may = np.isnan(cut) | (bound_key <= cut)
+        wanted = pd.DataFrame({"order": orders[may], "scope_rank": scopes[may]})
+        if wanted.empty:
+            return pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in columns})
+        found = self._down_pairs(links, pool, rows=np.unique(wanted["order"].to_numpy()))
+        found = found.merge(wanted, on=["order", "scope_rank"], how="inner")
+        found = found.merge(
+            pairs[["order", "candidate"]], on=["order", "candidate"], how="left", indicator=True
+        )
+        found = found[found["_merge"] == "left_only"].drop(columns="_merge").reset_index(drop=True)
+        return found.assign(down=True, value=np.nan, gain_output=np.nan, gain_investment=np.nan)
 
     def _may_rank(self, pairs: pd.DataFrame, down: np.ndarray, *, top: int) -> np.ndarray:
         """Which downstream candidates could still make their link's top.
@@ -359,24 +506,9 @@ class _Solver:
         if rows.size == 0:
             return result
         links = pairs["link"].to_numpy()[rows]
-        on_cycle = self.cyclic[g.dst[links]]
-        bound = np.zeros(rows.size)
-        plain = np.flatnonzero(~on_cycle)
-        ideal = self._groups.moved_value(links[plain], np.full(plain.size, -1), np.r_[self.base, 1.0])
-        forced = list(zip(g.dst[links[plain]].tolist(), np.round(ideal, 12).tolist(), strict=True))
-        bound[plain] = [sum(found) for found in self._forced_gains(forced)]
-        cyclic = np.flatnonzero(on_cycle)
-        first, back = np.unique(links[cyclic], return_inverse=True)
-        bound[cyclic] = self._cycle_gains(first, np.ones(first.size)).sum(axis=1)[back]
-        known = self._ranking(pairs.iloc[np.flatnonzero(~down)])
-        before = pairs.groupby(["order", "scope_rank"]).size()
-        earlier = before.groupby(level="order").cumsum() - before
-        need = (top - earlier).clip(lower=0)
-        known = known.assign(place=known.groupby(["order", "scope_rank"]).cumcount() + 1)
-        at = pd.MultiIndex.from_frame(known[["order", "scope_rank"]])
-        last = known[known["place"].to_numpy() == need.reindex(at).to_numpy()].set_index(
-            ["order", "scope_rank"]
-        )
+        first, back = np.unique(links, return_inverse=True)
+        bound = self._bounds(first)[back]
+        need, last = self._cuts(pairs, down, top=top)
         where = pd.MultiIndex.from_arrays(
             [pairs["order"].to_numpy()[rows], pairs["scope_rank"].to_numpy()[rows]]
         )
@@ -394,8 +526,8 @@ class _Solver:
         result[rows] = (beats | open_place) & ~no_place
         return result
 
-    def _down_pairs(self, links: np.ndarray, pool: _Pool) -> pd.DataFrame:
-        """Every pool candidate downstream of its link's buyer (critical links only).
+    def _down_pairs(self, links: np.ndarray, pool: _Pool, *, rows: np.ndarray) -> pd.DataFrame:
+        """Every pool candidate downstream of its link's buyer, for the links at ``rows`` (critical ones).
 
         The buyer's cone is walked only where the buyer reaches some maker of the link's
         material in the pool (:meth:`_upstream_of`, one walk per material); the cone's
@@ -403,7 +535,7 @@ class _Solver:
         """
         g = self.g
         columns = ["order", "link", "candidate", "buyers", "scope_rank"]
-        critical = np.flatnonzero(g.critical[links])
+        critical = rows[g.critical[links[rows]]]
         if critical.size == 0 or pool.key.size == 0:
             return pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in columns})
         b = g.dst[links[critical]]
