@@ -95,6 +95,9 @@ class _Pool:
     kept: np.ndarray
     span: int
     """More than the largest node position (the graph's size): keys are coded ``key · span + node``."""
+    best_rest: pd.DataFrame | None = None
+    """Per (``key``, ``scope_rank``) with members not kept: the first of those by buyers, then id
+    (``buyers``, ``id_rank``); None: not known (any group may have some)."""
 
     @classmethod
     def of(cls, graph: SupplyGraph, *, threshold: float, scope_rank: np.ndarray, top: int) -> _Pool:
@@ -110,7 +113,19 @@ class _Pool:
         tiebreak = np.empty(node.size, dtype=np.int64)
         tiebreak[np.lexsort((graph.id_rank[node], -buyers))] = np.arange(node.size)
         kept = _skyline(group, graph.base_availability[node], tiebreak, keep=top + _SPARE)
-        return cls(key, node, buyers, scope_rank[node], kept, graph.n)
+        rest = np.flatnonzero(~kept)
+        rest = rest[
+            np.lexsort((graph.id_rank[node[rest]], -buyers[rest], scope_rank[node[rest]], key_code[rest]))
+        ]
+        best = pd.DataFrame(
+            {
+                "key": key[rest],
+                "scope_rank": scope_rank[node[rest]],
+                "buyers": buyers[rest],
+                "id_rank": graph.id_rank[node[rest]],
+            }
+        ).drop_duplicates(["key", "scope_rank"])
+        return cls(key, node, buyers, scope_rank[node], kept, graph.n, best.set_index(["key", "scope_rank"]))
 
     @functools.cached_property
     def _index(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
@@ -329,15 +344,19 @@ class _Solver:
 
     # --- the downstream cone of a buyer ------------------------------------------------------
 
-    def descendants(self, b: int, *, keep: bool = True) -> np.ndarray:
+    def descendants(self, b: int, *, keep: bool = True, ordered: bool = True) -> np.ndarray:
         """Sorted nodes reachable from b along critical links (b itself excluded unless on a cycle).
 
-        ``keep``: remember them for the next call (a cone high up the chain can be large).
+        ``keep``: remember them for the next call (a cone high up the chain can be large);
+        not ``ordered``: in the order they are reached, neither sorted nor remembered.
         """
         found = self._descendants.get(b)
         if found is None:
             reached = breadth_first_order(self.matrix, b, directed=True, return_predecessors=False)
-            found = np.sort(reached[1:]) if not self.cyclic[b] else np.sort(reached)
+            found = reached[1:] if not self.cyclic[b] else reached
+            if not ordered:
+                return np.asarray(found)
+            found = np.sort(found)
             if keep:
                 self._descendants[b] = found
         return found
@@ -457,8 +476,9 @@ class _Solver:
         Such a candidate Y has ``top + _SPARE`` kept ones of its scope above it
         (:class:`_Pool`), so the kept candidates already fill ``top`` of its scope and it
         changes no scope's count of places. It can rank only where a place is left in its
-        scope and a perfect supplier's gain (:meth:`_bounds`) reaches the last place the
-        candidates not downstream fill (or they do not fill it): only those links' cones
+        scope and a perfect supplier's gain (:meth:`_bounds`) beats the last place the
+        candidates not downstream fill (or they do not fill it) — on a tie, only when some
+        member not kept comes before that place's by buyers and id: only those links' cones
         are searched, and only those scopes' candidates returned.
         """
         g = self.g
@@ -475,12 +495,21 @@ class _Solver:
         for key in pd.unique(keys[reaches]).tolist():
             mine = np.flatnonzero(reaches & (keys == key))
             reaches[mine] = self._upstream_of(key, pool)[g.dst[link[mine]]]
-        orders, scopes, link = orders[reaches], scopes[reaches], link[reaches]
+        # some member not kept, of the link's material and scope, beats the last place's buyers and id
+        if pool.best_rest is None:  # not known: any group may have some, ahead of any place
+            best_buyers, best_id = np.full(keys.size, np.inf), np.full(keys.size, -1.0)
+        else:
+            best = pool.best_rest.reindex(pd.MultiIndex.from_arrays([keys, scopes]))
+            best_buyers, best_id = best["buyers"].to_numpy(dtype=float), best["id_rank"].to_numpy(dtype=float)
+        cut = last.reindex(pd.MultiIndex.from_arrays([orders, scopes]))
+        cut_buyers, cut_id = cut["buyers"].to_numpy(dtype=float), cut["id_rank"].to_numpy(dtype=float)
+        ahead = (best_buyers > cut_buyers) | ((best_buyers == cut_buyers) & (best_id < cut_id))
+        reaches &= ~np.isnan(best_buyers)
+        orders, scopes, link, ahead = orders[reaches], scopes[reaches], link[reaches], ahead[reaches]
+        cut_gain = cut["gain_key"].to_numpy(dtype=float)[reaches]
         unique, back = np.unique(link, return_inverse=True)
         bound_key = -np.round(self._bounds(unique) / GAIN_TIE)[back]
-        where = pd.MultiIndex.from_arrays([orders, scopes])
-        cut = last["gain_key"].reindex(where).to_numpy()
-        may = np.isnan(cut) | (bound_key <= cut)
+        may = np.isnan(cut_gain) | (bound_key < cut_gain) | ((bound_key == cut_gain) & ahead)
         wanted = pd.DataFrame({"order": orders[may], "scope_rank": scopes[may]})
         if wanted.empty:
             return pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in columns})
@@ -549,7 +578,7 @@ class _Solver:
         by_buyer = np.argsort(b, kind="stable")
         starts = np.flatnonzero(np.r_[True, b[by_buyer][1:] != b[by_buyer][:-1]]) if b.size else by_buyer
         for mine in np.split(by_buyer, starts[1:]) if b.size else []:
-            cone = self.descendants(int(b[mine[0]]), keep=False)  # one cone at a time: they can be large
+            cone = self.descendants(int(b[mine[0]]), ordered=False)  # one at a time: they can be large
             for i in mine.tolist():
                 below[i] = cone[pool.makes(keys[i])[cone]]
         owner, member = pool.members(keys, below)
