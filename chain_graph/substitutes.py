@@ -394,7 +394,16 @@ class _Solver:
             pairs = pd.concat([pairs, extra], ignore_index=True)
         is_down = g.critical[pairs["link"].to_numpy()] & pairs["down"].to_numpy()
         self._exact(pairs, individually=is_down & self._may_rank(pairs, is_down, top=top))
-        return self._top(pairs, top=top)
+        ranked = self._top(pairs, top=top)
+        self._release()
+        return ranked
+
+    def _release(self) -> None:
+        """Forget what served only this batch's links: their exact gains and their cycle graphs."""
+        self._split = _Memo()
+        self._descendants.clear()
+        for cone in self._cycles.values():
+            cone.release()
 
     def prepare(self, pool: _Pool) -> None:
         """Mark, for every moved critical link, the pool's kept makers of its material below its buyer.
@@ -1158,6 +1167,10 @@ class _CycleCone:
         )
         self.at = np.searchsorted(cone, cycle)  # the cycle's members among the cone's nodes
         self._alone: dict[tuple[int, int], tuple[SupplyGraph, int]] = {}
+
+    def release(self) -> None:
+        """Forget the graphs of single moved links (each serves one batch of links)."""
+        self._alone.clear()
 
     def has_source(self, links: np.ndarray) -> np.ndarray:
         """Which links have a source node in the shared graph (their supplier is outside the cycle)."""
