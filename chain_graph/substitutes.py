@@ -399,8 +399,9 @@ class _Solver:
         return ranked
 
     def _release(self) -> None:
-        """Forget what served only this batch's links: their exact gains and their cycle graphs."""
+        """Forget what served this batch's links: their gains, their cones and cycle graphs."""
         self._split = _Memo()
+        self._forced.clear()  # by buyer and value: little shared between batches, a million at national scale
         self._descendants.clear()
         for cone in self._cycles.values():
             cone.release()
@@ -980,7 +981,8 @@ def _pairs(
 class _GroupSupply:
     """Each critical (buyer, material) group's deficit, and each buyer's other groups' minimum.
 
-    Both are kept per critical link too (``link_deficit``, ``link_others``; NaN elsewhere).
+    Both are kept per critical link only (``link_deficit``, ``link_others``; NaN elsewhere):
+    the per-group tables are let go (millions of groups at national scale).
     """
 
     def __init__(self, g: SupplyGraph, base: np.ndarray) -> None:
@@ -993,24 +995,23 @@ class _GroupSupply:
             }
         )
         deficit = frame.groupby(["buyer", "key"], sort=False)["deficit"].sum()
-        self.deficit = deficit
         supply = (1.0 - deficit).clip(lower=0.0)
         ranked = supply.sort_values(kind="stable").reset_index()
         ranked.columns = ["buyer", "key", "supply"]
         first = ranked.drop_duplicates("buyer")
-        second = ranked[~ranked.index.isin(first.index)].drop_duplicates("buyer")
-        self.lowest = pd.Series(first["supply"].to_numpy(), index=first["buyer"].to_numpy())
-        self.lowest_key = pd.Series(first["key"].to_numpy(), index=first["buyer"].to_numpy())
-        self.second = pd.Series(second["supply"].to_numpy(), index=second["buyer"].to_numpy())
+        next_ = ranked[~ranked.index.isin(first.index)].drop_duplicates("buyer")
+        lowest = pd.Series(first["supply"].to_numpy(), index=first["buyer"].to_numpy())
+        lowest_key = pd.Series(first["key"].to_numpy(), index=first["buyer"].to_numpy())
+        second = pd.Series(next_["supply"].to_numpy(), index=next_["buyer"].to_numpy())
         self.g = g
         # per critical link: its group's deficit and the lowest supply of the buyer's other groups
         b, key = g.dst[crit], g.material_key[crit]
         self.link_deficit = np.full(g.src.size, np.nan)
         self.link_deficit[crit] = deficit.reindex(pd.MultiIndex.from_arrays([b, key])).to_numpy()
-        is_lowest = self.lowest_key.reindex(b).to_numpy() == key
+        is_lowest = lowest_key.reindex(b).to_numpy() == key
         self.link_others = np.full(g.src.size, np.nan)
         self.link_others[crit] = np.where(
-            is_lowest, self.second.reindex(b).fillna(1.0).to_numpy(), self.lowest.reindex(b).to_numpy()
+            is_lowest, second.reindex(b).fillna(1.0).to_numpy(), lowest.reindex(b).to_numpy()
         )
 
     def moved_value(self, links: np.ndarray, candidates: np.ndarray, base: np.ndarray) -> np.ndarray:
