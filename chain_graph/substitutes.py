@@ -70,17 +70,6 @@ _CHUNK = 4096
 _LINKS = 32768
 """Links ranked per batch: bounds the tables of (link, candidate) pairs."""
 
-_RANKED = {
-    "link": np.int64,
-    "candidate": np.int64,
-    "rank": np.int64,
-    "gain": float,
-    "gain_output": float,
-    "gain_investment": float,
-    "buyers": np.int64,
-}
-"""A batch's ranked candidates, by position (``gain``: output + investment)."""
-
 _ITERATIONS = 50
 """Steps of the fixed-point descent for candidates downstream of the buyer (then: cone solve)."""
 _SPARE = 2
@@ -311,8 +300,7 @@ def substitutes(
     solver.prepare(pool)
     parts = [solver.rank(links[i : i + _LINKS], pool, top=top) for i in range(0, links.size, _LINKS)]
     found = [p for p in parts if len(p)]
-    # the named table once, from the batches' positions: its strings are most of its size
-    return solver.table(pd.concat(found, ignore_index=True)) if found else _empty()
+    return pd.concat(found, ignore_index=True) if found else _empty()
 
 
 def _empty() -> pd.DataFrame:
@@ -385,7 +373,7 @@ class _Solver:
         g = self.g
         pairs = _pairs(g, links, pool.frame(kept_only=True), orders=np.arange(links.size))
         if pairs.empty:
-            return pd.DataFrame({c: np.zeros(0, dtype=t) for c, t in _RANKED.items()})
+            return _empty()
         e = pairs["link"].to_numpy()
         y = pairs["candidate"].to_numpy()
         b = g.dst[e]
@@ -951,29 +939,24 @@ class _Solver:
         return table
 
     def _top(self, pairs: pd.DataFrame, *, top: int) -> pd.DataFrame:
-        """Return each link's ranked candidates up to ``top``, by position (:data:`_RANKED` columns)."""
+        g = self.g
         pairs = self._ranking(pairs)
         pairs = pairs[pairs["rank"] <= top]
-        return pd.DataFrame({c: pairs[c].to_numpy(dtype=t) for c, t in _RANKED.items()})
-
-    def table(self, ranked: pd.DataFrame) -> pd.DataFrame:
-        """Return the ranked candidates (:meth:`_top`) as the output table, named: built once, all batches."""
-        g = self.g
-        e = ranked["link"].to_numpy()
-        y = ranked["candidate"].to_numpy()
+        e = pairs["link"].to_numpy()
+        y = pairs["candidate"].to_numpy()
         return pd.DataFrame(
             {
                 "supplier_id": g.ids[g.src[e]].astype(str),
                 "buyer_id": g.ids[g.dst[e]].astype(str),
                 "material": g.material[e].astype(str),
-                "rank": ranked["rank"].to_numpy(dtype=np.int64),
+                "rank": pairs["rank"].to_numpy(dtype=np.int64),
                 "candidate_id": g.ids[y].astype(str),
                 "candidate_name": g.names[y].astype(str),
                 "scope": self.scope[y].astype(str),
-                "gain": ranked["gain"].to_numpy(dtype=float) + 0.0,
-                "gain_output": ranked["gain_output"].to_numpy(dtype=float) + 0.0,
-                "gain_investment": ranked["gain_investment"].to_numpy(dtype=float) + 0.0,
-                "buyers": ranked["buyers"].to_numpy(dtype=np.int64),
+                "gain": pairs["gain"].to_numpy(dtype=float) + 0.0,
+                "gain_output": pairs["gain_output"].to_numpy(dtype=float) + 0.0,
+                "gain_investment": pairs["gain_investment"].to_numpy(dtype=float) + 0.0,
+                "buyers": pairs["buyers"].to_numpy(dtype=np.int64),
                 "availability": self.base[y],
             }
         )
