@@ -95,6 +95,9 @@ class _Pool:
     kept: np.ndarray
     span: int
     """More than the largest node position (the graph's size): keys are coded ``key · span + node``."""
+    best_rest: pd.DataFrame | None = None
+    """Per (``key``, ``scope_rank``) with members not kept: the first of those by buyers, then id
+    (``buyers``, ``id_rank``); None: not known (any group may have some)."""
 
     @classmethod
     def of(cls, graph: SupplyGraph, *, threshold: float, scope_rank: np.ndarray, top: int) -> _Pool:
@@ -110,7 +113,19 @@ class _Pool:
         tiebreak = np.empty(node.size, dtype=np.int64)
         tiebreak[np.lexsort((graph.id_rank[node], -buyers))] = np.arange(node.size)
         kept = _skyline(group, graph.base_availability[node], tiebreak, keep=top + _SPARE)
-        return cls(key, node, buyers, scope_rank[node], kept, graph.n)
+        rest = np.flatnonzero(~kept)
+        rest = rest[
+            np.lexsort((graph.id_rank[node[rest]], -buyers[rest], scope_rank[node[rest]], key_code[rest]))
+        ]
+        best = pd.DataFrame(
+            {
+                "key": key[rest],
+                "scope_rank": scope_rank[node[rest]],
+                "buyers": buyers[rest],
+                "id_rank": graph.id_rank[node[rest]],
+            }
+        ).drop_duplicates(["key", "scope_rank"])
+        return cls(key, node, buyers, scope_rank[node], kept, graph.n, best.set_index(["key", "scope_rank"]))
 
     @functools.cached_property
     def _index(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
@@ -156,11 +171,37 @@ class _Pool:
         nodes: np.ndarray = encoded[at[0] : at[1]] - code * self.span
         return nodes
 
+    @functools.cached_property
+    def bit(self) -> np.ndarray:
+        """Each kept member's place among the kept makers of its material (−1: not kept)."""
+        kept = np.flatnonzero(self.kept)
+        key = pd.factorize(self.key[kept])[0]
+        bit = np.full(self.key.size, -1, dtype=np.int64)
+        if kept.size:
+            first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+            bit[kept] = np.arange(kept.size) - np.repeat(first, np.diff(np.r_[first, kept.size]))
+        return bit
+
+    @property
+    def kept_bits(self) -> int:
+        """The most kept makers of one material."""
+        return int(self.bit.max()) + 1 if self.key.size else 0
+
+    def kept_makers(self, key: object) -> tuple[np.ndarray, np.ndarray]:
+        """Return the kept makers of ``key`` and their :attr:`bit`."""
+        mine = np.flatnonzero(self.kept & (self.key == key))
+        return self.node[mine].astype(np.int64), self.bit[mine]
+
     def frame(self, *, kept_only: bool) -> pd.DataFrame:
-        """Return the pool as a table (``key``, ``candidate``, ``buyers``)."""
+        """Return the pool as a table (``key``, ``candidate``, ``buyers``, ``bit``)."""
         mask = self.kept if kept_only else np.ones(self.key.size, dtype=bool)
         return pd.DataFrame(
-            {"key": self.key[mask], "candidate": self.node[mask], "buyers": self.buyers[mask]}
+            {
+                "key": self.key[mask],
+                "candidate": self.node[mask],
+                "buyers": self.buyers[mask],
+                "bit": self.bit[mask],
+            }
         )
 
 
@@ -256,6 +297,7 @@ def substitutes(
         return _empty()
     solver = _Solver(graph, scope=np.asarray(scope, dtype=object), links=links)
     pool = _Pool.of(graph, threshold=threshold, scope_rank=solver.scope_rank, top=top)
+    solver.prepare(pool)
     parts = [solver.rank(links[i : i + _LINKS], pool, top=top) for i in range(0, links.size, _LINKS)]
     found = [p for p in parts if len(p)]
     return pd.concat(found, ignore_index=True) if found else _empty()
@@ -298,18 +340,23 @@ class _Solver:
         self._groups = _GroupSupply(graph, self.base)
         self.moved = links
         self._cycles: dict[int, _CycleCone] = {}  # by strongly connected component
+        self._below = np.zeros((0, 1), dtype=np.uint64)  # see prepare
 
     # --- the downstream cone of a buyer ------------------------------------------------------
 
-    def descendants(self, b: int, *, keep: bool = True) -> np.ndarray:
+    def descendants(self, b: int, *, keep: bool = True, ordered: bool = True) -> np.ndarray:
         """Sorted nodes reachable from b along critical links (b itself excluded unless on a cycle).
 
-        ``keep``: remember them for the next call (a cone high up the chain can be large).
+        ``keep``: remember them for the next call (a cone high up the chain can be large);
+        not ``ordered``: in the order they are reached, neither sorted nor remembered.
         """
         found = self._descendants.get(b)
         if found is None:
             reached = breadth_first_order(self.matrix, b, directed=True, return_predecessors=False)
-            found = np.sort(reached[1:]) if not self.cyclic[b] else np.sort(reached)
+            found = reached[1:] if not self.cyclic[b] else reached
+            if not ordered:
+                return np.asarray(found)
+            found = np.sort(found)
             if keep:
                 self._descendants[b] = found
         return found
@@ -317,33 +364,172 @@ class _Solver:
     # --- ranking --------------------------------------------------------------------------
 
     def rank(self, links: np.ndarray, pool: _Pool, *, top: int) -> pd.DataFrame:
+        """Rank the candidates of a batch of links (:meth:`prepare` first).
+
+        The kept candidates are ranked first; candidates outside the pool's kept ones can
+        rank only when downstream of the buyer (:class:`_Pool`), and are looked for only
+        where their best possible gain could still take a place (:meth:`_extra_down`).
+        """
         g = self.g
-        down = self._down_pairs(links, pool)
         pairs = _pairs(g, links, pool.frame(kept_only=True), orders=np.arange(links.size))
-        marked = down[["order", "candidate"]].assign(down=True)
-        pairs = pairs.merge(marked, on=["order", "candidate"], how="left")
-        pairs["down"] = pairs["down"].astype("boolean").fillna(False).astype(bool)
-        extra = down.merge(
-            pairs[["order", "candidate"]], on=["order", "candidate"], how="left", indicator=True
-        )
-        extra = extra[extra["_merge"] == "left_only"].drop(columns=["_merge", "scope_rank"])
-        pairs = pd.concat([pairs, extra.assign(down=True)], ignore_index=True)
         if pairs.empty:
             return _empty()
         e = pairs["link"].to_numpy()
         y = pairs["candidate"].to_numpy()
         b = g.dst[e]
-        pairs["scope_rank"] = self.scope_rank[y]
         critical = g.critical[e]
-        fast = critical & ~self.cyclic[b] & ~pairs["down"].to_numpy()
+        bit = pairs.pop("bit").to_numpy()
+        below = (self._below[e, bit // 64] >> (bit % 64).astype(np.uint64)) & np.uint64(1)
+        down = critical & (below == 1)
+        pairs["down"] = down
+        pairs["scope_rank"] = self.scope_rank[y]
+        fast = critical & ~self.cyclic[b] & ~down
         pairs["value"] = np.nan
         pairs.loc[fast, "value"] = self._groups.moved_value(e[fast], y[fast], self.base)
         pairs["gain_output"] = np.where(critical, np.nan, 0.0)
         pairs["gain_investment"] = pairs["gain_output"]
-        is_down = critical & pairs["down"].to_numpy()
-        self._search(pairs, fast=fast, cyclic_buyer=critical & self.cyclic[b] & ~is_down, top=top)
+        self._search(pairs, fast=fast, cyclic_buyer=critical & self.cyclic[b] & ~down, top=top)
+        extra = self._extra_down(links, pairs, pool, top=top)
+        if len(extra):
+            pairs = pd.concat([pairs, extra], ignore_index=True)
+        is_down = g.critical[pairs["link"].to_numpy()] & pairs["down"].to_numpy()
         self._exact(pairs, individually=is_down & self._may_rank(pairs, is_down, top=top))
-        return self._top(pairs, top=top)
+        ranked = self._top(pairs, top=top)
+        self._release()
+        return ranked
+
+    def _release(self) -> None:
+        """Forget what served this batch's links: their gains, their cones and cycle graphs."""
+        self._split = _Memo()
+        self._forced.clear()  # by buyer and value: little shared between batches, a million at national scale
+        self._descendants.clear()
+        for cone in self._cycles.values():
+            cone.release()
+
+    def prepare(self, pool: _Pool) -> None:
+        """Mark, for every moved critical link, the pool's kept makers of its material below its buyer.
+
+        ``_below[link]`` holds one bit per kept maker of the link's material (its place among
+        them, :attr:`_Pool.bit`): one walk against the links per material, every kept maker's
+        bit carried up to all the nodes that reach it.
+        """
+        g = self.g
+        words = max(1, -(-int(pool.kept_bits) // 64))
+        self._below = np.zeros((g.src.size, words), dtype=np.uint64)
+        moved = self.moved[g.critical[self.moved]]
+        keys = g.material_key[moved]
+        for key in pd.unique(keys).tolist():
+            makers = pool.kept_makers(key)
+            if makers[0].size == 0:
+                continue
+            mine = moved[keys == key]
+            self._below[mine] = self._reach(*makers, words=words)[g.dst[mine]]
+
+    def _reach(self, nodes: np.ndarray, bits: np.ndarray, *, words: int) -> np.ndarray:
+        """Return per node the bits of the ``nodes`` it reaches along critical links (one link or more)."""
+        into = self.matrix_into
+        reach = np.zeros((self.g.n, words), dtype=np.uint64)
+        starts = into.indptr[nodes]
+        counts = into.indptr[nodes + 1] - starts
+        parents = into.indices[_ranges(starts, counts)]
+        owner = np.repeat(np.arange(nodes.size), counts)
+        np.bitwise_or.at(
+            reach, (parents, bits[owner] // 64), np.uint64(1) << (bits[owner] % 64).astype(np.uint64)
+        )
+        frontier = np.unique(parents)
+        while frontier.size:
+            starts = into.indptr[frontier]
+            counts = into.indptr[frontier + 1] - starts
+            parents = into.indices[_ranges(starts, counts)]
+            before = reach[parents]
+            np.bitwise_or.at(reach, parents, reach[np.repeat(frontier, counts)])
+            frontier = np.unique(parents[(reach[parents] != before).any(axis=1)])
+        return reach
+
+    def _bounds(self, links: np.ndarray) -> np.ndarray:
+        """Gain (万元) of moving each critical link to a perfect supplier (a = 1) outside b's cone.
+
+        An upper bound of any candidate's gain: a candidate's value at b can only be lower.
+        """
+        g = self.g
+        bound = np.zeros(links.size)
+        on_cycle = self.cyclic[g.dst[links]]
+        plain = np.flatnonzero(~on_cycle)
+        ideal = self._groups.moved_value(links[plain], np.full(plain.size, -1), np.r_[self.base, 1.0])
+        forced = list(zip(g.dst[links[plain]].tolist(), np.round(ideal, 12).tolist(), strict=True))
+        bound[plain] = np.array(self._forced_gains(forced), dtype=float).reshape(-1, 2).sum(axis=1)
+        cyclic = np.flatnonzero(on_cycle)
+        first, back = np.unique(links[cyclic], return_inverse=True)
+        bound[cyclic] = self._cycle_gains(first, np.ones(first.size)).sum(axis=1)[back]
+        return bound
+
+    def _cuts(self, pairs: pd.DataFrame, down: np.ndarray, *, top: int) -> tuple[pd.Series, pd.DataFrame]:
+        """Per (order, scope): the places left (``need``) and the candidate in the last of them.
+
+        The last place is the one the candidates not downstream of b fill (``gain_key``,
+        ``buyers``, ``id_rank``); none where they do not fill it.
+        """
+        known = self._ranking(pairs.iloc[np.flatnonzero(~down)])
+        before = pairs.groupby(["order", "scope_rank"]).size()
+        earlier = before.groupby(level="order").cumsum() - before
+        need = (top - earlier).clip(lower=0)
+        known = known.assign(place=known.groupby(["order", "scope_rank"]).cumcount() + 1)
+        at = pd.MultiIndex.from_frame(known[["order", "scope_rank"]])
+        last = known[known["place"].to_numpy() == need.reindex(at).to_numpy()].set_index(
+            ["order", "scope_rank"]
+        )
+        return need, last
+
+    def _extra_down(self, links: np.ndarray, pairs: pd.DataFrame, pool: _Pool, *, top: int) -> pd.DataFrame:
+        """Return the candidates beyond the pool's kept ones that lie below the buyer and may rank.
+
+        Such a candidate Y has ``top + _SPARE`` kept ones of its scope above it
+        (:class:`_Pool`), so the kept candidates already fill ``top`` of its scope and it
+        changes no scope's count of places. It can rank only where a place is left in its
+        scope and a perfect supplier's gain (:meth:`_bounds`) beats the last place the
+        candidates not downstream fill (or they do not fill it) — on a tie, only when some
+        member not kept comes before that place's by buyers and id: only those links' cones
+        are searched, and only those scopes' candidates returned.
+        """
+        g = self.g
+        columns = ["order", "link", "candidate", "buyers", "scope_rank"]
+        down = pairs["down"].to_numpy()
+        need, last = self._cuts(pairs, down, top=top)
+        count = pairs.groupby(["order", "scope_rank"]).size()
+        open_ = count[(count >= top) & (need.reindex(count.index).to_numpy() > 0)]
+        orders = open_.index.get_level_values(0).to_numpy()
+        scopes = open_.index.get_level_values(1).to_numpy()
+        link = links[orders]
+        reaches = g.critical[link]
+        keys = g.material_key[link]
+        for key in pd.unique(keys[reaches]).tolist():
+            mine = np.flatnonzero(reaches & (keys == key))
+            reaches[mine] = self._upstream_of(key, pool)[g.dst[link[mine]]]
+        # some member not kept, of the link's material and scope, beats the last place's buyers and id
+        if pool.best_rest is None:  # not known: any group may have some, ahead of any place
+            best_buyers, best_id = np.full(keys.size, np.inf), np.full(keys.size, -1.0)
+        else:
+            best = pool.best_rest.reindex(pd.MultiIndex.from_arrays([keys, scopes]))
+            best_buyers, best_id = best["buyers"].to_numpy(dtype=float), best["id_rank"].to_numpy(dtype=float)
+        cut = last.reindex(pd.MultiIndex.from_arrays([orders, scopes]))
+        cut_buyers, cut_id = cut["buyers"].to_numpy(dtype=float), cut["id_rank"].to_numpy(dtype=float)
+        ahead = (best_buyers > cut_buyers) | ((best_buyers == cut_buyers) & (best_id < cut_id))
+        reaches &= ~np.isnan(best_buyers)
+        orders, scopes, link, ahead = orders[reaches], scopes[reaches], link[reaches], ahead[reaches]
+        cut_gain = cut["gain_key"].to_numpy(dtype=float)[reaches]
+        unique, back = np.unique(link, return_inverse=True)
+        bound_key = -np.round(self._bounds(unique) / GAIN_TIE)[back]
+        may = np.isnan(cut_gain) | (bound_key < cut_gain) | ((bound_key == cut_gain) & ahead)
+        wanted = pd.DataFrame({"order": orders[may], "scope_rank": scopes[may]})
+        if wanted.empty:
+            return pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in columns})
+        found = self._down_pairs(links, pool, rows=np.unique(wanted["order"].to_numpy()))
+        found = found.merge(wanted, on=["order", "scope_rank"], how="inner")
+        found = found.merge(
+            pairs[["order", "candidate"]], on=["order", "candidate"], how="left", indicator=True
+        )
+        found = found[found["_merge"] == "left_only"].drop(columns="_merge").reset_index(drop=True)
+        return found.assign(down=True, value=np.nan, gain_output=np.nan, gain_investment=np.nan)
 
     def _may_rank(self, pairs: pd.DataFrame, down: np.ndarray, *, top: int) -> np.ndarray:
         """Which downstream candidates could still make their link's top.
@@ -359,24 +545,9 @@ class _Solver:
         if rows.size == 0:
             return result
         links = pairs["link"].to_numpy()[rows]
-        on_cycle = self.cyclic[g.dst[links]]
-        bound = np.zeros(rows.size)
-        plain = np.flatnonzero(~on_cycle)
-        ideal = self._groups.moved_value(links[plain], np.full(plain.size, -1), np.r_[self.base, 1.0])
-        forced = list(zip(g.dst[links[plain]].tolist(), np.round(ideal, 12).tolist(), strict=True))
-        bound[plain] = [sum(found) for found in self._forced_gains(forced)]
-        cyclic = np.flatnonzero(on_cycle)
-        first, back = np.unique(links[cyclic], return_inverse=True)
-        bound[cyclic] = self._cycle_gains(first, np.ones(first.size)).sum(axis=1)[back]
-        known = self._ranking(pairs.iloc[np.flatnonzero(~down)])
-        before = pairs.groupby(["order", "scope_rank"]).size()
-        earlier = before.groupby(level="order").cumsum() - before
-        need = (top - earlier).clip(lower=0)
-        known = known.assign(place=known.groupby(["order", "scope_rank"]).cumcount() + 1)
-        at = pd.MultiIndex.from_frame(known[["order", "scope_rank"]])
-        last = known[known["place"].to_numpy() == need.reindex(at).to_numpy()].set_index(
-            ["order", "scope_rank"]
-        )
+        first, back = np.unique(links, return_inverse=True)
+        bound = self._bounds(first)[back]
+        need, last = self._cuts(pairs, down, top=top)
         where = pd.MultiIndex.from_arrays(
             [pairs["order"].to_numpy()[rows], pairs["scope_rank"].to_numpy()[rows]]
         )
@@ -394,8 +565,8 @@ class _Solver:
         result[rows] = (beats | open_place) & ~no_place
         return result
 
-    def _down_pairs(self, links: np.ndarray, pool: _Pool) -> pd.DataFrame:
-        """Every pool candidate downstream of its link's buyer (critical links only).
+    def _down_pairs(self, links: np.ndarray, pool: _Pool, *, rows: np.ndarray) -> pd.DataFrame:
+        """Every pool candidate downstream of its link's buyer, for the links at ``rows`` (critical ones).
 
         The buyer's cone is walked only where the buyer reaches some maker of the link's
         material in the pool (:meth:`_upstream_of`, one walk per material); the cone's
@@ -403,7 +574,7 @@ class _Solver:
         """
         g = self.g
         columns = ["order", "link", "candidate", "buyers", "scope_rank"]
-        critical = np.flatnonzero(g.critical[links])
+        critical = rows[g.critical[links[rows]]]
         if critical.size == 0 or pool.key.size == 0:
             return pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in columns})
         b = g.dst[links[critical]]
@@ -417,7 +588,7 @@ class _Solver:
         by_buyer = np.argsort(b, kind="stable")
         starts = np.flatnonzero(np.r_[True, b[by_buyer][1:] != b[by_buyer][:-1]]) if b.size else by_buyer
         for mine in np.split(by_buyer, starts[1:]) if b.size else []:
-            cone = self.descendants(int(b[mine[0]]), keep=False)  # one cone at a time: they can be large
+            cone = self.descendants(int(b[mine[0]]), ordered=False)  # one at a time: they can be large
             for i in mine.tolist():
                 below[i] = cone[pool.makes(keys[i])[cone]]
         owner, member = pool.members(keys, below)
@@ -810,7 +981,8 @@ def _pairs(
 class _GroupSupply:
     """Each critical (buyer, material) group's deficit, and each buyer's other groups' minimum.
 
-    Both are kept per critical link too (``link_deficit``, ``link_others``; NaN elsewhere).
+    Both are kept per critical link only (``link_deficit``, ``link_others``; NaN elsewhere):
+    the per-group tables are let go (millions of groups at national scale).
     """
 
     def __init__(self, g: SupplyGraph, base: np.ndarray) -> None:
@@ -823,24 +995,23 @@ class _GroupSupply:
             }
         )
         deficit = frame.groupby(["buyer", "key"], sort=False)["deficit"].sum()
-        self.deficit = deficit
         supply = (1.0 - deficit).clip(lower=0.0)
         ranked = supply.sort_values(kind="stable").reset_index()
         ranked.columns = ["buyer", "key", "supply"]
         first = ranked.drop_duplicates("buyer")
-        second = ranked[~ranked.index.isin(first.index)].drop_duplicates("buyer")
-        self.lowest = pd.Series(first["supply"].to_numpy(), index=first["buyer"].to_numpy())
-        self.lowest_key = pd.Series(first["key"].to_numpy(), index=first["buyer"].to_numpy())
-        self.second = pd.Series(second["supply"].to_numpy(), index=second["buyer"].to_numpy())
+        next_ = ranked[~ranked.index.isin(first.index)].drop_duplicates("buyer")
+        lowest = pd.Series(first["supply"].to_numpy(), index=first["buyer"].to_numpy())
+        lowest_key = pd.Series(first["key"].to_numpy(), index=first["buyer"].to_numpy())
+        second = pd.Series(next_["supply"].to_numpy(), index=next_["buyer"].to_numpy())
         self.g = g
         # per critical link: its group's deficit and the lowest supply of the buyer's other groups
         b, key = g.dst[crit], g.material_key[crit]
         self.link_deficit = np.full(g.src.size, np.nan)
         self.link_deficit[crit] = deficit.reindex(pd.MultiIndex.from_arrays([b, key])).to_numpy()
-        is_lowest = self.lowest_key.reindex(b).to_numpy() == key
+        is_lowest = lowest_key.reindex(b).to_numpy() == key
         self.link_others = np.full(g.src.size, np.nan)
         self.link_others[crit] = np.where(
-            is_lowest, self.second.reindex(b).fillna(1.0).to_numpy(), self.lowest.reindex(b).to_numpy()
+            is_lowest, second.reindex(b).fillna(1.0).to_numpy(), lowest.reindex(b).to_numpy()
         )
 
     def moved_value(self, links: np.ndarray, candidates: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -997,6 +1168,10 @@ class _CycleCone:
         )
         self.at = np.searchsorted(cone, cycle)  # the cycle's members among the cone's nodes
         self._alone: dict[tuple[int, int], tuple[SupplyGraph, int]] = {}
+
+    def release(self) -> None:
+        """Forget the graphs of single moved links (each serves one batch of links)."""
+        self._alone.clear()
 
     def has_source(self, links: np.ndarray) -> np.ndarray:
         """Which links have a source node in the shared graph (their supplier is outside the cycle)."""
