@@ -2,7 +2,7 @@
 
 On a synthetic set (validated once, cached), times in this one process:
 
-- **analysis**: one full gap analysis (the yardstick);
+- **analysis**: one full gap analysis, every figure of the analysis spec (the yardstick);
 - **substitutes**: the ranked substitute suppliers of every link of every blocked supplier
   (``GapAnalysis.substitutes``, computed on first use);
 - **supply**: the local supply rates and the gap list.
@@ -52,6 +52,9 @@ def main() -> None:
         reset_peak()
         started = time.perf_counter()
         result = analyze(build_graph(ledgers), settings=SETTINGS)
+        # Every figure of the analysis spec, as the earlier runs measured it: the restoration
+        # order and the exposure index are computed on first use now.
+        _ = result.restoration_order, result.exposure
         analysis_s.append(time.perf_counter() - started)
         analysis_mib.append(peak_mib())
         reset_peak()
