@@ -10,10 +10,10 @@ fields the analysis computes eagerly (:class:`chain_graph.gaps.GapAnalysis`); th
 built again from the tables (deterministic, a fraction of the analysis). The format is
 numpy's ``.npz`` (read with ``allow_pickle=False``: nothing in a result can run code),
 deflated: every column as an array, strings as fixed-width unicode with a mask of missing
-values, nullable integers as values and a mask, other object columns (the lists of the
-blocked table) as JSON text. :func:`result_key` names a result by everything it depends
-on, so a stale one is never read: data version, reports version, day, the settings and
-:data:`FORMAT`.
+values (as JSON text when one ends in NUL, which such an array drops), nullable integers as
+values and a mask, other object columns (the lists of the blocked table) as JSON text.
+:func:`result_key` names a result by everything it depends on, so a stale one is never
+read: data version, reports version, day, the settings and :data:`FORMAT`.
 """
 
 from __future__ import annotations
@@ -191,12 +191,19 @@ def _put_frame(arrays: dict[str, np.ndarray], header: dict[str, Any], name: str,
         series = frame[column]
         dtype = str(series.dtype)
         key = f"{name}.{i}"
+        encoding = "array"
         if isinstance(series.dtype, pd.StringDtype) or dtype == "str":
             missing = series.isna().to_numpy()
             values = series.to_numpy(dtype=object, na_value="")
-            arrays[key] = np.array(values, dtype=str) if len(values) else np.zeros(0, dtype="U1")
-            if missing.any():
-                arrays[f"{key}.na"] = missing
+            if any(v.endswith("\x00") for v in values):  # a fixed-width array drops trailing NULs
+                encoding = "json"
+                pairs = zip(values.tolist(), missing.tolist(), strict=True)
+                kept = [None if gone else v for v, gone in pairs]
+                arrays[key] = _text(json.dumps(kept))
+            else:
+                arrays[key] = np.array(values, dtype=str) if len(values) else np.zeros(0, dtype="U1")
+                if missing.any():
+                    arrays[f"{key}.na"] = missing
         elif dtype in ("Int64", "Int32", "boolean"):
             missing = series.isna().to_numpy()
             arrays[key] = series.to_numpy(dtype="int64" if dtype != "boolean" else bool, na_value=0)
@@ -207,7 +214,7 @@ def _put_frame(arrays: dict[str, np.ndarray], header: dict[str, Any], name: str,
             arrays[key] = _text(json.dumps(series.tolist(), default=_plain, ensure_ascii=False))
         else:
             raise ValueError(f"{name}.{column}: a column of type {dtype} is not kept in a result")
-        columns.append({"name": column, "dtype": dtype})
+        columns.append({"name": column, "dtype": dtype, "encoding": encoding})
     header["frames"][name] = {"columns": columns, "rows": len(frame)}
 
 
@@ -217,8 +224,8 @@ def _get_frame(arrays: dict[str, np.ndarray], header: dict[str, Any], name: str)
     for i, column in enumerate(spec["columns"]):
         key, dtype = f"{name}.{i}", column["dtype"]
         missing = arrays.get(f"{key}.na")
-        if dtype == "object":
-            values: Any = pd.Series(json.loads(_untext(arrays[key])), dtype=object)
+        if dtype == "object" or column.get("encoding") == "json":
+            values: Any = pd.Series(json.loads(_untext(arrays[key])), dtype=dtype)
         elif dtype in ("Int64", "Int32", "boolean") or dtype == "str" or dtype.startswith("string"):
             objects = arrays[key].astype(object)
             if missing is not None:

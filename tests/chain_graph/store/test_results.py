@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from chain_graph.campaign import state_at
@@ -127,6 +127,7 @@ def _frames(draw: st.DrawFn) -> pd.DataFrame:
 
 @settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_frames())
+@example(pd.DataFrame({"text": pd.Series(["a\x00", None], dtype="str")}))  # NUL ends: kept too
 def test_every_kind_of_column_comes_back_as_it_was(frame: pd.DataFrame) -> None:
     from chain_graph.store import results
 
