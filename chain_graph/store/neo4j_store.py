@@ -7,7 +7,9 @@ current, and the replaced one is deleted in a background thread. The server's he
 batch, not the whole import. A failure before the switch — a bad row, the server going away,
 the process dying — leaves the previous generation current and whole; the half-written one
 is deleted by the next import. Reads fetch the current generation once and read only it;
-they are routed as reads (they go to followers in a cluster).
+they are routed as reads (they go to followers in a cluster). A whole table is read in keyset
+pages of ``batch_size`` rows, each page one record of column lists: the server's heap holds
+one page, and the client builds no record or mapping per row.
 """
 
 from __future__ import annotations
@@ -516,7 +518,7 @@ class Neo4jStore(Closing):
 
         Each table is read in pages of ``batch_size`` rows (links: of about ``batch_size``
         links, by supplier), each page one record of column lists turned straight into
-        columns: no Python object per row, and the server's heap holds one page.
+        columns: no record or mapping per row, and the server's heap holds one page.
         """
         return self._consistent(
             lambda g: LedgerTables(
