@@ -29,6 +29,7 @@ import json
 import os
 import pickle
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -124,6 +125,7 @@ def main() -> None:
     stages = (args.stages or _STAGES).split(",")
     os.environ.setdefault("NEO4J_HEAP", "1g")
     results: dict[str, list[dict[str, float]]] = {}
+    failed: dict[str, list[str]] = {}
     with tempfile.TemporaryDirectory() as home:
         server = Neo4jServer(Path(home), free_port())
         server.start()
@@ -133,9 +135,14 @@ def main() -> None:
             measure(__file__, "load", data_dir, env=env)  # warm-up: page cache, JIT, query plans
             for _ in range(args.repeat):
                 for name in stages:
-                    results.setdefault(name, []).append(measure(__file__, name, data_dir, env=env))
+                    try:
+                        results.setdefault(name, []).append(measure(__file__, name, data_dir, env=env))
+                    except subprocess.CalledProcessError as error:  # e.g. out of memory: say so
+                        failed[name] = (error.stderr or "").strip().splitlines()[-1:] or [str(error)]
         finally:
             server.stop()
+    for name in failed:
+        results.pop(name, None)
     summary = {
         name: {
             "median_seconds": statistics.median(r["seconds"] for r in runs),
@@ -168,6 +175,7 @@ def main() -> None:
             lines.append(
                 f"| … analysis of the loaded tables | {analysis:.2f} | | | {analysis / base:.2f} | |"
             )
+    lines += [f"| {name} | failed: {' '.join(why)} | | | | |" for name, why in failed.items()]
     table = "\n".join(lines)
     print(table)
     out = ROOT / "results" / f"{dt.date.today()}-neo4j-analyze-{args.scale}.json"
@@ -181,6 +189,7 @@ def main() -> None:
                 "batch": SETTINGS.write_batch_size,
                 "import_seconds": imported,
                 "summary": summary,
+                "failed": failed,
                 "runs": results,
                 "table": table,
             },
