@@ -627,8 +627,18 @@ def _store_error(error: BaseException, url: str, *, doing: str) -> BaseException
 
 
 def _page_frame(page: neo4j.Record, table: str) -> pd.DataFrame:
-    """Return one page of column lists as a conformed table."""
-    return conform(pd.DataFrame({column: page[column] for column in _COLUMNS[table]}), table)
+    """Return one page of column lists as a conformed table, each distinct text held once.
+
+    The driver makes a string object per value; a value repeated in a page (a supplier's id
+    on each of its links, a material, an adcode) is kept as one object, as pandas' CSV reader
+    does (province: the loaded tables take 101 MiB instead of 158 MiB).
+    """
+    frame = conform(pd.DataFrame({column: page[column] for column in _COLUMNS[table]}), table)
+    for column, kind in _COLUMNS[table].items():
+        if kind == "text":
+            codes, distinct = pd.factorize(frame[column].array)
+            frame[column] = distinct.take(codes)
+    return frame
 
 
 def _concat(pages: list[pd.DataFrame], table: str) -> pd.DataFrame:
