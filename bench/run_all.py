@@ -1,7 +1,8 @@
 """The one benchmark command (``make bench``): every benchmark, one dated report.
 
 Runs, each in its own process: ingest (province, SQLite, beside pandas reading the CSVs),
-stores (province into Neo4j beside the bare UNWIND CREATE anchor and SQLite), analysis
+stores (province into Neo4j beside the bare UNWIND CREATE anchor and SQLite), analysis from
+Neo4j (province: the store's load and ``analyze --store`` beside pandas reading the CSVs), analysis
 (city, province and — unless ``--quick`` — national, beside pandas), API latency (city
 demo, beside ``/health``), pages (every route, city and province), campaign, substitutes,
 incremental re-analysis and published analyses (province), maps (city views, national
@@ -33,6 +34,11 @@ def _steps(quick: bool) -> list[tuple[str, list[str], str]]:
             "stores (province)",
             ["stores.py", "--scale", "province", "--repeat", "2", "--batch", "20000"],
             "stores-province",
+        ),
+        (
+            "analysis from Neo4j (province)",
+            ["neo4j_analyze.py", "--scale", "province", "--repeat", "3"],
+            "neo4j-analyze-province",
         ),
     ]
     steps += [

@@ -74,7 +74,9 @@ __all__ = [
     "NEIGHBOURS",
     "NEW_GENERATION",
     "READ",
+    "READ_BATCH",
     "READ_IN",
+    "READ_LINKS_BATCH",
     "REPORTS",
     "REPORTS_APPEND",
     "REPORTS_VERSION",
@@ -272,7 +274,56 @@ READ = {
     "materials": f"MATCH (n:Material) WHERE n.g = $g RETURN {_projection('n', MATERIAL_COLUMNS)}",
 }
 """Whole tables of generation ``$g``, one row per node or relationship, columns named as in
-the model (a link joins two nodes of one generation: filtering the supplier is enough)."""
+the model (a link joins two nodes of one generation: filtering the supplier is enough). For the
+small tables of a neighbourhood; a whole store is read in pages (:data:`READ_BATCH`)."""
+
+# Columnar reads: a table comes back in batches, each one record whose values are lists, one
+# per column, aligned (``collect`` keeps the order of the rows it aggregates). ``collect``
+# leaves nulls out, so an absent property is read as the value ``model.conform`` gives an
+# absent one (text '', bool false, a number NaN): the lists stay aligned and the conformed
+# table is the same. A batch is a keyset page on the ``(key, g)`` index: an index-ordered
+# range seek from ``$after`` (inclusive with ``$inclusive``, for the first page) that stops
+# after ``$limit`` rows of generation ``$g`` — no sort, no scan, and the heap holds one page.
+
+_ABSENT = {"text": "''", "bool": "false", "float": "0.0 / 0.0", "int": "0.0 / 0.0"}
+
+
+def _columns(variable: str, columns: dict[str, str]) -> str:
+    return ", ".join(f"collect(coalesce({variable}.{c}, {_ABSENT[k]})) AS {c}" for c, k in columns.items())
+
+
+def _page(variable: str, label: str, key: str, *, only: str = "") -> str:
+    return (
+        f"MATCH ({variable}:{label}) WHERE {variable}.{key} >= $after AND {variable}.g = $g{only} "
+        f"AND ({variable}.{key} > $after OR $inclusive) "
+        f"WITH {variable} ORDER BY {variable}.{key} LIMIT $limit"
+    )
+
+
+def _table_page(label: str, key: str, columns: dict[str, str], *, only: str = "") -> str:
+    return f"{_page('n', label, key, only=only)} RETURN {_columns('n', columns)}"
+
+
+READ_BATCH = {
+    "firms": _table_page("Entity", "id", FIRM_COLUMNS, only=" AND n:Firm"),
+    "projects": _table_page("Entity", "id", PROJECT_COLUMNS, only=" AND n:Project"),
+    "problems": _table_page("Problem", "id", PROBLEM_COLUMNS),
+    "materials": _table_page("Material", "code", MATERIAL_COLUMNS),
+}
+"""One page of a table of generation ``$g``: the ``$limit`` rows after ``$after`` by key, as
+one record of column lists named as in the model. Fewer than ``$limit`` rows: the last page."""
+
+READ_LINKS_BATCH = (
+    f"{_page('s', 'Entity', 'id', only=' AND s:Firm')} WITH collect(s) AS suppliers "
+    "CALL (suppliers) { UNWIND suppliers AS s MATCH (s)-[r:SUPPLIES]->(b:Entity) "
+    "RETURN collect(s.id) AS supplier_id, collect(b.id) AS buyer_id, "
+    + _columns("r", {c: k for c, k in LINK_COLUMNS.items() if c not in ("supplier_id", "buyer_id")})
+    + " } RETURN size(suppliers) AS suppliers, suppliers[-1].id AS last, "
+    + ", ".join(LINK_COLUMNS)
+)
+"""The links of one page of suppliers: the ``$limit`` firms of generation ``$g`` after
+``$after`` by id, with the number of suppliers taken and the last one's id (where the next page
+starts), and the links as column lists named as in the model."""
 
 READ_IN = {
     "firms": (

@@ -7,7 +7,9 @@ current, and the replaced one is deleted in a background thread. The server's he
 batch, not the whole import. A failure before the switch — a bad row, the server going away,
 the process dying — leaves the previous generation current and whole; the half-written one
 is deleted by the next import. Reads fetch the current generation once and read only it;
-they are routed as reads (they go to followers in a cluster).
+they are routed as reads (they go to followers in a cluster). A whole table is read in keyset
+pages of ``batch_size`` rows, each page one record of column lists: the server's heap holds
+one page, and the client builds no record or mapping per row.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ class Neo4jStore(Closing):
     database
         Database name (``None``: the server's default database).
     batch_size
-        Rows per ``UNWIND`` statement.
+        Rows per ``UNWIND`` statement, and per page of a read (:meth:`load`).
 
     Raises
     ------
@@ -512,15 +514,60 @@ class Neo4jStore(Closing):
         return int(records[0]["value"]) if records else 0
 
     def load(self) -> LedgerTables:
-        """Return everything the current generation holds."""
+        """Return everything the current generation holds.
+
+        Each table is read in pages of ``batch_size`` rows (links: of about ``batch_size``
+        links, by supplier), each page one record of column lists turned straight into
+        columns: no record or mapping per row, and the server's heap holds one page.
+        """
         return self._consistent(
             lambda g: LedgerTables(
-                **{
-                    name: self._read(cypher.READ[name], _COLUMNS[name], name, g=g)
-                    for name in LedgerTables.TABLES
-                }
+                **{name: self._read_table(name, g=g) for name in LedgerTables.TABLES if name != "links"},
+                links=self._read_links(g=g),
             )
         )
+
+    def _page(self, query: str, **params: Any) -> neo4j.Record:
+        try:
+            records = self._driver.execute_query(
+                query, params, database_=self.database, routing_=neo4j.RoutingControl.READ
+            ).records
+        except BaseException as error:
+            raise _store_error(error, self.url, doing="读取") from error
+        return records[0]
+
+    def _read_table(self, table: str, *, g: int) -> pd.DataFrame:
+        """Return ``table`` of generation ``g``, read page by page in key order."""
+        key = _KEYS[table][0]
+        pages: list[pd.DataFrame] = []
+        after, first = "", True
+        while True:
+            page = self._page(
+                cypher.READ_BATCH[table], g=g, after=after, inclusive=first, limit=self.batch_size
+            )
+            keys = page[key]
+            if keys:
+                pages.append(_page_frame(page, table))
+            if len(keys) < self.batch_size:
+                return _concat(pages, table)
+            after, first = keys[-1], False
+
+    def _read_links(self, *, g: int) -> pd.DataFrame:
+        """Return the links of generation ``g``, read by pages of suppliers in id order.
+
+        A page takes as many suppliers as hold about ``batch_size`` links on average.
+        """
+        counts = self.counts()
+        suppliers = max(1, self.batch_size * counts["firms"] // max(counts["links"], 1))
+        pages: list[pd.DataFrame] = []
+        after, first = "", True
+        while True:
+            page = self._page(cypher.READ_LINKS_BATCH, g=g, after=after, inclusive=first, limit=suppliers)
+            if page["supplier_id"]:
+                pages.append(_page_frame(page, "links"))
+            if page["suppliers"] < suppliers:
+                return _concat(pages, "links")
+            after, first = page["last"], False
 
     def neighbourhood(self, node_id: str, *, depth: int = 1) -> LedgerTables:
         """Return the nodes within ``depth`` links of ``node_id`` and the links among them."""
@@ -577,6 +624,27 @@ def _store_error(error: BaseException, url: str, *, doing: str) -> BaseException
         suffix = "，已回滚，原有数据未改变" if doing == "写入" else ""
         return StoreError(f"Neo4j {url} {doing}失败{suffix}：{_first_line(error)}")
     return error
+
+
+def _page_frame(page: neo4j.Record, table: str) -> pd.DataFrame:
+    """Return one page of column lists as a conformed table, each distinct text held once.
+
+    The driver makes a string object per value; a value repeated in a page (a supplier's id
+    on each of its links, a material, an adcode) is kept as one object, as pandas' CSV reader
+    does (province: the loaded tables take 101 MiB instead of 158 MiB).
+    """
+    frame = conform(pd.DataFrame({column: page[column] for column in _COLUMNS[table]}), table)
+    for column, kind in _COLUMNS[table].items():
+        if kind == "text":
+            codes, distinct = pd.factorize(frame[column].array)
+            frame[column] = distinct.take(codes)
+    return frame
+
+
+def _concat(pages: list[pd.DataFrame], table: str) -> pd.DataFrame:
+    if not pages:
+        return conform(pd.DataFrame(), table)
+    return pages[0] if len(pages) == 1 else pd.concat(pages, ignore_index=True)
 
 
 def _first_line(error: BaseException) -> str:
