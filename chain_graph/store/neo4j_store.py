@@ -455,24 +455,22 @@ class Neo4jStore(Closing):
         rows = self._rows(cypher.RESULT_GET, key=key)
         return b"".join(bytes(r["bytes"]) for r in rows) if rows else None
 
-    def _rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
+    def _query(self, query: str, **params: Any) -> neo4j.EagerResult:
+        """Run a read ``query``; a driver error becomes one actionable :class:`StoreError`."""
         try:
-            records = self._driver.execute_query(
-                query, params, database_=self.database, routing_=neo4j.RoutingControl.READ
-            ).records
-        except BaseException as error:
-            raise _store_error(error, self.url, doing="读取") from error
-        return [dict(r["row"]) for r in records]
-
-    # --- reading -----------------------------------------------------------------------
-
-    def _read(self, query: str, columns: dict[str, str], table: str, **params: Any) -> pd.DataFrame:
-        try:
-            records, _, keys = self._driver.execute_query(
+            return self._driver.execute_query(
                 query, params, database_=self.database, routing_=neo4j.RoutingControl.READ
             )
         except BaseException as error:
             raise _store_error(error, self.url, doing="读取") from error
+
+    def _rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        return [dict(r["row"]) for r in self._query(query, **params).records]
+
+    # --- reading -----------------------------------------------------------------------
+
+    def _read(self, query: str, columns: dict[str, str], table: str, **params: Any) -> pd.DataFrame:
+        records, _, keys = self._query(query, **params)
         frame = pd.DataFrame.from_records([r.values() for r in records], columns=keys or list(columns))
         return conform(frame, table)
 
@@ -505,12 +503,7 @@ class Neo4jStore(Closing):
 
     def data_version(self) -> int:
         """Return a number that grows with every write."""
-        try:
-            records = self._driver.execute_query(
-                cypher.DATA_VERSION, database_=self.database, routing_=neo4j.RoutingControl.READ
-            ).records
-        except BaseException as error:
-            raise _store_error(error, self.url, doing="读取") from error
+        records = self._query(cypher.DATA_VERSION).records
         return int(records[0]["value"]) if records else 0
 
     def load(self) -> LedgerTables:
@@ -528,13 +521,7 @@ class Neo4jStore(Closing):
         )
 
     def _page(self, query: str, **params: Any) -> neo4j.Record:
-        try:
-            records = self._driver.execute_query(
-                query, params, database_=self.database, routing_=neo4j.RoutingControl.READ
-            ).records
-        except BaseException as error:
-            raise _store_error(error, self.url, doing="读取") from error
-        return records[0]
+        return self._query(query, **params).records[0]
 
     def _read_table(self, table: str, *, g: int) -> pd.DataFrame:
         """Return ``table`` of generation ``g``, read page by page in key order."""
