@@ -9,8 +9,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chain_graph.settings import Settings
+
+if TYPE_CHECKING:
+    from chain_graph.gaps import GapAnalysis
 
 SETTINGS = Settings()  # the deployment settings of the environment, as the CLI reads them
 
@@ -23,6 +27,16 @@ def peak_mib() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def every_figure(analysis: GapAnalysis) -> GapAnalysis:
+    """Compute what the analysis leaves to first use (restoration order, exposure): the yardstick.
+
+    "One analysis" in every benchmark is every figure of the analysis spec, as
+    ``analyze --json`` computes them and as the benchmarks measured before these were lazy.
+    """
+    _ = analysis.restoration_order, analysis.exposure
+    return analysis
 
 
 def reset_peak() -> None:

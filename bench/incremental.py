@@ -36,9 +36,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from harness import arguments, synthetic_set, validated_ledgers  # noqa: E402
+from harness import arguments, every_figure, synthetic_set, validated_ledgers  # noqa: E402
 
-from chain_graph.gaps import GapAnalysis, analyze  # noqa: E402
+from chain_graph.gaps import analyze  # noqa: E402
 from chain_graph.graph import SupplyGraph, build_graph  # noqa: E402
 from chain_graph.incremental import update  # noqa: E402
 from chain_graph.model import LedgerTables  # noqa: E402
@@ -58,14 +58,10 @@ def _changed(graph: SupplyGraph, k: int, rng: np.random.Generator) -> SupplyGrap
     return SupplyGraph(**fields | {"capacity": capacity})  # nothing cached: as a new version's graph
 
 
-def _all(analysis: GapAnalysis) -> None:
-    _ = analysis.restoration_order, analysis.exposure
-
-
 def _engine(ledgers: LedgerTables, repeat: int, seed: int) -> dict[str, list[float]]:
     graph = build_graph(ledgers)
     before = analyze(graph, settings=SETTINGS)
-    _all(before)
+    every_figure(before)
     rng = np.random.default_rng(seed)
     times: dict[str, list[float]] = {}
     for _ in range(repeat):
@@ -74,7 +70,7 @@ def _engine(ledgers: LedgerTables, repeat: int, seed: int) -> dict[str, list[flo
             started = time.perf_counter()
             updated = update(before, after)
             served = time.perf_counter()
-            _all(updated)
+            every_figure(updated)
             done = time.perf_counter()
             times.setdefault(f"update {k}", []).append(served - started)
             times.setdefault(f"update_all {k}", []).append(done - started)
@@ -82,7 +78,7 @@ def _engine(ledgers: LedgerTables, repeat: int, seed: int) -> dict[str, list[flo
         started = time.perf_counter()
         full = analyze(after, settings=SETTINGS)
         served = time.perf_counter()
-        _all(full)
+        every_figure(full)
         done = time.perf_counter()
         times.setdefault("full", []).append(served - started)
         times.setdefault("full_all", []).append(done - started)
