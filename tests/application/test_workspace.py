@@ -4,19 +4,33 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from application.workspace import Snapshot
+from application.workspace import Snapshot, Workspace
 from chain_graph.model import LedgerTables
+from chain_graph.settings import Settings
+from ingest.loader import read_directory
 from tests.defaults import SETTINGS
 
 
 @pytest.fixture
 def snap() -> Snapshot:
     return Snapshot(version=1, ledgers=LedgerTables(), settings=SETTINGS)
+
+
+@pytest.fixture
+def tables(canonical_dir: Path) -> LedgerTables:
+    """The canonical data set, validated."""
+    return read_directory(canonical_dir, settings=SETTINGS).ledgers
+
+
+def _settings(tmp_path: Path, **changes: Any) -> Settings:
+    """A deployment of its own: a SQLite store and a users file in ``tmp_path``."""
+    return Settings(store=f"sqlite:///{tmp_path}/w.db", auth_db=str(tmp_path / "auth.db"), **changes)
 
 
 def test_a_result_is_built_once_per_key(snap: Snapshot) -> None:
@@ -41,13 +55,9 @@ def test_a_newer_ledger_version_drops_the_results_of_older_ones(snap: Snapshot) 
     assert snap.memo(("data",), lambda: "rebuilt") == "kept"
 
 
-def test_a_prepared_import_is_not_installed_over_a_later_write(tmp_path: Path, canonical_dir: Path) -> None:
-    from application.workspace import Workspace
-    from chain_graph.settings import Settings
-    from ingest.loader import read_directory
+def test_a_prepared_import_is_not_installed_over_a_later_write(tmp_path: Path, tables: LedgerTables) -> None:
 
-    settings = Settings(store=f"sqlite:///{tmp_path}/w.db", auth_db=str(tmp_path / "auth.db"))
-    tables = read_directory(canonical_dir, settings=SETTINGS).ledgers
+    settings = _settings(tmp_path)
     workspace = Workspace(settings)
     try:
         with workspace.store() as store:
@@ -68,16 +78,11 @@ def test_a_prepared_import_is_not_installed_over_a_later_write(tmp_path: Path, c
 
 
 def test_a_page_waits_for_an_expected_import_instead_of_analysing_again(
-    tmp_path: Path, canonical_dir: Path
+    tmp_path: Path, tables: LedgerTables
 ) -> None:
     import threading
 
-    from application.workspace import Workspace
-    from chain_graph.settings import Settings
-    from ingest.loader import read_directory
-
-    settings = Settings(store=f"sqlite:///{tmp_path}/w.db", auth_db=str(tmp_path / "auth.db"))
-    tables = read_directory(canonical_dir, settings=SETTINGS).ledgers
+    settings = _settings(tmp_path)
     workspace = Workspace(settings)
     try:
         with workspace.store() as store:
@@ -112,22 +117,17 @@ def _report(node: str, *, status: str, day: str) -> pd.DataFrame:
 
 @pytest.mark.parametrize(("limit", "incremental"), [(1000, True), (0, False)])
 def test_a_status_report_updates_the_analysis_through_its_cone(
-    tmp_path: Path, canonical_dir: Path, limit: int, incremental: bool
+    tmp_path: Path, tables: LedgerTables, limit: int, incremental: bool
 ) -> None:
-    from application.workspace import Workspace
     from chain_graph.gaps import analyze
     from chain_graph.graph import build_graph
-    from chain_graph.settings import Settings
     from chain_graph.store.results import result_key
-    from ingest.loader import read_directory
 
-    settings = Settings(
-        store=f"sqlite:///{tmp_path}/w.db", auth_db=str(tmp_path / "auth.db"), incremental_limit=limit
-    )
+    settings = _settings(tmp_path, incremental_limit=limit)
     workspace = Workspace(settings)
     try:
         with workspace.store() as store:
-            store.write(read_directory(canonical_dir, settings=SETTINGS).ledgers, replace=True)
+            store.write(tables, replace=True)
         before = workspace.snapshot()
         # S1 (stopped) holds back 60 % of E1's steel: E1 and P1 at 0.4; E2 (partial, 60) at 0.6.
         assert before.analysis.summary()["value_at_risk"] == pytest.approx(
@@ -157,15 +157,11 @@ def test_a_status_report_updates_the_analysis_through_its_cone(
 
 
 def test_a_second_worker_reads_the_published_analysis_instead_of_analysing(
-    tmp_path: Path, canonical_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, tables: LedgerTables, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import application.workspace as workspace_module
-    from application.workspace import Workspace
-    from chain_graph.settings import Settings
-    from ingest.loader import read_directory
 
-    settings = Settings(store=f"sqlite:///{tmp_path}/w.db", auth_db=str(tmp_path / "auth.db"))
-    tables = read_directory(canonical_dir, settings=SETTINGS).ledgers
+    settings = _settings(tmp_path)
     first, second = Workspace(settings), Workspace(settings)
     try:
         with first.store() as store:
@@ -190,19 +186,14 @@ def test_a_second_worker_reads_the_published_analysis_instead_of_analysing(
         second.close()
 
 
-def test_nothing_is_published_when_the_setting_is_off(tmp_path: Path, canonical_dir: Path) -> None:
-    from application.workspace import Workspace
-    from chain_graph.settings import Settings
+def test_nothing_is_published_when_the_setting_is_off(tmp_path: Path, tables: LedgerTables) -> None:
     from chain_graph.store.results import result_key
-    from ingest.loader import read_directory
 
-    settings = Settings(
-        store=f"sqlite:///{tmp_path}/w.db", auth_db=str(tmp_path / "auth.db"), publish_results=False
-    )
+    settings = _settings(tmp_path, publish_results=False)
     workspace = Workspace(settings)
     try:
         with workspace.store() as store:
-            store.write(read_directory(canonical_dir, settings=SETTINGS).ledgers, replace=True)
+            store.write(tables, replace=True)
         snap = workspace.snapshot()
         assert snap.day is not None
         key = result_key(settings, version=snap.version, reports_version=snap.reports_version, day=snap.day)
