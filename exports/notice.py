@@ -20,19 +20,14 @@ Figures print as the notice reads them: shares as ``82.1%``, changes in percenta
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from openpyxl.chart import BarChart, Reference
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.pagebreak import Break
-from openpyxl.worksheet.worksheet import Worksheet
 
 from chain_graph.records import plain
 from chain_graph.scorecard import Scorecard
@@ -44,7 +39,7 @@ from exports.docx import (
     font,
 )
 from exports.report import without_prolog
-from exports.workbook import Column, Sheet, atomic_path, build_workbook, image_sheet
+from exports.workbook import Chart, Column, PictureSheet, Sheet, atomic_path, write_xlsx
 
 __all__ = [
     "ADDRESSEES",
@@ -240,10 +235,6 @@ def _overdue_rows(card: Scorecard) -> pd.DataFrame:
     return card.overdue_items.assign(order=range(1, len(card.overdue_items) + 1))
 
 
-_CM_PER_ROW = 0.53
-"""Height of a default row (15 pt) in centimetres: how many rows a chart covers."""
-
-
 def write_notice_xlsx(
     path: Path, card: Scorecard, *, exported: dt.date, regions_png: bytes | None = None
 ) -> None:
@@ -253,7 +244,18 @@ def write_notice_xlsx(
     """
     title = notice_title(card)
     target = f"产能恢复目标 {card.target * 100:.0f}%；排名按截至{_day(card.last_round)}的产能恢复率。"
-    sheets = [
+    ranked = int(card.counties["rank"].notna().sum())  # the ranked counties come first
+    chart = Chart(
+        "各县市区产能恢复率",
+        values="recovery",
+        categories="name",
+        width=20,
+        rows=ranked,
+        reverse=True,  # first ranked on top
+        legend=False,
+        own_page=True,
+    )
+    sheets: list[Sheet | PictureSheet] = [
         Sheet(
             "记分卡",
             f"{title}—表1 各县市区记分卡",
@@ -261,6 +263,7 @@ def write_notice_xlsx(
             _scorecard_rows(card),
             notes=(target,),
             exported=exported,
+            chart=chart if ranked else None,
         ),
         Sheet(
             "逾期问题",
@@ -277,31 +280,9 @@ def write_notice_xlsx(
             exported=exported,
         ),
     ]
-    book = build_workbook(sheets)
-    ranked = int(card.counties["rank"].notna().sum())
-    if ranked:
-        ws = cast(Worksheet, book["记分卡"])  # built above as a worksheet
-        chart = BarChart()
-        chart.type = "bar"
-        chart.title = "各县市区产能恢复率"
-        chart.y_axis.number_format = "0%"
-        chart.y_axis.scaling.min = 0
-        chart.y_axis.scaling.max = 1
-        chart.x_axis.scaling.orientation = "maxMin"  # first ranked on top
-        chart.legend = None
-        chart.add_data(Reference(ws, min_col=3, min_row=2, max_row=ranked + 2), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=2, min_row=3, max_row=ranked + 2))
-        chart.height = max(6.0, 0.6 * ranked + 3)
-        chart.width = 20
-        top = len(card.counties) + 1 + 2 + 3  # table, city line, the note
-        ws.row_breaks.append(Break(id=top - 1))  # the chart prints whole, on a page of its own
-        ws.add_chart(chart, f"B{top}")
-        bottom = top + math.ceil(chart.height / _CM_PER_ROW)
-        ws.print_area = f"A1:{get_column_letter(len(SCORECARD_COLUMNS))}{bottom}"
     if regions_png:
-        image_sheet(book, "区域分布图", regions_png, title=f"{title}—受阻配套企业区域分布图")
-    with atomic_path(path) as tmp:
-        book.save(tmp)
+        sheets.append(PictureSheet("区域分布图", f"{title}—受阻配套企业区域分布图", regions_png))
+    write_xlsx(path, sheets)
 
 
 def _svg_bars(card: Scorecard) -> str:

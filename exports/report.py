@@ -10,19 +10,16 @@ import datetime as dt
 import math
 from html import escape
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from openpyxl.chart import BarChart, Reference
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from chain_graph.labels import METRIC_LABELS, TARGET_STATE_LABELS
 from chain_graph.report import WeeklyReport
 from exports import docx
-from exports.workbook import Column, Sheet, atomic_path, build_workbook, image_sheet
+from exports.workbook import Chart, Column, PictureSheet, Sheet, atomic_path, write_xlsx
 
 __all__ = ["build_report_docx", "render_html", "write_html", "write_report_docx", "write_report_xlsx"]
 
@@ -89,9 +86,6 @@ UNREPORTED_NAMES_SHOWN = 10
 """Names of firms and projects that did not report shown per county in the printed report
 (a county of a province misses hundreds in a round; the Excel version lists them all)."""
 
-_CM_PER_ROW = 0.53
-"""Height of a default row (15 pt) in centimetres: how many rows a chart covers."""
-
 
 def write_report_xlsx(
     path: Path, report: WeeklyReport, *, exported: dt.date, regions_png: bytes | None = None
@@ -103,7 +97,8 @@ def write_report_xlsx(
     (the regional distribution map as an image) adds a last sheet, 区域分布图.
     """
     title = _title(report)
-    book = build_workbook(
+    write_xlsx(
+        path,
         [
             Sheet(
                 "概况",
@@ -121,7 +116,12 @@ def write_report_xlsx(
                 exported=exported,
             ),
             Sheet(
-                "责任单位考核排名", f"{title}—责任单位考核排名", UNIT_COLUMNS, report.units, exported=exported
+                "责任单位考核排名",
+                f"{title}—责任单位考核排名",
+                UNIT_COLUMNS,
+                report.units,
+                exported=exported,
+                chart=Chart("按期办结率", values="rate", categories="unit", reverse=True),
             ),
             *(
                 []
@@ -149,31 +149,13 @@ def write_report_xlsx(
                     )
                 ]
             ),
-        ]
+            *(
+                [PictureSheet("区域分布图", f"{title}—受阻配套企业区域分布图", regions_png)]
+                if regions_png
+                else []
+            ),
+        ],
     )
-    units = report.units
-    if len(units):
-        ws = cast(Worksheet, book["责任单位考核排名"])  # built above as a worksheet
-        chart = BarChart()
-        chart.type = "bar"
-        chart.title = "按期办结率"
-        chart.y_axis.number_format = "0%"
-        chart.y_axis.scaling.min = 0
-        chart.y_axis.scaling.max = 1
-        last = len(units) + 2
-        chart.add_data(
-            Reference(ws, min_col=len(UNIT_COLUMNS), min_row=2, max_row=last), titles_from_data=True
-        )
-        chart.set_categories(Reference(ws, min_col=2, min_row=3, max_row=last))
-        chart.height = max(6.0, 0.6 * len(units) + 3)
-        chart.width = 18
-        ws.add_chart(chart, f"B{last + 2}")
-        bottom = last + 2 + math.ceil(chart.height / _CM_PER_ROW)
-        ws.print_area = f"A1:{get_column_letter(len(UNIT_COLUMNS))}{bottom}"
-    if regions_png:
-        image_sheet(book, "区域分布图", regions_png, title=f"{title}—受阻配套企业区域分布图")
-    with atomic_path(path) as tmp:
-        book.save(tmp)
 
 
 def _unreported_rows(unreported: pd.DataFrame) -> pd.DataFrame:

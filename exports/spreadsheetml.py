@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "BarChart",
     "Page",
     "Part",
+    "Picture",
     "Strings",
     "Style",
     "Styles",
@@ -51,6 +53,11 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ESCAPE_LIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
 """Text that reads as OOXML's ``_xHHHH_`` character escape: written with its ``_`` escaped
 (``_x005F_``), so that a spreadsheet shows what was typed, not the character it names."""
+_CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_SPREADSHEET_DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+_EMU_PER_CM = 360_000
+_EMU_PER_PIXEL = 9_525
 _COMPRESSION = 1
 """zlib level: the worksheets are repetitive XML, level 1 is several times faster than 6 for
 a file about a fifth larger."""
@@ -306,8 +313,8 @@ class Page:
     """
 
     landscape: bool
-    title_rows: tuple[int, int]
-    area: str
+    title_rows: tuple[int, int] | None
+    area: str | None
     footer: str = ""
     fit_width: bool = True
     centred: bool = True
@@ -316,12 +323,68 @@ class Page:
 
 
 @dataclass(frozen=True)
+class BarChart:
+    """A horizontal bar chart of one column of its sheet, drawn over the sheet from ``anchor``.
+
+    ``values`` and ``categories`` are 1-based ``(column, first row, last row)`` of the
+    sheet; the series is named by the cell above its values. Values are shown between
+    ``scale`` with ``number_format``; ``reverse`` puts the first category on top (Excel
+    draws the first at the bottom); ``anchor`` is the 0-based ``(column, row)`` of the
+    chart's top left corner; ``size`` its width and height in centimetres.
+    """
+
+    title: str
+    values: tuple[int, int, int]
+    categories: tuple[int, int, int]
+    anchor: tuple[int, int]
+    size: tuple[float, float]
+    number_format: str = "0%"
+    scale: tuple[float, float] | None = (0.0, 1.0)
+    reverse: bool = False
+    legend: bool = True
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A PNG picture drawn over its sheet from ``anchor`` (0-based column, row), ``size`` in pixels."""
+
+    png: bytes
+    anchor: tuple[int, int]
+    size: tuple[int, int]
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Return a PNG's width and height in pixels (from its header).
+
+    Raises
+    ------
+    ValueError
+        When ``png`` is not a PNG.
+
+    Examples
+    --------
+    >>> header = bytes.fromhex("89504e470d0a1a0a0000000d49484452")
+    >>> png_size(header + (640).to_bytes(4, "big") + (4).to_bytes(4, "big"))
+    (640, 4)
+    """
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        msg = "not a PNG picture"
+        raise ValueError(msg)
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+@dataclass(frozen=True)
 class Part:
-    """One worksheet of the package: its tab name, its XML (in pieces) and its print setup."""
+    """One worksheet of the package: its tab name, its XML (in pieces), print setup and drawings.
+
+    A worksheet with ``drawings`` must have been written with ``drawing=True``
+    (:func:`worksheet_xml`), which points it at them.
+    """
 
     name: str
     xml: Iterable[str]
     page: Page
+    drawings: Sequence[BarChart | Picture] = ()
 
 
 def worksheet_xml(
@@ -333,10 +396,14 @@ def worksheet_xml(
     merges: Sequence[str] = (),
     frozen_rows: int = 0,
     selected: bool = False,
+    row_breaks: Sequence[int] = (),
+    drawing: bool = False,
 ) -> Iterable[str]:
     """Yield a worksheet's XML in pieces: its view, columns, ``rows`` (:func:`row_xml`), merges, page.
 
-    ``frozen_rows`` stay on screen when scrolling (the title and the header).
+    ``frozen_rows`` stay on screen when scrolling (the title and the header); a page
+    ends after each row of ``row_breaks``; ``drawing`` points the sheet at its drawing
+    part (its charts and pictures: :class:`Part`).
     """
     fit = '<pageSetUpPr fitToPage="1"/>' if page.fit_width else ""
     yield (
@@ -380,6 +447,14 @@ def worksheet_xml(
     )
     if page.footer:
         yield f"<headerFooter><oddFooter>{_escape(page.footer)}</oddFooter></headerFooter>"
+    if row_breaks:
+        yield (
+            f'<rowBreaks count="{len(row_breaks)}" manualBreakCount="{len(row_breaks)}">'
+            + "".join(f'<brk id="{r}" max="16383" man="1"/>' for r in row_breaks)
+            + "</rowBreaks>"
+        )
+    if drawing:
+        yield '<drawing r:id="rId1"/>'
     yield "</worksheet>"
 
 
@@ -393,19 +468,22 @@ def _workbook_xml(parts: Sequence[Part]) -> str:
     )
     names = []
     for k, p in enumerate(parts):
-        first, last = p.page.title_rows
         sheet = _escape(_quoted(p.name))
-        names.append(
-            f'<definedName name="_xlnm.Print_Titles" localSheetId="{k}">'
-            f"{sheet}!${first}:${last}</definedName>"
-        )
-        names.append(
-            f'<definedName name="_xlnm.Print_Area" localSheetId="{k}">{sheet}!{p.page.area}</definedName>'
-        )
+        if p.page.title_rows:
+            first, last = p.page.title_rows
+            names.append(
+                f'<definedName name="_xlnm.Print_Titles" localSheetId="{k}">'
+                f"{sheet}!${first}:${last}</definedName>"
+            )
+        if p.page.area:
+            names.append(
+                f'<definedName name="_xlnm.Print_Area" localSheetId="{k}">{sheet}!{p.page.area}</definedName>'
+            )
     return (
         f'{_PROLOG}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><workbookPr/>'
         f'<bookViews><workbookView activeTab="0"/></bookViews><sheets>{sheets}</sheets>'
-        f'<definedNames>{"".join(names)}</definedNames><calcPr calcId="124519" fullCalcOnLoad="1"/>'
+        + (f"<definedNames>{''.join(names)}</definedNames>" if names else "")
+        + '<calcPr calcId="124519" fullCalcOnLoad="1"/>'
         "</workbook>"
     )
 
@@ -418,16 +496,27 @@ def _relationships(targets: Sequence[tuple[str, str]]) -> str:
     return f'{_PROLOG}<Relationships xmlns="{_PACKAGE_REL}">{items}</Relationships>'
 
 
-def _content_types(count: int) -> str:
+def _content_types(count: int, *, drawings: int, charts: int) -> str:
     sheets = "".join(
         f'<Override PartName="/xl/worksheets/sheet{k}.xml" ContentType="{_TYPE}.worksheet+xml"/>'
         for k in range(1, count + 1)
+    )
+    sheets += "".join(
+        f'<Override PartName="/xl/drawings/drawing{k}.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.drawing+xml"/>'
+        for k in range(1, drawings + 1)
+    )
+    sheets += "".join(
+        f'<Override PartName="/xl/charts/chart{k}.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.drawingml.chart+xml"/>'
+        for k in range(1, charts + 1)
     )
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
         '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Default Extension="png" ContentType="image/png"/>'
         f'<Override PartName="/xl/workbook.xml" ContentType="{_TYPE}.sheet.main+xml"/>{sheets}'
         f'<Override PartName="/xl/styles.xml" ContentType="{_TYPE}.styles+xml"/>'
         f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_TYPE}.sharedStrings+xml"/>'
@@ -458,8 +547,10 @@ def package(parts: Sequence[Part], styles: Styles, strings: Strings) -> bytes:
     their strings and styles are complete only afterwards, so those parts come last.
     """
     out = io.BytesIO()
+    drawn = [p for p in parts if p.drawings]
+    charts = sum(isinstance(d, BarChart) for p in drawn for d in p.drawings)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=_COMPRESSION) as book:
-        book.writestr("[Content_Types].xml", _content_types(len(parts)))
+        book.writestr("[Content_Types].xml", _content_types(len(parts), drawings=len(drawn), charts=charts))
         book.writestr(
             "_rels/.rels",
             _relationships(
@@ -485,6 +576,123 @@ def package(parts: Sequence[Part], styles: Styles, strings: Strings) -> bytes:
                         sheet.write("".join(batch).encode())
                         batch.clear()
                 sheet.write("".join(batch).encode())
+        _write_drawings(book, parts)
         book.writestr("xl/styles.xml", styles.xml())
         book.writestr("xl/sharedStrings.xml", strings.xml())
     return out.getvalue()
+
+
+def _write_drawings(book: zipfile.ZipFile, parts: Sequence[Part]) -> None:
+    """Write each sheet's drawing part, its charts and pictures, and the relationships between them."""
+    drawing = chart = image = 0
+    for k, part in enumerate(parts, start=1):
+        if not part.drawings:
+            continue
+        drawing += 1
+        book.writestr(
+            f"xl/worksheets/_rels/sheet{k}.xml.rels",
+            _relationships([(f"{_OFFICE}/drawing", f"../drawings/drawing{drawing}.xml")]),
+        )
+        targets, anchors = [], []
+        for r, item in enumerate(part.drawings, start=1):
+            if isinstance(item, BarChart):
+                chart += 1
+                book.writestr(f"xl/charts/chart{chart}.xml", _chart_xml(item, sheet=part.name))
+                targets.append((f"{_OFFICE}/chart", f"../charts/chart{chart}.xml"))
+                anchors.append(_chart_anchor(item, r))
+            else:
+                image += 1
+                book.writestr(f"xl/media/image{image}.png", item.png)
+                targets.append((f"{_OFFICE}/image", f"../media/image{image}.png"))
+                anchors.append(_picture_anchor(item, r))
+        book.writestr(f"xl/drawings/_rels/drawing{drawing}.xml.rels", _relationships(targets))
+        book.writestr(
+            f"xl/drawings/drawing{drawing}.xml",
+            f'{_PROLOG}<xdr:wsDr xmlns:xdr="{_SPREADSHEET_DRAWING}" xmlns:a="{_DRAWING}">'
+            + "".join(anchors)
+            + "</xdr:wsDr>",
+        )
+
+
+def _from(anchor: tuple[int, int]) -> str:
+    column, row = anchor
+    return (
+        f"<xdr:from><xdr:col>{column}</xdr:col><xdr:colOff>0</xdr:colOff>"
+        f"<xdr:row>{row}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"
+    )
+
+
+def _chart_anchor(chart: BarChart, rid: int) -> str:
+    width, height = (round(cm * _EMU_PER_CM) for cm in chart.size)
+    return (
+        f'<xdr:oneCellAnchor>{_from(chart.anchor)}<xdr:ext cx="{width}" cy="{height}"/>'
+        f'<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="{rid + 1}" name="图表 {rid}"/>'
+        "<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>"
+        '<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm>'
+        f'<a:graphic><a:graphicData uri="{_CHART}"><c:chart xmlns:c="{_CHART}" xmlns:r="{_REL}" '
+        f'r:id="rId{rid}"/></a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/>'
+        "</xdr:oneCellAnchor>"
+    )
+
+
+def _picture_anchor(picture: Picture, rid: int) -> str:
+    width, height = (px * _EMU_PER_PIXEL for px in picture.size)
+    return (
+        f'<xdr:oneCellAnchor>{_from(picture.anchor)}<xdr:ext cx="{width}" cy="{height}"/>'
+        f'<xdr:pic><xdr:nvPicPr><xdr:cNvPr id="{rid + 1}" name="图片 {rid}"/>'
+        '<xdr:cNvPicPr><a:picLocks noChangeAspect="1"/></xdr:cNvPicPr></xdr:nvPicPr>'
+        f'<xdr:blipFill><a:blip xmlns:r="{_REL}" r:embed="rId{rid}"/><a:stretch><a:fillRect/></a:stretch>'
+        f'</xdr:blipFill><xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{width}" cy="{height}"/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr></xdr:pic><xdr:clientData/>'
+        "</xdr:oneCellAnchor>"
+    )
+
+
+def _reference(sheet: str, column: int, first: int, last: int | None = None) -> str:
+    """Return an absolute reference to cells of one column, ``'表'!$B$3:$B$9``.
+
+    Examples
+    --------
+    >>> _reference("排名", 2, 3, 9), _reference("O'Brien", 1, 2)
+    ("'排名'!$B$3:$B$9", "'O''Brien'!$A$2")
+    """
+    letter = column_letter(column)
+    cells = f"${letter}${first}" if last is None else f"${letter}${first}:${letter}${last}"
+    return f"{_quoted(sheet)}!{cells}"
+
+
+def _chart_xml(chart: BarChart, *, sheet: str) -> str:
+    """Return a chart part: one series of bars, its categories, a titled value axis in ``number_format``."""
+    column, first, last = chart.values
+    name = _escape(_reference(sheet, column, first - 1))
+    values = _escape(_reference(sheet, column, first, last))
+    categories = _escape(_reference(sheet, *chart.categories))
+    scale = ""
+    if chart.scale is not None:
+        scale = f'<c:max val="{chart.scale[1]:g}"/><c:min val="{chart.scale[0]:g}"/>'
+    orientation = "maxMin" if chart.reverse else "minMax"
+    legend = '<c:legend><c:legendPos val="r"/><c:overlay val="0"/></c:legend>' if chart.legend else ""
+    return (
+        f'{_PROLOG}<c:chartSpace xmlns:c="{_CHART}" xmlns:a="{_DRAWING}" xmlns:r="{_REL}">'
+        '<c:roundedCorners val="0"/><c:chart>'
+        f"<c:title><c:tx><c:rich><a:bodyPr/><a:p><a:r><a:t>{_escape(chart.title)}</a:t></a:r></a:p>"
+        '</c:rich></c:tx><c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/><c:plotArea><c:layout/>'
+        '<c:barChart><c:barDir val="bar"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
+        f'<c:ser><c:idx val="0"/><c:order val="0"/><c:tx><c:strRef><c:f>{name}</c:f></c:strRef></c:tx>'
+        '<c:spPr><a:solidFill><a:srgbClr val="4472C4"/></a:solidFill></c:spPr><c:invertIfNegative val="0"/>'
+        f"<c:cat><c:strRef><c:f>{categories}</c:f></c:strRef></c:cat>"
+        f"<c:val><c:numRef><c:f>{values}</c:f></c:numRef></c:val></c:ser>"
+        '<c:gapWidth val="60"/><c:axId val="10"/><c:axId val="100"/></c:barChart>'
+        f'<c:catAx><c:axId val="10"/><c:scaling><c:orientation val="{orientation}"/></c:scaling>'
+        '<c:delete val="0"/><c:axPos val="l"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/>'
+        '<c:tickLblPos val="nextTo"/><c:crossAx val="100"/><c:crosses val="autoZero"/><c:auto val="1"/>'
+        '<c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
+        f'<c:valAx><c:axId val="100"/><c:scaling><c:orientation val="minMax"/>{scale}</c:scaling>'
+        '<c:delete val="0"/><c:axPos val="b"/><c:majorGridlines/>'
+        f'<c:numFmt formatCode="{_escape(chart.number_format)}" sourceLinked="0"/>'
+        '<c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
+        # reversed categories put the value axis at the top unless it crosses at the last one
+        f'<c:crossAx val="10"/><c:crosses val="{"max" if chart.reverse else "autoZero"}"/>'
+        '<c:crossBetween val="between"/></c:valAx>'
+        f'</c:plotArea>{legend}<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>'
+    )

@@ -12,10 +12,12 @@ than a portrait page, all columns scaled to one page width with the rows flowing
 many pages as they need, the title and header rows repeated on every page, a footer
 ``第 N 页 共 M 页`` with the export date, and the print area set to the table and its notes.
 
+A sheet may carry a bar chart of one of its columns (:class:`Chart`), drawn below the table
+inside the print area; a picture (a map) gets a sheet of its own (:class:`PictureSheet`).
+
 The workbook is written as SpreadsheetML text (:mod:`exports.spreadsheetml`): a column at a
 time, each distinct cell once, so that a province's ledger of 700,000 cells takes about a
-second. A caller that adds a chart or a picture gets it as an openpyxl workbook
-(:func:`build_workbook`).
+second, charts and pictures included.
 
 Files are written to a temporary name and renamed, so a failed export leaves no
 half-written file; they get the permissions the user's umask gives (0644 under 022).
@@ -24,6 +26,7 @@ half-written file; they get the permissions the user's umask gives (0644 under 0
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -40,12 +43,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
 
 from chain_graph.records import plain
 from exports.spreadsheetml import (
+    BarChart,
     Page,
     Part,
+    Picture,
     Strings,
     Style,
     Styles,
@@ -53,17 +57,19 @@ from exports.spreadsheetml import (
     column_letter,
     legal,
     package,
+    png_size,
     row_xml,
     worksheet_xml,
 )
 from ingest.rejects import neutralise
 
 __all__ = [
+    "Chart",
     "Column",
     "Kind",
+    "PictureSheet",
     "Sheet",
     "atomic_path",
-    "build_workbook",
     "workbook_bytes",
     "write_csv",
     "write_xlsx",
@@ -111,10 +117,32 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A horizontal bar chart of a sheet's column ``values`` by its column ``categories``.
+
+    It stands below the table and its notes (a blank row between), inside the print area,
+    so that it prints with the table; ``own_page`` starts a page before it. ``rows`` draws
+    only the first rows of the table (None: all). Values are shares (0–100 %); ``reverse``
+    draws the first row on top; ``legend`` names the series beside the chart.
+    """
+
+    title: str
+    values: str
+    categories: str
+    width: float = 18.0
+    """Centimetres; the height follows the number of bars."""
+    rows: int | None = None
+    reverse: bool = False
+    legend: bool = True
+    own_page: bool = False
+
+
+@dataclass(frozen=True)
 class Sheet:
     """One sheet: name (tab), title (first row), columns and rows.
 
-    ``notes`` are printed below the table; ``exported`` (the export date) in the footer.
+    ``notes`` are printed below the table; ``exported`` (the export date) in the footer;
+    ``chart`` is drawn below them.
     """
 
     name: str
@@ -123,6 +151,16 @@ class Sheet:
     rows: pd.DataFrame
     notes: Sequence[str] = field(default=())
     exported: dt.date | None = None
+    chart: Chart | None = None
+
+
+@dataclass(frozen=True)
+class PictureSheet:
+    """A sheet holding a title and a picture (PNG), fitted to one landscape page."""
+
+    name: str
+    title: str
+    png: bytes
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:
@@ -374,40 +412,117 @@ def _page(sheet: Sheet, *, last_row: int) -> Page:
     )
 
 
-def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
+_CM_PER_ROW = 0.53
+"""Height of a default row (15 pt) in centimetres: how many rows a chart covers."""
+IMAGE_WIDTH_CM = 25.0
+"""A picture's printed width on its sheet: one A4 landscape page inside the margins."""
+_PIXELS_PER_CM = 96 / 2.54
+
+
+_DEFAULT_WIDTH = 8.43
+"""Width of a column the sheet does not set (characters of the default font)."""
+
+
+def _width_cm(width: float) -> float:
+    """Return a column's printed width in centimetres: ``width`` characters of 7 px and a 5 px margin."""
+    return (math.floor(width * 7 + 0.5) + 5) / _PIXELS_PER_CM
+
+
+def _last_column(widths: Sequence[float], *, start: int, cm: float) -> int:
+    """Return the last column (1-based) a drawing ``cm`` wide reaches from column ``start`` (1-based).
+
+    Examples
+    --------
+    >>> _last_column([6, 24, 10], start=2, cm=4.0), _last_column([6, 24, 10], start=2, cm=18.0)
+    (2, 10)
+    """
+    column, room = start, cm
+    while True:
+        room -= _width_cm(widths[column - 1] if column <= len(widths) else _DEFAULT_WIDTH)
+        if room <= 0:
+            return column
+        column += 1
+
+
+def _chart(sheet: Sheet, chart: Chart, *, below: int) -> tuple[BarChart, int]:
+    """Return ``chart`` drawn from two rows below row ``below``, and the last row it covers."""
+    keys = [c.key for c in sheet.columns]
+    bars = len(sheet.rows) if chart.rows is None else min(chart.rows, len(sheet.rows))
+    height = max(6.0, 0.6 * bars + 3)
+    top = below + 2
+    drawn = BarChart(
+        title=chart.title,
+        values=(keys.index(chart.values) + 1, 3, bars + 2),
+        categories=(keys.index(chart.categories) + 1, 3, bars + 2),
+        anchor=(1, top - 1),
+        size=(chart.width, height),
+        reverse=chart.reverse,
+        legend=chart.legend,
+    )
+    return drawn, top + math.ceil(height / _CM_PER_ROW)
+
+
+def _table_part(sheet: Sheet, k: int, styles: Styles, strings: Strings, taken: set[str]) -> Part:
+    last_row = len(sheet.rows) + 2 + (len(sheet.notes) + 1 if sheet.notes else 0)
+    drawings: list[BarChart] = []
+    breaks: list[int] = []
+    if sheet.chart is not None and len(sheet.rows):
+        drawn, bottom = _chart(sheet, sheet.chart, below=last_row)
+        drawings.append(drawn)
+        if sheet.chart.own_page:
+            breaks.append(last_row)  # the chart prints whole on a page of its own, a blank row above it
+        last_row = bottom
+    last = column_letter(max(len(sheet.columns), 1))
+    page = _page(sheet, last_row=last_row)
+    if drawings:  # the print area reaches as far right as the chart
+        widths = [c.width for c in sheet.columns]
+        right = max(len(widths), _last_column(widths, start=2, cm=drawings[0].size[0]))
+        page = dataclasses.replace(page, area=f"$A$1:${column_letter(right)}${last_row}")
+    xml = worksheet_xml(
+        _table_rows(sheet, styles, strings),
+        widths=[c.width for c in sheet.columns],
+        dimension=f"A1:{last}{len(sheet.rows) + 2 + (len(sheet.notes) + 1 if sheet.notes else 0)}",
+        page=page,
+        merges=_merges(sheet),
+        frozen_rows=2,
+        selected=k == 0,
+        row_breaks=breaks,
+        drawing=bool(drawings),
+    )
+    return Part(_sheet_name(sheet.name, taken), xml, page, drawings)
+
+
+def _picture_part(sheet: PictureSheet, k: int, styles: Styles, strings: Strings, taken: set[str]) -> Part:
+    width, height = png_size(sheet.png)
+    scale = IMAGE_WIDTH_CM * _PIXELS_PER_CM / width
+    title = styles(Style(bold=True, size=14))
+    page = Page(landscape=True, title_rows=None, area=None, centred=False)
+    xml = worksheet_xml(
+        [row_xml(1, [cell_xml(sheet.title, title, strings)], ["A"])],
+        widths=[],
+        dimension="A1",
+        page=page,
+        selected=k == 0,
+        drawing=True,
+    )
+    picture = Picture(sheet.png, anchor=(0, 2), size=(round(width * scale), round(height * scale)))
+    return Part(_sheet_name(sheet.name, taken), xml, page, [picture])
+
+
+def workbook_bytes(sheets: Sequence[Sheet | PictureSheet]) -> bytes:
     """Return ``sheets`` as one workbook (``.xlsx``), each set up for printing."""
     styles, strings = Styles(), Strings()
     taken: set[str] = set()
-    parts = []
-    for k, sheet in enumerate(sheets):
-        last_row = len(sheet.rows) + 2 + (len(sheet.notes) + 1 if sheet.notes else 0)
-        last = column_letter(max(len(sheet.columns), 1))
-        xml = worksheet_xml(
-            _table_rows(sheet, styles, strings),
-            widths=[c.width for c in sheet.columns],
-            dimension=f"A1:{last}{last_row}",
-            page=_page(sheet, last_row=last_row),
-            merges=_merges(sheet),
-            frozen_rows=2,
-            selected=k == 0,
-        )
-        parts.append(Part(_sheet_name(sheet.name, taken), xml, _page(sheet, last_row=last_row)))
+    parts = [
+        _picture_part(sheet, k, styles, strings, taken)
+        if isinstance(sheet, PictureSheet)
+        else _table_part(sheet, k, styles, strings, taken)
+        for k, sheet in enumerate(sheets)
+    ]
     return package(parts, styles, strings)
 
 
-def build_workbook(sheets: Sequence[Sheet]) -> Workbook:
-    """Return ``sheets`` as an openpyxl workbook, for a caller that adds a chart or a picture.
-
-    Written by :func:`workbook_bytes` and read back: for small workbooks (a report, a notice).
-    """
-    import io
-
-    from openpyxl import load_workbook
-
-    return load_workbook(io.BytesIO(workbook_bytes(sheets)))
-
-
-def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> None:
+def write_xlsx(path: Path, sheets: Sequence[Sheet | PictureSheet]) -> None:
     """Write ``sheets`` as one workbook at ``path``."""
     content = workbook_bytes(sheets)
     with atomic_path(path) as tmp:
@@ -480,26 +595,3 @@ def atomic_path(path: Path) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-IMAGE_WIDTH_CM = 25.0
-"""A picture's printed width on its sheet: one A4 landscape page inside the margins."""
-
-
-def image_sheet(book: Workbook, name: str, png: bytes, *, title: str) -> None:
-    """Add a sheet holding a title and a picture (PNG), fitted to one landscape page."""
-    import io
-
-    from openpyxl.drawing.image import Image
-    from openpyxl.styles import Font
-
-    sheet = book.create_sheet(name)
-    sheet["A1"] = title
-    sheet["A1"].font = Font(bold=True, size=14)
-    image = Image(io.BytesIO(png))
-    scale = IMAGE_WIDTH_CM / 2.54 * 96 / image.width
-    image.width, image.height = round(image.width * scale), round(image.height * scale)
-    sheet.add_image(image, "A3")
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True

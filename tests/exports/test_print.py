@@ -289,6 +289,15 @@ def test_the_monthly_notice_prints_on_a4_as_word_and_workbook(
     assert "怀化市工业和信息化局2026年12月1日" in everything  # 落款 and date
     book = _text(tools, tmp_path / "notice-book.pdf", 1)
     assert f"{card.city['recovery'] * 100:.2f}%" in book
+    # The chart of the ranked counties prints, whole, on a page of its own after the table.
+    pages = _pages(tools, tmp_path / "notice-book.pdf")
+    charted = [
+        p
+        for p in range(1, pages + 1)
+        if "各县市区产能恢复率" in _text(tools, tmp_path / "notice-book.pdf", p)
+    ]
+    assert len(charted) == 1
+    assert charted[0] > 1
 
 
 @pytest.mark.browser
