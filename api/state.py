@@ -65,8 +65,18 @@ class AppState(Workspace):
         return thread
 
     def publish(self, snap: Snapshot) -> None:
-        """Publish ``snap``'s analysis for the other workers, after the answer (:meth:`background`)."""
-        self.background(lambda: Workspace.publish(self, snap), name="publish-analysis")
+        """Publish ``snap``'s analysis for the other workers, after the answer (:meth:`background`).
+
+        An incremental update (a status report) is not published, but this worker still
+        computes its substitutes ahead, for its own pages (:meth:`Workspace.compute_ahead`).
+        """
+
+        def work() -> None:
+            Workspace.publish(self, snap)
+            if snap.updated:
+                self.compute_ahead(snap)
+
+        self.background(work, name="publish-analysis")
 
     async def snapshot_async(self) -> Snapshot:
         """:meth:`snapshot` for ``async`` endpoints: computing happens in a worker thread."""

@@ -242,7 +242,7 @@ def substitute_rows(snap: Snapshot, vis: Visibility, links: pd.DataFrame) -> pd.
     themselves.
     """
     shown = shown_ids(snap, vis)
-    table = snap.analysis.substitutes
+    table = snap.analysis.substitutes_of(*links["supplier_id"].astype(str).unique().tolist())
     if vis.is_county:
         table = table[table["candidate_id"].isin(shown)]
     keys = links[["supplier_id", "buyer_id", "material"]].drop_duplicates()

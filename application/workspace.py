@@ -278,6 +278,7 @@ class Workspace:
         self._serial = self._store.url.startswith("sqlite")
         self._store_lock = threading.RLock()
         self._snapshot_lock = threading.Lock()
+        self._ahead_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._checked_until = 0.0
         self._ledger: LedgerSnapshot | None = None
@@ -345,8 +346,7 @@ class Workspace:
             fresh = self._at(base, version=key[0], day=key[2])
             fresh.analyse(previous=current)  # computed here, under the lock, once per version
             self._snapshot = fresh
-        if not fresh.updated:  # an update is as cheap for every other worker as reading it
-            self.publish(fresh)
+        self.publish(fresh)
         return fresh
 
     def _published(self, *, version: int, reports_version: int, day: dt.date) -> Snapshot | None:
@@ -383,15 +383,40 @@ class Workspace:
         return fresh
 
     def publish(self, snap: Snapshot) -> None:
-        """Write ``snap``'s analysis to the store for the other workers (setting ``publish_results``).
+        """Write ``snap``'s whole analysis to the store for the other workers, then its substitutes.
+
+        The analysis is written at once (setting ``publish_results``). Then, with at most
+        ``substitutes_ahead_limit`` blocked suppliers, every substitute is computed ahead
+        (:meth:`compute_ahead`) and the result written again with them. An incremental
+        update is not published: it is as cheap for every other worker as reading it.
 
         A failure only costs the others their own analysis: it is not the caller's.
         """
-        if not self.settings.publish_results or snap.day is None or snap.updated:
+        day = snap.day
+        if not self.settings.publish_results or day is None or snap.updated:
             return
-        key = result_key(
-            self.settings, version=snap.version, reports_version=snap.reports_version, day=snap.day
-        )
+        self._put(snap, day=day)
+        if self.compute_ahead(snap):
+            self._put(snap, day=day)
+
+    def compute_ahead(self, snap: Snapshot) -> bool:
+        """Compute every substitute of ``snap`` now, if it is current; whether this computed them.
+
+        The coordination list's workbook and ``analyze --json`` need them all, at about the
+        cost of the analysis: computed once per snapshot, ahead of the first request, with at
+        most ``substitutes_ahead_limit`` blocked suppliers. One computation at a time, for
+        the current snapshot only: when status reports come faster, stale ones are skipped.
+        """
+        if len(snap.analysis.blocked) > self.settings.substitutes_ahead_limit:
+            return False
+        with self._ahead_lock:
+            if self._snapshot is not snap or snap.analysis.computed("substitutes"):
+                return False
+            snap.analysis.substitutes  # noqa: B018  computed here, once, for every page
+        return True
+
+    def _put(self, snap: Snapshot, *, day: dt.date) -> None:
+        key = result_key(self.settings, version=snap.version, reports_version=snap.reports_version, day=day)
         try:
             payload = encode(snap.base_ledgers, snap.analysis)
             with self.store() as store:

@@ -59,6 +59,8 @@ class GapAnalysis:
     (:mod:`chain_graph.incremental`) kept from the analysis before."""
     known_restoration: pd.DataFrame | None = None
     """The restoration order, when an incremental update proved it unchanged."""
+    known_substitutes: pd.DataFrame | None = None
+    """Every blocked supplier's substitutes, when a published result held them."""
 
     @functools.cached_property
     def restoration_order(self) -> pd.DataFrame:
@@ -83,10 +85,15 @@ class GapAnalysis:
         return self._exposure_search[1]
 
     def computed(self, name: str) -> bool:
-        """Whether the figure ``name``, one computed on first use, is computed already.
+        """Whether the figure ``name``, one computed on first use, is computed (or known) already.
 
         ``name``: ``restoration_order``, ``exposure``, ``substitutes``, ``local_supply``…
+        Known: the restoration order or the substitutes given when the analysis was made
+        (``known_restoration``, ``known_substitutes``: a published result held them).
         """
+        known = {"restoration_order": self.known_restoration, "substitutes": self.known_substitutes}
+        if known.get(name) is not None:
+            return True
         return ("_exposure_search" if name == "exposure" else name) in self.__dict__
 
     @functools.cached_property
@@ -112,6 +119,8 @@ class GapAnalysis:
 
         Computed on first use (a batch of scenarios, about as much as the analysis).
         """
+        if self.known_substitutes is not None:
+            return self.known_substitutes
         return substitutes(
             self.graph,
             self.blocked["node"].to_numpy(dtype=np.int64),
@@ -231,20 +240,20 @@ class GapAnalysis:
         table = table.drop(columns=["weighted"]).rename(columns={"at_risk": "value_at_risk"})
         return table.sort_values("value_at_risk", ascending=False).reset_index()
 
-    def substitutes_of(self, supplier_id: str) -> pd.DataFrame:
-        """Return the rows of :attr:`substitutes` of one supplier (none unless it is blocked).
+    def substitutes_of(self, *supplier_ids: str) -> pd.DataFrame:
+        """Return the rows of :attr:`substitutes` of some suppliers (none of one not blocked).
 
-        Taken from the whole table once that is computed; before, the supplier's own links
+        Taken from the whole table once that is computed; before, these suppliers' own links
         are ranked alone — the same rows, since a link's candidates depend on the graph and
-        that link only — so a firm page or an impact map needs no batch of every blocked
-        supplier's scenarios.
+        that link only — so a firm page, an impact map or the coordination list (the
+        out-of-city suppliers) needs no batch of every blocked supplier's scenarios.
         """
-        if "substitutes" in self.__dict__:
+        if self.computed("substitutes"):
             table = self.substitutes
-            return table[table["supplier_id"] == supplier_id].reset_index(drop=True)
+            return table[table["supplier_id"].isin(supplier_ids)].reset_index(drop=True)
         return substitutes(
             self.graph,
-            self.blocked.loc[self.blocked["id"] == supplier_id, "node"].to_numpy(dtype=np.int64),
+            self.blocked.loc[self.blocked["id"].isin(supplier_ids), "node"].to_numpy(dtype=np.int64),
             threshold=self.settings.blocked_threshold,
             top=self.settings.substitute_top,
             scope=self.regions["scope"].to_numpy(dtype=object),

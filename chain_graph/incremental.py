@@ -290,7 +290,7 @@ def _known_restoration(
     nodes' cone: every graph of the greedy (the picks so far restored) differs from its old
     counterpart inside that cone only, so every marginal value and every pick is the same.
     """
-    if not (previous.computed("restoration_order") or previous.known_restoration is not None):
+    if not previous.computed("restoration_order"):
         return None
     count = previous.settings.restoration_candidates
     candidates = restoration_candidates(table, count=count)

@@ -92,6 +92,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Firms the city nominates for the provinces' key supply-chain whitelist (白名单).",
     )
+    substitutes_ahead_limit: int = Field(
+        default=10_000,
+        ge=0,
+        description="Most blocked suppliers for which a worker computes every substitute ahead, in the "
+        "background after each analysis, and publishes them with it (a province has about 4,400); "
+        "above it, substitutes are computed when a page asks for them (0: never ahead).",
+    )
     write_batch_size: int = Field(default=20000, ge=1)
     publish_results: bool = Field(
         default=True,

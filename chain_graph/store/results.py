@@ -44,8 +44,9 @@ FORMAT = 1
 _FRAMES = ("blocked", "single_source")
 """The analysis's tables kept in a result (the rest of its fields are scalars or masks).
 
-The restoration order and the exposure search's values are kept when the analysis had
-computed them (they are computed on first use): a reader then does not compute them again.
+The restoration order, the exposure search's values and the substitutes are kept when the
+analysis had computed them (they are computed on first use): a reader then does not compute
+them again.
 """
 
 _SECRETS = ("neo4j_password", "form_key")
@@ -94,6 +95,8 @@ def encode(base: LedgerTables, analysis: GapAnalysis) -> bytes:
         _put_frame(arrays, header, f"analysis.{name}", getattr(analysis, name))
     if analysis.computed("restoration_order"):
         _put_frame(arrays, header, "analysis.restoration_order", analysis.restoration_order)
+    if analysis.computed("substitutes"):
+        _put_frame(arrays, header, "analysis.substitutes", analysis.substitutes)
     if analysis.computed("exposure"):
         arrays["analysis.exposure_values"] = np.asarray(analysis.exposure_values, dtype=float)
     arrays["analysis.key_enterprises"] = np.asarray(analysis.key_enterprises, dtype=bool)
@@ -154,6 +157,13 @@ def decode(
         if "analysis.restoration_order" in header["frames"]
         else None
     )
+    substitutes = (
+        _get_frame(arrays, header, "analysis.substitutes")
+        if "analysis.substitutes" in header["frames"]
+        else None
+    )
+    if substitutes is not None and not substitutes["supplier_id"].isin(ids).all():
+        raise ValueError("the result's substitutes are not of its blocked suppliers")
     analysis = GapAnalysis(
         graph=graph,
         losses=Losses(output, investment),
@@ -163,6 +173,7 @@ def decode(
         settings=settings,
         known_exposure=known,
         known_restoration=restoration,
+        known_substitutes=substitutes,
         **frames,
     )
     return Published(base=base, ledgers=ledgers, analysis=analysis)

@@ -172,7 +172,10 @@ def test_a_second_worker_reads_the_published_analysis_instead_of_analysing(
             raise AssertionError("analysed again")
 
         monkeypatch.setattr(workspace_module, "analyze", refuse)
+        monkeypatch.setattr("chain_graph.gaps.substitutes", refuse)
         read = second.snapshot()
+        # The first computed every substitute ahead and published them too: none computed again.
+        assert analysed.analysis.computed("substitutes")
         assert read.analysis.to_json() == analysed.analysis.to_json()
         assert read.version == analysed.version
         # A write makes a new version: the published result is not for it, so it is analysed.
@@ -201,3 +204,35 @@ def test_nothing_is_published_when_the_setting_is_off(tmp_path: Path, tables: Le
             assert store.result_get(key) is None
     finally:
         workspace.close()
+
+
+def test_substitutes_are_computed_ahead_once_for_the_current_snapshot_within_the_limit(
+    tmp_path: Path, tables: LedgerTables
+) -> None:
+    workspace = Workspace(_settings(tmp_path))
+    try:
+        with workspace.store() as store:
+            store.write(tables, replace=True)
+        snap = workspace.snapshot()
+        assert snap.analysis.computed("substitutes")  # ahead of the first page that needs them
+        assert not workspace.compute_ahead(snap)  # once
+        with workspace.store() as store:
+            store.write(tables, replace=True)
+        workspace.refresh()
+        later = workspace.snapshot()
+        assert later is not snap
+        stale = Snapshot(version=later.version, ledgers=later.ledgers, settings=later.settings)
+        assert not workspace.compute_ahead(stale)  # not the current snapshot: skipped
+        assert not stale.analysis.computed("substitutes")
+    finally:
+        workspace.close()
+    (tmp_path / "over").mkdir()
+    over = Workspace(_settings(tmp_path / "over", substitutes_ahead_limit=0))
+    try:
+        with over.store() as store:
+            store.write(tables, replace=True)
+        snap = over.snapshot()
+        assert len(snap.analysis.blocked) > 0
+        assert not snap.analysis.computed("substitutes")  # more blocked suppliers than the limit
+    finally:
+        over.close()

@@ -207,3 +207,25 @@ def test_no_blocked_supplier_means_no_rows() -> None:
     G = nx.MultiDiGraph([("S", "E", "钢")])
     g = from_networkx(G)
     assert substitutes(g, [], threshold=THRESHOLD, top=5, scope=_local(g)).empty
+
+
+@PROPERTY
+@given(supply_graphs(), st.data())
+def test_some_suppliers_alone_get_the_rows_the_whole_batch_gives_them(
+    G: nx.MultiDiGraph, data: st.DataObject
+) -> None:
+    """A link's candidates depend on the graph and that link only: any subset ranks the same."""
+    g = from_networkx(G)
+    stuck = blocked(g, threshold=THRESHOLD)
+    whole = substitutes(g, stuck, threshold=THRESHOLD, top=3, scope=_local(g))
+    some = data.draw(st.lists(st.sampled_from(stuck.tolist()), unique=True) if len(stuck) else st.just([]))
+    alone = substitutes(g, np.array(some, dtype=np.int64), threshold=THRESHOLD, top=3, scope=_local(g))
+    ids = set(g.ids[some].astype(str).tolist())
+    expected = whole[whole["supplier_id"].astype(str).isin(ids)]
+    if expected.empty:
+        assert alone.empty
+        return
+    key = ["supplier_id", "buyer_id", "material", "rank"]
+    pd.testing.assert_frame_equal(
+        alone.sort_values(key).reset_index(drop=True), expected.sort_values(key).reset_index(drop=True)
+    )

@@ -45,6 +45,8 @@ def test_a_result_gives_back_the_tables_and_every_figure(ledgers: LedgerTables) 
     again = decode(encode(ledgers, analysis), settings=SETTINGS).analysis
     assert again.known_restoration is not None
     assert again.known_exposure is not None
+    assert again.known_substitutes is not None  # to_json computed them
+    pd.testing.assert_frame_equal(again.substitutes, analysis.substitutes)
     pd.testing.assert_frame_equal(again.restoration_order, analysis.restoration_order)
     pd.testing.assert_frame_equal(again.exposure, analysis.exposure)
     assert found.analysis.graph.ids.tolist() == analysis.graph.ids.tolist()
