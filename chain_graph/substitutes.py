@@ -944,15 +944,17 @@ class _Solver:
         pairs = pairs[pairs["rank"] <= top]
         e = pairs["link"].to_numpy()
         y = pairs["candidate"].to_numpy()
+        # The graph's own string objects, referred to and not copied: a national set has
+        # millions of rows, and a new string per cell would take a gigabyte.
         return pd.DataFrame(
             {
-                "supplier_id": g.ids[g.src[e]].astype(str),
-                "buyer_id": g.ids[g.dst[e]].astype(str),
-                "material": g.material[e].astype(str),
+                "supplier_id": _texts(g.ids[g.src[e]]),
+                "buyer_id": _texts(g.ids[g.dst[e]]),
+                "material": _texts(g.material[e]),
                 "rank": pairs["rank"].to_numpy(dtype=np.int64),
-                "candidate_id": g.ids[y].astype(str),
-                "candidate_name": g.names[y].astype(str),
-                "scope": self.scope[y].astype(str),
+                "candidate_id": _texts(g.ids[y]),
+                "candidate_name": _texts(g.names[y]),
+                "scope": _texts(self.scope[y]),
                 "gain": pairs["gain"].to_numpy(dtype=float) + 0.0,
                 "gain_output": pairs["gain_output"].to_numpy(dtype=float) + 0.0,
                 "gain_investment": pairs["gain_investment"].to_numpy(dtype=float) + 0.0,
@@ -960,6 +962,11 @@ class _Solver:
                 "availability": self.base[y],
             }
         )
+
+
+def _texts(values: np.ndarray) -> pd.Series:
+    """Return ``values`` (an object array of texts) as a string column holding the same objects."""
+    return pd.Series(values, dtype="str", copy=False)
 
 
 def _pairs(

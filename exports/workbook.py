@@ -217,8 +217,8 @@ def _display_width(text: str, *, wide: float = 2.0, narrow: float = 1.0) -> floa
     """
     if text.isascii():
         return len(text) * narrow
-    narrow_count = len(_wide_characters().sub("", text))
-    return narrow_count * narrow + (len(text) - narrow_count) * wide
+    wide_count = len(_wide_characters().findall(text))
+    return (len(text) - wide_count) * narrow + wide_count * wide
 
 
 @functools.cache
@@ -350,12 +350,16 @@ def _column_cells(
 def _heights(columns: Sequence[Column], values: Sequence[Sequence[Any]]) -> dict[int, float]:
     """Return the height of each row (by index) that needs more than one line (:func:`_lines`)."""
     lines: dict[int, int] = {}
+    widths: dict[str, float] = {}  # a ledger repeats its units and names: each measured once
     for column, column_values in zip(columns, values, strict=True):
         room = max(column.width - 1.5, 1.0)
         short = room / 2  # two units a character: a text this long never wraps
         for i, v in enumerate(column_values):
             if type(v) is str and len(v) > short:
-                needed = math.ceil(_display_width(v) / room)
+                width = widths.get(v)
+                if width is None:
+                    width = widths[v] = _display_width(v)
+                needed = math.ceil(width / room)
                 if needed > lines.get(i, 1):
                     lines[i] = needed
     return {i: n * _LINE_HEIGHT for i, n in lines.items()}
