@@ -43,7 +43,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
 from chain_graph.graph import SupplyGraph
-from chain_graph.propagation import CHANGE_EPSILON, Pairs, _ranges, _sorted_unique, evaluate
+from chain_graph.propagation import CHANGE_EPSILON, Pairs, _ranges, _sorted_unique, evaluate, group_deficits
 from chain_graph.regions import Scope
 
 __all__ = ["SUBSTITUTE_COLUMNS", "substitutes"]
@@ -67,8 +67,12 @@ GAIN_TIE = 1e-6
 _SCOPE_RANK = {s.value: i for i, s in enumerate((Scope.LOCAL, Scope.IN_PROVINCE, Scope.OUT_OF_PROVINCE))}
 _CHUNK = 4096
 """Scenarios per call of the engine, as in the analysis: bounded by the changed pairs they create."""
-_LINKS = 32768
-"""Links ranked per batch: bounds the tables of (link, candidate) pairs."""
+_LINKS = (32768, 8192)
+"""Links ranked per batch, in a graph of at most / more than ``_LARGE`` links: bounds the
+tables of (link, candidate) pairs and the cones and gains that serve them, which grow with
+the graph. National set: 4.1 GiB peak with 8,192, 4.4 GiB with 32,768, for 20 % more time;
+a province takes one batch of 32,768 (1.7× one analysis; 1.95× in batches of 8,192)."""
+_LARGE = 1_000_000
 
 _ITERATIONS = 50
 """Steps of the fixed-point descent for candidates downstream of the buyer (then: cone solve)."""
@@ -298,13 +302,24 @@ def substitutes(
     solver = _Solver(graph, scope=np.asarray(scope, dtype=object), links=links)
     pool = _Pool.of(graph, threshold=threshold, scope_rank=solver.scope_rank, top=top)
     solver.prepare(pool)
-    parts = [solver.rank(links[i : i + _LINKS], pool, top=top) for i in range(0, links.size, _LINKS)]
-    found = [p for p in parts if len(p)]
-    return pd.concat(found, ignore_index=True) if found else _empty()
+    batch = _LINKS[graph.src.size > _LARGE]
+    parts = [solver.rank(links[i : i + batch], pool, top=top) for i in range(0, links.size, batch)]
+    found = [p for p in parts if p[SUBSTITUTE_COLUMNS[0]].size]
+    if not found:
+        return _empty()
+    columns: dict[str, np.ndarray | pd.Series] = {}
+    for name in SUBSTITUTE_COLUMNS:  # a column at a time, each batch's part let go once joined
+        joined = np.concatenate([part.pop(name) for part in found])
+        columns[name] = _texts(joined) if joined.dtype == object else joined
+    return pd.DataFrame(columns)
 
 
 def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in SUBSTITUTE_COLUMNS})
+
+
+_Part = dict[str, np.ndarray]
+"""One batch's rows of the result, as columns (:data:`SUBSTITUTE_COLUMNS`)."""
 
 
 def _links_of(graph: SupplyGraph, suppliers: np.ndarray) -> np.ndarray:
@@ -363,7 +378,7 @@ class _Solver:
 
     # --- ranking --------------------------------------------------------------------------
 
-    def rank(self, links: np.ndarray, pool: _Pool, *, top: int) -> pd.DataFrame:
+    def rank(self, links: np.ndarray, pool: _Pool, *, top: int) -> _Part:
         """Rank the candidates of a batch of links (:meth:`prepare` first).
 
         The kept candidates are ranked first; candidates outside the pool's kept ones can
@@ -373,7 +388,7 @@ class _Solver:
         g = self.g
         pairs = _pairs(g, links, pool.frame(kept_only=True), orders=np.arange(links.size))
         if pairs.empty:
-            return _empty()
+            return {name: np.zeros(0) for name in SUBSTITUTE_COLUMNS}
         e = pairs["link"].to_numpy()
         y = pairs["candidate"].to_numpy()
         b = g.dst[e]
@@ -938,7 +953,7 @@ class _Solver:
         table["rank"] = np.arange(link.size) - np.repeat(start, np.diff(np.r_[start, link.size])) + 1
         return table
 
-    def _top(self, pairs: pd.DataFrame, *, top: int) -> pd.DataFrame:
+    def _top(self, pairs: pd.DataFrame, *, top: int) -> _Part:
         g = self.g
         pairs = self._ranking(pairs)
         pairs = pairs[pairs["rank"] <= top]
@@ -946,22 +961,20 @@ class _Solver:
         y = pairs["candidate"].to_numpy()
         # The graph's own string objects, referred to and not copied: a national set has
         # millions of rows, and a new string per cell would take a gigabyte.
-        return pd.DataFrame(
-            {
-                "supplier_id": _texts(g.ids[g.src[e]]),
-                "buyer_id": _texts(g.ids[g.dst[e]]),
-                "material": _texts(g.material[e]),
-                "rank": pairs["rank"].to_numpy(dtype=np.int64),
-                "candidate_id": _texts(g.ids[y]),
-                "candidate_name": _texts(g.names[y]),
-                "scope": _texts(self.scope[y]),
-                "gain": pairs["gain"].to_numpy(dtype=float) + 0.0,
-                "gain_output": pairs["gain_output"].to_numpy(dtype=float) + 0.0,
-                "gain_investment": pairs["gain_investment"].to_numpy(dtype=float) + 0.0,
-                "buyers": pairs["buyers"].to_numpy(dtype=np.int64),
-                "availability": self.base[y],
-            }
-        )
+        return {
+            "supplier_id": g.ids[g.src[e]],
+            "buyer_id": g.ids[g.dst[e]],
+            "material": g.material[e],
+            "rank": pairs["rank"].to_numpy(dtype=np.int64),
+            "candidate_id": g.ids[y],
+            "candidate_name": g.names[y],
+            "scope": self.scope[y],
+            "gain": pairs["gain"].to_numpy(dtype=float) + 0.0,
+            "gain_output": pairs["gain_output"].to_numpy(dtype=float) + 0.0,
+            "gain_investment": pairs["gain_investment"].to_numpy(dtype=float) + 0.0,
+            "buyers": pairs["buyers"].to_numpy(dtype=np.int64),
+            "availability": self.base[y],
+        }
 
 
 def _texts(values: np.ndarray) -> pd.Series:
@@ -993,33 +1006,32 @@ class _GroupSupply:
     """
 
     def __init__(self, g: SupplyGraph, base: np.ndarray) -> None:
+        # The engine's groups (g.structure): by buyer, then material; their deficits at ``base``.
+        structure = g.structure
         crit = np.flatnonzero(g.critical)
-        frame = pd.DataFrame(
-            {
-                "buyer": g.dst[crit],
-                "key": g.material_key[crit],
-                "deficit": g.w[crit] * (1.0 - base[g.src[crit]]),
-            }
-        )
-        deficit = frame.groupby(["buyer", "key"], sort=False)["deficit"].sum()
-        supply = (1.0 - deficit).clip(lower=0.0)
-        ranked = supply.sort_values(kind="stable").reset_index()
-        ranked.columns = ["buyer", "key", "supply"]
-        first = ranked.drop_duplicates("buyer")
-        next_ = ranked[~ranked.index.isin(first.index)].drop_duplicates("buyer")
-        lowest = pd.Series(first["supply"].to_numpy(), index=first["buyer"].to_numpy())
-        lowest_key = pd.Series(first["key"].to_numpy(), index=first["buyer"].to_numpy())
-        second = pd.Series(next_["supply"].to_numpy(), index=next_["buyer"].to_numpy())
+        group_of = np.empty(crit.size, dtype=np.int64)  # each critical link's group
+        group_of[np.argsort(g.src[crit], kind="stable")] = structure.out_group  # out-links' order
+        deficit = group_deficits(structure, base)
+        supply = np.clip(1.0 - deficit, 0.0, None)
+        owner = np.repeat(np.arange(g.n), np.diff(structure.node_group_ptr))  # each group's buyer
+        order = np.lexsort((supply, owner))  # per buyer, its groups from the lowest supply up
+        first = np.flatnonzero(np.r_[True, owner[order][1:] != owner[order][:-1]]) if order.size else order
+        lowest_group = np.full(g.n, -1, dtype=np.int64)
+        lowest_group[owner[order[first]]] = order[first]
+        lowest = np.ones(g.n)
+        lowest[owner[order[first]]] = supply[order[first]]
+        after = first + 1  # the second lowest, where the buyer has another group
+        has = after < order.size
+        has[has] = owner[order[after[has]]] == owner[order[first[has]]]
+        second = np.ones(g.n)  # a buyer with one group: the others leave it whole
+        second[owner[order[first[has]]]] = supply[order[after[has]]]
         self.g = g
         # per critical link: its group's deficit and the lowest supply of the buyer's other groups
-        b, key = g.dst[crit], g.material_key[crit]
+        b = g.dst[crit]
         self.link_deficit = np.full(g.src.size, np.nan)
-        self.link_deficit[crit] = deficit.reindex(pd.MultiIndex.from_arrays([b, key])).to_numpy()
-        is_lowest = lowest_key.reindex(b).to_numpy() == key
+        self.link_deficit[crit] = deficit[group_of]
         self.link_others = np.full(g.src.size, np.nan)
-        self.link_others[crit] = np.where(
-            is_lowest, second.reindex(b).fillna(1.0).to_numpy(), lowest.reindex(b).to_numpy()
-        )
+        self.link_others[crit] = np.where(lowest_group[b] == group_of, second[b], lowest[b])
 
     def moved_value(self, links: np.ndarray, candidates: np.ndarray, base: np.ndarray) -> np.ndarray:
         """Return b's availability once each link's share moves to its candidate.

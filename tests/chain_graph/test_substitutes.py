@@ -229,3 +229,19 @@ def test_some_suppliers_alone_get_the_rows_the_whole_batch_gives_them(
     pd.testing.assert_frame_equal(
         alone.sort_values(key).reset_index(drop=True), expected.sort_values(key).reset_index(drop=True)
     )
+
+
+@PROPERTY
+@given(supply_graphs())
+def test_links_ranked_in_small_batches_get_the_same_rows(G: nx.MultiDiGraph) -> None:
+    """Batches only bound memory: the rows do not depend on how the links are cut."""
+    from unittest import mock
+
+    import chain_graph.substitutes as module
+
+    g = from_networkx(G)
+    stuck = blocked(g, threshold=THRESHOLD)
+    whole = substitutes(g, stuck, threshold=THRESHOLD, top=3, scope=_local(g))
+    with mock.patch.object(module, "_LINKS", (2, 2)):
+        batched = substitutes(g, stuck, threshold=THRESHOLD, top=3, scope=_local(g))
+    pd.testing.assert_frame_equal(batched, whole)
