@@ -139,17 +139,17 @@ class _Pool:
         order = np.argsort(encoded, kind="stable")
         return pd.Index(keys), encoded[order], order
 
-    def makes(self, key: object) -> np.ndarray:
-        """Mark the nodes that are members making ``key`` (one mask per material, kept)."""
+    def makes(self, key: object) -> _Bits:
+        """Mark the nodes that are members making ``key`` (one packed mask per material, kept)."""
         found = self._makes.get(key)
         if found is None:
-            found = np.zeros(self.span, dtype=bool)
-            found[self.nodes_of(key)] = True
-            self._makes[key] = found
+            mask = np.zeros(self.span, dtype=bool)
+            mask[self.nodes_of(key)] = True
+            found = self._makes[key] = _Bits(mask)
         return found
 
     @functools.cached_property
-    def _makes(self) -> dict[object, np.ndarray]:
+    def _makes(self) -> dict[object, _Bits]:
         return {}
 
     def members(self, keys: np.ndarray, nodes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -207,6 +207,25 @@ class _Pool:
                 "bit": self.bit[mask],
             }
         )
+
+
+class _Bits:
+    """A mask over the nodes packed eight to a byte: kept per material, a million nodes each."""
+
+    def __init__(self, mask: np.ndarray) -> None:
+        self._packed = np.packbits(mask)
+
+    def __getitem__(self, positions: np.ndarray) -> np.ndarray:
+        """Whether each of ``positions`` is marked.
+
+        Examples
+        --------
+        >>> _Bits(np.array([True, False, False, True, False, False, False, False, True]))[np.array([8, 1, 3])]
+        array([ True, False,  True])
+        """
+        at = np.asarray(positions, dtype=np.int64)
+        bits: np.ndarray = ((self._packed[at >> 3] >> (7 - (at & 7)).astype(np.uint8)) & 1).astype(bool)
+        return bits
 
 
 def _skyline(group: np.ndarray, value: np.ndarray, tiebreak: np.ndarray, *, keep: int) -> np.ndarray:
@@ -349,7 +368,7 @@ class _Solver:
         )
         self.matrix_into = self.matrix.T.tocsr()
         self._descendants: dict[int, np.ndarray] = {}
-        self._upstream: dict[object, np.ndarray] = {}  # by material key: see _upstream_of
+        self._upstream: dict[object, _Bits] = {}  # by material key: see _upstream_of
         self._forced: dict[tuple[int, float], tuple[float, float]] = {}
         self._split = _Memo()  # (link, level) → gains (output, investment) evaluated exactly
         self._groups = _GroupSupply(graph, self.base)
@@ -621,14 +640,13 @@ class _Solver:
             }
         ).astype(np.int64)
 
-    def _upstream_of(self, key: object, pool: _Pool) -> np.ndarray:
+    def _upstream_of(self, key: object, pool: _Pool) -> _Bits:
         """Mark the nodes from which a pool member making ``key`` is reached along critical links.
 
         One walk against the links, from all the material's pool members at once; a member
         is marked only when it reaches another (or itself, on a cycle).
         """
-        found = self._upstream.get(key)
-        if found is None:
+        if key not in self._upstream:
             found = np.zeros(self.g.n, dtype=bool)
             into = self.matrix_into
             frontier = pool.nodes_of(key)
@@ -638,8 +656,8 @@ class _Solver:
                 reached = reached[~found[reached]]
                 found[reached] = True
                 frontier = np.unique(reached)
-            self._upstream[key] = found
-        return found
+            self._upstream[key] = _Bits(found)
+        return self._upstream[key]
 
     def _exact(self, pairs: pd.DataFrame, *, individually: np.ndarray) -> None:
         """Solve the moves whose candidate is downstream of the buyer.
