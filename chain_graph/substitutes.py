@@ -1130,7 +1130,7 @@ def _cone_graph(
     links = np.r_[kept, moved].astype(np.int64)
     key = g.material_key[links].astype(object)
     sub = SupplyGraph(
-        ids=np.arange(m).astype(str).astype(object),
+        ids=np.arange(m),  # positions: no string per node (a cycle's cone can be most of a nation)
         names=np.full(m, "", dtype=object),
         adcodes=np.full(m, "", dtype=object),
         is_project=np.zeros(m, bool),
