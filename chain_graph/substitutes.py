@@ -371,8 +371,10 @@ class _Solver:
         self._upstream: dict[object, _Bits] = {}  # by material key: see _upstream_of
         self._forced: dict[tuple[int, float], tuple[float, float]] = {}
         self._split = _Memo()  # (link, level) → gains (output, investment) evaluated exactly
-        self._groups = _GroupSupply(graph, self.base)
         self.moved = links
+        self.slot = np.full(graph.src.size, -1, dtype=np.int32)  # each moved link's row in what follows
+        self.slot[links] = np.arange(links.size, dtype=np.int32)
+        self._groups = _GroupSupply(graph, self.base, slot=self.slot, moved=links)
         self._cycles: dict[int, _CycleCone] = {}  # by strongly connected component
         self._below = np.zeros((0, 1), dtype=np.uint64)  # see prepare
 
@@ -413,7 +415,7 @@ class _Solver:
         b = g.dst[e]
         critical = g.critical[e]
         bit = pairs.pop("bit").to_numpy()
-        below = (self._below[e, bit // 64] >> (bit % 64).astype(np.uint64)) & np.uint64(1)
+        below = (self._below[self.slot[e], bit // 64] >> (bit % 64).astype(np.uint64)) & np.uint64(1)
         down = critical & (below == 1)
         pairs["down"] = down
         pairs["scope_rank"] = self.scope_rank[y]
@@ -443,13 +445,13 @@ class _Solver:
     def prepare(self, pool: _Pool) -> None:
         """Mark, for every moved critical link, the pool's kept makers of its material below its buyer.
 
-        ``_below[link]`` holds one bit per kept maker of the link's material (its place among
-        them, :attr:`_Pool.bit`): one walk against the links per material, every kept maker's
-        bit carried up to all the nodes that reach it.
+        ``_below[slot[link]]`` holds one bit per kept maker of the link's material (its place
+        among them, :attr:`_Pool.bit`): one walk against the links per material, every kept
+        maker's bit carried up to all the nodes that reach it.
         """
         g = self.g
         words = max(1, -(-int(pool.kept_bits) // 64))
-        self._below = np.zeros((g.src.size, words), dtype=np.uint64)
+        self._below = np.zeros((self.moved.size, words), dtype=np.uint64)
         moved = self.moved[g.critical[self.moved]]
         keys = g.material_key[moved]
         for key in pd.unique(keys).tolist():
@@ -457,7 +459,7 @@ class _Solver:
             if makers[0].size == 0:
                 continue
             mine = moved[keys == key]
-            self._below[mine] = self._reach(*makers, words=words)[g.dst[mine]]
+            self._below[self.slot[mine]] = self._reach(*makers, words=words)[g.dst[mine]]
 
     def _reach(self, nodes: np.ndarray, bits: np.ndarray, *, words: int) -> np.ndarray:
         """Return per node the bits of the ``nodes`` it reaches along critical links (one link or more)."""
@@ -1019,11 +1021,12 @@ def _pairs(
 class _GroupSupply:
     """Each critical (buyer, material) group's deficit, and each buyer's other groups' minimum.
 
-    Both are kept per critical link only (``link_deficit``, ``link_others``; NaN elsewhere):
-    the per-group tables are let go (millions of groups at national scale).
+    Both are kept per moved link only, at its ``slot`` (``link_deficit``, ``link_others``;
+    NaN for a link that is not critical): the per-group tables are let go (millions of
+    groups at national scale), and a nation's five million links need no array each.
     """
 
-    def __init__(self, g: SupplyGraph, base: np.ndarray) -> None:
+    def __init__(self, g: SupplyGraph, base: np.ndarray, *, slot: np.ndarray, moved: np.ndarray) -> None:
         # The engine's groups (g.structure): by buyer, then material; their deficits at ``base``.
         structure = g.structure
         crit = np.flatnonzero(g.critical)
@@ -1043,22 +1046,27 @@ class _GroupSupply:
         has[has] = owner[order[after[has]]] == owner[order[first[has]]]
         second = np.ones(g.n)  # a buyer with one group: the others leave it whole
         second[owner[order[first[has]]]] = supply[order[after[has]]]
-        self.g = g
-        # per critical link: its group's deficit and the lowest supply of the buyer's other groups
-        b = g.dst[crit]
-        self.link_deficit = np.full(g.src.size, np.nan)
-        self.link_deficit[crit] = deficit[group_of]
-        self.link_others = np.full(g.src.size, np.nan)
-        self.link_others[crit] = np.where(lowest_group[b] == group_of, second[b], lowest[b])
+        self.g, self.slot = g, slot
+        # per moved critical link: its group's deficit and the lowest supply of the buyer's other groups
+        mine = moved[g.critical[moved]]
+        group = group_of[np.searchsorted(crit, mine)]
+        b = g.dst[mine]
+        self.link_deficit = np.full(moved.size, np.nan)
+        self.link_deficit[slot[mine]] = deficit[group]
+        self.link_others = np.full(moved.size, np.nan)
+        self.link_others[slot[mine]] = np.where(lowest_group[b] == group, second[b], lowest[b])
 
     def moved_value(self, links: np.ndarray, candidates: np.ndarray, base: np.ndarray) -> np.ndarray:
         """Return b's availability once each link's share moves to its candidate.
 
-        Valid where b is off cycles and the candidate is not downstream of b.
+        Valid where b is off cycles and the candidate is not downstream of b; ``links`` are
+        moved links (NaN for any other).
         """
         g = self.g
         b = g.dst[links]
-        deficit, others = self.link_deficit[links], self.link_others[links]
+        at = self.slot[links]
+        deficit = np.where(at >= 0, self.link_deficit[at], np.nan)
+        others = np.where(at >= 0, self.link_others[at], np.nan)
         moved = np.maximum(0.0, 1.0 - deficit + g.w[links] * (base[candidates] - base[g.src[links]]))
         value: np.ndarray = np.minimum(np.minimum(g.capacity[b], others), moved)
         return value
