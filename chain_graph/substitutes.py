@@ -71,8 +71,8 @@ _LINKS = (32768, 8192)
 """Links ranked per batch, in a graph of at most / more than ``_LARGE`` links: bounds the
 tables of (link, candidate) pairs and the cones and gains that serve them, which grow with
 the graph. National set (when batches still held per-link arrays of the whole graph): peak
-4.1 GiB with 8,192, 4.4 GiB with 32,768, for 20 % more time; now 3,991 MiB, and 4,096 links
-a batch gain nothing more. A province takes one batch (1.5× one analysis; 1.95× in batches
+4.1 GiB with 8,192, 4.4 GiB with 32,768, for 20 % more time; now 3,967 MiB, and 4,096 links
+a batch gain nothing more. A province takes one batch (1.6× one analysis; 1.95× in batches
 of 8,192)."""
 _LARGE = 1_000_000
 
