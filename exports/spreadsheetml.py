@@ -1,10 +1,11 @@
 """The ``.xlsx`` file format (SpreadsheetML, ECMA-376) written directly as text: parts, styles, cells.
 
 :mod:`exports.workbook` decides what a sheet looks like (which cell gets which style, the
-widths, heights, merges and print setup); this module writes it out: the worksheet XML a
-row at a time, one deduplicated table of cell formats (:class:`Styles`), one table of shared
-strings (:class:`Strings`), the workbook with its print titles and areas, and the zip
-package around them.
+widths, heights, merges, print setup and drawings); this module writes it out: the
+worksheet XML a row at a time, one deduplicated table of cell formats (:class:`Styles`), one
+table of shared strings (:class:`Strings`), the workbook with its print titles and areas,
+each sheet's drawing with its bar charts (:class:`BarChart`, DrawingML) and pictures
+(:class:`Picture`, PNG), and the zip package around them.
 
 Why not openpyxl: it makes an object per cell and hashes its style objects on every
 assignment, so a province's 问题台账 of 700,000 cells took a minute and a half to write;
