@@ -26,7 +26,6 @@ half-written file; they get the permissions the user's umask gives (0644 under 0
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -404,10 +403,13 @@ def _merges(sheet: Sheet) -> list[str]:
     return merges
 
 
-def _page(sheet: Sheet, *, last_row: int) -> Page:
-    """A4, one page wide, title and header on every page, page numbers and export date."""
+def _page(sheet: Sheet, *, last_row: int, last_column: int) -> Page:
+    """A4, one page wide, title and header on every page, page numbers and export date.
+
+    The print area runs from A1 to ``last_column`` (1-based) of ``last_row``.
+    """
     exported = f"&R导出日期：{sheet.exported:%Y-%m-%d}" if sheet.exported else ""
-    last = column_letter(max(len(sheet.columns), 1))
+    last = column_letter(last_column)
     return Page(
         landscape=sum(c.width for c in sheet.columns) > _PORTRAIT_WIDTH,
         title_rows=(1, 2),
@@ -467,25 +469,23 @@ def _chart(sheet: Sheet, chart: Chart, *, below: int) -> tuple[BarChart, int]:
 
 
 def _table_part(sheet: Sheet, k: int, styles: Styles, strings: Strings, taken: set[str]) -> Part:
-    last_row = len(sheet.rows) + 2 + (len(sheet.notes) + 1 if sheet.notes else 0)
+    widths = [c.width for c in sheet.columns]
+    table_end = len(sheet.rows) + 2 + (len(sheet.notes) + 1 if sheet.notes else 0)  # with the notes
+    last_row, last_column = table_end, max(len(widths), 1)
     drawings: list[BarChart] = []
     breaks: list[int] = []
     if sheet.chart is not None and len(sheet.rows):
-        drawn, bottom = _chart(sheet, sheet.chart, below=last_row)
+        drawn, last_row = _chart(sheet, sheet.chart, below=table_end)
         drawings.append(drawn)
         if sheet.chart.own_page:
-            breaks.append(last_row)  # the chart prints whole on a page of its own, a blank row above it
-        last_row = bottom
-    last = column_letter(max(len(sheet.columns), 1))
-    page = _page(sheet, last_row=last_row)
-    if drawings:  # the print area reaches as far right as the chart
-        widths = [c.width for c in sheet.columns]
-        right = max(len(widths), _last_column(widths, start=2, cm=drawings[0].size[0]))
-        page = dataclasses.replace(page, area=f"$A$1:${column_letter(right)}${last_row}")
+            breaks.append(table_end)  # the chart prints whole on a page of its own, a blank row above it
+        # the print area reaches as far right as the chart
+        last_column = max(last_column, _last_column(widths, start=2, cm=drawn.size[0]))
+    page = _page(sheet, last_row=last_row, last_column=last_column)
     xml = worksheet_xml(
         _table_rows(sheet, styles, strings),
-        widths=[c.width for c in sheet.columns],
-        dimension=f"A1:{last}{len(sheet.rows) + 2 + (len(sheet.notes) + 1 if sheet.notes else 0)}",
+        widths=widths,
+        dimension=f"A1:{column_letter(max(len(widths), 1))}{table_end}",
         page=page,
         merges=_merges(sheet),
         frozen_rows=2,
