@@ -152,16 +152,8 @@ def decode(
     known = arrays.get("analysis.exposure_values")
     if known is not None and known.shape != (graph.n,):
         raise ValueError("the result's exposure values are not the graph's")
-    restoration = (
-        _get_frame(arrays, header, "analysis.restoration_order")
-        if "analysis.restoration_order" in header["frames"]
-        else None
-    )
-    substitutes = (
-        _get_frame(arrays, header, "analysis.substitutes")
-        if "analysis.substitutes" in header["frames"]
-        else None
-    )
+    restoration = _kept_frame(arrays, header, "analysis.restoration_order")
+    substitutes = _kept_frame(arrays, header, "analysis.substitutes")
     if substitutes is not None and not substitutes["supplier_id"].isin(ids).all():
         raise ValueError("the result's substitutes are not of its blocked suppliers")
     analysis = GapAnalysis(
@@ -227,6 +219,11 @@ def _put_frame(arrays: dict[str, np.ndarray], header: dict[str, Any], name: str,
             raise ValueError(f"{name}.{column}: a column of type {dtype} is not kept in a result")
         columns.append({"name": column, "dtype": dtype, "encoding": encoding})
     header["frames"][name] = {"columns": columns, "rows": len(frame)}
+
+
+def _kept_frame(arrays: dict[str, np.ndarray], header: dict[str, Any], name: str) -> pd.DataFrame | None:
+    """Return the table ``name`` of a figure computed on first use, ``None`` when it was not kept."""
+    return _get_frame(arrays, header, name) if name in header["frames"] else None
 
 
 def _get_frame(arrays: dict[str, np.ndarray], header: dict[str, Any], name: str) -> pd.DataFrame:
