@@ -43,7 +43,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
 from chain_graph.graph import SupplyGraph
-from chain_graph.propagation import CHANGE_EPSILON, Pairs, _ranges, _sorted_unique, evaluate, group_deficits
+from chain_graph.propagation import CHANGE_EPSILON, Pairs, _ranges, _sorted_unique, evaluate
 from chain_graph.regions import Scope
 
 __all__ = ["SUBSTITUTE_COLUMNS", "substitutes"]
@@ -376,7 +376,7 @@ class _Solver:
         self.moved = links
         self.slot = np.full(graph.src.size, -1, dtype=np.int32)  # each moved link's row in what follows
         self.slot[links] = np.arange(links.size, dtype=np.int32)
-        self._groups = _GroupSupply(graph, self.base, slot=self.slot, moved=links)
+        self._groups = _GroupSupply(graph, slot=self.slot, moved=links)
         self._cycles: dict[int, _CycleCone] = {}  # by strongly connected component
         self._below = np.zeros((0, 1), dtype=np.uint64)  # see prepare
 
@@ -1028,13 +1028,14 @@ class _GroupSupply:
     groups at national scale), and a nation's five million links need no array each.
     """
 
-    def __init__(self, g: SupplyGraph, base: np.ndarray, *, slot: np.ndarray, moved: np.ndarray) -> None:
-        # The engine's groups (g.structure): by buyer, then material; their deficits at ``base``.
+    def __init__(self, g: SupplyGraph, *, slot: np.ndarray, moved: np.ndarray) -> None:
+        # The engine's groups (g.structure): by buyer, then material; their deficits at the
+        # base availability (g.group_deficit, which the forced scenarios start from too).
         structure = g.structure
         crit = np.flatnonzero(g.critical)
         group_of = np.empty(crit.size, dtype=np.int64)  # each critical link's group
         group_of[np.argsort(g.src[crit], kind="stable")] = structure.out_group  # out-links' order
-        deficit = group_deficits(structure, base)
+        deficit = g.group_deficit
         supply = np.clip(1.0 - deficit, 0.0, None)
         owner = np.repeat(np.arange(g.n), np.diff(structure.node_group_ptr))  # each group's buyer
         order = np.lexsort((supply, owner))  # per buyer, its groups from the lowest supply up
