@@ -5,6 +5,8 @@
 #   services/neo4j/neo4j.sh stop   [HOME_DIR]               stop the instance started from HOME_DIR
 #   services/neo4j/neo4j.sh status [HOME_DIR]               print "running PID" or "stopped"
 #   services/neo4j/neo4j.sh build                           resolve jars and compile the launcher
+#   services/neo4j/neo4j.sh admin  HOME_DIR ARGS...         neo4j-admin ARGS on the stopped instance
+#                                                           (e.g. database import full …)
 #
 # Defaults: HOME_DIR=.neo4j at the repository root, BOLT_PORT=7687. NEO4J_PASSWORD turns
 # authentication on (user neo4j); NEO4J_HEAP sets -Xms/-Xmx (default 1g). The first start downloads
@@ -103,12 +105,26 @@ stop() {
     echo "neo4j.sh: killed after 60 s without a clean shutdown" >&2
 }
 
+admin() {  # Neo4j's own admin tool (neo4j-admin) from the same jars, on a stopped instance
+    local home="$1" pid
+    shift
+    build
+    mkdir -p "$home"
+    home="$(cd "$home" && pwd)"
+    if pid="$(pid_of "$home")"; then
+        die "Neo4j is running from $home (pid $pid): stop it first (neo4j.sh stop $home)"
+    fi
+    NEO4J_HOME="$home" NEO4J_CONF="$HERE" exec java "-Xmx$HEAP" \
+        -cp "$TARGET/classes:$(cat "$CLASSPATH_FILE")" org.neo4j.cli.AdminTool "$@"
+}
+
 cmd="${1:-}"
 home="${2:-$ROOT/.neo4j}"
 case "$cmd" in
+    admin) [[ $# -ge 2 ]] || die "usage: neo4j.sh admin HOME_DIR ARGS..."; shift 2; admin "$home" "$@" ;;
     start) start "$home" "${3:-7687}" ;;
     stop) stop "$home" ;;
     status) if pid="$(pid_of "$home")"; then echo "running $pid"; else echo "stopped"; fi ;;
     build) build ;;
-    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
