@@ -71,7 +71,7 @@ _LINKS = (32768, 8192)
 """Links ranked per batch, in a graph of at most / more than ``_LARGE`` links: bounds the
 tables of (link, candidate) pairs and the cones and gains that serve them, which grow with
 the graph. National set (when batches still held per-link arrays of the whole graph): peak
-4.1 GiB with 8,192, 4.4 GiB with 32,768, for 20 % more time; now 3,967 MiB, and 4,096 links
+4.1 GiB with 8,192, 4.4 GiB with 32,768, for 20 % more time; now 3,427 MiB, and 4,096 links
 a batch gain nothing more. A province takes one batch (1.6× one analysis; 1.95× in batches
 of 8,192)."""
 _LARGE = 1_000_000
@@ -86,6 +86,8 @@ _SPARE = 2
 class _Pool:
     """Candidates per material key: firms with c ≥ threshold supplying it, and to how many buyers.
 
+    Members are in order of material (``keys``, sorted), then node; a national set has
+    four million of them, kept as small integers (``code`` into ``keys``, ``node``).
     ``kept`` marks the few that can rank for some link. Call Z *above* Y when a(Z) ≥ a(Y)
     and Z comes first by buyers and id: Z's gain is then at least Y's — also when Z lies
     downstream of the buyer, whose gain is at least what its current availability gives
@@ -94,52 +96,59 @@ class _Pool:
     of those are excluded, and only the link's supplier and buyer are.
     """
 
-    key: np.ndarray
+    keys: pd.Index
+    code: np.ndarray
     node: np.ndarray
     buyers: np.ndarray
     scope_rank: np.ndarray
     kept: np.ndarray
     span: int
-    """More than the largest node position (the graph's size): keys are coded ``key · span + node``."""
+    """More than the largest node position (the graph's size): members are coded ``code · span + node``."""
     best_rest: pd.DataFrame | None = None
     """Per (``key``, ``scope_rank``) with members not kept: the first of those by buyers, then id
     (``buyers``, ``id_rank``); None: not known (any group may have some)."""
 
     @classmethod
     def of(cls, graph: SupplyGraph, *, threshold: float, scope_rank: np.ndarray, top: int) -> _Pool:
-        able = graph.capacity[graph.src] >= threshold - 1e-12
+        able = np.flatnonzero(graph.capacity[graph.src] >= threshold - 1e-12)
         code, keys = pd.factorize(graph.material_key[able], sort=True)
         n = np.int64(graph.n)
-        made = _sorted_unique((code.astype(np.int64) * n + graph.src[able]) * n + graph.dst[able]) // n
+        made = (code.astype(np.int64) * n + graph.src[able]) * n + graph.dst[able]
+        del code, able
+        made = _sorted_unique(made) // n
         starts = np.flatnonzero(np.r_[True, made[1:] != made[:-1]]) if made.size else made
-        key_code, node = made[starts] // n, made[starts] % n  # by material, then node
-        key = np.asarray(keys, dtype=object)[key_code]
-        buyers = np.diff(np.r_[starts, made.size])
-        group = key_code * (len(_SCOPE_RANK) + 1) + scope_rank[node]
+        buyers = np.diff(np.r_[starts, made.size]).astype(np.int32)
+        made = made[starts]
+        del starts
+        key_code, node = (made // n).astype(np.int32), (made % n).astype(np.int32)  # by material, then node
+        del made
+        rank = scope_rank[node].astype(np.int8)
+        group = key_code.astype(np.int64) * (len(_SCOPE_RANK) + 1) + rank
         tiebreak = np.empty(node.size, dtype=np.int64)
         tiebreak[np.lexsort((graph.id_rank[node], -buyers))] = np.arange(node.size)
         kept = _skyline(group, graph.base_availability[node], tiebreak, keep=top + _SPARE)
+        del group, tiebreak
         rest = np.flatnonzero(~kept)
-        rest = rest[
-            np.lexsort((graph.id_rank[node[rest]], -buyers[rest], scope_rank[node[rest]], key_code[rest]))
-        ]
-        best = pd.DataFrame(
-            {
-                "key": key[rest],
-                "scope_rank": scope_rank[node[rest]],
-                "buyers": buyers[rest],
-                "id_rank": graph.id_rank[node[rest]],
-            }
-        ).drop_duplicates(["key", "scope_rank"])
-        return cls(key, node, buyers, scope_rank[node], kept, graph.n, best.set_index(["key", "scope_rank"]))
+        rest = rest[np.lexsort((graph.id_rank[node[rest]], -buyers[rest], rank[rest], key_code[rest]))]
+        first = np.r_[True, (key_code[rest][1:] != key_code[rest][:-1]) | (rank[rest][1:] != rank[rest][:-1])]
+        best = rest[first] if rest.size else rest
+        best_rest = pd.DataFrame(
+            {"buyers": buyers[best], "id_rank": graph.id_rank[node[best]]},
+            index=pd.MultiIndex.from_arrays(
+                [keys[key_code[best]], rank[best].astype(np.int64)], names=["key", "scope_rank"]
+            ),
+        )
+        return cls(pd.Index(keys), key_code, node, buyers, rank, kept, graph.n, best_rest)
 
     @functools.cached_property
-    def _index(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-        """Material keys, and the members sorted by ``key code · span + node`` (those codes, order)."""
-        code, keys = pd.factorize(self.key)
-        encoded = code.astype(np.int64) * self.span + self.node
-        order = np.argsort(encoded, kind="stable")
-        return pd.Index(keys), encoded[order], order
+    def _encoded(self) -> np.ndarray:
+        """Each member as ``code · span + node``: sorted, as the members are."""
+        encoded: np.ndarray = self.code.astype(np.int64) * self.span + self.node
+        return encoded
+
+    def _code_of(self, keys: np.ndarray) -> np.ndarray:
+        found: np.ndarray = self.keys.get_indexer(pd.Index(keys))
+        return found
 
     def makes(self, key: object) -> _Bits:
         """Mark the nodes that are members making ``key`` (one packed mask per material, kept)."""
@@ -159,30 +168,32 @@ class _Pool:
 
         Returns (i, member position) pairs, in order of i, then of the node in ``nodes[i]``.
         """
-        index, encoded, order = self._index
         found = [part[self.makes(key)[part]] for key, part in zip(keys.tolist(), nodes, strict=True)]
         counts = np.array([part.size for part in found], dtype=np.int64)
         owner = np.repeat(np.arange(len(found)), counts)
         node = np.concatenate(found).astype(np.int64) if found else np.zeros(0, dtype=np.int64)
-        code = index.get_indexer(pd.Index(keys))[owner]
-        return owner, order[np.searchsorted(encoded, code * self.span + node)]
+        code = self._code_of(keys)[owner]
+        return owner, np.searchsorted(self._encoded, code * self.span + node)
+
+    def _slice(self, key: object) -> slice:
+        """Return where the members making ``key`` are."""
+        code = self._code_of(np.array([key], dtype=object))[0]
+        if code < 0:
+            return slice(0, 0)
+        at = np.searchsorted(self.code, [code, code + 1])
+        return slice(int(at[0]), int(at[1]))
 
     def nodes_of(self, key: object) -> np.ndarray:
         """Return the members making ``key``."""
-        index, encoded, _ = self._index
-        code = index.get_indexer(pd.Index([key]))[0]
-        if code < 0:
-            return np.zeros(0, dtype=np.int64)
-        at = np.searchsorted(encoded, [code * self.span, (code + 1) * self.span])
-        nodes: np.ndarray = encoded[at[0] : at[1]] - code * self.span
+        nodes: np.ndarray = self.node[self._slice(key)].astype(np.int64)
         return nodes
 
     @functools.cached_property
     def bit(self) -> np.ndarray:
         """Each kept member's place among the kept makers of its material (−1: not kept)."""
         kept = np.flatnonzero(self.kept)
-        key = pd.factorize(self.key[kept])[0]
-        bit = np.full(self.key.size, -1, dtype=np.int64)
+        key = self.code[kept]
+        bit = np.full(self.code.size, -1, dtype=np.int64)
         if kept.size:
             first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
             bit[kept] = np.arange(kept.size) - np.repeat(first, np.diff(np.r_[first, kept.size]))
@@ -191,21 +202,22 @@ class _Pool:
     @property
     def kept_bits(self) -> int:
         """The most kept makers of one material."""
-        return int(self.bit.max()) + 1 if self.key.size else 0
+        return int(self.bit.max()) + 1 if self.code.size else 0
 
     def kept_makers(self, key: object) -> tuple[np.ndarray, np.ndarray]:
         """Return the kept makers of ``key`` and their :attr:`bit`."""
-        mine = np.flatnonzero(self.kept & (self.key == key))
+        where = self._slice(key)
+        mine = np.flatnonzero(self.kept[where]) + where.start
         return self.node[mine].astype(np.int64), self.bit[mine]
 
     def frame(self, *, kept_only: bool) -> pd.DataFrame:
         """Return the pool as a table (``key``, ``candidate``, ``buyers``, ``bit``)."""
-        mask = self.kept if kept_only else np.ones(self.key.size, dtype=bool)
+        mask = self.kept if kept_only else np.ones(self.code.size, dtype=bool)
         return pd.DataFrame(
             {
-                "key": self.key[mask],
-                "candidate": self.node[mask],
-                "buyers": self.buyers[mask],
+                "key": np.asarray(self.keys, dtype=object)[self.code[mask]],
+                "candidate": self.node[mask].astype(np.int64),
+                "buyers": self.buyers[mask].astype(np.int64),
                 "bit": self.bit[mask],
             }
         )
@@ -325,14 +337,22 @@ def substitutes(
     solver.prepare(pool)
     batch = _LINKS[graph.src.size > _LARGE]
     parts = [solver.rank(links[i : i + batch], pool, top=top) for i in range(0, links.size, batch)]
-    found = [p for p in parts if p[SUBSTITUTE_COLUMNS[0]].size]
+    found = [p for p in parts if p["link"].size]
+    del parts, solver, pool  # their tables and cones are let go before the result is built
     if not found:
         return _empty()
+    # a column at a time, each batch's part let go once joined
+    joined = {name: np.concatenate([part.pop(name) for part in found]) for name in _PART_COLUMNS}
+    e, y = joined.pop("link"), joined.pop("candidate")
     columns: dict[str, np.ndarray | pd.Series] = {}
-    for name in SUBSTITUTE_COLUMNS:  # a column at a time, each batch's part let go once joined
-        joined = np.concatenate([part.pop(name) for part in found])
-        columns[name] = _texts(joined) if joined.dtype == object else joined
-    return pd.DataFrame(columns)
+    for name in SUBSTITUTE_COLUMNS:
+        if name in joined:
+            columns[name] = joined.pop(name)
+        elif name == "availability":
+            columns[name] = graph.base_availability[y]
+        else:
+            columns[name] = _texts(_text_column(graph, scope, name, e, y))
+    return pd.DataFrame(columns, copy=False)  # neither copied nor consolidated: the result's peak
 
 
 def _empty() -> pd.DataFrame:
@@ -340,7 +360,9 @@ def _empty() -> pd.DataFrame:
 
 
 _Part = dict[str, np.ndarray]
-"""One batch's rows of the result, as columns (:data:`SUBSTITUTE_COLUMNS`)."""
+"""One batch's rows of the result, as columns (:data:`_PART_COLUMNS`): the texts of the
+result are looked up once all batches are joined, so that the batches hold numbers only."""
+_PART_COLUMNS = ("link", "candidate", "rank", "gain", "gain_output", "gain_investment", "buyers")
 
 
 def _links_of(graph: SupplyGraph, suppliers: np.ndarray) -> np.ndarray:
@@ -411,7 +433,7 @@ class _Solver:
         g = self.g
         pairs = _pairs(g, links, pool.frame(kept_only=True), orders=np.arange(links.size))
         if pairs.empty:
-            return {name: np.zeros(0) for name in SUBSTITUTE_COLUMNS}
+            return {name: np.zeros(0, dtype=np.int64) for name in _PART_COLUMNS}
         e = pairs["link"].to_numpy()
         y = pairs["candidate"].to_numpy()
         b = g.dst[e]
@@ -613,7 +635,7 @@ class _Solver:
         g = self.g
         columns = ["order", "link", "candidate", "buyers", "scope_rank"]
         critical = rows[g.critical[links[rows]]]
-        if critical.size == 0 or pool.key.size == 0:
+        if critical.size == 0 or pool.code.size == 0:
             return pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in columns})
         b = g.dst[links[critical]]
         keys = g.material_key[links[critical]]
@@ -631,7 +653,7 @@ class _Solver:
                 below[i] = cone[pool.makes(keys[i])[cone]]
         owner, member = pool.members(keys, below)
         link = links[rows[owner]]
-        candidate = pool.node[member]
+        candidate = pool.node[member].astype(np.int64)
         keep = (candidate != g.src[link]) & (candidate != g.dst[link])
         owner, member, link, candidate = owner[keep], member[keep], link[keep], candidate[keep]
         return pd.DataFrame(
@@ -976,27 +998,32 @@ class _Solver:
         return table
 
     def _top(self, pairs: pd.DataFrame, *, top: int) -> _Part:
-        g = self.g
         pairs = self._ranking(pairs)
         pairs = pairs[pairs["rank"] <= top]
-        e = pairs["link"].to_numpy()
-        y = pairs["candidate"].to_numpy()
-        # The graph's own string objects, referred to and not copied: a national set has
-        # millions of rows, and a new string per cell would take a gigabyte.
         return {
-            "supplier_id": g.ids[g.src[e]],
-            "buyer_id": g.ids[g.dst[e]],
-            "material": g.material[e],
+            "link": pairs["link"].to_numpy(dtype=np.int64),
+            "candidate": pairs["candidate"].to_numpy(dtype=np.int64),
             "rank": pairs["rank"].to_numpy(dtype=np.int64),
-            "candidate_id": g.ids[y],
-            "candidate_name": g.names[y],
-            "scope": self.scope[y],
             "gain": pairs["gain"].to_numpy(dtype=float) + 0.0,
             "gain_output": pairs["gain_output"].to_numpy(dtype=float) + 0.0,
             "gain_investment": pairs["gain_investment"].to_numpy(dtype=float) + 0.0,
             "buyers": pairs["buyers"].to_numpy(dtype=np.int64),
-            "availability": self.base[y],
         }
+
+
+def _text_column(g: SupplyGraph, scope: np.ndarray, name: str, e: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """One text column of the result for links ``e`` and candidates ``y``.
+
+    The graph's own string objects, referred to and not copied: a national set has millions
+    of rows, and a new string per cell would take a gigabyte.
+    """
+    if name == "material":
+        material: np.ndarray = g.material[e]
+        return material
+    node = {"supplier_id": g.src[e], "buyer_id": g.dst[e]}.get(name, y)
+    texts: np.ndarray = {"candidate_name": g.names, "scope": np.asarray(scope, dtype=object)}.get(name, g.ids)
+    found: np.ndarray = texts[node]
+    return found
 
 
 def _texts(values: np.ndarray) -> pd.Series:

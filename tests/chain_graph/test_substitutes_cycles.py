@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -99,13 +100,17 @@ def test_a_candidate_below_the_buyers_cycle_closes_a_new_cycle() -> None:
 
 
 def _pool(key: list[str], node: list[int]) -> _Pool:
+    """A pool of these (material, node) members, in the pool's order: by material, then node."""
+    code, keys = pd.factorize(np.array(key, dtype=object), sort=True)
+    order = np.lexsort((np.array(node, dtype=np.int64), code))
     size = len(key)
-    zeros = np.zeros(size, dtype=np.int64)
+    zeros = np.zeros(size, dtype=np.int32)
     return _Pool(
-        np.array(key, dtype=object),
-        np.array(node, dtype=np.int64),
+        pd.Index(keys),
+        code[order].astype(np.int32),
+        np.array(node, dtype=np.int32)[order],
         zeros,
-        zeros,
+        zeros.astype(np.int8),
         np.ones(size, dtype=bool),
         10,
     )
@@ -117,7 +122,19 @@ def test_pool_members_are_found_by_material_and_node_in_query_order() -> None:
         np.array(["钢", "件", "漆", "钢"], dtype=object),
         [np.array([1, 3, 7]), np.array([5, 7]), np.array([3]), np.array([2, 4])],
     )
-    assert list(zip(owner.tolist(), member.tolist(), strict=True)) == [(0, 0), (0, 1), (1, 3)]
+    found = [
+        (i, pool.keys[pool.code[m]], int(pool.node[m]))
+        for i, m in zip(owner.tolist(), member.tolist(), strict=True)
+    ]
+    assert found == [(0, "钢", 3), (0, "钢", 7), (1, "件", 5)]
+
+
+def test_pool_makers_of_a_material() -> None:
+    pool = _pool(["钢", "钢", "件", "件"], [7, 3, 5, 3])
+    assert pool.nodes_of("钢").tolist() == [3, 7]
+    assert pool.nodes_of("漆").tolist() == []
+    assert pool.kept_makers("件")[0].tolist() == [3, 5]
+    assert pool.kept_makers("件")[1].tolist() == [0, 1]
 
 
 def test_pool_members_of_no_query_or_an_empty_pool() -> None:
