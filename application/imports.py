@@ -18,7 +18,7 @@ from pathlib import Path
 
 from chain_graph.model import LedgerTables
 from chain_graph.settings import Settings
-from chain_graph.store import Store
+from chain_graph.store.base import LedgerWriter
 from ingest.loader import ImportReport, Progress, ingest_directory
 from ingest.rejects import write_rejects
 from ingest.schema import TABLES
@@ -102,7 +102,7 @@ def default_rejects_path(data_dir: Path) -> Path:
 
 def import_directory(
     data_dir: Path,
-    store: Store,
+    store: LedgerWriter,
     *,
     settings: Settings,
     keep_valid: bool = False,

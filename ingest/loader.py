@@ -19,7 +19,7 @@ from chain_graph.errors import ConfigError, IssueCode
 from chain_graph.model import LedgerTables
 from chain_graph.regions import resolve_addresses
 from chain_graph.settings import Settings
-from chain_graph.store import Store
+from chain_graph.store.base import LedgerWriter
 from ingest.readers import RawTable, ReadProblem, discover, other_files, read_table
 from ingest.schema import TABLES
 from ingest.validate import Validation, validate
@@ -114,7 +114,7 @@ def with_adcodes(ledgers: LedgerTables) -> LedgerTables:
 
 def ingest_directory(
     data_dir: Path,
-    store: Store,
+    store: LedgerWriter,
     *,
     settings: Settings,
     keep_valid: bool = False,

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     Assignment = Callable[[Letter], Sequence[tuple[CoordinationRequest, int, CoordinationEvent]]]
     """Given the numbered letter, the requests to change: (new request, version read, event)."""
 
-__all__ = ["RECORDED_COLUMNS", "Closing", "Store", "conform_reports"]
+__all__ = ["RECORDED_COLUMNS", "Closing", "LedgerWriter", "Store", "conform_reports"]
 
 RECORDED_COLUMNS: dict[str, str] = {**REPORT_COLUMNS, "recorded_by": "text", "recorded_at": "text"}
 """A recorded report: the report's columns, who recorded it and when (ISO date and time)."""
@@ -66,6 +66,22 @@ class Closing:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class LedgerWriter(Protocol):
+    """Somewhere an import writes validated ledgers.
+
+    Any :class:`Store`, or Neo4j's offline bulk importer
+    (:class:`~chain_graph.store.neo4j_bulk.Neo4jBulkImport`).
+    """
+
+    def write(self, ledgers: LedgerTables, *, replace: bool = False) -> None:
+        """Write ``ledgers`` whole, or not at all."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of rows per table."""
+        ...
 
 
 @runtime_checkable

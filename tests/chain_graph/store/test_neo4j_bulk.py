@@ -164,3 +164,67 @@ def test_an_existing_database_is_kept_unless_overwritten(tmp_path: Path, ledgers
 def test_a_missing_tool_is_a_clear_error(ledgers: LedgerTables, tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="无法运行 Neo4j 离线导入工具"):
         Neo4jBulkImport([str(tmp_path / "no-such-neo4j-admin")]).write(ledgers)
+
+
+# --- the command: chain-graph bulk-import ---------------------------------------------------
+
+
+def test_the_command_imports_then_refuses_to_overwrite(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from tests.ledger_files import write_canonical
+
+    runner = CliRunner()
+    data = write_canonical(tmp_path / "canonical")
+    home = tmp_path / "home"
+    done = runner.invoke(app, ["bulk-import", str(data), "--home", str(home)])
+    assert done.exit_code == 0, done.output
+    assert "导入完成" in done.output
+    again = runner.invoke(app, ["bulk-import", str(data), "--home", str(home)])
+    assert again.exit_code == 3
+    assert "已存在" in again.output
+    assert "--overwrite" in again.output
+    assert "Traceback" not in again.output
+    server = Neo4jServer(home, free_port())
+    server.start()
+    try:
+        with Neo4jStore(server.url, batch_size=50) as store:
+            _same(store.load(), read_directory(data, settings=SETTINGS).ledgers)
+    finally:
+        server.stop()
+
+
+def test_the_command_writes_nothing_from_broken_ledgers(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from tests.ingest.broken import write_broken
+
+    home = tmp_path / "home"
+    result = CliRunner().invoke(
+        app,
+        [
+            "bulk-import",
+            str(write_broken(tmp_path / "broken")),
+            "--home",
+            str(home),
+            "--rejects",
+            str(tmp_path / "r.csv"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "未写入任何数据" in result.output
+    assert not (home / "data" / "databases" / "neo4j").exists()
+
+
+@pytest.mark.parametrize("options", [[], ["--home", "h", "--neo4j-admin", "neo4j-admin"]])
+def test_the_command_needs_one_target(tmp_path: Path, options: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    result = CliRunner().invoke(app, ["bulk-import", str(tmp_path), *options])
+    assert result.exit_code == 2
+    assert "--home" in result.output
+    assert "--neo4j-admin" in result.output
