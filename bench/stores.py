@@ -15,7 +15,11 @@ measures, per batch size, medians over ``--repeat`` runs:
 - ``reimport``: the same import again onto the loaded graph (an upsert: every row replaced);
 - ``replace``: the same import again with ``replace`` (the loaded generation is dropped);
 - ``load``: reading the whole current generation back (``Neo4jStore.load``);
-- ``sqlite_full``: the whole import into a fresh SQLite file.
+- ``sqlite_full``: the whole import into a fresh SQLite file;
+- ``bulk_import``: the whole import by Neo4j's offline importer (``chain-graph bulk-import``:
+  the CSV files written, then ``neo4j-admin database import full`` into a fresh, stopped home);
+- ``bulk_ready``: that, plus starting a server on it and creating the store's constraints
+  (the first query can run).
 
 Imports return at the switch; the replaced generation is deleted afterwards, outside the
 timing (``wait_for_cleanup``), as a user's next read would not wait for it either.
@@ -24,7 +28,11 @@ One discarded round first warms the JVM and Neo4j's query-plan cache.
 
 Usage::
 
-    python bench/stores.py --scale province [--repeat 3] [--batch 5000,20000,50000]
+    python bench/stores.py --scale province [--repeat 3] [--batch 5000,20000,50000] [--stages …]
+
+``--stages`` runs only those stages (a national set: ``full,bulk_import,bulk_ready
+--no-warmup``, since the anchor's one transaction does not fit a bounded heap, and a
+staged national import takes minutes: no discarded round is needed to warm it).
 
 Writes ``bench/results/<date>-stores-<scale>.json`` and prints a Markdown table.
 """
@@ -50,15 +58,32 @@ sys.path.insert(0, str(ROOT.parent))
 from harness import synthetic_set, validated_ledgers  # noqa: E402
 
 from chain_graph.model import LedgerTables  # noqa: E402
+from chain_graph.settings import Settings  # noqa: E402
 from chain_graph.store import neo4j_store  # noqa: E402
+from chain_graph.store.neo4j_bulk import Neo4jBulkImport  # noqa: E402
 from chain_graph.store.neo4j_store import Neo4jStore  # noqa: E402
 from chain_graph.store.sqlite import SQLiteStore  # noqa: E402
-from tests.neo4j_server import Neo4jServer, free_port  # noqa: E402
+from tests.neo4j_server import SCRIPT, Neo4jServer, free_port  # noqa: E402
 
 _ANCHOR = (
     "UNWIND $rows AS row MATCH (s:Entity {id: row.supplier_id, g: $g}) "
     "MATCH (b:Entity {id: row.buyer_id, g: $g}) "
     "CREATE (s)-[:SUPPLIES_ANCHOR {material: row.material, share: row.share}]->(b)"
+)
+
+
+SETTINGS = Settings()
+_STAGES = (
+    "nodes",
+    "anchor_create",
+    "links",
+    "full",
+    "reimport",
+    "replace",
+    "load",
+    "sqlite_full",
+    "bulk_import",
+    "bulk_ready",
 )
 
 
@@ -86,31 +111,68 @@ def _anchor(store: Neo4jStore, ledgers: LedgerTables, batch: int) -> None:
         tx.commit()
 
 
-def _one_round(url: str, ledgers: LedgerTables, batch: int) -> dict[str, float]:
+def _one_round(
+    url: str, ledgers: LedgerTables, batch: int, stages: set[str], *, workers: int, last: bool = False
+) -> dict[str, float]:
+    """Time the stages asked for; leave the store empty for the next round unless ``last``.
+
+    (Emptying a national graph in ``DETACH DELETE`` batches of 10,000 nodes runs out of a
+    1 GiB heap: the last round's graph is left to the temporary server.)
+    """
     nodes = LedgerTables(firms=ledgers.firms, projects=ledgers.projects)
     links = LedgerTables(links=ledgers.links)
     seconds: dict[str, float] = {}
-    with Neo4jStore(url, batch_size=batch) as store:
+    with Neo4jStore(url, batch_size=batch, write_workers=workers) as store:
         store.clear()
-        seconds["nodes"] = _timed(lambda: store.write(nodes))
-        seconds["anchor_create"] = _timed(lambda: _anchor(store, ledgers, batch))
-        store.clear()
-        store.write(nodes)
-        seconds["links"] = _timed(lambda: store.write(links))
-        store.clear()
-        seconds["full"] = _timed(lambda: store.write(ledgers))
-        seconds["reimport"] = _timed(lambda: store.write(ledgers))
-        store.wait_for_cleanup()
-        seconds["replace"] = _timed(lambda: store.write(ledgers, replace=True))
-        store.wait_for_cleanup()
-        seconds["load"] = _timed(store.load)
-        store.clear()
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        SQLiteStore(f"sqlite:///{tmp}/b.db", batch_size=batch) as sqlite,
-    ):
-        seconds["sqlite_full"] = _timed(lambda: sqlite.write(ledgers))
-    return seconds
+        if stages & {"nodes", "anchor_create"}:
+            seconds["nodes"] = _timed(lambda: store.write(nodes))
+            if "anchor_create" in stages:
+                seconds["anchor_create"] = _timed(lambda: _anchor(store, ledgers, batch))
+            store.clear()
+        if "links" in stages:
+            store.write(nodes)
+            seconds["links"] = _timed(lambda: store.write(links))
+            store.clear()
+        if stages & {"full", "reimport", "replace", "load"}:
+            seconds["full"] = _timed(lambda: store.write(ledgers))
+        if "reimport" in stages:
+            seconds["reimport"] = _timed(lambda: store.write(ledgers))
+            store.wait_for_cleanup()
+        if "replace" in stages:
+            seconds["replace"] = _timed(lambda: store.write(ledgers, replace=True))
+            store.wait_for_cleanup()
+        if "load" in stages:
+            seconds["load"] = _timed(store.load)
+        if not last:
+            store.clear()
+    if "sqlite_full" in stages:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            SQLiteStore(f"sqlite:///{tmp}/b.db", batch_size=batch) as sqlite,
+        ):
+            seconds["sqlite_full"] = _timed(lambda: sqlite.write(ledgers))
+    if stages & {"bulk_import", "bulk_ready"}:
+        seconds.update(_bulk_round(ledgers))
+    return {stage: s for stage, s in seconds.items() if stage in stages}
+
+
+def _bulk_round(ledgers: LedgerTables) -> dict[str, float]:
+    """Neo4j's offline importer into a fresh home, then a server started on it, ready to query."""
+    with tempfile.TemporaryDirectory() as home:
+        started = time.perf_counter()
+        Neo4jBulkImport([str(SCRIPT), "admin", home]).write(ledgers)
+        imported = time.perf_counter() - started
+        server = Neo4jServer(Path(home), free_port())
+        server.start()
+        try:
+            with Neo4jStore(server.url, batch_size=1000) as store:  # creates the constraints
+                counted = store.counts()
+            ready = time.perf_counter() - started
+        finally:
+            server.stop()
+    if counted != ledgers.counts():
+        raise SystemExit(f"bulk import: {counted} read back, {ledgers.counts()} written")
+    return {"bulk_import": imported, "bulk_ready": ready}
 
 
 def main() -> None:
@@ -119,7 +181,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch", default="5000,20000,50000")
+    parser.add_argument("--stages", default=",".join(_STAGES))
+    parser.add_argument("--workers", type=int, default=SETTINGS.neo4j_write_workers, help="write_workers")
+    parser.add_argument("--no-warmup", action="store_true", help="no discarded first round (long imports)")
     args = parser.parse_args()
+    stages = set(args.stages.split(","))
+    if stages - set(_STAGES):
+        parser.error(f"unknown stages {sorted(stages - set(_STAGES))}; known: {', '.join(_STAGES)}")
 
     with validated_ledgers(synthetic_set(args.scale, args.seed)).open("rb") as handle:
         ledgers: LedgerTables = pickle.load(handle)
@@ -133,6 +201,8 @@ def main() -> None:
         "replace": sum(counts.values()),
         "load": sum(counts.values()),
         "sqlite_full": sum(counts.values()),
+        "bulk_import": sum(counts.values()),
+        "bulk_ready": sum(counts.values()),
     }
     batches = [int(b) for b in args.batch.split(",")]
     rust = importlib.util.find_spec("neo4j._rust") is not None  # neo4j-rust-ext installed
@@ -144,9 +214,22 @@ def main() -> None:
         server.start()
         try:
             summary: dict[str, dict[str, dict[str, float]]] = {}
-            _one_round(server.url, ledgers, batches[0])  # warm-up: JIT and query plans
+            if stages - {"bulk_import", "bulk_ready"} and not args.no_warmup:
+                _one_round(
+                    server.url, ledgers, batches[0], stages, workers=args.workers
+                )  # warm-up: JIT and query plans
             for batch in batches:
-                runs = [_one_round(server.url, ledgers, batch) for _ in range(args.repeat)]
+                runs = [
+                    _one_round(
+                        server.url,
+                        ledgers,
+                        batch,
+                        stages,
+                        workers=args.workers,
+                        last=batch == batches[-1] and run == args.repeat - 1,
+                    )
+                    for run in range(args.repeat)
+                ]
                 summary[str(batch)] = {
                     stage: {"median_seconds": statistics.median(r[stage] for r in runs), "rows": rows[stage]}
                     for stage in runs[0]
@@ -155,14 +238,16 @@ def main() -> None:
             server.stop()
 
     lines = [
-        f"{args.scale}: {counts} — neo4j-rust-ext {'on' if rust else 'off'}, heap {os.environ['NEO4J_HEAP']}",
+        f"{args.scale}: {counts} — neo4j-rust-ext {'on' if rust else 'off'}, "
+        f"heap {os.environ['NEO4J_HEAP']}, {args.workers} write workers",
         "",
         "| batch | stage | median s | rows | rows/s | × anchor time |",
         "|---:|---|---:|---:|---:|---:|",
     ]
-    for size, stages in summary.items():
-        anchor_per_row = stages["anchor_create"]["median_seconds"] / stages["anchor_create"]["rows"]
-        for stage, figure in stages.items():
+    for size, figures in summary.items():
+        anchor = figures.get("anchor_create")
+        anchor_per_row = anchor["median_seconds"] / anchor["rows"] if anchor else float("nan")
+        for stage, figure in figures.items():
             seconds, rows_done = figure["median_seconds"], figure["rows"]
             lines.append(
                 f"| {size} | {stage} | {seconds:.2f} | {rows_done:,.0f} | "
@@ -178,6 +263,7 @@ def main() -> None:
                 "repeat": args.repeat,
                 "neo4j_rust_ext": rust,
                 "neo4j_heap": os.environ["NEO4J_HEAP"],
+                "write_workers": args.workers,
                 "batches": summary,
             },
             indent=2,

@@ -100,6 +100,13 @@ class Settings(BaseSettings):
         "above it, substitutes are computed when a page asks for them (0: never ahead).",
     )
     write_batch_size: int = Field(default=20000, ge=1)
+    neo4j_write_workers: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="Batches of a Neo4j import written at once, each its own transaction "
+        "(env CHAIN_GRAPH_NEO4J_WRITE_WORKERS).",
+    )
     publish_results: bool = Field(
         default=True,
         description="Write each data version's analysis to the store for the other workers and "

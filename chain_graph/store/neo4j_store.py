@@ -19,6 +19,7 @@ import logging
 import math
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import neo4j
@@ -104,6 +105,7 @@ class Neo4jStore(Closing):
         password: str | None = None,
         database: str | None = None,
         batch_size: int,
+        write_workers: int = 1,
         connection_timeout: float = 5.0,
         retry_time: float = 5.0,
     ) -> None:
@@ -112,6 +114,7 @@ class Neo4jStore(Closing):
         self.url = url
         self.database = database
         self.batch_size = batch_size
+        self.write_workers = write_workers
         self._cleanup: threading.Thread | None = None
         auth = (user, password) if password else None
         try:
@@ -227,8 +230,7 @@ class Neo4jStore(Closing):
             )
             self._delete_generations(keep=old, below=new)  # what killed imports left half-written
             for phase, statements in _phases(tables, self.batch_size):
-                for statement, parameters in statements:
-                    self._driver.execute_query(statement, {**parameters, "g": new}, database_=self.database)
+                self._run_batches(statements, g=new)
                 if not replace and old >= 0:
                     self._auto(cypher.CARRY_FORWARD[phase], old=old, g=new, limit=self.batch_size)
             counts = self._generation_counts(new)
@@ -245,6 +247,28 @@ class Neo4jStore(Closing):
         except BaseException as error:
             raise _store_error(error, self.url, doing="写入") from error
         self._delete_in_background(keep=new)
+
+    def _run_batches(self, statements: Iterator[tuple[str, dict[str, Any]]], *, g: int) -> None:
+        """Run one phase's batches, each its own transaction, ``write_workers`` at a time.
+
+        The next batch's rows are built while the server writes the ones before; the phase
+        ends when all its batches have committed. The first failure is raised once the
+        batches running have ended (none after it starts).
+        """
+        with ThreadPoolExecutor(self.write_workers, thread_name_prefix="chain-graph-neo4j-write") as pool:
+            running: set[Future[Any]] = set()
+            for statement, parameters in statements:
+                if len(running) >= self.write_workers:
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    for batch in done:
+                        batch.result()
+                running.add(
+                    pool.submit(
+                        self._driver.execute_query, statement, {**parameters, "g": g}, database_=self.database
+                    )
+                )
+            for batch in running:
+                batch.result()
 
     # --- the problem ledger ----------------------------------------------------------------
 

@@ -75,6 +75,39 @@ def test_one_generation_is_left_after_each_import(neo4j_store: Neo4jStore, ledge
     assert nodes == regions + sum(n for t, n in ledgers.counts().items() if t != "links")
 
 
+@pytest.mark.parametrize("workers", [2, 4])
+def test_batches_written_at_once_give_the_same_graph(
+    neo4j_url: str, neo4j_store: Neo4jStore, ledgers: LedgerTables, workers: int
+) -> None:
+    with Neo4jStore(neo4j_url, batch_size=2, write_workers=workers) as parallel:
+        parallel.write(ledgers)
+        parallel.write(_renamed(ledgers))  # an upsert: carried forward batch by batch too
+        parallel.wait_for_cleanup()
+        _same(parallel.load(), _renamed(ledgers))
+        assert parallel.counts() == ledgers.counts()
+        assert len(_generations(neo4j_url)) == 1
+
+
+def test_a_failed_batch_among_parallel_ones_changes_nothing(
+    neo4j_url: str, neo4j_store: Neo4jStore, ledgers: LedgerTables, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    neo4j_store.write(ledgers)
+    neo4j_store.wait_for_cleanup()
+    real = store_module._batches
+
+    def failing(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:
+        for i, rows in enumerate(real(frame, table, size)):
+            yield rows
+            if table == "links" and i == 0:  # a bad batch between good ones: the server refuses a map
+                yield [{"supplier_id": "S1", "buyer_id": "E1", "material": "x", "props": {"bad": {"a": 1}}}]
+
+    monkeypatch.setattr(store_module, "_batches", failing)
+    with Neo4jStore(neo4j_url, batch_size=2, write_workers=3) as parallel, pytest.raises(StoreError):
+        parallel.write(_renamed(ledgers))
+    monkeypatch.undo()
+    _same(neo4j_store.load(), ledgers)
+
+
 @pytest.mark.parametrize("replace", [False, True])
 def test_reimport_is_idempotent(neo4j_store: Neo4jStore, ledgers: LedgerTables, *, replace: bool) -> None:
     neo4j_store.write(ledgers, replace=replace)
