@@ -116,8 +116,8 @@ def _one_round(
 ) -> dict[str, float]:
     """Time the stages asked for; leave the store empty for the next round unless ``last``.
 
-    (Emptying a national graph in ``DETACH DELETE`` batches of 10,000 nodes runs out of a
-    1 GiB heap: the last round's graph is left to the temporary server.)
+    (The last round's graph is left to the temporary server: emptying a national graph
+    takes about five minutes.)
     """
     nodes = LedgerTables(firms=ledgers.firms, projects=ledgers.projects)
     links = LedgerTables(links=ledgers.links)

@@ -124,13 +124,18 @@ MIGRATE_POINTER = (
 )
 """Make the migrated generation 0 current."""
 
-DELETE_ALL = (
-    "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:Material OR n:ChainGraphMeta OR n:LedgerItem "
+_OWNED = (
+    "n:Entity OR n:Problem OR n:Region OR n:Material OR n:ChainGraphMeta OR n:LedgerItem "
     "OR n:LedgerEvent OR n:Report OR n:CoordinationRequest OR n:CoordinationEvent OR n:Letter "
-    "OR n:AnalysisResult "
-    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $limit ROWS"
+    "OR n:AnalysisResult"
 )
-"""Delete everything chain-graph owns, in batches (auto-commit: the heap holds one batch)."""
+
+DELETE_ALL = (
+    f"MATCH (n)-[r]->() WHERE {_OWNED} CALL (r) {{ DELETE r }} IN TRANSACTIONS OF $limit ROWS",
+    f"MATCH (n) WHERE {_OWNED} CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF $limit ROWS",
+)
+"""Delete everything chain-graph owns, in batches (auto-commit: the heap holds one batch):
+the relationships first, then the nodes (see :data:`DELETE_GENERATIONS`)."""
 
 # --- import generations ------------------------------------------------------------------
 # An import writes into a new generation ``g`` (a property of every imported node) in many
@@ -175,11 +180,17 @@ GENERATION_COUNTS = (
 """Rows per table of generation ``$g``, stored on the pointer when it becomes current."""
 
 DELETE_GENERATIONS = (
+    f"MATCH (n)-[r]->() WHERE {_IMPORTED} AND n.g <> $keep AND n.g < $below "
+    "CALL (r) { DELETE r } IN TRANSACTIONS OF $limit ROWS",
     f"MATCH (n) WHERE {_IMPORTED} AND n.g <> $keep AND n.g < $below "
-    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $limit ROWS"
+    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $limit ROWS",
 )
 """Delete every generation but ``$keep`` older than ``$below`` (auto-commit, in batches):
-the replaced one, and what a killed import left half-written."""
+the replaced one, and what a killed import left half-written. The relationships go first,
+then the nodes: deleting nodes with ``DETACH DELETE`` alone ran out of a 1 GiB heap on the
+national set (6.3M nodes and links; measured 2026-12-01), relationships then nodes took
+238 s + 39 s within it. Every imported relationship starts at an imported node of the same
+generation; ``DETACH`` still removes any other."""
 
 
 def _node_create(labels: str) -> str:

@@ -190,7 +190,8 @@ class Neo4jStore(Closing):
             session.run(query, params).consume()
 
     def _delete_generations(self, *, keep: int, below: int) -> None:
-        self._auto(cypher.DELETE_GENERATIONS, keep=keep, below=below, limit=_DELETE_BATCH)
+        for statement in cypher.DELETE_GENERATIONS:
+            self._auto(statement, keep=keep, below=below, limit=_DELETE_BATCH)
 
     def _delete_in_background(self, *, keep: int) -> None:
         def delete() -> None:
@@ -606,7 +607,8 @@ class Neo4jStore(Closing):
         """Delete every node chain-graph owns, in batches (tests and benchmarks; not atomic)."""
         self.wait_for_cleanup()
         try:
-            self._auto(cypher.DELETE_ALL, limit=_DELETE_BATCH)
+            for statement in cypher.DELETE_ALL:
+                self._auto(statement, limit=_DELETE_BATCH)
         except BaseException as error:
             raise _store_error(error, self.url, doing="清空") from error
 
