@@ -272,7 +272,7 @@ class Neo4jBulkImport:
         StoreError
             When the importer cannot run or refuses (the server is running, the database
             already exists without ``overwrite``, a row it cannot read); the database is then
-            as it was, or — where the importer failed while writing — empty.
+            as it was, or — where the importer failed while writing — incomplete.
         """
         del replace
         with tempfile.TemporaryDirectory(prefix="chain-graph-import-", dir=self.work_dir) as tmp:
@@ -293,15 +293,20 @@ class Neo4jBulkImport:
 
 
 def _failure(output: str, *, database: str) -> str:
+    """Say why the importer failed: a refusal in a sentence (nothing was touched), else its last lines."""
+    if "already exist" in output or "already contains" in output:
+        return (
+            f"数据库 {database} 已存在，未作任何改动；离线导入会覆盖其全部数据"
+            "（含问题台账、周报与协调记录），仅用于首次导入。确需覆盖请加 --overwrite"
+        )
+    if "running" in output or "in use" in output:
+        return (
+            "Neo4j 正在运行，未作任何改动：离线导入只能在停止的服务器上进行，"
+            "请先停止（services/neo4j/neo4j.sh stop）"
+        )
     lines = [line for line in output.splitlines() if line.strip() and not line.startswith(("..", "-.."))]
     said = "\n".join(lines[-_TAIL:])
-    if "already exist" in output or "already contains" in output:
-        why = (
-            f"数据库 {database} 已存在；离线导入会覆盖其全部数据（含问题台账、周报与协调记录），"
-            "仅用于首次导入。确需覆盖请加 --overwrite"
-        )
-    elif "running" in output or "in use" in output:
-        why = "Neo4j 正在运行：离线导入只能在停止的服务器上进行，请先停止（services/neo4j/neo4j.sh stop）"
-    else:
-        why = "Neo4j 离线导入失败，数据库未写入"
-    return f"{why}。导入工具输出：\n{said}"
+    return (
+        f"Neo4j 离线导入失败（数据库 {database} 可能已不完整，可加 --overwrite 重新导入）。"
+        f"导入工具输出：\n{said}"
+    )
