@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,6 +19,8 @@ from ingest.layout import SkippedLine
 
 __all__ = [
     "SHOWN_ISSUES",
+    "KeepValidOption",
+    "RejectsOption",
     "StoreOption",
     "console",
     "errors",
@@ -40,6 +43,19 @@ StoreOption = Annotated[
         "--store", help="存储地址：sqlite:///chain_graph.db 或 neo4j://主机:端口；默认取 CHAIN_GRAPH_STORE"
     ),
 ]
+
+
+KeepValidOption = Annotated[
+    bool, typer.Option("--keep-valid", help="有错误时仍写入正确的行，错误行写入退回文件")
+]
+RejectsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--rejects",
+        help="问题清单 / 退回文件（CSV，Excel 可直接打开）；默认写在台账目录旁：<目录名>_退回.csv",
+    ),
+]
+"""The options every import shares (``ingest``, ``bulk-import``)."""
 
 
 @contextmanager

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from chain_graph.store import Store
 from cli.common import (
     SHOWN_ISSUES,
+    KeepValidOption,
+    RejectsOption,
     StoreOption,
     console,
     errors,
@@ -100,19 +102,11 @@ def _counts_table(before: dict[str, int], after: dict[str, int]) -> Table:
 def ingest(
     data_dir: Annotated[Path, typer.Argument(help="台账所在目录（.xlsx / .csv）")],
     store: StoreOption = None,
-    keep_valid: Annotated[
-        bool, typer.Option("--keep-valid", help="有错误时仍写入正确的行，错误行写入退回文件")
-    ] = False,
+    keep_valid: KeepValidOption = False,
     replace: Annotated[
         bool, typer.Option("--replace", help="用本次数据替换存储中的全部内容（默认按编号更新）")
     ] = False,
-    rejects: Annotated[
-        Path | None,
-        typer.Option(
-            "--rejects",
-            help="问题清单 / 退回文件（CSV，Excel 可直接打开）；默认写在台账目录旁：<目录名>_退回.csv",
-        ),
-    ] = None,
+    rejects: RejectsOption = None,
 ) -> None:
     """导入台账：校验全部数据，有任何错误则不写入（除非 --keep-valid）。"""
     from application.imports import import_directory
@@ -152,12 +146,8 @@ def bulk_import(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="覆盖已有数据库（其中全部数据，含问题台账与周报，都将丢失）")
     ] = False,
-    keep_valid: Annotated[
-        bool, typer.Option("--keep-valid", help="有错误时仍写入正确的行，错误行写入退回文件")
-    ] = False,
-    rejects: Annotated[
-        Path | None, typer.Option("--rejects", help="问题清单 / 退回文件（CSV）；默认写在台账目录旁")
-    ] = None,
+    keep_valid: KeepValidOption = False,
+    rejects: RejectsOption = None,
 ) -> None:
     """首次导入大批台账到 Neo4j（离线批量导入，比逐批写入快一个数量级）：校验同 ingest，数据库须已停止。"""
     from application.imports import import_directory

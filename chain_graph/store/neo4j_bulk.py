@@ -17,7 +17,6 @@ if it had written it, and creates its constraints when it first connects.
 from __future__ import annotations
 
 import csv
-import math
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -30,7 +29,7 @@ import pandas as pd
 from chain_graph.errors import StoreError
 from chain_graph.model import LedgerTables, conform
 from chain_graph.regions import region_name
-from chain_graph.store.neo4j_store import _COLUMNS, _KEYS
+from chain_graph.store.neo4j_store import _COLUMNS, _KEYS, _plain_column
 
 __all__ = ["GENERATION", "Neo4jBulkImport", "admin_arguments", "write_import_files"]
 
@@ -195,14 +194,12 @@ def _table(
 
 
 def _values(column: pd.Series, kind: str) -> list[Any]:
-    """One column as CSV values: texts quoted (``""``: an empty text), absent numbers empty (none)."""
-    if kind == "float":
-        return [None if math.isnan(v) else v for v in column.astype(float).tolist()]
-    if kind == "int":
-        return [None if v is pd.NA else int(v) for v in column.astype(object).tolist()]
-    if kind == "bool":
-        return ["true" if v else "false" for v in column.tolist()]
-    return [str(v) for v in column.tolist()]
+    """One column as CSV values: the staged import's values, booleans spelt as the importer reads them.
+
+    Texts are quoted (``""``: an empty text), absent numbers left empty (no property).
+    """
+    values = _plain_column(column, kind)
+    return ["true" if v else "false" for v in values] if kind == "bool" else values
 
 
 def admin_arguments(files: Sequence[str], *, database: str, overwrite: bool, report: Path) -> list[str]:
