@@ -163,13 +163,13 @@ def validate(
         if table.unusable and table.spec.required:
             blocking = True
     unknown = _unknown_kinds(set(unread)) if blocking else frozenset()
-    read = _Ids(_all_ids(tables, ("enterprises", "suppliers", "projects")))
+    read = _Ids(tables, ("enterprises", "suppliers", "projects"))
     found.extend(_check_firms(tables.get("enterprises"), tables.get("suppliers"), read=read))
-    firm_ids = _valid_ids(tables, ("enterprises", "suppliers"))
+    firm_ids = read.of(tables, ("enterprises", "suppliers"), valid_only=True)
     found.extend(_check_projects(tables.get("projects"), firm_ids, read=read))
-    project_ids = _valid_ids(tables, ("projects",))
-    all_firm_ids = _all_ids(tables, ("enterprises", "suppliers"))
-    all_project_ids = _all_ids(tables, ("projects",))
+    project_ids = read.of(tables, ("projects",), valid_only=True)
+    all_firm_ids = read.of(tables, ("enterprises", "suppliers"))
+    all_project_ids = read.of(tables, ("projects",))
     found.extend(_check_materials(tables.get("materials")))
     catalogue = _catalogue(tables.get("materials"))
     found.extend(
@@ -186,7 +186,12 @@ def validate(
         _check_problems(tables.get("problems"), all_firm_ids | all_project_ids, unknown=unknown, read=read)
     )
     _cascade(
-        tables, firm_ids, project_ids, unjudged=all_firm_ids | all_project_ids if unknown else None, read=read
+        tables,
+        firm_ids,
+        project_ids,
+        all_firm_ids=all_firm_ids,
+        unjudged=all_firm_ids | all_project_ids if unknown else None,
+        read=read,
     )
     ledgers = _build(tables, settings)
     rejected = [
@@ -346,10 +351,17 @@ def _extras(raw: RawTable, known: set[int]) -> pd.Series:
 # --- across rows and tables -------------------------------------------------------------
 
 
-def _duplicates(table: _Table, keys: list[str], code: IssueCode, what: str) -> list[InputIssue]:
+def _duplicates(
+    table: _Table, keys: list[str], code: IssueCode, what: str, *, read: _Ids | None = None
+) -> list[InputIssue]:
+    """Report each key (the values of ``keys``) given in more than one row.
+
+    With ``read``, the first key is an id column numbered by it (hashed once for every check).
+    """
     columns = [table.column(k).to_numpy(dtype=object) for k in keys]
+    compared = [read.codes(table, keys[0]), *columns[1:]] if read is not None else columns
     issues: list[InputIssue] = []
-    for positions in _repeated_rows(columns):
+    for positions in _repeated_rows(compared):
         rows = _rows(table, positions)
         key = [values[positions[0]] for values in columns]
         shown = key[0] if len(key) == 1 else " / ".join(str(k) for k in key)
@@ -380,15 +392,15 @@ def _repeated_rows(columns: list[np.ndarray]) -> list[list[int]]:
     """Return the positions of each key (one value per column) given more than once.
 
     Keys in order of their first row, positions ascending; rows with a missing part left
-    out. Each column is hashed once into integers, and the keys compared as integers.
+    out. A column is either values (``None`` missing), hashed once into integers, or such
+    integers already (``-1`` missing); the keys are then compared as one integer each.
+
+    Examples
+    --------
+    >>> _repeated_rows([np.array(["a", "b", "a", None, "b"], dtype=object), np.array([1, 2, 1, 1, 3])])
+    [[0, 2]]
     """
-    n = len(columns[0]) if columns else 0
-    combined = np.zeros(n, dtype=np.int64)
-    present = np.ones(n, dtype=bool)
-    for values in columns:
-        codes, uniques = pd.factorize(values)  # None → -1
-        present &= codes >= 0
-        combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
+    combined, present = _combined(columns)
     given = np.flatnonzero(present)
     keys = combined[given]
     repeated = pd.Series(keys).duplicated(keep=False).to_numpy()
@@ -401,19 +413,49 @@ def _repeated_rows(columns: list[np.ndarray]) -> list[list[int]]:
     return [given[part].tolist() for part in np.split(order, bounds)]
 
 
+def _combined(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Return one integer per row for the key its columns make, and which rows have every part.
+
+    Equal keys get equal integers. A column is values (``None`` missing) or integer codes
+    (``-1`` missing), as for :func:`_repeated_rows`.
+    """
+    n = len(columns[0]) if columns else 0
+    combined = np.zeros(n, dtype=np.int64)
+    present = np.ones(n, dtype=bool)
+    span = 1  # combined < span
+    for values in columns:
+        codes = values if values.dtype.kind in "iu" else pd.factorize(values)[0]  # None → -1
+        present &= codes >= 0
+        width = int(codes.max()) + 2 if n else 1
+        if span * width >= 2**62:  # renumber before the product could overflow
+            combined = pd.factorize(combined)[0].astype(np.int64)
+            span = int(combined.max()) + 1 if n else 1
+        combined = combined * width + (codes.astype(np.int64) + 1)
+        span *= width
+    return combined, present
+
+
 def _check_firms(enterprises: _Table | None, suppliers: _Table | None, *, read: _Ids) -> list[InputIssue]:
     issues: list[InputIssue] = []
     for table in (enterprises, suppliers):
         if table is not None:
-            issues += _duplicates(table, ["id"], IssueCode.DUPLICATE_ID, "编号")
+            issues += _duplicates(table, ["id"], IssueCode.DUPLICATE_ID, "编号", read=read)
             issues += _address_required(table)
     if enterprises is None or suppliers is None:
         return issues
-    ent = _first_by_id(enterprises)
+    ent = read.first(enterprises)  # each id's first row among the enterprises, -1: none
     supplier_ids = suppliers.column("id")
-    for position in map(int, np.flatnonzero(_given(supplier_ids) & read.among(suppliers, "id", set(ent)))):
+    codes = read.codes(suppliers, "id")
+    both = np.flatnonzero(codes >= 0)
+    both = both[ent[codes[both]] >= 0]
+    others = ent[codes[both]]
+    differ = np.zeros(len(both), dtype=bool)
+    for column in ("name", "address"):  # as typed first: the few that differ are compared closely
+        mine_all = suppliers.column(column).to_numpy(dtype=object)[both]
+        theirs_all = enterprises.column(column).to_numpy(dtype=object)[others]
+        differ |= mine_all != theirs_all
+    for position, other in zip(both[differ].tolist(), others[differ].tolist(), strict=True):
         firm_id = supplier_ids.iloc[position]
-        other = ent[firm_id]
         for column, label in (("name", "名称"), ("address", "地址")):
             mine = _comparable(suppliers.column(column).iloc[position])
             theirs = _comparable(enterprises.column(column).iloc[other])
@@ -429,15 +471,6 @@ def _check_firms(enterprises: _Table | None, suppliers: _Table | None, *, read: 
 
 def _comparable(value: object) -> str:
     return "".join(str(value).split()) if isinstance(value, str) else ""
-
-
-def _first_by_id(table: _Table) -> dict[str, int]:
-    ids = table.column("id")
-    first: dict[str, int] = {}
-    for position, firm_id in enumerate(ids):
-        if isinstance(firm_id, str):
-            first.setdefault(firm_id, position)
-    return first
 
 
 def _address_required(table: _Table) -> list[InputIssue]:
@@ -456,10 +489,10 @@ def _address_required(table: _Table) -> list[InputIssue]:
     return issues
 
 
-def _check_projects(projects: _Table | None, firm_ids: set[str], *, read: _Ids) -> list[InputIssue]:
+def _check_projects(projects: _Table | None, firm_ids: np.ndarray, *, read: _Ids) -> list[InputIssue]:
     if projects is None:
         return []
-    issues = _duplicates(projects, ["id"], IssueCode.DUPLICATE_ID, "项目编号")
+    issues = _duplicates(projects, ["id"], IssueCode.DUPLICATE_ID, "项目编号", read=read)
     issues += _address_required(projects)
     ids = projects.column("id")
     for position in map(int, np.flatnonzero(_given(ids) & read.among(projects, "id", firm_ids))):
@@ -570,8 +603,8 @@ def _same_material(links: _Table, positions: list[int], identity: str, catalogue
 
 def _check_links(
     links: _Table | None,
-    firm_ids: set[str],
-    project_ids: set[str],
+    firm_ids: np.ndarray,
+    project_ids: np.ndarray,
     *,
     unknown: frozenset[str],
     catalogue: Catalogue,
@@ -614,12 +647,14 @@ def _check_links(
                 links.issue(position, "buyer_id", b, IssueCode.SELF_LINK, "供应商与需求方是同一编号")
             )
     identity = _material_identities(links, catalogue)
-    issues += _link_duplicates(links, identity, catalogue)
-    issues += _share_sums(links, identity, catalogue)
+    issues += _link_duplicates(links, identity, catalogue, read=read)
+    issues += _share_sums(links, identity, catalogue, read=read)
     return issues
 
 
-def _link_duplicates(links: _Table, identity: pd.Series, catalogue: Catalogue) -> list[InputIssue]:
+def _link_duplicates(
+    links: _Table, identity: pd.Series, catalogue: Catalogue, *, read: _Ids
+) -> list[InputIssue]:
     """One supplier, buyer and material (by identity) twice; and one material name twice.
 
     The second case — two rows between one supplier and buyer with the same material name but
@@ -628,10 +663,10 @@ def _link_duplicates(links: _Table, identity: pd.Series, catalogue: Catalogue) -
     """
     supplier, buyer = links.column("supplier_id"), links.column("buyer_id")
     material = links.column("material")
-    by_identity = pd.DataFrame({"supplier": supplier, "buyer": buyer, "identity": identity})
+    pair = [read.codes(links, "supplier_id"), read.codes(links, "buyer_id")]
     issues: list[InputIssue] = []
     flagged: list[int] = []
-    for positions in _repeated(by_identity):
+    for positions in _repeated_rows([*pair, identity.to_numpy(dtype=object)]):
         flagged += positions
         rows = _rows(links, positions)
         same = _same_material(links, positions, str(identity.iloc[positions[0]]), catalogue)
@@ -639,8 +674,12 @@ def _link_duplicates(links: _Table, identity: pd.Series, catalogue: Catalogue) -
             s, b, m = supplier.iloc[position], buyer.iloc[position], material.iloc[position]
             message = f"供应关系“{s} / {b} / {m}”重复出现在第 {rows} 行{same}，请合并为一行"
             issues.append(links.issue(position, "material", m, IssueCode.DUPLICATE_LINK, message))
-    by_name = pd.DataFrame({"supplier": supplier, "buyer": buyer, "material": material}).drop(index=flagged)
-    for positions in _repeated(by_name):
+    rest = np.ones(links.n, dtype=bool)
+    rest[flagged] = False
+    rest_positions = np.flatnonzero(rest)
+    by_name = [c[rest_positions] for c in (*pair, material.to_numpy(dtype=object))]
+    for found in _repeated_rows(by_name):
+        positions = rest_positions[found].tolist()
         rows = _rows(links, positions)
         for position in positions:
             s, b, m = supplier.iloc[position], buyer.iloc[position], material.iloc[position]
@@ -652,29 +691,28 @@ def _link_duplicates(links: _Table, identity: pd.Series, catalogue: Catalogue) -
     return issues
 
 
-def _share_sums(links: _Table, identity: pd.Series, catalogue: Catalogue) -> list[InputIssue]:
+def _share_sums(links: _Table, identity: pd.Series, catalogue: Catalogue, *, read: _Ids) -> list[InputIssue]:
     parsed = pd.to_numeric(links.column("share"), errors="coerce")
     text = links.text.get("share", pd.Series("", index=parsed.index, dtype=object))
-    blank = pd.Series(text.reindex(parsed.index).fillna("").to_numpy(dtype=object) == "", index=parsed.index)
-    frame = pd.DataFrame(
-        {
-            "buyer": links.column("buyer_id"),
-            "identity": identity,
-            # A blank share counts as 100 %; a share that did not parse has its own issue and
-            # is left out of the sum rather than counted as 100 % (that would blame its peers).
-            "share": parsed.where(parsed.notna() | ~blank, 100.0),
-        }
-    )
-    frame = frame[frame["buyer"].notna() & frame["identity"].notna() & frame["share"].notna()]
-    keys = ["buyer", "identity"]
-    totals = frame.groupby(keys, sort=False)["share"].transform("sum")
-    over = frame.loc[totals > 100.5, keys]
-    issues = []
-    for index in over.groupby(keys, sort=False).indices.values():
-        positions = sorted(int(p) for p in over.index[index])
-        b = str(frame.at[positions[0], "buyer"])
-        same = _same_material(links, positions, str(frame.at[positions[0], "identity"]), catalogue)
-        total = totals.at[positions[0]]
+    blank = text.reindex(parsed.index).fillna("").to_numpy(dtype=object) == ""
+    # A blank share counts as 100 %; a share that did not parse has its own issue and is
+    # left out of the sum rather than counted as 100 % (that would blame its peers).
+    share = parsed.where(parsed.notna() | ~blank, 100.0).to_numpy(dtype=float)
+    key, present = _combined([read.codes(links, "buyer_id"), identity.to_numpy(dtype=object)])
+    summed = np.flatnonzero(present & ~np.isnan(share))
+    groups = pd.Series(share[summed]).groupby(key[summed], sort=False)
+    totals = groups.transform("sum").to_numpy()
+    over = totals > 100.5
+    issues: list[InputIssue] = []
+    if not over.any():
+        return issues
+    group, _ = pd.factorize(key[summed][over])  # numbered in order of first row
+    order = np.argsort(group, kind="stable")
+    for members in np.split(order, np.flatnonzero(np.diff(group[order])) + 1):
+        positions = summed[over][members].tolist()
+        b = str(links.column("buyer_id").iloc[positions[0]])
+        same = _same_material(links, positions, str(identity.iloc[positions[0]]), catalogue)
+        total = totals[over][members[0]]
         for position in positions:
             m = links.column("material").iloc[position]
             issues.append(
@@ -690,7 +728,7 @@ def _share_sums(links: _Table, identity: pd.Series, catalogue: Catalogue) -> lis
 
 
 def _check_problems(
-    problems: _Table | None, subject_ids: set[str], *, unknown: frozenset[str], read: _Ids
+    problems: _Table | None, subject_ids: np.ndarray, *, unknown: frozenset[str], read: _Ids
 ) -> list[InputIssue]:
     if problems is None:
         return []
@@ -721,25 +759,67 @@ def _given(values: pd.Series) -> np.ndarray:
 
 
 class _Ids:
-    """Every firm and project id read, hashed once.
+    """Every firm and project id read, numbered once.
 
-    An id column's cells become positions among them once (a hash lookup per cell, in C),
-    and then whether each cell is in any set of those ids is an array lookup: the
-    reference checks and the cascade ask this of five million links several times.
+    Each id column's cells become numbers once (a hash lookup per cell, in C): the ids read
+    are ``0 … size - 1``, in order of first appearance in the id tables; an id found in no id
+    table is numbered after them; a blank or refused cell is ``-1``. A set of ids is then a
+    boolean array over ``0 … size - 1``, and whether each cell is in it an array lookup: the
+    reference checks, the duplicate checks and the cascade ask this of five million links
+    several times.
     """
 
-    def __init__(self, ids: set[str]) -> None:
-        self.index = pd.Index(list(ids), dtype=object)
-        self._positions: dict[tuple[int, str], np.ndarray] = {}
+    def __init__(self, tables: Mapping[str, _Table], names: tuple[str, ...]) -> None:
+        read = [tables[n] for n in names if n in tables]
+        cells = [t.column("id").to_numpy(dtype=object) for t in read]
+        codes, uniques = pd.factorize(np.concatenate(cells) if cells else np.empty(0, dtype=object))
+        self.index = pd.Index(uniques, dtype=object)
+        self.size = len(uniques)
+        self._codes: dict[tuple[int, str], np.ndarray] = {}
+        start = 0
+        for table in read:
+            self._codes[(id(table), "id")] = codes[start : start + table.n]
+            start += table.n
 
-    def among(self, table: _Table, column: str, ids: set[str]) -> np.ndarray:
-        """Which cells of ``table``'s ``column`` are one of ``ids`` (a subset of the ids read)."""
+    def codes(self, table: _Table, column: str) -> np.ndarray:
+        """Return each cell of ``table``'s id ``column`` as a number (see the class)."""
         key = (id(table), column)
-        if key not in self._positions:
-            cells = pd.Index(table.column(column).to_numpy(dtype=object), dtype=object)
-            self._positions[key] = self.index.get_indexer(cells)
-        inside = np.append(self.index.isin(list(ids)), False)  # position -1: no id read
-        found: np.ndarray = inside[self._positions[key]]
+        if key not in self._codes:
+            cells = table.column(column).to_numpy(dtype=object)
+            codes = self.index.get_indexer(pd.Index(cells, dtype=object))
+            other = np.flatnonzero((codes < 0) & pd.notna(cells))
+            if len(other):
+                codes[other] = self.size + pd.factorize(cells[other])[0]
+            self._codes[key] = codes
+        return self._codes[key]
+
+    def among(self, table: _Table, column: str, ids: np.ndarray) -> np.ndarray:
+        """Which cells of ``table``'s ``column`` are one of ``ids`` (a set of ids read, see :meth:`of`)."""
+        codes = self.codes(table, column)
+        inside = np.zeros(len(codes), dtype=bool)
+        read = (codes >= 0) & (codes < self.size)
+        inside[read] = ids[codes[read]]
+        return inside
+
+    def of(
+        self, tables: Mapping[str, _Table], names: tuple[str, ...], *, valid_only: bool = False
+    ) -> np.ndarray:
+        """Return the set of ids in the id column of the tables ``names`` (its rows without an issue)."""
+        ids = np.zeros(self.size, dtype=bool)
+        for name in names:
+            table = tables.get(name)
+            if table is not None:
+                codes = self.codes(table, "id")
+                ids[codes[table.ok_mask() & (codes >= 0)] if valid_only else codes[codes >= 0]] = True
+        return ids
+
+    def first(self, table: _Table) -> np.ndarray:
+        """Return each id's first row in ``table`` (``-1``: not in it), over ``0 … size - 1``."""
+        codes = self.codes(table, "id")
+        found = np.full(self.size, -1, dtype=np.int64)
+        given = np.flatnonzero(codes >= 0)
+        unique, first = np.unique(codes[given], return_index=True)
+        found[unique] = given[first]
         return found
 
 
@@ -751,29 +831,13 @@ def _with_issue(table: _Table) -> np.ndarray:
     return flagged
 
 
-def _ids(table: _Table | None, *, valid_only: bool) -> set[str]:
-    if table is None:
-        return set()
-    ids = table.column("id")
-    if valid_only:
-        ids = ids[table.ok_mask()]
-    return {i for i in ids if isinstance(i, str)}
-
-
-def _valid_ids(tables: dict[str, _Table], names: tuple[str, ...]) -> set[str]:
-    return set().union(*(_ids(tables.get(n), valid_only=True) for n in names))
-
-
-def _all_ids(tables: dict[str, _Table], names: tuple[str, ...]) -> set[str]:
-    return set().union(*(_ids(tables.get(n), valid_only=False) for n in names))
-
-
 def _cascade(
     tables: dict[str, _Table],
-    firm_ids: set[str],
-    project_ids: set[str],
+    firm_ids: np.ndarray,
+    project_ids: np.ndarray,
     *,
-    unjudged: set[str] | None,
+    all_firm_ids: np.ndarray,
+    unjudged: np.ndarray | None,
     read: _Ids,
 ) -> None:
     """Reject rows that point at rejected rows, so what is kept is self-consistent.
@@ -782,7 +846,7 @@ def _cascade(
     at an id in none of them is left alone: whether that id exists is not known.
     """
     # A firm rejected in one table is rejected as a whole.
-    bad_firms = _all_ids(tables, ("enterprises", "suppliers")) - firm_ids
+    bad_firms = all_firm_ids & ~firm_ids
     for name in ("enterprises", "suppliers"):
         table = tables.get(name)
         if table is None:
@@ -797,7 +861,7 @@ def _cascade(
                 IssueCode.REJECTED_REFERENCE,
                 f"编号“{firm_id}”在另一张表中的行有错误，本行一并退回",
             )
-    firm_ids = firm_ids - bad_firms
+    firm_ids = firm_ids & ~bad_firms
     nodes = firm_ids | project_ids
     links = tables.get("links")
     if links is not None:
@@ -832,7 +896,7 @@ def _cascade(
 
 
 def _outside(
-    read: _Ids, table: _Table, column: str, nodes: set[str], unjudged: set[str] | None
+    read: _Ids, table: _Table, column: str, nodes: np.ndarray, unjudged: np.ndarray | None
 ) -> np.ndarray:
     """Which cells name no valid node, and an id that was judged (``unjudged``: every id read)."""
     out = ~read.among(table, column, nodes)

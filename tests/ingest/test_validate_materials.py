@@ -224,6 +224,27 @@ def test_one_name_with_two_codes_between_one_pair_is_refused(tmp_path: Path) -> 
     assert "物料编码却不同" in validation.issues[0].message
 
 
+def test_one_name_with_two_codes_is_located_after_a_duplicate_link(tmp_path: Path) -> None:
+    # Rows 2 and 3 are one link twice; rows 4 and 5 one name with two codes. The second check
+    # leaves rows 2 and 3 out, and must still name rows 4 and 5, not the 1st and 2nd it saw.
+    links = [
+        ["S1", "E1", "钢材", "40", "", "7208"],
+        ["S1", "E1", "钢材", "40", "", "7208"],
+        ["S1", "E1", "芯片", "50", "", "8542"],
+        ["S1", "E1", "芯片", "50", "", "8541"],
+    ]
+    validation = _read(tmp_path, links)
+    assert [(i.code, i.row, i.value) for i in validation.issues] == [
+        (IssueCode.DUPLICATE_LINK, 2, "钢材"),
+        (IssueCode.DUPLICATE_LINK, 3, "钢材"),
+        (IssueCode.DUPLICATE_LINK, 4, "芯片"),
+        (IssueCode.DUPLICATE_LINK, 5, "芯片"),
+    ]
+    assert "第 2、3 行" in validation.issues[0].message
+    assert "第 4、5 行" in validation.issues[2].message
+    assert "物料编码却不同" in validation.issues[2].message
+
+
 @pytest.mark.parametrize(("first", "second"), SPELLINGS)
 def test_shares_are_summed_across_spellings(tmp_path: Path, first: str, second: str) -> None:
     validation = _read(tmp_path, [["S1", "E1", first, "60", "", ""], ["S2", "E1", second, "50", "", ""]])
