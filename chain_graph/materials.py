@@ -138,20 +138,19 @@ def identities(
     >>> identities(names, ["", "", "", "", "7601"], catalogue=cat).tolist()
     ['#m01', '#m01', 'q235', 'q235', '#7601']
     """
-    names = pd.Series(_objects(materials), dtype=object)
+    names = _objects(materials)
     # Hashed, not sorted: a national ledger has five million links and few materials.
-    name_index, unique_names = pd.factorize(names.astype(str).to_numpy(dtype=object))
+    name_index, unique_names = pd.factorize(names)
     by_name = np.empty(unique_names.size, dtype=object)
-    for i, name in enumerate(unique_names):
+    for i, name in enumerate(map(str, unique_names)):
         code = catalogue.code_of(name) if catalogue is not None else None
         by_name[i] = _code_identity(code) if code else _name_identity(name)
     result: np.ndarray = by_name[name_index] if names.size else np.zeros(0, dtype=object)
     if codes is not None:
-        given = pd.Series(_objects(codes), dtype=object)
-        given = given.where(given.notna(), "").astype(str)
-        code_index, unique_codes = pd.factorize(given.to_numpy(dtype=object))  # few distinct codes
-        blank = np.array([not c.strip() for c in unique_codes], dtype=bool)
-        coded = np.flatnonzero(~blank[code_index]) if len(unique_codes) else np.zeros(0, dtype=np.int64)
+        code_index, found = pd.factorize(_objects(codes))  # few distinct codes; missing → -1
+        unique_codes = [str(c) for c in found]
+        blank = np.array([not c.strip() for c in unique_codes] + [True], dtype=bool)  # [-1]: missing
+        coded = np.flatnonzero(~blank[code_index])
         if coded.size:
             code_ids = np.array([_code_identity(c) for c in unique_codes], dtype=object)
             result = result.copy()

@@ -574,17 +574,14 @@ def _catalogue(materials: _Table | None) -> Catalogue:
 
 def _material_identities(links: _Table, catalogue: Catalogue) -> pd.Series:
     """Each link's material identity (``None`` where its material is missing or unreadable)."""
-    material = links.column("material")
-    named = material.notna().to_numpy()
-    codes = links.column("material_code")
+    material = links.column("material").to_numpy(dtype=object)
+    named = pd.notna(material)
     found = identities(
-        material[named].astype(str).to_numpy(),
-        codes[named].where(codes[named].notna(), "").astype(str).to_numpy(),
-        catalogue=catalogue,
+        material[named], links.column("material_code").to_numpy(dtype=object)[named], catalogue=catalogue
     )
-    identity = pd.Series([None] * links.n, dtype=object)
+    identity = np.full(links.n, None, dtype=object)
     identity[named] = found
-    return identity
+    return pd.Series(identity, dtype=object)
 
 
 def _same_material(links: _Table, positions: list[int], identity: str, catalogue: Catalogue) -> str:
@@ -619,7 +616,7 @@ def _check_links(
     unknown_supplier = none if "firm" in unknown else s_given & ~read.among(links, "supplier_id", firm_ids)
     buyers = firm_ids | project_ids
     unknown_buyer = none if unknown else b_given & ~read.among(links, "buyer_id", buyers)
-    self_link = s_given & (supplier.to_numpy(dtype=object) == buyer.to_numpy(dtype=object))
+    self_link = read.same(links, "supplier_id", "buyer_id")
     for position in map(int, np.flatnonzero(unknown_supplier | unknown_buyer | self_link)):
         s, b = supplier.iloc[position], buyer.iloc[position]
         if unknown_supplier[position]:
@@ -800,6 +797,16 @@ class _Ids:
         read = (codes >= 0) & (codes < self.size)
         inside[read] = ids[codes[read]]
         return inside
+
+    def same(self, table: _Table, first: str, second: str) -> np.ndarray:
+        """Which rows of ``table`` give one id in both columns ``first`` and ``second``."""
+        one, other = self.codes(table, first), self.codes(table, second)
+        same: np.ndarray = (one == other) & (one >= 0) & (one < self.size)
+        unread = np.flatnonzero((one >= self.size) & (other >= self.size))  # numbered per column
+        if len(unread):
+            cells = [table.column(c).to_numpy(dtype=object)[unread] for c in (first, second)]
+            same[unread] = cells[0] == cells[1]
+        return same
 
     def of(
         self, tables: Mapping[str, _Table], names: tuple[str, ...], *, valid_only: bool = False
