@@ -129,8 +129,9 @@ def furniture(
     known = map_headers(spec, list(headers))
     repeated = np.zeros(n, dtype=int)
     for position in known:
-        variants = {headers[position].strip(), normalize_header(headers[position])} - {""}
-        repeated += cells[position].isin(variants).to_numpy()
+        values = cells[position].to_numpy(dtype=object)
+        for variant in {headers[position].strip(), normalize_header(headers[position])} - {""}:
+            repeated += values == variant
     candidates = repeated > 0
     for column in cells.columns[:_FIRST_COLUMNS]:
         candidates |= np.isin(cells[column].to_numpy().astype("U1"), _TRIGGERS)

@@ -474,7 +474,7 @@ def _read_csv(source: Source) -> RawTable:
             )
         ) from error
     cells = _fit_to_headers(cells, headers, path)
-    excel_rows = [header_index + 2 + i for i in range(len(cells))]
+    excel_rows = list(range(header_index + 2, header_index + 2 + len(cells)))
     return _finish(source, "", headers, cells, excel_rows)
 
 
@@ -764,9 +764,14 @@ def _finish(
     problems: tuple[InputIssue, ...] = (),
 ) -> RawTable:
     cells = _stripped(cells)
-    filled = (cells != "").to_numpy()
-    keep = filled.any(axis=1) if len(cells.columns) else np.zeros(len(cells), dtype=bool)
+    filled = (
+        np.column_stack([cells[c].to_numpy(dtype=object) != "" for c in cells.columns])
+        if len(cells.columns)
+        else np.zeros((len(cells), 0), dtype=bool)
+    )
+    keep = filled.any(axis=1)
     kinds = furniture(cells, spec_of(source.table), headers, filled=filled)
+    data = pd.isna(kinds)  # None: a data line; "" or a kind: not one
     skipped = tuple(
         SkippedLine(
             file=source.path.name,
@@ -775,10 +780,10 @@ def _finish(
             kind=str(kinds[i]),
             text=" ".join(dict.fromkeys(c for c in cells.iloc[i] if c))[:120],
         )
-        for i in np.flatnonzero(keep & np.array([k not in (None, "") for k in kinds], dtype=bool))
+        for i in np.flatnonzero(keep & ~data & (kinds != ""))
     )
-    keep = keep & np.array([k is None for k in kinds], dtype=bool)
-    kept_rows = [n for n, k in zip(rows, keep, strict=True) if k]
+    keep = keep & data
+    kept_rows = np.asarray(rows, dtype=np.int64)[keep].tolist()
     cells = cells.loc[keep].reset_index(drop=True)
     numbering = [i for i, h in enumerate(headers) if is_numbering(h)]
     if numbering:  # 序号: the sheet's own line numbers, not ledger data
@@ -798,7 +803,7 @@ def _stripped(cells: pd.DataFrame) -> pd.DataFrame:
     for column in cells.columns:
         values = cells[column].to_numpy(dtype=object)
         trimmed = np.empty(len(values), dtype=object)
-        trimmed[:] = [value.strip() for value in values]
+        trimmed[:] = list(map(str.strip, values))
         columns[column] = trimmed
     return pd.DataFrame(columns, index=pd.RangeIndex(len(cells)), columns=cells.columns, dtype=object)
 
