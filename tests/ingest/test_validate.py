@@ -2,10 +2,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chain_graph.errors import IssueCode
 from ingest.loader import read_directory
+from ingest.validate import _repeated_rows
 from tests.defaults import SETTINGS
 from tests.ingest.broken import EXPECTED, write_broken
 from tests.ledger_files import CANONICAL, write_canonical, write_csv
@@ -141,3 +146,32 @@ def test_a_links_table_without_a_share_column_takes_the_default_100(tmp_path: Pa
     assert validation.ledgers.projects["annual_plan"].tolist() == [0.0]
     result = analyze(validation.ledgers, settings=SETTINGS)
     assert result.availability()["E1"] == 0.0  # S1, stopped, now covers all of E1's steel
+
+
+# --- repeated keys, compared as numbers ------------------------------------------------------
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", None]), st.integers(-1, 3)), max_size=40))
+def test_repeated_keys_alike_from_values_and_numbers(
+    rows: list[tuple[str | None, int]],
+) -> None:
+    values = np.array([v for v, _ in rows], dtype=object)
+    numbers = np.array([n for _, n in rows], dtype=np.int64)
+    texts = np.array([None if n < 0 else str(n) for n in numbers], dtype=object)
+    expected: dict[tuple[str, int], list[int]] = {}  # by first row, as the checks report them
+    for position, (value, number) in enumerate(rows):
+        if value is not None and number >= 0:
+            expected.setdefault((value, number), []).append(position)
+    repeated = [positions for positions in expected.values() if len(positions) > 1]
+    assert _repeated_rows([values, texts]) == repeated
+    assert _repeated_rows([pd.factorize(values)[0], numbers]) == repeated
+
+
+def test_repeated_keys_of_wide_numbers_are_renumbered_before_they_overflow() -> None:
+    # Three columns of 2**32 numbers each: multiplied out, the first column's part would be
+    # a multiple of 2**64 and vanish, making rows 0 and 1 (which differ only there) equal.
+    top = 2**32 - 2
+    first = np.array([0, 1, top], dtype=np.int64)
+    rest = np.array([5, 5, top], dtype=np.int64)
+    assert _repeated_rows([first, rest, rest]) == []
+    assert _repeated_rows([rest, rest, rest]) == [[0, 1]]
