@@ -32,6 +32,9 @@ from pathlib import Path
 from types import MappingProxyType, ModuleType
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from chain_graph.labels import SCOPE_LABELS
 
 __all__ = [
@@ -189,16 +192,20 @@ def resolve_addresses(addresses: Iterable[str]) -> list[str]:
     >>> resolve_addresses(["湖南省怀化市鹤城区迎丰中路1号", "新晃县工业园", "怀化高新区", "不知道"])
     ['431202', '431227', '431200', '']
     """
-    items = list(addresses)
-    unique = sorted({a.strip() for a in items if a and a.strip()})
-    if not unique:
-        return ["" for _ in items]
+    items = np.asarray(addresses if isinstance(addresses, np.ndarray) else list(addresses), dtype=object)
+    positions, unique = pd.factorize(items)  # hashed once per address; a blank or None is -1
     # No division name holds a digit, so a run of digits (a house number) changes no match:
     # "迎丰路535号" and "迎丰路200号" resolve alike, and are walked once.
-    keys = {a: _DIGITS.sub("#", a) for a in unique}
-    codes = {key: _adcode_of(_expand_short_names(key)) for key in set(keys.values())}
-    found = {a: codes[key] for a, key in keys.items()}
-    return [found.get(a.strip(), "") if a else "" for a in items]
+    codes: dict[str, str] = {"": ""}
+    found = np.empty(len(unique) + 1, dtype=object)  # [-1]: no address
+    found[-1] = ""
+    for i, address in enumerate(unique):
+        key = _DIGITS.sub("#", address.strip()) if isinstance(address, str) else ""
+        if key not in codes:
+            codes[key] = _adcode_of(_expand_short_names(key))
+        found[i] = codes[key]
+    result: list[str] = found[positions].tolist()
+    return result
 
 
 def _adcode_of(address: str) -> str:
