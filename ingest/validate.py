@@ -292,7 +292,7 @@ def _parse_column(table: _Table, name: str, kind: str, required: bool, text: pd.
     empty = cells == ""
     given = ~empty
     values = np.full(table.n, None, dtype=object)
-    plain = parse_plain(kind, cells[given])
+    plain = None if kind in _FEW_DISTINCT else parse_plain(kind, cells[given])
     bad = np.zeros(0, dtype=np.intp)
     problems: list[ValueProblem | None] = []
     codes = np.zeros(0, dtype=np.intp)
@@ -301,16 +301,7 @@ def _parse_column(table: _Table, name: str, kind: str, required: bool, text: pd.
     else:
         # Each distinct text is parsed once, and its value or problem given back to its cells.
         codes, uniques = pd.factorize(cells)
-        parsed: list[object] = []
-        for value in uniques:
-            try:
-                parsed.append(None if value == "" else PARSERS[kind](value))
-                problems.append(None)
-            except ValueProblem as problem:
-                parsed.append(None)
-                problems.append(problem)
-        found = np.empty(len(parsed), dtype=object)
-        found[:] = parsed
+        found, problems = _parse_distinct(kind, uniques)
         values = found[codes] if len(codes) else values
         bad = np.flatnonzero([p is not None for p in problems])
     table.values[name] = pd.Series(values, dtype=object)
@@ -329,6 +320,28 @@ def _parse_column(table: _Table, name: str, kind: str, required: bool, text: pd.
                 table.issue(int(position), name, cells[position], found_problem.code, found_problem.message)
             )
     return issues
+
+
+_FEW_DISTINCT = frozenset({"money", "percent", "int", "count"})
+"""Kinds whose columns repeat a few texts (shares, amounts, days): hashed first and each
+distinct text parsed once, which is cheaper than reading every cell as a number."""
+
+
+def _parse_distinct(kind: str, uniques: np.ndarray) -> tuple[np.ndarray, list[ValueProblem | None]]:
+    """Parse each distinct text (``""``: no value): all at once when plain, else one by one."""
+    found = np.full(len(uniques), None, dtype=object)
+    problems: list[ValueProblem | None] = [None] * len(uniques)
+    filled = np.flatnonzero(uniques != "")
+    plain = parse_plain(kind, uniques[filled])
+    if plain is not None:
+        found[filled] = plain
+        return found, problems
+    for i in filled.tolist():
+        try:
+            found[i] = PARSERS[kind](uniques[i])
+        except ValueProblem as problem:
+            problems[i] = problem
+    return found, problems
 
 
 def _extras(raw: RawTable, known: set[int]) -> pd.Series:
