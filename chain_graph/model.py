@@ -187,12 +187,24 @@ def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 
 def _typed(values: pd.Series, kind: str) -> pd.Series:
     if kind == "text":
-        return values.astype(object).where(values.notna(), "").astype(str)
+        return _filled(values, "").astype(str)
     if kind == "float":
         return pd.to_numeric(values, errors="coerce").astype("float64")
     if kind == "int":
         return pd.to_numeric(values, errors="coerce").astype("Int64")
-    return values.astype(object).where(values.notna(), False).astype(bool)
+    return values if values.dtype == bool else _filled(values, False).astype(bool)
+
+
+def _filled(values: pd.Series, blank: object) -> pd.Series:
+    """Return ``values`` as objects with ``blank`` for each missing one (no copy when none is)."""
+    cells = values.to_numpy(dtype=object)
+    # Every cell a text (or a flag) is a quicker test than isna, and the usual case.
+    if pd.api.types.infer_dtype(cells, skipna=False) not in ("string", "boolean", "empty"):
+        missing = pd.isna(cells)
+        if missing.any():
+            cells = cells.copy()
+            cells[missing] = blank
+    return pd.Series(cells, index=values.index, dtype=object)
 
 
 def _empty(table: str) -> pd.DataFrame:
