@@ -63,6 +63,15 @@ def _squeezed(text: str) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", text))
 
 
+def _words(text: str) -> str:
+    """Return ``text`` squeezed (:func:`_squeezed`) where it may be furniture, else as it is.
+
+    Every furniture word starts with a Chinese character, so an ASCII cell (an id, a number)
+    is none, and is kept as it is: what matters of it is only that it is not empty.
+    """
+    return text if text.isascii() else _squeezed(text)
+
+
 def is_numbering(header: str) -> bool:
     """Whether a header names the sheet's own line numbers (序号), which are no ledger data.
 
@@ -145,7 +154,8 @@ def furniture(
         kinds[~in_known & in_other] = NO_DATA
     picked = np.flatnonzero(candidates)
     if len(picked):
-        kinds[picked] = _closely(cells.iloc[picked], repeated[picked], known=len(known), old=kinds[picked])
+        first = cells.iloc[picked, :_FIRST_COLUMNS]
+        kinds[picked] = _closely(first, repeated[picked], known=len(known), old=kinds[picked])
     kinds[~filled.any(axis=1)] = None  # empty lines are dropped elsewhere
     return kinds
 
@@ -153,7 +163,7 @@ def furniture(
 def _closely(cells: pd.DataFrame, repeated: np.ndarray, *, known: int, old: np.ndarray) -> np.ndarray:
     """Classify the candidate lines of :func:`furniture` by their words."""
     kinds = old.copy()
-    first = [_distinct(cells[c].to_numpy(dtype=object), _squeezed) for c in cells.columns[:_FIRST_COLUMNS]]
+    first = [_distinct(cells[c].to_numpy(dtype=object), _words) for c in cells.columns[:_FIRST_COLUMNS]]
     lead = first[0]
     for column in first[1:]:
         lead = np.where(lead != "", lead, column)

@@ -784,7 +784,8 @@ def _finish(
     )
     keep = keep & data
     kept_rows = np.asarray(rows, dtype=np.int64)[keep].tolist()
-    cells = cells.loc[keep].reset_index(drop=True)
+    if not keep.all():  # the usual ledger keeps every line: no copy then
+        cells = cells.loc[keep].reset_index(drop=True)
     numbering = [i for i, h in enumerate(headers) if is_numbering(h)]
     if numbering:  # 序号: the sheet's own line numbers, not ledger data
         kept = [i for i in range(len(headers)) if i not in numbering]
@@ -805,7 +806,10 @@ def _stripped(cells: pd.DataFrame) -> pd.DataFrame:
         trimmed = np.empty(len(values), dtype=object)
         trimmed[:] = list(map(str.strip, values))
         columns[column] = trimmed
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(cells)), columns=cells.columns, dtype=object)
+    # One block per column, not copied into one: a copy would touch every cell again.
+    return pd.DataFrame(
+        columns, index=pd.RangeIndex(len(cells)), columns=cells.columns, dtype=object, copy=False
+    )
 
 
 def _no_header(source: Source, sheet: str) -> ReadProblem:
