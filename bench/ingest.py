@@ -2,14 +2,16 @@
 
 Each stage runs in its own process so its peak memory is its own. The baseline is pandas
 alone reading the same CSV files as text; the figure to watch is the ratio, since these
-machines are shared and noisy. Stages: ``pandas_read``; ``validate`` (read + validate, what
+machines are shared and noisy. Stages: ``pandas_read``; ``floor`` (the same read, then one
+trim of every cell and one hash of every id cell: the least any validator on Python strings
+does, whatever its code); ``validate`` (read + validate, what
 an upload costs); ``analyze`` (``chain-graph analyze DIR`` end to end: read, validate,
 resolve addresses, analyse, print the report); ``ingest_sqlite`` (validate and write).
 With ``--before DIR`` (a checkout of earlier code, e.g. ``git worktree add DIR REV``) each
 stage but the baseline also runs on that code, in the same rounds. Usage::
 
     python bench/ingest.py --scale city|province|national|N [--repeat 3]
-        [--stages pandas_read,validate,analyze] [--before DIR]
+        [--stages pandas_read,floor,validate,analyze] [--before DIR]
 
 Writes ``bench/results/<date>-ingest-<scale>.json`` and prints a Markdown table.
 """
@@ -50,6 +52,8 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
     if name == "pandas_read":
         for path in sorted(data_dir.glob("*.csv")):
             rows += len(pd.read_csv(path, dtype=str, skiprows=1, keep_default_na=False, encoding="utf-8-sig"))
+    elif name == "floor":
+        rows = _floor(data_dir)
     elif name == "validate":
         validation = read_directory(data_dir, settings=SETTINGS)
         assert validation.ok, validation.issues[:5]
@@ -79,6 +83,26 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
     return {"seconds": time.perf_counter() - started, "rows": rows, "peak_mib": peak_mib()}
 
 
+def _floor(data_dir: Path) -> int:
+    """Read the CSVs as ``pandas_read`` does, trim every cell once and hash every id cell once."""
+    import numpy as np
+    import pandas as pd
+
+    frames = {
+        path.stem: pd.read_csv(path, dtype=str, skiprows=1, keep_default_na=False, encoding="utf-8-sig")
+        for path in sorted(data_dir.glob("*.csv"))
+    }
+    for frame in frames.values():
+        for column in frame.columns:
+            list(map(str.strip, frame[column].to_numpy(dtype=object)))
+    ids = [frames[name].iloc[:, 0].to_numpy(dtype=object) for name in ("重点企业", "供应商", "重点项目")]
+    index = pd.Index(pd.unique(np.concatenate(ids)), dtype=object)
+    links = frames["供应关系"]
+    for column in links.columns[:2]:  # supplier and buyer ids
+        index.get_indexer(pd.Index(links[column].to_numpy(dtype=object), dtype=object))
+    return sum(len(frame) for frame in frames.values())
+
+
 def main() -> None:
     args = arguments()
     if args.stage:
@@ -86,7 +110,7 @@ def main() -> None:
         return
 
     data_dir = synthetic_set(args.scale, args.seed)
-    stages = (args.stages or "pandas_read,validate,analyze,ingest_sqlite").split(",")
+    stages = (args.stages or "pandas_read,floor,validate,analyze,ingest_sqlite").split(",")
     codes: dict[str, dict[str, str] | None] = {"": None}
     if args.before:
         codes["before "] = dict(os.environ, CHAIN_GRAPH_BENCH_CODE=str(args.before.resolve()))
@@ -94,7 +118,7 @@ def main() -> None:
     for _ in range(args.repeat):
         for name in stages:
             for label, env in codes.items():
-                if label and name == "pandas_read":
+                if label and name in ("pandas_read", "floor"):  # no code of ours
                     continue
                 results.setdefault(label + name, []).append(measure(__file__, name, data_dir, env=env))
     summary = {
