@@ -122,7 +122,7 @@ def identities(
     materials
         The links' material names as typed.
     codes
-        The links' ``material_code`` (``""`` where none was given), or ``None``.
+        The links' ``material_code`` (``""``, ``None`` or NaN where none was given), or ``None``.
     catalogue
         The city's catalogue, if any.
 
@@ -138,17 +138,16 @@ def identities(
     >>> identities(names, ["", "", "", "", "7601"], catalogue=cat).tolist()
     ['#m01', '#m01', 'q235', 'q235', '#7601']
     """
-    names = _objects(materials)
+    names = _texts(materials)
     # Hashed, not sorted: a national ledger has five million links and few materials.
     name_index, unique_names = pd.factorize(names)
     by_name = np.empty(unique_names.size, dtype=object)
-    for i, name in enumerate(map(str, unique_names)):
+    for i, name in enumerate(unique_names):
         code = catalogue.code_of(name) if catalogue is not None else None
         by_name[i] = _code_identity(code) if code else _name_identity(name)
     result: np.ndarray = by_name[name_index] if names.size else np.zeros(0, dtype=object)
     if codes is not None:
-        code_index, found = pd.factorize(_objects(codes))  # few distinct codes; missing → -1
-        unique_codes = [str(c) for c in found]
+        code_index, unique_codes = pd.factorize(_texts(codes))  # few distinct codes; missing → -1
         blank = np.array([not c.strip() for c in unique_codes] + [True], dtype=bool)  # [-1]: missing
         coded = np.flatnonzero(~blank[code_index])
         if coded.size:
@@ -156,6 +155,19 @@ def identities(
             result = result.copy()
             result[coded] = code_ids[code_index[coded]]
     return result.astype(object)
+
+
+def _texts(values: Iterable[str] | np.ndarray) -> np.ndarray:
+    """Return ``values`` as an object array of texts, missing ones as they are.
+
+    Texts are kept as they are (no pass over five million cells); anything else is written
+    as ``astype(str)`` writes it, so that ``1`` and ``1.0`` stay two codes.
+    """
+    cells = _objects(values)
+    if pd.api.types.infer_dtype(cells, skipna=True) in ("string", "empty"):
+        return cells
+    texts: np.ndarray = pd.Series(cells, dtype=object).astype(str).to_numpy(dtype=object)
+    return texts
 
 
 def _objects(values: Iterable[str] | np.ndarray) -> np.ndarray:

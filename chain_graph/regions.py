@@ -193,7 +193,7 @@ def resolve_addresses(addresses: Iterable[str]) -> list[str]:
     ['431202', '431227', '431200', '']
     """
     items = np.asarray(addresses if isinstance(addresses, np.ndarray) else list(addresses), dtype=object)
-    positions, unique = pd.factorize(items)  # hashed once per address; a blank or None is -1
+    positions, unique = pd.factorize(items)  # hashed once per address; None (or NaN) is -1
     # No division name holds a digit, so a run of digits (a house number) changes no match:
     # "迎丰路535号" and "迎丰路200号" resolve alike, and are walked once.
     codes: dict[str, str] = {"": ""}

@@ -67,9 +67,9 @@ def _words(text: str) -> str:
     """Return ``text`` squeezed (:func:`_squeezed`) where it may be furniture, else as it is.
 
     Every furniture word starts with a Chinese character, so an ASCII cell (an id, a number)
-    is none, and is kept as it is: what matters of it is only that it is not empty.
+    is none, and is only trimmed: what matters of it is only whether it is blank.
     """
-    return text if text.isascii() else _squeezed(text)
+    return text.strip() if text.isascii() else _squeezed(text)
 
 
 def is_numbering(header: str) -> bool:
@@ -161,9 +161,9 @@ def furniture(
 
 
 def _closely(cells: pd.DataFrame, repeated: np.ndarray, *, known: int, old: np.ndarray) -> np.ndarray:
-    """Classify the candidate lines of :func:`furniture` by their words."""
+    """Classify the candidate lines of :func:`furniture` by the words of their first cells (``cells``)."""
     kinds = old.copy()
-    first = [_distinct(cells[c].to_numpy(dtype=object), _words) for c in cells.columns[:_FIRST_COLUMNS]]
+    first = [_distinct(cells[c].to_numpy(dtype=object), _words) for c in cells.columns]
     lead = first[0]
     for column in first[1:]:
         lead = np.where(lead != "", lead, column)

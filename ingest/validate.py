@@ -430,7 +430,7 @@ def _combined(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Return one integer per row for the key its columns make, and which rows have every part.
 
     Equal keys get equal integers. A column is values (``None`` missing) or integer codes
-    (``-1`` missing), as for :func:`_repeated_rows`.
+    (``-1`` missing, never below), as for :func:`_repeated_rows`.
     """
     n = len(columns[0]) if columns else 0
     combined = np.zeros(n, dtype=np.int64)
@@ -443,6 +443,9 @@ def _combined(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         if span * width >= 2**62:  # renumber before the product could overflow
             combined = pd.factorize(combined)[0].astype(np.int64)
             span = int(combined.max()) + 1 if n else 1
+            if span * width >= 2**62:  # codes far apart: renumber them too (at most n)
+                codes = np.where(codes >= 0, pd.factorize(codes)[0], -1)
+                width = int(codes.max()) + 2
         combined = combined * width + (codes.astype(np.int64) + 1)
         span *= width
     return combined, present
@@ -773,7 +776,9 @@ class _Ids:
 
     Each id column's cells become numbers once (a hash lookup per cell, in C): the ids read
     are ``0 … size - 1``, in order of first appearance in the id tables; an id found in no id
-    table is numbered after them; a blank or refused cell is ``-1``. A set of ids is then a
+    table is numbered after them, per column (so such numbers are compared within one column
+    only: :meth:`same` compares those cells themselves); a blank or refused cell is ``-1``.
+    A set of ids is then a
     boolean array over ``0 … size - 1``, and whether each cell is in it an array lookup: the
     reference checks, the duplicate checks and the cascade ask this of five million links
     several times.
@@ -824,7 +829,10 @@ class _Ids:
     def of(
         self, tables: Mapping[str, _Table], names: tuple[str, ...], *, valid_only: bool = False
     ) -> np.ndarray:
-        """Return the set of ids in the id column of the tables ``names`` (its rows without an issue)."""
+        """Return the set of ids in the id column of the tables ``names``.
+
+        With ``valid_only``, the ids of their rows without an issue (so far) only.
+        """
         ids = np.zeros(self.size, dtype=bool)
         for name in names:
             table = tables.get(name)

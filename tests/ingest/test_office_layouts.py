@@ -22,7 +22,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from chain_graph.gaps import analyze
-from ingest.layout import NOTE, OTHER_FORMAT, REPEATED_HEADER, SIGNATURE, TOTALS
+from ingest.layout import NOTE, OTHER_FORMAT, REPEATED_HEADER, SIGNATURE, TOTALS, line_kind
 from ingest.loader import read_directory
 from ingest.schema import TABLES
 from tests.defaults import SETTINGS
@@ -182,3 +182,16 @@ def test_every_skipped_line_is_listed_with_its_sheet_and_row(
     assert lines[("供应关系", max(r for s, r in added if s == "供应关系"))].text.startswith("说明")
     [other] = [line for line in validation.skipped if not line.row]
     assert (other.file, other.kind) == ("盖章扫描件.pdf", OTHER_FORMAT)
+
+
+@pytest.mark.parametrize(
+    ("cells", "kind"),
+    [
+        pytest.param(["  ", "注：说明文字", ""], NOTE, id="a note after a blank cell"),
+        pytest.param([" ", "填表人：张三", ""], SIGNATURE, id="a signature after a blank cell"),
+        pytest.param(["\t", "说明：x"], NOTE, id="a note after a tab"),
+        pytest.param(["GY001", "注：说明文字", ""], None, id="a note after an id is data"),
+    ],
+)
+def test_a_blank_first_cell_does_not_hide_furniture(cells: list[str], kind: str | None) -> None:
+    assert line_kind(cells, TABLES["links"]) == kind

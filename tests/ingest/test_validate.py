@@ -175,3 +175,12 @@ def test_repeated_keys_of_wide_numbers_are_renumbered_before_they_overflow() -> 
     rest = np.array([5, 5, top], dtype=np.int64)
     assert _repeated_rows([first, rest, rest]) == []
     assert _repeated_rows([rest, rest, rest]) == [[0, 1]]
+
+
+def test_repeated_keys_of_numbers_far_apart_are_renumbered_too() -> None:
+    # Five keys in the first column, numbers up to 2**62 in the second: renumbering the first
+    # alone leaves 4 * (2**62 + 2) past int64, where (4, 0) would wrap onto (0, 8).
+    first = np.array([0, 1, 2, 3, 4, 0], dtype=np.int64)
+    far = np.array([2**62, 1, 1, 1, 0, 8], dtype=np.int64)
+    assert _repeated_rows([first, far]) == []
+    assert _repeated_rows([first, far, far]) == []
