@@ -965,6 +965,12 @@ def _build(tables: dict[str, _Table], settings: Settings) -> LedgerTables:
 
 
 def _merge_firms(enterprises: pd.DataFrame, suppliers: pd.DataFrame) -> pd.DataFrame:
+    """Merge the valid enterprise and supplier rows into one firm per id.
+
+    An enterprise's cell wins, a supplier's fills it where it is blank (as
+    ``DataFrame.combine_first``, in its row order: ids sorted when both tables have rows), and
+    their extra columns are merged with the enterprise's winning.
+    """
     ent = enterprises.assign(is_enterprise=True).set_index("id") if len(enterprises) else None
     sup = suppliers.assign(is_supplier=True).set_index("id") if len(suppliers) else None
     if ent is None and sup is None:
@@ -973,9 +979,7 @@ def _merge_firms(enterprises: pd.DataFrame, suppliers: pd.DataFrame) -> pd.DataF
         merged = ent if ent is not None else sup
         assert merged is not None
     else:
-        extras = _merge_extras(ent["_extra"], sup["_extra"])
-        merged = ent.combine_first(sup)
-        merged["_extra"] = extras.reindex(merged.index).fillna("")
+        merged = _combined_firms(ent, sup)
     merged = merged.reset_index()
     for flag in ("is_enterprise", "is_supplier"):
         merged[flag] = merged[flag].fillna(False).astype(bool) if flag in merged else False
@@ -987,17 +991,40 @@ def _merge_firms(enterprises: pd.DataFrame, suppliers: pd.DataFrame) -> pd.DataF
     return merged
 
 
-def _merge_extras(first: pd.Series, second: pd.Series) -> pd.Series:
-    both = first.index.intersection(second.index)
-    out = pd.concat([first, second[~second.index.isin(both)]])
-    for firm_id in both:
-        a, b = str(first.at[firm_id]), str(second.at[firm_id])
-        if a and b:
-            out.at[firm_id] = json.dumps({**json.loads(b), **json.loads(a)}, ensure_ascii=False)
-        elif b:
-            out.at[firm_id] = b
-    merged: pd.Series = out.astype(object)
-    return merged
+def _combined_firms(ent: pd.DataFrame, sup: pd.DataFrame) -> pd.DataFrame:
+    """``ent.combine_first(sup)`` with the extra columns merged, column by column.
+
+    The rows are aligned as ``combine_first`` aligns them (an outer join of the ids, each id
+    hashed once); ``combine_first`` itself spent seconds per million firms on each column.
+    """
+    if ent.index.equals(sup.index):  # the same ids in the same order: kept so
+        joined, left, right = ent.index, None, None
+    else:
+        joined, left, right = ent.index.join(sup.index, how="outer", return_indexers=True)
+    n = len(joined)
+    at_left = np.arange(n) if left is None else left  # None: the same rows in the same order
+    at_right = np.arange(n) if right is None else right
+    columns = {}
+    for column in dict.fromkeys([*ent.columns, *sup.columns]):
+        first, second = _aligned(ent, column, at_left), _aligned(sup, column, at_right)
+        columns[column] = np.where(pd.isna(first), second, first)
+    mine, theirs = _aligned(ent, "_extra", at_left), _aligned(sup, "_extra", at_right)
+    extras = np.where(pd.isna(mine), theirs, mine)
+    both = np.flatnonzero((at_left >= 0) & (at_right >= 0))
+    for i in both[theirs[both] != ""].tolist():  # the enterprise's extra columns win
+        a, b = str(mine[i]), str(theirs[i])
+        extras[i] = json.dumps({**json.loads(b), **json.loads(a)}, ensure_ascii=False) if a else b
+    columns["_extra"] = np.where(pd.isna(extras), "", extras)
+    return pd.DataFrame(columns, index=joined, dtype=object, copy=False)
+
+
+def _aligned(frame: pd.DataFrame, column: str, positions: np.ndarray) -> np.ndarray:
+    """Return ``frame[column]`` at ``positions`` (``None`` at ``-1``, or if there is no such column)."""
+    if column not in frame:
+        return np.full(len(positions), None, dtype=object)
+    taken: np.ndarray = frame[column].to_numpy(dtype=object)[positions]  # a copy
+    taken[positions < 0] = None
+    return taken
 
 
 def _defaults_for_problems(problems: pd.DataFrame, firms: pd.DataFrame, settings: Settings) -> pd.DataFrame:

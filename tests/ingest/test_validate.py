@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chain_graph.errors import IssueCode
+from chain_graph.model import conform
 from ingest.loader import read_directory
-from ingest.validate import _repeated_rows
+from ingest.validate import _merge_firms, _repeated_rows
 from tests.defaults import SETTINGS
 from tests.ingest.broken import EXPECTED, write_broken
 from tests.ledger_files import CANONICAL, write_canonical, write_csv
@@ -184,3 +186,50 @@ def test_repeated_keys_of_numbers_far_apart_are_renumbered_too() -> None:
     far = np.array([2**62, 1, 1, 1, 0, 8], dtype=np.int64)
     assert _repeated_rows([first, far]) == []
     assert _repeated_rows([first, far, far]) == []
+
+
+# --- enterprises and suppliers merged into firms ------------------------------------------
+
+
+def _merged_as_combine_first(enterprises: pd.DataFrame, suppliers: pd.DataFrame) -> pd.DataFrame:
+    """The merge as it was written first, with ``combine_first`` (the reference)."""
+    ent = enterprises.assign(is_enterprise=True).set_index("id")
+    sup = suppliers.assign(is_supplier=True).set_index("id")
+    both = ent.index.intersection(sup.index)
+    extras = pd.concat([ent["_extra"], sup["_extra"][~sup.index.isin(both)]])
+    for firm_id in both:
+        a, b = str(ent.at[firm_id, "_extra"]), str(sup.at[firm_id, "_extra"])
+        if a and b:
+            extras.at[firm_id] = json.dumps({**json.loads(b), **json.loads(a)}, ensure_ascii=False)
+        elif b:
+            extras.at[firm_id] = b
+    merged = ent.combine_first(sup)
+    merged["_extra"] = extras.astype(object).reindex(merged.index).fillna("")
+    merged = merged.reset_index()
+    for flag in ("is_enterprise", "is_supplier"):
+        merged[flag] = merged[flag].fillna(False).astype(bool)
+    merged["status"] = merged["status"].where(merged["status"].notna(), "normal")
+    for money in ("output_value", "tax"):
+        merged[money] = pd.to_numeric(merged.get(money, pd.Series(dtype=float))).fillna(0.0)
+    merged["extra"] = merged["_extra"]
+    return merged
+
+
+_CELLS = st.sampled_from([None, "甲", "乙", " 丙"])
+_EXTRAS = st.sampled_from(["", '{"联系人": "王"}', '{"联系人": "李", "备注": "x"}', '{"备注": "y"}'])
+
+
+@st.composite
+def _firm_rows(draw: st.DrawFn, columns: tuple[str, ...]) -> pd.DataFrame:
+    ids = draw(st.lists(st.sampled_from([f"F{i}" for i in range(12)]), unique=True, min_size=1, max_size=8))
+    frame = {"id": ids, **{c: [draw(_CELLS) for _ in ids] for c in columns}}
+    frame["output_value"] = [draw(st.sampled_from([None, 1.5, 0.0])) for _ in ids]
+    frame["_extra"] = [draw(_EXTRAS) for _ in ids]
+    return pd.DataFrame(frame, dtype=object)
+
+
+@given(_firm_rows(("name", "address", "status")), _firm_rows(("name", "address", "status", "contact")))
+def test_firms_merge_as_combine_first_did(enterprises: pd.DataFrame, suppliers: pd.DataFrame) -> None:
+    found = conform(_merge_firms(enterprises, suppliers), "firms")
+    expected = conform(_merged_as_combine_first(enterprises, suppliers), "firms")
+    pd.testing.assert_frame_equal(found, expected, check_exact=True)
