@@ -418,12 +418,22 @@ def _repeated_rows(columns: list[np.ndarray]) -> list[list[int]]:
     keys = combined[given]
     repeated = pd.Series(keys).duplicated(keep=False).to_numpy()
     given, keys = given[repeated], keys[repeated]
-    if not len(given):
+    return [given[part].tolist() for part in _groups(keys)]
+
+
+def _groups(keys: np.ndarray) -> list[np.ndarray]:
+    """Return the positions of each distinct key, keys in order of their first position.
+
+    Examples
+    --------
+    >>> [part.tolist() for part in _groups(np.array([7, 3, 7, 5, 3]))]
+    [[0, 2], [1, 4], [3]]
+    """
+    if not len(keys):
         return []
-    group, _ = pd.factorize(keys)  # numbered in order of first row
+    group, _ = pd.factorize(keys)  # numbered in order of first position
     order = np.argsort(group, kind="stable")
-    bounds = np.flatnonzero(np.diff(group[order])) + 1
-    return [given[part].tolist() for part in np.split(order, bounds)]
+    return np.split(order, np.flatnonzero(np.diff(group[order])) + 1)
 
 
 def _combined(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -719,13 +729,12 @@ def _share_sums(links: _Table, identity: pd.Series, catalogue: Catalogue, *, rea
     issues: list[InputIssue] = []
     if not over.any():
         return issues
-    group, _ = pd.factorize(key[summed][over])  # numbered in order of first row
-    order = np.argsort(group, kind="stable")
-    for members in np.split(order, np.flatnonzero(np.diff(group[order])) + 1):
-        positions = summed[over][members].tolist()
+    flagged, flagged_totals = summed[over], totals[over]
+    for members in _groups(key[flagged]):
+        positions = flagged[members].tolist()
         b = str(links.column("buyer_id").iloc[positions[0]])
         same = _same_material(links, positions, str(identity.iloc[positions[0]]), catalogue)
-        total = totals[over][members[0]]
+        total = flagged_totals[members[0]]
         for position in positions:
             m = links.column("material").iloc[position]
             issues.append(
@@ -778,10 +787,9 @@ class _Ids:
     are ``0 … size - 1``, in order of first appearance in the id tables; an id found in no id
     table is numbered after them, per column (so such numbers are compared within one column
     only: :meth:`same` compares those cells themselves); a blank or refused cell is ``-1``.
-    A set of ids is then a
-    boolean array over ``0 … size - 1``, and whether each cell is in it an array lookup: the
-    reference checks, the duplicate checks and the cascade ask this of five million links
-    several times.
+    A set of ids is then a boolean array over ``0 … size - 1``, and whether each cell is in
+    it an array lookup: the reference checks, the duplicate checks and the cascade ask this
+    of five million links several times.
     """
 
     def __init__(self, tables: Mapping[str, _Table], names: tuple[str, ...]) -> None:
@@ -1006,8 +1014,9 @@ def _combined_firms(ent: pd.DataFrame, sup: pd.DataFrame) -> pd.DataFrame:
     at_right = np.arange(n) if right is None else right
     columns = {}
     for column in dict.fromkeys([*ent.columns, *sup.columns]):
-        first, second = _aligned(ent, column, at_left), _aligned(sup, column, at_right)
-        columns[column] = np.where(pd.isna(first), second, first)
+        if column != "_extra":  # merged below, key by key
+            first, second = _aligned(ent, column, at_left), _aligned(sup, column, at_right)
+            columns[column] = np.where(pd.isna(first), second, first)
     mine, theirs = _aligned(ent, "_extra", at_left), _aligned(sup, "_extra", at_right)
     extras = np.where(pd.isna(mine), theirs, mine)
     both = np.flatnonzero((at_left >= 0) & (at_right >= 0))
