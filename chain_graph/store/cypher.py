@@ -24,6 +24,8 @@ imports never touch them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from chain_graph.model import (
     FIRM_COLUMNS,
     LINK_COLUMNS,
@@ -45,6 +47,7 @@ __all__ = [
     "COORDINATION_VERSION",
     "COORDINATION_VERSION_ALL",
     "CREATE_LINKS",
+    "CREATE_LINKS_BETWEEN",
     "CREATE_MATERIALS",
     "CREATE_NODES",
     "CREATE_PROBLEMS",
@@ -193,37 +196,70 @@ national set (6.3M nodes and links; measured 2026-12-01), relationships then nod
 generation; ``DETACH`` still removes any other."""
 
 
-def _node_create(labels: str) -> str:
+def _properties(columns: Iterable[str], *, more: str = "") -> str:
+    """Return a map literal of ``row.props``' values of ``columns`` (absent: null, no property).
+
+    Written out rather than ``SET n = row.props``: a map of unknown keys makes the planner
+    buffer the whole batch (an ``Eager`` step, as any property read may conflict with it).
+    """
+    return "{" + ", ".join([*(f"{c}: row.props.{c}" for c in columns), *([more] if more else [])]) + "}"
+
+
+def _node_create(labels: str, columns: dict[str, str]) -> str:
     return (
-        f"UNWIND $rows AS row CREATE (n:Entity:{labels}) SET n = row.props, n.g = $g "
-        "WITH n WHERE n.adcode <> '' "
-        "MATCH (r:Region {adcode: n.adcode, g: $g}) CREATE (n)-[:LOCATED_IN]->(r)"
+        f"UNWIND $rows AS row CREATE (n:Entity:{labels} {_properties(columns, more='g: $g')}) "
+        "WITH n, row CALL (n, row) { WITH n, row WHERE row.region IS NOT NULL "
+        "MATCH (r:Region) WHERE elementId(r) = row.region AND r.g = $g CREATE (n)-[:LOCATED_IN]->(r) } "
+        "RETURN collect(row.id) AS ids, collect(elementId(n)) AS nodes"
     )
 
 
 CREATE_NODES = {
     # (table, is_enterprise, is_supplier) → statement with that fixed label set.
-    ("firms", True, True): _node_create("Firm:Enterprise:Supplier"),
-    ("firms", True, False): _node_create("Firm:Enterprise"),
-    ("firms", False, True): _node_create("Firm:Supplier"),
-    ("firms", False, False): _node_create("Firm"),
-    ("projects", False, False): _node_create("Project"),
+    ("firms", True, True): _node_create("Firm:Enterprise:Supplier", FIRM_COLUMNS),
+    ("firms", True, False): _node_create("Firm:Enterprise", FIRM_COLUMNS),
+    ("firms", False, True): _node_create("Firm:Supplier", FIRM_COLUMNS),
+    ("firms", False, False): _node_create("Firm", FIRM_COLUMNS),
+    ("projects", False, False): _node_create("Project", PROJECT_COLUMNS),
 }
-"""Nodes of generation ``$g`` located in their region: ``$rows`` is a list of ``{id, props}``.
-Rows are grouped by their label set so that no statement branches per row."""
+"""Nodes of generation ``$g`` located in their region: ``$rows`` is a list of ``{id, props,
+region}``, ``region`` the element id :data:`MERGE_REGIONS` returned for the row's adcode (null:
+no adcode). Rows are grouped by their label set so that no statement branches per row. Returns
+one record: the ids written and, aligned, their nodes' element ids (for
+:data:`CREATE_LINKS_BETWEEN`). A region is found by its element id as a link's nodes are;
+every region of ``$g`` exists before the nodes phase begins."""
 
 MERGE_REGIONS = (
-    "UNWIND $regions AS x MERGE (r:Region {adcode: x.adcode, g: $g}) ON CREATE SET r.name = x.name"
+    "UNWIND $regions AS x MERGE (r:Region {adcode: x.adcode, g: $g}) ON CREATE SET r.name = x.name "
+    "RETURN collect(x.adcode) AS ids, collect(elementId(r)) AS nodes"
 )
-"""The regions (``$regions``: distinct ``{adcode, name}``) of generation ``$g``, before its nodes."""
+"""The regions (``$regions``: distinct ``{adcode, name}``) of generation ``$g``, before its nodes;
+returns one record: the adcodes and, aligned, their regions' element ids."""
+
+_LINK_PROPERTIES = _properties(c for c in LINK_COLUMNS if c not in ("supplier_id", "buyer_id"))
 
 CREATE_LINKS = (
     "UNWIND $rows AS row "
     "MATCH (s:Entity {id: row.supplier_id, g: $g}) "
     "MATCH (b:Entity {id: row.buyer_id, g: $g}) "
-    "CREATE (s)-[r:SUPPLIES]->(b) SET r = row.props"
+    f"CREATE (s)-[:SUPPLIES {_LINK_PROPERTIES}]->(b)"
 )
 """Links of generation ``$g`` (one row per supplier, buyer and material)."""
+
+CREATE_LINKS_BETWEEN = (
+    "UNWIND $rows AS row "
+    "MATCH (s:Entity) WHERE elementId(s) = row.s AND s.g = $g "
+    "MATCH (b:Entity) WHERE elementId(b) = row.b AND b.g = $g "
+    f"CREATE (s)-[:SUPPLIES {_LINK_PROPERTIES}]->(b)"
+)
+""":data:`CREATE_LINKS` for rows whose two nodes this import created: ``row.s`` and ``row.b``
+are their element ids, as :data:`CREATE_NODES` returned them, and a node is found by its
+element id (no index seek: a predicate on ``id`` would make the planner seek the index
+instead). An element id names a node only while it exists: a later import may delete this
+half-written generation, and a new node may take a deleted one's element id. It is taken only
+if it is an entity of generation ``$g``, and every entity of ``$g`` was created before the
+links phase began: a node found is the one created. (Were this generation deleted meanwhile,
+the import that deleted it started later, and this one can no longer become current.)"""
 
 CREATE_PROBLEMS = (
     "UNWIND $rows AS row CREATE (n:Problem) SET n = row.props, n.g = $g "

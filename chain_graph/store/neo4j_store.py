@@ -105,7 +105,7 @@ class Neo4jStore(Closing):
         password: str | None = None,
         database: str | None = None,
         batch_size: int,
-        write_workers: int = 1,
+        write_workers: int = 2,
         connection_timeout: float = 5.0,
         retry_time: float = 5.0,
     ) -> None:
@@ -230,10 +230,7 @@ class Neo4jStore(Closing):
                 self._driver.execute_query(cypher.NEW_GENERATION, database_=self.database).records[0]["g"]
             )
             self._delete_generations(keep=old, below=new)  # what killed imports left half-written
-            for phase, statements in _phases(tables, self.batch_size):
-                self._run_batches(statements, g=new)
-                if not replace and old >= 0:
-                    self._auto(cypher.CARRY_FORWARD[phase], old=old, g=new, limit=self.batch_size)
+            self._import(tables, g=new, old=-1 if replace else old)
             counts = self._generation_counts(new)
             with self._driver.session(database=self.database) as session, session.begin_transaction() as tx:
                 switched = tx.run(cypher.SWITCH_GENERATION, g=new, old=old, counts=counts).single()
@@ -249,27 +246,55 @@ class Neo4jStore(Closing):
             raise _store_error(error, self.url, doing="写入") from error
         self._delete_in_background(keep=new)
 
-    def _run_batches(self, statements: Iterator[tuple[str, dict[str, Any]]], *, g: int) -> None:
+    def _import(self, tables: dict[str, pd.DataFrame], *, g: int, old: int) -> None:
+        """Write ``tables`` into generation ``g``, phase by phase, and carry forward from ``old``.
+
+        Regions, nodes (located in their regions), links, problems, materials: each phase finds
+        what it points at written by the ones before. After each phase, the rows of that
+        phase in generation ``old`` (-1: none) that ``tables`` does not replace are carried
+        into ``g``. Links between nodes this import created are written by their nodes'
+        element ids (:data:`~chain_graph.store.cypher.CREATE_LINKS_BETWEEN`), the others by
+        their ids.
+        """
+        size = self.batch_size
+
+        def phase(name: str, statements: Iterator[tuple[str, dict[str, Any]]]) -> list[neo4j.Record]:
+            records = self._run_batches(statements, g=g)
+            if old >= 0:
+                self._auto(cypher.CARRY_FORWARD[name], old=old, g=g, limit=size)
+            return records
+
+        regions = _element_ids(phase("regions", _region_statements(tables, size)))
+        nodes = _element_ids(phase("nodes", _node_statements(tables, regions, size)))
+        phase("links", _link_statements(tables["links"], nodes, size))
+        phase("problems", _statements(cypher.CREATE_PROBLEMS, tables["problems"], "problems", size))
+        phase("materials", _statements(cypher.CREATE_MATERIALS, tables["materials"], "materials", size))
+
+    def _run_batches(self, statements: Iterator[tuple[str, dict[str, Any]]], *, g: int) -> list[neo4j.Record]:
         """Run one phase's batches, each its own transaction, ``write_workers`` at a time.
 
         The next batch's rows are built while the server writes the ones before; the phase
         ends when all its batches have committed. The first failure is raised once the
-        batches running have ended (none after it starts).
+        batches running have ended (none after it starts). Returns the records the batches
+        returned, in the order of the batches.
         """
         with ThreadPoolExecutor(self.write_workers, thread_name_prefix="chain-graph-neo4j-write") as pool:
-            running: set[Future[Any]] = set()
+            batches: list[Future[neo4j.EagerResult]] = []
+            running: set[Future[neo4j.EagerResult]] = set()
             for statement, parameters in statements:
                 if len(running) >= self.write_workers:
                     done, running = wait(running, return_when=FIRST_COMPLETED)
                     for batch in done:
                         batch.result()
-                running.add(
+                batches.append(
                     pool.submit(
                         self._driver.execute_query, statement, {**parameters, "g": g}, database_=self.database
                     )
                 )
+                running.add(batches[-1])
             for batch in running:
                 batch.result()
+        return [record for batch in batches for record in batch.result().records]
 
     # --- the problem ledger ----------------------------------------------------------------
 
@@ -665,39 +690,29 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0][:300]
 
 
-def _phases(
-    tables: dict[str, pd.DataFrame], size: int
-) -> Iterator[tuple[str, Iterator[tuple[str, dict[str, Any]]]]]:
-    """Yield the phases of one import in order, each with its statements.
-
-    Regions, nodes (located in their regions), links, problems, materials: each phase finds
-    what it points at written by the ones before.
-    """
+def _region_statements(tables: dict[str, pd.DataFrame], size: int) -> Iterator[tuple[str, dict[str, Any]]]:
     places = pd.concat([tables["firms"]["adcode"], tables["projects"]["adcode"]], ignore_index=True)
     regions = [{"adcode": code, "name": region_name(code)} for code in sorted(set(places) - {""})]
-    yield (
-        "regions",
-        ((cypher.MERGE_REGIONS, {"regions": regions[i : i + size]}) for i in range(0, len(regions), size)),
-    )
-    yield "nodes", _node_statements(tables, size)
-    yield (
-        "links",
-        ((cypher.CREATE_LINKS, {"rows": rows}) for rows in _batches(tables["links"], "links", size)),
-    )
-    yield (
-        "problems",
-        ((cypher.CREATE_PROBLEMS, {"rows": rows}) for rows in _batches(tables["problems"], "problems", size)),
-    )
-    yield (
-        "materials",
-        (
-            (cypher.CREATE_MATERIALS, {"rows": rows})
-            for rows in _batches(tables["materials"], "materials", size)
-        ),
-    )
+    for start in range(0, len(regions), size):
+        yield cypher.MERGE_REGIONS, {"regions": regions[start : start + size]}
 
 
-def _node_statements(tables: dict[str, pd.DataFrame], size: int) -> Iterator[tuple[str, dict[str, Any]]]:
+def _statements(
+    statement: str, frame: pd.DataFrame, table: str, size: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    for rows in _batches(frame, table, size):
+        yield statement, {"rows": rows}
+
+
+def _element_ids(records: list[neo4j.Record]) -> dict[str, str]:
+    """Map the keys to the element ids of the nodes that records of ``{ids, nodes}`` name."""
+    return {key: node for record in records for key, node in zip(record["ids"], record["nodes"], strict=True)}
+
+
+def _node_statements(
+    tables: dict[str, pd.DataFrame], regions: dict[str, str], size: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Batches of nodes by label set, each row with its region's element id (``regions``)."""
     for table in ("firms", "projects"):
         frame = tables[table]
         flags = (
@@ -708,13 +723,45 @@ def _node_statements(tables: dict[str, pd.DataFrame], size: int) -> Iterator[tup
         for (enterprise, supplier), group in frame.groupby([flags.iloc[:, 0], flags.iloc[:, 1]]):
             statement = cypher.CREATE_NODES[(table, bool(enterprise), bool(supplier))]
             for rows in _batches(group, table, size):
+                for row in rows:
+                    row["region"] = regions.get(row["props"]["adcode"])
                 yield statement, {"rows": rows}
+
+
+def _link_statements(
+    links: pd.DataFrame, nodes: dict[str, str], size: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Batches of links, the rows between nodes of ``nodes`` (id → element id) by element id.
+
+    The links are written in the order their suppliers were created (stably: a supplier's
+    links keep their order), so that batches written at once hold different suppliers and
+    rarely wait for each other's locks; links from a supplier not in ``nodes`` come last.
+    """
+    created = pd.Index(list(nodes)).get_indexer(pd.Index(links["supplier_id"]))
+    created[created < 0] = len(nodes)
+    ordered = links.iloc[created.argsort(kind="stable")]
+    for rows in _batches(ordered, "links", size):
+        between: list[dict[str, Any]] = []
+        other: list[dict[str, Any]] = []
+        for row in rows:
+            supplier, buyer = nodes.get(row["supplier_id"]), nodes.get(row["buyer_id"])
+            if supplier is None or buyer is None:
+                other.append(row)
+            else:
+                row["s"], row["b"] = supplier, buyer
+                between.append(row)
+        if between:
+            yield cypher.CREATE_LINKS_BETWEEN, {"rows": between}
+        if other:
+            yield cypher.CREATE_LINKS, {"rows": other}
 
 
 def _batches(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:
     """Yield ``size`` rows at a time as ``{key…, props}`` maps of plain Python values.
 
-    Absent values (NaN, NA) are left out of ``props``: Neo4j has no null properties.
+    An absent value (NaN, NA) is ``None`` in ``props``: the statements write no property for
+    it (Neo4j has no null properties). Empty texts and false flags are written: Cypher
+    written by hand (the README's) compares them.
     """
     columns = _COLUMNS[table]
     keys = {
@@ -723,15 +770,13 @@ def _batches(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[s
         "materials": ("code",),
     }.get(table, ("id",))
     stored = [c for c in columns if c not in ("supplier_id", "buyer_id")]
+    names = (*keys, "props")
     for start in range(0, len(frame), size):
         part = frame.iloc[start : start + size]
         values = [_plain_column(part[c], columns[c]) for c in stored]
         key_values = [part[k].tolist() for k in keys]
         yield [
-            {
-                **dict(zip(keys, key_row, strict=True)),
-                "props": {c: v for c, v in zip(stored, row, strict=True) if v is not None},
-            }
+            dict(zip(names, (*key_row, dict(zip(stored, row, strict=True))), strict=True))
             for key_row, row in zip(zip(*key_values, strict=True), zip(*values, strict=True), strict=True)
         ]
 

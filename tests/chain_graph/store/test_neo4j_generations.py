@@ -27,6 +27,9 @@ from chain_graph.store.neo4j_store import Neo4jStore
 from ingest.loader import read_directory
 from tests.defaults import SETTINGS
 
+_REFUSED = {"supplier_id": "S1", "buyer_id": "E1", "material": "x", "props": {"material": "x", "share": {}}}
+"""A link the server refuses: a map is no property value."""
+
 
 def _query(url: str, query: str, **params: Any) -> list[dict[str, Any]]:
     with neo4j.GraphDatabase.driver(url, notifications_min_severity="OFF") as driver:
@@ -99,7 +102,7 @@ def test_a_failed_batch_among_parallel_ones_changes_nothing(
         for i, rows in enumerate(real(frame, table, size)):
             yield rows
             if table == "links" and i == 0:  # a bad batch between good ones: the server refuses a map
-                yield [{"supplier_id": "S1", "buyer_id": "E1", "material": "x", "props": {"bad": {"a": 1}}}]
+                yield [_REFUSED]
 
     monkeypatch.setattr(store_module, "_batches", failing)
     with Neo4jStore(neo4j_url, batch_size=2, write_workers=3) as parallel, pytest.raises(StoreError):
@@ -145,6 +148,70 @@ def test_an_upsert_carries_forward_what_it_does_not_replace(
     assert located == [{"adcode": "431221", "same": True}]
     concerns = _query(neo4j_store.url, "MATCH (p:Problem)-[:CONCERNS]->(s:Entity) RETURN p.g = s.g AS same")
     assert [r["same"] for r in concerns] == [True] * len(ledgers.problems)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_links_to_written_and_carried_nodes_all_land(
+    neo4j_url: str,
+    neo4j_store: Neo4jStore,
+    ledgers: LedgerTables,
+    monkeypatch: pytest.MonkeyPatch,
+    workers: int,
+) -> None:
+    # Canonical graph: S1 → E1, S2 → E1, S2 → E2, E1 → P1. The upsert writes S2 and E1 again:
+    # S2 → E1 joins two nodes it writes (by element id); the others reach a carried node (by id).
+    neo4j_store.write(ledgers)
+    statements: list[str] = []
+    real = store_module._link_statements
+
+    def spying(*args: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+        for statement, parameters in real(*args):
+            statements.append(statement)
+            yield statement, parameters
+
+    monkeypatch.setattr(store_module, "_link_statements", spying)
+    again = ledgers.firms["id"].isin(["S2", "E1"])
+    changed = ledgers.firms[again].assign(name="改过的名字")
+    halved = ledgers.links.assign(share=ledgers.links["share"] / 2)
+    with Neo4jStore(neo4j_url, batch_size=1, write_workers=workers) as store:
+        store.write(LedgerTables.from_frames(firms=changed, links=halved))
+        store.wait_for_cleanup()
+        expected = LedgerTables(
+            firms=pd.concat([ledgers.firms[~again], changed], ignore_index=True),
+            projects=ledgers.projects,
+            links=halved,
+            problems=ledgers.problems,
+            materials=ledgers.materials,
+        )
+        _same(store.load(), expected)
+    assert set(statements) == {cypher.CREATE_LINKS_BETWEEN, cypher.CREATE_LINKS}
+
+
+def test_a_link_by_element_id_lands_only_on_an_entity_of_its_generation(
+    neo4j_store: Neo4jStore, ledgers: LedgerTables
+) -> None:
+    neo4j_store.write(ledgers)
+    g = neo4j_store._current()[0]
+    url = neo4j_store.url
+    nodes = {
+        r["id"]: r["node"]
+        for r in _query(
+            url,
+            "MATCH (n) WHERE n.g = $g AND (n:Entity OR n:Problem) RETURN n.id AS id, elementId(n) AS node",
+            g=g,
+        )
+    }
+    [gone] = _query(url, "CREATE (n:Scratch) WITH n, elementId(n) AS node DELETE n RETURN node")
+
+    def written(supplier: str, buyer: str, *, g: int) -> int:
+        row = {"supplier_id": "S1", "buyer_id": "E2", "s": supplier, "b": buyer}
+        _query(url, cypher.CREATE_LINKS_BETWEEN, rows=[{**row, "props": {"material": "测试"}}], g=g)
+        return int(_query(url, "MATCH ()-[r:SUPPLIES {material: '测试'}]->() RETURN count(r) AS n")[0]["n"])
+
+    assert written(nodes["S1"], nodes["W1"], g=g) == 0  # a problem is no entity
+    assert written(gone["node"], nodes["E2"], g=g) == 0  # a deleted node
+    assert written(nodes["S1"], nodes["E2"], g=g + 1) == 0  # nodes of another generation
+    assert written(nodes["S1"], nodes["E2"], g=g) == 1
 
 
 def test_readers_see_the_previous_generation_until_the_switch(
@@ -202,7 +269,7 @@ def test_a_failed_import_is_deleted_by_the_next(
     def failing(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:
         yield from real(frame, table, size)
         if table == "links":
-            yield [{"supplier_id": "S1", "buyer_id": "E1", "material": "x", "props": {"bad": {"a": 1}}}]
+            yield [_REFUSED]
 
     monkeypatch.setattr(store_module, "_batches", failing)
     with pytest.raises(StoreError, match="原有数据未改变"):
