@@ -255,11 +255,12 @@ CREATE_LINKS_BETWEEN = (
 """:data:`CREATE_LINKS` for rows whose two nodes this import created: ``row.s`` and ``row.b``
 are their element ids, as :data:`CREATE_NODES` returned them, and a node is found by its
 element id (no index seek: a predicate on ``id`` would make the planner seek the index
-instead). An element id names a node only while it exists: a later import may delete this
-half-written generation, and a new node may take a deleted one's element id. It is taken only
-if it is an entity of generation ``$g``, and every entity of ``$g`` was created before the
-links phase began: a node found is the one created. (Were this generation deleted meanwhile,
-the import that deleted it started later, and this one can no longer become current.)"""
+instead), and taken only if it is an entity of generation ``$g``. An element id names a node
+only while it exists, and a new node may take a deleted one's. While this import runs,
+nothing deletes nodes of ``$g`` but an import started later (what it finds half-written), and
+then this one can no longer switch (:data:`SWITCH_GENERATION`): a link on a wrong node is never
+read. (``Neo4jStore.clear``, for tests and benchmarks, deletes every generation: it must not run
+during an import.)"""
 
 CREATE_PROBLEMS = (
     "UNWIND $rows AS row CREATE (n:Problem) SET n = row.props, n.g = $g "

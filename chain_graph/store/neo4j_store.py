@@ -24,6 +24,7 @@ from typing import Any
 
 import neo4j
 import neo4j.exceptions as neo4j_errors
+import numpy as np
 import pandas as pd
 
 from chain_graph import coordination as coord
@@ -279,22 +280,26 @@ class Neo4jStore(Closing):
         returned, in the order of the batches.
         """
         with ThreadPoolExecutor(self.write_workers, thread_name_prefix="chain-graph-neo4j-write") as pool:
-            batches: list[Future[neo4j.EagerResult]] = []
-            running: set[Future[neo4j.EagerResult]] = set()
+            batches: list[Future[list[neo4j.Record]]] = []
+            running: set[Future[list[neo4j.Record]]] = set()
             for statement, parameters in statements:
                 if len(running) >= self.write_workers:
                     done, running = wait(running, return_when=FIRST_COMPLETED)
                     for batch in done:
                         batch.result()
-                batches.append(
-                    pool.submit(
-                        self._driver.execute_query, statement, {**parameters, "g": g}, database_=self.database
-                    )
-                )
+                batches.append(pool.submit(self._write_batch, statement, {**parameters, "g": g}))
                 running.add(batches[-1])
             for batch in running:
                 batch.result()
-        return [record for batch in batches for record in batch.result().records]
+        return [record for batch in batches for record in batch.result()]
+
+    def _write_batch(self, statement: str, parameters: dict[str, Any]) -> list[neo4j.Record]:
+        """Run one batch in its own transaction; return only its records.
+
+        A result's summary holds the query's parameters: kept for every batch until the phase
+        ends, they would hold the whole phase's rows.
+        """
+        return self._driver.execute_query(statement, parameters, database_=self.database).records
 
     # --- the problem ledger ----------------------------------------------------------------
 
@@ -733,27 +738,32 @@ def _link_statements(
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Batches of links, the rows between nodes of ``nodes`` (id → element id) by element id.
 
-    The links are written in the order their suppliers were created (stably: a supplier's
-    links keep their order), so that batches written at once hold different suppliers and
-    rarely wait for each other's locks; links from a supplier not in ``nodes`` come last.
+    The links between two nodes of ``nodes`` come first, in the order their suppliers were
+    created (stably: a supplier's links keep their order), so that batches written at once
+    hold different suppliers and rarely wait for each other's locks; the other links (an
+    upsert's, to nodes carried forward) follow, found by their ids.
     """
-    created = pd.Index(list(nodes)).get_indexer(pd.Index(links["supplier_id"]))
-    created[created < 0] = len(nodes)
-    ordered = links.iloc[created.argsort(kind="stable")]
-    for rows in _batches(ordered, "links", size):
-        between: list[dict[str, Any]] = []
-        other: list[dict[str, Any]] = []
-        for row in rows:
-            supplier, buyer = nodes.get(row["supplier_id"]), nodes.get(row["buyer_id"])
-            if supplier is None or buyer is None:
-                other.append(row)
-            else:
-                row["s"], row["b"] = supplier, buyer
-                between.append(row)
-        if between:
-            yield cypher.CREATE_LINKS_BETWEEN, {"rows": between}
-        if other:
-            yield cypher.CREATE_LINKS, {"rows": other}
+    index = pd.Index(list(nodes))
+    supplier = index.get_indexer(pd.Index(links["supplier_id"]))
+    between = (supplier >= 0) & (index.get_indexer(pd.Index(links["buyer_id"])) >= 0)
+    order = np.concatenate(
+        [np.flatnonzero(between)[supplier[between].argsort(kind="stable")], np.flatnonzero(~between)]
+    )
+    for start in range(0, len(order), size):
+        for rows in _batches(links.take(order[start : start + size]), "links", size):
+            known: list[dict[str, Any]] = []
+            other: list[dict[str, Any]] = []
+            for row in rows:
+                s, b = nodes.get(row["supplier_id"]), nodes.get(row["buyer_id"])
+                if s is None or b is None:
+                    other.append(row)
+                else:
+                    row["s"], row["b"] = s, b
+                    known.append(row)
+            if known:
+                yield cypher.CREATE_LINKS_BETWEEN, {"rows": known}
+            if other:
+                yield cypher.CREATE_LINKS, {"rows": other}
 
 
 def _batches(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:

@@ -42,11 +42,15 @@ _IMPORT_CHILD = textwrap.dedent("""
     url, data, marker = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     ledgers = pickle.loads(Path(data).read_bytes())
     real = module._batches
+    links = 0  # batches of links built so far (over every call: a store may batch in parts)
     def slow(frame, table, size):
-        for n, batch in enumerate(real(frame, table, size)):
-            if table == "links" and n == 2:
-                marker.write_text("in the middle")
-                time.sleep(60)
+        global links
+        for batch in real(frame, table, size):
+            if table == "links":
+                links += 1
+                if links == 3:
+                    marker.write_text("in the middle")
+                    time.sleep(60)
             yield batch
     module._batches = slow
     with open_store(url, settings=Settings(write_batch_size=500)) as store:

@@ -27,8 +27,10 @@ from chain_graph.store.neo4j_store import Neo4jStore
 from ingest.loader import read_directory
 from tests.defaults import SETTINGS
 
-_REFUSED = {"supplier_id": "S1", "buyer_id": "E1", "material": "x", "props": {"material": "x", "share": {}}}
-"""A link the server refuses: a map is no property value."""
+
+def _refused() -> dict[str, Any]:
+    """Return a link the server refuses: a map is no property value."""
+    return {"supplier_id": "S1", "buyer_id": "E1", "material": "x", "props": {"material": "x", "share": {}}}
 
 
 def _query(url: str, query: str, **params: Any) -> list[dict[str, Any]]:
@@ -102,7 +104,7 @@ def test_a_failed_batch_among_parallel_ones_changes_nothing(
         for i, rows in enumerate(real(frame, table, size)):
             yield rows
             if table == "links" and i == 0:  # a bad batch between good ones: the server refuses a map
-                yield [_REFUSED]
+                yield [_refused()]
 
     monkeypatch.setattr(store_module, "_batches", failing)
     with Neo4jStore(neo4j_url, batch_size=2, write_workers=3) as parallel, pytest.raises(StoreError):
@@ -150,13 +152,14 @@ def test_an_upsert_carries_forward_what_it_does_not_replace(
     assert [r["same"] for r in concerns] == [True] * len(ledgers.problems)
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(("workers", "batch"), [(1, 1), (2, 1), (2, 100)])
 def test_links_to_written_and_carried_nodes_all_land(
     neo4j_url: str,
     neo4j_store: Neo4jStore,
     ledgers: LedgerTables,
     monkeypatch: pytest.MonkeyPatch,
     workers: int,
+    batch: int,
 ) -> None:
     # Canonical graph: S1 → E1, S2 → E1, S2 → E2, E1 → P1. The upsert writes S2 and E1 again:
     # S2 → E1 joins two nodes it writes (by element id); the others reach a carried node (by id).
@@ -173,7 +176,7 @@ def test_links_to_written_and_carried_nodes_all_land(
     again = ledgers.firms["id"].isin(["S2", "E1"])
     changed = ledgers.firms[again].assign(name="改过的名字")
     halved = ledgers.links.assign(share=ledgers.links["share"] / 2)
-    with Neo4jStore(neo4j_url, batch_size=1, write_workers=workers) as store:
+    with Neo4jStore(neo4j_url, batch_size=batch, write_workers=workers) as store:
         store.write(LedgerTables.from_frames(firms=changed, links=halved))
         store.wait_for_cleanup()
         expected = LedgerTables(
@@ -201,16 +204,26 @@ def test_a_link_by_element_id_lands_only_on_an_entity_of_its_generation(
             g=g,
         )
     }
-    [gone] = _query(url, "CREATE (n:Scratch) WITH n, elementId(n) AS node DELETE n RETURN node")
 
     def written(supplier: str, buyer: str, *, g: int) -> int:
         row = {"supplier_id": "S1", "buyer_id": "E2", "s": supplier, "b": buyer}
         _query(url, cypher.CREATE_LINKS_BETWEEN, rows=[{**row, "props": {"material": "测试"}}], g=g)
         return int(_query(url, "MATCH ()-[r:SUPPLIES {material: '测试'}]->() RETURN count(r) AS n")[0]["n"])
 
-    assert written(nodes["S1"], nodes["W1"], g=g) == 0  # a problem is no entity
-    assert written(gone["node"], nodes["E2"], g=g) == 0  # a deleted node
-    assert written(nodes["S1"], nodes["E2"], g=g + 1) == 0  # nodes of another generation
+    other = {
+        r["id"]: r["node"]
+        for r in _query(
+            url,
+            "MATCH (n:Entity) WHERE n.id IN ['S1', 'E2'] CREATE (c:Entity) SET c = n{.*, g: $other} "
+            "RETURN c.id AS id, elementId(c) AS node",
+            other=g + 100,
+        )
+    }
+    # One side at a time: each check guards both ends.
+    assert written(nodes["S1"], nodes["W1"], g=g) == 0  # the buyer is a problem, no entity
+    assert written(nodes["W1"], nodes["E2"], g=g) == 0  # so is the supplier
+    assert written(other["S1"], nodes["E2"], g=g) == 0  # the supplier is of another generation
+    assert written(nodes["S1"], other["E2"], g=g) == 0  # so is the buyer
     assert written(nodes["S1"], nodes["E2"], g=g) == 1
 
 
@@ -269,7 +282,7 @@ def test_a_failed_import_is_deleted_by_the_next(
     def failing(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:
         yield from real(frame, table, size)
         if table == "links":
-            yield [_REFUSED]
+            yield [_refused()]
 
     monkeypatch.setattr(store_module, "_batches", failing)
     with pytest.raises(StoreError, match="原有数据未改变"):
