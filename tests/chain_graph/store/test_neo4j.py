@@ -116,6 +116,7 @@ def test_an_upsert_moves_labels_and_region(neo4j_store: Neo4jStore) -> None:
     neo4j_store.write(
         LedgerTables.from_frames(firms=firm.assign(adcode="431221", is_enterprise=False, is_supplier=True))
     )
+    neo4j_store.wait_for_cleanup()  # this Cypher reads every generation: the replaced one must be gone
     rows = _cypher(
         neo4j_store.url,
         "MATCH (n:Firm)-[:LOCATED_IN]->(r:Region) "
