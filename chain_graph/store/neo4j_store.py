@@ -705,8 +705,8 @@ def _region_statements(tables: dict[str, pd.DataFrame], size: int) -> Iterator[t
 def _statements(
     statement: str, frame: pd.DataFrame, table: str, size: int
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    for rows in _batches(frame, table, size):
-        yield statement, {"rows": rows}
+    for columns in _batches(frame, table, size):
+        yield statement, columns
 
 
 def _element_ids(records: list[neo4j.Record]) -> dict[str, str]:
@@ -717,7 +717,7 @@ def _element_ids(records: list[neo4j.Record]) -> dict[str, str]:
 def _node_statements(
     tables: dict[str, pd.DataFrame], regions: dict[str, str], size: int
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Batches of nodes by label set, each row with its region's element id (``regions``)."""
+    """Batches of nodes by label set, each with its rows' regions' element ids (``regions``)."""
     for table in ("firms", "projects"):
         frame = tables[table]
         flags = (
@@ -727,10 +727,8 @@ def _node_statements(
         )
         for (enterprise, supplier), group in frame.groupby([flags.iloc[:, 0], flags.iloc[:, 1]]):
             statement = cypher.CREATE_NODES[(table, bool(enterprise), bool(supplier))]
-            for rows in _batches(group, table, size):
-                for row in rows:
-                    row["region"] = regions.get(row["props"]["adcode"])
-                yield statement, {"rows": rows}
+            for columns in _batches(group, table, size):
+                yield statement, {**columns, "region": [regions.get(code) for code in columns["adcode"]]}
 
 
 def _link_statements(
@@ -741,54 +739,39 @@ def _link_statements(
     The links between two nodes of ``nodes`` come first, in the order their suppliers were
     created (stably: a supplier's links keep their order), so that batches written at once
     hold different suppliers and rarely wait for each other's locks; the other links (an
-    upsert's, to nodes carried forward) follow, found by their ids.
+    upsert's, to nodes carried forward) follow, found by their ids. Each batch is taken from
+    ``links`` when its turn comes (no sorted copy of the table).
     """
-    index = pd.Index(list(nodes))
+    index = pd.Index(list(nodes), dtype=object)
+    found = np.array(list(nodes.values()), dtype=object)
     supplier = index.get_indexer(pd.Index(links["supplier_id"]))
-    between = (supplier >= 0) & (index.get_indexer(pd.Index(links["buyer_id"])) >= 0)
-    order = np.concatenate(
-        [np.flatnonzero(between)[supplier[between].argsort(kind="stable")], np.flatnonzero(~between)]
-    )
-    for start in range(0, len(order), size):
-        for rows in _batches(links.take(order[start : start + size]), "links", size):
-            known: list[dict[str, Any]] = []
-            other: list[dict[str, Any]] = []
-            for row in rows:
-                s, b = nodes.get(row["supplier_id"]), nodes.get(row["buyer_id"])
-                if s is None or b is None:
-                    other.append(row)
-                else:
-                    row["s"], row["b"] = s, b
-                    known.append(row)
-            if known:
-                yield cypher.CREATE_LINKS_BETWEEN, {"rows": known}
-            if other:
-                yield cypher.CREATE_LINKS, {"rows": other}
+    buyer = index.get_indexer(pd.Index(links["buyer_id"]))
+    between = (supplier >= 0) & (buyer >= 0)
+    first = np.flatnonzero(between)[supplier[between].argsort(kind="stable")]
+    for at in _chunks(first, size):
+        for columns in _batches(links.take(at), "links", size):
+            ends = {"s": found[supplier[at]].tolist(), "b": found[buyer[at]].tolist()}
+            yield cypher.CREATE_LINKS_BETWEEN, {**columns, **ends}
+    for at in _chunks(np.flatnonzero(~between), size):
+        for columns in _batches(links.take(at), "links", size):
+            yield cypher.CREATE_LINKS, columns
 
 
-def _batches(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:
-    """Yield ``size`` rows at a time as ``{key…, props}`` maps of plain Python values.
+def _chunks(positions: np.ndarray, size: int) -> Iterator[np.ndarray]:
+    return (positions[start : start + size] for start in range(0, len(positions), size))
 
-    An absent value (NaN, NA) is ``None`` in ``props``: the statements write no property for
-    it (Neo4j has no null properties). Empty texts and false flags are written: Cypher
-    written by hand (the README's) compares them.
+
+def _batches(frame: pd.DataFrame, table: str, size: int) -> Iterator[dict[str, list[Any]]]:
+    """Yield ``size`` rows at a time as columns, ``{column: [value, …]}`` of plain Python values.
+
+    An absent value (NaN, NA) is ``None``: the statements write no property for it (Neo4j has
+    no null properties). Empty texts and false flags are written: Cypher written by hand (the
+    README's) compares them.
     """
     columns = _COLUMNS[table]
-    keys = {
-        "links": ("supplier_id", "buyer_id", "material"),
-        "problems": ("id", "subject_id"),
-        "materials": ("code",),
-    }.get(table, ("id",))
-    stored = [c for c in columns if c not in ("supplier_id", "buyer_id")]
-    names = (*keys, "props")
     for start in range(0, len(frame), size):
         part = frame.iloc[start : start + size]
-        values = [_plain_column(part[c], columns[c]) for c in stored]
-        key_values = [part[k].tolist() for k in keys]
-        yield [
-            dict(zip(names, (*key_row, dict(zip(stored, row, strict=True))), strict=True))
-            for key_row, row in zip(zip(*key_values, strict=True), zip(*values, strict=True), strict=True)
-        ]
+        yield {column: _plain_column(part[column], kind) for column, kind in columns.items()}
 
 
 def _plain_column(values: pd.Series, kind: str) -> list[Any]:

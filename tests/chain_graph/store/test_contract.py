@@ -14,7 +14,7 @@ import pytest
 
 from chain_graph.campaign import state_at
 from chain_graph.errors import NotFoundError, StaleItemError, StoreError
-from chain_graph.model import LedgerTables
+from chain_graph.model import PROBLEM_COLUMNS, LedgerTables
 from chain_graph.problem_ledger import Action, LedgerItem, ProblemLedger, apply
 from chain_graph.store import Store, open_store
 from chain_graph.store.base import RECORDED_COLUMNS
@@ -22,10 +22,14 @@ from ingest.loader import read_directory
 from tests.defaults import SETTINGS
 
 # A batch the backend itself refuses (not a Python error raised by the test): SQLite gets a
-# row with too few values, Neo4j a map as a property value.
-_POISON: dict[str, list[Any]] = {
+# row with too few values, Neo4j a batch of problems (columns) with a map as a property value.
+_POISON: dict[str, Any] = {
     "SQLiteStore": [("only-one-value",)],
-    "Neo4jStore": [{"id": "W9", "subject_id": "E1", "props": {"id": "W9", "bad": {"a": 1}}}],
+    "Neo4jStore": {
+        **{column: ["W9"] for column in PROBLEM_COLUMNS},
+        "subject_id": ["E1"],
+        "status": [{"a": 1}],
+    },
 }
 
 
@@ -164,7 +168,7 @@ def test_failed_write_leaves_the_previous_content(
     real = module._batches
     poison = _POISON[type(store).__name__]
 
-    def failing(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[Any]]:
+    def failing(frame: pd.DataFrame, table: str, size: int) -> Iterator[Any]:
         yield from real(frame, table, size)
         if table == "problems":
             yield poison

@@ -228,7 +228,7 @@ def test_server_killed_mid_import_leaves_the_previous_graph(
     real = neo4j_store._batches
     sent = 0
 
-    def killing(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:
+    def killing(frame: pd.DataFrame, table: str, size: int) -> Iterator[dict[str, list[Any]]]:
         nonlocal sent
         for batch in real(frame, table, size):
             sent += 1

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from chain_graph.errors import StoreError
-from chain_graph.model import LedgerTables
+from chain_graph.model import LINK_COLUMNS, LedgerTables
 from chain_graph.problem_ledger import LedgerItem, ProblemLedger
 from chain_graph.store import cypher
 from chain_graph.store import neo4j_store as store_module
@@ -28,9 +28,9 @@ from ingest.loader import read_directory
 from tests.defaults import SETTINGS
 
 
-def _refused() -> dict[str, Any]:
-    """Return a link the server refuses: a map is no property value."""
-    return {"supplier_id": "S1", "buyer_id": "E1", "material": "x", "props": {"material": "x", "share": {}}}
+def _refused(links: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Return a batch of ``links`` the server refuses: a map is no property value."""
+    return {**links, "share": [{} for _ in links["share"]]}
 
 
 def _query(url: str, query: str, **params: Any) -> list[dict[str, Any]]:
@@ -100,11 +100,11 @@ def test_a_failed_batch_among_parallel_ones_changes_nothing(
     neo4j_store.wait_for_cleanup()
     real = store_module._batches
 
-    def failing(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:
-        for i, rows in enumerate(real(frame, table, size)):
-            yield rows
+    def failing(frame: pd.DataFrame, table: str, size: int) -> Iterator[dict[str, list[Any]]]:
+        for i, columns in enumerate(real(frame, table, size)):
+            yield columns
             if table == "links" and i == 0:  # a bad batch between good ones: the server refuses a map
-                yield [_refused()]
+                yield _refused(columns)
 
     monkeypatch.setattr(store_module, "_batches", failing)
     with Neo4jStore(neo4j_url, batch_size=2, write_workers=3) as parallel, pytest.raises(StoreError):
@@ -206,8 +206,9 @@ def test_a_link_by_element_id_lands_only_on_an_entity_of_its_generation(
     }
 
     def written(supplier: str, buyer: str, *, g: int) -> int:
-        row = {"supplier_id": "S1", "buyer_id": "E2", "s": supplier, "b": buyer}
-        _query(url, cypher.CREATE_LINKS_BETWEEN, rows=[{**row, "props": {"material": "测试"}}], g=g)
+        link = {column: [None] for column in LINK_COLUMNS} | {"supplier_id": ["S1"], "buyer_id": ["E2"]}
+        ends = {"material": ["测试"], "s": [supplier], "b": [buyer]}
+        _query(url, cypher.CREATE_LINKS_BETWEEN, **(link | ends), g=g)
         return int(_query(url, "MATCH ()-[r:SUPPLIES {material: '测试'}]->() RETURN count(r) AS n")[0]["n"])
 
     other = {
@@ -238,7 +239,7 @@ def test_readers_see_the_previous_generation_until_the_switch(
     staged, release = threading.Event(), threading.Event()
     real = store_module._batches
 
-    def pausing(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:
+    def pausing(frame: pd.DataFrame, table: str, size: int) -> Iterator[dict[str, list[Any]]]:
         for batch in real(frame, table, size):
             yield batch
             if table == "problems":  # nodes and links of the new generation are committed
@@ -279,10 +280,12 @@ def test_a_failed_import_is_deleted_by_the_next(
     neo4j_store.write(ledgers)
     real = store_module._batches
 
-    def failing(frame: pd.DataFrame, table: str, size: int) -> Iterator[list[dict[str, Any]]]:
-        yield from real(frame, table, size)
-        if table == "links":
-            yield [_refused()]
+    def failing(frame: pd.DataFrame, table: str, size: int) -> Iterator[dict[str, list[Any]]]:
+        columns: dict[str, list[Any]] = {}
+        for columns in real(frame, table, size):
+            yield columns
+        if table == "links" and columns:  # after the last batch of links
+            yield _refused(columns)
 
     monkeypatch.setattr(store_module, "_batches", failing)
     with pytest.raises(StoreError, match="原有数据未改变"):
@@ -347,3 +350,31 @@ def test_a_store_written_before_generations_is_migrated(
         reopened.wait_for_cleanup()
         _same(reopened.load(), _renamed(ledgers))
         assert len(_generations(neo4j_store.url)) == 1
+
+
+def _operators(plan: dict[str, Any]) -> set[str]:
+    found = {plan["operatorType"].split("@")[0].split("(")[0]}  # "NodeUniqueIndexSeek(Locking)"
+    for child in plan.get("children", []):
+        found |= _operators(child)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("statement", "seek"),
+    [
+        *((statement, "NodeByElementIdSeek") for statement in cypher.CREATE_NODES.values()),
+        (cypher.CREATE_LINKS_BETWEEN, "NodeByElementIdSeek"),
+        (cypher.CREATE_LINKS, "NodeUniqueIndexSeek"),
+        (cypher.CREATE_PROBLEMS, "NodeUniqueIndexSeek"),
+    ],
+)
+def test_an_import_batch_seeks_its_nodes_and_streams(
+    neo4j_store: Neo4jStore, statement: str, seek: str
+) -> None:
+    """Each row finds the nodes it points at by one seek, and no step buffers the batch (Eager)."""
+    with neo4j.GraphDatabase.driver(neo4j_store.url, notifications_min_severity="OFF") as driver:
+        plan = driver.execute_query("EXPLAIN " + statement).summary.plan
+    assert plan is not None
+    operators = _operators(plan)
+    assert seek in operators, operators
+    assert not operators & {"Eager", "NodeByLabelScan", "AllNodesScan"}, operators
