@@ -108,7 +108,9 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
 def _import(url: str, data_dir: Path) -> float:
     with validated_ledgers(data_dir).open("rb") as handle:
         ledgers = pickle.load(handle)
-    with neo4j_store.Neo4jStore(url, batch_size=SETTINGS.write_batch_size) as store:
+    with neo4j_store.Neo4jStore(
+        url, batch_size=SETTINGS.write_batch_size, page_size=SETTINGS.read_page_size
+    ) as store:
         started = time.perf_counter()
         store.write(ledgers)
         seconds = time.perf_counter() - started

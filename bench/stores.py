@@ -137,7 +137,7 @@ def _one_round(
     nodes = LedgerTables(firms=ledgers.firms, projects=ledgers.projects)
     links = LedgerTables(links=ledgers.links)
     seconds: dict[str, float] = {}
-    with Neo4jStore(url, batch_size=batch, write_workers=workers) as store:
+    with Neo4jStore(url, batch_size=batch, page_size=SETTINGS.read_page_size, write_workers=workers) as store:
         store.clear()
         if stages & {"nodes", "anchor_create", "anchor_columns"}:
             seconds["nodes"] = _timed(lambda: store.write(nodes))

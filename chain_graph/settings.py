@@ -99,7 +99,18 @@ class Settings(BaseSettings):
         "background after each analysis, and publishes them with it (a province has about 4,400); "
         "above it, substitutes are computed when a page asks for them (0: never ahead).",
     )
-    write_batch_size: int = Field(default=20000, ge=1)
+    write_batch_size: int = Field(
+        default=5000,
+        ge=1,
+        description="Rows per batched write (SQLite executemany, Neo4j UNWIND, each Neo4j batch its "
+        "own transaction); 5,000 wrote a province into Neo4j 1.4x faster than 20,000 "
+        "(bench/stores.py).",
+    )
+    read_page_size: int = Field(
+        default=20000,
+        ge=1,
+        description="Rows per page when a whole Neo4j store is read (Neo4jStore.load).",
+    )
     neo4j_write_workers: int = Field(
         default=2,
         ge=1,

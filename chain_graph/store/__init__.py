@@ -50,6 +50,7 @@ def open_store(url: str | None = None, *, settings: Settings) -> Store:
             password=password,
             database=settings.neo4j_database,
             batch_size=settings.write_batch_size,
+            page_size=settings.read_page_size,
             write_workers=settings.neo4j_write_workers,
         )
     msg = f"不支持的存储地址：{url!r}（可用 sqlite:///文件路径.db 或 neo4j://主机:端口）"

@@ -8,7 +8,7 @@ batch, not the whole import. A failure before the switch — a bad row, the serv
 the process dying — leaves the previous generation current and whole; the half-written one
 is deleted by the next import. Reads fetch the current generation once and read only it;
 they are routed as reads (they go to followers in a cluster). A whole table is read in keyset
-pages of ``batch_size`` rows, each page one record of column lists: the server's heap holds
+pages of ``page_size`` rows, each page one record of column lists: the server's heap holds
 one page, and the client builds no record or mapping per row.
 """
 
@@ -89,7 +89,13 @@ class Neo4jStore(Closing):
     database
         Database name (``None``: the server's default database).
     batch_size
-        Rows per ``UNWIND`` statement, and per page of a read (:meth:`load`).
+        Rows per ``UNWIND`` statement of an import, each its own transaction.
+    page_size
+        Rows per page of a whole read (:meth:`load`); ``None``: ``batch_size``. Pages and
+        batches are sized apart: an import is fastest in small batches (5,000 rows wrote a
+        province 1.4× faster than 20,000), a read in large pages (fewer round trips).
+    write_workers
+        Batches of an import written at once.
 
     Raises
     ------
@@ -106,6 +112,7 @@ class Neo4jStore(Closing):
         password: str | None = None,
         database: str | None = None,
         batch_size: int,
+        page_size: int | None = None,
         write_workers: int = 2,
         connection_timeout: float = 5.0,
         retry_time: float = 5.0,
@@ -115,6 +122,7 @@ class Neo4jStore(Closing):
         self.url = url
         self.database = database
         self.batch_size = batch_size
+        self.page_size = page_size or batch_size
         self.write_workers = write_workers
         self._cleanup: threading.Thread | None = None
         auth = (user, password) if password else None
@@ -564,7 +572,7 @@ class Neo4jStore(Closing):
     def load(self) -> LedgerTables:
         """Return everything the current generation holds.
 
-        Each table is read in pages of ``batch_size`` rows (links: of about ``batch_size``
+        Each table is read in pages of ``page_size`` rows (links: of about ``page_size``
         links, by supplier), each page one record of column lists turned straight into
         columns: no record or mapping per row, and the server's heap holds one page.
         """
@@ -585,22 +593,22 @@ class Neo4jStore(Closing):
         after, first = "", True
         while True:
             page = self._page(
-                cypher.READ_BATCH[table], g=g, after=after, inclusive=first, limit=self.batch_size
+                cypher.READ_BATCH[table], g=g, after=after, inclusive=first, limit=self.page_size
             )
             keys = page[key]
             if keys:
                 pages.append(_page_frame(page, table))
-            if len(keys) < self.batch_size:
+            if len(keys) < self.page_size:
                 return _concat(pages, table)
             after, first = keys[-1], False
 
     def _read_links(self, *, g: int) -> pd.DataFrame:
         """Return the links of generation ``g``, read by pages of suppliers in id order.
 
-        A page takes as many suppliers as hold about ``batch_size`` links on average.
+        A page takes as many suppliers as hold about ``page_size`` links on average.
         """
         counts = self.counts()
-        suppliers = max(1, self.batch_size * counts["firms"] // max(counts["links"], 1))
+        suppliers = max(1, self.page_size * counts["firms"] // max(counts["links"], 1))
         pages: list[pd.DataFrame] = []
         after, first = "", True
         while True:
