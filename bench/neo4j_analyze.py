@@ -109,7 +109,7 @@ def _import(url: str, data_dir: Path) -> float:
     with validated_ledgers(data_dir).open("rb") as handle:
         ledgers = pickle.load(handle)
     with neo4j_store.Neo4jStore(
-        url, batch_size=SETTINGS.write_batch_size, page_size=SETTINGS.read_page_size
+        url, batch_size=SETTINGS.neo4j_batch_size, page_size=SETTINGS.read_page_size
     ) as store:
         started = time.perf_counter()
         store.write(ledgers)
@@ -166,7 +166,7 @@ def main() -> None:
     base = summary["pandas_read"]["median_seconds"]
     lines = [
         f"{args.scale}: imported in {imported:.1f} s, Neo4j heap {os.environ['NEO4J_HEAP']}, "
-        f"batch {SETTINGS.write_batch_size}",
+        f"batch {SETTINGS.neo4j_batch_size}, pages of {SETTINGS.read_page_size}",
         "",
         "| stage | median s | rows | rows/s | × pandas read | peak MiB |",
         "|---|---:|---:|---:|---:|---:|",
@@ -194,7 +194,8 @@ def main() -> None:
                 "seed": args.seed,
                 "repeat": args.repeat,
                 "neo4j_heap": os.environ["NEO4J_HEAP"],
-                "batch": SETTINGS.write_batch_size,
+                "batch": SETTINGS.neo4j_batch_size,
+                "read_page_size": SETTINGS.read_page_size,
                 "import_seconds": imported,
                 "summary": summary,
                 "failed": failed,

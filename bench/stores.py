@@ -34,9 +34,10 @@ Usage::
 
     python bench/stores.py --scale province [--repeat 3] [--batch 5000,20000,50000] [--stages …]
 
-``--stages`` runs only those stages (a national set: ``full,bulk_import,bulk_ready
---no-warmup``, since the anchor's one transaction does not fit a bounded heap, and a
-staged national import takes minutes: no discarded round is needed to warm it).
+``--stages`` runs only those stages (a national set: ``nodes,anchor_create,full
+--anchor-each --no-warmup``, since the anchor's one transaction does not fit a bounded heap
+(``--anchor-each`` commits each of its batches), and a staged national import takes
+minutes: no discarded round is needed to warm it).
 
 Writes ``bench/results/<date>-stores-<scale>.json`` and prints a Markdown table, each stage's
 rows/s beside ``anchor_create``'s.
@@ -105,17 +106,20 @@ def _timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def _anchor(store: Neo4jStore, ledgers: LedgerTables, batch: int, *, columns: bool = False) -> None:
+def _anchor(
+    store: Neo4jStore, ledgers: LedgerTables, batch: int, *, columns: bool = False, each: bool = False
+) -> None:
     """The anchor: the link rows as one map each (the common idiom), or with ``columns`` as one
-    list per column (as the store sends them), in batches of one transaction."""
+    list per column (as the store sends them), in batches of one transaction; with ``each``, of
+    one transaction per batch (a national set's links do not fit one transaction's heap)."""
     links = ledgers.links[["supplier_id", "buyer_id", "material", "share"]]
     share = [None if math.isnan(v) else v for v in links["share"].astype(float).tolist()]
-    data: dict[str, list[Any]] = {
-        c: links[c].astype(str).tolist() for c in ("supplier_id", "buyer_id", "material")
-    }
+    texts = ("supplier_id", "buyer_id", "material")
+    data: dict[str, list[Any]] = {c: links[c].astype(str).tolist() for c in texts}
     data["share"] = share
     generation = store._current()[0]
-    with store._driver.session(database=store.database) as session, session.begin_transaction() as tx:
+    with store._driver.session(database=store.database) as session:
+        tx = session.begin_transaction()
         for start in range(0, len(links), batch):
             part = {c: values[start : start + batch] for c, values in data.items()}
             if columns:
@@ -123,11 +127,21 @@ def _anchor(store: Neo4jStore, ledgers: LedgerTables, batch: int, *, columns: bo
             else:
                 rows = [dict(zip(part, row, strict=True)) for row in zip(*part.values(), strict=True)]
                 tx.run(_ANCHOR, rows=rows, g=generation).consume()
+            if each:
+                tx.commit()
+                tx = session.begin_transaction()
         tx.commit()
 
 
 def _one_round(
-    url: str, ledgers: LedgerTables, batch: int, stages: set[str], *, workers: int, last: bool = False
+    url: str,
+    ledgers: LedgerTables,
+    batch: int,
+    stages: set[str],
+    *,
+    workers: int,
+    anchor_each: bool = False,
+    last: bool = False,
 ) -> dict[str, float]:
     """Time the stages asked for; leave the store empty for the next round unless ``last``.
 
@@ -142,9 +156,11 @@ def _one_round(
         if stages & {"nodes", "anchor_create", "anchor_columns"}:
             seconds["nodes"] = _timed(lambda: store.write(nodes))
             if "anchor_create" in stages:
-                seconds["anchor_create"] = _timed(lambda: _anchor(store, ledgers, batch))
+                seconds["anchor_create"] = _timed(lambda: _anchor(store, ledgers, batch, each=anchor_each))
             if "anchor_columns" in stages:
-                seconds["anchor_columns"] = _timed(lambda: _anchor(store, ledgers, batch, columns=True))
+                seconds["anchor_columns"] = _timed(
+                    lambda: _anchor(store, ledgers, batch, columns=True, each=anchor_each)
+                )
             store.clear()
         if "links" in stages:
             store.write(nodes)
@@ -182,7 +198,9 @@ def _bulk_round(ledgers: LedgerTables) -> dict[str, float]:
         server = Neo4jServer(Path(home), free_port())
         server.start()
         try:
-            with Neo4jStore(server.url, batch_size=1000) as store:  # creates the constraints
+            with Neo4jStore(
+                server.url, batch_size=1000, page_size=SETTINGS.read_page_size
+            ) as store:  # constraints
                 counted = store.counts()
             ready = time.perf_counter() - started
         finally:
@@ -201,6 +219,7 @@ def main() -> None:
     parser.add_argument("--stages", default=",".join(_STAGES))
     parser.add_argument("--workers", type=int, default=SETTINGS.neo4j_write_workers, help="write_workers")
     parser.add_argument("--no-warmup", action="store_true", help="no discarded first round (long imports)")
+    parser.add_argument("--anchor-each", action="store_true", help="the anchor commits each batch (national)")
     args = parser.parse_args()
     stages = set(args.stages.split(","))
     if stages - set(_STAGES):
@@ -233,9 +252,14 @@ def main() -> None:
         try:
             summary: dict[str, dict[str, dict[str, float]]] = {}
             if stages - {"bulk_import", "bulk_ready"} and not args.no_warmup:
-                _one_round(
-                    server.url, ledgers, batches[0], stages, workers=args.workers
-                )  # warm-up: JIT and query plans
+                _one_round(  # warm-up: JIT and query plans
+                    server.url,
+                    ledgers,
+                    batches[0],
+                    stages,
+                    workers=args.workers,
+                    anchor_each=args.anchor_each,
+                )
             for batch in batches:
                 runs = [
                     _one_round(
@@ -244,6 +268,7 @@ def main() -> None:
                         batch,
                         stages,
                         workers=args.workers,
+                        anchor_each=args.anchor_each,
                         last=batch == batches[-1] and run == args.repeat - 1,
                     )
                     for run in range(args.repeat)
@@ -282,6 +307,7 @@ def main() -> None:
                 "neo4j_rust_ext": rust,
                 "neo4j_heap": os.environ["NEO4J_HEAP"],
                 "write_workers": args.workers,
+                "anchor_commits": "each batch" if args.anchor_each else "once",
                 "batches": summary,
             },
             indent=2,

@@ -100,11 +100,15 @@ class Settings(BaseSettings):
         "above it, substitutes are computed when a page asks for them (0: never ahead).",
     )
     write_batch_size: int = Field(
+        default=20000,
+        ge=1,
+        description="Rows per batched write into SQLite (executemany).",
+    )
+    neo4j_batch_size: int = Field(
         default=5000,
         ge=1,
-        description="Rows per batched write (SQLite executemany, Neo4j UNWIND, each Neo4j batch its "
-        "own transaction); 5,000 wrote a province into Neo4j 1.4x faster than 20,000 "
-        "(bench/stores.py).",
+        description="Rows per batch of a Neo4j import, each its own transaction (UNWIND); 5,000 wrote "
+        "a province 1.4x faster than 20,000 (bench/stores.py).",
     )
     read_page_size: int = Field(
         default=20000,

@@ -60,6 +60,6 @@ def neo4j_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def neo4j_store(neo4j_url: str) -> Iterator[Neo4jStore]:
     """An empty Neo4j store (the shared test database, cleared before each test)."""
-    with Neo4jStore(neo4j_url, batch_size=3) as store:
+    with Neo4jStore(neo4j_url, batch_size=3, page_size=3) as store:
         store.clear()
         yield store

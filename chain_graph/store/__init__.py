@@ -49,7 +49,7 @@ def open_store(url: str | None = None, *, settings: Settings) -> Store:
             user=settings.neo4j_user,
             password=password,
             database=settings.neo4j_database,
-            batch_size=settings.write_batch_size,
+            batch_size=settings.neo4j_batch_size,
             page_size=settings.read_page_size,
             write_workers=settings.neo4j_write_workers,
         )

@@ -207,7 +207,7 @@ def _properties(columns: Iterable[str], *, more: str = "") -> str:
 
     A batch travels as columns (``$name`` a list, one value per row), not as one map per row:
     the driver packs a few long lists instead of thousands of small maps, about a third of the
-    client's time in an import. Written out rather than ``SET n = row``: a map of unknown keys
+    client's time in an import. Written out rather than ``SET n = $map``: a map of unknown keys
     makes the planner buffer the whole batch (an ``Eager`` step, as any property read may
     conflict with it).
     """

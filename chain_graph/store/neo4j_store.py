@@ -91,9 +91,9 @@ class Neo4jStore(Closing):
     batch_size
         Rows per ``UNWIND`` statement of an import, each its own transaction.
     page_size
-        Rows per page of a whole read (:meth:`load`); ``None``: ``batch_size``. Pages and
-        batches are sized apart: an import is fastest in small batches (5,000 rows wrote a
-        province 1.4× faster than 20,000), a read in large pages (fewer round trips).
+        Rows per page of a whole read (:meth:`load`). Pages and batches are sized apart: an
+        import is fastest in small batches (5,000 rows wrote a province 1.4× faster than
+        20,000), a read in large pages (fewer round trips).
     write_workers
         Batches of an import written at once.
 
@@ -112,7 +112,7 @@ class Neo4jStore(Closing):
         password: str | None = None,
         database: str | None = None,
         batch_size: int,
-        page_size: int | None = None,
+        page_size: int,
         write_workers: int = 2,
         connection_timeout: float = 5.0,
         retry_time: float = 5.0,
@@ -122,7 +122,7 @@ class Neo4jStore(Closing):
         self.url = url
         self.database = database
         self.batch_size = batch_size
-        self.page_size = page_size or batch_size
+        self.page_size = page_size
         self.write_workers = write_workers
         self._cleanup: threading.Thread | None = None
         auth = (user, password) if password else None
@@ -757,8 +757,8 @@ def _link_statements(
     between = (supplier >= 0) & (buyer >= 0)
     first = np.flatnonzero(between)[supplier[between].argsort(kind="stable")]
     for at in _chunks(first, size):
-        for columns in _batches(links.take(at), "links", size):
-            ends = {"s": found[supplier[at]].tolist(), "b": found[buyer[at]].tolist()}
+        ends = {"s": found[supplier[at]].tolist(), "b": found[buyer[at]].tolist()}
+        for columns in _batches(links.take(at), "links", size):  # one batch: ``at`` holds ≤ size rows
             yield cypher.CREATE_LINKS_BETWEEN, {**columns, **ends}
     for at in _chunks(np.flatnonzero(~between), size):
         for columns in _batches(links.take(at), "links", size):

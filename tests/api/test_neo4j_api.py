@@ -30,7 +30,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jServer]:
 
 
 def test_service_on_neo4j_and_its_failure(server: Neo4jServer, canonical_dir: Path, tmp_path: Path) -> None:
-    with Neo4jStore(server.url, batch_size=SETTINGS.write_batch_size) as store:
+    with Neo4jStore(
+        server.url, batch_size=SETTINGS.neo4j_batch_size, page_size=SETTINGS.read_page_size
+    ) as store:
         store.clear()
         store.write(read_directory(canonical_dir, settings=SETTINGS).ledgers)
     settings = Settings(store=server.url, auth_db=str(tmp_path / "auth.db"))

@@ -53,7 +53,7 @@ _IMPORT_CHILD = textwrap.dedent("""
                     time.sleep(60)
             yield batch
     module._batches = slow
-    with open_store(url, settings=Settings(write_batch_size=500)) as store:
+    with open_store(url, settings=Settings(write_batch_size=500, neo4j_batch_size=500)) as store:
         store.write(ledgers, replace=True)
 """)
 
@@ -206,7 +206,7 @@ _STAGED_CHILD = textwrap.dedent("""
             pause()
         return result
     neo4j.Transaction.run = run
-    with Neo4jStore(url, batch_size=200) as store:
+    with Neo4jStore(url, batch_size=200, page_size=200) as store:
         store.write(ledgers, replace=True)
 """)
 

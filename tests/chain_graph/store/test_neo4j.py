@@ -222,7 +222,12 @@ def test_server_killed_mid_import_leaves_the_previous_graph(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     before = read_directory(canonical_dir, settings=SETTINGS).ledgers
-    with Neo4jStore(private_server.url, password=PASSWORD, batch_size=SETTINGS.write_batch_size) as store:
+    with Neo4jStore(
+        private_server.url,
+        password=PASSWORD,
+        batch_size=SETTINGS.neo4j_batch_size,
+        page_size=SETTINGS.read_page_size,
+    ) as store:
         store.write(before, replace=True)
         version = store.data_version()
     real = neo4j_store._batches
@@ -239,14 +244,19 @@ def test_server_killed_mid_import_leaves_the_previous_graph(
     monkeypatch.setattr(neo4j_store, "_batches", killing)
     bigger = read_directory(city_dir, settings=SETTINGS).ledgers
     with (
-        Neo4jStore(private_server.url, password=PASSWORD, batch_size=500) as store,
+        Neo4jStore(private_server.url, password=PASSWORD, batch_size=500, page_size=500) as store,
         pytest.raises(StoreError, match="已回滚"),
     ):
         store.write(bigger, replace=True)
     assert sent == 3
     monkeypatch.undo()
     private_server.start()
-    with Neo4jStore(private_server.url, password=PASSWORD, batch_size=SETTINGS.write_batch_size) as store:
+    with Neo4jStore(
+        private_server.url,
+        password=PASSWORD,
+        batch_size=SETTINGS.neo4j_batch_size,
+        page_size=SETTINGS.read_page_size,
+    ) as store:
         assert store.counts() == before.counts()
         assert store.data_version() == version
         after = store.load().canonical()

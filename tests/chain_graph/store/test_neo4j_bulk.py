@@ -93,7 +93,7 @@ def bulk_server(tmp_path_factory: pytest.TempPathFactory, ledgers: LedgerTables)
 
 
 def test_the_bulk_imported_graph_reads_back_whole(bulk_server: Neo4jServer, ledgers: LedgerTables) -> None:
-    with Neo4jStore(bulk_server.url, batch_size=50) as store:
+    with Neo4jStore(bulk_server.url, batch_size=50, page_size=50) as store:
         loaded = store.load()
         _same(loaded, ledgers)
         assert _AWKWARD in loaded.firms["name"].tolist()
@@ -106,7 +106,7 @@ def test_it_is_the_graph_the_staged_import_writes(
 ) -> None:
     neo4j_store.write(ledgers)
     neo4j_store.wait_for_cleanup()
-    with Neo4jStore(bulk_server.url, batch_size=50):  # creates the constraints, as on any start
+    with Neo4jStore(bulk_server.url, batch_size=50, page_size=50):  # creates the constraints, as on any start
         bulk = _shape(bulk_server.url)
     staged = _shape(neo4j_url)
     assert bulk["links"] == staged["links"]
@@ -118,13 +118,13 @@ def test_it_is_the_graph_the_staged_import_writes(
 def test_a_running_server_is_refused(bulk_server: Neo4jServer, ledgers: LedgerTables) -> None:
     with pytest.raises(StoreError, match="正在运行"):
         Neo4jBulkImport(_admin(bulk_server.home), overwrite=True).write(ledgers)
-    with Neo4jStore(bulk_server.url, batch_size=50) as store:
+    with Neo4jStore(bulk_server.url, batch_size=50, page_size=50) as store:
         _same(store.load(), ledgers)
 
 
 def test_staged_imports_go_on_from_a_bulk_import(bulk_server: Neo4jServer, ledgers: LedgerTables) -> None:
     changed = LedgerTables(firms=ledgers.firms.assign(name=ledgers.firms["name"] + "（新）"))
-    with Neo4jStore(bulk_server.url, batch_size=50) as store:
+    with Neo4jStore(bulk_server.url, batch_size=50, page_size=50) as store:
         version = store.data_version()
         store.write(changed)
         store.wait_for_cleanup()
@@ -152,7 +152,7 @@ def test_an_existing_database_is_kept_unless_overwritten(tmp_path: Path, ledgers
     server = Neo4jServer(tmp_path, free_port())
     server.start()
     try:
-        with Neo4jStore(server.url, batch_size=50) as store:
+        with Neo4jStore(server.url, batch_size=50, page_size=50) as store:
             assert store.counts()["firms"] == 2
     finally:
         server.stop()
@@ -189,7 +189,7 @@ def test_the_command_imports_then_refuses_to_overwrite(tmp_path: Path) -> None:
     server = Neo4jServer(home, free_port())
     server.start()
     try:
-        with Neo4jStore(server.url, batch_size=50) as store:
+        with Neo4jStore(server.url, batch_size=50, page_size=50) as store:
             _same(store.load(), read_directory(data, settings=SETTINGS).ledgers)
     finally:
         server.stop()

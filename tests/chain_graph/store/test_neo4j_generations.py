@@ -9,8 +9,9 @@ outside the imported graph (ledger, reports) are never touched.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from chain_graph.store import cypher
 from chain_graph.store import neo4j_store as store_module
 from chain_graph.store.neo4j_store import Neo4jStore
 from ingest.loader import read_directory
+from tests.chain_graph.store.plans import operators
 from tests.defaults import SETTINGS
 
 
@@ -84,7 +86,7 @@ def test_one_generation_is_left_after_each_import(neo4j_store: Neo4jStore, ledge
 def test_batches_written_at_once_give_the_same_graph(
     neo4j_url: str, neo4j_store: Neo4jStore, ledgers: LedgerTables, workers: int
 ) -> None:
-    with Neo4jStore(neo4j_url, batch_size=2, write_workers=workers) as parallel:
+    with Neo4jStore(neo4j_url, batch_size=2, page_size=2, write_workers=workers) as parallel:
         parallel.write(ledgers)
         parallel.write(_renamed(ledgers))  # an upsert: carried forward batch by batch too
         parallel.wait_for_cleanup()
@@ -103,11 +105,14 @@ def test_a_failed_batch_among_parallel_ones_changes_nothing(
     def failing(frame: pd.DataFrame, table: str, size: int) -> Iterator[dict[str, list[Any]]]:
         for i, columns in enumerate(real(frame, table, size)):
             yield columns
-            if table == "links" and i == 0:  # a bad batch between good ones: the server refuses a map
+            if table == "links" and i == 0:  # a bad batch after a good one: the server refuses a map
                 yield _refused(columns)
 
     monkeypatch.setattr(store_module, "_batches", failing)
-    with Neo4jStore(neo4j_url, batch_size=2, write_workers=3) as parallel, pytest.raises(StoreError):
+    with (
+        Neo4jStore(neo4j_url, batch_size=2, page_size=2, write_workers=3) as parallel,
+        pytest.raises(StoreError),
+    ):
         parallel.write(_renamed(ledgers))
     monkeypatch.undo()
     _same(neo4j_store.load(), ledgers)
@@ -176,7 +181,7 @@ def test_links_to_written_and_carried_nodes_all_land(
     again = ledgers.firms["id"].isin(["S2", "E1"])
     changed = ledgers.firms[again].assign(name="改过的名字")
     halved = ledgers.links.assign(share=ledgers.links["share"] / 2)
-    with Neo4jStore(neo4j_url, batch_size=batch, write_workers=workers) as store:
+    with Neo4jStore(neo4j_url, batch_size=batch, page_size=batch, write_workers=workers) as store:
         store.write(LedgerTables.from_frames(firms=changed, links=halved))
         store.wait_for_cleanup()
         expected = LedgerTables(
@@ -251,7 +256,7 @@ def test_readers_see_the_previous_generation_until_the_switch(
 
     def importing() -> None:
         try:
-            with Neo4jStore(neo4j_store.url, batch_size=3) as writer:
+            with Neo4jStore(neo4j_store.url, batch_size=3, page_size=3) as writer:
                 writer.write(_renamed(ledgers), replace=True)
         except BaseException as error:  # pragma: no cover - reported below
             failures.append(error)
@@ -284,7 +289,7 @@ def test_a_failed_import_is_deleted_by_the_next(
         columns: dict[str, list[Any]] = {}
         for columns in real(frame, table, size):
             yield columns
-        if table == "links" and columns:  # after the last batch of links
+        if table == "links" and columns:  # after a batch of links
             yield _refused(columns)
 
     monkeypatch.setattr(store_module, "_batches", failing)
@@ -343,20 +348,13 @@ def test_a_store_written_before_generations_is_migrated(
     # As an older chain-graph left it: no generation on the nodes, no pointer.
     _query(neo4j_store.url, "MATCH (n) WHERE n:Entity OR n:Problem OR n:Region OR n:Material REMOVE n.g")
     _query(neo4j_store.url, "MATCH (m:ChainGraphMeta) WHERE m.key STARTS WITH 'generation' DELETE m")
-    with Neo4jStore(neo4j_store.url, batch_size=3) as reopened:
+    with Neo4jStore(neo4j_store.url, batch_size=3, page_size=3) as reopened:
         _same(reopened.load(), ledgers)
         assert reopened.counts() == ledgers.counts()
         reopened.write(_renamed(ledgers))
         reopened.wait_for_cleanup()
         _same(reopened.load(), _renamed(ledgers))
         assert len(_generations(neo4j_store.url)) == 1
-
-
-def _operators(plan: dict[str, Any]) -> set[str]:
-    found = {plan["operatorType"].split("@")[0].split("(")[0]}  # "NodeUniqueIndexSeek(Locking)"
-    for child in plan.get("children", []):
-        found |= _operators(child)
-    return found
 
 
 @pytest.mark.parametrize(
@@ -366,15 +364,39 @@ def _operators(plan: dict[str, Any]) -> set[str]:
         (cypher.CREATE_LINKS_BETWEEN, "NodeByElementIdSeek"),
         (cypher.CREATE_LINKS, "NodeUniqueIndexSeek"),
         (cypher.CREATE_PROBLEMS, "NodeUniqueIndexSeek"),
+        (cypher.CREATE_MATERIALS, None),
     ],
 )
 def test_an_import_batch_seeks_its_nodes_and_streams(
-    neo4j_store: Neo4jStore, statement: str, seek: str
+    neo4j_store: Neo4jStore, statement: str, seek: str | None
 ) -> None:
     """Each row finds the nodes it points at by one seek, and no step buffers the batch (Eager)."""
     with neo4j.GraphDatabase.driver(neo4j_store.url, notifications_min_severity="OFF") as driver:
         plan = driver.execute_query("EXPLAIN " + statement).summary.plan
     assert plan is not None
-    operators = _operators(plan)
-    assert seek in operators, operators
-    assert not operators & {"Eager", "NodeByLabelScan", "AllNodesScan"}, operators
+    found = operators(plan)
+    assert seek is None or seek in found, found
+    assert not found & {"Eager", "NodeByLabelScan", "AllNodesScan"}, found
+
+
+@pytest.mark.parametrize(
+    ("statements", "table", "added"),
+    [
+        ([s for (table, *_), s in cypher.CREATE_NODES.items() if table == "firms"], "firms", {"g", "region"}),
+        ([cypher.CREATE_NODES[("projects", False, False)]], "projects", {"g", "region"}),
+        ([cypher.CREATE_LINKS_BETWEEN], "links", {"g", "s", "b"}),
+        ([cypher.CREATE_LINKS], "links", {"g"}),
+        ([cypher.CREATE_PROBLEMS], "problems", {"g"}),
+        ([cypher.CREATE_MATERIALS], "materials", {"g"}),
+    ],
+)
+def test_an_import_statement_takes_its_columns_and_names_no_column_twice(
+    statements: Iterable[str], table: str, added: set[str]
+) -> None:
+    """A batch is its table's columns plus ``added``: no column may bear an added name."""
+    columns = set(store_module._COLUMNS[table])
+    for statement in statements:
+        taken = set(re.findall(r"\$(\w+)", statement))
+        assert taken <= columns | added
+    every = set().union(*store_module._COLUMNS.values())
+    assert not every & {"g", "s", "b", "region", "i"}

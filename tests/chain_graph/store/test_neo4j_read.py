@@ -8,8 +8,6 @@ query is checked to be an index-ordered seek, not a scan and a sort per page.
 
 from __future__ import annotations
 
-from typing import Any
-
 import neo4j
 import pandas as pd
 import pytest
@@ -17,6 +15,7 @@ import pytest
 from chain_graph.model import LedgerTables
 from chain_graph.store import cypher
 from chain_graph.store.neo4j_store import Neo4jStore
+from tests.chain_graph.store.plans import operators
 
 _NAN = float("nan")
 
@@ -58,22 +57,15 @@ def _same(a: LedgerTables, b: LedgerTables) -> None:
 @pytest.mark.parametrize("batch", [1, 2, 5, 1000])
 def test_load_is_the_written_tables_whatever_the_page_size(neo4j_url: str, batch: int) -> None:
     # 5 firms: pages of 1 and 5 end exactly at a table's end, 2 one short of it.
-    with Neo4jStore(neo4j_url, batch_size=3) as writer:
+    with Neo4jStore(neo4j_url, batch_size=3, page_size=3) as writer:
         writer.clear()
         writer.write(_TABLES)
-    with Neo4jStore(neo4j_url, batch_size=batch) as reader:
+    with Neo4jStore(neo4j_url, batch_size=batch, page_size=batch) as reader:
         _same(reader.load(), _TABLES)
 
 
 def test_load_of_an_empty_store_is_empty(neo4j_store: Neo4jStore) -> None:
     assert neo4j_store.load().counts() == dict.fromkeys(LedgerTables.TABLES, 0)
-
-
-def _operators(plan: dict[str, Any]) -> set[str]:
-    found = {plan["operatorType"].split("@")[0]}
-    for child in plan.get("children", []):
-        found |= _operators(child)
-    return found
 
 
 @pytest.mark.parametrize("query", [*cypher.READ_BATCH.values(), cypher.READ_LINKS_BATCH])
@@ -82,6 +74,6 @@ def test_a_page_is_an_index_ordered_seek(neo4j_store: Neo4jStore, query: str) ->
     with neo4j.GraphDatabase.driver(neo4j_store.url, notifications_min_severity="OFF") as driver:
         summary = driver.execute_query("EXPLAIN " + query, g=0, after="S1", inclusive=False, limit=2).summary
     assert summary.plan is not None
-    operators = _operators(summary.plan)
-    assert "NodeUniqueIndexSeek" in operators, operators
-    assert not operators & {"Sort", "PartialSort", "Top", "NodeByLabelScan", "AllNodesScan"}, operators
+    found = operators(summary.plan)
+    assert "NodeUniqueIndexSeek" in found, found
+    assert not found & {"Sort", "PartialSort", "Top", "NodeByLabelScan", "AllNodesScan"}, found
