@@ -294,9 +294,13 @@ CARRY_FORWARD = {
     "WITH c WHERE c.adcode <> '' "
     "MATCH (r:Region {adcode: c.adcode, g: $g}) CREATE (c)-[:LOCATED_IN]->(r) "
     "} IN TRANSACTIONS OF $limit ROWS",
-    "links": "MATCH (s:Entity)-[r:SUPPLIES]->(b:Entity) WHERE s.g = $old CALL (s, r, b) { "
-    "MATCH (s2:Entity {id: s.id, g: $g}) MATCH (b2:Entity {id: b.id, g: $g}) "
-    "WHERE NOT EXISTS { (s2)-[:SUPPLIES {material: r.material}]->(b2) } "
+    # By supplier: its links in $g are listed once, and only a link not among them seeks its
+    # buyer (a re-import replaces every link: no seek at all).
+    "links": "MATCH (s:Entity) WHERE s.g = $old AND EXISTS { (s)-[:SUPPLIES]->() } CALL (s) { "
+    "MATCH (s2:Entity {id: s.id, g: $g}) "
+    "WITH s, s2, COLLECT { MATCH (s2)-[x:SUPPLIES]->(b2) RETURN [b2.id, x.material] } AS written "
+    "MATCH (s)-[r:SUPPLIES]->(b:Entity) WHERE NOT [b.id, r.material] IN written "
+    "MATCH (b2:Entity {id: b.id, g: $g}) "
     "CREATE (s2)-[c:SUPPLIES]->(b2) SET c = properties(r) "
     "} IN TRANSACTIONS OF $limit ROWS",
     "problems": "MATCH (p:Problem) WHERE p.g = $old CALL (p) { "
