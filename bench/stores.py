@@ -49,7 +49,6 @@ import argparse
 import datetime as dt
 import importlib.util
 import json
-import math
 import os
 import pickle
 import statistics
@@ -58,17 +57,16 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
 from harness import synthetic_set, validated_ledgers  # noqa: E402
 
-from chain_graph.model import LedgerTables  # noqa: E402
+from chain_graph.model import LINK_COLUMNS, LedgerTables  # noqa: E402
 from chain_graph.settings import Settings  # noqa: E402
 from chain_graph.store.neo4j_bulk import Neo4jBulkImport  # noqa: E402
-from chain_graph.store.neo4j_store import Neo4jStore  # noqa: E402
+from chain_graph.store.neo4j_store import Neo4jStore, _plain_column  # noqa: E402
 from chain_graph.store.sqlite import SQLiteStore  # noqa: E402
 from tests.neo4j_server import SCRIPT, Neo4jServer, free_port  # noqa: E402
 
@@ -112,11 +110,10 @@ def _anchor(
     """The anchor: the link rows as one map each (the common idiom), or with ``columns`` as one
     list per column (as the store sends them), in batches of one transaction; with ``each``, of
     one transaction per batch (a national set's links do not fit one transaction's heap)."""
-    links = ledgers.links[["supplier_id", "buyer_id", "material", "share"]]
-    share = [None if math.isnan(v) else v for v in links["share"].astype(float).tolist()]
-    texts = ("supplier_id", "buyer_id", "material")
-    data: dict[str, list[Any]] = {c: links[c].astype(str).tolist() for c in texts}
-    data["share"] = share
+    links = ledgers.links
+    data = {
+        c: _plain_column(links[c], LINK_COLUMNS[c]) for c in ("supplier_id", "buyer_id", "material", "share")
+    }
     generation = store._current()[0]
     with store._driver.session(database=store.database) as session:
         tx = session.begin_transaction()

@@ -234,9 +234,8 @@ CREATE_NODES = {
 """Nodes of generation ``$g`` located in their region: one list per column of the table
 (``$id``, ``$name``, …) and ``$region``, the element id :data:`MERGE_REGIONS` returned for each
 row's adcode (null: no adcode). Rows are grouped by their label set so that no statement
-branches per row. Returns
-one record: the ids written and, aligned, their nodes' element ids (for
-:data:`CREATE_LINKS_BETWEEN`). A region is found by its element id as a link's nodes are;
+branches per row. Returns one record: the ids written and, aligned, their nodes' element ids
+(for :data:`CREATE_LINKS_BETWEEN`). A region is found by its element id as a link's nodes are;
 every region of ``$g`` exists before the nodes phase begins."""
 
 MERGE_REGIONS = (

@@ -13,6 +13,7 @@ from typing import Any
 import neo4j
 import pandas as pd
 import pytest
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from chain_graph.errors import StoreError
@@ -222,12 +223,8 @@ def test_server_killed_mid_import_leaves_the_previous_graph(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     before = read_directory(canonical_dir, settings=SETTINGS).ledgers
-    with Neo4jStore(
-        private_server.url,
-        password=PASSWORD,
-        batch_size=SETTINGS.neo4j_batch_size,
-        page_size=SETTINGS.read_page_size,
-    ) as store:
+    settings = SETTINGS.model_copy(update={"neo4j_password": SecretStr(PASSWORD)})
+    with open_store(private_server.url, settings=settings) as store:
         store.write(before, replace=True)
         version = store.data_version()
     real = neo4j_store._batches
@@ -251,12 +248,7 @@ def test_server_killed_mid_import_leaves_the_previous_graph(
     assert sent == 3
     monkeypatch.undo()
     private_server.start()
-    with Neo4jStore(
-        private_server.url,
-        password=PASSWORD,
-        batch_size=SETTINGS.neo4j_batch_size,
-        page_size=SETTINGS.read_page_size,
-    ) as store:
+    with open_store(private_server.url, settings=settings) as store:
         assert store.counts() == before.counts()
         assert store.data_version() == version
         after = store.load().canonical()
