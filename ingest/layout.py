@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
+from ingest.columnar import Coded, coded
 from ingest.headers import HEADER_SEARCH_ROWS, find_header_row, map_headers, normalize_header
 from ingest.schema import TableSpec
 
@@ -106,8 +106,8 @@ def line_kind(cells: Sequence[str], spec: TableSpec, headers: Sequence[str] = ()
     ('重复的表头行', '')
     """
     width = max(len(cells), len(headers))
-    frame = pd.DataFrame([[*cells, *[""] * (width - len(cells))]], columns=range(width), dtype=str)
-    found = furniture(frame, spec, [*headers, *[""] * (width - len(headers))])[0]
+    columns = [coded(np.array([text], dtype=object)) for text in [*cells, *[""] * (width - len(cells))]]
+    found = furniture(columns, spec, [*headers, *[""] * (width - len(headers))])[0]
     return None if found is None else str(found)
 
 
@@ -116,37 +116,39 @@ _TRIGGERS = np.array(list("合小总共填制审负单分联电手报说注备�
 
 
 def furniture(
-    cells: pd.DataFrame, spec: TableSpec, headers: Sequence[str], *, filled: np.ndarray | None = None
+    columns: Sequence[Coded], spec: TableSpec, headers: Sequence[str], *, filled: np.ndarray | None = None
 ) -> np.ndarray:
     """Classify every line of a table: what kind of non-data line it is, ``None`` for data.
 
-    ``cells`` holds one column per header position (trimmed text, merged cells already
-    filled); ``filled`` is ``cells != ""`` when the caller has it. Kinds: :data:`TOTALS`
-    (合计/小计/总计 in the first cells), :data:`SIGNATURE` (a line starting 填表人, 审核人,
-    联系电话 …), :data:`NOTE` (starting 说明, 注, 备注 with a colon or a number),
+    ``columns`` holds one column per header position (trimmed text, merged cells already
+    filled), as codes into its distinct texts: every test below is made once per distinct
+    text; ``filled`` is which cells are not ``""``, when the caller has it. Kinds:
+    :data:`TOTALS` (合计/小计/总计 in the first cells), :data:`SIGNATURE` (a line starting
+    填表人, 审核人, 联系电话 …), :data:`NOTE` (starting 说明, 注, 备注 with a colon or a number),
     :data:`REPEATED_HEADER` (the header's own names again), and ``""`` for a line with
     nothing in any known column (a pre-numbered 序号 only: left out without a word) or
     :data:`NO_DATA` (text only in columns the table does not know). Only lines whose first
     cells start with one of those words' first characters, or that repeat a header name,
     are looked at closely: a national ledger has millions of lines.
     """
-    n = len(cells)
+    n = len(columns[0].codes) if columns else 0
     kinds = np.full(n, None, dtype=object)
-    if n == 0 or cells.shape[1] == 0:
+    if n == 0:
         return kinds
-    filled = (cells != "").to_numpy() if filled is None else filled
+    if filled is None:
+        filled = np.column_stack([_per_cell(c, c.uniques != "") for c in columns])
     known = map_headers(spec, list(headers))
     repeated = np.zeros(n, dtype=int)
     for position in known:
-        values = cells[position].to_numpy(dtype=object)
+        uniques = columns[position].uniques
         for variant in {headers[position].strip(), normalize_header(headers[position])} - {""}:
-            repeated += values == variant
+            repeated += _per_cell(columns[position], uniques == variant)
     candidates = repeated > 0
-    for column in cells.columns[:_FIRST_COLUMNS]:
-        candidates |= np.isin(cells[column].to_numpy().astype("U1"), _TRIGGERS)
+    for column in columns[:_FIRST_COLUMNS]:
+        candidates |= _per_cell(column, np.isin(column.uniques.astype("U1"), _TRIGGERS))
     if known:  # without a known column (no header given) nothing can be told of it
         in_known = filled[:, sorted(known)].any(axis=1)
-        unknown = [i for i in range(cells.shape[1]) if i not in known]
+        unknown = [i for i in range(len(columns)) if i not in known]
         numbering = [i for i in unknown if is_numbering(headers[i])]
         other = [i for i in unknown if i not in numbering]
         in_other = filled[:, other].any(axis=1) if other else np.zeros(n, dtype=bool)
@@ -154,36 +156,51 @@ def furniture(
         kinds[~in_known & in_other] = NO_DATA
     picked = np.flatnonzero(candidates)
     if len(picked):
-        first = cells.iloc[picked, :_FIRST_COLUMNS]
+        first = [column[picked] for column in columns[:_FIRST_COLUMNS]]
         kinds[picked] = _closely(first, repeated[picked], known=len(known), old=kinds[picked])
     kinds[~filled.any(axis=1)] = None  # empty lines are dropped elsewhere
     return kinds
 
 
-def _closely(cells: pd.DataFrame, repeated: np.ndarray, *, known: int, old: np.ndarray) -> np.ndarray:
-    """Classify the candidate lines of :func:`furniture` by the words of their first cells (``cells``)."""
+def _per_cell(column: Coded, per_text: np.ndarray) -> np.ndarray:
+    """Give each cell of ``column`` the entry of ``per_text`` (one per distinct text) of its text."""
+    found: np.ndarray = per_text.take(column.codes)
+    return found
+
+
+def _closely(columns: list[Coded], repeated: np.ndarray, *, known: int, old: np.ndarray) -> np.ndarray:
+    """Classify the candidate lines of :func:`furniture` by the words of their first cells (``columns``).
+
+    Each distinct text is squeezed and matched once; a line's note or signature is read in
+    its first cell with words (its lead), its totals in any of them.
+    """
     kinds = old.copy()
-    first = [_distinct(cells[c].to_numpy(dtype=object), _words) for c in cells.columns]
-    lead = first[0]
-    for column in first[1:]:
-        lead = np.where(lead != "", lead, column)
-    totals = np.zeros(len(cells), dtype=bool)
-    for column in first:
-        totals |= _distinct(column, lambda text: _TOTAL.match(text) is not None).astype(bool)
+    totals, note, signature, led = (np.zeros(len(kinds), dtype=bool) for _ in range(4))
+    for column in columns:
+        present, inverse = np.unique(column.codes, return_inverse=True)
+        words = [_words(text) for text in column.uniques[present]]
+        leads = np.fromiter(map(bool, words), dtype=bool, count=len(words))[inverse] & ~led
+        # Every furniture word starts with a trigger: the others are not matched at all.
+        maybe = np.flatnonzero(np.isin(np.array(words, dtype=object).astype("U1"), _TRIGGERS))
+        said = [words[i] for i in maybe]
+        totals |= _matched(_TOTAL, said, maybe, size=len(words))[inverse]
+        note |= leads & _matched(_NOTE, said, maybe, size=len(words), end=" ")[inverse]
+        signature |= leads & _matched(_SIGNATURE, said, maybe, size=len(words), end=" ")[inverse]
+        led |= leads
     kinds[repeated >= min(2, max(known, 1))] = REPEATED_HEADER
-    kinds[_distinct(lead, lambda text: _NOTE.match(text + " ") is not None).astype(bool)] = NOTE
-    kinds[_distinct(lead, lambda text: _SIGNATURE.match(text + " ") is not None).astype(bool)] = SIGNATURE
+    kinds[note] = NOTE
+    kinds[signature] = SIGNATURE
     kinds[totals] = TOTALS
     return kinds
 
 
-def _distinct(texts: np.ndarray, function: Callable[[str], object]) -> np.ndarray:
-    """Apply ``function`` once per distinct text (the candidates repeat: materials, names)."""
-    codes, uniques = pd.factorize(texts)
-    results = np.empty(len(uniques), dtype=object)
-    results[:] = [function(text) for text in uniques]
-    found: np.ndarray = results[codes] if len(codes) else np.zeros(0, dtype=object)
-    return found
+def _matched(
+    pattern: re.Pattern[str], words: list[str], positions: np.ndarray, *, size: int, end: str = ""
+) -> np.ndarray:
+    """Return which of ``size`` words match ``pattern``: ``words`` are those at ``positions``."""
+    flags = np.zeros(size, dtype=bool)
+    flags[positions] = [pattern.match(text + end) is not None for text in words]
+    return flags
 
 
 def header_rows(spec: TableSpec, head: Sequence[Sequence[str]]) -> tuple[int, int, list[str]] | None:

@@ -24,10 +24,11 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -38,6 +39,8 @@ from defusedxml import DefusedXmlException
 
 from chain_graph.errors import InputIssue, IssueCode
 from ingest import formats
+from ingest.columnar import Coded, read_coded_csv
+from ingest.columnar import coded as _coded
 from ingest.headers import HEADER_SEARCH_ROWS, find_header_row, map_headers
 from ingest.layout import OTHER_FORMAT, MergeFill, SkippedLine, furniture, header_rows, is_numbering
 from ingest.schema import TABLES, is_reports_name, spec_of, table_for_name, tables_like
@@ -91,6 +94,9 @@ class RawTable:
     skipped
         Lines read as print furniture, not data (合计, signatures, notes, a repeated
         header): not validated, listed in the report.
+    coded
+        Columns of ``cells`` as codes into their distinct texts, by position: given by
+        Arrow's CSV reader, else encoded when first asked for (:meth:`column`).
     """
 
     source: Source
@@ -100,6 +106,14 @@ class RawTable:
     rows: list[int]
     problems: tuple[InputIssue, ...] = ()
     skipped: tuple[SkippedLine, ...] = ()
+    coded: dict[int, Coded] = field(default_factory=dict, compare=False, repr=False)
+
+    def column(self, position: int) -> Coded:
+        """Return the column at ``position`` of ``cells`` as codes into its distinct texts."""
+        found = self.coded.get(position)
+        if found is None:
+            found = self.coded[position] = _coded(self.cells[position].to_numpy(dtype=object))
+        return found
 
 
 class ReadProblem(Exception):
@@ -440,12 +454,46 @@ def _read_csv(source: Source) -> RawTable:
     if found is None:
         raise _no_header(source, "")
     _, header_index, headers = found
+    columns = read_coded_csv(path, encoding=encoding, skip_rows=header_index + 1, head=head_text)
+    if columns is not None:  # the common file, read by Arrow: trimmed, coded
+        read = pd.DataFrame({i: c.cells() for i, c in enumerate(columns)}, dtype=object, copy=False)
+        cells = _fit_to_headers(read, headers, path)
+        excel_rows = list(range(header_index + 2, header_index + 2 + len(cells)))
+        given = dict(enumerate(columns[: len(headers)]))
+        return _finish(source, "", headers, cells, excel_rows, coded=given)
+    rows_after = functools.partial(pandas_csv, path, encoding=encoding, width=len(headers), cr_only=cr_only)
+    read = rows_after(skip_rows=header_index + 1)
+    blank = _blank_lines(head_text, header_index + 1) if not len(read) else 0
+    if blank:  # pandas reads nothing after a blank line right under the header: skip it
+        after = rows_after(skip_rows=header_index + 1 + blank)
+        empty = pd.DataFrame([[""] * after.shape[1]] * blank, dtype=object)
+        read = pd.concat([empty, after], ignore_index=True)
+    cells = _fit_to_headers(read, headers, path)
+    excel_rows = list(range(header_index + 2, header_index + 2 + len(cells)))
+    return _finish(source, "", headers, cells, excel_rows)
+
+
+def _blank_lines(head: str, start: int) -> int:
+    """Count the blank lines from line ``start`` of ``head`` on, when data lines follow them."""
+    lines = head.splitlines()[start:]
+    return next((i for i, line in enumerate(lines) if line.strip(" ,")), 0)
+
+
+def pandas_csv(
+    path: Path, *, encoding: str, skip_rows: int, width: int, cr_only: bool = False
+) -> pd.DataFrame:
+    """Read a CSV's cells after ``skip_rows`` with pandas' C parser, as written (untrimmed).
+
+    The reference reader: any file :func:`ingest.columnar.read_coded_csv` declines. A file
+    that cannot be parsed is a located :class:`ReadProblem`; no data row is an empty table
+    of ``width`` columns.
+    """
     try:
-        cells = pd.read_csv(
+        return pd.read_csv(
             path,
             encoding=encoding,
             header=None,
-            skiprows=header_index + 1,
+            skiprows=skip_rows,
             index_col=False,
             dtype=str,
             keep_default_na=False,
@@ -455,7 +503,7 @@ def _read_csv(source: Source) -> RawTable:
             lineterminator="\r" if cr_only else None,
         )
     except pd.errors.EmptyDataError:
-        cells = pd.DataFrame(columns=range(len(headers)), dtype=str)
+        return pd.DataFrame(columns=range(width), dtype=str)
     except UnicodeDecodeError as error:
         raise ReadProblem(
             InputIssue(
@@ -473,9 +521,6 @@ def _read_csv(source: Source) -> RawTable:
                 file=path.name,
             )
         ) from error
-    cells = _fit_to_headers(cells, headers, path)
-    excel_rows = list(range(header_index + 2, header_index + 2 + len(cells)))
-    return _finish(source, "", headers, cells, excel_rows)
 
 
 def _fit_to_headers(cells: pd.DataFrame, headers: list[str], path: Path) -> pd.DataFrame:
@@ -762,15 +807,19 @@ def _finish(
     rows: list[int],
     *,
     problems: tuple[InputIssue, ...] = (),
+    coded: dict[int, Coded] | None = None,
 ) -> RawTable:
-    cells = _stripped(cells)
+    """Drop empty and furniture lines and 序号 columns; ``coded``: ``cells`` are trimmed already."""
+    if coded is None:
+        cells, coded = _stripped(cells), {}
+    columns = [_column(cells, coded, int(position)) for position in cells.columns]
     filled = (
-        np.column_stack([cells[c].to_numpy(dtype=object) != "" for c in cells.columns])
-        if len(cells.columns)
+        np.column_stack([(c.uniques != "").take(c.codes) for c in columns])
+        if columns
         else np.zeros((len(cells), 0), dtype=bool)
     )
     keep = filled.any(axis=1)
-    kinds = furniture(cells, spec_of(source.table), headers, filled=filled)
+    kinds = furniture(columns, spec_of(source.table), headers, filled=filled)
     data = pd.isna(kinds)  # None: a data line; "" or a kind: not one
     skipped = tuple(
         SkippedLine(
@@ -786,12 +835,22 @@ def _finish(
     kept_rows = np.asarray(rows, dtype=np.int64)[keep].tolist()
     if not keep.all():  # the usual ledger keeps every line: no copy then
         cells = cells.loc[keep].reset_index(drop=True)
+        coded = {position: column[keep] for position, column in coded.items()}
     numbering = [i for i, h in enumerate(headers) if is_numbering(h)]
     if numbering:  # 序号: the sheet's own line numbers, not ledger data
         kept = [i for i in range(len(headers)) if i not in numbering]
         headers = [headers[i] for i in kept]
         cells = cells[kept].set_axis(range(len(kept)), axis=1)
-    return RawTable(source, sheet, headers, cells, kept_rows, problems, skipped)
+        coded = {new: coded[old] for new, old in enumerate(kept) if old in coded}
+    return RawTable(source, sheet, headers, cells, kept_rows, problems, skipped, coded)
+
+
+def _column(cells: pd.DataFrame, coded: dict[int, Coded], position: int) -> Coded:
+    """Return the column at ``position`` as codes, encoding it (once, for the validator too) if need be."""
+    found = coded.get(position)
+    if found is None:
+        found = coded[position] = _coded(cells[position].to_numpy(dtype=object))
+    return found
 
 
 def _stripped(cells: pd.DataFrame) -> pd.DataFrame:

@@ -30,6 +30,7 @@ from chain_graph.materials import Catalogue, identities, normalise, split_aliase
 from chain_graph.model import LedgerTables, conform
 from chain_graph.problem_ledger import default_unit
 from chain_graph.settings import Settings
+from ingest.columnar import Coded
 from ingest.headers import map_headers
 from ingest.layout import SkippedLine
 from ingest.readers import RawTable
@@ -82,6 +83,8 @@ class _Table:
         self.n = len(raw.cells)
         self.values = pd.DataFrame(index=range(self.n))
         self.text: dict[str, pd.Series] = {}
+        self.coded: dict[str, Coded] = {}
+        """Parsed columns as codes into each distinct text's value (``values`` is ``uniques[codes]``)."""
         self.row_issues: dict[int, list[InputIssue]] = {}
         self.header_of: dict[str, str] = {}
         self.unusable = False
@@ -279,52 +282,37 @@ def _parse(table: _Table) -> list[InputIssue]:
     for column in spec.columns:
         if column.name not in seen:
             continue
-        text = raw.cells[seen[column.name]]
-        table.text[column.name] = text
-        issues.extend(_parse_column(table, column.name, column.kind, column.required, text))
+        position = seen[column.name]
+        table.text[column.name] = raw.cells[position]
+        issues.extend(_parse_column(table, column.name, column.kind, column.required, raw.column(position)))
     table.values["_extra"] = _extras(raw, set(mapping))
     return issues
 
 
-def _parse_column(table: _Table, name: str, kind: str, required: bool, text: pd.Series) -> list[InputIssue]:
+def _parse_column(table: _Table, name: str, kind: str, required: bool, text: Coded) -> list[InputIssue]:
+    """Parse one column, each distinct text once; its values and problems go back to its cells."""
     issues: list[InputIssue] = []
-    cells = text.to_numpy(dtype=object)
-    empty = cells == ""
-    given = ~empty
-    values = np.full(table.n, None, dtype=object)
-    plain = None if kind in _FEW_DISTINCT else parse_plain(kind, cells[given])
-    bad = np.zeros(0, dtype=np.intp)
-    problems: list[ValueProblem | None] = []
-    codes = np.zeros(0, dtype=np.intp)
-    if plain is not None:
-        values[given] = plain
-    else:
-        # Each distinct text is parsed once, and its value or problem given back to its cells.
-        codes, uniques = pd.factorize(cells)
-        found, problems = _parse_distinct(kind, uniques)
-        values = found[codes] if len(codes) else values
-        bad = np.flatnonzero([p is not None for p in problems])
-    table.values[name] = pd.Series(values, dtype=object)
+    codes = text.codes
+    found, problems = _parse_distinct(kind, text.uniques)
+    parsed = Coded(codes, found)
+    table.values[name] = pd.Series(parsed.cells() if len(codes) else [None] * table.n, dtype=object)
+    table.coded[name] = parsed
     if required:
-        for position in np.flatnonzero(empty):
+        empty = np.flatnonzero(text.uniques == "")
+        for position in np.flatnonzero(np.isin(codes, empty)) if len(empty) else ():
             issues.append(
                 table.issue(
                     int(position), name, "", IssueCode.VALUE_MISSING, f"“{table.header_of[name]}”不能为空"
                 )
             )
+    bad = np.flatnonzero([p is not None for p in problems])
     if len(bad):
         for position in np.flatnonzero(np.isin(codes, bad)):
-            found_problem = problems[codes[position]]
-            assert found_problem is not None
-            issues.append(
-                table.issue(int(position), name, cells[position], found_problem.code, found_problem.message)
-            )
+            code = codes[position]
+            problem = problems[code]
+            assert problem is not None
+            issues.append(table.issue(int(position), name, text.uniques[code], problem.code, problem.message))
     return issues
-
-
-_FEW_DISTINCT = frozenset({"money", "percent", "int", "count"})
-"""Kinds whose columns repeat a few texts (shares, amounts, days): hashed first and each
-distinct text parsed once, which is cheaper than reading every cell as a number."""
 
 
 def _parse_distinct(kind: str, uniques: np.ndarray) -> tuple[np.ndarray, list[ValueProblem | None]]:
@@ -794,26 +782,28 @@ class _Ids:
 
     def __init__(self, tables: Mapping[str, _Table], names: tuple[str, ...]) -> None:
         read = [tables[n] for n in names if n in tables]
-        cells = [t.column("id").to_numpy(dtype=object) for t in read]
-        codes, uniques = pd.factorize(np.concatenate(cells) if cells else np.empty(0, dtype=object))
+        values = [_values(t, "id") for t in read]
+        numbers, uniques = pd.factorize(
+            np.concatenate([v.uniques for v in values]) if values else np.empty(0, dtype=object)
+        )
         self.index = pd.Index(uniques, dtype=object)
         self.size = len(uniques)
         self._codes: dict[tuple[int, str], np.ndarray] = {}
         start = 0
-        for table in read:
-            self._codes[(id(table), "id")] = codes[start : start + table.n]
-            start += table.n
+        for table, value in zip(read, values, strict=True):
+            self._codes[(id(table), "id")] = _cells(numbers[start : start + len(value.uniques)], value.codes)
+            start += len(value.uniques)
 
     def codes(self, table: _Table, column: str) -> np.ndarray:
         """Return each cell of ``table``'s id ``column`` as a number (see the class)."""
         key = (id(table), column)
         if key not in self._codes:
-            cells = table.column(column).to_numpy(dtype=object)
-            codes = self.index.get_indexer(pd.Index(cells, dtype=object))
-            other = np.flatnonzero((codes < 0) & pd.notna(cells))
+            value = _values(table, column)
+            numbers = self.index.get_indexer(pd.Index(value.uniques, dtype=object))
+            other = np.flatnonzero((numbers < 0) & pd.notna(value.uniques))
             if len(other):
-                codes[other] = self.size + pd.factorize(cells[other])[0]
-            self._codes[key] = codes
+                numbers[other] = self.size + pd.factorize(value.uniques[other])[0]
+            self._codes[key] = _cells(numbers, value.codes)
         return self._codes[key]
 
     def among(self, table: _Table, column: str, ids: np.ndarray) -> np.ndarray:
@@ -857,6 +847,20 @@ class _Ids:
         unique, first = np.unique(codes[given], return_index=True)
         found[unique] = given[first]
         return found
+
+
+def _values(table: _Table, column: str) -> Coded:
+    """Return a parsed column as codes into its values (each distinct text's value once)."""
+    found = table.coded.get(column)
+    if found is None:  # a column the table does not have: no value anywhere
+        return Coded(np.zeros(table.n, dtype=np.intp), np.array([None], dtype=object))
+    return found
+
+
+def _cells(numbers: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Give each cell its value's number (``numbers``: one per value, ``codes``: one per cell)."""
+    cells: np.ndarray = numbers.take(codes) if len(codes) else np.zeros(0, dtype=numbers.dtype)
+    return cells
 
 
 def _with_issue(table: _Table) -> np.ndarray:

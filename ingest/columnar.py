@@ -1,0 +1,168 @@
+"""Columns as codes into their distinct texts, and reading a plain CSV that way with Arrow.
+
+A national ledger repeats its texts: five million links name a million suppliers, a few
+thousand materials and a few dozen shares. Hashing each cell as a Python string — to parse
+it, number its id, find its duplicates — costs more than reading the file. A :class:`Coded`
+column is its distinct texts (``uniques``) and, per cell, the position of its text among
+them (``codes``): the validator parses and looks up each distinct text once and gives the
+result back to the cells by position (an array ``take``, no hashing).
+
+:func:`read_coded_csv` reads a CSV with Arrow's reader (C++, bytes hashed, never Python
+strings per cell), trims each distinct text as :meth:`str.strip` does, and encodes each column as
+codes. It reads only files it reads exactly as pandas' C parser does (the other reader of
+:mod:`ingest.readers`); for any other file — a row with more or fewer cells than the first,
+a quote not part of a quoted cell as Excel writes one (``ab"c``, which pandas reads as
+text, or an unterminated quoted cell, which pandas refuses and Arrow would read to the end
+of the file), a quote before the data, bytes not in the encoding, no data row — it
+returns ``None`` and the caller reads the file with pandas, whose
+answers (and located messages) are the reference. The two readers are proven to agree
+cell for cell by a property test (``tests/ingest/test_columnar.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+__all__ = ["Coded", "coded", "read_coded_csv"]
+
+_MAX_COLUMNS = 1024
+"""Every column is read as text (Arrow names them ``f0``, ``f1``, …): as many as a sheet may have."""
+
+_BLOCK_BYTES = 16 << 20
+"""Arrow's read block: large enough that a cell spanning lines rarely crosses blocks."""
+
+
+@dataclass(frozen=True, slots=True)
+class Coded:
+    """A column of texts as ``uniques[codes]``: each distinct text once, each cell its position.
+
+    Examples
+    --------
+    >>> column = coded(np.array(["a", "b", "a"], dtype=object))
+    >>> column.codes.tolist(), column.uniques.tolist(), column.cells().tolist()
+    ([0, 1, 0], ['a', 'b'], ['a', 'b', 'a'])
+    """
+
+    codes: np.ndarray
+    """One position into ``uniques`` per cell (``intp``)."""
+    uniques: np.ndarray
+    """The distinct texts (``object``), in no particular order."""
+
+    def cells(self) -> np.ndarray:
+        """Return the column's cells (an ``object`` array sharing the distinct strings)."""
+        return self.uniques.take(self.codes) if len(self.codes) else np.empty(0, dtype=object)
+
+    def __getitem__(self, rows: np.ndarray) -> Coded:
+        """Return the column of the rows ``rows`` (a mask or positions)."""
+        return Coded(self.codes[rows], self.uniques)
+
+
+def coded(cells: np.ndarray) -> Coded:
+    """Encode a column of texts (an ``object`` array of ``str``) as :class:`Coded`."""
+    codes, uniques = pd.factorize(cells)
+    return Coded(codes.astype(np.intp, copy=False), np.asarray(uniques, dtype=object))
+
+
+def read_coded_csv(path: Path, *, encoding: str, skip_rows: int, head: str) -> list[Coded] | None:
+    """Read a CSV's rows after ``skip_rows`` as trimmed, coded columns, or ``None``.
+
+    ``None`` when the file is not one this reader reads exactly as pandas does (see the
+    module): the caller then reads it with pandas.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    encoding
+        ``utf-8-sig`` or ``gb18030`` (as :mod:`ingest.readers` detected it).
+    skip_rows
+        Rows before the data (title lines and the header).
+    head
+        The file's first characters, decoded: the rows before the data must hold no quote
+        character (Arrow's row skipping reads quotes differently from the csv module's).
+
+    Returns
+    -------
+    list of Coded or None
+        One column per cell position of the first data row.
+    """
+    lines = head.splitlines()
+    if len(lines) <= skip_rows or any('"' in line for line in lines[:skip_rows]):
+        return None
+    if _quotes_unlike_excel(path):
+        return None
+    try:
+        table = pa_csv.read_csv(
+            path,
+            read_options=pa_csv.ReadOptions(
+                skip_rows=skip_rows,
+                autogenerate_column_names=True,
+                encoding="utf8" if encoding == "utf-8-sig" else encoding,
+                block_size=_BLOCK_BYTES,
+            ),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(_MAX_COLUMNS)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=True,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
+        return None  # ragged rows, bytes not in the encoding, no data: pandas says which
+    if not all(pa.types.is_string(column.type) for column in table.columns):
+        return None  # a column of bytes not in UTF-8: pandas locates them
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:  # Arrow's kernels let go of the GIL
+        encoded = list(pool.map(_encoded, table.columns))
+    return [
+        _trimmed(
+            column.indices.to_numpy(zero_copy_only=False).astype(np.intp),
+            column.dictionary.to_numpy(zero_copy_only=False),
+        )
+        for column in encoded
+    ]
+
+
+def _encoded(column: pa.ChunkedArray[Any]) -> pa.DictionaryArray[Any, Any]:
+    """Encode a column of texts as codes into its distinct texts (hashing the bytes)."""
+    return cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(column).combine_chunks())
+
+
+def _trimmed(codes: np.ndarray, uniques: np.ndarray) -> Coded:
+    """Trim each distinct text as :meth:`str.strip` does (once per text, not per cell)."""
+    trimmed = np.array([text.strip() for text in uniques], dtype=object)
+    if (trimmed == uniques).all():
+        return Coded(codes, trimmed)
+    again, distinct = pd.factorize(trimmed)  # " a" and "a" are one text once trimmed
+    return Coded(again.take(codes), np.asarray(distinct, dtype=object))
+
+
+_QUOTED = re.compile(rb'(?<![^,\r\n])"(?:[^"]|"")*"(?![^,\r\n])')
+"""A quoted cell as Excel writes it: from a cell's start to its end, quotes inside doubled."""
+
+
+def _quotes_unlike_excel(path: Path) -> bool:
+    """Whether a ``"`` of the file is not part of a quoted cell as Excel writes one.
+
+    Such a quote — inside an unquoted cell (``ab"c``), or opening a cell never closed —
+    pandas reads as text or refuses, and Arrow's reader may read otherwise.
+    """
+    count = 0
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK_BYTES):
+            count += block.count(b'"')
+    if not count:
+        return False
+    data = path.read_bytes()
+    return sum(match.group().count(b'"') for match in _QUOTED.finditer(data)) != count
