@@ -238,12 +238,12 @@ def record_form(
             for k, (key, _) in enumerate(FORM_COLUMNS)
         }
     )
-    table = RawTable(
-        source=Source("reports", Path("在线填报")),
-        sheet="",
-        headers=[header for _, header in FORM_COLUMNS],
-        cells=cells,
-        rows=list(range(1, len(rows) + 1)),
+    table = RawTable.of_cells(
+        Source("reports", Path("在线填报")),
+        "",
+        [header for _, header in FORM_COLUMNS],
+        cells,
+        list(range(1, len(rows) + 1)),
     )
     validation = validate_reports([table], ledgers=snap.base_ledgers, today=today, county=vis.county)
     if not validation.ok:

@@ -27,8 +27,8 @@ import datetime as dt
 import functools
 import io
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -83,10 +83,12 @@ class RawTable:
         The sheet actually read (``""`` for CSV).
     headers
         The header row as written.
-    cells
-        One column per header position, all text, empty rows dropped.
+    columns
+        One column per header position, trimmed text, empty rows dropped, as codes into
+        its distinct texts (:class:`~ingest.columnar.Coded`): the validator parses, numbers
+        and compares each distinct text once. :attr:`cells` is the same as a frame.
     rows
-        Excel row number of each row of ``cells``.
+        Excel row number of each row.
     problems
         What makes the table unfit to write although it could be read (formulas saved
         without their value): reported with the table's other issues, and none of its
@@ -94,26 +96,40 @@ class RawTable:
     skipped
         Lines read as print furniture, not data (合计, signatures, notes, a repeated
         header): not validated, listed in the report.
-    coded
-        Columns of ``cells`` as codes into their distinct texts, by position: given by
-        Arrow's CSV reader, else encoded when first asked for (:meth:`column`).
     """
 
     source: Source
     sheet: str
     headers: list[str]
-    cells: pd.DataFrame
+    columns: tuple[Coded, ...]
     rows: list[int]
     problems: tuple[InputIssue, ...] = ()
     skipped: tuple[SkippedLine, ...] = ()
-    coded: dict[int, Coded] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def of_cells(
+        cls, source: Source, sheet: str, headers: list[str], cells: pd.DataFrame, rows: list[int]
+    ) -> RawTable:
+        """Return the table of ``cells`` (one text column per header position), trimmed."""
+        return cls(source, sheet, headers, tuple(_trimmed_columns(cells)), rows)
+
+    @functools.cached_property
+    def cells(self) -> pd.DataFrame:
+        """The table as a frame of text, one column per header position (built when first asked for)."""
+        return pd.DataFrame(
+            {position: column.cells() for position, column in enumerate(self.columns)},
+            index=pd.RangeIndex(len(self.rows)),
+            dtype=object,
+            copy=False,
+        )
 
     def column(self, position: int) -> Coded:
-        """Return the column at ``position`` of ``cells`` as codes into its distinct texts."""
-        found = self.coded.get(position)
-        if found is None:
-            found = self.coded[position] = _coded(self.cells[position].to_numpy(dtype=object))
-        return found
+        """Return the column at ``position`` as codes into its distinct texts."""
+        return self.columns[position]
+
+    def row(self, position: int) -> list[str]:
+        """Return the cells of the row at ``position``, one per header position."""
+        return _row(self.columns, position)
 
 
 class ReadProblem(Exception):
@@ -454,13 +470,12 @@ def _read_csv(source: Source) -> RawTable:
     if found is None:
         raise _no_header(source, "")
     _, header_index, headers = found
+    first = header_index + 2  # the Excel row of the first data row
     columns = read_coded_csv(path, encoding=encoding, skip_rows=header_index + 1, head=head_text)
     if columns is not None:  # the common file, read by Arrow: trimmed, coded
-        read = pd.DataFrame({i: c.cells() for i, c in enumerate(columns)}, dtype=object, copy=False)
-        cells = _fit_to_headers(read, headers, path)
-        excel_rows = list(range(header_index + 2, header_index + 2 + len(cells)))
-        given = dict(enumerate(columns[: len(headers)]))
-        return _finish(source, "", headers, cells, excel_rows, coded=given)
+        fitted = _fit_columns(columns, headers, path)
+        n = len(fitted[0].codes) if fitted else 0
+        return _finish(source, "", headers, fitted, list(range(first, first + n)))
     rows_after = functools.partial(pandas_csv, path, encoding=encoding, width=len(headers), cr_only=cr_only)
     read = rows_after(skip_rows=header_index + 1)
     blank = _blank_lines(head_text, header_index + 1) if not len(read) else 0
@@ -469,8 +484,7 @@ def _read_csv(source: Source) -> RawTable:
         empty = pd.DataFrame([[""] * after.shape[1]] * blank, dtype=object)
         read = pd.concat([empty, after], ignore_index=True)
     cells = _fit_to_headers(read, headers, path)
-    excel_rows = list(range(header_index + 2, header_index + 2 + len(cells)))
-    return _finish(source, "", headers, cells, excel_rows)
+    return _finish(source, "", headers, _trimmed_columns(cells), list(range(first, first + len(cells))))
 
 
 def _blank_lines(head: str, start: int) -> int:
@@ -523,6 +537,30 @@ def pandas_csv(
         ) from error
 
 
+def _fit_columns(columns: list[Coded], headers: list[str], path: Path) -> list[Coded]:
+    """:func:`_fit_to_headers` for coded columns (each distinct text looked at once)."""
+    width = len(headers)
+    n = len(columns[0].codes) if columns else 0
+    if len(columns) > width:
+        filled = np.zeros(n, dtype=bool)
+        for column in columns[width:]:
+            filled |= (column.uniques != "").take(column.codes)
+        if filled.any():
+            raise _beyond_columns(path, width, int(filled.argmax()))
+    blank = Coded(np.zeros(n, dtype=np.intp), np.array([""], dtype=object))
+    return [*columns[:width], *[blank] * (width - len(columns))]
+
+
+def _beyond_columns(path: Path, width: int, position: int) -> ReadProblem:
+    return ReadProblem(
+        InputIssue(
+            IssueCode.FILE_UNREADABLE,
+            f"有数据超出表头的 {width} 列（表头之后第 {position + 1} 行）：请补上表头或删去多余的数据",
+            file=path.name,
+        )
+    )
+
+
 def _fit_to_headers(cells: pd.DataFrame, headers: list[str], path: Path) -> pd.DataFrame:
     """Drop empty trailing columns beyond the header; refuse filled ones."""
     width = len(headers)
@@ -531,15 +569,7 @@ def _fit_to_headers(cells: pd.DataFrame, headers: list[str], path: Path) -> pd.D
         extra = cells.iloc[:, width:]
         filled = (extra.apply(lambda col: col.str.strip()) != "").any(axis=1).to_numpy()
         if filled.any():
-            position = int(filled.argmax())
-            raise ReadProblem(
-                InputIssue(
-                    IssueCode.FILE_UNREADABLE,
-                    f"有数据超出表头的 {width} 列（表头之后第 {position + 1} 行）："
-                    "请补上表头或删去多余的数据",
-                    file=path.name,
-                )
-            )
+            raise _beyond_columns(path, width, int(filled.argmax()))
         cells = cells.iloc[:, :width]
     for missing in range(cells.shape[1], width):
         cells[missing] = ""
@@ -622,7 +652,9 @@ def _read_xlsx(source: Source) -> RawTable:
     finally:
         workbook.close()
     cells = pd.DataFrame([(r + [""] * width)[:width] for r in rows], columns=range(width), dtype=str)
-    return _finish(source, title if source.sheet else "", headers, cells, numbers, problems=problems)
+    return _finish(
+        source, title if source.sheet else "", headers, _trimmed_columns(cells), numbers, problems=problems
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -793,7 +825,7 @@ def _read_old(source: Source) -> RawTable:
     data = [(n, (c + [""] * width)[:width]) for n, c in filled if n >= first_data_row]
     cells = pd.DataFrame([c for _, c in data], columns=range(width), dtype=str)
     sheet = grid.sheet if source.sheet else ""
-    return _finish(source, sheet, headers, cells, [n for n, _ in data])
+    return _finish(source, sheet, headers, _trimmed_columns(cells), [n for n, _ in data])
 
 
 # --- common ----------------------------------------------------------------------------
@@ -803,20 +835,17 @@ def _finish(
     source: Source,
     sheet: str,
     headers: list[str],
-    cells: pd.DataFrame,
+    columns: list[Coded],
     rows: list[int],
     *,
     problems: tuple[InputIssue, ...] = (),
-    coded: dict[int, Coded] | None = None,
 ) -> RawTable:
-    """Drop empty and furniture lines and 序号 columns; ``coded``: ``cells`` are trimmed already."""
-    if coded is None:
-        cells, coded = _stripped(cells), {}
-    columns = [_column(cells, coded, int(position)) for position in cells.columns]
+    """Drop empty and furniture lines and 序号 columns of trimmed, coded ``columns``."""
+    n = len(rows)
     filled = (
         np.column_stack([(c.uniques != "").take(c.codes) for c in columns])
         if columns
-        else np.zeros((len(cells), 0), dtype=bool)
+        else np.zeros((n, 0), dtype=bool)
     )
     keep = filled.any(axis=1)
     kinds = furniture(columns, spec_of(source.table), headers, filled=filled)
@@ -827,30 +856,30 @@ def _finish(
             sheet=sheet,
             row=rows[i],
             kind=str(kinds[i]),
-            text=" ".join(dict.fromkeys(c for c in cells.iloc[i] if c))[:120],
+            text=" ".join(dict.fromkeys(text for text in _row(columns, i) if text))[:120],
         )
-        for i in np.flatnonzero(keep & ~data & (kinds != ""))
+        for i in np.flatnonzero(keep & ~data & (kinds != "")).tolist()
     )
     keep = keep & data
     kept_rows = np.asarray(rows, dtype=np.int64)[keep].tolist()
     if not keep.all():  # the usual ledger keeps every line: no copy then
-        cells = cells.loc[keep].reset_index(drop=True)
-        coded = {position: column[keep] for position, column in coded.items()}
+        columns = [column[keep] for column in columns]
     numbering = [i for i, h in enumerate(headers) if is_numbering(h)]
     if numbering:  # 序号: the sheet's own line numbers, not ledger data
         kept = [i for i in range(len(headers)) if i not in numbering]
         headers = [headers[i] for i in kept]
-        cells = cells[kept].set_axis(range(len(kept)), axis=1)
-        coded = {new: coded[old] for new, old in enumerate(kept) if old in coded}
-    return RawTable(source, sheet, headers, cells, kept_rows, problems, skipped, coded)
+        columns = [columns[i] for i in kept]
+    return RawTable(source, sheet, headers, tuple(columns), kept_rows, problems, skipped)
 
 
-def _column(cells: pd.DataFrame, coded: dict[int, Coded], position: int) -> Coded:
-    """Return the column at ``position`` as codes, encoding it (once, for the validator too) if need be."""
-    found = coded.get(position)
-    if found is None:
-        found = coded[position] = _coded(cells[position].to_numpy(dtype=object))
-    return found
+def _row(columns: Sequence[Coded], position: int) -> list[str]:
+    return [str(column.uniques[column.codes[position]]) for column in columns]
+
+
+def _trimmed_columns(cells: pd.DataFrame) -> list[Coded]:
+    """Trim ``cells`` and encode each column as codes into its distinct texts."""
+    trimmed = _stripped(cells)
+    return [_coded(trimmed[c].to_numpy()) for c in trimmed.columns]
 
 
 def _stripped(cells: pd.DataFrame) -> pd.DataFrame:

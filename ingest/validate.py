@@ -50,8 +50,8 @@ class Rejected:
 
     def cells(self) -> dict[str, str]:
         """Return the row as ``{header: text}``."""
-        row = self.table.cells.iloc[self.position]
-        return {h: str(row[i]) for i, h in enumerate(self.table.headers) if h}
+        row = self.table.row(self.position)
+        return {h: row[i] for i, h in enumerate(self.table.headers) if h}
 
 
 @dataclass
@@ -80,11 +80,13 @@ class _Table:
     def __init__(self, raw: RawTable) -> None:
         self.raw = raw
         self.spec: TableSpec = spec_of(raw.source.table)
-        self.n = len(raw.cells)
-        self.values = pd.DataFrame(index=range(self.n))
-        self.text: dict[str, pd.Series] = {}
+        self.n = len(raw.rows)
+        self.built: dict[str, pd.Series] = {}
+        """Columns of values per cell: parsed ones built when first asked for, and ``_extra``."""
+        self.position_of: dict[str, int] = {}
+        """Where each parsed column is among the raw table's columns."""
         self.coded: dict[str, Coded] = {}
-        """Parsed columns as codes into each distinct text's value (``values`` is ``uniques[codes]``)."""
+        """Parsed columns as codes into each distinct text's value (the column is ``uniques[codes]``)."""
         self.row_issues: dict[int, list[InputIssue]] = {}
         self.header_of: dict[str, str] = {}
         self.unusable = False
@@ -113,12 +115,68 @@ class _Table:
         return mask
 
     def column(self, name: str) -> pd.Series:
-        if name in self.values:
-            return self.values[name]
-        return pd.Series([None] * self.n, dtype=object)
+        """Return the values of column ``name`` per cell (``None``: blank or refused, or no such column)."""
+        found = self.built.get(name)
+        if found is None:
+            parsed = self.coded.get(name)
+            if parsed is None:
+                return pd.Series([None] * self.n, dtype=object)
+            found = self.built[name] = pd.Series(parsed.cells(), dtype=object)
+        return found
+
+    def value_codes(self, name: str) -> np.ndarray:
+        """Return column ``name`` as integers, equal for equal values, ``-1`` for ``None``."""
+        parsed = self.coded.get(name)
+        return _numbered(parsed) if parsed is not None else np.full(self.n, -1, dtype=np.intp)
+
+    def values_at(self, name: str, positions: np.ndarray) -> np.ndarray:
+        """Return the values of column ``name`` at ``positions`` (``None`` where there are none)."""
+        parsed = self.coded.get(name)
+        if parsed is None:
+            return np.full(len(positions), None, dtype=object)
+        found: np.ndarray = (
+            parsed.uniques.take(parsed.codes[positions]) if len(positions) else np.empty(0, object)
+        )
+        return found
+
+    def numbers(self, name: str) -> np.ndarray:
+        """Return a number column as floats (NaN: blank, refused or no such column), converted per value."""
+        parsed = self.coded.get(name)
+        if parsed is None:
+            return np.full(self.n, np.nan)
+        per_value = pd.to_numeric(pd.Series(parsed.uniques, dtype=object), errors="coerce").to_numpy(
+            dtype=float
+        )
+        numbers: np.ndarray = per_value.take(parsed.codes) if self.n else np.zeros(0)
+        return numbers
+
+    def valid_frame(self) -> pd.DataFrame:
+        """Return the values of the rows without an issue, one column per column read."""
+        ok = self.ok_mask()
+        every = bool(ok.all())
+        columns = {
+            name: self.built[name].to_numpy(dtype=object)[ok]
+            if name in self.built and (every or name not in self.coded)
+            else self.coded[name][ok].cells()
+            for name in dict.fromkeys([*self.coded, *self.built])
+        }
+        return pd.DataFrame(columns, index=pd.RangeIndex(int(ok.sum())), dtype=object, copy=False)
 
     def excel_row(self, position: int) -> int:
         return self.raw.rows[position]
+
+    def text(self, name: str, position: int) -> str:
+        """Return the cell of column ``name`` at row ``position`` as written (trimmed)."""
+        column = self.raw.column(self.position_of[name])
+        return str(column.uniques[column.codes[position]])
+
+    def blank(self, name: str) -> np.ndarray:
+        """Which cells of column ``name`` are blank (all of them when the table has no such column)."""
+        if name not in self.position_of:
+            return np.ones(self.n, dtype=bool)
+        column = self.raw.column(self.position_of[name])
+        blank: np.ndarray = (column.uniques == "").take(column.codes)
+        return blank
 
 
 def _shorten(value: object, limit: int = 60) -> str:
@@ -282,10 +340,9 @@ def _parse(table: _Table) -> list[InputIssue]:
     for column in spec.columns:
         if column.name not in seen:
             continue
-        position = seen[column.name]
-        table.text[column.name] = raw.cells[position]
+        position = table.position_of[column.name] = seen[column.name]
         issues.extend(_parse_column(table, column.name, column.kind, column.required, raw.column(position)))
-    table.values["_extra"] = _extras(raw, set(mapping))
+    table.built["_extra"] = _extras(raw, set(mapping))
     return issues
 
 
@@ -295,7 +352,6 @@ def _parse_column(table: _Table, name: str, kind: str, required: bool, text: Cod
     codes = text.codes
     found, problems = _parse_distinct(kind, text.uniques)
     parsed = Coded(codes, found)
-    table.values[name] = pd.Series(parsed.cells() if len(codes) else [None] * table.n, dtype=object)
     table.coded[name] = parsed
     if required:
         empty = np.flatnonzero(text.uniques == "")
@@ -334,10 +390,10 @@ def _parse_distinct(kind: str, uniques: np.ndarray) -> tuple[np.ndarray, list[Va
 
 def _extras(raw: RawTable, known: set[int]) -> pd.Series:
     extra = [i for i, h in enumerate(raw.headers) if i not in known and h]
-    if not extra or not len(raw.cells):
-        return pd.Series([""] * len(raw.cells), dtype=object)
+    if not extra or not raw.rows:
+        return pd.Series([""] * len(raw.rows), dtype=object)
     names = [raw.headers[i] for i in extra]
-    block = raw.cells[extra].to_numpy()
+    block = np.column_stack([raw.column(i).cells() for i in extra])
     return pd.Series(
         [
             json.dumps({k: v for k, v in zip(names, row, strict=True) if v}, ensure_ascii=False)
@@ -586,16 +642,21 @@ def _catalogue(materials: _Table | None) -> Catalogue:
     return Catalogue(conform(_valid_frame(materials), "materials"))
 
 
-def _material_identities(links: _Table, catalogue: Catalogue) -> pd.Series:
-    """Each link's material identity (``None`` where its material is missing or unreadable)."""
-    material = links.column("material").to_numpy(dtype=object)
-    named = pd.notna(material)
-    found = identities(
-        material[named], links.column("material_code").to_numpy(dtype=object)[named], catalogue=catalogue
+def _material_identities(links: _Table, catalogue: Catalogue) -> Coded:
+    """Each link's material identity (``None`` where its material is missing or unreadable).
+
+    Worked out once per distinct pair of material and material code given.
+    """
+    material, code = links.value_codes("material"), links.value_codes("material_code")
+    pair = pd.factorize(material * (int(code.max(initial=-1)) + 2) + (code + 1))[0]
+    first = np.unique(pair, return_index=True)[1]  # each pair's first row, pairs in order
+    names = links.values_at("material", first)
+    named = np.flatnonzero(pd.notna(names))
+    per_pair = np.full(len(first), None, dtype=object)
+    per_pair[named] = identities(
+        names[named], links.values_at("material_code", first)[named], catalogue=catalogue
     )
-    identity = np.full(links.n, None, dtype=object)
-    identity[named] = found
-    return pd.Series(identity, dtype=object)
+    return Coded(pair, per_pair)
 
 
 def _same_material(links: _Table, positions: list[int], identity: str, catalogue: Catalogue) -> str:
@@ -663,9 +724,7 @@ def _check_links(
     return issues
 
 
-def _link_duplicates(
-    links: _Table, identity: pd.Series, catalogue: Catalogue, *, read: _Ids
-) -> list[InputIssue]:
+def _link_duplicates(links: _Table, identity: Coded, catalogue: Catalogue, *, read: _Ids) -> list[InputIssue]:
     """One supplier, buyer and material (by identity) twice; and one material name twice.
 
     The second case — two rows between one supplier and buyer with the same material name but
@@ -677,10 +736,10 @@ def _link_duplicates(
     pair = [read.codes(links, "supplier_id"), read.codes(links, "buyer_id")]
     issues: list[InputIssue] = []
     flagged: list[int] = []
-    for positions in _repeated_rows([*pair, identity.to_numpy(dtype=object)]):
+    for positions in _repeated_rows([*pair, _numbered(identity)]):
         flagged += positions
         rows = _rows(links, positions)
-        same = _same_material(links, positions, str(identity.iloc[positions[0]]), catalogue)
+        same = _same_material(links, positions, _value_at(identity, positions[0]), catalogue)
         for position in positions:
             s, b, m = supplier.iloc[position], buyer.iloc[position], material.iloc[position]
             message = f"供应关系“{s} / {b} / {m}”重复出现在第 {rows} 行{same}，请合并为一行"
@@ -688,7 +747,7 @@ def _link_duplicates(
     rest = np.ones(links.n, dtype=bool)
     rest[flagged] = False
     rest_positions = np.flatnonzero(rest)
-    by_name = [c[rest_positions] for c in (*pair, material.to_numpy(dtype=object))]
+    by_name = [c[rest_positions] for c in (*pair, links.value_codes("material"))]
     for found in _repeated_rows(by_name):
         positions = rest_positions[found].tolist()
         rows = _rows(links, positions)
@@ -702,14 +761,12 @@ def _link_duplicates(
     return issues
 
 
-def _share_sums(links: _Table, identity: pd.Series, catalogue: Catalogue, *, read: _Ids) -> list[InputIssue]:
-    parsed = pd.to_numeric(links.column("share"), errors="coerce")
-    text = links.text.get("share", pd.Series("", index=parsed.index, dtype=object))
-    blank = text.reindex(parsed.index).fillna("").to_numpy(dtype=object) == ""
+def _share_sums(links: _Table, identity: Coded, catalogue: Catalogue, *, read: _Ids) -> list[InputIssue]:
+    parsed = links.numbers("share")
     # A blank share counts as 100 %; a share that did not parse has its own issue and is
     # left out of the sum rather than counted as 100 % (that would blame its peers).
-    share = parsed.where(parsed.notna() | ~blank, 100.0).to_numpy(dtype=float)
-    key, present = _combined([read.codes(links, "buyer_id"), identity.to_numpy(dtype=object)])
+    share = np.where(np.isnan(parsed) & links.blank("share"), 100.0, parsed)
+    key, present = _combined([read.codes(links, "buyer_id"), _numbered(identity)])
     summed = np.flatnonzero(present & ~np.isnan(share))
     groups = pd.Series(share[summed]).groupby(key[summed], sort=False)
     totals = groups.transform("sum").to_numpy()
@@ -721,7 +778,7 @@ def _share_sums(links: _Table, identity: pd.Series, catalogue: Catalogue, *, rea
     for members in _groups(key[flagged]):
         positions = flagged[members].tolist()
         b = str(links.column("buyer_id").iloc[positions[0]])
-        same = _same_material(links, positions, str(identity.iloc[positions[0]]), catalogue)
+        same = _same_material(links, positions, _value_at(identity, positions[0]), catalogue)
         total = flagged_totals[members[0]]
         for position in positions:
             m = links.column("material").iloc[position]
@@ -729,7 +786,7 @@ def _share_sums(links: _Table, identity: pd.Series, catalogue: Catalogue, *, rea
                 links.issue(
                     position,
                     "share",
-                    text.get(position, ""),
+                    links.text("share", position) if "share" in links.position_of else "",
                     IssueCode.SHARE_SUM_EXCEEDED,
                     f"需求方“{b}”的物料“{m}”{same}各供应商供应占比合计 {total:g}%，超过 100%",
                 )
@@ -863,6 +920,17 @@ def _cells(numbers: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return cells
 
 
+def _numbered(values: Coded) -> np.ndarray:
+    """Return one integer per cell of ``values``, equal for equal values, ``-1`` for ``None``."""
+    per_value = pd.factorize(values.uniques)[0]
+    numbers: np.ndarray = per_value.take(values.codes) if len(values.codes) else np.zeros(0, dtype=np.intp)
+    return numbers
+
+
+def _value_at(values: Coded, position: int) -> str:
+    return str(values.uniques[values.codes[position]])
+
+
 def _with_issue(table: _Table) -> np.ndarray:
     """Which rows of ``table`` have an issue already."""
     flagged = np.zeros(table.n, dtype=bool)
@@ -949,21 +1017,18 @@ def _outside(
 def _valid_frame(table: _Table | None) -> pd.DataFrame:
     if table is None:
         return pd.DataFrame()
-    return table.values[table.ok_mask()].reset_index(drop=True)
+    return table.valid_frame()
 
 
 def _build(tables: dict[str, _Table], settings: Settings) -> LedgerTables:
     firms = _merge_firms(_valid_frame(tables.get("enterprises")), _valid_frame(tables.get("suppliers")))
-    projects = _valid_frame(tables.get("projects"))
+    projects = _with_numbers(tables.get("projects"), ("total_investment", "annual_plan", "completed"))
     if len(projects):
-        # A column the table does not have is a column of blanks (a Series on the table's own
-        # index: an empty default would align to NaN and skip the default below).
-        plan = projects.get("annual_plan", pd.Series(np.nan, index=projects.index))
-        projects["annual_plan"] = pd.to_numeric(plan).fillna(0.0)
+        projects["annual_plan"] = projects["annual_plan"].fillna(0.0)
         projects["extra"] = projects["_extra"]
-    links = _valid_frame(tables.get("links"))
+    links = _with_numbers(tables.get("links"), ("share", "stock_days", "annual_value"))
     if len(links):
-        links["share"] = pd.to_numeric(links.get("share", pd.Series(np.nan, index=links.index))).fillna(100.0)
+        links["share"] = links["share"].fillna(100.0)
         critical = links.get("critical", pd.Series([None] * len(links), dtype=object))
         links["critical"] = critical.where(critical.notna(), True).astype(bool)
         links["extra"] = links["_extra"]
@@ -974,6 +1039,16 @@ def _build(tables: dict[str, _Table], settings: Settings) -> LedgerTables:
     return LedgerTables.from_frames(
         firms=firms, projects=projects, links=links, problems=problems, materials=materials
     )
+
+
+def _with_numbers(table: _Table | None, names: tuple[str, ...]) -> pd.DataFrame:
+    """Return the valid rows of ``table`` with its columns ``names`` as floats (NaN: none given)."""
+    frame = _valid_frame(table)
+    if table is not None and len(frame):
+        ok = table.ok_mask()
+        for name in names:  # each distinct value converted once, not each cell
+            frame[name] = table.numbers(name)[ok]
+    return frame
 
 
 def _merge_firms(enterprises: pd.DataFrame, suppliers: pd.DataFrame) -> pd.DataFrame:
@@ -1048,14 +1123,17 @@ def _defaults_for_problems(problems: pd.DataFrame, firms: pd.DataFrame, settings
     problems["category"] = problems["category"].where(problems["category"].notna(), "其他")
     problems["status"] = problems.get("status", pd.Series(dtype=object))
     problems["status"] = problems["status"].where(problems["status"].notna(), "registered")
-    firm_ids = set(firms["id"]) if len(firms) else set()
     given = problems.get("responsible_unit", pd.Series([None] * len(problems), dtype=object))
-    problems["responsible_unit"] = [
-        unit
-        if isinstance(unit, str)
-        else default_unit(cat, is_project=subj not in firm_ids, settings=settings)
-        for unit, cat, subj in zip(given, problems["category"], problems["subject_id"], strict=True)
-    ]
+    units = given.to_numpy(dtype=object)
+    blank = np.flatnonzero([not isinstance(unit, str) for unit in units])
+    if len(blank):  # the category's default unit, looked up once per category and kind of subject
+        firm_ids = firms["id"] if len(firms) else pd.Series([], dtype=object)
+        projects = ~problems["subject_id"].iloc[blank].isin(firm_ids).to_numpy()
+        keys = list(zip(problems["category"].iloc[blank].tolist(), projects.tolist(), strict=True))
+        default = {key: default_unit(key[0], is_project=key[1], settings=settings) for key in set(keys)}
+        units = units.copy()
+        units[blank] = [default[key] for key in keys]
+    problems["responsible_unit"] = units
     problems["extra"] = problems["_extra"]
     return problems
 
@@ -1189,7 +1267,7 @@ def _check_reports(
                     table.issue(
                         position,
                         name,
-                        table.text[name].iloc[position],
+                        table.text(name, position),
                         IssueCode.FIELD_NOT_APPLICABLE,
                         f"“{header}”只适用于{other}，“{node}”是{what}：请留空",
                     )

@@ -130,7 +130,7 @@ def test_a_table_read_by_arrow_carries_its_columns_coded(tmp_path: Path) -> None
     assert table.rows == [2, 3]  # the empty line and the totals line are not data
     assert [k.kind for k in table.skipped] == ["合计行"]
     for position in range(3):
-        column = table.coded[position]  # given by the reader, not encoded again
+        column = table.column(position)
         assert column.cells().tolist() == table.cells[position].tolist()
         assert len(set(column.uniques.tolist())) == len(column.uniques)
     assert table.cells[0].tolist() == ["S1", "S2"]
