@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 __all__ = ["Coded", "coded", "read_coded_csv"]
+
+_BLANK = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+_UNTRIMMED = f"^[{_BLANK}]|[{_BLANK}]$"
+"""A text that :meth:`str.strip` changes: one starting or ending with what Python calls
+whitespace (the full-width space, NBSP, line and file separators …), for Arrow's RE2."""
 
 _MAX_COLUMNS = 1024
 """Every column is read as text (Arrow names them ``f0``, ``f1``, …): as many as a sheet may have."""
@@ -126,10 +132,7 @@ def read_coded_csv(path: Path, *, encoding: str, skip_rows: int, head: str) -> l
     with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:  # Arrow's kernels let go of the GIL
         encoded = list(pool.map(_encoded, table.columns))
     return [
-        _trimmed(
-            column.indices.to_numpy(zero_copy_only=False).astype(np.intp),
-            column.dictionary.to_numpy(zero_copy_only=False),
-        )
+        _trimmed(column.indices.to_numpy(zero_copy_only=False).astype(np.intp), column.dictionary)
         for column in encoded
     ]
 
@@ -139,11 +142,15 @@ def _encoded(column: pa.ChunkedArray[Any]) -> pa.DictionaryArray[Any, Any]:
     return cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(column).combine_chunks())
 
 
-def _trimmed(codes: np.ndarray, uniques: np.ndarray) -> Coded:
-    """Trim each distinct text as :meth:`str.strip` does (once per text, not per cell)."""
-    trimmed = np.array([text.strip() for text in uniques], dtype=object)
-    if (trimmed == uniques).all():
-        return Coded(codes, trimmed)
+def _trimmed(codes: np.ndarray, dictionary: pa.Array[Any]) -> Coded:
+    """Trim each distinct text as :meth:`str.strip` does (only those that start or end blank)."""
+    uniques = dictionary.to_numpy(zero_copy_only=False)
+    flagged = pc.match_substring_regex(dictionary, _UNTRIMMED).to_numpy(zero_copy_only=False)
+    untrimmed = np.flatnonzero(flagged)
+    if not len(untrimmed):
+        return Coded(codes, uniques)
+    trimmed = uniques.copy()
+    trimmed[untrimmed] = [text.strip() for text in uniques[untrimmed]]
     again, distinct = pd.factorize(trimmed)  # " a" and "a" are one text once trimmed
     return Coded(again.take(codes), np.asarray(distinct, dtype=object))
 

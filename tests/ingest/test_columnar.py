@@ -20,7 +20,7 @@ from ingest import readers
 from ingest.columnar import Coded, coded, read_coded_csv
 from ingest.readers import ReadProblem, Source, read_table
 
-CHARACTERS = st.sampled_from([*list('a1中 ,"\n\r\t\u3000\xa0-'), "合计", "注：", "E1"])
+CHARACTERS = st.sampled_from([*list('a1中 ,"\n\r\t\u3000\xa0\x1c\x85-'), "合计", "注：", "E1"])
 CELLS = st.lists(CHARACTERS, max_size=6).map("".join)
 
 
