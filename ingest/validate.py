@@ -124,6 +124,11 @@ class _Table:
             found = self.built[name] = pd.Series(parsed.cells(), dtype=object)
         return found
 
+    def cell(self, name: str, position: int) -> object:
+        """Return the value of column ``name`` at row ``position`` (``None``: blank, refused or none)."""
+        parsed = self.coded.get(name)
+        return None if parsed is None else parsed.uniques[parsed.codes[position]]
+
     def value_codes(self, name: str) -> np.ndarray:
         """Return column ``name`` as integers, equal for equal values, ``-1`` for ``None``."""
         parsed = self.coded.get(name)
@@ -564,9 +569,9 @@ def _check_projects(projects: _Table | None, firm_ids: np.ndarray, *, read: _Ids
         return []
     issues = _duplicates(projects, ["id"], IssueCode.DUPLICATE_ID, "项目编号", read=read)
     issues += _address_required(projects)
-    ids = projects.column("id")
-    for position in map(int, np.flatnonzero(_given(ids) & read.among(projects, "id", firm_ids))):
-        project_id = ids.iloc[position]
+    given = read.codes(projects, "id") >= 0
+    for position in map(int, np.flatnonzero(given & read.among(projects, "id", firm_ids))):
+        project_id = projects.cell("id", position)
         issues.append(
             projects.issue(
                 position,
@@ -661,13 +666,13 @@ def _material_identities(links: _Table, catalogue: Catalogue) -> Coded:
 
 def _same_material(links: _Table, positions: list[int], identity: str, catalogue: Catalogue) -> str:
     """Say why differently typed materials of ``positions`` are one material (``""`` when typed alike)."""
-    spellings = list(dict.fromkeys(str(links.column("material").iloc[p]) for p in positions))
+    spellings = list(dict.fromkeys(str(links.cell("material", p)) for p in positions))
     if len(spellings) < 2:
         return ""
     shown = "".join(f"“{s}”" for s in spellings[:5]) + ("等" if len(spellings) > 5 else "")
     if not identity.startswith("#"):
         return f"（{shown}只差全角半角、大小写或空格，是同一物料）"
-    given = next((c for p in positions if isinstance(c := links.column("material_code").iloc[p], str)), None)
+    given = next((c for p in positions if isinstance(c := links.cell("material_code", p), str)), None)
     if given is not None:
         return f"（{shown}同属物料编码“{given}”，是同一物料）"
     return f"（{shown}在物料目录中同属编码“{catalogue.code_of(spellings[0])}”，是同一物料）"
@@ -685,15 +690,14 @@ def _check_links(
     if links is None:
         return []
     issues: list[InputIssue] = []
-    supplier, buyer = links.column("supplier_id"), links.column("buyer_id")
-    s_given, b_given = _given(supplier), _given(buyer)
+    s_given, b_given = read.codes(links, "supplier_id") >= 0, read.codes(links, "buyer_id") >= 0
     none = np.zeros(links.n, dtype=bool)
     unknown_supplier = none if "firm" in unknown else s_given & ~read.among(links, "supplier_id", firm_ids)
     buyers = firm_ids | project_ids
     unknown_buyer = none if unknown else b_given & ~read.among(links, "buyer_id", buyers)
     self_link = read.same(links, "supplier_id", "buyer_id")
     for position in map(int, np.flatnonzero(unknown_supplier | unknown_buyer | self_link)):
-        s, b = supplier.iloc[position], buyer.iloc[position]
+        s, b = links.cell("supplier_id", position), links.cell("buyer_id", position)
         if unknown_supplier[position]:
             issues.append(
                 links.issue(
@@ -731,8 +735,6 @@ def _link_duplicates(links: _Table, identity: Coded, catalogue: Catalogue, *, re
     different identities (different codes) — would be one row in the stores, which key a
     link on its material name.
     """
-    supplier, buyer = links.column("supplier_id"), links.column("buyer_id")
-    material = links.column("material")
     pair = [read.codes(links, "supplier_id"), read.codes(links, "buyer_id")]
     issues: list[InputIssue] = []
     flagged: list[int] = []
@@ -741,7 +743,7 @@ def _link_duplicates(links: _Table, identity: Coded, catalogue: Catalogue, *, re
         rows = _rows(links, positions)
         same = _same_material(links, positions, _value_at(identity, positions[0]), catalogue)
         for position in positions:
-            s, b, m = supplier.iloc[position], buyer.iloc[position], material.iloc[position]
+            s, b, m = (links.cell(name, position) for name in ("supplier_id", "buyer_id", "material"))
             message = f"供应关系“{s} / {b} / {m}”重复出现在第 {rows} 行{same}，请合并为一行"
             issues.append(links.issue(position, "material", m, IssueCode.DUPLICATE_LINK, message))
     rest = np.ones(links.n, dtype=bool)
@@ -752,7 +754,7 @@ def _link_duplicates(links: _Table, identity: Coded, catalogue: Catalogue, *, re
         positions = rest_positions[found].tolist()
         rows = _rows(links, positions)
         for position in positions:
-            s, b, m = supplier.iloc[position], buyer.iloc[position], material.iloc[position]
+            s, b, m = (links.cell(name, position) for name in ("supplier_id", "buyer_id", "material"))
             message = (
                 f"供应商“{s}”到需求方“{b}”的物料“{m}”出现在第 {rows} 行，物料编码却不同："
                 "同一物料请合并为一行并统一编码；不同物料请在物料名称上加以区分"
@@ -777,11 +779,11 @@ def _share_sums(links: _Table, identity: Coded, catalogue: Catalogue, *, read: _
     flagged, flagged_totals = summed[over], totals[over]
     for members in _groups(key[flagged]):
         positions = flagged[members].tolist()
-        b = str(links.column("buyer_id").iloc[positions[0]])
+        b = str(links.cell("buyer_id", positions[0]))
         same = _same_material(links, positions, _value_at(identity, positions[0]), catalogue)
         total = flagged_totals[members[0]]
         for position in positions:
-            m = links.column("material").iloc[position]
+            m = links.cell("material", position)
             issues.append(
                 links.issue(
                     position,
@@ -800,13 +802,11 @@ def _check_problems(
     if problems is None:
         return []
     issues = _duplicates(problems, ["id"], IssueCode.DUPLICATE_ID, "问题编号")
-    subjects = problems.column("subject_id")
     if unknown:
         return issues
-    for position in map(
-        int, np.flatnonzero(_given(subjects) & ~read.among(problems, "subject_id", subject_ids))
-    ):
-        subject = subjects.iloc[position]
+    given = read.codes(problems, "subject_id") >= 0
+    for position in map(int, np.flatnonzero(given & ~read.among(problems, "subject_id", subject_ids))):
+        subject = problems.cell("subject_id", position)
         issues.append(
             problems.issue(
                 position,
@@ -817,12 +817,6 @@ def _check_problems(
             )
         )
     return issues
-
-
-def _given(values: pd.Series) -> np.ndarray:
-    """Which cells of an id column hold an id (the others are ``None``: blank or refused)."""
-    given: np.ndarray = pd.notna(values.to_numpy(dtype=object))
-    return given
 
 
 class _Ids:
@@ -959,9 +953,8 @@ def _cascade(
         table = tables.get(name)
         if table is None:
             continue
-        ids = table.column("id")
         for position in map(int, np.flatnonzero(read.among(table, "id", bad_firms) & ~_with_issue(table))):
-            firm_id = ids.iloc[position]
+            firm_id = table.cell("id", position)
             table.issue(
                 position,
                 "id",
@@ -973,11 +966,10 @@ def _cascade(
     nodes = firm_ids | project_ids
     links = tables.get("links")
     if links is not None:
-        supplier, buyer = links.column("supplier_id"), links.column("buyer_id")
         s_out = _outside(read, links, "supplier_id", nodes, unjudged)
         b_out = _outside(read, links, "buyer_id", nodes, unjudged)
         for position in map(int, np.flatnonzero((s_out | b_out) & ~_with_issue(links))):
-            s, b = supplier.iloc[position], buyer.iloc[position]
+            s, b = links.cell("supplier_id", position), links.cell("buyer_id", position)
             for column, node, out in (("supplier_id", s, s_out), ("buyer_id", b, b_out)):
                 if out[position]:
                     links.issue(
@@ -990,10 +982,9 @@ def _cascade(
                     break
     problems = tables.get("problems")
     if problems is not None:
-        subjects = problems.column("subject_id")
         outside = _outside(read, problems, "subject_id", nodes, unjudged) & ~_with_issue(problems)
         for position in map(int, np.flatnonzero(outside)):
-            subject = subjects.iloc[position]
+            subject = problems.cell("subject_id", position)
             problems.issue(
                 position,
                 "subject_id",
