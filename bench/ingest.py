@@ -103,6 +103,11 @@ def _floor(data_dir: Path) -> int:
     return sum(len(frame) for frame in frames.values())
 
 
+def _ratios(runs: list[dict[str, float]], reads: list[float]) -> list[float]:
+    """Each round's time over the same round's pandas read."""
+    return [run["seconds"] / read for run, read in zip(runs, reads, strict=True)]
+
+
 def main() -> None:
     args = arguments()
     if args.stage:
@@ -121,9 +126,13 @@ def main() -> None:
                 if label and name in ("pandas_read", "floor"):  # no code of ours
                     continue
                 results.setdefault(label + name, []).append(measure(__file__, name, data_dir, env=env))
+    reads = [r["seconds"] for r in results["pandas_read"]] if "pandas_read" in results else []
     summary = {
         name: {
             "median_seconds": statistics.median(r["seconds"] for r in runs),
+            # Each round's time over the same round's pandas read, then the median: the
+            # machine's speed drifts between rounds more than within one.
+            **({"median_ratio": statistics.median(_ratios(runs, reads))} if reads else {}),
             "rows": runs[0]["rows"],
             "peak_mib": max(r["peak_mib"] for r in runs),
             **(
@@ -136,14 +145,14 @@ def main() -> None:
     }
     base = summary["pandas_read"]["median_seconds"]
     lines = [
-        "| stage | median s | rows | rows/s | × pandas read | peak MiB |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| stage | median s | rows | rows/s | × pandas read (medians) | × pandas read (per round) | peak MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, s in summary.items():
         rows = f"{s['rows']:,.0f} | {s['rows'] / s['median_seconds']:,.0f}" if s["rows"] else "| "
         lines.append(
             f"| {name} | {s['median_seconds']:.2f} | {rows} | {s['median_seconds'] / base:.2f} | "
-            f"{s['peak_mib']:,.0f} |"
+            f"{s.get('median_ratio', float('nan')):.2f} | {s['peak_mib']:,.0f} |"
         )
     table = "\n".join(lines)
     print(table)
