@@ -145,7 +145,7 @@ def main() -> None:
     }
     base = summary["pandas_read"]["median_seconds"]
     lines = [
-        "| stage | median s | rows | rows/s | × pandas read (medians) | × pandas read (per round) | peak MiB |",
+        "| stage | median s | rows | rows/s | × read (medians) | × read (per round) | peak MiB |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, s in summary.items():
