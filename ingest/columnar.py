@@ -21,9 +21,9 @@ cell for cell by a property test (``tests/ingest/test_columnar.py``).
 
 from __future__ import annotations
 
+import mmap
 import os
 import re
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,10 +37,17 @@ import pyarrow.csv as pa_csv
 
 __all__ = ["Coded", "coded", "read_coded_csv"]
 
-_BLANK = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""Every character :meth:`str.isspace` is true of (a test checks it against Python's)."""
+_BLANK = "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE)
 _UNTRIMMED = f"^[{_BLANK}]|[{_BLANK}]$"
 """A text that :meth:`str.strip` changes: one starting or ending with what Python calls
 whitespace (the full-width space, NBSP, line and file separators …), for Arrow's RE2."""
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 _MAX_COLUMNS = 1024
 """Every column is read as text (Arrow names them ``f0``, ``f1``, …): as many as a sheet may have."""
@@ -103,9 +110,9 @@ def read_coded_csv(path: Path, *, encoding: str, skip_rows: int, head: str) -> l
     list of Coded or None
         One column per cell position of the first data row.
     """
-    lines = head.splitlines()
+    lines = _LINE_END.split(head)  # CSV line ends only (str.splitlines knows more)
     if len(lines) <= skip_rows or any('"' in line for line in lines[:skip_rows]):
-        return None
+        return None  # without quotes above the data, its lines are its rows, as Arrow skips them
     if _quotes_unlike_excel(path):
         return None
     try:
@@ -125,12 +132,12 @@ def read_coded_csv(path: Path, *, encoding: str, skip_rows: int, head: str) -> l
                 check_utf8=True,
             ),
         )
-    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
-        return None  # ragged rows, bytes not in the encoding, no data: pandas says which
-    if not all(pa.types.is_string(column.type) for column in table.columns):
-        return None  # a column of bytes not in UTF-8: pandas locates them
-    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:  # Arrow's kernels let go of the GIL
-        encoded = list(pool.map(_encoded, table.columns))
+        if not all(pa.types.is_string(column.type) for column in table.columns):
+            return None  # a column of bytes not in UTF-8: pandas locates them
+        with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, table.num_columns or 1)) as pool:
+            encoded = list(pool.map(_encoded, table.columns))  # Arrow's kernels let go of the GIL
+    except (pa.ArrowException, UnicodeDecodeError, LookupError):
+        return None  # ragged rows, bytes not in the encoding, no data, too large: pandas says which
     return [
         _trimmed(column.indices.to_numpy(zero_copy_only=False).astype(np.intp), column.dictionary)
         for column in encoded
@@ -165,11 +172,11 @@ def _quotes_unlike_excel(path: Path) -> bool:
     Such a quote — inside an unquoted cell (``ab"c``), or opening a cell never closed —
     pandas reads as text or refuses, and Arrow's reader may read otherwise.
     """
-    count = 0
     with path.open("rb") as handle:
-        while block := handle.read(_BLOCK_BYTES):
-            count += block.count(b'"')
-    if not count:
-        return False
-    data = path.read_bytes()
-    return sum(match.group().count(b'"') for match in _QUOTED.finditer(data)) != count
+        if not path.stat().st_size:
+            return False
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:  # not read into memory
+            count = sum(data[at : at + _BLOCK_BYTES].count(b'"') for at in range(0, len(data), _BLOCK_BYTES))
+            if not count:
+                return False
+            return sum(match.group().count(b'"') for match in _QUOTED.finditer(data)) != count

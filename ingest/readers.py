@@ -110,8 +110,14 @@ class RawTable:
     def of_cells(
         cls, source: Source, sheet: str, headers: list[str], cells: pd.DataFrame, rows: list[int]
     ) -> RawTable:
-        """Return the table of ``cells`` (one text column per header position), trimmed."""
-        return cls(source, sheet, headers, tuple(_trimmed_columns(cells)), rows)
+        """Return the table of ``cells`` (one text column per header position), as they are."""
+        return cls(
+            source,
+            sheet,
+            headers,
+            tuple(_coded(cells[c].to_numpy(dtype=object)) for c in cells.columns),
+            rows,
+        )
 
     @functools.cached_property
     def cells(self) -> pd.DataFrame:
@@ -471,14 +477,19 @@ def _read_csv(source: Source) -> RawTable:
         raise _no_header(source, "")
     _, header_index, headers = found
     first = header_index + 2  # the Excel row of the first data row
-    columns = read_coded_csv(path, encoding=encoding, skip_rows=header_index + 1, head=head_text)
+    # A file of CR line ends is pandas' to read (it is told so; Arrow would take a stray LF for one).
+    columns = (
+        None
+        if cr_only
+        else read_coded_csv(path, encoding=encoding, skip_rows=header_index + 1, head=head_text)
+    )
     if columns is not None:  # the common file, read by Arrow: trimmed, coded
         fitted = _fit_columns(columns, headers, path)
         n = len(fitted[0].codes) if fitted else 0
         return _finish(source, "", headers, fitted, list(range(first, first + n)))
-    rows_after = functools.partial(pandas_csv, path, encoding=encoding, width=len(headers), cr_only=cr_only)
+    rows_after = functools.partial(_pandas_csv, path, encoding=encoding, width=len(headers), cr_only=cr_only)
     read = rows_after(skip_rows=header_index + 1)
-    blank = _blank_lines(head_text, header_index + 1) if not len(read) else 0
+    blank = _blank_lines(head, header_index + 1) if not len(read) else 0
     if blank:  # pandas reads nothing after a blank line right under the header: skip it
         after = rows_after(skip_rows=header_index + 1 + blank)
         empty = pd.DataFrame([[""] * after.shape[1]] * blank, dtype=object)
@@ -487,13 +498,12 @@ def _read_csv(source: Source) -> RawTable:
     return _finish(source, "", headers, _trimmed_columns(cells), list(range(first, first + len(cells))))
 
 
-def _blank_lines(head: str, start: int) -> int:
-    """Count the blank lines from line ``start`` of ``head`` on, when data lines follow them."""
-    lines = head.splitlines()[start:]
-    return next((i for i, line in enumerate(lines) if line.strip(" ,")), 0)
+def _blank_lines(head: list[list[str]], start: int) -> int:
+    """Count the empty lines from row ``start`` of ``head`` (the first rows) on, when a row follows them."""
+    return next((i for i, row in enumerate(head[start:]) if row), 0)
 
 
-def pandas_csv(
+def _pandas_csv(
     path: Path, *, encoding: str, skip_rows: int, width: int, cr_only: bool = False
 ) -> pd.DataFrame:
     """Read a CSV's cells after ``skip_rows`` with pandas' C parser, as written (untrimmed).
@@ -552,6 +562,7 @@ def _fit_columns(columns: list[Coded], headers: list[str], path: Path) -> list[C
 
 
 def _beyond_columns(path: Path, width: int, position: int) -> ReadProblem:
+    """Refuse a value right of the header's last column (``position``: its row after the header)."""
     return ReadProblem(
         InputIssue(
             IssueCode.FILE_UNREADABLE,
@@ -873,6 +884,7 @@ def _finish(
 
 
 def _row(columns: Sequence[Coded], position: int) -> list[str]:
+    """Return the cells of ``columns`` at row ``position``."""
     return [str(column.uniques[column.codes[position]]) for column in columns]
 
 

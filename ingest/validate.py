@@ -922,6 +922,7 @@ def _numbered(values: Coded) -> np.ndarray:
 
 
 def _value_at(values: Coded, position: int) -> str:
+    """Return the value of ``values`` at row ``position`` as text."""
     return str(values.uniques[values.codes[position]])
 
 
