@@ -87,7 +87,7 @@ def test_arrow_reads_any_text_as_pandas_does_or_declines(
     path = tmp_path / "供应关系.csv"
     path.write_bytes((HEADER + "\n" + body).encode())
     # (A lone CR in a file of LF lines is a line end to Arrow, as to the header search's csv
-    # module, and not to pandas: such mixed files are left out here.)
+    # module; pandas reads no row after "\n\ra" at all. Such mixed files are left out here.)
 
     assert _read(path, monkeypatch, arrow=True) == _read(path, monkeypatch, arrow=False)
 
