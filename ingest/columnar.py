@@ -8,15 +8,16 @@ them (``codes``): the validator parses and looks up each distinct text once and 
 result back to the cells by position (an array ``take``, no hashing).
 
 :func:`read_coded_csv` reads a CSV with Arrow's reader (C++, bytes hashed, never Python
-strings per cell), trims each distinct text as :meth:`str.strip` does, and encodes each column as
-codes. It reads only files it reads exactly as pandas' C parser does (the other reader of
-:mod:`ingest.readers`); for any other file — a row with more or fewer cells than the first,
-a quote not part of a quoted cell as Excel writes one (``ab"c``, which pandas reads as
-text, or an unterminated quoted cell, which pandas refuses and Arrow would read to the end
-of the file), a quote before the data, bytes not in the encoding, no data row — it
-returns ``None`` and the caller reads the file with pandas, whose
-answers (and located messages) are the reference. The two readers are proven to agree
-cell for cell by a property test (``tests/ingest/test_columnar.py``).
+strings per cell), trims each distinct text as :meth:`str.strip` does, and encodes each
+column as codes. It reads only files it reads exactly as pandas' C parser does (the other
+reader of :mod:`ingest.readers`); for any other file — a row with more or fewer cells than
+the first, a quote not part of a quoted cell as Excel writes one (``ab"c``, which pandas
+reads as text, or an unterminated quoted cell, which pandas refuses and Arrow would read to
+the end of the file), a quote above the data, bytes not in the encoding, no data row, any
+error of Arrow's — it returns ``None`` and the caller reads the file with pandas, whose
+answers (and located messages) are the reference (:mod:`ingest.readers` also leaves files of
+CR line ends to pandas). The two readers are proven to agree cell for cell by property
+tests (``tests/ingest/test_columnar.py``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-__all__ = ["Coded", "coded", "read_coded_csv"]
+__all__ = ["WHITESPACE", "Coded", "coded", "read_coded_csv"]
 
 WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
@@ -48,6 +49,7 @@ _UNTRIMMED = f"^[{_BLANK}]|[{_BLANK}]$"
 whitespace (the full-width space, NBSP, line and file separators …), for Arrow's RE2."""
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
+"""CSV's line ends (:meth:`str.splitlines` takes U+2028, FF, FS … for line ends too)."""
 
 _MAX_COLUMNS = 1024
 """Every column is read as text (Arrow names them ``f0``, ``f1``, …): as many as a sheet may have."""
@@ -56,9 +58,9 @@ _BLOCK_BYTES = 16 << 20
 """Arrow's read block: large enough that a cell spanning lines rarely crosses blocks."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Coded:
-    """A column of texts as ``uniques[codes]``: each distinct text once, each cell its position.
+    """A column as ``uniques[codes]``: each distinct text (or its value) once, each cell its position.
 
     Examples
     --------
@@ -70,7 +72,8 @@ class Coded:
     codes: np.ndarray
     """One position into ``uniques`` per cell (``intp``)."""
     uniques: np.ndarray
-    """The distinct texts (``object``), in no particular order."""
+    """The distinct texts (``object``), in order of first appearance as read; for parsed
+    columns the value of each distinct text (two texts may have one value)."""
 
     def cells(self) -> np.ndarray:
         """Return the column's cells (an ``object`` array sharing the distinct strings)."""
