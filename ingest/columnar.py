@@ -77,7 +77,20 @@ class Coded:
 
     def cells(self) -> np.ndarray:
         """Return the column's cells (an ``object`` array sharing the distinct strings)."""
-        return self.uniques.take(self.codes) if len(self.codes) else np.empty(0, dtype=object)
+        return self.spread(self.uniques)
+
+    def spread(self, per_unique: np.ndarray) -> np.ndarray:
+        """Give each cell the entry of ``per_unique`` (one per entry of ``uniques``) of its text."""
+        spread: np.ndarray = per_unique.take(self.codes)
+        return spread
+
+    def at(self, position: int) -> Any:
+        """Return the cell at row ``position``."""
+        return self.uniques[self.codes[position]]
+
+    def blank(self) -> np.ndarray:
+        """Return which cells are ``""``."""
+        return self.spread(self.uniques == "")
 
     def __getitem__(self, rows: np.ndarray) -> Coded:
         """Return the column of the rows ``rows`` (a mask or positions)."""

@@ -136,16 +136,16 @@ def furniture(
     if n == 0:
         return kinds
     if filled is None:
-        filled = np.column_stack([_per_cell(c, c.uniques != "") for c in columns])
+        filled = np.column_stack([~c.blank() for c in columns])
     known = map_headers(spec, list(headers))
     repeated = np.zeros(n, dtype=int)
     for position in known:
         uniques = columns[position].uniques
         for variant in {headers[position].strip(), normalize_header(headers[position])} - {""}:
-            repeated += _per_cell(columns[position], uniques == variant)
+            repeated += columns[position].spread(uniques == variant)
     candidates = repeated > 0
     for column in columns[:_FIRST_COLUMNS]:
-        candidates |= _per_cell(column, np.isin(column.uniques.astype("U1"), _TRIGGERS))
+        candidates |= column.spread(np.isin(column.uniques.astype("U1"), _TRIGGERS))
     if known:  # without a known column (no header given) nothing can be told of it
         in_known = filled[:, sorted(known)].any(axis=1)
         unknown = [i for i in range(len(columns)) if i not in known]
@@ -160,12 +160,6 @@ def furniture(
         kinds[picked] = _closely(first, repeated[picked], known=len(known), old=kinds[picked])
     kinds[~filled.any(axis=1)] = None  # empty lines are dropped elsewhere
     return kinds
-
-
-def _per_cell(column: Coded, per_text: np.ndarray) -> np.ndarray:
-    """Give each cell of ``column`` the entry of ``per_text`` (one per distinct text) of its text."""
-    found: np.ndarray = per_text.take(column.codes)
-    return found
 
 
 def _closely(columns: list[Coded], repeated: np.ndarray, *, known: int, old: np.ndarray) -> np.ndarray:

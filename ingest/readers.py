@@ -39,8 +39,7 @@ from defusedxml import DefusedXmlException
 
 from chain_graph.errors import InputIssue, IssueCode
 from ingest import formats
-from ingest.columnar import Coded, read_coded_csv
-from ingest.columnar import coded as _coded
+from ingest.columnar import Coded, coded, read_coded_csv
 from ingest.headers import HEADER_SEARCH_ROWS, find_header_row, map_headers
 from ingest.layout import OTHER_FORMAT, MergeFill, SkippedLine, furniture, header_rows, is_numbering
 from ingest.schema import TABLES, is_reports_name, spec_of, table_for_name, tables_like
@@ -115,7 +114,7 @@ class RawTable:
             source,
             sheet,
             headers,
-            tuple(_coded(cells[c].to_numpy(dtype=object)) for c in cells.columns),
+            tuple(coded(cells[c].to_numpy(dtype=object)) for c in cells.columns),
             rows,
         )
 
@@ -554,7 +553,7 @@ def _fit_columns(columns: list[Coded], headers: list[str], path: Path) -> list[C
     if len(columns) > width:
         filled = np.zeros(n, dtype=bool)
         for column in columns[width:]:
-            filled |= (column.uniques != "").take(column.codes)
+            filled |= ~column.blank()
         if filled.any():
             raise _beyond_columns(path, width, int(filled.argmax()))
     blank = Coded(np.zeros(n, dtype=np.intp), np.array([""], dtype=object))
@@ -853,11 +852,7 @@ def _finish(
 ) -> RawTable:
     """Drop empty and furniture lines and 序号 columns of trimmed, coded ``columns``."""
     n = len(rows)
-    filled = (
-        np.column_stack([(c.uniques != "").take(c.codes) for c in columns])
-        if columns
-        else np.zeros((n, 0), dtype=bool)
-    )
+    filled = np.column_stack([~c.blank() for c in columns]) if columns else np.zeros((n, 0), dtype=bool)
     keep = filled.any(axis=1)
     kinds = furniture(columns, spec_of(source.table), headers, filled=filled)
     data = pd.isna(kinds)  # None: a data line; "" or a kind: not one
@@ -885,31 +880,18 @@ def _finish(
 
 def _row(columns: Sequence[Coded], position: int) -> list[str]:
     """Return the cells of ``columns`` at row ``position``."""
-    return [str(column.uniques[column.codes[position]]) for column in columns]
+    return [str(column.at(position)) for column in columns]
 
 
 def _trimmed_columns(cells: pd.DataFrame) -> list[Coded]:
-    """Trim ``cells`` and encode each column as codes into its distinct texts."""
-    trimmed = _stripped(cells)
-    return [_coded(trimmed[c].to_numpy()) for c in trimmed.columns]
-
-
-def _stripped(cells: pd.DataFrame) -> pd.DataFrame:
-    """Return ``cells`` trimmed, as columns of Python strings.
-
-    ``object`` columns, not pandas' own string columns: those map, compare and hash cell by
-    cell in Python, several times slower.
-    """
-    columns = {}
+    """Trim each column of ``cells`` and encode it as codes into its distinct texts."""
+    columns = []
     for column in cells.columns:
         values = cells[column].to_numpy(dtype=object)
-        trimmed = np.empty(len(values), dtype=object)
+        trimmed = np.empty(len(values), dtype=object)  # objects: numpy would make fixed-width text
         trimmed[:] = list(map(str.strip, values))
-        columns[column] = trimmed
-    # One block per column, not copied into one: a copy would touch every cell again.
-    return pd.DataFrame(
-        columns, index=pd.RangeIndex(len(cells)), columns=cells.columns, dtype=object, copy=False
-    )
+        columns.append(coded(trimmed))
+    return columns
 
 
 def _no_header(source: Source, sheet: str) -> ReadProblem:

@@ -114,56 +114,48 @@ class _Table:
             mask[list(self.row_issues)] = False
         return mask
 
+    def parsed(self, name: str) -> Coded:
+        """Return column ``name`` as codes into its values (all ``None``: the table has no such column)."""
+        found = self.coded.get(name)
+        if found is None:
+            return Coded(np.zeros(self.n, dtype=np.intp), np.array([None], dtype=object))
+        return found
+
     def column(self, name: str) -> pd.Series:
         """Return the values of column ``name`` per cell (``None``: blank or refused, or no such column)."""
         found = self.built.get(name)
         if found is None:
-            parsed = self.coded.get(name)
-            if parsed is None:
-                return pd.Series([None] * self.n, dtype=object)
-            found = self.built[name] = pd.Series(parsed.cells(), dtype=object)
+            found = pd.Series(self.parsed(name).cells(), dtype=object)
+            if name in self.coded:
+                self.built[name] = found
         return found
 
     def cell(self, name: str, position: int) -> object:
         """Return the value of column ``name`` at row ``position`` (``None``: blank, refused or none)."""
-        parsed = self.coded.get(name)
-        return None if parsed is None else parsed.uniques[parsed.codes[position]]
+        return self.parsed(name).at(position)
 
     def value_codes(self, name: str) -> np.ndarray:
         """Return column ``name`` as integers, equal for equal values, ``-1`` for ``None``."""
-        parsed = self.coded.get(name)
-        return _numbered(parsed) if parsed is not None else np.full(self.n, -1, dtype=np.intp)
+        return _numbered(self.parsed(name))
 
     def values_at(self, name: str, positions: np.ndarray) -> np.ndarray:
         """Return the values of column ``name`` at ``positions`` (``None`` where there are none)."""
-        parsed = self.coded.get(name)
-        if parsed is None:
-            return np.full(len(positions), None, dtype=object)
-        found: np.ndarray = (
-            parsed.uniques.take(parsed.codes[positions]) if len(positions) else np.empty(0, object)
-        )
-        return found
+        return self.parsed(name)[positions].cells()
 
     def numbers(self, name: str) -> np.ndarray:
         """Return a number column as floats (NaN: blank, refused or no such column), converted per value."""
-        parsed = self.coded.get(name)
-        if parsed is None:
-            return np.full(self.n, np.nan)
-        per_value = pd.to_numeric(pd.Series(parsed.uniques, dtype=object), errors="coerce").to_numpy(
-            dtype=float
-        )
-        numbers: np.ndarray = per_value.take(parsed.codes) if self.n else np.zeros(0)
-        return numbers
+        parsed = self.parsed(name)
+        per_value = pd.to_numeric(pd.Series(parsed.uniques, dtype=object), errors="coerce")
+        return parsed.spread(per_value.to_numpy(dtype=float))
 
     def valid_frame(self) -> pd.DataFrame:
         """Return the values of the rows without an issue, one column per column read."""
         ok = self.ok_mask()
-        every = bool(ok.all())
-        columns = {
-            name: self.built[name].to_numpy(dtype=object)[ok]
-            if name in self.built and (every or name not in self.coded)
-            else self.coded[name][ok].cells()
-            for name in dict.fromkeys([*self.coded, *self.built])
+        columns = {name: parsed[ok].cells() for name, parsed in self.coded.items()}
+        columns |= {
+            name: values.to_numpy(dtype=object)[ok]
+            for name, values in self.built.items()
+            if name not in self.coded
         }
         return pd.DataFrame(columns, index=pd.RangeIndex(int(ok.sum())), dtype=object, copy=False)
 
@@ -171,17 +163,14 @@ class _Table:
         return self.raw.rows[position]
 
     def text(self, name: str, position: int) -> str:
-        """Return the cell of column ``name`` at row ``position`` as written (trimmed)."""
-        column = self.raw.column(self.position_of[name])
-        return str(column.uniques[column.codes[position]])
+        """Return the cell of column ``name`` at row ``position`` as written (``""``: no such column)."""
+        return str(self.raw.column(self.position_of[name]).at(position)) if name in self.position_of else ""
 
     def blank(self, name: str) -> np.ndarray:
         """Which cells of column ``name`` are blank (all of them when the table has no such column)."""
         if name not in self.position_of:
             return np.ones(self.n, dtype=bool)
-        column = self.raw.column(self.position_of[name])
-        blank: np.ndarray = (column.uniques == "").take(column.codes)
-        return blank
+        return self.raw.column(self.position_of[name]).blank()
 
 
 def _shorten(value: object, limit: int = 60) -> str:
@@ -359,8 +348,7 @@ def _parse_column(table: _Table, name: str, kind: str, required: bool, text: Cod
     parsed = Coded(codes, found)
     table.coded[name] = parsed
     if required:
-        empty = np.flatnonzero(text.uniques == "")
-        for position in np.flatnonzero(np.isin(codes, empty)) if len(empty) else ():
+        for position in np.flatnonzero(text.blank()):
             issues.append(
                 table.issue(
                     int(position), name, "", IssueCode.VALUE_MISSING, f"“{table.header_of[name]}”不能为空"
@@ -741,7 +729,7 @@ def _link_duplicates(links: _Table, identity: Coded, catalogue: Catalogue, *, re
     for positions in _repeated_rows([*pair, _numbered(identity)]):
         flagged += positions
         rows = _rows(links, positions)
-        same = _same_material(links, positions, _value_at(identity, positions[0]), catalogue)
+        same = _same_material(links, positions, str(identity.at(positions[0])), catalogue)
         for position in positions:
             s, b, m = (links.cell(name, position) for name in ("supplier_id", "buyer_id", "material"))
             message = f"供应关系“{s} / {b} / {m}”重复出现在第 {rows} 行{same}，请合并为一行"
@@ -780,7 +768,7 @@ def _share_sums(links: _Table, identity: Coded, catalogue: Catalogue, *, read: _
     for members in _groups(key[flagged]):
         positions = flagged[members].tolist()
         b = str(links.cell("buyer_id", positions[0]))
-        same = _same_material(links, positions, _value_at(identity, positions[0]), catalogue)
+        same = _same_material(links, positions, str(identity.at(positions[0])), catalogue)
         total = flagged_totals[members[0]]
         for position in positions:
             m = links.cell("material", position)
@@ -788,7 +776,7 @@ def _share_sums(links: _Table, identity: Coded, catalogue: Catalogue, *, read: _
                 links.issue(
                     position,
                     "share",
-                    links.text("share", position) if "share" in links.position_of else "",
+                    links.text("share", position),
                     IssueCode.SHARE_SUM_EXCEEDED,
                     f"需求方“{b}”的物料“{m}”{same}各供应商供应占比合计 {total:g}%，超过 100%",
                 )
@@ -833,7 +821,7 @@ class _Ids:
 
     def __init__(self, tables: Mapping[str, _Table], names: tuple[str, ...]) -> None:
         read = [tables[n] for n in names if n in tables]
-        values = [_values(t, "id") for t in read]
+        values = [t.parsed("id") for t in read]
         numbers, uniques = pd.factorize(
             np.concatenate([v.uniques for v in values]) if values else np.empty(0, dtype=object)
         )
@@ -842,19 +830,19 @@ class _Ids:
         self._codes: dict[tuple[int, str], np.ndarray] = {}
         start = 0
         for table, value in zip(read, values, strict=True):
-            self._codes[(id(table), "id")] = _cells(numbers[start : start + len(value.uniques)], value.codes)
+            self._codes[(id(table), "id")] = value.spread(numbers[start : start + len(value.uniques)])
             start += len(value.uniques)
 
     def codes(self, table: _Table, column: str) -> np.ndarray:
         """Return each cell of ``table``'s id ``column`` as a number (see the class)."""
         key = (id(table), column)
         if key not in self._codes:
-            value = _values(table, column)
+            value = table.parsed(column)
             numbers = self.index.get_indexer(pd.Index(value.uniques, dtype=object))
             other = np.flatnonzero((numbers < 0) & pd.notna(value.uniques))
             if len(other):
                 numbers[other] = self.size + pd.factorize(value.uniques[other])[0]
-            self._codes[key] = _cells(numbers, value.codes)
+            self._codes[key] = value.spread(numbers)
         return self._codes[key]
 
     def among(self, table: _Table, column: str, ids: np.ndarray) -> np.ndarray:
@@ -900,30 +888,9 @@ class _Ids:
         return found
 
 
-def _values(table: _Table, column: str) -> Coded:
-    """Return a parsed column as codes into its values (each distinct text's value once)."""
-    found = table.coded.get(column)
-    if found is None:  # a column the table does not have: no value anywhere
-        return Coded(np.zeros(table.n, dtype=np.intp), np.array([None], dtype=object))
-    return found
-
-
-def _cells(numbers: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Give each cell its value's number (``numbers``: one per value, ``codes``: one per cell)."""
-    cells: np.ndarray = numbers.take(codes) if len(codes) else np.zeros(0, dtype=numbers.dtype)
-    return cells
-
-
 def _numbered(values: Coded) -> np.ndarray:
     """Return one integer per cell of ``values``, equal for equal values, ``-1`` for ``None``."""
-    per_value = pd.factorize(values.uniques)[0]
-    numbers: np.ndarray = per_value.take(values.codes) if len(values.codes) else np.zeros(0, dtype=np.intp)
-    return numbers
-
-
-def _value_at(values: Coded, position: int) -> str:
-    """Return the value of ``values`` at row ``position`` as text."""
-    return str(values.uniques[values.codes[position]])
+    return values.spread(pd.factorize(values.uniques)[0])
 
 
 def _with_issue(table: _Table) -> np.ndarray:
