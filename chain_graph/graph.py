@@ -26,6 +26,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from chain_graph import objects
 from chain_graph.materials import Catalogue, identities
 from chain_graph.model import LedgerTables
 
@@ -222,9 +223,8 @@ def build_graph(ledgers: LedgerTables) -> SupplyGraph:
     n_firms, n_projects = len(firms), len(projects)
     ids = np.concatenate([firms["id"].to_numpy(dtype=object), projects["id"].to_numpy(dtype=object)])
     position = pd.Index(ids)
-    # As objects: pandas' text columns are looked up a third slower (5M links: 2.5 s against 1.6 s).
-    src = position.get_indexer(links["supplier_id"].to_numpy(dtype=object))
-    dst = position.get_indexer(links["buyer_id"].to_numpy(dtype=object))
+    src = objects.lookup(position, links["supplier_id"].to_numpy(dtype=object))
+    dst = objects.lookup(position, links["buyer_id"].to_numpy(dtype=object))
     if (src < 0).any() or (dst < 0).any():
         msg = "供应关系指向未知的企业或项目：请先通过导入校验"
         raise ValueError(msg)

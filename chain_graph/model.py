@@ -182,7 +182,7 @@ def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         else:
             values = pd.Series([None] * n, index=frame.index, dtype=object)
         out[column] = _typed(values.reset_index(drop=True), kind)
-    return pd.DataFrame(out, columns=list(schema))
+    return pd.DataFrame(out, columns=list(schema), copy=False)  # the columns are new already
 
 
 def _typed(values: pd.Series, kind: str) -> pd.Series:
@@ -204,7 +204,7 @@ def _filled(values: pd.Series, blank: object) -> pd.Series:
         if missing.any():
             cells = cells.copy()
             cells[missing] = blank
-    return pd.Series(cells, index=values.index, dtype=object)
+    return pd.Series(cells, index=values.index, dtype=object, copy=False)
 
 
 def _empty(table: str) -> pd.DataFrame:

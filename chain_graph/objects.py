@@ -1,0 +1,100 @@
+"""Hashing large arrays of Python objects (ids, materials) once per distinct object.
+
+A national ledger holds five million links whose supplier and buyer ids are Python strings.
+Looking each cell up in a hash table costs a cache miss per cell (the string lives somewhere
+in memory; its hash and text must be read), about 0.4 µs: 2.4 s for one column of five
+million links. But the ingest layer gives every cell of one distinct text *the same string
+object* (:mod:`ingest.columnar`), so a column of five million cells holds about a million
+objects. An object array stores the objects' addresses; grouping the cells by address is an
+integer factorisation (no object is read), and only one cell per distinct object is then
+hashed as a string. Equal texts held in different objects still meet: they are looked up
+by value. The results are exactly those of ``pd.factorize`` / ``Index.get_indexer``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["factorize", "lookup"]
+
+
+def _addresses(values: np.ndarray) -> np.ndarray:
+    """Return the address of each object of the 1-d object array ``values`` (no object is read).
+
+    An object array's buffer holds one ``PyObject *`` per cell; numpy's array interface
+    reads that buffer as pointer-sized integers, strides and all.
+    """
+
+    class _Buffer:
+        __array_interface__ = {  # noqa: RUF012 - read once by numpy, below
+            "data": (values.__array_interface__["data"][0], True),
+            "shape": values.shape,
+            "strides": values.strides,
+            "typestr": np.dtype(np.uintp).str,
+            "version": 3,
+        }
+
+    return np.array(_Buffer(), copy=True)  # a copy: no view into ``values`` outlives it
+
+
+def _by_object(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return each cell's object number and one cell per object, in order of first appearance."""
+    values = np.asarray(values, dtype=object)
+    if values.ndim != 1:
+        msg = "a one-dimensional array is expected"
+        raise ValueError(msg)
+    codes, objects = pd.factorize(_addresses(values))
+    first = np.empty(len(objects), dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write is the first cell
+    return codes, values[first]
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``pd.factorize(values)``, hashing each distinct object once.
+
+    Parameters
+    ----------
+    values
+        A one-dimensional array of objects (missing values, ``None`` or NaN, get ``-1``).
+
+    Returns
+    -------
+    codes, uniques
+        As ``pandas.factorize``: uniques in order of first appearance.
+
+    Examples
+    --------
+    >>> a, b = "钢" * 3, "".join(["钢", "钢", "钢"])  # equal texts, two objects
+    >>> codes, uniques = factorize(np.array([a, None, "铝", b, a], dtype=object))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, -1, 1, 0, 0], ['钢钢钢', '铝'])
+    """
+    codes, objects = _by_object(values)
+    numbers, uniques = pd.factorize(objects)
+    return numbers[codes], uniques
+
+
+def lookup(index: pd.Index, values: np.ndarray) -> np.ndarray:
+    """Return ``index.get_indexer(values)``, looking each distinct object up once.
+
+    Parameters
+    ----------
+    index
+        Unique labels.
+    values
+        A one-dimensional array of objects.
+
+    Returns
+    -------
+    numpy.ndarray
+        The position of each value in ``index``, ``-1`` where it is not there.
+
+    Examples
+    --------
+    >>> lookup(pd.Index(["S", "E"]), np.array(["E", "X", "E", "S"], dtype=object)).tolist()
+    [1, -1, 1, 0]
+    """
+    codes, objects = _by_object(values)
+    found: np.ndarray = index.get_indexer(pd.Index(objects, dtype=object, copy=False))[codes]
+    return found

@@ -1,0 +1,67 @@
+"""Lookups by object first (chain_graph.objects) give exactly pandas' results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chain_graph import objects
+
+_texts = st.sampled_from(["S1", "S2", "钢", "", "E1"])
+
+
+def _fresh(text: str) -> str:
+    """An equal text in a new object (``"".join`` of a copy builds a new string)."""
+    return "".join(list(text)) if len(text) > 1 else text
+
+
+@st.composite
+def _cells(draw: st.DrawFn) -> np.ndarray:
+    """Cells that share objects, hold equal texts in other objects, and miss some values."""
+    shared = {t: _fresh(t + "x")[:-1] for t in ["S1", "S2", "钢", "", "E1"]}
+    kinds = st.one_of(
+        _texts.map(lambda t: shared[t]),
+        _texts.map(_fresh),
+        st.sampled_from([None, float("nan"), np.nan]),
+    )
+    return np.array(draw(st.lists(kinds, max_size=40)), dtype=object)
+
+
+@given(_cells())
+def test_factorize_is_pandas_factorize(cells: np.ndarray) -> None:
+    codes, uniques = objects.factorize(cells)
+    expected_codes, expected_uniques = pd.factorize(cells)
+    assert codes.tolist() == expected_codes.tolist()
+    assert uniques.tolist() == expected_uniques.tolist()
+
+
+@given(_cells(), st.lists(_texts, unique=True))
+def test_lookup_is_get_indexer(cells: np.ndarray, labels: list[str]) -> None:
+    index = pd.Index(labels, dtype=object)
+    assert objects.lookup(index, cells).tolist() == index.get_indexer(cells).tolist()
+
+
+@pytest.mark.parametrize("step", [1, 2, -1, -3])
+def test_strided_arrays_are_read_by_their_strides(step: int) -> None:
+    cells = np.array([f"F{i % 7}" for i in range(50)], dtype=object)[::step]
+    index = pd.Index([f"F{i}" for i in range(5)], dtype=object)
+    assert objects.lookup(index, cells).tolist() == index.get_indexer(cells).tolist()
+    assert objects.factorize(cells)[0].tolist() == pd.factorize(cells)[0].tolist()
+
+
+def test_a_column_of_a_frame_block() -> None:
+    frame = pd.DataFrame({"a": ["x", "y", "x"], "b": ["y", "y", "z"]}, dtype=object)
+    column = frame.to_numpy()[:, 1]  # a strided view into a two-dimensional block
+    assert objects.factorize(column)[0].tolist() == [0, 0, 1]
+
+
+def test_empty_and_not_one_dimensional() -> None:
+    codes, uniques = objects.factorize(np.array([], dtype=object))
+    assert codes.tolist() == []
+    assert uniques.tolist() == []
+    assert objects.lookup(pd.Index(["a"]), np.array([], dtype=object)).tolist() == []
+    with pytest.raises(ValueError, match="one-dimensional"):
+        objects.factorize(np.array([["a"]], dtype=object))
