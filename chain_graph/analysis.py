@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from chain_graph.graph import SupplyGraph, from_networkx
+from chain_graph.ordering import lexsort_codes
 from chain_graph.propagation import Pairs, evaluate, shifted_deficits
 
 __all__ = [
@@ -293,9 +294,9 @@ def _affected(
 
 def _days_to_impact(g: SupplyGraph, firms: np.ndarray) -> list[int | None]:
     known = g.critical & ~np.isnan(g.stock_days)
-    frame = pd.DataFrame({"src": g.src[known], "days": g.stock_days[known]})
-    smallest = frame.groupby("src")["days"].min()
-    return [None if x not in smallest.index else int(smallest[x]) for x in firms]
+    smallest = pd.Series(g.stock_days[known]).groupby(g.src[known]).min()
+    days = smallest.reindex(firms).to_numpy()
+    return [None if np.isnan(d) else int(d) for d in days.tolist()]
 
 
 RANK_TIE = 1e-6
@@ -600,13 +601,22 @@ def single_source(graph: GraphLike, *, threshold: float) -> pd.DataFrame:
     codes, materials = pd.factorize(g.material[hit])
     material_rank = np.argsort(np.argsort(materials.astype(str), kind="stable"))
     src, dst = g.src[hit], g.dst[hit]
-    order = np.lexsort((id_rank[src], material_rank[codes], id_rank[dst])) if hit.size else hit
+    order = lexsort_codes((id_rank[src], material_rank[codes], id_rank[dst]))
     hit, src, dst = hit[order], src[order], dst[order]
+    ids = _texts(g.ids)
     return pd.DataFrame(
         {
-            "buyer_id": g.ids[dst].astype(str),
-            "material": g.material[hit].astype(str),
-            "supplier_id": g.ids[src].astype(str),
+            "buyer_id": ids[dst],
+            "material": _texts(g.material[hit]),
+            "supplier_id": ids[src],
             "share": np.round(g.w[hit] * 100.0, 9),
         }
     )
+
+
+def _texts(values: np.ndarray) -> np.ndarray:
+    """Return ``values`` as Python strings: as they are when they are (no copy through numpy's ``U``)."""
+    if pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty"):
+        return values
+    texts: np.ndarray = values.astype(str).astype(object)
+    return texts

@@ -41,6 +41,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from chain_graph.graph import SupplyGraph
+from chain_graph.ordering import lexsort_codes
 
 __all__ = ["Pairs", "Structure", "evaluate", "group_deficits", "reevaluate", "shifted_deficits"]
 
@@ -93,7 +94,7 @@ class Structure:
         crit = np.flatnonzero(graph.critical)
         src, dst, w = graph.src[crit], graph.dst[crit], graph.w[crit]
         material_code, _ = pd.factorize(graph.material_key[crit])
-        order = np.lexsort((material_code, dst))
+        order = lexsort_codes((material_code, dst))
         in_src, in_dst, in_mat, in_w = src[order], dst[order], material_code[order], w[order]
         del material_code
         in_ptr = np.searchsorted(in_dst, np.arange(n + 1))
