@@ -192,7 +192,7 @@ def _quotes_unlike_excel(path: Path) -> bool:
         if not path.stat().st_size:
             return False
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:  # not read into memory
-            count = sum(data[at : at + _BLOCK_BYTES].count(b'"') for at in range(0, len(data), _BLOCK_BYTES))
-            if not count:
+            if data.find(b'"') < 0:  # the usual case, a scan without a copy
                 return False
+            count = sum(data[at : at + _BLOCK_BYTES].count(b'"') for at in range(0, len(data), _BLOCK_BYTES))
             return sum(match.group().count(b'"') for match in _QUOTED.finditer(data)) != count

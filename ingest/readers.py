@@ -867,8 +867,9 @@ def _finish(
         for i in np.flatnonzero(keep & ~data & (kinds != "")).tolist()
     )
     keep = keep & data
-    kept_rows = np.asarray(rows, dtype=np.int64)[keep].tolist()
+    kept_rows = rows
     if not keep.all():  # the usual ledger keeps every line: no copy then
+        kept_rows = np.asarray(rows, dtype=np.int64)[keep].tolist()
         columns = [column[keep] for column in columns]
     numbering = [i for i, h in enumerate(headers) if is_numbering(h)]
     if numbering:  # 序号: the sheet's own line numbers, not ledger data

@@ -723,10 +723,15 @@ def _link_duplicates(links: _Table, identity: Coded, catalogue: Catalogue, *, re
     different identities (different codes) — would be one row in the stores, which key a
     link on its material name.
     """
-    pair = [read.codes(links, "supplier_id"), read.codes(links, "buyer_id")]
+    # Only rows whose supplier and buyer come together again can repeat a link: the two
+    # checks below look at those few (a national ledger's pairs are nearly all one row each).
+    pair, present = _combined([read.codes(links, "supplier_id"), read.codes(links, "buyer_id")])
+    again = np.flatnonzero(present & pd.Series(pair).duplicated(keep=False).to_numpy())
+    pair = pair[again]
     issues: list[InputIssue] = []
     flagged: list[int] = []
-    for positions in _repeated_rows([*pair, _numbered(identity)]):
+    for found in _repeated_rows([pair, _numbered(identity[again])]):
+        positions = again[found].tolist()
         flagged += positions
         rows = _rows(links, positions)
         same = _same_material(links, positions, str(identity.at(positions[0])), catalogue)
@@ -734,11 +739,9 @@ def _link_duplicates(links: _Table, identity: Coded, catalogue: Catalogue, *, re
             s, b, m = (links.cell(name, position) for name in ("supplier_id", "buyer_id", "material"))
             message = f"供应关系“{s} / {b} / {m}”重复出现在第 {rows} 行{same}，请合并为一行"
             issues.append(links.issue(position, "material", m, IssueCode.DUPLICATE_LINK, message))
-    rest = np.ones(links.n, dtype=bool)
-    rest[flagged] = False
-    rest_positions = np.flatnonzero(rest)
-    by_name = [c[rest_positions] for c in (*pair, links.value_codes("material"))]
-    for found in _repeated_rows(by_name):
+    rest = ~np.isin(again, flagged)
+    rest_positions = again[rest]
+    for found in _repeated_rows([pair[rest], _numbered(links.parsed("material")[rest_positions])]):
         positions = rest_positions[found].tolist()
         rows = _rows(links, positions)
         for position in positions:
@@ -758,8 +761,8 @@ def _share_sums(links: _Table, identity: Coded, catalogue: Catalogue, *, read: _
     share = np.where(np.isnan(parsed) & links.blank("share"), 100.0, parsed)
     key, present = _combined([read.codes(links, "buyer_id"), _numbered(identity)])
     summed = np.flatnonzero(present & ~np.isnan(share))
-    groups = pd.Series(share[summed]).groupby(key[summed], sort=False)
-    totals = groups.transform("sum").to_numpy()
+    group, _ = pd.factorize(key[summed])
+    totals = np.bincount(group, weights=share[summed])[group] if len(summed) else np.zeros(0)
     over = totals > 100.5
     issues: list[InputIssue] = []
     if not over.any():
