@@ -222,9 +222,8 @@ def build_graph(ledgers: LedgerTables) -> SupplyGraph:
     firms, projects, links = ledgers.firms, ledgers.projects, ledgers.links
     n_firms, n_projects = len(firms), len(projects)
     ids = np.concatenate([firms["id"].to_numpy(dtype=object), projects["id"].to_numpy(dtype=object)])
-    position = pd.Index(ids)
-    src = objects.lookup(position, links["supplier_id"].to_numpy(dtype=object))
-    dst = objects.lookup(position, links["buyer_id"].to_numpy(dtype=object))
+    src = objects.lookup(ids, links["supplier_id"].to_numpy(dtype=object))
+    dst = objects.lookup(ids, links["buyer_id"].to_numpy(dtype=object))
     if (src < 0).any() or (dst < 0).any():
         msg = "供应关系指向未知的企业或项目：请先通过导入校验"
         raise ValueError(msg)

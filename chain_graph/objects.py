@@ -75,26 +75,48 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return numbers[codes], uniques
 
 
-def lookup(index: pd.Index, values: np.ndarray) -> np.ndarray:
-    """Return ``index.get_indexer(values)``, looking each distinct object up once.
+def lookup(labels: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Return the position of each of ``values`` among ``labels``: by object first, then by text.
+
+    Cells that hold one of the labels' own objects are found by address (integers hashed, no
+    string read): the ingest layer gives a link the very string object of its firm's id. The
+    others are looked up by value, each distinct object once. The result is that of
+    ``pd.Index(labels).get_indexer(values)``.
 
     Parameters
     ----------
-    index
-        Unique labels.
+    labels
+        A one-dimensional array of distinct labels (objects).
     values
         A one-dimensional array of objects.
 
     Returns
     -------
     numpy.ndarray
-        The position of each value in ``index``, ``-1`` where it is not there.
+        The position of each value among ``labels``, ``-1`` where it is not there.
 
     Examples
     --------
-    >>> lookup(pd.Index(["S", "E"]), np.array(["E", "X", "E", "S"], dtype=object)).tolist()
+    >>> labels = np.array(["S", "E"], dtype=object)
+    >>> lookup(labels, np.array([labels[1], "X", "".join(["E"]), labels[0]], dtype=object)).tolist()
     [1, -1, 1, 0]
     """
-    codes, objects = _by_object(values)
-    found: np.ndarray = index.get_indexer(pd.Index(objects, dtype=object, copy=False))[codes]
+    labels = np.asarray(labels, dtype=object)
+    values = np.asarray(values, dtype=object)
+    found = np.full(len(values), -1, dtype=np.intp)
+    if _shares_objects(labels, values):
+        found = pd.Index(_addresses(labels)).get_indexer(_addresses(values)).astype(np.intp, copy=False)
+    missing = np.flatnonzero(found < 0)
+    if len(missing):
+        codes, objects = _by_object(values[missing] if len(missing) < len(values) else values)
+        index = pd.Index(labels, dtype=object, copy=False)
+        found[missing] = index.get_indexer(pd.Index(objects, dtype=object, copy=False))[codes]
     return found
+
+
+def _shares_objects(labels: np.ndarray, values: np.ndarray, *, sample: int = 1_000) -> bool:
+    """Whether some of the first ``sample`` values are objects of ``labels`` (worth a pass by address)."""
+    if not len(labels) or not len(values):
+        return False
+    head = _addresses(values[:sample])
+    return bool(pd.Series(_addresses(labels)).isin(head).any())  # hashes the sample only

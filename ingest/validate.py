@@ -820,6 +820,10 @@ class _Ids:
     A set of ids is then a boolean array over ``0 … size - 1``, and whether each cell is in
     it an array lookup: the reference checks, the duplicate checks and the cascade ask this
     of five million links several times.
+
+    A column numbered here also takes the id tables' own string objects for the ids they
+    hold (equal texts): the ledgers' links then point at their firms by object, and the graph
+    finds each link's ends without hashing a string (:func:`chain_graph.objects.lookup`).
     """
 
     def __init__(self, tables: Mapping[str, _Table], names: tuple[str, ...]) -> None:
@@ -828,12 +832,15 @@ class _Ids:
         numbers, uniques = pd.factorize(
             np.concatenate([v.uniques for v in values]) if values else np.empty(0, dtype=object)
         )
-        self.index = pd.Index(uniques, dtype=object)
+        self._objects = np.asarray(uniques, dtype=object)
+        self.index = pd.Index(self._objects, dtype=object, copy=False)
         self.size = len(uniques)
         self._codes: dict[tuple[int, str], np.ndarray] = {}
         start = 0
         for table, value in zip(read, values, strict=True):
-            self._codes[(id(table), "id")] = value.spread(numbers[start : start + len(value.uniques)])
+            mine = numbers[start : start + len(value.uniques)]
+            self._codes[(id(table), "id")] = value.spread(mine)
+            self._share(table, "id", value, mine)
             start += len(value.uniques)
 
     def codes(self, table: _Table, column: str) -> np.ndarray:
@@ -846,7 +853,18 @@ class _Ids:
             if len(other):
                 numbers[other] = self.size + pd.factorize(value.uniques[other])[0]
             self._codes[key] = value.spread(numbers)
+            self._share(table, column, value, numbers)
         return self._codes[key]
+
+    def _share(self, table: _Table, column: str, value: Coded, numbers: np.ndarray) -> None:
+        """Give the ids read of ``table``'s ``column`` (numbered ``numbers``) the one object of each id."""
+        if column not in table.coded:
+            return
+        known = np.flatnonzero((numbers >= 0) & (numbers < self.size))
+        shared = value.uniques.copy()
+        shared[known] = self._objects[numbers[known]]
+        table.coded[column] = Coded(value.codes, shared)
+        table.built.pop(column, None)  # built again, of the shared objects, when asked for
 
     def among(self, table: _Table, column: str, ids: np.ndarray) -> np.ndarray:
         """Which cells of ``table``'s ``column`` are one of ``ids`` (a set of ids read, see :meth:`of`)."""

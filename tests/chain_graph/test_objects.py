@@ -18,16 +18,26 @@ def _fresh(text: str) -> str:
     return "".join(list(text)) if len(text) > 1 else text
 
 
+_SHARED = {t: _fresh(t + "x")[:-1] for t in ["S1", "S2", "钢", "", "E1"]}
+"""One object per text, that both cells and labels may hold (as the ingest layer gives them)."""
+
+
 @st.composite
 def _cells(draw: st.DrawFn) -> np.ndarray:
     """Cells that share objects, hold equal texts in other objects, and miss some values."""
-    shared = {t: _fresh(t + "x")[:-1] for t in ["S1", "S2", "钢", "", "E1"]}
     kinds = st.one_of(
-        _texts.map(lambda t: shared[t]),
+        _texts.map(lambda t: _SHARED[t]),
         _texts.map(_fresh),
         st.sampled_from([None, float("nan"), np.nan]),
     )
     return np.array(draw(st.lists(kinds, max_size=40)), dtype=object)
+
+
+@st.composite
+def _labels(draw: st.DrawFn) -> np.ndarray:
+    """Distinct labels, each the shared object of its text or another one."""
+    texts = draw(st.lists(_texts, unique=True))
+    return np.array([_SHARED[t] if draw(st.booleans()) else _fresh(t) for t in texts], dtype=object)
 
 
 @given(_cells())
@@ -38,17 +48,25 @@ def test_factorize_is_pandas_factorize(cells: np.ndarray) -> None:
     assert uniques.tolist() == expected_uniques.tolist()
 
 
-@given(_cells(), st.lists(_texts, unique=True))
-def test_lookup_is_get_indexer(cells: np.ndarray, labels: list[str]) -> None:
-    index = pd.Index(labels, dtype=object)
-    assert objects.lookup(index, cells).tolist() == index.get_indexer(pd.Index(cells, dtype=object)).tolist()
+@given(_cells(), _labels())
+def test_lookup_is_get_indexer(cells: np.ndarray, labels: np.ndarray) -> None:
+    expected = pd.Index(labels, dtype=object).get_indexer(pd.Index(cells, dtype=object))
+    assert objects.lookup(labels, cells).tolist() == expected.tolist()
+
+
+def test_lookup_by_object_and_by_text() -> None:
+    labels = np.array([_fresh(f"F{i}") for i in range(3000)], dtype=object)
+    cells = np.concatenate([labels[::-1], np.array([_fresh("F7"), "X"], dtype=object)])  # shared, then not
+    found = objects.lookup(labels, cells)
+    assert found.tolist() == [*range(2999, -1, -1), 7, -1]
 
 
 @pytest.mark.parametrize("step", [1, 2, -1, -3])
 def test_strided_arrays_are_read_by_their_strides(step: int) -> None:
     cells = np.array([f"F{i % 7}" for i in range(50)], dtype=object)[::step]
-    index = pd.Index([f"F{i}" for i in range(5)], dtype=object)
-    assert objects.lookup(index, cells).tolist() == index.get_indexer(pd.Index(cells, dtype=object)).tolist()
+    labels = np.array([f"F{i}" for i in range(5)], dtype=object)
+    expected = pd.Index(labels, dtype=object).get_indexer(pd.Index(cells, dtype=object))
+    assert objects.lookup(labels, cells).tolist() == expected.tolist()
     assert objects.factorize(cells)[0].tolist() == pd.factorize(cells)[0].tolist()
 
 
@@ -62,6 +80,6 @@ def test_empty_and_not_one_dimensional() -> None:
     codes, uniques = objects.factorize(np.array([], dtype=object))
     assert codes.tolist() == []
     assert uniques.tolist() == []
-    assert objects.lookup(pd.Index(["a"]), np.array([], dtype=object)).tolist() == []
+    assert objects.lookup(np.array(["a"], dtype=object), np.array([], dtype=object)).tolist() == []
     with pytest.raises(ValueError, match="one-dimensional"):
         objects.factorize(np.array([["a"]], dtype=object))

@@ -295,3 +295,24 @@ def test_a_formula_without_value_is_listed_with_every_other_issue_of_its_file(
     assert IssueCode.UNKNOWN_REFERENCE not in {i.code for i in report.validation.issues}
     rejected = {(r.table.source.path.name, i.code) for r in report.validation.rejected for i in r.issues}
     assert ("enterprises.xlsx", IssueCode.FORMULA_WITHOUT_VALUE) in rejected
+
+
+@pytest.mark.parametrize("writer", ["csv", "xlsx"])
+def test_links_and_problems_hold_their_firms_id_objects(tmp_path: Path, writer: str) -> None:
+    """One string object per id: the graph finds each link's ends by object, not by hashing text.
+
+    Equal texts either way (the values are what count); this guards the speed of
+    ``chain_graph.objects.lookup`` on national ledgers, which relies on it.
+    """
+    directory = tmp_path / "d"
+    if writer == "csv":
+        write_canonical(directory)
+    else:
+        directory.mkdir()
+        for name, rows in CANONICAL.items():
+            write_xlsx(directory / f"{name}.xlsx", {name: rows})
+    ledgers = read_directory(directory, settings=SETTINGS).ledgers
+    objects = {id(x) for x in [*ledgers.firms["id"], *ledgers.projects["id"]]}
+    cells = [*ledgers.links["supplier_id"], *ledgers.links["buyer_id"], *ledgers.problems["subject_id"]]
+    assert cells
+    assert all(id(x) in objects for x in cells)
