@@ -248,7 +248,7 @@ def validate(
         unjudged=all_firm_ids | all_project_ids if unknown else None,
         read=read,
     )
-    ledgers = _build(tables, settings)
+    ledgers = _build(tables, settings, read=read)
     rejected = [
         Rejected(t.raw, pos, t.row_issues[pos]) for t in tables.values() for pos in sorted(t.row_issues)
     ]
@@ -1000,8 +1000,12 @@ def _valid_frame(table: _Table | None) -> pd.DataFrame:
     return table.valid_frame()
 
 
-def _build(tables: dict[str, _Table], settings: Settings) -> LedgerTables:
-    firms = _merge_firms(_valid_frame(tables.get("enterprises")), _valid_frame(tables.get("suppliers")))
+def _build(tables: dict[str, _Table], settings: Settings, *, read: _Ids) -> LedgerTables:
+    firm_tables = [tables.get("enterprises"), tables.get("suppliers")]
+    numbers = [
+        read.codes(t, "id")[t.ok_mask()] if t is not None else np.zeros(0, np.intp) for t in firm_tables
+    ]
+    firms = _merge_firms(*map(_valid_frame, firm_tables), numbers=(numbers[0], numbers[1]))
     projects = _with_numbers(tables.get("projects"), ("total_investment", "annual_plan", "completed"))
     if len(projects):
         projects["annual_plan"] = projects["annual_plan"].fillna(0.0)
@@ -1031,12 +1035,18 @@ def _with_numbers(table: _Table | None, names: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
-def _merge_firms(enterprises: pd.DataFrame, suppliers: pd.DataFrame) -> pd.DataFrame:
+def _merge_firms(
+    enterprises: pd.DataFrame,
+    suppliers: pd.DataFrame,
+    *,
+    numbers: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pd.DataFrame:
     """Merge the valid enterprise and supplier rows into one firm per id.
 
     An enterprise's cell wins, a supplier's fills it where it is blank (as
     ``DataFrame.combine_first``, in its row order: ids sorted when both tables have rows), and
-    their extra columns are merged with the enterprise's winning.
+    their extra columns are merged with the enterprise's winning. ``numbers``: each row's id
+    as a number (equal for equal ids), when the caller has them (else the ids are hashed).
     """
     ent = enterprises.assign(is_enterprise=True).set_index("id") if len(enterprises) else None
     sup = suppliers.assign(is_supplier=True).set_index("id") if len(suppliers) else None
@@ -1046,7 +1056,10 @@ def _merge_firms(enterprises: pd.DataFrame, suppliers: pd.DataFrame) -> pd.DataF
         merged = ent if ent is not None else sup
         assert merged is not None
     else:
-        merged = _combined_firms(ent, sup)
+        if numbers is None:
+            both, _ = pd.factorize(np.concatenate([ent.index.to_numpy(object), sup.index.to_numpy(object)]))
+            numbers = (both[: len(ent)], both[len(ent) :])
+        merged = _combined_firms(ent, sup, numbers=numbers)
     merged = merged.reset_index()
     for flag in ("is_enterprise", "is_supplier"):
         merged[flag] = merged[flag].fillna(False).astype(bool) if flag in merged else False
@@ -1058,16 +1071,18 @@ def _merge_firms(enterprises: pd.DataFrame, suppliers: pd.DataFrame) -> pd.DataF
     return merged
 
 
-def _combined_firms(ent: pd.DataFrame, sup: pd.DataFrame) -> pd.DataFrame:
+def _combined_firms(
+    ent: pd.DataFrame, sup: pd.DataFrame, *, numbers: tuple[np.ndarray, np.ndarray]
+) -> pd.DataFrame:
     """``ent.combine_first(sup)`` with the extra columns merged, column by column.
 
-    The rows are aligned as ``combine_first`` aligns them (an outer join of the ids, each id
-    hashed once); ``combine_first`` itself spent seconds per million firms on each column.
+    The rows are aligned as ``combine_first`` aligns them (an outer join of the ids, see
+    :func:`_outer_join`); ``combine_first`` itself spent seconds per million firms on each column.
     """
     if ent.index.equals(sup.index):  # the same ids in the same order: kept so
         joined, left, right = ent.index, None, None
     else:
-        joined, left, right = ent.index.join(sup.index, how="outer", return_indexers=True)
+        joined, left, right = _outer_join(ent.index, sup.index, numbers=numbers)
     n = len(joined)
     at_left = np.arange(n) if left is None else left  # None: the same rows in the same order
     at_right = np.arange(n) if right is None else right
@@ -1084,6 +1099,36 @@ def _combined_firms(ent: pd.DataFrame, sup: pd.DataFrame) -> pd.DataFrame:
         extras[i] = json.dumps({**json.loads(b), **json.loads(a)}, ensure_ascii=False) if a else b
     columns["_extra"] = np.where(pd.isna(extras), "", extras)
     return pd.DataFrame(columns, index=joined, dtype=object, copy=False)
+
+
+def _outer_join(
+    left: pd.Index, right: pd.Index, *, numbers: tuple[np.ndarray, np.ndarray]
+) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """``left.join(right, how="outer", return_indexers=True)`` of two indexes of distinct ids.
+
+    The ids of both, sorted, and where each is in ``left`` and ``right`` (``-1``: not there).
+    ``numbers`` holds each id as a number (equal for equal ids): ids are matched as integers,
+    and only the million distinct ones sorted as text, not hashed (1.0 s → 0.2 s national).
+
+    Examples
+    --------
+    >>> joined, at_left, at_right = _outer_join(
+    ...     pd.Index(["F2", "F1"]), pd.Index(["F3", "F2"]), numbers=(np.array([5, 4]), np.array([9, 5]))
+    ... )
+    >>> joined.tolist(), at_left.tolist(), at_right.tolist()
+    (['F1', 'F2', 'F3'], [1, 0, -1], [-1, 1, 0])
+    """
+    both = np.concatenate(numbers)
+    distinct, first = np.unique(both, return_index=True)
+    ids = np.concatenate([left.to_numpy(object), right.to_numpy(object)])[first]
+    order = np.argsort(ids.astype(str), kind="stable")  # as the join sorts them: by code point
+    where = np.full(int(distinct.max(initial=-1)) + 1, -1, dtype=np.intp)
+    at = []
+    for side in numbers:
+        where[:] = -1
+        where[side] = np.arange(len(side))
+        at.append(where[distinct[order]])
+    return pd.Index(ids[order], dtype=object, name=left.name), at[0], at[1]
 
 
 def _aligned(frame: pd.DataFrame, column: str, positions: np.ndarray) -> np.ndarray:

@@ -230,6 +230,11 @@ def _firm_rows(draw: st.DrawFn, columns: tuple[str, ...]) -> pd.DataFrame:
 
 @given(_firm_rows(("name", "address", "status")), _firm_rows(("name", "address", "status", "contact")))
 def test_firms_merge_as_combine_first_did(enterprises: pd.DataFrame, suppliers: pd.DataFrame) -> None:
-    found = conform(_merge_firms(enterprises, suppliers), "firms")
     expected = conform(_merged_as_combine_first(enterprises, suppliers), "firms")
+    found = conform(_merge_firms(enterprises, suppliers), "firms")
+    pd.testing.assert_frame_equal(found, expected, check_exact=True)
+    # With the ids numbered by the caller (any numbers, equal for equal ids), as validation does.
+    numbers = {f"F{i}": 100 - 7 * i for i in range(12)}
+    given = [frame["id"].map(numbers).to_numpy() for frame in (enterprises, suppliers)]
+    found = conform(_merge_firms(enterprises, suppliers, numbers=(given[0], given[1])), "firms")
     pd.testing.assert_frame_equal(found, expected, check_exact=True)
