@@ -641,8 +641,9 @@ def _material_identities(links: _Table, catalogue: Catalogue) -> Coded:
     Worked out once per distinct pair of material and material code given.
     """
     material, code = links.value_codes("material"), links.value_codes("material_code")
-    pair = pd.factorize(material * (int(code.max(initial=-1)) + 2) + (code + 1))[0]
-    first = np.unique(pair, return_index=True)[1]  # each pair's first row, pairs in order
+    pair, pairs = pd.factorize(material * (int(code.max(initial=-1)) + 2) + (code + 1))
+    first = np.empty(len(pairs), dtype=np.intp)  # each pair's first row, pairs in order
+    first[pair[::-1]] = np.arange(len(pair) - 1, -1, -1)  # the last write is the first row
     names = links.values_at("material", first)
     named = np.flatnonzero(pd.notna(names))
     per_pair = np.full(len(first), None, dtype=object)
