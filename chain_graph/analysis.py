@@ -250,13 +250,14 @@ def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFram
     gains: list[list[float]] = [[] for _ in firms]
     valued = g.is_enterprise | g.is_project
     changes = [{int(x): 1.0} for x in firms]
+    texts = _texts(g.ids)
     for start, count, pairs in _evaluate_chunked(g, changes):
         lost_output, lost_investment = _scenario_totals(g, pairs, count)
         output[start : start + count] = -lost_output
         investment[start : start + count] = -lost_investment
         gain = pairs.value - g.base_availability[pairs.node]
         hit = (gain > AFFECTED_EPSILON) & valued[pairs.node]
-        for k, ids, rises in _affected(g, pairs.scenario[hit], pairs.node[hit], gain[hit]):
+        for k, ids, rises in _affected(g, pairs.scenario[hit], pairs.node[hit], gain[hit], texts=texts):
             affected[start + k] = ids
             gains[start + k] = rises
     days = _days_to_impact(g, firms)
@@ -279,17 +280,21 @@ def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFram
 
 
 def _affected(
-    g: SupplyGraph, scenario: np.ndarray, node: np.ndarray, gain: np.ndarray
+    g: SupplyGraph, scenario: np.ndarray, node: np.ndarray, gain: np.ndarray, *, texts: np.ndarray
 ) -> Iterable[tuple[int, list[str], list[float]]]:
-    """Per scenario, the ids of its gaining nodes and their gains: largest gain first, then by id."""
+    """Per scenario, the ids of its gaining nodes and their gains: largest gain first, then by id.
+
+    ``texts`` holds the graph's ids as Python strings (:func:`_texts`).
+    """
     if scenario.size == 0:
         return
     order = np.lexsort((g.id_rank[node], -gain, scenario))
-    scenario, ids, gain = scenario[order], g.ids[node[order]], gain[order]
+    scenario = scenario[order]
+    ids, rises = texts[node[order]].tolist(), gain[order].tolist()
     cuts = np.flatnonzero(np.r_[True, scenario[1:] != scenario[:-1]])
-    parts = zip(scenario[cuts], np.split(ids, cuts[1:]), np.split(gain, cuts[1:]), strict=True)
-    for k, part, rises in parts:
-        yield int(k), [str(x) for x in part], rises.tolist()
+    ends = np.r_[cuts[1:], len(scenario)]
+    for k, start, end in zip(scenario[cuts].tolist(), cuts.tolist(), ends.tolist(), strict=True):
+        yield k, ids[start:end], rises[start:end]
 
 
 def _days_to_impact(g: SupplyGraph, firms: np.ndarray) -> list[int | None]:
