@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["factorize", "lookup"]
+__all__ = ["by_object", "factorize", "lookup"]
 
 
 def _addresses(values: np.ndarray) -> np.ndarray:
@@ -38,8 +38,19 @@ def _addresses(values: np.ndarray) -> np.ndarray:
     return np.array(_Buffer(), copy=True)  # a copy: no view into ``values`` outlives it
 
 
-def _by_object(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return each cell's object number and one cell per object, in order of first appearance."""
+def by_object(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return each cell's object number and one cell per object, in order of first appearance.
+
+    Equal values held in different objects get different numbers: for a caller that only
+    wants fewer cells to work on (each result then follows from its object's).
+
+    Examples
+    --------
+    >>> a, b = "钢", "".join(["钢", ""])  # equal texts, two objects
+    >>> codes, objects = by_object(np.array([a, None, a, b], dtype=object))
+    >>> codes.tolist(), objects.tolist()
+    ([0, 1, 0, 2], ['钢', None, '钢'])
+    """
     values = np.asarray(values, dtype=object)
     if values.ndim != 1:
         msg = "a one-dimensional array is expected"
@@ -70,7 +81,7 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> codes.tolist(), uniques.tolist()
     ([0, -1, 1, 0, 0], ['钢钢钢', '铝'])
     """
-    codes, objects = _by_object(values)
+    codes, objects = by_object(values)
     numbers, uniques = pd.factorize(objects)
     return numbers[codes], uniques
 
@@ -108,7 +119,7 @@ def lookup(labels: np.ndarray, values: np.ndarray) -> np.ndarray:
         found = pd.Index(_addresses(labels)).get_indexer(_addresses(values)).astype(np.intp, copy=False)
     missing = np.flatnonzero(found < 0)
     if len(missing):
-        codes, objects = _by_object(values[missing] if len(missing) < len(values) else values)
+        codes, objects = by_object(values[missing] if len(missing) < len(values) else values)
         index = pd.Index(labels, dtype=object, copy=False)
         found[missing] = index.get_indexer(pd.Index(objects, dtype=object, copy=False))[codes]
     return found

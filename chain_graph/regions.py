@@ -196,12 +196,10 @@ def resolve_addresses(addresses: Iterable[str]) -> list[str]:
     ['431202', '431227', '431200', '']
     """
     items = np.asarray(addresses if isinstance(addresses, np.ndarray) else list(addresses), dtype=object)
-    positions, unique = objects.factorize(items)  # each address once; None (or NaN) is -1
+    positions, unique = objects.by_object(items)  # each address object once (one per text, as read)
     key_of, keys = _walk_keys(unique)
-    walked = [_adcode_of(_expand_short_names(key)) if key else "" for key in keys]
-    codes = np.array([*walked, ""], dtype=object)
-    found = codes[np.append(key_of, -1)]  # [-1]: no address
-    result: list[str] = found[positions].tolist()
+    codes = np.array([_adcode_of(_expand_short_names(key)) if key else "" for key in keys], dtype=object)
+    result: list[str] = codes[key_of][positions].tolist()
     return result
 
 

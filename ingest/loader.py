@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from chain_graph.errors import ConfigError, InputIssue, IssueCode
@@ -128,14 +129,16 @@ def with_adcodes(ledgers: LedgerTables) -> LedgerTables:
     """
 
     def fill(frame: pd.DataFrame) -> pd.DataFrame:
-        frame = frame.copy()
-        given = frame["adcode"] != ""
-        resolved = resolve_addresses(frame.loc[~given, "address"].tolist())
-        frame.loc[~given, "adcode"] = resolved
-        frame["adcode_source"] = "address"
-        frame.loc[given, "adcode_source"] = "column"
-        frame.loc[frame["adcode"] == "", "adcode_source"] = ""
-        return frame
+        adcode = frame["adcode"].to_numpy(dtype=object).copy()
+        missing = np.flatnonzero(adcode == "")
+        adcode[missing] = resolve_addresses(frame["address"].to_numpy(dtype=object)[missing])
+        source = np.full(len(frame), "column", dtype=object)
+        source[missing] = "address"
+        source[adcode == ""] = ""
+        return frame.assign(
+            adcode=pd.Series(adcode, index=frame.index, dtype=str),
+            adcode_source=pd.Series(source, index=frame.index, dtype=str),
+        )
 
     return dataclasses.replace(ledgers, firms=fill(ledgers.firms), projects=fill(ledgers.projects))
 
