@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from chain_graph import objects
 from chain_graph.errors import InputIssue, IssueCode
 from chain_graph.materials import Catalogue, identities, normalise, split_aliases
 from chain_graph.model import LedgerTables, conform
@@ -354,20 +355,22 @@ def _parse_column(table: _Table, name: str, kind: str, required: bool, text: Cod
                     int(position), name, "", IssueCode.VALUE_MISSING, f"“{table.header_of[name]}”不能为空"
                 )
             )
-    bad = np.flatnonzero([p is not None for p in problems])
+    bad = np.fromiter(problems, dtype=np.intp, count=len(problems))
     if len(bad):
         for position in np.flatnonzero(np.isin(codes, bad)):
             code = codes[position]
-            problem = problems[code]
-            assert problem is not None
+            problem = problems[int(code)]
             issues.append(table.issue(int(position), name, text.uniques[code], problem.code, problem.message))
     return issues
 
 
-def _parse_distinct(kind: str, uniques: np.ndarray) -> tuple[np.ndarray, list[ValueProblem | None]]:
-    """Parse each distinct text (``""``: no value): all at once when plain, else one by one."""
+def _parse_distinct(kind: str, uniques: np.ndarray) -> tuple[np.ndarray, dict[int, ValueProblem]]:
+    """Parse each distinct text (``""``: no value): all at once when plain, else one by one.
+
+    Returns each text's value (``None``: none) and the problem of each text refused, by position.
+    """
     found = np.full(len(uniques), None, dtype=object)
-    problems: list[ValueProblem | None] = [None] * len(uniques)
+    problems: dict[int, ValueProblem] = {}
     filled = np.flatnonzero(uniques != "")
     plain = parse_plain(kind, uniques[filled])
     if plain is not None:
@@ -384,7 +387,7 @@ def _parse_distinct(kind: str, uniques: np.ndarray) -> tuple[np.ndarray, list[Va
 def _extras(raw: RawTable, known: set[int]) -> pd.Series:
     extra = [i for i, h in enumerate(raw.headers) if i not in known and h]
     if not extra or not raw.rows:
-        return pd.Series([""] * len(raw.rows), dtype=object)
+        return pd.Series(np.full(len(raw.rows), "", dtype=object), dtype=object, copy=False)
     names = [raw.headers[i] for i in extra]
     block = np.column_stack([raw.column(i).cells() for i in extra])
     return pd.Series(
@@ -1153,8 +1156,9 @@ def _defaults_for_problems(problems: pd.DataFrame, firms: pd.DataFrame, settings
     units = given.to_numpy(dtype=object)
     blank = np.flatnonzero([not isinstance(unit, str) for unit in units])
     if len(blank):  # the category's default unit, looked up once per category and kind of subject
-        firm_ids = firms["id"] if len(firms) else pd.Series([], dtype=object)
-        projects = ~problems["subject_id"].iloc[blank].isin(firm_ids).to_numpy()
+        firm_ids = firms["id"].to_numpy(dtype=object) if len(firms) else np.zeros(0, dtype=object)
+        subjects = problems["subject_id"].to_numpy(dtype=object)[blank]
+        projects = objects.lookup(firm_ids, subjects) < 0  # the subjects hold their firms' id objects
         keys = list(zip(problems["category"].iloc[blank].tolist(), projects.tolist(), strict=True))
         default = {key: default_unit(key[0], is_project=key[1], settings=settings) for key in set(keys)}
         units = units.copy()
