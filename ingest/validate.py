@@ -149,16 +149,27 @@ class _Table:
         per_value = pd.to_numeric(pd.Series(parsed.uniques, dtype=object), errors="coerce")
         return parsed.spread(per_value.to_numpy(dtype=float))
 
-    def valid_frame(self) -> pd.DataFrame:
-        """Return the values of the rows without an issue, one column per column read."""
+    def valid_frame(self, *, numbers: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Return the values of the rows without an issue, one column per column read.
+
+        The columns ``numbers`` are floats (NaN: none given), converted once per distinct value.
+        """
         ok = self.ok_mask()
-        columns = {name: parsed[ok].cells() for name, parsed in self.coded.items()}
+        every = bool(ok.all())  # the usual ledger: no row left out, no copy of the codes
+        columns = {
+            name: (parsed if every else parsed[ok]).cells()
+            for name, parsed in self.coded.items()
+            if name not in numbers
+        }
         columns |= {
             name: values.to_numpy(dtype=object)[ok]
             for name, values in self.built.items()
             if name not in self.coded
         }
-        return pd.DataFrame(columns, index=pd.RangeIndex(int(ok.sum())), dtype=object, copy=False)
+        frame = pd.DataFrame(columns, index=pd.RangeIndex(int(ok.sum())), dtype=object, copy=False)
+        for name in numbers:
+            frame[name] = self.numbers(name)[ok]
+        return frame
 
     def excel_row(self, position: int) -> int:
         return self.raw.rows[position]
@@ -1031,12 +1042,10 @@ def _build(tables: dict[str, _Table], settings: Settings, *, read: _Ids) -> Ledg
 
 def _with_numbers(table: _Table | None, names: tuple[str, ...]) -> pd.DataFrame:
     """Return the valid rows of ``table`` with its columns ``names`` as floats (NaN: none given)."""
-    frame = _valid_frame(table)
-    if table is not None and len(frame):
-        ok = table.ok_mask()
-        for name in names:  # each distinct value converted once, not each cell
-            frame[name] = table.numbers(name)[ok]
-    return frame
+    if table is None:
+        return pd.DataFrame()
+    frame = table.valid_frame(numbers=names)
+    return frame if len(frame) else table.valid_frame()
 
 
 def _merge_firms(
