@@ -616,7 +616,7 @@ def single_source(graph: GraphLike, *, threshold: float) -> pd.DataFrame:
             "supplier_id": ids[src],
             "share": np.round(g.w[hit] * 100.0, 9),
         }
-    )
+    ).astype({"buyer_id": str, "material": str, "supplier_id": str})  # text even when empty
 
 
 def _texts(values: np.ndarray) -> np.ndarray:

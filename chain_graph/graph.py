@@ -222,6 +222,9 @@ def build_graph(ledgers: LedgerTables) -> SupplyGraph:
     firms, projects, links = ledgers.firms, ledgers.projects, ledgers.links
     n_firms, n_projects = len(firms), len(projects)
     ids = np.concatenate([firms["id"].to_numpy(dtype=object), projects["id"].to_numpy(dtype=object)])
+    if not pd.Index(ids, dtype=object).is_unique:  # hashes already cached: ~0.03 s a million
+        msg = "企业或项目的编号重复：请先通过导入校验"
+        raise ValueError(msg)
     src = objects.lookup(ids, links["supplier_id"].to_numpy(dtype=object))
     dst = objects.lookup(ids, links["buyer_id"].to_numpy(dtype=object))
     if (src < 0).any() or (dst < 0).any():

@@ -196,15 +196,20 @@ def _typed(values: pd.Series, kind: str) -> pd.Series:
 
 
 def _filled(values: pd.Series, blank: object) -> pd.Series:
-    """Return ``values`` as objects with ``blank`` for each missing one (no copy when none is)."""
+    """Return ``values`` as new objects array with ``blank`` for each missing one (copied once).
+
+    Always a copy: the conformed frame must not share an array with its input behind pandas'
+    back (copy-on-write tracks only what pandas itself shares).
+    """
     cells = values.to_numpy(dtype=object)
+    copied = False
     # Every cell a text (or a flag) is a quicker test than isna, and the usual case.
     if pd.api.types.infer_dtype(cells, skipna=False) not in ("string", "boolean", "empty"):
         missing = pd.isna(cells)
         if missing.any():
-            cells = cells.copy()
+            cells, copied = cells.copy(), True
             cells[missing] = blank
-    return pd.Series(cells, index=values.index, dtype=object, copy=False)
+    return pd.Series(cells, index=values.index, dtype=object, copy=not copied)
 
 
 def _empty(table: str) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["by_object", "factorize", "lookup"]
+__all__ = ["by_object", "factorize", "first_rows", "lookup"]
 
 
 def _addresses(values: np.ndarray) -> np.ndarray:
@@ -55,10 +55,24 @@ def by_object(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if values.ndim != 1:
         msg = "a one-dimensional array is expected"
         raise ValueError(msg)
-    codes, objects = pd.factorize(_addresses(values))
-    first = np.empty(len(objects), dtype=np.intp)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write is the first cell
-    return codes, values[first]
+    codes, _ = pd.factorize(_addresses(values))
+    return codes, values[first_rows(codes)]
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """Return the first row of each code of ``pd.factorize`` (numbered in order of first appearance).
+
+    A code's first row is where the running maximum of the codes first reaches it.
+
+    Examples
+    --------
+    >>> first_rows(np.array([0, 1, 0, -1, 2, 1])).tolist()
+    [0, 1, 4]
+    """
+    if not len(codes):
+        return np.zeros(0, dtype=np.intp)
+    running = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.diff(running, prepend=-1) > 0)
 
 
 def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -92,12 +106,13 @@ def lookup(labels: np.ndarray, values: np.ndarray) -> np.ndarray:
     Cells that hold one of the labels' own objects are found by address (integers hashed, no
     string read): the ingest layer gives a link the very string object of its firm's id. The
     others are looked up by value, each distinct object once. The result is that of
-    ``pd.Index(labels).get_indexer(values)``.
+    ``pd.Index(labels, dtype=object).get_indexer(values)`` for labels as ids are: distinct
+    texts, none missing (a missing label, ``None`` or NaN, may be found where pandas would not).
 
     Parameters
     ----------
     labels
-        A one-dimensional array of distinct labels (objects).
+        A one-dimensional array of distinct texts (the caller's to ensure).
     values
         A one-dimensional array of objects.
 

@@ -35,7 +35,7 @@ def lexsort_codes(keys: Sequence[np.ndarray]) -> np.ndarray:
     [3, 1, 0, 2]
     """
     arrays = [np.asarray(k) for k in keys]
-    if not arrays or arrays[0].size == 0 or any(a.min() < 0 for a in arrays):
+    if not arrays or arrays[0].size == 0 or any(a.dtype.kind not in "iu" or a.min() < 0 for a in arrays):
         return np.lexsort(arrays) if arrays else np.zeros(0, dtype=np.intp)
     combined = np.zeros(arrays[0].size, dtype=np.int64)
     span = 1
@@ -45,5 +45,5 @@ def lexsort_codes(keys: Sequence[np.ndarray]) -> np.ndarray:
         if span >= 2**62:
             order: np.ndarray = np.lexsort(arrays)
             return order
-        combined = combined * width + key
+        combined = combined * width + key.astype(np.int64)  # below span < 2**62: exact
     return np.argsort(combined, kind="stable")

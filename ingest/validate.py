@@ -655,9 +655,8 @@ def _material_identities(links: _Table, catalogue: Catalogue) -> Coded:
     Worked out once per distinct pair of material and material code given.
     """
     material, code = links.value_codes("material"), links.value_codes("material_code")
-    pair, pairs = pd.factorize(material * (int(code.max(initial=-1)) + 2) + (code + 1))
-    first = np.empty(len(pairs), dtype=np.intp)  # each pair's first row, pairs in order
-    first[pair[::-1]] = np.arange(len(pair) - 1, -1, -1)  # the last write is the first row
+    pair, _ = pd.factorize(material * (int(code.max(initial=-1)) + 2) + (code + 1))
+    first = objects.first_rows(pair)  # each pair's first row, pairs in order
     names = links.values_at("material", first)
     named = np.flatnonzero(pd.notna(names))
     per_pair = np.full(len(first), None, dtype=object)
@@ -776,8 +775,8 @@ def _share_sums(links: _Table, identity: Coded, catalogue: Catalogue, *, read: _
     share = np.where(np.isnan(parsed) & links.blank("share"), 100.0, parsed)
     key, present = _combined([read.codes(links, "buyer_id"), _numbered(identity)])
     summed = np.flatnonzero(present & ~np.isnan(share))
-    group, _ = pd.factorize(key[summed])
-    totals = np.bincount(group, weights=share[summed])[group] if len(summed) else np.zeros(0)
+    # pandas' sum (compensated): the totals near 100.5 % must fall as they always have
+    totals = pd.Series(share[summed]).groupby(key[summed], sort=False).transform("sum").to_numpy()
     over = totals > 100.5
     issues: list[InputIssue] = []
     if not over.any():
@@ -1134,7 +1133,7 @@ def _outer_join(
     both = np.concatenate(numbers)
     distinct, first = np.unique(both, return_index=True)
     ids = np.concatenate([left.to_numpy(object), right.to_numpy(object)])[first]
-    order = np.argsort(ids.astype(str), kind="stable")  # as the join sorts them: by code point
+    order = _by_code_point(ids)
     where = np.full(int(distinct.max(initial=-1)) + 1, -1, dtype=np.intp)
     at = []
     for side in numbers:
@@ -1142,6 +1141,18 @@ def _outer_join(
         where[side] = np.arange(len(side))
         at.append(where[distinct[order]])
     return pd.Index(ids[order], dtype=object, name=left.name), at[0], at[1]
+
+
+def _by_code_point(texts: np.ndarray) -> np.ndarray:
+    r"""Return the order of distinct ``texts`` as Python sorts them (by code point).
+
+    numpy's fixed-width text sorts so too, quickly, but drops a trailing NUL (``"A\x00"``
+    would tie with ``"A"``): texts ending in one are sorted as Python objects.
+    """
+    if any(text.endswith("\x00") for text in texts.tolist()):
+        return np.array(sorted(range(len(texts)), key=texts.__getitem__), dtype=np.intp)
+    order: np.ndarray = np.argsort(texts.astype(str), kind="stable")
+    return order
 
 
 def _aligned(frame: pd.DataFrame, column: str, positions: np.ndarray) -> np.ndarray:

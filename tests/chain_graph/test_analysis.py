@@ -335,3 +335,14 @@ def test_recovery_gains_follow_affected(three_tiers: nx.MultiDiGraph) -> None:
     assert row["affected"] == ["E"]
     assert row["gains"] == pytest.approx([0.4])
     assert row["recovered_value"] == pytest.approx(1000.0 * 0.4)
+
+
+def test_single_source_columns_are_text_even_when_empty() -> None:
+    """Found in review: an empty result's id columns came out as objects, not text."""
+    graph = from_networkx(_graph({"A": {}, "E": {}}, [("A", "E", "x", {"w": 0.8})]))
+    empty, found = single_source(graph, threshold=1.5), single_source(graph, threshold=0.8)
+    assert empty.empty
+    assert len(found) == 1
+    for column in ("buyer_id", "material", "supplier_id"):
+        assert empty[column].dtype == found[column].dtype
+        assert pd.api.types.is_string_dtype(empty[column])

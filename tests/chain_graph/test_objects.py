@@ -83,3 +83,10 @@ def test_empty_and_not_one_dimensional() -> None:
     assert objects.lookup(np.array(["a"], dtype=object), np.array([], dtype=object)).tolist() == []
     with pytest.raises(ValueError, match="one-dimensional"):
         objects.factorize(np.array([["a"]], dtype=object))
+
+
+@given(st.lists(st.integers(-1, 5), max_size=30))
+def test_first_rows_of_factorised_codes(values: list[int]) -> None:
+    codes, uniques = pd.factorize(np.array(values, dtype=np.int64))
+    expected = [values.index(int(u)) for u in uniques]
+    assert objects.first_rows(codes).tolist() == expected

@@ -28,3 +28,9 @@ def test_the_order_of_np_lexsort(keys: list[np.ndarray]) -> None:
 
 def test_no_keys() -> None:
     assert lexsort_codes([]).tolist() == []
+
+
+def test_unsigned_keys_past_2_53_keep_their_order() -> None:
+    """Found in review: an int64 key beside a uint64 one combined in float64."""
+    keys = [np.array([1, 0], dtype=np.int64), np.array([2**55, 2**55], dtype=np.uint64)]
+    assert lexsort_codes(keys).tolist() == np.lexsort(keys).tolist()

@@ -15,7 +15,7 @@ from ingest.loader import read_directory
 from ingest.validate import _merge_firms, _repeated_rows
 from tests.defaults import SETTINGS
 from tests.ingest.broken import EXPECTED, write_broken
-from tests.ledger_files import CANONICAL, write_canonical, write_csv
+from tests.ledger_files import CANONICAL, Rows, write_canonical, write_csv
 
 
 def test_every_problem_reported_at_once_and_located(tmp_path: Path) -> None:
@@ -238,3 +238,34 @@ def test_firms_merge_as_combine_first_did(enterprises: pd.DataFrame, suppliers: 
     given = [frame["id"].map(numbers).to_numpy() for frame in (enterprises, suppliers)]
     found = conform(_merge_firms(enterprises, suppliers, numbers=(given[0], given[1])), "firms")
     pd.testing.assert_frame_equal(found, expected, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    ("shares", "flagged"),
+    [
+        (["19.7", "28.5", "7.2", "18.1", "27.0"], True),  # pandas' compensated sum: 100.50000000000001
+        (["0.8", "49.2", "34.4", "9.9", "6.2"], False),  # a plain running sum would say 100.50000000000001
+    ],
+)
+def test_share_sums_near_the_cut_off_fall_as_pandas_sums_them(
+    tmp_path: Path, shares: list[str], flagged: bool
+) -> None:
+    """Found in review: a faster sum (np.bincount) moved totals near 100.5 % across the cut-off."""
+    tables: dict[str, Rows] = dict(CANONICAL)
+    suppliers: Rows = [[f"T{i}", f"供应商{i}", "", "430000", "normal", "", "", ""] for i in range(5)]
+    tables["suppliers"] = [*CANONICAL["suppliers"], *suppliers]
+    tables["links"] = [
+        CANONICAL["links"][0],
+        *[[f"T{i}", "E2", "轴承", share, "yes", "", "", ""] for i, share in enumerate(shares)],
+    ]
+    validation = read_directory(write_canonical(tmp_path / "d", tables), settings=SETTINGS)
+    sums = [i for i in validation.issues if i.code is IssueCode.SHARE_SUM_EXCEEDED]
+    assert len(sums) == (len(shares) if flagged else 0)
+
+
+def test_firms_with_ids_ending_in_nul_sort_as_python_sorts() -> None:
+    """Found in review: numpy's fixed-width text drops a trailing NUL, so "A\\x00" tied with "A"."""
+    enterprises = pd.DataFrame({"id": ["A\x00", "C"], "name": ["甲", "丙"], "_extra": ["", ""]}, dtype=object)
+    suppliers = pd.DataFrame({"id": ["A", "B"], "name": ["乙", "丁"], "_extra": ["", ""]}, dtype=object)
+    merged = _merge_firms(enterprises, suppliers, numbers=(np.array([0, 1]), np.array([2, 3])))
+    assert merged["id"].tolist() == ["A", "A\x00", "B", "C"]
