@@ -29,6 +29,7 @@ import pandas as pd
 from chain_graph import objects
 from chain_graph.materials import Catalogue, identities
 from chain_graph.model import LedgerTables
+from chain_graph.ordering import text_order
 
 if TYPE_CHECKING:
     from chain_graph.propagation import Structure
@@ -102,7 +103,10 @@ class SupplyGraph:
     def id_rank(self) -> np.ndarray:
         """Rank of each node id in string order: sort and break ties on integers, not strings."""
         rank = np.empty(self.n, dtype=np.int64)
-        rank[np.argsort(self.ids.astype(str), kind="stable")] = np.arange(self.n)
+        texts = self.ids
+        if pd.api.types.infer_dtype(texts, skipna=False) not in ("string", "empty"):
+            texts = np.array([str(i) for i in texts], dtype=object)
+        rank[text_order(texts)] = np.arange(self.n)
         return rank
 
     @functools.cached_property

@@ -1,6 +1,9 @@
-"""Sorting by several integer keys at once, as one stable sort of one combined key.
+"""Sorting large arrays quickly, in the order Python would sort them.
 
-``np.lexsort`` sorts once per key; a national graph's five million links sort by buyer and
+:func:`lexsort_codes` sorts by several integer keys at once, as one stable sort of one
+combined key; :func:`text_order` sorts texts by code point through numpy's fixed-width text.
+
+For integer keys, ``np.lexsort`` sorts once per key; a national graph's five million links sort by buyer and
 material in 1.15 s that way, and in 0.6 s as one stable ``argsort`` of ``buyer * materials +
 material``. :func:`lexsort_codes` combines non-negative integer keys so whenever their
 product fits in 63 bits and falls back on ``np.lexsort`` otherwise: the order is the same.
@@ -12,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["lexsort_codes"]
+__all__ = ["lexsort_codes", "text_order"]
 
 
 def lexsort_codes(keys: Sequence[np.ndarray]) -> np.ndarray:
@@ -47,3 +50,21 @@ def lexsort_codes(keys: Sequence[np.ndarray]) -> np.ndarray:
             return order
         combined = combined * width + key.astype(np.int64)  # below span < 2**62: exact
     return np.argsort(combined, kind="stable")
+
+
+def text_order(texts: np.ndarray) -> np.ndarray:
+    r"""Return the stable order of ``texts`` (an object array of ``str``) as Python sorts them.
+
+    numpy's fixed-width text sorts by code point too, and far faster than Python objects, but
+    drops a trailing NUL (``"A\x00"`` would tie with ``"A"``): texts ending in one are then
+    sorted as Python objects.
+
+    Examples
+    --------
+    >>> text_order(np.array(["b", "A\x00", "a", "A"], dtype=object)).tolist()
+    [3, 1, 2, 0]
+    """
+    if any(text.endswith("\x00") for text in texts.tolist()):
+        return np.array(sorted(range(len(texts)), key=texts.__getitem__), dtype=np.intp)
+    order: np.ndarray = np.argsort(texts.astype(str), kind="stable")
+    return order

@@ -29,6 +29,7 @@ from chain_graph import objects
 from chain_graph.errors import InputIssue, IssueCode
 from chain_graph.materials import Catalogue, identities, normalise, split_aliases
 from chain_graph.model import LedgerTables, conform
+from chain_graph.ordering import text_order
 from chain_graph.problem_ledger import default_unit
 from chain_graph.settings import Settings
 from ingest.columnar import Coded
@@ -1133,7 +1134,7 @@ def _outer_join(
     both = np.concatenate(numbers)
     distinct, first = np.unique(both, return_index=True)
     ids = np.concatenate([left.to_numpy(object), right.to_numpy(object)])[first]
-    order = _by_code_point(ids)
+    order = text_order(ids)  # as the join sorts them: by code point
     where = np.full(int(distinct.max(initial=-1)) + 1, -1, dtype=np.intp)
     at = []
     for side in numbers:
@@ -1141,18 +1142,6 @@ def _outer_join(
         where[side] = np.arange(len(side))
         at.append(where[distinct[order]])
     return pd.Index(ids[order], dtype=object, name=left.name), at[0], at[1]
-
-
-def _by_code_point(texts: np.ndarray) -> np.ndarray:
-    r"""Return the order of distinct ``texts`` as Python sorts them (by code point).
-
-    numpy's fixed-width text sorts so too, quickly, but drops a trailing NUL (``"A\x00"``
-    would tie with ``"A"``): texts ending in one are sorted as Python objects.
-    """
-    if any(text.endswith("\x00") for text in texts.tolist()):
-        return np.array(sorted(range(len(texts)), key=texts.__getitem__), dtype=np.intp)
-    order: np.ndarray = np.argsort(texts.astype(str), kind="stable")
-    return order
 
 
 def _aligned(frame: pd.DataFrame, column: str, positions: np.ndarray) -> np.ndarray:

@@ -46,3 +46,12 @@ def test_a_project_with_a_firms_id_is_refused() -> None:
     )
     with pytest.raises(ValueError, match="编号重复"):
         build_graph(clash)
+
+
+def test_id_rank_orders_ids_ending_in_nul_as_python() -> None:
+    """numpy's fixed-width text dropped the NUL: "A\\x00" tied with "A" (found in review)."""
+    ledgers = LedgerTables.from_frames(
+        firms=pd.DataFrame({"id": ["A\x00", "B", "A"], "is_enterprise": [True, True, True]})
+    )
+    graph = build_graph(ledgers)
+    assert [str(graph.ids[i]) for i in graph.id_rank.argsort()] == ["A", "A\x00", "B"]

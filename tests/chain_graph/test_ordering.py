@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chain_graph.ordering import lexsort_codes
+from chain_graph.ordering import lexsort_codes, text_order
 
 
 @st.composite
@@ -34,3 +34,9 @@ def test_unsigned_keys_past_2_53_keep_their_order() -> None:
     """Found in review: an int64 key beside a uint64 one combined in float64."""
     keys = [np.array([1, 0], dtype=np.int64), np.array([2**55, 2**55], dtype=np.uint64)]
     assert lexsort_codes(keys).tolist() == np.lexsort(keys).tolist()
+
+
+@given(st.lists(st.sampled_from(["A", "A\x00", "a", "b\x00\x00", "", "\x00", "钢", "钢\x00"]), max_size=12))
+def test_text_order_is_pythons(texts: list[str]) -> None:
+    order = text_order(np.array(texts, dtype=object)).tolist()
+    assert order == sorted(range(len(texts)), key=texts.__getitem__)
