@@ -250,14 +250,13 @@ def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFram
     gains: list[list[float]] = [[] for _ in firms]
     valued = g.is_enterprise | g.is_project
     changes = [{int(x): 1.0} for x in firms]
-    texts = _texts(g.ids)
     for start, count, pairs in _evaluate_chunked(g, changes):
         lost_output, lost_investment = _scenario_totals(g, pairs, count)
         output[start : start + count] = -lost_output
         investment[start : start + count] = -lost_investment
         gain = pairs.value - g.base_availability[pairs.node]
         hit = (gain > AFFECTED_EPSILON) & valued[pairs.node]
-        for k, ids, rises in _affected(g, pairs.scenario[hit], pairs.node[hit], gain[hit], texts=texts):
+        for k, ids, rises in _affected(g, pairs.scenario[hit], pairs.node[hit], gain[hit]):
             affected[start + k] = ids
             gains[start + k] = rises
     days = _days_to_impact(g, firms)
@@ -280,17 +279,14 @@ def recovery(graph: GraphLike, firms: Sequence[int] | np.ndarray) -> pd.DataFram
 
 
 def _affected(
-    g: SupplyGraph, scenario: np.ndarray, node: np.ndarray, gain: np.ndarray, *, texts: np.ndarray
+    g: SupplyGraph, scenario: np.ndarray, node: np.ndarray, gain: np.ndarray
 ) -> Iterable[tuple[int, list[str], list[float]]]:
-    """Per scenario, the ids of its gaining nodes and their gains: largest gain first, then by id.
-
-    ``texts`` holds the graph's ids as Python strings (:func:`_texts`).
-    """
+    """Per scenario, the ids of its gaining nodes and their gains: largest gain first, then by id."""
     if scenario.size == 0:
         return
     order = np.lexsort((g.id_rank[node], -gain, scenario))
     scenario = scenario[order]
-    ids, rises = texts[node[order]].tolist(), gain[order].tolist()
+    ids, rises = g.id_texts[node[order]].tolist(), gain[order].tolist()
     cuts = np.flatnonzero(np.r_[True, scenario[1:] != scenario[:-1]])
     ends = np.r_[cuts[1:], len(scenario)]
     for k, start, end in zip(scenario[cuts].tolist(), cuts.tolist(), ends.tolist(), strict=True):
@@ -608,7 +604,7 @@ def single_source(graph: GraphLike, *, threshold: float) -> pd.DataFrame:
     src, dst = g.src[hit], g.dst[hit]
     order = lexsort_codes((id_rank[src], material_rank[codes], id_rank[dst]))
     hit, src, dst = hit[order], src[order], dst[order]
-    ids = _texts(g.ids)
+    ids = g.id_texts
     return pd.DataFrame(
         {
             "buyer_id": ids[dst],
@@ -620,7 +616,7 @@ def single_source(graph: GraphLike, *, threshold: float) -> pd.DataFrame:
 
 
 def _texts(values: np.ndarray) -> np.ndarray:
-    """Return ``values`` as Python strings: as they are when they are (no copy through numpy's ``U``)."""
+    """Return ``values`` (materials) as Python strings: as they are when they are (not through ``U``)."""
     if pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty"):
         return values
     texts: np.ndarray = values.astype(str).astype(object)

@@ -37,6 +37,10 @@ if TYPE_CHECKING:
 __all__ = ["SupplyGraph", "build_graph", "from_networkx", "own_capacity", "to_networkx"]
 
 
+_NODE_CACHES = ("index", "id_rank", "id_texts", "output_weight", "investment_weight")
+"""Cached parts of a graph that depend on its nodes alone (see :meth:`SupplyGraph.lend_caches`)."""
+
+
 def own_capacity(firms: pd.DataFrame) -> np.ndarray:
     """Return c(v) for each firm: stopped → 0, else capacity/100, else normal 1 / partial 0.5.
 
@@ -100,14 +104,28 @@ class SupplyGraph:
         return np.fromiter((index[str(i)] for i in ids), dtype=np.int64)
 
     @functools.cached_property
+    def id_texts(self) -> np.ndarray:
+        """The node ids as Python strings: ``ids`` itself when they are (a graph from the ledgers)."""
+        if pd.api.types.infer_dtype(self.ids, skipna=False) in ("string", "empty"):
+            return self.ids
+        return np.array([str(i) for i in self.ids], dtype=object)
+
+    @functools.cached_property
     def id_rank(self) -> np.ndarray:
         """Rank of each node id in string order: sort and break ties on integers, not strings."""
         rank = np.empty(self.n, dtype=np.int64)
-        texts = self.ids
-        if pd.api.types.infer_dtype(texts, skipna=False) not in ("string", "empty"):
-            texts = np.array([str(i) for i in texts], dtype=object)
-        rank[text_order(texts)] = np.arange(self.n)
+        rank[text_order(self.id_texts)] = np.arange(self.n)
         return rank
+
+    def lend_caches(self, other: SupplyGraph, *, structure: bool) -> SupplyGraph:
+        """Give ``other`` (same nodes) this graph's cached parts that depend on the nodes alone.
+
+        With ``structure``, also the engine's structure (``other`` has the same links too).
+        """
+        for name in (*(("structure",) if structure else ()), *_NODE_CACHES):
+            if name in self.__dict__:
+                other.__dict__[name] = self.__dict__[name]
+        return other
 
     @functools.cached_property
     def structure(self) -> Structure:
@@ -169,11 +187,7 @@ class SupplyGraph:
         """
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
         fields["capacity"] = capacity
-        changed = SupplyGraph(**fields)
-        for name in ("structure", "index", "id_rank", "output_weight", "investment_weight"):
-            if name in self.__dict__:
-                changed.__dict__[name] = self.__dict__[name]
-        return changed
+        return self.lend_caches(SupplyGraph(**fields), structure=True)
 
     def with_sources(self, links: np.ndarray, sources: np.ndarray) -> SupplyGraph:
         """Return the graph with the given links supplied by other nodes (substitutes).
@@ -193,11 +207,7 @@ class SupplyGraph:
         src = self.src.copy()
         src[np.asarray(links, dtype=np.int64)] = np.asarray(sources, dtype=np.int64)
         fields["src"] = src
-        changed = SupplyGraph(**fields)
-        for name in ("index", "id_rank", "output_weight", "investment_weight"):
-            if name in self.__dict__:
-                changed.__dict__[name] = self.__dict__[name]
-        return changed
+        return self.lend_caches(SupplyGraph(**fields), structure=False)
 
 
 def build_graph(ledgers: LedgerTables) -> SupplyGraph:

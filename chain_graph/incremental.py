@@ -40,9 +40,6 @@ from chain_graph.propagation import Structure, reevaluate
 
 __all__ = ["ancestors", "changed_nodes", "descendants", "update"]
 
-_SHAPE = ("structure", "index", "id_rank", "output_weight", "investment_weight")
-"""Cached parts of a graph that do not depend on capacities: shared by the graph after."""
-
 _CAPACITY_FREE = ("regions", "local_supply", "gap_list")
 """Cached figures of an analysis that do not depend on capacities: kept when computed."""
 
@@ -147,12 +144,8 @@ def descendants(graph: SupplyGraph, nodes: np.ndarray) -> np.ndarray:
 def _with_shape_of(previous: SupplyGraph, graph: SupplyGraph) -> SupplyGraph:
     """Return a copy of ``graph`` sharing ``previous``'s capacity-free cached parts (same shape)."""
     fields = {name: getattr(graph, name) for name in graph.__dataclass_fields__}
-    shared = SupplyGraph(**fields)
     _ = previous.structure
-    for name in _SHAPE:
-        if name in previous.__dict__:
-            shared.__dict__[name] = previous.__dict__[name]
-    return shared
+    return previous.lend_caches(SupplyGraph(**fields), structure=True)
 
 
 def _updated_deficits(

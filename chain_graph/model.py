@@ -196,7 +196,7 @@ def _typed(values: pd.Series, kind: str) -> pd.Series:
 
 
 def _filled(values: pd.Series, blank: object) -> pd.Series:
-    """Return ``values`` as new objects array with ``blank`` for each missing one (copied once).
+    """Return ``values`` as a new object array, ``blank`` for each missing one (copied once).
 
     Always a copy: the conformed frame must not share an array with its input behind pandas'
     back (copy-on-write tracks only what pandas itself shares).

@@ -3,10 +3,10 @@
 :func:`lexsort_codes` sorts by several integer keys at once, as one stable sort of one
 combined key; :func:`text_order` sorts texts by code point through numpy's fixed-width text.
 
-For integer keys, ``np.lexsort`` sorts once per key; a national graph's five million links sort by buyer and
+``np.lexsort`` sorts once per key: a national graph's five million links sort by buyer and
 material in 1.15 s that way, and in 0.6 s as one stable ``argsort`` of ``buyer * materials +
 material``. :func:`lexsort_codes` combines non-negative integer keys so whenever their
-product fits in 63 bits and falls back on ``np.lexsort`` otherwise: the order is the same.
+product fits in 63 bits, and falls back on ``np.lexsort`` otherwise: the order is the same.
 """
 
 from __future__ import annotations

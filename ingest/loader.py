@@ -31,8 +31,8 @@ __all__ = ["ImportReport", "ingest_directory", "read_directory", "with_adcodes"]
 Progress = Callable[[str], None]
 
 _DISCOVERY_OF_TABLES = {IssueCode.TABLE_MISSING, IssueCode.TABLE_DUPLICATE}
-_READERS = 2  # tables read at once (see read_directory)
 """Discovery's issues about tables; its others are about files it could not read."""
+_READERS = 2  # tables read at once (see read_directory)
 
 
 @dataclass(frozen=True)
