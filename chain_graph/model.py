@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -30,6 +31,10 @@ __all__ = [
     "ProblemStatus",
     "ProductionStatus",
     "ProjectLevel",
+    "conform",
+    "int_column",
+    "text_column",
+    "typed",
 ]
 
 
@@ -210,6 +215,71 @@ def _filled(values: pd.Series, blank: object) -> pd.Series:
             cells, copied = cells.copy(), True
             cells[missing] = blank
     return pd.Series(cells, index=values.index, dtype=object, copy=not copied)
+
+
+_DTYPES: dict[str, Any] = {
+    "text": pd.StringDtype("python", na_value=np.nan),  # what ``astype(str)`` gives (chain_graph/__init__)
+    "float": np.dtype("float64"),
+    "int": pd.Int64Dtype(),
+    "bool": np.dtype(bool),
+}
+"""The dtype of each kind of column, as :func:`conform` makes it."""
+
+
+def text_column(values: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Return the canonical text column whose cells are ``values[codes]``.
+
+    ``values`` are the distinct values (texts, or ``None`` for ``""``); each is typed once,
+    as :func:`conform` types a text cell, and the cells are then taken by position. A column
+    of five million cells costs one array take instead of :func:`conform`'s passes over
+    every cell (national links: ~1.5 s).
+
+    Examples
+    --------
+    >>> text_column(np.array(["甲", None], dtype=object), np.array([0, 1, 0])).tolist()
+    ['甲', '', '甲']
+    """
+    distinct = _filled(pd.Series(values, dtype=object), "").astype(_DTYPES["text"]).array
+    return distinct.take(codes)
+
+
+def int_column(numbers: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Return the canonical integer column of ``numbers`` (floats holding integers, NaN: none).
+
+    Examples
+    --------
+    >>> int_column(np.array([3.0, np.nan])).tolist()
+    [3, <NA>]
+    """
+    missing = np.isnan(numbers)
+    return pd.arrays.IntegerArray(np.where(missing, 0, numbers).astype(np.int64), missing)
+
+
+def typed(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Return ``frame``, which its maker built canonical already, after checking it column by column.
+
+    The columns must be those of ``table``, in order and of their dtypes, on a ``RangeIndex``
+    from 0; text columns must hold no missing value, which is not checked here (cell by cell,
+    that is what :func:`conform` costs): build them with :func:`text_column`.
+
+    Raises
+    ------
+    ValueError
+        When a column is missing, extra, out of order or of another dtype.
+
+    Examples
+    --------
+    >>> frame = conform(pd.DataFrame({"id": ["F1"]}), "firms")
+    >>> typed(frame, "firms") is frame
+    True
+    """
+    schema = _SCHEMAS[table]
+    found = {str(column): frame[column].dtype for column in frame.columns}
+    wrong = [c for c, kind in schema.items() if c not in found or found[c] != _DTYPES[kind]]
+    if list(found) != list(schema) or wrong or not frame.index.equals(pd.RangeIndex(len(frame))):
+        msg = f"{table}: not canonical ({wrong or list(found)})"
+        raise ValueError(msg)
+    return frame
 
 
 def _empty(table: str) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from chain_graph.errors import IssueCode
 from chain_graph.gaps import analyze
 from chain_graph.graph import build_graph
 from chain_graph.materials import Catalogue, identities
+from chain_graph.model import LedgerTables, conform
 from ingest.loader import read_directory
 from tests.defaults import SETTINGS
 from tests.fuzzing import examples
@@ -193,6 +194,7 @@ def test_valid_ledgers_always_load_and_analyse(tables: dict[str, list[list[Any]]
     with tempfile.TemporaryDirectory() as tmp:
         validation = read_directory(write_canonical(Path(tmp), tables), settings=SETTINGS)
     assert validation.ok, validation.issues[:3]
+    _assert_canonical(validation.ledgers)
     counts = validation.ledgers.counts()
     assert counts["links"] == len(tables["links"]) - 1
     assert counts["projects"] == len(tables["projects"]) - 1
@@ -227,6 +229,7 @@ def test_corrupted_ledgers_never_raise(
         rows[r][column % len(rows[r])] = text
     with tempfile.TemporaryDirectory() as tmp:
         validation = read_directory(write_canonical(Path(tmp), tables), settings=SETTINGS)
+    _assert_canonical(validation.ledgers)
     codes = {code.value for code in IssueCode}
     for issue in validation.issues:
         assert issue.code.value in codes
@@ -235,3 +238,10 @@ def test_corrupted_ledgers_never_raise(
         assert issue.row >= 0
     if not validation.blocking:
         analyze(validation.ledgers, settings=SETTINGS)  # whatever is valid analyses without error
+
+
+def _assert_canonical(ledgers: LedgerTables) -> None:
+    """Validation builds some tables canonical itself (not through conform): they must be equal."""
+    for name in ledgers.TABLES:
+        table = getattr(ledgers, name)
+        pd.testing.assert_frame_equal(table, conform(table, name), check_exact=True)

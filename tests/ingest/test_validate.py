@@ -1,18 +1,19 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from chain_graph.errors import IssueCode
 from chain_graph.model import conform
 from ingest.loader import read_directory
-from ingest.validate import _merge_firms, _repeated_rows
+from ingest.validate import _merge_firms, _over_limit, _repeated_rows
 from tests.defaults import SETTINGS
 from tests.ingest.broken import EXPECTED, write_broken
 from tests.ledger_files import CANONICAL, Rows, write_canonical, write_csv
@@ -243,14 +244,15 @@ def test_firms_merge_as_combine_first_did(enterprises: pd.DataFrame, suppliers: 
 @pytest.mark.parametrize(
     ("shares", "flagged"),
     [
-        (["19.7", "28.5", "7.2", "18.1", "27.0"], True),  # pandas' compensated sum: 100.50000000000001
-        (["0.8", "49.2", "34.4", "9.9", "6.2"], False),  # a plain running sum would say 100.50000000000001
+        (["19.7", "28.5", "7.2", "18.1", "27.0"], False),  # exactly 100.5; pandas summed 100.50000000000001
+        (["0.8", "49.2", "34.4", "9.9", "6.2"], False),  # exactly 100.5; a running sum: 100.50000000000001
+        (["19.7", "28.5", "7.2", "18.1", "27.0001"], True),  # 100.5001
+        (["60", "40.6"], True),
     ],
 )
-def test_share_sums_near_the_cut_off_fall_as_pandas_sums_them(
-    tmp_path: Path, shares: list[str], flagged: bool
-) -> None:
-    """Found in review: a faster sum (np.bincount) moved totals near 100.5 % across the cut-off."""
+def test_share_sums_over_100_5_are_flagged_exactly(tmp_path: Path, shares: list[str], flagged: bool) -> None:
+    """ledgers.md: "a sum over 100.5 is an error". Written shares summing to exactly 100.5
+    used to be flagged or not by the binary rounding of the order they were summed in."""
     tables: dict[str, Rows] = dict(CANONICAL)
     suppliers: Rows = [[f"T{i}", f"供应商{i}", "", "430000", "normal", "", "", ""] for i in range(5)]
     tables["suppliers"] = [*CANONICAL["suppliers"], *suppliers]
@@ -261,6 +263,28 @@ def test_share_sums_near_the_cut_off_fall_as_pandas_sums_them(
     validation = read_directory(write_canonical(tmp_path / "d", tables), settings=SETTINGS)
     sums = [i for i in validation.issues if i.code is IssueCode.SHARE_SUM_EXCEEDED]
     assert len(sums) == (len(shares) if flagged else 0)
+
+
+_SHARES = st.one_of(
+    st.sampled_from([0.8, 49.2, 34.4, 9.9, 6.2, 19.7, 28.5, 7.2, 18.1, 27.0, 100.0, 100.5, 50.25, 0.1]),
+    st.floats(min_value=0, max_value=100),
+)
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), _SHARES), max_size=40))
+@example([(0, 19.7), (0, 28.5), (0, 7.2), (0, 18.1), (0, 27.0)])  # exactly 100.5 + 1.4e-14
+@example([(0, 50.0), (1, 50.0), (0, 50.50000001)])
+def test_sums_over_the_limit_are_exact_sums(rows: list[tuple[int, float]]) -> None:
+    """The plain-sum prefilter never changes which rows are over, nor their totals."""
+    exact: dict[int, float] = {}
+    for g in {g for g, _ in rows}:
+        exact[g] = math.fsum(v for h, v in rows if h == g)
+    over = [i for i, (g, _) in enumerate(rows) if exact[g] > 100.5 + 1e-9]
+    groups = np.array([g for g, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v in rows], dtype=float)
+    found, sums = _over_limit(groups, values, limit=100.5)
+    assert found.tolist() == over
+    assert sums.tolist() == [exact[rows[i][0]] for i in over]
 
 
 def test_firms_with_ids_ending_in_nul_sort_as_python_sorts() -> None:
