@@ -9,6 +9,11 @@ objects. An object array stores the objects' addresses; grouping the cells by ad
 integer factorisation (no object is read), and only one cell per distinct object is then
 hashed as a string. Equal texts held in different objects still meet: they are looked up
 by value. The results are exactly those of ``pd.factorize`` / ``Index.get_indexer``.
+
+Texts looked up by value go through :class:`TextIndex`: each text's Python hash (computed
+once per string object, then kept in it) is looked up in an integer hash table and each hit
+confirmed by one comparison, where pandas' object index calls Python's comparison on every
+probe of its table (national links: 0.6 s → 0.2 s per column of ids).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["by_object", "factorize", "first_rows", "lookup"]
+__all__ = ["TextIndex", "by_object", "factorize", "first_rows", "lookup"]
 
 
 def _addresses(values: np.ndarray) -> np.ndarray:
@@ -135,9 +140,52 @@ def lookup(labels: np.ndarray, values: np.ndarray) -> np.ndarray:
     missing = np.flatnonzero(found < 0)
     if len(missing):
         codes, objects = by_object(values[missing] if len(missing) < len(values) else values)
-        index = pd.Index(labels, dtype=object, copy=False)
-        found[missing] = index.get_indexer(pd.Index(objects, dtype=object, copy=False))[codes]
+        found[missing] = TextIndex(labels).positions(objects)[codes]
     return found
+
+
+class TextIndex:
+    """Distinct labels, each value's position among them found by its Python hash.
+
+    ``positions(values)`` is ``pd.Index(labels, dtype=object).get_indexer(values)`` for labels
+    that are distinct texts (``str``). For other labels, or two labels of one hash (as good as
+    never, with 64-bit hashes), or values that cannot be hashed, it is pandas' lookup itself.
+
+    Examples
+    --------
+    >>> index = TextIndex(np.array(["F1", "F2"], dtype=object))
+    >>> index.positions(np.array(["F2", None, "F3", "".join(["F", "1"])], dtype=object)).tolist()
+    [1, -1, -1, 0]
+    """
+
+    def __init__(self, labels: np.ndarray) -> None:
+        self.labels = np.asarray(labels, dtype=object)
+        texts = pd.api.types.infer_dtype(self.labels) in ("string", "empty")
+        hashes = _hashes(self.labels) if texts else None
+        by_hash = pd.Index(hashes, copy=False) if hashes is not None else None
+        self._by_hash = by_hash if by_hash is not None and by_hash.is_unique else None
+
+    def positions(self, values: np.ndarray) -> np.ndarray:
+        """Return the position of each of ``values`` among the labels (``-1``: not there)."""
+        values = np.asarray(values, dtype=object)
+        hashes = _hashes(values) if self._by_hash is not None else None
+        if hashes is None or self._by_hash is None:
+            index = pd.Index(self.labels, dtype=object, copy=False)
+            positions: np.ndarray = index.get_indexer(pd.Index(values, dtype=object, copy=False))
+            return positions.astype(np.intp, copy=False)
+        found: np.ndarray = self._by_hash.get_indexer(hashes).astype(np.intp, copy=False)
+        hit = np.flatnonzero(found >= 0)
+        # One comparison per hit: a value of a label's hash is that label or no label at all.
+        found[hit[self.labels[found[hit]] != values[hit]]] = -1
+        return found
+
+
+def _hashes(values: np.ndarray) -> np.ndarray | None:
+    """Return each value's Python hash (``None``: a value cannot be hashed)."""
+    try:
+        return np.fromiter(map(hash, values), dtype=np.int64, count=len(values))
+    except TypeError:
+        return None
 
 
 def _shares_objects(labels: np.ndarray, values: np.ndarray, *, sample: int = 1_000) -> bool:

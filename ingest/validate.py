@@ -895,7 +895,7 @@ class _Ids:
             np.concatenate([v.uniques for v in values]) if values else np.empty(0, dtype=object)
         )
         self._objects = np.asarray(uniques, dtype=object)
-        self.index = pd.Index(self._objects, dtype=object, copy=False)
+        self._index = objects.TextIndex(self._objects)
         self.size = len(uniques)
         self._codes: dict[tuple[int, str], np.ndarray] = {}
         start = 0
@@ -910,7 +910,7 @@ class _Ids:
         key = (id(table), column)
         if key not in self._codes:
             value = table.parsed(column)
-            numbers = self.index.get_indexer(pd.Index(value.uniques, dtype=object))
+            numbers = self._index.positions(value.uniques)
             other = np.flatnonzero((numbers < 0) & pd.notna(value.uniques))
             if len(other):
                 numbers[other] = self.size + pd.factorize(value.uniques[other])[0]

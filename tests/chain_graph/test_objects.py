@@ -90,3 +90,45 @@ def test_first_rows_of_factorised_codes(values: list[int]) -> None:
     codes, uniques = pd.factorize(np.array(values, dtype=np.int64))
     expected = [values.index(int(u)) for u in uniques]
     assert objects.first_rows(codes).tolist() == expected
+
+
+_values = st.one_of(
+    _texts.map(_fresh),
+    st.text(max_size=3),
+    st.sampled_from([None, float("nan"), 1, 2.0, True]),
+)
+
+
+@given(st.lists(st.text(max_size=3), unique=True), st.lists(_values, max_size=30))
+def test_text_index_is_get_indexer(labels: list[str], values: list[object]) -> None:
+    cells = np.array(values, dtype=object)
+    labels_array = np.array([_fresh(t) for t in labels], dtype=object)
+    expected = pd.Index(labels_array, dtype=object).get_indexer(pd.Index(cells, dtype=object))
+    assert objects.TextIndex(labels_array).positions(cells).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize(
+    ("labels", "values"),
+    [
+        ([1, "1", 2.5], [1.0, "1", True, 2.5]),  # labels not all texts: pandas' own lookup
+        (["a", "b"], [["a"], "b"]),  # a value that cannot be hashed
+    ],
+)
+def test_text_index_falls_back_to_pandas(labels: list[object], values: list[object]) -> None:
+    label_array = np.array(labels, dtype=object)
+    cells = np.empty(len(values), dtype=object)
+    cells[:] = values
+    index = objects.TextIndex(label_array)
+    if all(isinstance(v, str | int | float) for v in values):
+        expected = pd.Index(label_array, dtype=object).get_indexer(pd.Index(cells, dtype=object)).tolist()
+        assert index.positions(cells).tolist() == expected
+    else:
+        with pytest.raises(TypeError):
+            index.positions(cells)
+
+
+def test_text_index_with_two_labels_of_one_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two labels of one hash (not to be found among real strings): pandas decides."""
+    monkeypatch.setattr(objects, "_hashes", lambda values: np.zeros(len(values), dtype=np.int64))
+    index = objects.TextIndex(np.array(["a", "b"], dtype=object))
+    assert index.positions(np.array(["b", "c", "a"], dtype=object)).tolist() == [1, -1, 0]
