@@ -128,6 +128,12 @@ class Settings(BaseSettings):
         description="Write each data version's analysis to the store for the other workers and "
         "processes to read instead of analysing again (chain_graph.store.results).",
     )
+    keep_freed_memory: bool = Field(
+        default=True,
+        description="Keep freed memory in the process for the next large table instead of giving it "
+        "back to the kernel (glibc; chain_graph.memory): national read + validate 1.2x faster, "
+        "peak memory +0.2 GiB.",
+    )
     responsible_units: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_RESPONSIBLE_UNITS))
     auth_db: str = Field(
         default="./chain_graph_auth.db",

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from application.workspace import Workspace
 from chain_graph.errors import ChainGraphError, ConfigError, InputIssue, NotFoundError, StoreError
+from chain_graph.memory import keep_freed_memory
 from chain_graph.settings import Settings
 from chain_graph.store import open_store
 from ingest.layout import SkippedLine
@@ -83,11 +84,18 @@ def workspace(store: str | None) -> Iterator[Workspace]:
 
 
 def load_settings() -> Settings:
-    """Read the settings; a wrong value is a configuration error, not a traceback."""
+    """Read the settings; a wrong value is a configuration error, not a traceback.
+
+    Every command starts here: the process's allocator is set up as the settings say
+    (:func:`chain_graph.memory.keep_freed_memory`).
+    """
     try:
-        return Settings()
+        settings = Settings()
     except ValueError as error:
         raise ConfigError(f"配置有误：{error}") from error
+    if settings.keep_freed_memory:
+        keep_freed_memory()
+    return settings
 
 
 def skipped_table(lines: list[SkippedLine]) -> Table:

@@ -142,10 +142,10 @@ def furniture(
     for position in known:
         uniques = columns[position].uniques
         for variant in {headers[position].strip(), normalize_header(headers[position])} - {""}:
-            repeated += columns[position].spread(uniques == variant)
+            repeated += columns[position].flagged(uniques == variant)
     candidates = repeated > 0
     for column in columns[:_FIRST_COLUMNS]:
-        candidates |= column.spread(np.isin(column.uniques.astype("U1"), _TRIGGERS))
+        candidates |= column.flagged(np.isin(column.uniques.astype("U1"), _TRIGGERS))
     if known:  # without a known column (no header given) nothing can be told of it
         in_known = filled[:, sorted(known)].any(axis=1)
         unknown = [i for i in range(len(columns)) if i not in known]

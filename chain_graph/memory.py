@@ -1,0 +1,47 @@
+"""The process's C allocator: freed memory kept for the next large table.
+
+glibc serves a block of 32 MiB or more (a column of five million cells) with its own
+``mmap`` and gives it back to the kernel when it is freed; the next such block is new memory
+whose every page faults in again. Reading and validating national ledgers allocates and
+frees hundreds of such arrays, and on the virtual machines measured a page fault costs
+~10 µs: read + validate spent 5–8 s of 15–19 s in the kernel. :func:`keep_freed_memory`
+asks glibc (``mallopt``) to serve large blocks from its heap and not to give freed memory
+back, as a long-running analysis service wants: national read + validate 15.5 s → 12.5 s
+(median of three alternating runs each), peak memory 2.4 → 2.6 GiB. The entry points (the
+command line and the web service) call it once at start, unless ``keep_freed_memory`` is
+off in the settings.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+
+__all__ = ["keep_freed_memory"]
+
+_M_TRIM_THRESHOLD = -1
+"""mallopt: free memory at the top of the heap beyond this many bytes goes back to the kernel."""
+_M_MMAP_MAX = -4
+"""mallopt: the most blocks served by their own mmap (0: none, all from the heap)."""
+_KEEP = 2**31 - 1  # the largest value mallopt takes (an int)
+
+
+def keep_freed_memory() -> bool:
+    """Ask the C allocator to keep freed memory for reuse; return whether it did.
+
+    Only glibc (Linux) is asked; elsewhere, or where ``mallopt`` refuses, nothing changes.
+    Idempotent. Large blocks still come from ``mmap`` when the heap cannot grow.
+
+    Examples
+    --------
+    >>> keep_freed_memory() in (True, False)
+    True
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt  # the process's own C library
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, _KEEP))
