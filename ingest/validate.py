@@ -22,6 +22,7 @@ import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ import pandas as pd
 from chain_graph import objects
 from chain_graph.errors import InputIssue, IssueCode
 from chain_graph.materials import Catalogue, identities, normalise, split_aliases
-from chain_graph.model import LedgerTables, conform, int_column, text_column, typed
+from chain_graph.model import FIRM_COLUMNS, LedgerTables, conform, int_column, text_column, typed
 from chain_graph.ordering import text_order
 from chain_graph.problem_ledger import default_unit
 from chain_graph.settings import Settings
@@ -150,6 +151,12 @@ class _Table:
         parsed = self.parsed(name)
         per_value = pd.to_numeric(pd.Series(parsed.uniques, dtype=object), errors="coerce")
         return parsed.spread(per_value.to_numpy(dtype=float))
+
+    def valid_columns(self) -> dict[str, Coded]:
+        """Return the coded columns (``_extra`` among them) of the rows without an issue."""
+        ok = self.ok_mask()
+        every = bool(ok.all())
+        return {name: parsed if every else parsed[ok] for name, parsed in self.coded.items()}
 
     def valid_frame(self, *, numbers: tuple[str, ...] = ()) -> pd.DataFrame:
         """Return the values of the rows without an issue, one column per column read.
@@ -1067,7 +1074,8 @@ def _build(tables: dict[str, _Table], settings: Settings, *, read: _Ids) -> Ledg
     numbers = [
         read.codes(t, "id")[t.ok_mask()] if t is not None else np.zeros(0, np.intp) for t in firm_tables
     ]
-    firms = _merge_firms(*map(_valid_frame, firm_tables), numbers=(numbers[0], numbers[1]))
+    sides = [t.valid_columns() if t is not None else {} for t in firm_tables]
+    firms = _merge_firms(sides[0], sides[1], numbers=(numbers[0], numbers[1]))
     projects = _with_numbers(tables.get("projects"), ("total_investment", "annual_plan", "completed"))
     if len(projects):
         projects["annual_plan"] = projects["annual_plan"].fillna(0.0)
@@ -1077,7 +1085,7 @@ def _build(tables: dict[str, _Table], settings: Settings, *, read: _Ids) -> Ledg
     if len(materials):
         materials["extra"] = materials["_extra"]
     return LedgerTables(
-        firms=conform(firms, "firms"),
+        firms=firms,
         projects=conform(projects, "projects"),
         links=_links(tables.get("links")),
         problems=conform(problems, "problems"),
@@ -1134,69 +1142,108 @@ def _with_numbers(table: _Table | None, names: tuple[str, ...]) -> pd.DataFrame:
 
 
 def _merge_firms(
-    enterprises: pd.DataFrame,
-    suppliers: pd.DataFrame,
+    enterprises: Mapping[str, Coded],
+    suppliers: Mapping[str, Coded],
     *,
-    numbers: tuple[np.ndarray, np.ndarray] | None = None,
+    numbers: tuple[np.ndarray, np.ndarray],
 ) -> pd.DataFrame:
-    """Merge the valid enterprise and supplier rows into one firm per id.
+    """Merge the valid enterprise and supplier rows into one canonical firm per id.
 
-    An enterprise's cell wins, a supplier's fills it where it is blank (as
-    ``DataFrame.combine_first``, in its row order: ids sorted when both tables have rows), and
-    their extra columns are merged with the enterprise's winning. ``numbers``: each row's id
-    as a number (equal for equal ids), when the caller has them (else the ids are hashed).
+    Each side is its valid rows' columns by name (``id`` and ``_extra`` among them; no
+    columns: no rows), ``numbers`` each row's id as a number (equal for equal ids). As
+    ``DataFrame.combine_first`` merged them (the reference in the tests): an enterprise's
+    value wins, a supplier's fills it where it has none; rows in the order of the one side
+    that has any, or of both when they hold the same ids in the same order, else by id
+    (:func:`_outer_join`); the extra columns are merged key by key, the enterprise's winning.
+    Each column is merged as codes into both sides' values and typed once per value
+    (:func:`~chain_graph.model.text_column`), not cell by cell.
     """
-    ent = enterprises.assign(is_enterprise=True).set_index("id") if len(enterprises) else None
-    sup = suppliers.assign(is_supplier=True).set_index("id") if len(suppliers) else None
-    if ent is None and sup is None:
-        return pd.DataFrame()
-    if ent is None or sup is None:
-        merged = ent if ent is not None else sup
-        assert merged is not None
+    sides = [dict(side) if _row_count(side) else None for side in (enterprises, suppliers)]
+    if sides[0] is None and sides[1] is None:
+        return conform(pd.DataFrame(), "firms")
+    if sides[0] is None or sides[1] is None:
+        only = sides[0] or sides[1] or {}
+        n = _row_count(only)
+        at = [np.arange(n) if side is not None else np.full(n, -1) for side in sides]
+        ids = only["id"].cells()
+    elif np.array_equal(numbers[0], numbers[1]):  # the same ids in the same order: kept so
+        at = [np.arange(len(numbers[0]))] * 2
+        ids = enterprises["id"].cells()
     else:
-        if numbers is None:
-            both, _ = pd.factorize(np.concatenate([ent.index.to_numpy(object), sup.index.to_numpy(object)]))
-            numbers = (both[: len(ent)], both[len(ent) :])
-        merged = _combined_firms(ent, sup, numbers=numbers)
-    merged = merged.reset_index()
-    for flag in ("is_enterprise", "is_supplier"):
-        merged[flag] = merged[flag].fillna(False).astype(bool) if flag in merged else False
-    merged["status"] = merged.get("status", pd.Series(dtype=object))
-    merged["status"] = merged["status"].where(merged["status"].notna(), "normal")
-    for money in ("output_value", "tax"):
-        merged[money] = pd.to_numeric(merged.get(money, pd.Series(dtype=float))).fillna(0.0)
-    merged["extra"] = merged["_extra"]
-    return merged
+        index = [pd.Index(side["id"].cells(), dtype=object, copy=False) for side in (enterprises, suppliers)]
+        joined, left, right = _outer_join(index[0], index[1], numbers=numbers)
+        at, ids = [left, right], joined.to_numpy(dtype=object)
+
+    def merged(name: str) -> Coded:
+        """Return the column ``name`` of the merged rows: the enterprise's value, else the supplier's."""
+        parts = [side.get(name) if side is not None else None for side in sides]
+        given = [part.uniques for part in parts if part is not None]
+        uniques = np.concatenate([*given, np.array([None], dtype=object)])
+        none, offset, codes = len(uniques) - 1, 0, []
+        for part, rows in zip(parts, at, strict=True):
+            if part is None:
+                codes.append(np.full(len(rows), none))
+            else:
+                codes.append(np.where(rows >= 0, part.codes[rows] + offset, none))
+                offset += len(part.uniques)
+        return Coded(np.where(pd.isna(uniques)[codes[0]], codes[1], codes[0]), uniques)
+
+    def text(name: str, blank: str | None = None) -> pd.api.extensions.ExtensionArray:
+        column = merged(name)
+        values = column.uniques if blank is None else np.where(pd.isna(column.uniques), blank, column.uniques)
+        return text_column(values, column.codes)
+
+    def number(name: str, blank: float = np.nan) -> np.ndarray:
+        column = merged(name)
+        values = pd.to_numeric(pd.Series(column.uniques, dtype=object), errors="coerce").to_numpy(float)
+        return column.spread(np.where(np.isnan(values), blank, values))
+
+    columns: dict[str, Any] = {}
+    for name, kind in FIRM_COLUMNS.items():
+        if name == "id":
+            columns[name] = text_column(ids, np.arange(len(ids)))
+        elif name in ("is_enterprise", "is_supplier"):
+            columns[name] = at[name == "is_supplier"] >= 0
+        elif name == "extra":
+            columns[name] = _merged_extras(sides, at)
+        elif name == "status":
+            columns[name] = text(name, "normal")
+        elif name in ("output_value", "tax"):
+            columns[name] = number(name, 0.0)
+        elif kind == "float":
+            columns[name] = number(name)
+        elif kind == "int":
+            columns[name] = int_column(number(name))
+        else:
+            columns[name] = text(name)
+    return typed(pd.DataFrame(columns, copy=False), "firms")
 
 
-def _combined_firms(
-    ent: pd.DataFrame, sup: pd.DataFrame, *, numbers: tuple[np.ndarray, np.ndarray]
-) -> pd.DataFrame:
-    """``ent.combine_first(sup)`` with the extra columns merged, column by column.
+def _row_count(side: Mapping[str, Coded]) -> int:
+    """Return the number of rows of one side of :func:`_merge_firms`."""
+    return len(side["id"].codes) if "id" in side else 0
 
-    The rows are aligned as ``combine_first`` aligns them (an outer join of the ids, see
-    :func:`_outer_join`); ``combine_first`` itself spent seconds per million firms on each column.
-    """
-    if ent.index.equals(sup.index):  # the same ids in the same order: kept so
-        joined, left, right = ent.index, None, None
-    else:
-        joined, left, right = _outer_join(ent.index, sup.index, numbers=numbers)
-    n = len(joined)
-    at_left = np.arange(n) if left is None else left  # None: the same rows in the same order
-    at_right = np.arange(n) if right is None else right
-    columns = {}
-    for column in dict.fromkeys([*ent.columns, *sup.columns]):
-        if column != "_extra":  # merged below, key by key
-            first, second = _aligned(ent, column, at_left), _aligned(sup, column, at_right)
-            columns[column] = np.where(pd.isna(first), second, first)
-    mine, theirs = _aligned(ent, "_extra", at_left), _aligned(sup, "_extra", at_right)
+
+def _merged_extras(
+    sides: list[dict[str, Coded] | None], at: list[np.ndarray]
+) -> pd.api.extensions.ExtensionArray:
+    """Return the merged rows' extra columns (JSON), the enterprise's keys winning over the supplier's."""
+    cells = []
+    for side, rows in zip(sides, at, strict=True):
+        found = np.full(len(rows), None, dtype=object)
+        if side is not None and "_extra" in side:
+            given = np.flatnonzero(rows >= 0)
+            found[given] = side["_extra"][rows[given]].cells()
+        cells.append(found)
+    mine, theirs = cells
     extras = np.where(pd.isna(mine), theirs, mine)
-    both = np.flatnonzero((at_left >= 0) & (at_right >= 0))
+    both = np.flatnonzero((at[0] >= 0) & (at[1] >= 0))
     for i in both[theirs[both] != ""].tolist():  # the enterprise's extra columns win
         a, b = str(mine[i]), str(theirs[i])
         extras[i] = json.dumps({**json.loads(b), **json.loads(a)}, ensure_ascii=False) if a else b
-    columns["_extra"] = np.where(pd.isna(extras), "", extras)
-    return pd.DataFrame(columns, index=joined, dtype=object, copy=False)
+    codes, values = objects.factorize(extras)
+    values = np.append(values, np.array([None], dtype=object))  # "" for a row with no extra column
+    return text_column(values, np.where(codes < 0, len(values) - 1, codes))
 
 
 def _outer_join(
@@ -1227,15 +1274,6 @@ def _outer_join(
         where[side] = np.arange(len(side))
         at.append(where[distinct[order]])
     return pd.Index(ids[order], dtype=object, name=left.name), at[0], at[1]
-
-
-def _aligned(frame: pd.DataFrame, column: str, positions: np.ndarray) -> np.ndarray:
-    """Return ``frame[column]`` at ``positions`` (``None`` at ``-1``, or if there is no such column)."""
-    if column not in frame:
-        return np.full(len(positions), None, dtype=object)
-    taken: np.ndarray = frame[column].to_numpy(dtype=object)[positions]  # a copy
-    taken[positions < 0] = None
-    return taken
 
 
 def _defaults_for_problems(problems: pd.DataFrame, firms: pd.DataFrame, settings: Settings) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from chain_graph.errors import IssueCode
 from chain_graph.model import conform
+from ingest.columnar import Coded
 from ingest.loader import read_directory
 from ingest.validate import _merge_firms, _over_limit, _repeated_rows
 from tests.defaults import SETTINGS
@@ -210,8 +211,8 @@ def _merged_as_combine_first(enterprises: pd.DataFrame, suppliers: pd.DataFrame)
     for flag in ("is_enterprise", "is_supplier"):
         merged[flag] = merged[flag].fillna(False).astype(bool)
     merged["status"] = merged["status"].where(merged["status"].notna(), "normal")
-    for money in ("output_value", "tax"):
-        merged[money] = pd.to_numeric(merged.get(money, pd.Series(dtype=float))).fillna(0.0)
+    for money in ("output_value", "tax"):  # ledgers.md: money 0 by default, also with no such column
+        merged[money] = pd.to_numeric(merged[money]).fillna(0.0) if money in merged else 0.0
     merged["extra"] = merged["_extra"]
     return merged
 
@@ -229,16 +230,58 @@ def _firm_rows(draw: st.DrawFn, columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(frame, dtype=object)
 
 
-@given(_firm_rows(("name", "address", "status")), _firm_rows(("name", "address", "status", "contact")))
-def test_firms_merge_as_combine_first_did(enterprises: pd.DataFrame, suppliers: pd.DataFrame) -> None:
-    expected = conform(_merged_as_combine_first(enterprises, suppliers), "firms")
-    found = conform(_merge_firms(enterprises, suppliers), "firms")
-    pd.testing.assert_frame_equal(found, expected, check_exact=True)
-    # With the ids numbered by the caller (any numbers, equal for equal ids), as validation does.
-    numbers = {f"F{i}": 100 - 7 * i for i in range(12)}
-    given = [frame["id"].map(numbers).to_numpy() for frame in (enterprises, suppliers)]
-    found = conform(_merge_firms(enterprises, suppliers, numbers=(given[0], given[1])), "firms")
-    pd.testing.assert_frame_equal(found, expected, check_exact=True)
+def _coded(frame: pd.DataFrame) -> dict[str, Coded]:
+    """A frame's columns coded as validation codes its valid rows (``None`` a value of its own)."""
+    columns = {}
+    for name in frame.columns:
+        codes, uniques = pd.factorize(frame[name].to_numpy(dtype=object), use_na_sentinel=False)
+        columns[name] = Coded(codes.astype(np.intp), np.asarray(uniques, dtype=object))
+    return columns
+
+
+def _merged(enterprises: pd.DataFrame, suppliers: pd.DataFrame, numbers: dict[str, int]) -> pd.DataFrame:
+    given = [frame["id"].map(numbers).to_numpy(dtype=np.intp) for frame in (enterprises, suppliers)]
+    return _merge_firms(_coded(enterprises), _coded(suppliers), numbers=(given[0], given[1]))
+
+
+@given(
+    _firm_rows(("name", "address", "status")),
+    _firm_rows(("name", "address", "status", "contact")),
+    st.sampled_from(["enterprises", "suppliers", "both", "same"]),
+)
+def test_firms_merge_as_combine_first_did(
+    enterprises: pd.DataFrame, suppliers: pd.DataFrame, given: str
+) -> None:
+    if given == "same":  # the same ids in the same order
+        suppliers = suppliers.iloc[: len(enterprises)].reset_index(drop=True)
+        suppliers = suppliers.reindex(range(len(enterprises))).assign(id=enterprises["id"], _extra="")
+    expected = (
+        _merged_as_combine_first(enterprises, suppliers)
+        if given in ("both", "same")
+        else _merged_alone(enterprises if given == "enterprises" else suppliers, given)
+    )
+    if given == "enterprises":
+        suppliers = suppliers.iloc[:0]
+    if given == "suppliers":
+        enterprises = enterprises.iloc[:0]
+    # The ids numbered as validation numbers them (any numbers, equal for equal ids).
+    for numbers in ({f"F{i}": i for i in range(12)}, {f"F{i}": 100 - 7 * i for i in range(12)}):
+        found = _merged(enterprises, suppliers, numbers)
+        pd.testing.assert_frame_equal(found, conform(expected, "firms"), check_exact=True)
+
+
+def _merged_alone(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """One side only: its rows as they are, with the defaults (the reference's other branch)."""
+    merged = frame.assign(is_enterprise=table == "enterprises", is_supplier=table == "suppliers")
+    merged["status"] = merged["status"].where(merged["status"].notna(), "normal")
+    merged["output_value"] = pd.to_numeric(merged["output_value"]).fillna(0.0)
+    merged["tax"] = 0.0
+    return merged.assign(extra=merged["_extra"])
+
+
+def test_no_firm_rows_at_all() -> None:
+    found = _merge_firms({}, {}, numbers=(np.zeros(0, np.intp), np.zeros(0, np.intp)))
+    pd.testing.assert_frame_equal(found, conform(pd.DataFrame(), "firms"))
 
 
 @pytest.mark.parametrize(
@@ -291,5 +334,5 @@ def test_firms_with_ids_ending_in_nul_sort_as_python_sorts() -> None:
     """Found in review: numpy's fixed-width text drops a trailing NUL, so "A\\x00" tied with "A"."""
     enterprises = pd.DataFrame({"id": ["A\x00", "C"], "name": ["甲", "丙"], "_extra": ["", ""]}, dtype=object)
     suppliers = pd.DataFrame({"id": ["A", "B"], "name": ["乙", "丁"], "_extra": ["", ""]}, dtype=object)
-    merged = _merge_firms(enterprises, suppliers, numbers=(np.array([0, 1]), np.array([2, 3])))
+    merged = _merged(enterprises, suppliers, {"A\x00": 0, "C": 1, "A": 2, "B": 3})
     assert merged["id"].tolist() == ["A", "A\x00", "B", "C"]
