@@ -43,7 +43,6 @@ from api.routers import (
 )
 from api.state import AppState
 from chain_graph.errors import StoreError
-from chain_graph.memory import keep_freed_memory
 from chain_graph.settings import Settings
 from viz.render import vis_assets
 
@@ -87,8 +86,6 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         An already opened state (tests); otherwise opened at startup and closed at shutdown.
     """
     settings = settings or Settings()
-    if settings.keep_freed_memory:
-        keep_freed_memory()  # uploads validate whole ledgers in this process
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

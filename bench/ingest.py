@@ -86,16 +86,14 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
 
 
 def _as_entry_points_do() -> None:
-    """Set the process up as the command line and the web service do (``chain_graph.memory``).
+    """Set the process up as the command line does (``chain_graph.memory``).
 
-    ``CHAIN_GRAPH_KEEP_FREED_MEMORY=false`` measures without it; code from before it existed
-    (``--before``) has nothing to set up.
+    ``CHAIN_GRAPH_KEEP_FREED_MEMORY=false`` measures without it, as the web service validates
+    an upload; code from before it existed (``--before``) has nothing to set up.
     """
-    try:
+    if getattr(SETTINGS, "keep_freed_memory", False):  # no such setting before it existed
         from chain_graph.memory import keep_freed_memory
-    except ImportError:
-        return
-    if SETTINGS.keep_freed_memory:
+
         keep_freed_memory()
 
 

@@ -252,7 +252,11 @@ def int_column(numbers: np.ndarray) -> pd.api.extensions.ExtensionArray:
     [3, <NA>]
     """
     missing = np.isnan(numbers)
-    return pd.arrays.IntegerArray(np.where(missing, 0, numbers).astype(np.int64), missing)
+    whole = np.where(missing, 0, numbers)
+    if not (np.isfinite(whole).all() and (np.abs(whole) < 2**53).all() and (whole == np.trunc(whole)).all()):
+        msg = "integers expected (whole numbers, at most 2**53 apart from zero)"
+        raise ValueError(msg)
+    return pd.arrays.IntegerArray(whole.astype(np.int64), missing)
 
 
 def typed(frame: pd.DataFrame, table: str) -> pd.DataFrame:

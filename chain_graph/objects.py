@@ -160,7 +160,7 @@ class TextIndex:
 
     def __init__(self, labels: np.ndarray) -> None:
         self.labels = np.asarray(labels, dtype=object)
-        texts = pd.api.types.infer_dtype(self.labels) in ("string", "empty")
+        texts = pd.api.types.infer_dtype(self.labels, skipna=False) in ("string", "empty")  # NaN: pandas
         hashes = _hashes(self.labels) if texts else None
         by_hash = pd.Index(hashes, copy=False) if hashes is not None else None
         self._by_hash = by_hash if by_hash is not None and by_hash.is_unique else None

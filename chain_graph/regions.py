@@ -212,13 +212,17 @@ def _walk_keys(addresses: np.ndarray) -> tuple[np.ndarray, list[str]]:
     keys are made in Arrow (the regex is RE2's; ``\p{Nd}`` is Python's ``\d``); anything
     Arrow will not take (a text that is not valid Unicode) is keyed in Python.
     """
-    texts = [a if isinstance(a, str) else "" for a in addresses]
-    try:
+    try:  # None and NaN are null for Arrow, then ""; other objects that are not texts: below
+        if pd.api.types.infer_dtype(addresses, skipna=True) not in ("string", "empty"):
+            raise pa.ArrowTypeError  # Arrow would take bytes as texts, Python counts them as ""
+        given: pa.StringArray = pa.array(addresses, type=pa.string(), from_pandas=True)
+        texts = cast("pa.StringArray", pc.fill_null(given, pa.scalar("", type=pa.string())))
         keyed = pc.replace_substring_regex(
-            pc.utf8_trim_whitespace(pa.array(texts, type=pa.string())), pattern=r"\p{Nd}+", replacement="#"
+            pc.utf8_trim_whitespace(texts), pattern=r"\p{Nd}+", replacement="#"
         ).dictionary_encode()
     except (pa.ArrowException, UnicodeError):
-        numbers, uniques = pd.factorize(np.array([_DIGITS.sub("#", t.strip()) for t in texts], dtype=object))
+        plain = [a if isinstance(a, str) else "" for a in addresses]
+        numbers, uniques = pd.factorize(np.array([_DIGITS.sub("#", t.strip()) for t in plain], dtype=object))
         return numbers, uniques.tolist()
     keys = cast("list[str]", keyed.dictionary.to_pylist())  # no nulls: every cell was a text
     return keyed.indices.to_numpy(zero_copy_only=False), keys

@@ -86,7 +86,7 @@ class _Table:
         self.spec: TableSpec = spec_of(raw.source.table)
         self.n = len(raw.rows)
         self.built: dict[str, pd.Series] = {}
-        """Columns of values per cell: parsed ones built when first asked for, and ``_extra``."""
+        """Parsed columns as values per cell, built when first asked for (:meth:`column`)."""
         self.position_of: dict[str, int] = {}
         """Where each parsed column is among the raw table's columns."""
         self.coded: dict[str, Coded] = {}
@@ -169,11 +169,6 @@ class _Table:
             name: (parsed if every else parsed[ok]).cells()
             for name, parsed in self.coded.items()
             if name not in numbers
-        }
-        columns |= {
-            name: values.to_numpy(dtype=object)[ok]
-            for name, values in self.built.items()
-            if name not in self.coded
         }
         frame = pd.DataFrame(columns, index=pd.RangeIndex(int(ok.sum())), dtype=object, copy=False)
         for name in numbers:
@@ -814,9 +809,9 @@ _SHARE_LIMIT = 100.5
 an error"; the half point allows the officials' rounding)."""
 _ROUNDING = 1e-9
 """How far over the limit a sum of written shares may come out only by binary rounding: the
-written "19.7", "28.5", "7.2", "18.1" and "27.0" sum to exactly 100.5, but their doubles to
-100.5 + 1.4e-14. A billionth of a percentage point is far above that, far below any share
-anyone writes."""
+written "7.65", "22.92" and "69.93" make exactly 100.5, but the exact sum of their doubles
+rounds to 100.50000000000001. A billionth of a percentage point is far above such errors,
+far below any share anyone writes."""
 
 
 def _over_limit(groups: np.ndarray, values: np.ndarray, *, limit: float) -> tuple[np.ndarray, np.ndarray]:

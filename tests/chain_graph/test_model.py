@@ -55,3 +55,9 @@ def test_typed_refuses_a_frame_that_is_not_canonical(change: Callable[[pd.DataFr
     assert typed(frame, "links") is frame
     with pytest.raises(ValueError, match="links"):
         typed(change(frame), "links")
+
+
+@pytest.mark.parametrize("numbers", [[2.5], [float("inf")], [1e19]])
+def test_int_column_refuses_what_is_not_a_whole_number(numbers: list[float]) -> None:
+    with pytest.raises(ValueError, match="integers"):
+        int_column(np.array(numbers))

@@ -132,3 +132,12 @@ def test_text_index_with_two_labels_of_one_hash(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(objects, "_hashes", lambda values: np.zeros(len(values), dtype=np.int64))
     index = objects.TextIndex(np.array(["a", "b"], dtype=object))
     assert index.positions(np.array(["b", "c", "a"], dtype=object)).tolist() == [1, -1, 0]
+
+
+@pytest.mark.parametrize("missing", [np.nan, None])
+def test_text_index_with_a_missing_label_is_pandas(missing: object) -> None:
+    """Found in review: a NaN label is found by pandas (NaN matches NaN), not by its hash."""
+    labels = np.array(["a", missing], dtype=object)
+    cells = np.array([np.nan, "a", None], dtype=object)
+    expected = pd.Index(labels, dtype=object).get_indexer(pd.Index(cells, dtype=object)).tolist()
+    assert objects.TextIndex(labels).positions(cells).tolist() == expected

@@ -196,3 +196,14 @@ def test_a_blank_line_under_a_header_of_two_lines_loses_no_row(tmp_path: Path) -
 
     assert table.cells.to_numpy().tolist() == [["S1", "E1", "钢材"]]
     assert table.rows == [3]
+
+
+@given(st.lists(st.integers(0, 6), max_size=30), st.sets(st.integers(0, 6)))
+def test_flagged_cells_are_the_gather_of_their_flags(codes: list[int], flagged: set[int]) -> None:
+    """Few flags are found by comparing codes, many by a gather: the same cells either way
+    (the distinct values may repeat, as a parsed column's do)."""
+    column = Coded(np.array(codes, dtype=np.intp), np.array(["a", "b", "", "a", "c", "d", "e"], dtype=object))
+    flags = np.array([i in flagged for i in range(len(column.uniques))])
+    assert column.flagged(flags).tolist() == flags.take(column.codes).tolist()
+    with pytest.raises(ValueError, match="one flag per distinct value"):
+        column.flagged(np.append(flags, True))

@@ -288,6 +288,7 @@ def test_no_firm_rows_at_all() -> None:
     ("shares", "flagged"),
     [
         (["19.7", "28.5", "7.2", "18.1", "27.0"], False),  # exactly 100.5; pandas summed 100.50000000000001
+        (["7.65", "22.92", "69.93"], False),  # exactly 100.5; their doubles, exactly: 100.50000000000001
         (["0.8", "49.2", "34.4", "9.9", "6.2"], False),  # exactly 100.5; a running sum: 100.50000000000001
         (["19.7", "28.5", "7.2", "18.1", "27.0001"], True),  # 100.5001
         (["60", "40.6"], True),
@@ -315,7 +316,7 @@ _SHARES = st.one_of(
 
 
 @given(st.lists(st.tuples(st.integers(0, 5), _SHARES), max_size=40))
-@example([(0, 19.7), (0, 28.5), (0, 7.2), (0, 18.1), (0, 27.0)])  # exactly 100.5 + 1.4e-14
+@example([(0, 7.65), (0, 22.92), (0, 69.93)])  # the doubles' exact sum: 100.50000000000001
 @example([(0, 50.0), (1, 50.0), (0, 50.50000001)])
 def test_sums_over_the_limit_are_exact_sums(rows: list[tuple[int, float]]) -> None:
     """The plain-sum prefilter never changes which rows are over, nor their totals."""
