@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from chain_graph.graph import SupplyGraph, from_networkx
-from chain_graph.ordering import lexsort_codes
+from chain_graph.ordering import lexsort_codes, stable_order
 from chain_graph.propagation import Pairs, evaluate, shifted_deficits
 
 __all__ = [
@@ -438,10 +438,10 @@ def _upper_bounds(g: SupplyGraph) -> np.ndarray:
     src, dst, w = g.src[crit], g.dst[crit], g.w[crit]
     leaves = s.component[src] != s.component[dst]
     src, dst, w = src[leaves], dst[leaves], w[leaves]
-    by_level = np.argsort(s.level, kind="stable")
+    by_level = stable_order(s.level)
     bounds = np.searchsorted(s.level[by_level], np.arange(s.levels + 1))
     edge_level = s.level[src]
-    edge_order = np.argsort(edge_level, kind="stable")
+    edge_order = stable_order(edge_level)
     edge_bounds = np.searchsorted(edge_level[edge_order], np.arange(s.levels + 1))
     for lv in range(s.levels - 1, -1, -1):
         nodes = by_level[bounds[lv] : bounds[lv + 1]]

@@ -1,7 +1,9 @@
 """Sorting large arrays quickly, in the order Python would sort them.
 
 :func:`lexsort_codes` sorts by several integer keys at once, as one stable sort of one
-combined key; :func:`text_order` sorts texts by code point through numpy's fixed-width text.
+combined key; :func:`stable_order` is that stable sort, done as one plain sort of each key
+packed with its position; :func:`text_order` sorts texts by code point through numpy's
+fixed-width text.
 
 ``np.lexsort`` sorts once per key: a national graph's five million links sort by buyer and
 material in 1.15 s that way, and in 0.6 s as one stable ``argsort`` of ``buyer * materials +
@@ -15,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["lexsort_codes", "text_order"]
+__all__ = ["lexsort_codes", "repeated", "stable_order", "text_order"]
 
 
 def lexsort_codes(keys: Sequence[np.ndarray]) -> np.ndarray:
@@ -49,7 +51,51 @@ def lexsort_codes(keys: Sequence[np.ndarray]) -> np.ndarray:
             order: np.ndarray = np.lexsort(arrays)
             return order
         combined = combined * width + key.astype(np.int64)  # below span < 2**62: exact
-    return np.argsort(combined, kind="stable")
+    return stable_order(combined)
+
+
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """Return ``np.argsort(keys, kind="stable")`` of integer keys, by one plain sort.
+
+    numpy sorts plain integers with SIMD instructions (five million in 0.05 s here) but a
+    stable argsort sorts positions by their keys (0.6 s). Non-negative keys below
+    ``2**(63 - b)``, ``b`` the bits of the last position, are sorted as ``key << b |
+    position``: ties fall in order of position, so the order is the stable one. Other keys
+    are sorted by ``np.argsort``.
+
+    Examples
+    --------
+    >>> stable_order(np.array([3, 1, 3, 0, 1])).tolist()
+    [3, 1, 4, 0, 2]
+    """
+    keys = np.asarray(keys)
+    n = len(keys)
+    bits = max(1, (n - 1).bit_length())
+    if n == 0 or keys.dtype.kind not in "iu" or keys.min() < 0 or int(keys.max()) >= 2 ** (63 - bits):
+        order: np.ndarray = np.argsort(keys, kind="stable")
+        return order
+    packed = np.sort((keys.astype(np.int64) << bits) | np.arange(n, dtype=np.int64))
+    return (packed & ((1 << bits) - 1)).astype(np.intp)
+
+
+def repeated(keys: np.ndarray) -> np.ndarray:
+    """Return which of ``keys`` (integers) occur more than once: ``duplicated(keep=False)``.
+
+    One plain sort finds the keys given twice (a national ledger's five million link pairs
+    have a few dozen); the rest is a binary search among those few.
+
+    Examples
+    --------
+    >>> repeated(np.array([7, 3, 7, 5, 9, 3])).tolist()
+    [True, True, True, False, False, True]
+    """
+    keys = np.asarray(keys)
+    ordered = np.sort(keys)
+    twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    if not len(twice):
+        return np.zeros(len(keys), dtype=bool)
+    found: np.ndarray = twice[np.searchsorted(twice, keys).clip(max=len(twice) - 1)] == keys
+    return found
 
 
 def text_order(texts: np.ndarray) -> np.ndarray:

@@ -41,7 +41,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from chain_graph.graph import SupplyGraph
-from chain_graph.ordering import lexsort_codes
+from chain_graph.ordering import lexsort_codes, stable_order
 
 __all__ = ["Pairs", "Structure", "evaluate", "group_deficits", "reevaluate", "shifted_deficits"]
 
@@ -107,14 +107,14 @@ class Structure:
         node_group_ptr = np.searchsorted(in_dst[group_ptr[:-1]], np.arange(n + 1))
         in_position = np.empty(len(order), dtype=np.int64)
         in_position[order] = np.arange(len(order))
-        out_order = np.argsort(src, kind="stable")
+        out_order = stable_order(src)
         out_ptr = np.searchsorted(src[out_order], np.arange(n + 1))
         out_group = link_group[in_position[out_order]]
         del in_position
         component, level, cyclic, levels = _levels(n, src, dst)
         internal = np.flatnonzero(component[in_src] == component[in_dst])
         internal_ptr = np.searchsorted(link_group[internal], np.arange(len(group_ptr)))
-        members = np.argsort(component, kind="stable")
+        members = stable_order(component)
         member_ptr = np.searchsorted(component[members], np.arange(int(component.max(initial=-1)) + 2))
         sustaining = _self_sustaining(
             component, in_src[internal], in_dst[internal], w=in_w[internal], group=link_group[internal]
@@ -187,7 +187,7 @@ def _self_sustaining(
     n = component.size
     if src.size == 0:
         return np.zeros(n, dtype=bool)
-    order = np.argsort(group, kind="stable")
+    order = stable_order(group)
     group_sorted = group[order]
     starts = np.flatnonzero(np.r_[True, group_sorted[1:] != group_sorted[:-1]])
     closed_group = np.add.reduceat(w[order], starts) >= 1.0 - 1e-9
@@ -277,7 +277,7 @@ def evaluate(
     capacity = graph.capacity.copy()
     value = capacity.copy()
     lookup = pd.Index(keys)
-    order = np.argsort(structure.level, kind="stable")
+    order = stable_order(structure.level)
     bounds = np.searchsorted(structure.level[order], np.arange(structure.levels + 1))
     outside = np.zeros(n)
     for lv in range(structure.levels):
@@ -319,7 +319,7 @@ def reevaluate(graph: SupplyGraph, structure: Structure, base: np.ndarray, nodes
     level = structure.level[nodes]
     for lv in np.unique(level):
         queued[int(lv)].append(nodes[level == lv])
-    level_order = np.argsort(structure.level, kind="stable")
+    level_order = stable_order(structure.level)
     bounds = np.searchsorted(structure.level[level_order], np.arange(structure.levels + 1))
     for lv in range(structure.levels):
         if not queued[lv]:
@@ -444,7 +444,7 @@ def _evaluate_changes(
     scenario that both raises and lowers, is taken in whole and iterated from the top.
     """
     n = structure.n
-    seed_order = np.argsort(seeds, kind="stable")
+    seed_order = stable_order(seeds)
     seeds, seed_capacity, forced = seeds[seed_order], seed_capacity[seed_order], forced[seed_order]
     scenarios = int(seeds.max(initial=-1)) // n + 1 if seeds.size else 0
     lowering = np.ones(scenarios, dtype=bool)  # lowers only (or changes nothing)
@@ -510,7 +510,7 @@ class _Passed:
     def totals(self, n: int, groups: int) -> tuple[np.ndarray, np.ndarray]:
         """Sum per (scenario, group): sorted keys ``scenario · groups + group`` and sums."""
         key = (self.pair // n) * groups + self.group
-        order = np.argsort(key, kind="stable")
+        order = stable_order(key)
         key = key[order]
         if key.size == 0:
             return key, np.zeros(0)
@@ -637,7 +637,7 @@ def _pass_on(
     links, owner, target, target_level = links[later], owner[later], target[later], target_level[later]
     if links.size == 0:
         return
-    order = np.argsort(target_level, kind="stable")
+    order = stable_order(target_level)
     links, owner, target, target_level = links[order], owner[order], target[order], target_level[order]
     pair = (keys[owner] // n) * n + target
     group = structure.out_group[links]

@@ -43,6 +43,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
 from chain_graph.graph import SupplyGraph
+from chain_graph.ordering import stable_order
 from chain_graph.propagation import CHANGE_EPSILON, Pairs, _ranges, _sorted_unique, evaluate
 from chain_graph.regions import Scope
 
@@ -645,7 +646,7 @@ class _Solver:
             maybe[mine] = self._upstream_of(key, pool)[b[mine]]
         rows, b, keys = critical[maybe], b[maybe], keys[maybe]
         below: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * rows.size
-        by_buyer = np.argsort(b, kind="stable")
+        by_buyer = stable_order(b)
         starts = np.flatnonzero(np.r_[True, b[by_buyer][1:] != b[by_buyer][:-1]]) if b.size else by_buyer
         for mine in np.split(by_buyer, starts[1:]) if b.size else []:
             cone = self.descendants(int(b[mine[0]]), ordered=False)  # one at a time: they can be large
@@ -1061,7 +1062,7 @@ class _GroupSupply:
         structure = g.structure
         crit = np.flatnonzero(g.critical)
         group_of = np.empty(crit.size, dtype=np.int64)  # each critical link's group
-        group_of[np.argsort(g.src[crit], kind="stable")] = structure.out_group  # out-links' order
+        group_of[stable_order(g.src[crit])] = structure.out_group  # out-links' order
         deficit = g.group_deficit
         supply = np.clip(1.0 - deficit, 0.0, None)
         owner = np.repeat(np.arange(g.n), np.diff(structure.node_group_ptr))  # each group's buyer

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +31,7 @@ from chain_graph import objects
 from chain_graph.errors import InputIssue, IssueCode
 from chain_graph.materials import Catalogue, identities, normalise, split_aliases
 from chain_graph.model import FIRM_COLUMNS, LedgerTables, conform, int_column, text_column, typed
-from chain_graph.ordering import text_order
+from chain_graph.ordering import repeated, stable_order, text_order
 from chain_graph.problem_ledger import default_unit
 from chain_graph.settings import Settings
 from ingest.columnar import Coded, coded
@@ -490,7 +490,7 @@ def _groups(keys: np.ndarray) -> list[np.ndarray]:
     if not len(keys):
         return []
     group, _ = pd.factorize(keys)  # numbered in order of first position
-    order = np.argsort(group, kind="stable")
+    order = stable_order(group)
     return np.split(order, np.flatnonzero(np.diff(group[order])) + 1)
 
 
@@ -747,7 +747,7 @@ def _link_duplicates(links: _Table, identity: Coded, catalogue: Catalogue, *, re
     # Only rows whose supplier and buyer come together again can repeat a link: the two
     # checks below look at those few (a national ledger's pairs are nearly all one row each).
     pair, present = _combined([read.codes(links, "supplier_id"), read.codes(links, "buyer_id")])
-    again = np.flatnonzero(present & pd.Series(pair).duplicated(keep=False).to_numpy())
+    again = np.flatnonzero(present & repeated(pair))
     pair = pair[again]
     issues: list[InputIssue] = []
     flagged: list[int] = []
@@ -819,9 +819,9 @@ def _over_limit(groups: np.ndarray, values: np.ndarray, *, limit: float) -> tupl
 
     A group is over when the exact sum of its values (:func:`math.fsum`, the same in any row
     order) exceeds ``limit`` by more than :data:`_ROUNDING`. Every group is summed plainly
-    first (``np.bincount``, 5M shares in ~50 ms); only the few whose plain sum is not below
-    the limit by more than its error bound are summed exactly. ``values`` are finite and not
-    negative (shares are 0 … 100).
+    first (the rows sorted by group, then ``np.add.reduceat``); only the few whose plain sum
+    is not below the limit by more than its error bound are summed exactly. ``groups`` are
+    integers, ``values`` finite and not negative (shares are 0 … 100).
 
     Examples
     --------
@@ -831,24 +831,27 @@ def _over_limit(groups: np.ndarray, values: np.ndarray, *, limit: float) -> tupl
     >>> rows.tolist(), sums.tolist()
     ([0, 2], [101.0, 101.0])
     """
-    group, _ = pd.factorize(groups)
-    rough = np.bincount(group, weights=values)
+    if not len(groups):
+        return np.zeros(0, dtype=np.intp), np.zeros(0)
+    order = stable_order(groups)  # the rows group by group (national: 0.05 s, hashing 0.5 s)
+    ordered = groups[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    rough = np.add.reduceat(values[order], starts)
     # A plain sum of n terms is off by at most (n - 1)·ε·Σ|x|: (n + 2)·ε·Σx is ample (x ≥ 0).
-    bound = (np.bincount(group) + 2.0) * np.finfo(float).eps * rough
-    rows = np.flatnonzero((rough + bound > limit + _ROUNDING)[group])
-    if not len(rows):
-        return rows, np.zeros(0)
-    exact = {g: math.fsum(part) for g, part in _by_group(group[rows], values[rows])}
-    totals = np.array([exact[g] for g in group[rows].tolist()])
-    over = totals > limit + _ROUNDING
-    return rows[over], totals[over]
-
-
-def _by_group(group: np.ndarray, values: np.ndarray) -> Iterator[tuple[int, list[float]]]:
-    """Yield each group number and its values."""
-    order = np.argsort(group, kind="stable")
-    for part in np.split(order, np.flatnonzero(np.diff(group[order])) + 1):
-        yield int(group[part[0]]), values[part].tolist()
+    bound = (np.diff(starts, append=len(order)) + 2.0) * np.finfo(float).eps * rough
+    ends = np.append(starts[1:], len(order))
+    over_rows, over_totals = [], []
+    for g in np.flatnonzero(rough + bound > limit + _ROUNDING).tolist():
+        rows = order[starts[g] : ends[g]]
+        total = math.fsum(values[rows].tolist())
+        if total > limit + _ROUNDING:
+            over_rows.append(rows)
+            over_totals.append(np.full(len(rows), total))
+    if not over_rows:
+        return np.zeros(0, dtype=np.intp), np.zeros(0)
+    rows, totals = np.concatenate(over_rows), np.concatenate(over_totals)
+    ascending = np.argsort(rows)
+    return rows[ascending], totals[ascending]
 
 
 def _check_problems(

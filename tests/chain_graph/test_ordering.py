@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chain_graph import ordering
 from chain_graph.ordering import lexsort_codes, text_order
 
 
@@ -40,3 +42,28 @@ def test_unsigned_keys_past_2_53_keep_their_order() -> None:
 def test_text_order_is_pythons(texts: list[str]) -> None:
     order = text_order(np.array(texts, dtype=object)).tolist()
     assert order == sorted(range(len(texts)), key=texts.__getitem__)
+
+
+_KEYS = st.one_of(
+    st.lists(st.integers(0, 5), max_size=60),
+    st.lists(st.integers(-3, 3), max_size=20),  # below 0: numpy's argsort
+    st.lists(st.integers(0, 2**63 - 1), max_size=20),  # too wide to pack: numpy's argsort
+)
+
+
+@given(_KEYS)
+def test_stable_order_is_a_stable_argsort(keys: list[int]) -> None:
+    array = np.array(keys, dtype=np.int64)
+    assert ordering.stable_order(array).tolist() == np.argsort(array, kind="stable").tolist()
+
+
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=20))
+def test_stable_order_of_unsigned_keys(keys: list[int]) -> None:
+    array = np.array(keys, dtype=np.uint64)
+    assert ordering.stable_order(array).tolist() == np.argsort(array, kind="stable").tolist()
+
+
+@given(st.lists(st.integers(-5, 5), max_size=40))
+def test_repeated_is_duplicated_keep_false(keys: list[int]) -> None:
+    array = np.array(keys, dtype=np.int64)
+    assert ordering.repeated(array).tolist() == pd.Series(array).duplicated(keep=False).tolist()
