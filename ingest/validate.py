@@ -474,8 +474,8 @@ def _repeated_rows(columns: list[np.ndarray]) -> list[list[int]]:
     combined, present = _combined(columns)
     given = np.flatnonzero(present)
     keys = combined[given]
-    repeated = pd.Series(keys).duplicated(keep=False).to_numpy()
-    given, keys = given[repeated], keys[repeated]
+    again = repeated(keys)
+    given, keys = given[again], keys[again]
     return [given[part].tolist() for part in _groups(keys)]
 
 
@@ -971,8 +971,11 @@ class _Ids:
         codes = self.codes(table, "id")
         found = np.full(self.size, -1, dtype=np.int64)
         given = np.flatnonzero(codes >= 0)
-        unique, first = np.unique(codes[given], return_index=True)
-        found[unique] = given[first]
+        if len(given):
+            order = stable_order(codes[given])  # each id's rows together, in order of position
+            ordered = codes[given][order]
+            first = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+            found[ordered[first]] = given[order[first]]
         return found
 
 
@@ -1262,7 +1265,10 @@ def _outer_join(
     (['F1', 'F2', 'F3'], [1, 0, -1], [-1, 1, 0])
     """
     both = np.concatenate(numbers)
-    distinct, first = np.unique(both, return_index=True)
+    order = stable_order(both)  # as np.unique(both, return_index=True): each number's first row
+    ordered = both[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(both) else order
+    distinct, first = ordered[starts], order[starts]
     ids = np.concatenate([left.to_numpy(object), right.to_numpy(object)])[first]
     order = text_order(ids)  # as the join sorts them: by code point
     where = np.full(int(distinct.max(initial=-1)) + 1, -1, dtype=np.intp)
