@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 __all__ = ["lexsort_codes", "repeated", "stable_order", "text_order"]
 
@@ -61,7 +62,7 @@ def stable_order(keys: np.ndarray) -> np.ndarray:
     stable argsort sorts positions by their keys (0.6 s). Non-negative keys below
     ``2**(63 - b)``, ``b`` the bits of the last position, are sorted as ``key << b |
     position``: ties fall in order of position, so the order is the stable one. Other keys
-    are sorted by ``np.argsort``.
+    are sorted by ``np.argsort``. ``keys``: one-dimensional.
 
     Examples
     --------
@@ -69,6 +70,9 @@ def stable_order(keys: np.ndarray) -> np.ndarray:
     [3, 1, 4, 0, 2]
     """
     keys = np.asarray(keys)
+    if keys.ndim != 1:
+        msg = "a one-dimensional array of keys is expected"
+        raise ValueError(msg)
     n = len(keys)
     bits = max(1, (n - 1).bit_length())
     if n == 0 or keys.dtype.kind not in "iu" or keys.min() < 0 or int(keys.max()) >= 2 ** (63 - bits):
@@ -79,10 +83,11 @@ def stable_order(keys: np.ndarray) -> np.ndarray:
 
 
 def repeated(keys: np.ndarray) -> np.ndarray:
-    """Return which of ``keys`` (integers) occur more than once: ``duplicated(keep=False)``.
+    """Return which of ``keys`` occur more than once: ``duplicated(keep=False)``.
 
-    One plain sort finds the keys given twice (a national ledger's five million link pairs
-    have a few dozen); the rest is a binary search among those few.
+    For integer keys, one plain sort finds the keys given twice (a national ledger's five
+    million link pairs have a few dozen); the rest is a binary search among those few. Other
+    keys (floats with NaN, objects) are left to pandas.
 
     Examples
     --------
@@ -90,6 +95,11 @@ def repeated(keys: np.ndarray) -> np.ndarray:
     [True, True, True, False, False, True]
     """
     keys = np.asarray(keys)
+    if keys.ndim != 1:
+        msg = "a one-dimensional array of keys is expected"
+        raise ValueError(msg)
+    if keys.dtype.kind not in "iu":
+        return pd.Series(keys, dtype=keys.dtype).duplicated(keep=False).to_numpy()
     ordered = np.sort(keys)
     twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
     if not len(twice):

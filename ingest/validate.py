@@ -972,8 +972,9 @@ class _Ids:
         found = np.full(self.size, -1, dtype=np.int64)
         given = np.flatnonzero(codes >= 0)
         if len(given):
-            order = stable_order(codes[given])  # each id's rows together, in order of position
-            ordered = codes[given][order]
+            numbers = codes[given]
+            order = stable_order(numbers)  # each id's rows together, in order of position
+            ordered = numbers[order]
             first = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
             found[ordered[first]] = given[order[first]]
         return found

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -67,3 +70,14 @@ def test_stable_order_of_unsigned_keys(keys: list[int]) -> None:
 def test_repeated_is_duplicated_keep_false(keys: list[int]) -> None:
     array = np.array(keys, dtype=np.int64)
     assert ordering.repeated(array).tolist() == pd.Series(array).duplicated(keep=False).tolist()
+
+
+@pytest.mark.parametrize("keys", [np.array([np.nan, np.nan, 1.0]), np.array([None, None, "a"], dtype=object)])
+def test_repeated_leaves_other_keys_to_pandas(keys: np.ndarray) -> None:
+    assert ordering.repeated(keys).tolist() == pd.Series(keys).duplicated(keep=False).tolist()
+
+
+@pytest.mark.parametrize("function", [ordering.stable_order, ordering.repeated])
+def test_keys_must_be_one_dimensional(function: Callable[[np.ndarray], np.ndarray]) -> None:
+    with pytest.raises(ValueError, match="one-dimensional"):
+        function(np.array([[3], [1], [2]]))
