@@ -7,13 +7,13 @@ frees hundreds of such arrays, and on the virtual machines measured a page fault
 ~10 µs: read + validate spent 5–8 s of 15–19 s in the kernel. :func:`keep_freed_memory`
 asks glibc (``mallopt``) to serve large blocks from its heap and not to give freed memory
 back: national read + validate 15.5 s → 12.5 s (three alternating runs each), peak memory
-2.4 → 2.6 GiB. The command line calls it once at start (unless ``keep_freed_memory`` is off
-in the settings): a command ends, and its memory with it.
+2.4 → 2.6 GiB. Each command calls it once at start (unless ``keep_freed_memory`` is off in
+the settings): a command ends, and its memory with it.
 
-The web service does not: it validates uploads in worker threads, whose glibc arenas would
-each keep their own high-water mark for the life of the process (a reviewer's probe: 500 MiB
-kept after 400 MiB of arrays were freed, against 100 MiB without), and blocks over 64 MiB
-allocated in a thread are mapped anew anyway.
+The web service (``chain-graph serve``, ``api.app``) does not: it validates uploads in
+worker threads, whose glibc arenas would each keep their own high-water mark for the life of
+the process (a reviewer's probe: 500 MiB kept after 400 MiB of arrays were freed, against
+100 MiB without), and blocks over 64 MiB allocated in a thread are mapped anew anyway.
 """
 
 from __future__ import annotations

@@ -83,17 +83,18 @@ def workspace(store: str | None) -> Iterator[Workspace]:
         yield Workspace(settings, store=opened)
 
 
-def load_settings() -> Settings:
+def load_settings(*, service: bool = False) -> Settings:
     """Read the settings; a wrong value is a configuration error, not a traceback.
 
-    Every command starts here: the process's allocator is set up as the settings say
-    (:func:`chain_graph.memory.keep_freed_memory`).
+    Every command starts here: a command's allocator keeps freed memory as the settings say
+    (:func:`chain_graph.memory.keep_freed_memory`); a ``service`` (``serve``) does not, since
+    its threads would each keep their peak for the life of the process.
     """
     try:
         settings = Settings()
     except ValueError as error:
         raise ConfigError(f"配置有误：{error}") from error
-    if settings.keep_freed_memory:
+    if settings.keep_freed_memory and not service:
         keep_freed_memory()
     return settings
 

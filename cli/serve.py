@@ -32,8 +32,8 @@ users_app = typer.Typer(help="Web 服务的用户与访问令牌。", no_args_is
 
 
 def serve_settings(store: str | None) -> Settings:
-    """Return the settings with ``--store`` applied."""
-    settings = load_settings()
+    """Return the settings with ``--store`` applied (the service's: memory given back)."""
+    settings = load_settings(service=True)
     return settings.model_copy(update={"store": store}) if store else settings
 
 

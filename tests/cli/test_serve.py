@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx2 as httpx
@@ -23,6 +23,9 @@ import pytest
 from typer.testing import CliRunner
 
 from chain_graph.store.sqlite import SQLiteStore
+from cli import common
+from cli.common import load_settings
+from cli.serve import serve_settings
 from ingest.loader import read_directory
 from tests.api.conftest import head_only
 from tests.defaults import SETTINGS
@@ -218,3 +221,14 @@ def test_the_security_probe_replayed_against_chain_graph_serve(
     )
     too_big = f"POST /imports HTTP/1.1\nHost: x\nAuthorization: Bearer {admin}\nContent-Length: {80 << 20}\n"
     assert head_only(base, too_big).split()[1] == "413"
+
+
+@pytest.mark.parametrize(("load", "kept"), [(load_settings, True), (lambda: serve_settings(None), False)])
+def test_commands_keep_freed_memory_and_the_service_does_not(
+    monkeypatch: pytest.MonkeyPatch, load: Callable[[], object], kept: bool
+) -> None:
+    """A command's allocator keeps freed memory; the web service's threads would each keep their peak."""
+    calls: list[bool] = []
+    monkeypatch.setattr(common, "keep_freed_memory", lambda: calls.append(True))
+    load()
+    assert bool(calls) is kept
