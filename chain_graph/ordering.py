@@ -2,8 +2,8 @@
 
 :func:`lexsort_codes` sorts by several integer keys at once, as one stable sort of one
 combined key; :func:`stable_order` is that stable sort, done as one plain sort of each key
-packed with its position; :func:`text_order` sorts texts by code point through numpy's
-fixed-width text.
+packed with its position, and :func:`runs` the same order with where each run of equal keys
+starts in it; :func:`text_order` sorts texts by code point through numpy's fixed-width text.
 
 ``np.lexsort`` sorts once per key: a national graph's five million links sort by buyer and
 material in 1.15 s that way, and in 0.6 s as one stable ``argsort`` of ``buyer * materials +
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["lexsort_codes", "repeated", "stable_order", "text_order"]
+__all__ = ["lexsort_codes", "repeated", "runs", "stable_order", "text_order"]
 
 
 def lexsort_codes(keys: Sequence[np.ndarray]) -> np.ndarray:
@@ -80,6 +80,25 @@ def stable_order(keys: np.ndarray) -> np.ndarray:
         return order
     packed = np.sort((keys.astype(np.int64) << bits) | np.arange(n, dtype=np.int64))
     return (packed & ((1 << bits) - 1)).astype(np.intp)
+
+
+def runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the stable order of ``keys`` and where each run of equal keys starts in it.
+
+    ``keys[order[starts]]`` are the distinct keys, ascending, and ``order[starts]`` the
+    first position of each (as ``np.unique(keys, return_index=True)``); the rows of the
+    ``i``-th key are ``order[starts[i]:starts[i + 1]]``. ``keys``: one-dimensional.
+
+    Examples
+    --------
+    >>> order, starts = runs(np.array([3, 1, 3, 0, 1]))
+    >>> order.tolist(), starts.tolist()
+    ([3, 1, 4, 0, 2], [0, 1, 3])
+    """
+    order = stable_order(keys)
+    ordered = np.asarray(keys)[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(order) else order
+    return order, starts
 
 
 def repeated(keys: np.ndarray) -> np.ndarray:

@@ -41,7 +41,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from chain_graph.graph import SupplyGraph
-from chain_graph.ordering import lexsort_codes, stable_order
+from chain_graph.ordering import lexsort_codes, runs, stable_order
 
 __all__ = ["Pairs", "Structure", "evaluate", "group_deficits", "reevaluate", "shifted_deficits"]
 
@@ -187,9 +187,7 @@ def _self_sustaining(
     n = component.size
     if src.size == 0:
         return np.zeros(n, dtype=bool)
-    order = stable_order(group)
-    group_sorted = group[order]
-    starts = np.flatnonzero(np.r_[True, group_sorted[1:] != group_sorted[:-1]])
+    order, starts = runs(group)
     closed_group = np.add.reduceat(w[order], starts) >= 1.0 - 1e-9
     closed = np.zeros(src.size, dtype=bool)
     closed[order] = np.repeat(closed_group, np.diff(np.r_[starts, src.size]))
@@ -510,13 +508,11 @@ class _Passed:
     def totals(self, n: int, groups: int) -> tuple[np.ndarray, np.ndarray]:
         """Sum per (scenario, group): sorted keys ``scenario · groups + group`` and sums."""
         key = (self.pair // n) * groups + self.group
-        order = stable_order(key)
-        key = key[order]
         if key.size == 0:
             return key, np.zeros(0)
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        order, starts = runs(key)
         sums: np.ndarray = np.add.reduceat(self.amount[order], starts)
-        return key[starts], sums
+        return key[order[starts]], sums
 
 
 def _settle_level(

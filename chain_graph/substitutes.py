@@ -43,7 +43,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
 from chain_graph.graph import SupplyGraph
-from chain_graph.ordering import stable_order
+from chain_graph.ordering import runs, stable_order
 from chain_graph.propagation import CHANGE_EPSILON, Pairs, _ranges, _sorted_unique, evaluate
 from chain_graph.regions import Scope
 
@@ -646,8 +646,7 @@ class _Solver:
             maybe[mine] = self._upstream_of(key, pool)[b[mine]]
         rows, b, keys = critical[maybe], b[maybe], keys[maybe]
         below: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * rows.size
-        by_buyer = stable_order(b)
-        starts = np.flatnonzero(np.r_[True, b[by_buyer][1:] != b[by_buyer][:-1]]) if b.size else by_buyer
+        by_buyer, starts = runs(b)
         for mine in np.split(by_buyer, starts[1:]) if b.size else []:
             cone = self.descendants(int(b[mine[0]]), ordered=False)  # one at a time: they can be large
             for i in mine.tolist():

@@ -30,8 +30,16 @@ import pandas as pd
 from chain_graph import objects
 from chain_graph.errors import InputIssue, IssueCode
 from chain_graph.materials import Catalogue, identities, normalise, split_aliases
-from chain_graph.model import FIRM_COLUMNS, LedgerTables, conform, int_column, text_column, typed
-from chain_graph.ordering import repeated, stable_order, text_order
+from chain_graph.model import (
+    FIRM_COLUMNS,
+    LINK_COLUMNS,
+    LedgerTables,
+    conform,
+    int_column,
+    text_column,
+    typed,
+)
+from chain_graph.ordering import repeated, runs, text_order
 from chain_graph.problem_ledger import default_unit
 from chain_graph.settings import Settings
 from ingest.columnar import Coded, coded
@@ -148,31 +156,30 @@ class _Table:
 
     def numbers(self, name: str) -> np.ndarray:
         """Return a number column as floats (NaN: blank, refused or no such column), converted per value."""
-        parsed = self.parsed(name)
-        per_value = pd.to_numeric(pd.Series(parsed.uniques, dtype=object), errors="coerce")
-        return parsed.spread(per_value.to_numpy(dtype=float))
+        return _floats(self.parsed(name))
 
-    def valid_columns(self) -> dict[str, Coded]:
-        """Return the coded columns (``_extra`` among them) of the rows without an issue."""
+    def valid_columns(self, names: Iterable[str] | None = None) -> dict[str, Coded]:
+        """Return the columns ``names`` of the rows without an issue, coded.
+
+        By default every column read (``_extra`` among them); a column not read is all
+        ``None``, as :meth:`parsed` gives it.
+        """
         ok = self.ok_mask()
-        every = bool(ok.all())
-        return {name: parsed if every else parsed[ok] for name, parsed in self.coded.items()}
+        every = bool(ok.all())  # the usual ledger: no row left out, no copy of the codes
+        chosen = self.coded if names is None else names
+        return {name: self.parsed(name) if every else self.parsed(name)[ok] for name in chosen}
 
     def valid_frame(self, *, numbers: tuple[str, ...] = ()) -> pd.DataFrame:
         """Return the values of the rows without an issue, one column per column read.
 
         The columns ``numbers`` are floats (NaN: none given), converted once per distinct value.
         """
-        ok = self.ok_mask()
-        every = bool(ok.all())  # the usual ledger: no row left out, no copy of the codes
-        columns = {
-            name: (parsed if every else parsed[ok]).cells()
-            for name, parsed in self.coded.items()
-            if name not in numbers
-        }
-        frame = pd.DataFrame(columns, index=pd.RangeIndex(int(ok.sum())), dtype=object, copy=False)
+        valid = self.valid_columns([*(name for name in self.coded if name not in numbers), *numbers])
+        columns = {name: column.cells() for name, column in valid.items() if name not in numbers}
+        index = pd.RangeIndex(int(self.ok_mask().sum()))
+        frame = pd.DataFrame(columns, index=index, dtype=object, copy=False)
         for name in numbers:
-            frame[name] = self.numbers(name)[ok]
+            frame[name] = _floats(valid[name])
         return frame
 
     def excel_row(self, position: int) -> int:
@@ -490,8 +497,8 @@ def _groups(keys: np.ndarray) -> list[np.ndarray]:
     if not len(keys):
         return []
     group, _ = pd.factorize(keys)  # numbered in order of first position
-    order = stable_order(group)
-    return np.split(order, np.flatnonzero(np.diff(group[order])) + 1)
+    order, starts = runs(group)
+    return np.split(order, starts[1:])
 
 
 def _combined(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -833,13 +840,11 @@ def _over_limit(groups: np.ndarray, values: np.ndarray, *, limit: float) -> tupl
     """
     if not len(groups):
         return np.zeros(0, dtype=np.intp), np.zeros(0)
-    order = stable_order(groups)  # the rows group by group (national: 0.05 s, hashing 0.5 s)
-    ordered = groups[order]
-    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    order, starts = runs(groups)  # the rows group by group (national: 0.05 s, hashing 0.5 s)
+    ends = np.append(starts[1:], len(order))
     rough = np.add.reduceat(values[order], starts)
     # A plain sum of n terms is off by at most (n - 1)·ε·Σ|x|: (n + 2)·ε·Σx is ample (x ≥ 0).
-    bound = (np.diff(starts, append=len(order)) + 2.0) * np.finfo(float).eps * rough
-    ends = np.append(starts[1:], len(order))
+    bound = (ends - starts + 2.0) * np.finfo(float).eps * rough
     over_rows, over_totals = [], []
     for g in np.flatnonzero(rough + bound > limit + _ROUNDING).tolist():
         rows = order[starts[g] : ends[g]]
@@ -971,12 +976,9 @@ class _Ids:
         codes = self.codes(table, "id")
         found = np.full(self.size, -1, dtype=np.int64)
         given = np.flatnonzero(codes >= 0)
-        if len(given):
-            numbers = codes[given]
-            order = stable_order(numbers)  # each id's rows together, in order of position
-            ordered = numbers[order]
-            first = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
-            found[ordered[first]] = given[order[first]]
+        numbers = codes[given]
+        order, starts = runs(numbers)  # each id's rows together, in order of position
+        found[numbers[order[starts]]] = given[order[starts]]
         return found
 
 
@@ -1098,41 +1100,38 @@ def _build(tables: dict[str, _Table], settings: Settings, *, read: _Ids) -> Ledg
 def _links(table: _Table | None) -> pd.DataFrame:
     """Return the valid links as the canonical table, built from the coded columns.
 
-    Each text column is typed once per distinct value (:func:`~chain_graph.model.text_column`)
-    rather than cell by cell by ``conform``. Defaults: a share not given is 100, a link not
-    said critical or not is critical.
+    Each text column is typed once per distinct value (:func:`_text`) rather than cell by
+    cell by ``conform``. Defaults: a share not given is 100, a link not said critical or not
+    is critical.
     """
     if table is None:
         return conform(pd.DataFrame(), "links")
-    ok = table.ok_mask()
-    every = bool(ok.all())  # the usual ledger: the codes are used as they are
-
-    def rows(name: str) -> Coded:
-        parsed = table.parsed(name)
-        return parsed if every else parsed[ok]
-
-    def numbers(name: str) -> np.ndarray:
-        found = table.numbers(name)
-        return found if every else found[ok]
-
-    def text(name: str) -> pd.api.extensions.ExtensionArray:
-        column = rows(name)
-        return text_column(column.uniques, column.codes)
-
-    critical = rows("critical")
-    given = np.array([value is not None for value in critical.uniques])
+    valid = table.valid_columns([*LINK_COLUMNS, "_extra"])
+    critical = valid["critical"]
     columns = {
-        "supplier_id": text("supplier_id"),
-        "buyer_id": text("buyer_id"),
-        "material": text("material"),
-        "share": np.where(np.isnan(share := numbers("share")), 100.0, share),
-        "critical": critical.spread(np.where(given, critical.uniques, True).astype(bool)),
-        "stock_days": int_column(numbers("stock_days")),
-        "annual_value": numbers("annual_value"),
-        "material_code": text("material_code"),
-        "extra": text("_extra"),
+        "supplier_id": _text(valid["supplier_id"]),
+        "buyer_id": _text(valid["buyer_id"]),
+        "material": _text(valid["material"]),
+        "share": _floats(valid["share"], 100.0),
+        "critical": critical.spread(np.where(pd.isna(critical.uniques), True, critical.uniques).astype(bool)),
+        "stock_days": int_column(_floats(valid["stock_days"])),
+        "annual_value": _floats(valid["annual_value"]),
+        "material_code": _text(valid["material_code"]),
+        "extra": _text(valid["_extra"]),
     }
     return typed(pd.DataFrame(columns, copy=False), "links")
+
+
+def _text(column: Coded, blank: str | None = None) -> pd.api.extensions.ExtensionArray:
+    """Return ``column`` as a canonical text column, ``blank`` for a missing value (else ``""``)."""
+    values = column.uniques if blank is None else np.where(pd.isna(column.uniques), blank, column.uniques)
+    return text_column(values, column.codes)
+
+
+def _floats(column: Coded, blank: float = np.nan) -> np.ndarray:
+    """Return ``column`` as floats converted once per distinct value, ``blank`` for none (NaN)."""
+    values = pd.to_numeric(pd.Series(column.uniques, dtype=object), errors="coerce").to_numpy(dtype=float)
+    return column.spread(np.where(np.isnan(values), blank, values))
 
 
 def _with_numbers(table: _Table | None, names: tuple[str, ...]) -> pd.DataFrame:
@@ -1190,16 +1189,6 @@ def _merge_firms(
                 offset += len(part.uniques)
         return Coded(np.where(pd.isna(uniques)[codes[0]], codes[1], codes[0]), uniques)
 
-    def text(name: str, blank: str | None = None) -> pd.api.extensions.ExtensionArray:
-        column = merged(name)
-        values = column.uniques if blank is None else np.where(pd.isna(column.uniques), blank, column.uniques)
-        return text_column(values, column.codes)
-
-    def number(name: str, blank: float = np.nan) -> np.ndarray:
-        column = merged(name)
-        values = pd.to_numeric(pd.Series(column.uniques, dtype=object), errors="coerce").to_numpy(float)
-        return column.spread(np.where(np.isnan(values), blank, values))
-
     columns: dict[str, Any] = {}
     for name, kind in FIRM_COLUMNS.items():
         if name == "id":
@@ -1209,15 +1198,15 @@ def _merge_firms(
         elif name == "extra":
             columns[name] = _merged_extras(sides, at)
         elif name == "status":
-            columns[name] = text(name, "normal")
+            columns[name] = _text(merged(name), "normal")
         elif name in ("output_value", "tax"):
-            columns[name] = number(name, 0.0)
+            columns[name] = _floats(merged(name), 0.0)
         elif kind == "float":
-            columns[name] = number(name)
+            columns[name] = _floats(merged(name))
         elif kind == "int":
-            columns[name] = int_column(number(name))
+            columns[name] = int_column(_floats(merged(name)))
         else:
-            columns[name] = text(name)
+            columns[name] = _text(merged(name))
     return typed(pd.DataFrame(columns, copy=False), "firms")
 
 
@@ -1266,10 +1255,9 @@ def _outer_join(
     (['F1', 'F2', 'F3'], [1, 0, -1], [-1, 1, 0])
     """
     both = np.concatenate(numbers)
-    order = stable_order(both)  # as np.unique(both, return_index=True): each number's first row
-    ordered = both[order]
-    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(both) else order
-    distinct, first = ordered[starts], order[starts]
+    order, starts = runs(both)
+    first = order[starts]  # each number's first row
+    distinct = both[first]
     ids = np.concatenate([left.to_numpy(object), right.to_numpy(object)])[first]
     order = text_order(ids)  # as the join sorts them: by code point
     where = np.full(int(distinct.max(initial=-1)) + 1, -1, dtype=np.intp)

@@ -81,3 +81,13 @@ def test_repeated_leaves_other_keys_to_pandas(keys: np.ndarray) -> None:
 def test_keys_must_be_one_dimensional(function: Callable[[np.ndarray], np.ndarray]) -> None:
     with pytest.raises(ValueError, match="one-dimensional"):
         function(np.array([[3], [1], [2]]))
+
+
+@given(_KEYS)
+def test_runs_are_the_distinct_keys_and_their_first_positions(keys: list[int]) -> None:
+    array = np.array(keys, dtype=np.int64)
+    order, starts = ordering.runs(array)
+    distinct, first = np.unique(array, return_index=True)
+    assert order.tolist() == np.argsort(array, kind="stable").tolist()
+    assert array[order[starts]].tolist() == distinct.tolist()
+    assert order[starts].tolist() == first.tolist()
