@@ -55,7 +55,7 @@ fuzz: $(STAMP)
 load: $(STAMP)
 	$(BIN)/python bench/load.py
 
-# Every benchmark, one dated report: bench/results/<date>.json and .md (bench/run_all.py).
+# Every benchmark, one dated report: bench/results/<date>-all-<commit>.json and .md (bench/run_all.py).
 bench: $(STAMP) neo4j
 	$(BIN)/python bench/run_all.py
 

@@ -11,7 +11,6 @@ only. Usage::
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import pickle
 import statistics
@@ -22,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from harness import arguments, measure, peak_mib, synthetic_set, validated_ledgers  # noqa: E402
+from harness import arguments, measure, peak_mib, result_path, synthetic_set, validated_ledgers  # noqa: E402
 
 from chain_graph.settings import Settings  # noqa: E402
 
@@ -92,7 +91,7 @@ def main() -> None:
         ]
     )
     print(table)
-    out = ROOT / "results" / f"{dt.date.today().isoformat()}-analysis-{args.scale}.json"
+    out = result_path(f"analysis-{args.scale}")
     out.write_text(
         json.dumps(
             {"scale": args.scale, "seed": args.seed, "summary": summary, "runs": runs, "table": table},

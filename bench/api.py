@@ -11,7 +11,6 @@ measured in the same run. Needs wrk (Debian: ``apt-get install wrk``). Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import re
 import shutil
@@ -23,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from harness import served_city_demo  # noqa: E402
+from harness import result_path, served_city_demo  # noqa: E402
 
 ENDPOINTS = [
     "/health",
@@ -99,7 +98,7 @@ def main() -> None:
                 f"{figure['p90_ms']:.2f} | {figure['p99_ms']:.2f} | {figure['errors']:.0f} |"
             )
     print("\n".join(lines))
-    out = ROOT / "results" / f"{dt.date.today()}-api-city.json"
+    out = result_path("api-city")
     out.write_text(json.dumps({"seconds": args.seconds, "results": results}, indent=2))
 
 

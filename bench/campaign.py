@@ -30,7 +30,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from harness import arguments, peak_mib, synthetic_set, validated_ledgers  # noqa: E402
+from harness import arguments, peak_mib, result_path, synthetic_set, validated_ledgers  # noqa: E402
 
 from chain_graph.analysis import key_enterprises  # noqa: E402
 from chain_graph.campaign import REPORT_COLUMNS, round_ends, series_by_groups  # noqa: E402
@@ -121,7 +121,7 @@ def main() -> None:
         "ratio": statistics.median(series_s) / statistics.median(analysis_s),
         "peak_mib": peak_mib(),
     }
-    out = ROOT / "results" / f"{result['date']}-campaign-{args.scale}.json"
+    out = result_path(f"campaign-{args.scale}", day=str(result["date"]))
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps(result, ensure_ascii=False))
 

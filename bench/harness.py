@@ -21,6 +21,33 @@ SETTINGS = Settings()  # the deployment settings of the environment, as the CLI 
 ROOT = Path(__file__).resolve().parent
 
 
+def code_version() -> str:
+    """The checkout a benchmark measures: its short commit, ``+`` if its code has uncommitted edits.
+
+    Edits under bench/results and docs do not count: they are not the code measured.
+    """
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT.parent, capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    edited = git("status", "--porcelain", "--", ".", ":!bench/results", ":!bench/data", ":!docs")
+    return commit + ("+" if edited else "")
+
+
+def result_path(name: str, *, day: str | None = None) -> Path:
+    """Where a benchmark writes its result: ``bench/results/<date>-<name>-<commit>.json``.
+
+    Named by the code measured, so a run never overwrites a result of other code
+    (the same commit's rerun replaces its own). ``day``: the date (default today).
+    """
+    import datetime as dt
+
+    stamp = day or dt.date.today().isoformat()
+    return ROOT / "results" / f"{stamp}-{name}-{code_version()}.json"
+
+
 def peak_mib() -> float:
     """Peak resident memory of this process (VmHWM: unlike ru_maxrss, not inherited)."""
     for line in Path("/proc/self/status").read_text().splitlines():

@@ -36,7 +36,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from harness import arguments, every_figure, synthetic_set, validated_ledgers  # noqa: E402
+from harness import arguments, every_figure, result_path, synthetic_set, validated_ledgers  # noqa: E402
 
 from chain_graph.gaps import analyze  # noqa: E402
 from chain_graph.graph import SupplyGraph, build_graph  # noqa: E402
@@ -171,7 +171,7 @@ def main() -> None:
             )
     table = "\n".join(lines)
     print(table)
-    out = ROOT / "results" / f"{dt.date.today().isoformat()}-incremental-{args.scale}.json"
+    out = result_path(f"incremental-{args.scale}")
     out.write_text(
         json.dumps(
             {

@@ -13,7 +13,7 @@ stage but the baseline also runs on that code, in the same rounds. Usage::
     python bench/ingest.py --scale city|province|national|N [--repeat 3]
         [--stages pandas_read,floor,validate,analyze] [--before DIR]
 
-Writes ``bench/results/<date>-ingest-<scale>.json`` and prints a Markdown table.
+Writes ``bench/results/<date>-ingest-<scale>-<commit>.json`` and prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ CODE = os.environ.get("CHAIN_GRAPH_BENCH_CODE") or str(ROOT.parent)
 """The code measured: this checkout, or the one ``--before`` names (set for its stages)."""
 sys.path.insert(0, CODE)
 
-from harness import arguments, measure, peak_mib, synthetic_set  # noqa: E402
+from harness import arguments, measure, peak_mib, result_path, synthetic_set  # noqa: E402
 
 from chain_graph.settings import Settings  # noqa: E402
 
@@ -171,7 +171,7 @@ def main() -> None:
     table = "\n".join(lines)
     print(table)
     stamp = dt.date.today().isoformat()
-    out = ROOT / "results" / f"{stamp}-ingest-{args.scale}.json"
+    out = result_path(f"ingest-{args.scale}", day=stamp)
     out.write_text(
         json.dumps(
             {

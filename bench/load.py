@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import random
 import statistics
@@ -25,7 +24,7 @@ import httpx2 as httpx
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from harness import served_city_demo  # noqa: E402
+from harness import result_path, served_city_demo  # noqa: E402
 
 
 async def _client(
@@ -121,7 +120,7 @@ def main() -> None:
         },
     }
     print(json.dumps(summary, indent=2, ensure_ascii=False))
-    (ROOT / "results" / f"{dt.date.today()}-load-city.json").write_text(json.dumps(summary, indent=2))
+    (result_path("load-city")).write_text(json.dumps(summary, indent=2))
     if summary["errors"] or summary["lost_updates"]:
         sys.exit("errors or lost updates")
 

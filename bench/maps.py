@@ -20,7 +20,6 @@ in the browser up to 1,500 nodes).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import pickle
 import statistics
@@ -33,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from harness import SETTINGS, peak_mib, synthetic_set, validated_ledgers  # noqa: E402
+from harness import SETTINGS, peak_mib, result_path, synthetic_set, validated_ledgers  # noqa: E402
 
 from application.regions import draw_regions  # noqa: E402
 from application.visibility import Visibility  # noqa: E402
@@ -271,7 +270,7 @@ def main() -> None:
                 f"| {name} | {figure['seconds']:.2f} | {figure['seconds'] / baseline:.1f} | "
                 f"{figure.get('nodes', '')} | {figure.get('mode', '')} |"
             )
-    out = ROOT / "results" / f"{dt.date.today()}-maps.json"
+    out = result_path("maps")
     out.write_text(json.dumps(report, indent=2, default=str))
 
 

@@ -18,13 +18,12 @@ Neo4j and the stages share the machine's cores: compare the ratios, not the seco
 
     python bench/neo4j_analyze.py --scale province|national|N [--repeat 3] [--stages …]
 
-Writes ``bench/results/<date>-neo4j-analyze-<scale>.json`` and prints a Markdown table.
+Writes ``bench/results/<date>-neo4j-analyze-<scale>-<commit>.json`` and prints a Markdown table.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import io
 import json
 import os
@@ -39,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from harness import arguments, measure, peak_mib, synthetic_set, validated_ledgers  # noqa: E402
+from harness import arguments, measure, peak_mib, result_path, synthetic_set, validated_ledgers  # noqa: E402
 
 from chain_graph.model import LedgerTables  # noqa: E402
 from chain_graph.settings import Settings  # noqa: E402
@@ -186,7 +185,7 @@ def main() -> None:
     lines += [f"| {name} | failed: {' '.join(why)} | | | | |" for name, why in failed.items()]
     table = "\n".join(lines)
     print(table)
-    out = ROOT / "results" / f"{dt.date.today()}-neo4j-analyze-{args.scale}.json"
+    out = result_path(f"neo4j-analyze-{args.scale}")
     out.write_text(
         json.dumps(
             {

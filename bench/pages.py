@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
 import httpx2 as httpx  # noqa: E402
-from harness import SETTINGS, every_figure, served_demo, synthetic_set, validated_ledgers  # noqa: E402
+from harness import SETTINGS, every_figure, result_path, served_demo, synthetic_set, validated_ledgers  # noqa: E402
 
 # Every GET route of the service (``api.app.ROUTERS`` plus the app's own health checks) and how
 # it is called: (path and query, who may call it). ``who`` is "all", "city" (not a county) or
@@ -303,7 +303,7 @@ def main() -> None:
         }
         result |= _after_import(base, tokens["admin"], data)
     part = f"-only-{len(args.only.split(','))}" if args.only else ""  # a subset keeps the full table
-    out = ROOT / "results" / f"{result['date']}-pages-{args.scale}{part}.json"
+    out = result_path(f"pages-{args.scale}{part}", day=str(result["date"]))
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     print(_markdown(result))
     keys = ("start_s", "analysis_s", "import_s", "after_import_s")

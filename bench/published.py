@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
 import pandas as pd  # noqa: E402
-from harness import arguments, peak_mib, synthetic_set, validated_ledgers  # noqa: E402
+from harness import arguments, peak_mib, result_path, synthetic_set, validated_ledgers  # noqa: E402
 
 from chain_graph.gaps import analyze  # noqa: E402
 from chain_graph.settings import Settings  # noqa: E402
@@ -96,7 +96,7 @@ def main() -> None:
         "result_mib": round(int(size) / 2**20, 1),  # type: ignore[call-overload]
         "peak_mib": round(peak_mib()),
     }
-    out = ROOT / "results" / f"{result['date']}-published-{args.scale}.json"
+    out = result_path(f"published-{args.scale}", day=str(result["date"]))
     out.write_text(json.dumps(result, indent=1), encoding="utf-8")
     print("| scale | links | pandas read s | analyse s | publish s | read s | read × analyse | result MiB |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")

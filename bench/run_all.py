@@ -8,7 +8,8 @@ demo, beside ``/health``), pages (every route, city and province), campaign, sub
 incremental re-analysis and published analyses (province), maps (city views, national
 overview). Each script prints its
 Markdown table and writes its JSON; this one gathers them into
-``bench/results/<date>.json`` and ``bench/results/<date>.md``. Usage::
+``bench/results/<date>-all-<commit>.json`` and ``.md`` (every result file is named by the
+commit it measured, ``+`` when the code had uncommitted edits: see ``harness.result_path``). Usage::
 
     python bench/run_all.py [--quick]
 """
@@ -22,6 +23,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from harness import code_version, result_path
 
 ROOT = Path(__file__).resolve().parent
 
@@ -68,7 +71,12 @@ def main() -> None:
     args = parser.parse_args()
     today = dt.date.today().isoformat()
     steps: dict[str, dict[str, object]] = {}
-    report: dict[str, object] = {"date": today, "python": sys.version.split()[0], "steps": steps}
+    report: dict[str, object] = {
+        "date": today,
+        "code": code_version(),
+        "python": sys.version.split()[0],
+        "steps": steps,
+    }
     markdown = [
         f"# chain-graph benchmarks, {today}",
         "",
@@ -85,7 +93,7 @@ def main() -> None:
             check=False,
         )
         elapsed = time.perf_counter() - started
-        result_file = ROOT / "results" / f"{today}-{stem}.json"
+        result_file = result_path(stem, day=today)
         steps[title] = {
             "exit_code": done.returncode,
             "seconds": round(elapsed, 1),
@@ -97,8 +105,9 @@ def main() -> None:
         else:
             markdown += ["```", *done.stderr.strip().splitlines()[-15:], "```", ""]
         print(f"{title}: exit {done.returncode} in {elapsed:.0f} s", flush=True)
-    (ROOT / "results" / f"{today}.json").write_text(json.dumps(report, indent=2, default=str))
-    (ROOT / "results" / f"{today}.md").write_text("\n".join(markdown) + "\n", encoding="utf-8")
+    out = result_path("all", day=today)
+    out.write_text(json.dumps(report, indent=2, default=str))
+    out.with_suffix(".md").write_text("\n".join(markdown) + "\n", encoding="utf-8")
     failed = [title for title, step in steps.items() if step["exit_code"]]
     if failed:
         sys.exit(f"failed: {', '.join(failed)}")

@@ -39,14 +39,13 @@ Usage::
 (``--anchor-each`` commits each of its batches), and a staged national import takes
 minutes: no discarded round is needed to warm it).
 
-Writes ``bench/results/<date>-stores-<scale>.json`` and prints a Markdown table, each stage's
+Writes ``bench/results/<date>-stores-<scale>-<commit>.json`` and prints a Markdown table, each stage's
 rows/s beside ``anchor_create``'s.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import importlib.util
 import json
 import os
@@ -61,7 +60,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from harness import synthetic_set, validated_ledgers  # noqa: E402
+from harness import result_path, synthetic_set, validated_ledgers  # noqa: E402
 
 from chain_graph.model import LINK_COLUMNS, LedgerTables  # noqa: E402
 from chain_graph.settings import Settings  # noqa: E402
@@ -294,7 +293,7 @@ def main() -> None:
                 f"{rows_done / seconds:,.0f} | {anchor_per_row / (seconds / rows_done):.2f} |"
             )
     print("\n".join(lines))
-    out = ROOT / "results" / f"{dt.date.today()}-stores-{args.scale}.json"
+    out = result_path(f"stores-{args.scale}")
     out.write_text(
         json.dumps(
             {

@@ -38,6 +38,7 @@ from harness import (  # noqa: E402
     every_figure,
     peak_mib,
     reset_peak,
+    result_path,
     synthetic_set,
     validated_ledgers,
 )
@@ -95,7 +96,7 @@ def main() -> None:
         "memory_bound_mib": round(MEMORY_BOUND_MIB, 1),
         "within_bound": substitutes_mib[0] <= MEMORY_BOUND_MIB and analysis_mib[0] <= MEMORY_BOUND_MIB,
     }
-    out = ROOT / "results" / f"{result_json['date']}-substitutes-{args.scale}.json"
+    out = result_path(f"substitutes-{args.scale}", day=str(result_json["date"]))
     out.write_text(json.dumps(result_json, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps(result_json, ensure_ascii=False))
 
