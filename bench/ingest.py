@@ -86,15 +86,15 @@ def _stage(name: str, data_dir: Path) -> dict[str, float]:
 
 
 def _as_entry_points_do() -> None:
-    """Set the process up as the command line does (``chain_graph.memory``).
+    """Set the process up as a command of the code measured does (its ``load_settings``).
 
-    ``CHAIN_GRAPH_KEEP_FREED_MEMORY=false`` measures without it, as the web service validates
-    an upload; code from before it existed (``--before``) has nothing to set up.
+    Today that is :mod:`chain_graph.memory`'s small pages and kept freed memory;
+    ``CHAIN_GRAPH_KEEP_FREED_MEMORY=false`` measures as the web service validates an upload.
+    Code from before (``--before``) sets up whatever it set up.
     """
-    if getattr(SETTINGS, "keep_freed_memory", False):  # no such setting before it existed
-        from chain_graph.memory import keep_freed_memory
+    from cli.common import load_settings
 
-        keep_freed_memory()
+    load_settings()
 
 
 def _floor(data_dir: Path) -> int:

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from application.workspace import Workspace
 from chain_graph.errors import ChainGraphError, ConfigError, InputIssue, NotFoundError, StoreError
-from chain_graph.memory import keep_freed_memory
+from chain_graph.memory import keep_freed_memory, small_pages
 from chain_graph.settings import Settings
 from chain_graph.store import open_store
 from ingest.layout import SkippedLine
@@ -86,14 +86,17 @@ def workspace(store: str | None) -> Iterator[Workspace]:
 def load_settings(*, service: bool = False) -> Settings:
     """Read the settings; a wrong value is a configuration error, not a traceback.
 
-    Every command starts here: a command's allocator keeps freed memory as the settings say
-    (:func:`chain_graph.memory.keep_freed_memory`); a ``service`` (``serve``) does not, since
-    its threads would each keep their peak for the life of the process.
+    Every command starts here, and sets up the process's memory as the settings say
+    (:mod:`chain_graph.memory`): small pages unless ``huge_pages``; a command's allocator
+    keeps freed memory, a ``service``'s (``serve``) does not, since its threads would each
+    keep their peak for the life of the process.
     """
     try:
         settings = Settings()
     except ValueError as error:
         raise ConfigError(f"配置有误：{error}") from error
+    if not settings.huge_pages:
+        small_pages()
     if settings.keep_freed_memory and not service:
         keep_freed_memory()
     return settings

@@ -39,3 +39,21 @@ def test_a_freed_block_is_reused_without_page_faults() -> None:
     plain = _faults("plain")
     assert not plain[0]
     assert plain[2] >= plain[1] // 2  # given back, and faulted in again (pages or huge pages)
+
+
+_PAGES = """
+import resource, sys
+import numpy as np
+from chain_graph.memory import small_pages
+small = small_pages() if sys.argv[1] == "small" else False
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+block = np.ones(64 << 20, dtype=np.uint8)  # numpy asks for huge pages (madvise) when it may
+print(small, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def test_small_pages_fault_a_large_array_in_4_kib_pages() -> None:
+    done = subprocess.run([sys.executable, "-c", _PAGES, "small"], capture_output=True, text=True, check=True)
+    small, faults = done.stdout.split()
+    assert small == "True"
+    assert int(faults) >= (64 << 20) // 4096 * 9 // 10  # a fault per small page, not one per 2 MiB

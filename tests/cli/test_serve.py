@@ -227,8 +227,16 @@ def test_the_security_probe_replayed_against_chain_graph_serve(
 def test_commands_keep_freed_memory_and_the_service_does_not(
     monkeypatch: pytest.MonkeyPatch, load: Callable[[], object], kept: bool
 ) -> None:
-    """A command's allocator keeps freed memory; the web service's threads would each keep their peak."""
-    calls: list[bool] = []
-    monkeypatch.setattr(common, "keep_freed_memory", lambda: calls.append(True))
+    """A command's allocator keeps freed memory; the web service's threads would each keep their peak.
+
+    Both fault memory in small pages (``huge_pages`` off), and neither when it is on.
+    """
+    calls: list[str] = []
+    monkeypatch.setattr(common, "keep_freed_memory", lambda: calls.append("kept"))
+    monkeypatch.setattr(common, "small_pages", lambda: calls.append("small"))
     load()
-    assert bool(calls) is kept
+    assert calls == (["small", "kept"] if kept else ["small"])
+    calls.clear()
+    monkeypatch.setenv("CHAIN_GRAPH_HUGE_PAGES", "true")
+    load()
+    assert calls == (["kept"] if kept else [])
