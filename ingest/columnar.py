@@ -179,15 +179,63 @@ def read_coded_csv(path: Path, *, encoding: str, skip_rows: int, head: str) -> l
             encoded = list(pool.map(_encoded, table.columns))  # Arrow's kernels let go of the GIL
     except (pa.ArrowException, UnicodeDecodeError, LookupError):
         return None  # ragged rows, bytes not in the encoding, no data, too large: pandas says which
-    return [
-        _trimmed(column.indices.to_numpy(zero_copy_only=False).astype(np.intp), column.dictionary)
-        for column in encoded
-    ]
+    return [_trimmed(codes, dictionary) for codes, dictionary in encoded]
 
 
-def _encoded(column: pa.ChunkedArray[Any]) -> pa.DictionaryArray[Any, Any]:
-    """Encode a column of texts as codes into its distinct texts (hashing the bytes)."""
-    return cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(column).combine_chunks())
+def _encoded(column: pa.ChunkedArray[Any]) -> tuple[np.ndarray, pa.Array[Any]]:
+    """Encode a column of texts as codes (``intp``) into its distinct texts, in order of first appearance.
+
+    Texts all of one width of at most 8 bytes (ids numbered as ``GY000001``, 是/否) are
+    hashed as the integers their bytes make (:func:`_packed`): national ids 0.9 s → 0.4 s a
+    column. Other texts are hashed as bytes (padding texts of many widths to 8 bytes cost
+    more than it saved).
+    """
+    packed = _packed(column)
+    if packed is None:
+        encoded = cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(column).combine_chunks())
+        return encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp), encoded.dictionary
+    keys, width = packed
+    encoded = cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(pa.array(keys)))
+    return encoded.indices.to_numpy().astype(np.intp), _unpacked(encoded.dictionary.to_numpy(), width)
+
+
+_PACK = 8
+"""Bytes of a text packed into one integer key."""
+
+
+def _packed(column: pa.ChunkedArray[Any]) -> tuple[np.ndarray, int] | None:
+    """Each text's UTF-8 bytes zero-padded to 8, as one ``uint64``, and their width.
+
+    ``None`` unless every text has one width of at most 8 bytes (then two texts have one key
+    only if they are one text) and none is missing.
+    """
+    widths = set()
+    keys = []
+    for chunk in column.chunks:
+        if not len(chunk):
+            continue
+        if chunk.null_count or not pa.types.is_string(chunk.type):
+            return None
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        at = chunk.offset
+        offsets = np.frombuffer(cast("bytes", offsets_buffer), dtype=np.int32)[at : at + len(chunk) + 1]
+        width = int(offsets[1] - offsets[0])
+        widths.add(width)
+        if len(widths) > 1 or width > _PACK or np.any(np.diff(offsets) != width):
+            return None
+        text = np.frombuffer(cast("bytes", data_buffer or b""), dtype=np.uint8)[offsets[0] : offsets[-1]]
+        padded = np.zeros((len(chunk), _PACK), dtype=np.uint8)
+        padded[:, :width] = text.reshape(len(chunk), width)
+        keys.append(padded.view("<u8").ravel())
+    return (np.concatenate(keys), widths.pop()) if keys else None
+
+
+def _unpacked(keys: np.ndarray, width: int) -> pa.Array[Any]:
+    """Return the texts of :func:`_packed` keys of one ``width`` as Arrow strings."""
+    padded = np.ascontiguousarray(keys, dtype="<u8").view(np.uint8).reshape(len(keys), _PACK)
+    texts = np.ascontiguousarray(padded[:, :width])
+    offsets = np.arange(len(keys) + 1, dtype=np.int32) * np.int32(width)
+    return pa.StringArray.from_buffers(len(keys), pa.py_buffer(offsets.data), pa.py_buffer(texts.data))
 
 
 def _trimmed(codes: np.ndarray, dictionary: pa.Array[Any]) -> Coded:

@@ -10,14 +10,17 @@ import csv
 import io
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import readers
+from ingest import columnar, readers
 from ingest.columnar import WHITESPACE, Coded, coded, read_coded_csv
 from ingest.readers import ReadProblem, Source, read_table
 
@@ -207,3 +210,31 @@ def test_flagged_cells_are_the_gather_of_their_flags(codes: list[int], flagged: 
     assert column.flagged(flags).tolist() == flags.take(column.codes).tolist()
     with pytest.raises(ValueError, match="one flag per distinct value"):
         column.flagged(np.append(flags, True))
+
+
+TEXTS = st.one_of(
+    st.text(st.sampled_from(["a", "Z", "0", "中", "é", " ", "\x00", "\u3000", "𠀀"]), max_size=10),
+    st.text(st.sampled_from(["a", "Z", "0", "\x00"]), min_size=4, max_size=4),  # one width, often
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(TEXTS, max_size=8), max_size=4), st.integers(0, 2))
+def test_texts_encode_as_arrow_encodes_them_packed_or_not(chunks: list[list[str]], sliced: int) -> None:
+    """Codes and distinct texts, in order of first appearance, as Arrow's own hashing of the bytes.
+
+    Texts all of one width of up to 8 bytes (NUL characters too) are hashed as integers, others
+    as bytes.
+    A chunk may be a slice of a longer array (Arrow's offset into its buffers).
+    """
+    arrays = [pa.array(["pad"] * sliced + chunk, type=pa.string())[sliced:] for chunk in chunks]
+    column = pa.chunked_array(arrays, type=pa.string())
+    codes, distinct = columnar._encoded(column)
+    expected = cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(column).combine_chunks())
+    assert codes.dtype == np.intp
+    assert codes.tolist() == expected.indices.to_pylist()
+    assert distinct.to_pylist() == expected.dictionary.to_pylist()
+    texts = [text for chunk in chunks for text in chunk]
+    widths = {len(text.encode()) for text in texts}
+    packed = len(widths) == 1 and max(widths) <= 8
+    assert (columnar._packed(column) is not None) is packed
