@@ -63,15 +63,6 @@ def _squeezed(text: str) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", text))
 
 
-def _words(text: str) -> str:
-    """Return ``text`` squeezed (:func:`_squeezed`) where it may be furniture, else as it is.
-
-    Every furniture word starts with a Chinese character, so an ASCII cell (an id, a number)
-    is none, and is only trimmed: what matters of it is only whether it is blank.
-    """
-    return text.strip() if text.isascii() else _squeezed(text)
-
-
 def is_numbering(header: str) -> bool:
     """Whether a header names the sheet's own line numbers (序号), which are no ledger data.
 
@@ -106,7 +97,8 @@ def line_kind(cells: Sequence[str], spec: TableSpec, headers: Sequence[str] = ()
     ('重复的表头行', '')
     """
     width = max(len(cells), len(headers))
-    columns = [coded(np.array([text], dtype=object)) for text in [*cells, *[""] * (width - len(cells))]]
+    trimmed = [text.strip() for text in cells]  # as the readers trim every cell
+    columns = [coded(np.array([text], dtype=object)) for text in [*trimmed, *[""] * (width - len(cells))]]
     found = furniture(columns, spec, [*headers, *[""] * (width - len(headers))])[0]
     return None if found is None else str(found)
 
@@ -142,7 +134,8 @@ def furniture(
     for position in known:
         uniques = columns[position].uniques
         for variant in {headers[position].strip(), normalize_header(headers[position])} - {""}:
-            repeated += columns[position].flagged(uniques == variant)
+            if (found := uniques == variant).any():  # usually not: no pass over the lines then
+                repeated += columns[position].flagged(found)
     candidates = repeated > 0
     for column in columns[:_FIRST_COLUMNS]:
         candidates |= column.flagged(np.isin(column.uniques.astype("U1"), _TRIGGERS))
@@ -172,14 +165,21 @@ def _closely(columns: list[Coded], repeated: np.ndarray, *, known: int, old: np.
     totals, note, signature, led = (np.zeros(len(kinds), dtype=bool) for _ in range(4))
     for column in columns:
         present, inverse = np.unique(column.codes, return_inverse=True)
-        words = [_words(text) for text in column.uniques[present]]
-        leads = np.fromiter(map(bool, words), dtype=bool, count=len(words))[inverse] & ~led
+        texts = column.uniques[present]
+        # Every furniture word starts with a Chinese character: of an ASCII text (an id, a
+        # number) only whether it is blank matters, and the cells come trimmed. The others are
+        # squeezed (``合 计`` is ``合计``).
+        wide = np.flatnonzero(~np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts)))
+        words = [_squeezed(text) for text in texts[wide]]
+        filled = texts != ""
+        filled[wide] = [bool(text) for text in words]
+        leads = filled[inverse] & ~led
         # Every furniture word starts with a trigger: the others are not matched at all.
-        maybe = np.flatnonzero(np.isin(np.array(words, dtype=object).astype("U1"), _TRIGGERS))
-        said = [words[i] for i in maybe]
-        totals |= _matched(_TOTAL, said, maybe, size=len(words))[inverse]
-        note |= leads & _matched(_NOTE, said, maybe, size=len(words), end=" ")[inverse]
-        signature |= leads & _matched(_SIGNATURE, said, maybe, size=len(words), end=" ")[inverse]
+        starts = np.flatnonzero(np.isin(np.array(words, dtype=object).astype("U1"), _TRIGGERS))
+        said, maybe = [words[i] for i in starts], wide[starts]
+        totals |= _matched(_TOTAL, said, maybe, size=len(texts))[inverse]
+        note |= leads & _matched(_NOTE, said, maybe, size=len(texts), end=" ")[inverse]
+        signature |= leads & _matched(_SIGNATURE, said, maybe, size=len(texts), end=" ")[inverse]
         led |= leads
     kinds[repeated >= min(2, max(known, 1))] = REPEATED_HEADER
     kinds[note] = NOTE
