@@ -25,12 +25,16 @@ changes in each scenario:
   (a = c) when a scenario raises a capacity, from the base (a valid start from above)
   when it only lowers capacities; either way the iteration decreases monotonically to
   the greatest fixed point.
+  A cycle still moving after a few rounds (shares just short of 1 around it: each step
+  moves it 0.00001 of the way) takes Newton steps (:func:`_newton`), confirmed by
+  iterating on.
 
 Every step is a numpy vector operation over (scenario, node) pairs.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -39,6 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import MatrixRankWarning, spsolve
 
 from chain_graph.graph import SupplyGraph
 from chain_graph.ordering import lexsort_codes, runs, stable_order
@@ -48,6 +53,7 @@ __all__ = ["Pairs", "Structure", "evaluate", "group_deficits", "reevaluate", "sh
 TOLERANCE = 1e-13
 MAX_CYCLE_ITERATIONS = 100_000
 _ROUND = 8  # iterations between dropping the scenarios whose cycles have settled
+_NEWTON_AFTER = 4  # rounds of plain iteration before a cycle still moving takes Newton steps
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -291,6 +297,7 @@ def evaluate(
             value=value,
             capacity=capacity,
             rule=lambda m: _Gather(structure, keys, lookup, outside, m),
+            unique=~structure.sustaining,
         )
     return Pairs(np.zeros(n, dtype=np.int64), keys, value)
 
@@ -339,6 +346,7 @@ def reevaluate(graph: SupplyGraph, structure: Structure, base: np.ndarray, nodes
                 value=value,
                 capacity=capacity,
                 rule=lambda m: _Gather(structure, keys, lookup, outside, m),
+                unique=~structure.sustaining[keys % n],
             )
             reached = _sorted_unique(np.concatenate([plain, looping]))
         moved = reached[value[reached] != base[reached]]
@@ -353,7 +361,34 @@ def reevaluate(graph: SupplyGraph, structure: Structure, base: np.ndarray, nodes
 
 
 class _Rule(Protocol):
+    members: np.ndarray
+
     def apply(self, value: np.ndarray, capacity: np.ndarray) -> np.ndarray: ...
+
+    def affine(self) -> _Affine: ...
+
+
+@dataclass(frozen=True, eq=False)
+class _Affine:
+    """A rule written out: member ``i`` takes ``min(capacity, min over its groups of max(0, 1 − D))``.
+
+    Groups (*slots*) ``holder_slots[k] : holder_slots[k + 1]`` belong to member ``holders[k]``;
+    slot ``j``'s deficit is ``constant[j] − Σ coefficient · value[position]`` over its links
+    ``(slot, position, coefficient)`` (``position``: an index of ``value``).
+    """
+
+    holders: np.ndarray
+    holder_slots: np.ndarray
+    constant: np.ndarray
+    slot: np.ndarray
+    position: np.ndarray
+    coefficient: np.ndarray
+
+
+def _empty_affine() -> _Affine:
+    """Return the rule of members without groups: each takes its capacity."""
+    none = np.zeros(0, dtype=np.int64)
+    return _Affine(none, np.zeros(1, dtype=np.int64), np.zeros(0), none, none, np.zeros(0))
 
 
 def _iterate(
@@ -364,16 +399,29 @@ def _iterate(
     value: np.ndarray,
     capacity: np.ndarray,
     rule: Callable[[np.ndarray], _Rule],
+    unique: np.ndarray,
 ) -> None:
     """Iterate the rule on the pairs ``keys[looping]`` (cycle members) in place until settled.
 
     Scenarios (``key // n``) are independent: every ``_ROUND`` iterations those whose
     cycles no longer move are dropped.
+
+    A cycle whose links carry nearly all of what its members need (weights just short of
+    1 around it) moves by a factor just short of 1 an iteration: 0.99999 would take
+    millions. So pairs still moving after ``_NEWTON_AFTER`` rounds take a Newton step
+    (:func:`_newton`): each member's value under the group that binds it now, solved as
+    one linear system. Where that guess of binding groups is right the iteration stops at
+    once; where it is not, iterating goes on from there, and so does Newton. ``unique``
+    (per pair, as ``keys``): the pairs whose cycle has one fixed point (no self-sustaining
+    core, :func:`_self_sustaining`), where any fixed point the iteration confirms is the
+    one sought; the others are only iterated.
     """
-    for _ in range(0, MAX_CYCLE_ITERATIONS, _ROUND):
+    for round_ in range(0, MAX_CYCLE_ITERATIONS, _ROUND):
         if looping.size == 0:
             return
         step = rule(looping)
+        if round_ >= _NEWTON_AFTER * _ROUND:
+            _newton(step, value, capacity, solvable=unique[looping])
         for _ in range(_ROUND):
             new = step.apply(value, capacity)
             moved = np.abs(new - value[looping]) > TOLERANCE
@@ -384,6 +432,59 @@ def _iterate(
         scenario = keys[looping] // n
         position = np.minimum(np.searchsorted(still, scenario), still.size - 1)
         looping = looping[still[position] == scenario]
+
+
+def _newton(step: _Rule, value: np.ndarray, capacity: np.ndarray, *, solvable: np.ndarray) -> None:
+    """Set the ``solvable`` members of ``step`` to the fixed point of the pieces binding them now.
+
+    Each member takes the piece of the rule that is lowest at the current values: its
+    capacity, 0 (its lowest group's supply is gone), or ``1 − D`` of its lowest group,
+    linear in its suppliers. The members' values are then the solution of that linear
+    system, clipped to ``[0, capacity]``; the others keep theirs (members of one level
+    never supply each other across cycles, so those of other cycles are constants here).
+    A singular system (a closed cycle) changes nothing.
+    """
+    members = step.members[solvable]
+    if members.size == 0:
+        return
+    rule = step.affine()
+    count = members.size
+    index = np.full(value.size, -1, dtype=np.int64)  # a pair's unknown, -1: a constant
+    index[members] = np.arange(count)
+    ceiling = capacity[members]
+    right = ceiling.copy()  # bound by its capacity (or without groups): takes it
+    rows, columns, entries = [np.arange(count)], [np.arange(count)], [np.ones(count)]
+    if rule.holders.size:
+        given = rule.coefficient * value[rule.position]
+        supply = 1.0 - rule.constant + np.bincount(rule.slot, weights=given, minlength=rule.constant.size)
+        owner = np.repeat(np.arange(rule.holders.size), np.diff(rule.holder_slots))
+        lowest = np.minimum.reduceat(supply, rule.holder_slots[:-1])
+        low = np.flatnonzero(supply == lowest[owner])
+        binding = low[np.r_[True, owner[low][1:] != owner[low][:-1]]]  # each holder's first lowest
+        member = index[step.members[rule.holders]]
+        solved = member >= 0
+        member, binding, lowest = member[solved], binding[solved], lowest[solved]
+        right[member[lowest <= 0.0]] = 0.0
+        linear = (lowest > 0.0) & (lowest < ceiling[member])
+        row_of_slot = np.full(rule.constant.size, -1, dtype=np.int64)
+        row_of_slot[binding[linear]] = member[linear]
+        right[member[linear]] = 1.0 - rule.constant[binding[linear]]
+        link = np.flatnonzero(row_of_slot[rule.slot] >= 0)
+        row, column = row_of_slot[rule.slot[link]], index[rule.position[link]]
+        coefficient, inside = rule.coefficient[link], column >= 0
+        rows.append(row[inside])
+        columns.append(column[inside])
+        entries.append(-coefficient[inside])
+        outside = np.flatnonzero(~inside)  # suppliers not solved here keep their value
+        np.add.at(right, row[outside], coefficient[outside] * value[rule.position[link[outside]]])
+    system = csr_matrix(
+        (np.concatenate(entries), (np.concatenate(rows), np.concatenate(columns))), shape=(count, count)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MatrixRankWarning)
+        solution = np.atleast_1d(spsolve(system.tocsc(), right))
+    if np.all(np.isfinite(solution)):
+        value[members] = np.clip(solution, 0.0, ceiling)
 
 
 CHANGE_EPSILON = 1e-12
@@ -568,7 +669,15 @@ def _settle_level(
         pinned = np.flatnonzero(at >= 0)
         pinned = pinned[forced[at[pinned]]]
         value[pinned] = seed_capacity[at[pinned]]  # forced pairs (off cycles) take their value
-        _iterate(keys, np.flatnonzero(cyclic), n=n, value=value, capacity=capacity, rule=rule)
+        _iterate(
+            keys,
+            np.flatnonzero(cyclic),
+            n=n,
+            value=value,
+            capacity=capacity,
+            rule=rule,
+            unique=~structure.sustaining[node],
+        )
         moved = walked & (np.abs(value - base[node]) > CHANGE_EPSILON)
         fresh = _same_level_successors(structure, keys[moved], keys)
         if fresh.size == 0:
@@ -710,6 +819,23 @@ class _Gather:
         result[self.holders] = np.minimum(result[self.holders], lowest)
         return result
 
+    def affine(self) -> _Affine:
+        """Write the rule out (:class:`_Affine`): a found source's value is a variable."""
+        if self.empty:
+            return _empty_affine()
+        slot = np.zeros(self.w.size, dtype=np.int64)
+        slot[self.segment[1:]] = 1
+        slot = np.cumsum(slot)
+        constant = np.add.reduceat(np.where(self.found, self.w, self.w * (1.0 - self.outside)), self.segment)
+        return _Affine(
+            holders=self.holders,
+            holder_slots=np.r_[self.first, self.segment.size],
+            constant=constant,
+            slot=slot[self.found],
+            position=self.position,
+            coefficient=self.w[self.found],
+        )
+
 
 class _Deltas:
     """The rule for scenario pairs, from their groups' deficits and what changed in them.
@@ -773,3 +899,17 @@ class _Deltas:
         supply = np.maximum(0.0, 1.0 - deficit)
         result[self.holders] = np.minimum(result[self.holders], np.minimum.reduceat(supply, self.first))
         return result
+
+    def affine(self) -> _Affine:
+        """Write the rule out (:class:`_Affine`): a cycle member's value is a variable."""
+        if self.first.size == 0:
+            return _empty_affine()
+        at_base = self.inner_w * self.inner_base
+        return _Affine(
+            holders=self.holders,
+            holder_slots=np.r_[self.first, self.fixed.size],
+            constant=self.fixed + np.bincount(self.inner_slot, weights=at_base, minlength=self.fixed.size),
+            slot=self.inner_slot,
+            position=self.inner_position,
+            coefficient=self.inner_w,
+        )
