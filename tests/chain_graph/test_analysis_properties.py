@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -106,9 +108,9 @@ def test_recovery_on_rings_matches_the_naive_fixed_point(G: nx.MultiDiGraph) -> 
     assert final == pytest.approx(now - naive_value_at_risk(G, everything), abs=1e-6)
 
 
-def _rule_step(G: nx.MultiDiGraph, a: dict[str, float]) -> dict[str, float]:
+def _rule_step(G: nx.MultiDiGraph, a: Mapping[Hashable, float]) -> dict[Hashable, float]:
     """One application of the availability rule (the spec's, as the oracle iterates it)."""
-    step = {}
+    step: dict[Hashable, float] = {}
     for v, d in G.nodes(data=True):
         need: dict[str, float] = {}
         for s, _, key, e in G.in_edges(v, keys=True, data=True):
@@ -316,5 +318,5 @@ def test_recovery_through_a_nearly_closed_cycle_walked_up_from_the_base() -> Non
     """Restoring the stopped N2 of a nearly closed cycle lifts it from 0.5 to 1 − 0 = 1 (capacity 1)."""
     G = _nearly_closed_cycle(gap=0.0, leak=0.000005)
     g = from_networkx(G)
-    table = recovery(g, blocked(g, threshold=0.9)).set_index("id")
-    assert float(table.loc["N2", "recovered_value"]) == pytest.approx(0.5, abs=1e-9)  # N1: 0.5 → 1
+    rows = {row["id"]: row for row in recovery(g, blocked(g, threshold=0.9)).to_dict("records")}
+    assert rows["N2"]["recovered_value"] == pytest.approx(0.5, abs=1e-9)  # N1: 0.5 → 1
