@@ -93,6 +93,12 @@ class Structure:
     member_ptr: np.ndarray  # nodes of component c: members[member_ptr[c]:member_ptr[c + 1]]
     members: np.ndarray
 
+    def cycle_of(self, keys: np.ndarray) -> np.ndarray:
+        """Return a number per (scenario, node) pair of ``keys``: one per scenario and component."""
+        components = int(self.component.max(initial=-1)) + 1
+        numbered: np.ndarray = (keys // self.n) * components + self.component[keys % self.n]
+        return numbered
+
     @classmethod
     def of(cls, graph: SupplyGraph) -> Structure:
         """Precompute the structure of ``graph`` (critical links only matter)."""
@@ -185,16 +191,20 @@ def _self_sustaining(
     Call a group *closed* when its in-links from its own cycle carry all of it (weights
     summing to 1). A core is a cycle of links of closed groups: firms that each take a whole
     material from the next, so "all stopped" and "all running" are both consistent, and
-    the greatest fixed point must be found from the top. Where a cycle has no core its
-    fixed point (given what enters it) is unique: if two differed, the node of largest
-    difference would sit in a closed group whose cycle suppliers all differ as much, and
-    following them would close a core. Then a rise can be walked up from the base.
+    the greatest fixed point must be found from the top. Where a cycle has no core, and no
+    group takes more than its whole material from the cycle (the ledgers allow shares summing
+    to 100.5 %: such a cycle counts as sustaining too), its fixed point (given what enters
+    it) is unique: if two differed, the node of largest difference would sit in a closed
+    group whose cycle suppliers all differ as much, and following them would close a core.
+    Then a rise can be walked up from the base, and a Newton step (:func:`_newton`) that
+    the rule confirms is that fixed point.
     """
     n = component.size
     if src.size == 0:
         return np.zeros(n, dtype=bool)
     order, starts = runs(group)
-    closed_group = np.add.reduceat(w[order], starts) >= 1.0 - 1e-9
+    carried = np.add.reduceat(w[order], starts)
+    closed_group = carried >= 1.0 - 1e-9
     closed = np.zeros(src.size, dtype=bool)
     closed[order] = np.repeat(closed_group, np.diff(np.r_[starts, src.size]))
     s, d = src[closed], dst[closed]
@@ -204,6 +214,9 @@ def _self_sustaining(
     core[s[s == d]] = True
     sustaining_component = np.zeros(int(component.max(initial=-1)) + 1, dtype=bool)
     sustaining_component[component[core]] = True
+    # A group taking more than the whole material from its own cycle (shares may sum to 100.5 %)
+    # passes on more than a difference it receives: such a cycle may have many fixed points.
+    sustaining_component[component[dst[order[starts[carried > 1.0 + 1e-9]]]]] = True
     sustaining: np.ndarray = sustaining_component[component]
     return sustaining
 
@@ -291,13 +304,12 @@ def evaluate(
         if plain.size:
             value[plain] = _Gather(structure, keys, lookup, outside, plain).apply(value, capacity)
         _iterate(
-            keys,
             members[cyclic],
-            n=n,
             value=value,
             capacity=capacity,
             rule=lambda m: _Gather(structure, keys, lookup, outside, m),
             unique=~structure.sustaining,
+            cycle=structure.cycle_of(keys),
         )
     return Pairs(np.zeros(n, dtype=np.int64), keys, value)
 
@@ -340,13 +352,12 @@ def reevaluate(graph: SupplyGraph, structure: Structure, base: np.ndarray, nodes
             looping = members[structure.cyclic[members]]
             value[looping] = capacity[looping]
             _iterate(
-                keys,
                 looping,
-                n=n,
                 value=value,
                 capacity=capacity,
                 rule=lambda m: _Gather(structure, keys, lookup, outside, m),
                 unique=~structure.sustaining[keys % n],
+                cycle=structure.cycle_of(keys),
             )
             reached = _sorted_unique(np.concatenate([plain, looping]))
         moved = reached[value[reached] != base[reached]]
@@ -392,19 +403,19 @@ def _empty_affine() -> _Affine:
 
 
 def _iterate(
-    keys: np.ndarray,
     looping: np.ndarray,
     *,
-    n: int,
     value: np.ndarray,
     capacity: np.ndarray,
     rule: Callable[[np.ndarray], _Rule],
     unique: np.ndarray,
+    cycle: np.ndarray,
 ) -> None:
-    """Iterate the rule on the pairs ``keys[looping]`` (cycle members) in place until settled.
+    """Iterate the rule on the pairs ``looping`` (cycle members) in place until settled.
 
-    Scenarios (``key // n``) are independent: every ``_ROUND`` iterations those whose
-    cycles no longer move are dropped.
+    The cycles of one level, in one scenario or another, are independent (``cycle``, per
+    pair: which): every ``_ROUND`` iterations those that no longer move are
+    dropped, so one slow cycle does not keep the level's others iterating.
 
     A cycle whose links carry nearly all of what its members need (weights just short of
     1 around it) moves by a factor just short of 1 an iteration: 0.99999 would take
@@ -412,7 +423,7 @@ def _iterate(
     (:func:`_newton`): each member's value under the group that binds it now, solved as
     one linear system. Where that guess of binding groups is right the iteration stops at
     once; where it is not, iterating goes on from there, and so does Newton. ``unique``
-    (per pair, as ``keys``): the pairs whose cycle has one fixed point (no self-sustaining
+    (per pair): the pairs whose cycle has one fixed point (no self-sustaining
     core, :func:`_self_sustaining`), where any fixed point the iteration confirms is the
     one sought; the others are only iterated.
     """
@@ -428,10 +439,10 @@ def _iterate(
             value[looping] = new
             if not moved.any():
                 return
-        still = _sorted_unique(keys[looping[moved]] // n)
-        scenario = keys[looping] // n
-        position = np.minimum(np.searchsorted(still, scenario), still.size - 1)
-        looping = looping[still[position] == scenario]
+        which = cycle[looping]
+        still = _sorted_unique(which[moved])
+        position = np.minimum(np.searchsorted(still, which), still.size - 1)
+        looping = looping[still[position] == which]
 
 
 def _newton(step: _Rule, value: np.ndarray, capacity: np.ndarray, *, solvable: np.ndarray) -> None:
@@ -670,13 +681,12 @@ def _settle_level(
         pinned = pinned[forced[at[pinned]]]
         value[pinned] = seed_capacity[at[pinned]]  # forced pairs (off cycles) take their value
         _iterate(
-            keys,
             np.flatnonzero(cyclic),
-            n=n,
             value=value,
             capacity=capacity,
             rule=rule,
             unique=~structure.sustaining[node],
+            cycle=structure.cycle_of(keys),
         )
         moved = walked & (np.abs(value - base[node]) > CHANGE_EPSILON)
         fresh = _same_level_successors(structure, keys[moved], keys)

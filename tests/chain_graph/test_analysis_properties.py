@@ -302,6 +302,28 @@ def test_a_nearly_closed_cycle_settles_at_its_fixed_point(gap: float, leak: floa
     assert a["N1"] == pytest.approx(expected, abs=1e-9)
 
 
+def test_a_cycle_taking_more_than_its_whole_material_settles_at_the_greatest_fixed_point() -> None:
+    """A takes 0.6 + 0.405 of its material from B and C (100.5 %: the ledgers allow it), who take
+    0.999 from A and 0.001 from the stopped X: a difference grows 1.004-fold around the cycle.
+
+    Everything stops (A = B = C = 0). Solving the cycle linearly would give its unstable
+    fixed point (~0.996); walking a restoration of X up from the base would stop short of 1.
+    """
+    G = nx.MultiDiGraph()
+    G.add_node("A", capacity=1.0, is_enterprise=True, output_value=1.0)
+    for firm in ("B", "C"):
+        G.add_node(firm, capacity=1.0)
+        G.add_edge("A", firm, key="m", w=0.999, critical=True)
+        G.add_edge("X", firm, key="m", w=0.001, critical=True)
+    G.add_node("X", capacity=0.0)
+    G.add_edge("B", "A", key="m", w=0.6, critical=True)
+    G.add_edge("C", "A", key="m", w=0.405, critical=True)
+    assert availability(G).to_dict() == pytest.approx({"A": 0.0, "B": 0.0, "C": 0.0, "X": 0.0}, abs=1e-9)
+    g = from_networkx(G)
+    rows = {row["id"]: row for row in recovery(g, blocked(g, threshold=0.9)).to_dict("records")}
+    assert rows["X"]["recovered_value"] == pytest.approx(1.0, abs=1e-9)  # X restored: all run again
+
+
 def test_restoration_order_through_a_nearly_closed_cycle() -> None:
     """Restored from the base upwards (a rise): found by the property above, once wrong (0.39 of the way)."""
     G = nx.MultiDiGraph()
