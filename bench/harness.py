@@ -28,7 +28,8 @@ def code_version() -> str:
     """
 
     def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=ROOT.parent, capture_output=True, text=True, check=False)
+        command = ["git", "--no-optional-locks", *args]  # no index lock: other git commands go on
+        done = subprocess.run(command, cwd=ROOT.parent, capture_output=True, text=True, check=False)
         return done.stdout.strip() if done.returncode == 0 else ""
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"

@@ -24,9 +24,10 @@ import sys
 import time
 from pathlib import Path
 
-from harness import code_version, result_path
-
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))  # the checkout's code, installed or not (as every bench script)
+
+from harness import code_version, result_path  # noqa: E402
 
 
 def _steps(quick: bool) -> list[tuple[str, list[str], str]]:
