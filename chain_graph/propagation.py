@@ -34,7 +34,6 @@ Every step is a numpy vector operation over (scenario, node) pairs.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -43,7 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import MatrixRankWarning, spsolve
+from scipy.sparse.linalg import splu
 
 from chain_graph.graph import SupplyGraph
 from chain_graph.ordering import lexsort_codes, runs, stable_order
@@ -423,16 +422,20 @@ def _iterate(
     (:func:`_newton`): each member's value under the group that binds it now, solved as
     one linear system. Where that guess of binding groups is right the iteration stops at
     once; where it is not, iterating goes on from there, and so does Newton. ``unique``
-    (per pair): the pairs whose cycle has one fixed point (no self-sustaining
-    core, :func:`_self_sustaining`), where any fixed point the iteration confirms is the
-    one sought; the others are only iterated.
+    (per pair): the pairs whose cycle has one fixed point (no self-sustaining core,
+    :func:`_self_sustaining`), where any fixed point the iteration confirms is the one
+    sought. The others are always iterated from above their greatest fixed point (from the
+    top, or from the base when a scenario only lowers), and take a Newton step only when it
+    provably stays above it (:func:`_newton`).
     """
     for round_ in range(0, MAX_CYCLE_ITERATIONS, _ROUND):
         if looping.size == 0:
             return
         step = rule(looping)
         if round_ >= _NEWTON_AFTER * _ROUND:
-            _newton(step, value, capacity, solvable=unique[looping])
+            one = unique[looping]
+            _newton(step, value, capacity, solvable=one, above=False)
+            _newton(step, value, capacity, solvable=~one, above=True)
         for _ in range(_ROUND):
             new = step.apply(value, capacity)
             moved = np.abs(new - value[looping]) > TOLERANCE
@@ -445,19 +448,53 @@ def _iterate(
         looping = looping[still[position] == which]
 
 
-def _newton(step: _Rule, value: np.ndarray, capacity: np.ndarray, *, solvable: np.ndarray) -> None:
+def _newton(
+    step: _Rule, value: np.ndarray, capacity: np.ndarray, *, solvable: np.ndarray, above: bool
+) -> None:
     """Set the ``solvable`` members of ``step`` to the fixed point of the pieces binding them now.
 
     Each member takes the piece of the rule that is lowest at the current values: its
     capacity, 0 (its lowest group's supply is gone), or ``1 − D`` of its lowest group,
-    linear in its suppliers. The members' values are then the solution of that linear
-    system, clipped to ``[0, capacity]``; the others keep theirs (members of one level
-    never supply each other across cycles, so those of other cycles are constants here).
-    A singular system (a closed cycle) changes nothing.
+    linear in its suppliers (``x = J x + b``). The members' values are then that system's
+    solution; the others keep theirs (members of one level never supply each other across
+    cycles, so those of other cycles are constants here). A singular system changes nothing.
+
+    Members whose cycle has one fixed point take the solution clipped to ``[0, capacity]``.
+    The others (``above``: a cycle that may sustain itself, iterated from above its greatest
+    fixed point ``x*``) take it only when it cannot fall below ``x*``: when ``I − J`` is a
+    nonsingular M-matrix (``(I − J)⁻¹·1 > 0``) and ``0 ≤ solution ≤`` the current values.
+    Then ``max(0, J x + b)`` bounds the rule from above on ``[0, current]`` and has the
+    solution for its greatest fixed point there, which is at least ``x*``; iterating on from
+    it descends to ``x*``.
     """
     members = step.members[solvable]
     if members.size == 0:
         return
+    system, right = _binding_system(step, value, capacity, members)
+    try:
+        factors = splu(system.tocsc())
+    except RuntimeError:  # exactly singular: a closed cycle
+        return
+    solution = np.atleast_1d(factors.solve(right))
+    if not np.all(np.isfinite(solution)):
+        return
+    if not above:
+        value[members] = np.clip(solution, 0.0, capacity[members])
+        return
+    growth = np.atleast_1d(factors.solve(np.ones(members.size)))
+    now = value[members]
+    if np.all(growth > 0.0) and np.all(solution >= -_SLACK) and np.all(solution <= now + _SLACK):
+        value[members] = np.clip(solution, 0.0, now)
+
+
+_SLACK = 1e-12
+"""Rounding allowed when a Newton solution is compared with its bounds."""
+
+
+def _binding_system(
+    step: _Rule, value: np.ndarray, capacity: np.ndarray, members: np.ndarray
+) -> tuple[csr_matrix, np.ndarray]:
+    """Return ``I − J`` and ``b`` of the pieces binding ``members`` now (see :func:`_newton`)."""
     rule = step.affine()
     count = members.size
     index = np.full(value.size, -1, dtype=np.int64)  # a pair's unknown, -1: a constant
@@ -491,11 +528,7 @@ def _newton(step: _Rule, value: np.ndarray, capacity: np.ndarray, *, solvable: n
     system = csr_matrix(
         (np.concatenate(entries), (np.concatenate(rows), np.concatenate(columns))), shape=(count, count)
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MatrixRankWarning)
-        solution = np.atleast_1d(spsolve(system.tocsc(), right))
-    if np.all(np.isfinite(solution)):
-        value[members] = np.clip(solution, 0.0, ceiling)
+    return system, right
 
 
 CHANGE_EPSILON = 1e-12
